@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-output.c - what the CLI shows of a set: read from the bus, printed as a table or JSON */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "stasis-output.h"
+#include "time-util.h"
+
+static void volume_info_done(VolumeInfo *v) {
+        free(v->path);
+        free(v->mount_point);
+        free(v->device);
+        free(v->fstype);
+        free(v->provider);
+        free(v->source);
+        free(v->snapshot);
+        free(v->state);
+}
+
+void set_info_done(SetInfo *s) {
+        free(s->id);
+        free(s->object_path);
+        free(s->state);
+        free(s->consistency);
+        free(s->label);
+        free(s->error);
+        if (s->volumes)
+                for (uint32_t i = 0; i < s->n_volumes; i++)
+                        volume_info_done(&s->volumes[i]);
+        free(s->volumes);
+        *s = (SetInfo) {};
+}
+
+static int dup_to(char **p, const char *v) {
+        free(*p);
+        *p = strdup(v);
+        return *p ? 0 : -ENOMEM;
+}
+
+static int read_volumes(sd_bus_message *m, SetInfo *s) {
+        int r = sd_bus_message_enter_container(m, 'v', "a(ssssssss)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "(ssssssss)");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *f[8];
+                r = sd_bus_message_read(m, "(ssssssss)", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                VolumeInfo *nv = realloc(s->volumes, sizeof(VolumeInfo) * (s->n_volumes + 1));
+                if (!nv)
+                        return -ENOMEM;
+                s->volumes = nv;
+                VolumeInfo *v = &s->volumes[s->n_volumes++];
+                *v = (VolumeInfo) {};
+                char **dst[8] = { &v->path, &v->mount_point, &v->device, &v->fstype,
+                                  &v->provider, &v->source, &v->snapshot, &v->state };
+                for (size_t i = 0; i < 8; i++)
+                        if (dup_to(dst[i], f[i]) < 0)
+                                return -ENOMEM;
+        }
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+int set_info_from_properties(sd_bus_message *m, SetInfo *ret) {
+        SetInfo s = {};
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *name, *str;
+                char **target = NULL;
+
+                r = sd_bus_message_read(m, "s", &name);
+                if (r < 0)
+                        goto fail;
+
+                if (streq(name, "Id"))
+                        target = &s.id;
+                else if (streq(name, "State"))
+                        target = &s.state;
+                else if (streq(name, "Consistency"))
+                        target = &s.consistency;
+                else if (streq(name, "Label"))
+                        target = &s.label;
+                else if (streq(name, "Error"))
+                        target = &s.error;
+
+                if (target) {
+                        r = sd_bus_message_read(m, "v", "s", &str);
+                        if (r >= 0)
+                                r = dup_to(target, str);
+                } else if (streq(name, "Created"))
+                        r = sd_bus_message_read(m, "v", "t", &s.created);
+                else if (streq(name, "Persistent")) {
+                        int b;
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        s.persistent = b;
+                } else if (streq(name, "Owner"))
+                        r = sd_bus_message_read(m, "v", "u", &s.owner_uid);
+                else if (streq(name, "Volumes")) {
+                        s.n_volumes = 0;
+                        r = read_volumes(m, &s);
+                } else
+                        r = sd_bus_message_skip(m, "v");
+                if (r < 0)
+                        goto fail;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        goto fail;
+        }
+        if (r < 0)
+                goto fail;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                goto fail;
+        if (!s.id) {
+                r = -EBADMSG;
+                goto fail;
+        }
+        *ret = s;
+        return 0;
+fail:
+        set_info_done(&s);
+        return r;
+}
+
+static json_object *jstr(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+json_object *volume_info_to_json(const VolumeInfo *v) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "path", jstr(v->path));
+        json_object_object_add(o, "mount_point", jstr(v->mount_point));
+        json_object_object_add(o, "device", jstr(v->device));
+        json_object_object_add(o, "fstype", jstr(v->fstype));
+        json_object_object_add(o, "provider", jstr(v->provider));
+        json_object_object_add(o, "source", jstr(v->source));
+        json_object_object_add(o, "snapshot", jstr(v->snapshot));
+        json_object_object_add(o, "state", jstr(v->state));
+        return o;
+}
+
+json_object *set_info_to_json(const SetInfo *s) {
+        json_object *o = json_object_new_object();
+        char ts[64];
+
+        json_object_object_add(o, "id", jstr(s->id));
+        json_object_object_add(o, "created", json_object_new_string(format_timestamp(ts, sizeof ts, s->created, 1)));
+        json_object_object_add(o, "created_usec", json_object_new_uint64(s->created));
+        json_object_object_add(o, "state", jstr(s->state));
+        json_object_object_add(o, "consistency", isempty(s->consistency) ? NULL : jstr(s->consistency));
+        json_object_object_add(o, "label", jstr(strempty(s->label)));
+        json_object_object_add(o, "persistent", json_object_new_boolean(s->persistent));
+        if (s->object_path || s->volumes || s->error) {
+                json_object_object_add(o, "owner_uid", json_object_new_int64(s->owner_uid));
+                json_object_object_add(o, "error", isempty(s->error) ? NULL : jstr(s->error));
+        }
+        if (s->volumes) {
+                json_object *a = json_object_new_array();
+                for (uint32_t i = 0; i < s->n_volumes; i++)
+                        json_object_array_add(a, volume_info_to_json(&s->volumes[i]));
+                json_object_object_add(o, "volumes", a);
+        } else
+                json_object_object_add(o, "volumes", json_object_new_int64(s->n_volumes));
+        return o;
+}
+
+void print_json(FILE *f, json_object *o) {
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+        flags |= isatty(fileno(f)) ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+        fputs(json_object_to_json_string_ext(o, flags), f);
+        fputc('\n', f);
+}
+
+struct Table {
+        size_t n_columns, n_cells, alloc;
+        char **cells;
+};
+
+static int table_add_cell(Table *t, const char *v) {
+        if (t->n_cells == t->alloc) {
+                size_t na = t->alloc ? t->alloc * 2 : 32;
+                char **nc = realloc(t->cells, na * sizeof(char *));
+                if (!nc)
+                        return -ENOMEM;
+                t->cells = nc;
+                t->alloc = na;
+        }
+        t->cells[t->n_cells] = strdup(isempty(v) ? "-" : v);
+        if (!t->cells[t->n_cells])
+                return -ENOMEM;
+        t->n_cells++;
+        return 0;
+}
+
+Table *table_new(size_t n_columns, ...) {
+        Table *t = calloc(1, sizeof(Table));
+        va_list ap;
+
+        if (!t)
+                return NULL;
+        t->n_columns = n_columns;
+        va_start(ap, n_columns);
+        for (size_t i = 0; i < n_columns; i++)
+                if (table_add_cell(t, va_arg(ap, const char *)) < 0) {
+                        va_end(ap);
+                        return table_free(t);
+                }
+        va_end(ap);
+        return t;
+}
+
+int table_add_row(Table *t, ...) {
+        va_list ap;
+        int r = 0;
+
+        va_start(ap, t);
+        for (size_t i = 0; i < t->n_columns && r >= 0; i++)
+                r = table_add_cell(t, va_arg(ap, const char *));
+        va_end(ap);
+        return r;
+}
+
+size_t table_rows(const Table *t) {
+        return t->n_cells / t->n_columns - 1;
+}
+
+void table_print(Table *t, FILE *f) {
+        size_t width[32] = {};
+        size_t n = MIN(t->n_columns, ELEMENTSOF(width));
+
+        for (size_t i = 0; i < t->n_cells; i++)
+                if (i % t->n_columns < n)
+                        width[i % t->n_columns] = MAX(width[i % t->n_columns], strlen(t->cells[i]));
+        for (size_t i = 0; i < t->n_cells; i++) {
+                size_t c = i % t->n_columns;
+                bool last = c == t->n_columns - 1;
+                if (last)
+                        fprintf(f, "%s\n", t->cells[i]);
+                else
+                        fprintf(f, "%-*s  ", (int) width[c], t->cells[i]);
+        }
+}
+
+Table *table_free(Table *t) {
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n_cells; i++)
+                free(t->cells[i]);
+        free(t->cells);
+        free(t);
+        return NULL;
+}
+
+void print_set_details(FILE *f, const SetInfo *s) {
+        char ts[64], owner[64];
+        struct passwd *pw = getpwuid(s->owner_uid);
+
+        snprintf(owner, sizeof owner, "%u%s%s%s", s->owner_uid, pw ? " (" : "", pw ? pw->pw_name : "", pw ? ")" : "");
+        fprintf(f, "         Set: %s\n", s->id);
+        fprintf(f, "     Created: %s\n", format_timestamp(ts, sizeof ts, s->created, 0));
+        fprintf(f, "       State: %s\n", strna(s->state));
+        fprintf(f, " Consistency: %s\n", isempty(s->consistency) ? "-" : s->consistency);
+        if (!isempty(s->label))
+                fprintf(f, "       Label: %s\n", s->label);
+        fprintf(f, "  Persistent: %s\n", s->persistent ? "yes" : "no (released when its requestor disconnects)");
+        fprintf(f, "       Owner: %s\n", owner);
+        if (!isempty(s->error))
+                fprintf(f, "  Last error: %s\n", s->error);
+
+        Table *t = table_new(7, "PATH", "MOUNT", "DEVICE", "FSTYPE", "PROVIDER", "SNAPSHOT", "STATE");
+        if (!t)
+                return;
+        for (uint32_t i = 0; s->volumes && i < s->n_volumes; i++) {
+                const VolumeInfo *v = &s->volumes[i];
+                (void) table_add_row(t, v->path, v->mount_point, v->device, v->fstype, v->provider,
+                                     v->snapshot, v->state);
+        }
+        fputc('\n', f);
+        table_print(t, f);
+        table_free(t);
+}

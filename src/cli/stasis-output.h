@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-output.h - what the CLI shows of a set: read from the bus, printed as a table or JSON */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <systemd/sd-bus.h>
+
+typedef struct VolumeInfo {
+        char *path, *mount_point, *device, *fstype, *provider, *source, *snapshot, *state;
+} VolumeInfo;
+
+typedef struct SetInfo {
+        char *id;
+        char *object_path;
+        uint64_t created;       /* usec since the epoch */
+        char *state;
+        char *consistency;
+        char *label;
+        char *error;
+        bool persistent;
+        uint32_t owner_uid;
+        uint32_t n_volumes;
+        VolumeInfo *volumes;    /* n_volumes entries, or NULL when only counted */
+} SetInfo;
+
+void set_info_done(SetInfo *s);
+
+/* Reads a{sv} of org.stasis1.Set properties. Unknown properties are skipped. */
+int set_info_from_properties(sd_bus_message *m, SetInfo *ret);
+
+json_object *set_info_to_json(const SetInfo *s);
+json_object *volume_info_to_json(const VolumeInfo *v);
+
+/* Prints JSON pretty on a TTY, compact otherwise, and a newline. */
+void print_json(FILE *f, json_object *o);
+
+/* A simple table: add a header, then rows of the same width; print pads the columns. */
+typedef struct Table Table;
+Table *table_new(size_t n_columns, ...);      /* the headers, as char* */
+int table_add_row(Table *t, ...);              /* n_columns char* values; NULL prints "-" */
+void table_print(Table *t, FILE *f);
+Table *table_free(Table *t);
+size_t table_rows(const Table *t);
+
+void print_set_details(FILE *f, const SetInfo *s);

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-sets.c - the create, list, show and delete commands */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bus-util.h"
+#include "macro.h"
+#include "stasis.h"
+#include "stasis/stasis.h"
+#include "time-util.h"
+
+/* Long enough for writers' prepare steps; stasisd enforces its own limits. */
+#define CALL_TIMEOUT (15 * 60 * USEC_PER_SEC)
+
+static int absolute_path(const char *p, char **ret) {
+        char cwd[PATH_MAX];
+        if (p[0] == '/')
+                *ret = strdup(p);
+        else {
+                if (!getcwd(cwd, sizeof cwd))
+                        return -errno;
+                if (asprintf(ret, "%s/%s", streq(cwd, "/") ? "" : cwd, p) < 0)
+                        *ret = NULL;
+        }
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int show_set(sd_bus *bus, const char *object_path) {
+        _cleanup_(set_info_done) SetInfo s = {};
+        int r = fetch_set(bus, object_path, &s);
+        if (r < 0)
+                return -r;
+        if (arg_json) {
+                json_object *o = set_info_to_json(&s);
+                print_json(stdout, o);
+                json_object_put(o);
+        } else
+                print_set_details(stdout, &s);
+        return EXIT_OK;
+}
+
+int verb_create(sd_bus *bus, char **args) {
+        _cleanup_bus_message_unref_ sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *id, *path;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                                           STASIS_MANAGER_INTERFACE, "CreateSet");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "s");
+        for (char **a = args; r >= 0 && *a; a++) {
+                _cleanup_free_ char *abs = NULL;
+                r = absolute_path(*a, &abs);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", abs);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        /* A set made from the command line outlives the command, until deleted. */
+        if (r >= 0)
+                r = sd_bus_message_append(m, "a{sv}", arg_label ? 2 : 1,
+                                          "persistent", "b", 1,
+                                          "label", "s", arg_label);
+        if (r < 0)
+                return report_bus_error("building the request", r, NULL);
+
+        r = sd_bus_call(bus, m, CALL_TIMEOUT, &error, &reply);
+        if (r < 0)
+                return report_bus_error("creating the set", r, &error);
+        r = sd_bus_message_read(reply, "so", &id, &path);
+        if (r < 0)
+                return report_bus_error("reading the answer", r, NULL);
+        return show_set(bus, path);
+}
+
+int verb_show(sd_bus *bus, char **args) {
+        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path;
+        int r;
+
+        if (args[1]) {
+                fprintf(stderr, "stasis show: takes one set id\n");
+                return EXIT_USAGE;
+        }
+        r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
+                               "GetSet", &error, &reply, "s", args[0]);
+        if (r < 0)
+                return report_bus_error("finding the set", r, &error);
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return report_bus_error("reading the answer", r, NULL);
+        return show_set(bus, path);
+}
+
+int verb_list(sd_bus *bus, char **args) {
+        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        json_object *array = arg_json ? json_object_new_array() : NULL;
+        Table *t = arg_json ? NULL : table_new(7, "ID", "CREATED", "STATE", "CONSISTENCY", "VOLUMES",
+                                                "PERSISTENT", "LABEL");
+        int r;
+
+        if (args[0]) {
+                fprintf(stderr, "stasis list: takes no arguments\n");
+                r = EXIT_USAGE;
+                goto finish;
+        }
+        r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
+                               "ListSets", &error, &reply, "");
+        if (r < 0) {
+                r = report_bus_error("listing sets", r, &error);
+                goto finish;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(sotsssbu)");
+        while (r >= 0) {
+                SetInfo s = {};
+                const char *id, *path, *state, *consistency, *label;
+                int persistent;
+                r = sd_bus_message_read(reply, "(sotsssbu)", &id, &path, &s.created, &state, &consistency,
+                                        &label, &persistent, &s.n_volumes);
+                if (r <= 0)
+                        break;
+                s.id = (char *) id;
+                s.state = (char *) state;
+                s.consistency = (char *) consistency;
+                s.label = (char *) label;
+                s.persistent = persistent;
+                if (array)
+                        json_object_array_add(array, set_info_to_json(&s));
+                else {
+                        char ts[64], nv[16];
+                        snprintf(nv, sizeof nv, "%u", s.n_volumes);
+                        (void) table_add_row(t, id, format_timestamp(ts, sizeof ts, s.created, 0), state,
+                                             consistency, nv, persistent ? "yes" : "no", label);
+                }
+        }
+        if (r < 0) {
+                r = report_bus_error("reading the list", r, NULL);
+                goto finish;
+        }
+        if (array)
+                print_json(stdout, array);
+        else if (table_rows(t) == 0)
+                printf("No snapshot sets.\n");
+        else
+                table_print(t, stdout);
+        r = EXIT_OK;
+finish:
+        if (array)
+                json_object_put(array);
+        table_free(t);
+        return r;
+}
+
+int verb_delete(sd_bus *bus, char **args) {
+        int ret = EXIT_OK;
+
+        for (char **a = args; *a; a++) {
+                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+                int r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
+                                           "DeleteSet", &error, NULL, "s", *a);
+                if (r < 0) {
+                        r = report_bus_error("deleting the set", r, &error);
+                        if (ret == EXIT_OK)
+                                ret = r;
+                        continue;
+                }
+                if (!arg_json)
+                        printf("Deleted snapshot set %s.\n", *a);
+        }
+        if (arg_json)
+                printf("{\"deleted\":%s}\n", ret == EXIT_OK ? "true" : "false");
+        return ret;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis.h - shared state of the stasis CLI: options, exit codes, bus helpers */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "stasis-output.h"
+
+/* Exit codes; documented in stasis(1). Never renumber. */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,         /* the operation failed (a provider error, say) */
+        EXIT_USAGE = 2,          /* bad command line or invalid argument */
+        EXIT_NOT_FOUND = 3,      /* no such set or path */
+        EXIT_DENIED = 4,         /* permission denied */
+        EXIT_NO_DAEMON = 5,      /* stasisd cannot be reached */
+        EXIT_UNSUPPORTED = 6,    /* no provider can snapshot the volume */
+        EXIT_BUSY = 7,           /* the set or volume is busy */
+        EXIT_TIMEOUT = 8,        /* a step ran out of time */
+};
+
+extern bool arg_json;
+extern const char *arg_label;
+
+/* Prints "stasis: <what>: <message>" and returns the exit code for the error. */
+int report_bus_error(const char *what, int r, const sd_bus_error *error);
+
+int bus_connect(sd_bus **ret);
+int fetch_set(sd_bus *bus, const char *object_path, SetInfo *ret);
+
+int verb_create(sd_bus *bus, char **args);
+int verb_list(sd_bus *bus, char **args);
+int verb_show(sd_bus *bus, char **args);
+int verb_delete(sd_bus *bus, char **args);
+int verb_volumes(sd_bus *bus, char **args);

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-catalog.c - the SQLite record of snapshot sets and their volumes */
+#include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "stasisd-catalog.h"
+
+struct Catalog {
+        sqlite3 *db;
+        char error[512];
+};
+
+static const char schema[] =
+        "CREATE TABLE IF NOT EXISTS sets ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  created INTEGER NOT NULL,"
+        "  label TEXT NOT NULL DEFAULT '',"
+        "  persistent INTEGER NOT NULL,"
+        "  owner_uid INTEGER NOT NULL,"
+        "  state TEXT NOT NULL,"
+        "  consistency TEXT NOT NULL DEFAULT '');"
+        "CREATE TABLE IF NOT EXISTS volumes ("
+        "  set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,"
+        "  idx INTEGER NOT NULL,"
+        "  path TEXT NOT NULL,"
+        "  mount_point TEXT NOT NULL,"
+        "  device TEXT NOT NULL,"
+        "  fstype TEXT NOT NULL,"
+        "  provider TEXT NOT NULL,"
+        "  source TEXT NOT NULL,"
+        "  volume_key TEXT NOT NULL,"
+        "  handle TEXT NOT NULL,"
+        "  missing INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY (set_id, idx));";
+
+static int fail(Catalog *c, int r, const char *what) {
+        snprintf(c->error, sizeof c->error, "%s: %s", what, c->db ? sqlite3_errmsg(c->db) : "no database");
+        return r;
+}
+
+/* Maps SQLite result codes to errno. */
+static int sqlite_errno(int rc) {
+        switch (rc & 0xff) {
+        case SQLITE_NOMEM:   return -ENOMEM;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:  return -EBUSY;
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_AUTH:    return -EACCES;
+        case SQLITE_FULL:    return -ENOSPC;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:  return -EUCLEAN;
+        case SQLITE_CANTOPEN: return -ENOENT;
+        default:             return -EIO;
+        }
+}
+
+static int exec(Catalog *c, const char *sql) {
+        int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return fail(c, sqlite_errno(rc), sql);
+        return 0;
+}
+
+const char *catalog_last_error(const Catalog *c) {
+        return c->error;
+}
+
+Catalog *catalog_close(Catalog *c) {
+        if (!c)
+                return NULL;
+        sqlite3_close_v2(c->db);
+        free(c);
+        return NULL;
+}
+
+int catalog_open(const char *dir, Catalog **ret) {
+        _cleanup_(catalog_closep) Catalog *c = calloc(1, sizeof(Catalog));
+        _cleanup_free_ char *path = NULL;
+        int rc, r;
+
+        if (!c)
+                return -ENOMEM;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (asprintf(&path, "%s/catalog.db", dir) < 0)
+                return -ENOMEM;
+
+        rc = sqlite3_open_v2(path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                             SQLITE_OPEN_EXRESCODE, NULL);
+        if (rc != SQLITE_OK)
+                return fail(c, sqlite_errno(rc), path);
+        sqlite3_busy_timeout(c->db, 5000);
+
+        /* WAL with synchronous=NORMAL: a commit costs no fsync; a power cut
+         * may lose the last commits, which the start-up reconcile reports. */
+        r = exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        if (r < 0)
+                return r;
+
+        sqlite3_stmt *st;
+        int version = 0;
+        rc = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return fail(c, sqlite_errno(rc), "reading the schema version");
+        if (sqlite3_step(st) == SQLITE_ROW)
+                version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+
+        if (version > CATALOG_SCHEMA_VERSION) {
+                snprintf(c->error, sizeof c->error,
+                         "%s has schema version %d, newer than this stasisd knows (%d)",
+                         path, version, CATALOG_SCHEMA_VERSION);
+                return -EPROTO;
+        }
+        r = exec(c, schema);
+        if (r < 0)
+                return r;
+        r = exec(c, "PRAGMA user_version=1");
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+void catalog_set_done(CatalogSet *s) {
+        free(s->label);
+        free(s->state);
+        free(s->consistency);
+        for (size_t i = 0; i < s->n_volumes; i++)
+                stasis_volume_done(&s->volumes[i]);
+        free(s->volumes);
+        *s = (CatalogSet) {};
+}
+
+void catalog_sets_free(CatalogSet *sets, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                catalog_set_done(&sets[i]);
+        free(sets);
+}
+
+static void finalizep(sqlite3_stmt **st) {
+        sqlite3_finalize(*st);
+}
+#define _cleanup_stmt_ _cleanup_(finalizep)
+
+static int step_done(Catalog *c, sqlite3_stmt *st, const char *what) {
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(c, sqlite_errno(rc), what);
+        return 0;
+}
+
+int catalog_add_set(Catalog *c, CatalogSet *s,
+                    int (*prepare)(CatalogSet *s, void *userdata), void *userdata) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL, *vst = NULL;
+        int r;
+
+        r = exec(c, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+
+        if (sqlite3_prepare_v2(c->db,
+                        "INSERT INTO sets (created, label, persistent, owner_uid, state, consistency) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+                r = fail(c, -EIO, "preparing the set insert");
+                goto rollback;
+        }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) s->created);
+        sqlite3_bind_text(st, 2, strempty(s->label), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, s->persistent);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64) s->owner_uid);
+        sqlite3_bind_text(st, 5, s->state, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, strempty(s->consistency), -1, SQLITE_STATIC);
+        r = step_done(c, st, "recording the set");
+        if (r < 0)
+                goto rollback;
+        s->id = (uint64_t) sqlite3_last_insert_rowid(c->db);
+
+        if (prepare) {
+                r = prepare(s, userdata);
+                if (r < 0) {
+                        snprintf(c->error, sizeof c->error, "preparing set %" PRIu64 " failed", s->id);
+                        goto rollback;
+                }
+        }
+
+        if (sqlite3_prepare_v2(c->db,
+                        "INSERT INTO volumes (set_id, idx, path, mount_point, device, fstype, provider, "
+                        "source, volume_key, handle, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        -1, &vst, NULL) != SQLITE_OK) {
+                r = fail(c, -EIO, "preparing the volume insert");
+                goto rollback;
+        }
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                const StasisVolume *v = &s->volumes[i];
+                sqlite3_reset(vst);
+                sqlite3_bind_int64(vst, 1, (sqlite3_int64) s->id);
+                sqlite3_bind_int64(vst, 2, (sqlite3_int64) i);
+                sqlite3_bind_text(vst, 3, strempty(v->path), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 4, strempty(v->mount_point), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 5, strempty(v->device), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 6, strempty(v->fstype), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 7, v->provider ? v->provider->name : "", -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 8, strempty(v->source), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 9, strempty(v->key), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 10, strempty(v->handle), -1, SQLITE_STATIC);
+                sqlite3_bind_int(vst, 11, v->missing);
+                r = step_done(c, vst, "recording a volume");
+                if (r < 0)
+                        goto rollback;
+        }
+
+        r = exec(c, "COMMIT");
+        if (r < 0)
+                goto rollback;
+        return 0;
+
+rollback:
+        (void) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+}
+
+int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char *consistency) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+        if (sqlite3_prepare_v2(c->db, "UPDATE sets SET state = ?, consistency = COALESCE(?, consistency) "
+                                      "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+                return fail(c, -EIO, "preparing the state update");
+        sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+        if (consistency)
+                sqlite3_bind_text(st, 2, consistency, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 2);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) id);
+        return step_done(c, st, "updating the set state");
+}
+
+int catalog_update_volume_missing(Catalog *c, uint64_t id, size_t index, bool missing) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+        if (sqlite3_prepare_v2(c->db, "UPDATE volumes SET missing = ? WHERE set_id = ? AND idx = ?",
+                               -1, &st, NULL) != SQLITE_OK)
+                return fail(c, -EIO, "preparing the volume update");
+        sqlite3_bind_int(st, 1, missing);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) id);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) index);
+        return step_done(c, st, "updating a volume");
+}
+
+int catalog_remove_set(Catalog *c, uint64_t id) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+        if (sqlite3_prepare_v2(c->db, "DELETE FROM sets WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+                return fail(c, -EIO, "preparing the set removal");
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
+        return step_done(c, st, "removing the set");
+}
+
+static int column_strdup(sqlite3_stmt *st, int col, char **ret) {
+        const unsigned char *t = sqlite3_column_text(st, col);
+        *ret = strdup(t ? (const char *) t : "");
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int load_volumes(Catalog *c, sqlite3_stmt *vst, CatalogSet *s) {
+        size_t alloc = 0;
+        int rc;
+
+        sqlite3_reset(vst);
+        sqlite3_bind_int64(vst, 1, (sqlite3_int64) s->id);
+        while ((rc = sqlite3_step(vst)) == SQLITE_ROW) {
+                if (s->n_volumes == alloc) {
+                        size_t na = alloc ? alloc * 2 : 4;
+                        StasisVolume *nv = realloc(s->volumes, na * sizeof(StasisVolume));
+                        if (!nv)
+                                return -ENOMEM;
+                        s->volumes = nv;
+                        alloc = na;
+                }
+                StasisVolume *v = &s->volumes[s->n_volumes];
+                _cleanup_free_ char *provider = NULL;
+                *v = (StasisVolume) {};
+                s->n_volumes++;
+                if (column_strdup(vst, 0, &v->path) < 0 ||
+                    column_strdup(vst, 1, &v->mount_point) < 0 ||
+                    column_strdup(vst, 2, &v->device) < 0 ||
+                    column_strdup(vst, 3, &v->fstype) < 0 ||
+                    column_strdup(vst, 4, &provider) < 0 ||
+                    column_strdup(vst, 5, &v->source) < 0 ||
+                    column_strdup(vst, 6, &v->key) < 0 ||
+                    column_strdup(vst, 7, &v->handle) < 0)
+                        return -ENOMEM;
+                v->missing = sqlite3_column_int(vst, 8) != 0;
+                v->provider = stasis_provider_find(provider);   /* NULL: a provider this build lacks */
+        }
+        if (rc != SQLITE_DONE)
+                return fail(c, sqlite_errno(rc), "reading volumes");
+        return 0;
+}
+
+int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL, *vst = NULL;
+        CatalogSet *sets = NULL;
+        size_t n = 0, alloc = 0;
+        int rc, r = 0;
+
+        if (sqlite3_prepare_v2(c->db, "SELECT id, created, label, persistent, owner_uid, state, consistency "
+                                      "FROM sets ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(c->db, "SELECT path, mount_point, device, fstype, provider, source, "
+                                      "volume_key, handle, missing FROM volumes WHERE set_id = ? ORDER BY idx",
+                               -1, &vst, NULL) != SQLITE_OK)
+                return fail(c, -EIO, "preparing the catalog load");
+
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (n == alloc) {
+                        size_t na = alloc ? alloc * 2 : 16;
+                        CatalogSet *ns = realloc(sets, na * sizeof(CatalogSet));
+                        if (!ns) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        sets = ns;
+                        alloc = na;
+                }
+                CatalogSet *s = &sets[n++];
+                *s = (CatalogSet) {
+                        .id = (uint64_t) sqlite3_column_int64(st, 0),
+                        .created = (usec_t) sqlite3_column_int64(st, 1),
+                        .persistent = sqlite3_column_int(st, 3) != 0,
+                        .owner_uid = (uid_t) sqlite3_column_int64(st, 4),
+                };
+                if (column_strdup(st, 2, &s->label) < 0 ||
+                    column_strdup(st, 5, &s->state) < 0 ||
+                    column_strdup(st, 6, &s->consistency) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                r = load_volumes(c, vst, s);
+                if (r < 0)
+                        goto fail;
+        }
+        if (rc != SQLITE_DONE) {
+                r = fail(c, sqlite_errno(rc), "reading sets");
+                goto fail;
+        }
+
+        *ret = sets;
+        *ret_n = n;
+        return 0;
+
+fail:
+        catalog_sets_free(sets, n);
+        return r;
+}

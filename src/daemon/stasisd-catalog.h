@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-catalog.h - the SQLite record of snapshot sets and their volumes */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "provider.h"
+#include "time-util.h"
+
+#define CATALOG_SCHEMA_VERSION 1
+
+typedef struct Catalog Catalog;
+
+/* One set as the catalog keeps it. Strings owned. */
+typedef struct CatalogSet {
+        uint64_t id;
+        usec_t created;
+        char *label;
+        bool persistent;
+        uid_t owner_uid;
+        char *state;
+        char *consistency;
+        StasisVolume *volumes;
+        size_t n_volumes;
+} CatalogSet;
+
+void catalog_set_done(CatalogSet *s);
+
+/* Opens (creating if needed) dir/catalog.db in WAL mode. dir is created 0700. */
+int catalog_open(const char *dir, Catalog **ret);
+Catalog *catalog_close(Catalog *c);
+static inline void catalog_closep(Catalog **c) {
+        catalog_close(*c);
+}
+
+/* A failure of any call leaves a message here until the next call. */
+const char *catalog_last_error(const Catalog *c);
+
+/* Records a new set with its volumes in one transaction. The id is taken from
+ * a sequence that never reuses a number. prepare, if set, runs inside the
+ * transaction once the id is known (to name the snapshots); a failure there
+ * records nothing. */
+int catalog_add_set(Catalog *c, CatalogSet *s,
+                    int (*prepare)(CatalogSet *s, void *userdata), void *userdata);
+
+int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char *consistency);
+int catalog_update_volume_missing(Catalog *c, uint64_t id, size_t index, bool missing);
+int catalog_remove_set(Catalog *c, uint64_t id);
+
+/* Loads all sets, oldest first. *ret is an array of *ret_n sets. */
+int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n);
+void catalog_sets_free(CatalogSet *sets, size_t n);

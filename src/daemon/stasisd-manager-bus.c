@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-manager-bus.c - the org.stasis1.Manager interface at /org/stasis1 */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "bus-util.h"
+#include "macro.h"
+#include "stasis/stasis.h"
+#include "stasisd-manager.h"
+#include "stasisd-resolve.h"
+#include "stasisd-set.h"
+#include "strv.h"
+
+static int sender_uid(sd_bus_message *msg, uid_t *ret) {
+        sd_bus_creds *creds = NULL;
+        int r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, ret);
+        sd_bus_creds_unref(creds);
+        return r;
+}
+
+int manager_check_privileged(sd_bus_message *msg, const char *action, sd_bus_error *error) {
+        uid_t uid;
+        int r = sender_uid(msg, &uid);
+        if (r < 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_ACCESS_DENIED,
+                                         "Permission denied: cannot tell who is asking to %s", action);
+        if (uid != 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_ACCESS_DENIED,
+                                         "Permission denied: only root may %s (caller uid %u)", action, (unsigned) uid);
+        return 0;
+}
+
+static int read_paths(sd_bus_message *msg, char ***ret, sd_bus_error *error) {
+        _cleanup_strv_free_ char **paths = NULL;
+        int r = sd_bus_message_read_strv(msg, &paths);
+        if (r < 0)
+                return r;
+        if (strv_length(paths) > MANAGER_PATHS_PER_REQUEST_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED,
+                                         "%zu paths given; at most %d per request",
+                                         strv_length(paths), MANAGER_PATHS_PER_REQUEST_MAX);
+        *ret = TAKE_PTR(paths);
+        return 0;
+}
+
+static int read_options(sd_bus_message *msg, char **ret_label, bool *ret_persistent, sd_bus_error *error) {
+        _cleanup_free_ char *label = NULL;
+        int persistent = 0, r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *key;
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "label")) {
+                        const char *l;
+                        r = sd_bus_message_read(msg, "v", "s", &l);
+                        if (r < 0)
+                                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                         "Option 'label' must be a string");
+                        if (strlen(l) > MANAGER_LABEL_MAX)
+                                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                         "Label is %zu bytes long; at most %d",
+                                                         strlen(l), MANAGER_LABEL_MAX);
+                        for (const char *c = l; *c; c++)
+                                if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                                 "Label contains a control character");
+                        free(label);
+                        label = strdup(l);
+                        if (!label)
+                                return -ENOMEM;
+                } else if (streq(key, "persistent")) {
+                        r = sd_bus_message_read(msg, "v", "b", &persistent);
+                        if (r < 0)
+                                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                         "Option 'persistent' must be a boolean");
+                } else
+                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                 "Unknown option '%s'", key);
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+
+        *ret_label = TAKE_PTR(label);
+        *ret_persistent = persistent;
+        return 0;
+}
+
+static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **paths = NULL;
+        _cleanup_free_ char *label = NULL;
+        StasisVolume *volumes = NULL;
+        size_t n = 0;
+        bool persistent = false;
+        uid_t uid;
+        int r;
+
+        r = manager_check_privileged(msg, "create snapshot sets", error);
+        if (r < 0)
+                return r;
+        r = sender_uid(msg, &uid);
+        if (r < 0)
+                return r;
+        r = read_paths(msg, &paths, error);
+        if (r < 0)
+                return r;
+        r = read_options(msg, &label, &persistent, error);
+        if (r < 0)
+                return r;
+        r = resolve_paths(paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
+        if (r < 0)
+                return r;
+        r = set_create(m, msg, volumes, n, label, persistent, uid, error);
+        if (r < 0)
+                volumes_free(volumes, n);
+        return r;
+}
+
+static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **paths = NULL;
+        StasisVolume *volumes = NULL;
+        size_t n = 0;
+        int r;
+
+        r = read_paths(msg, &paths, error);
+        if (r < 0)
+                return r;
+        r = resolve_paths(paths, false, MANAGER_PATHS_PER_REQUEST_MAX, &volumes, &n, error);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssssssss)");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const StasisVolume *v = &volumes[i];
+                r = sd_bus_message_append(reply, "(ssssssss)", paths[i], v->path, v->mount_point, v->device,
+                                          v->fstype, v->provider->name, v->source, v->key);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        volumes_free(volumes, n);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_sets(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sotsssbu)");
+        for (Set *s = m->sets; r >= 0 && s; s = s->next)
+                r = sd_bus_message_append(reply, "(sotsssbu)", s->id, s->object_path, (uint64_t) s->created,
+                                          set_state_to_string(s->state), strempty(s->consistency),
+                                          strempty(s->label), (int) s->persistent, (uint32_t) s->n_volumes);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int find_set_or_fail(Manager *m, sd_bus_message *msg, Set **ret, sd_bus_error *error) {
+        const char *id;
+        int r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        Set *s = manager_find_set(m, id);
+        if (!s)
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set with id '%s'", id);
+        *ret = s;
+        return 0;
+}
+
+static int method_get_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Set *s = NULL;
+        int r = find_set_or_fail(userdata, msg, &s, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "o", s->object_path);
+}
+
+static int method_delete_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Set *s = NULL;
+        int r = manager_check_privileged(msg, "delete snapshot sets", error);
+        if (r < 0)
+                return r;
+        r = find_set_or_fail(userdata, msg, &s, error);
+        if (r < 0)
+                return r;
+        return set_delete(s, msg, error);
+}
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", STASIS_VERSION);
+}
+
+const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD_WITH_ARGS("CreateSet",
+                                SD_BUS_ARGS("as", paths, "a{sv}", options),
+                                SD_BUS_RESULT("s", id, "o", set),
+                                method_create_set, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListSets",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(sotsssbu)", sets),
+                                method_list_sets, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetSet",
+                                SD_BUS_ARGS("s", id),
+                                SD_BUS_RESULT("o", set),
+                                method_get_set, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DeleteSet",
+                                SD_BUS_ARGS("s", id),
+                                SD_BUS_NO_RESULT,
+                                method_delete_set, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ResolvePaths",
+                                SD_BUS_ARGS("as", paths),
+                                SD_BUS_RESULT("a(ssssssss)", volumes),
+                                method_resolve_paths, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};
+
+int manager_bus_export(Manager *m) {
+        int r;
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE, manager_vtable, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_fallback_vtable(m->bus, NULL, STASIS_SET_PATH_PREFIX, STASIS_SET_INTERFACE, set_vtable,
+                                       set_bus_find, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_node_enumerator(m->bus, NULL, STASIS_SET_PATH_PREFIX, set_bus_enumerate, m);
+        if (r < 0)
+                return r;
+        return sd_bus_add_object_manager(m->bus, NULL, STASIS_MANAGER_PATH);
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-manager.c - the coordinator: bus, event loop, catalog and the sets it keeps */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "bus-util.h"
+#include "log.h"
+#include "macro.h"
+#include "stasis/stasis.h"
+#include "stasisd-manager.h"
+#include "stasisd-set.h"
+
+int manager_new(const char *state_dir, Manager **ret) {
+        Manager *m = calloc(1, sizeof(Manager));
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        m->commit_timeout = 60 * USEC_PER_SEC;
+        m->state_dir = strdup(state_dir);
+        if (!m->state_dir) {
+                manager_free(m);
+                return -ENOMEM;
+        }
+        r = sd_event_default(&m->event);
+        if (r < 0) {
+                manager_free(m);
+                return r;
+        }
+        *ret = m;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        while (m->sets)
+                set_free(m->sets);
+        catalog_close(m->catalog);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        free(m->state_dir);
+        free(m);
+        return NULL;
+}
+
+Set *manager_find_set(Manager *m, const char *id) {
+        for (Set *s = m->sets; s; s = s->next)
+                if (streq(s->id, id))
+                        return s;
+        return NULL;
+}
+
+static int manager_load_catalog(Manager *m) {
+        CatalogSet *sets = NULL;
+        size_t n = 0;
+        int r;
+
+        r = catalog_open(m->state_dir, &m->catalog);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the catalog in %s: %s", m->state_dir,
+                                       m->catalog ? catalog_last_error(m->catalog) : strerror(-r));
+        r = catalog_load(m->catalog, &sets, &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the catalog: %s", catalog_last_error(m->catalog));
+
+        for (size_t i = 0; i < n; i++) {
+                Set *s;
+                r = set_load(m, &sets[i], &s);
+                if (r < 0) {
+                        catalog_sets_free(sets, n);
+                        return log_oom();
+                }
+        }
+        catalog_sets_free(sets, n);
+
+        /* Reconcile after all are loaded: it may remove sets from the list. */
+        Set *next;
+        for (Set *s = m->sets; s; s = next) {
+                next = s->next;
+                set_reconcile(s);
+        }
+        log_info("Catalog loaded: %u set(s).", m->n_sets);
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        log_info("Received %s; exiting.", strsignal((int) si->ssi_signo));
+        return sd_event_exit(m->event, 0);
+}
+
+static int on_bus_disconnect(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        log_error("Lost the connection to the bus; exiting.");
+        return sd_event_exit(m->event, EXIT_FAILURE);
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        r = stasis_bus_error_map_register();
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the error map: %m");
+
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+
+        r = bus_open_stasis(&m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the bus %s: %m",
+                                       bus_stasis_address() ?: "(system bus)");
+        r = sd_bus_attach_event(m->bus, m->event, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = sd_bus_match_signal_async(m->bus, NULL, "org.freedesktop.DBus.Local", NULL,
+                                      "org.freedesktop.DBus.Local", "Disconnected",
+                                      on_bus_disconnect, NULL, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch for disconnection: %m");
+
+        r = manager_bus_export(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to export the bus objects: %m");
+
+        r = manager_load_catalog(m);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_request_name(m->bus, STASIS_BUS_NAME, 0);
+        if (r == -EEXIST)
+                return log_error_errno(r, "Another process already owns %s; is stasisd running?", STASIS_BUS_NAME);
+        if (r < 0)
+                return log_error_errno(r, "Failed to take the bus name %s: %m "
+                                       "(is the D-Bus policy org.stasis1.conf installed?)", STASIS_BUS_NAME);
+        log_info("stasisd %s ready on %s.", STASIS_VERSION, bus_stasis_address() ?: "the system bus");
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        return sd_event_loop(m->event);
+}

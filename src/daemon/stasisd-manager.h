@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-manager.h - the coordinator: bus, event loop, catalog and the sets it keeps */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "stasisd-catalog.h"
+#include "time-util.h"
+
+/* Limits on what clients can make the daemon allocate. */
+#define MANAGER_SETS_MAX              4096
+#define MANAGER_SETS_PER_CLIENT_MAX     64     /* auto-release sets per bus connection */
+#define MANAGER_PATHS_PER_REQUEST_MAX  256
+#define MANAGER_VOLUMES_PER_SET_MAX     64
+#define MANAGER_LABEL_MAX              256
+
+typedef struct Set Set;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        Catalog *catalog;
+        char *state_dir;
+        usec_t commit_timeout;
+
+        Set *sets;              /* doubly linked, oldest first */
+        Set *sets_tail;
+        unsigned n_sets;
+} Manager;
+
+int manager_new(const char *state_dir, Manager **ret);
+Manager *manager_free(Manager *m);
+static inline void manager_freep(Manager **m) {
+        manager_free(*m);
+}
+
+/* Loads the catalog and reconciles it, connects to the bus, exports the
+ * objects and takes the bus name. */
+int manager_start(Manager *m);
+int manager_run(Manager *m);
+
+Set *manager_find_set(Manager *m, const char *id);
+
+/* stasisd-manager-bus.c */
+extern const sd_bus_vtable manager_vtable[];
+int manager_bus_export(Manager *m);
+/* Fails with AccessDenied unless the sender is root. */
+int manager_check_privileged(sd_bus_message *msg, const char *action, sd_bus_error *error);

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-resolve.h - turn requested paths into the volumes that hold them */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "provider.h"
+
+/* Resolves each absolute path to its mount, file system and provider. With
+ * merge, paths on one volume become one volume (the first path names it);
+ * without, there is one volume per path, in order. Errors name the path:
+ * NoSuchPath, NotADirectory, NoProvider, InvalidArgument. */
+int resolve_paths(char * const *paths, bool merge, size_t max_volumes,
+                  StasisVolume **ret, size_t *ret_n, sd_bus_error *error);
+
+void volumes_free(StasisVolume *v, size_t n);

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-set-bus.c - the org.stasis1.Set objects at /org/stasis1/set/<id> */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "macro.h"
+#include "stasis/stasis.h"
+#include "stasisd-set.h"
+#include "strv.h"
+
+int set_bus_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                 void **found, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *id = startswith(path, STASIS_SET_PATH_PREFIX "/");
+        Set *s;
+
+        if (!id)
+                return 0;
+        s = manager_find_set(m, id);
+        if (!s)
+                return 0;
+        *found = s;
+        return 1;
+}
+
+int set_bus_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        for (Set *s = m->sets; s; s = s->next) {
+                r = strv_extend(&l, s->object_path);
+                if (r < 0)
+                        return r;
+        }
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        *nodes = TAKE_PTR(l);
+        return 1;
+}
+
+int set_bus_append_volumes(sd_bus_message *reply, Set *s) {
+        int r = sd_bus_message_open_container(reply, 'a', "(ssssssss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                const StasisVolume *v = &s->volumes[i];
+                r = sd_bus_message_append(reply, "(ssssssss)",
+                                          strempty(v->path), strempty(v->mount_point), strempty(v->device),
+                                          strempty(v->fstype), v->provider ? v->provider->name : "unknown",
+                                          strempty(v->source), strempty(v->handle),
+                                          v->missing ? "missing" : "ok");
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_volumes(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return set_bus_append_volumes(reply, userdata);
+}
+
+static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Set *s = userdata;
+        return sd_bus_message_append(reply, "s", set_state_to_string(s->state));
+}
+
+static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        char **p = userdata;
+        return sd_bus_message_append(reply, "s", strempty(*p));
+}
+
+static int property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        int b = *(bool *) userdata;
+        return sd_bus_message_append_basic(reply, 'b', &b);
+}
+
+static int property_get_id(sd_bus *bus, const char *path, const char *interface, const char *property,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Set *s = userdata;
+        return sd_bus_message_append(reply, "s", s->id);
+}
+
+static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Set *s = userdata;
+        int r = manager_check_privileged(msg, "delete snapshot sets", error);
+        if (r < 0)
+                return r;
+        return set_delete(s, msg, error);
+}
+
+void set_bus_emit_changed(Set *s) {
+        if (!s->object_path || !s->manager || !s->manager->bus)
+                return;
+        (void) sd_bus_emit_properties_changed(s->manager->bus, s->object_path, STASIS_SET_INTERFACE,
+                                              "State", "Consistency", "Error", "Volumes", NULL);
+}
+
+const sd_bus_vtable set_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Id", "s", property_get_id, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Created", "t", NULL, offsetof(Set, created), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Label", "s", property_get_string, offsetof(Set, label), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Persistent", "b", property_get_bool, offsetof(Set, persistent), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Owner", "u", NULL, offsetof(Set, owner_uid), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Consistency", "s", property_get_string, offsetof(Set, consistency),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Error", "s", property_get_string, offsetof(Set, error), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Volumes", "a(ssssssss)", property_get_volumes, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};

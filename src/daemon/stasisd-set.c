@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-set.c - one snapshot set: its volumes, its state and its life from create to delete */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "log.h"
+#include "macro.h"
+#include "stasis/stasis.h"
+#include "stasisd-set.h"
+#include "stasisd-worker.h"
+
+static const char *const set_state_table[_SET_STATE_MAX] = {
+        [SET_CREATING] = "creating",
+        [SET_CREATED]  = "created",
+        [SET_MISSING]  = "missing",
+        [SET_DELETING] = "deleting",
+};
+
+const char *set_state_to_string(SetState s) {
+        return s >= 0 && s < _SET_STATE_MAX ? set_state_table[s] : NULL;
+}
+
+SetState set_state_from_string(const char *s) {
+        for (int i = 0; i < _SET_STATE_MAX; i++)
+                if (streq(set_state_table[i], s))
+                        return (SetState) i;
+        return _SET_STATE_INVALID;
+}
+
+static void set_link(Manager *m, Set *s) {
+        s->manager = m;
+        s->prev = m->sets_tail;
+        if (m->sets_tail)
+                m->sets_tail->next = s;
+        else
+                m->sets = s;
+        m->sets_tail = s;
+        m->n_sets++;
+}
+
+static void set_unlink(Set *s) {
+        Manager *m = s->manager;
+        if (!m)
+                return;
+        if (s->prev)
+                s->prev->next = s->next;
+        else
+                m->sets = s->next;
+        if (s->next)
+                s->next->prev = s->prev;
+        else
+                m->sets_tail = s->prev;
+        m->n_sets--;
+        s->manager = NULL;
+}
+
+Set *set_free(Set *s) {
+        if (!s)
+                return NULL;
+        set_unlink(s);
+        sd_bus_track_unref(s->track);
+        sd_bus_message_unref(s->pending);
+        for (size_t i = 0; i < s->n_volumes; i++)
+                stasis_volume_done(&s->volumes[i]);
+        free(s->volumes);
+        free(s->object_path);
+        free(s->label);
+        free(s->consistency);
+        free(s->error);
+        free(s->requestor);
+        free(s);
+        return NULL;
+}
+
+static int set_set_id(Set *s, uint64_t id) {
+        s->id_num = id;
+        snprintf(s->id, sizeof s->id, "%" PRIu64, id);
+        free(s->object_path);
+        if (asprintf(&s->object_path, STASIS_SET_PATH_PREFIX "/%s", s->id) < 0) {
+                s->object_path = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static void set_set_error(Set *s, const char *msg) {
+        free(s->error);
+        s->error = msg ? strdup(msg) : NULL;
+}
+
+static void set_change_state(Set *s, SetState state, const char *consistency) {
+        int r;
+
+        s->state = state;
+        if (consistency && (!s->consistency || !streq(s->consistency, consistency))) {
+                free(s->consistency);
+                s->consistency = strdup(consistency);
+        }
+        r = catalog_update_state(s->manager->catalog, s->id_num, set_state_to_string(state), consistency);
+        if (r < 0)
+                log_error_errno(r, "Set %s: failed to record state %s in the catalog: %s",
+                                s->id, set_state_to_string(state), catalog_last_error(s->manager->catalog));
+        set_bus_emit_changed(s);
+}
+
+/* Drops the set: from the catalog, the bus and memory. */
+static void set_remove(Set *s) {
+        int r = catalog_remove_set(s->manager->catalog, s->id_num);
+        if (r < 0)
+                log_error_errno(r, "Set %s: failed to remove it from the catalog: %s",
+                                s->id, catalog_last_error(s->manager->catalog));
+        (void) sd_bus_emit_object_removed(s->manager->bus, s->object_path);
+        set_free(s);
+}
+
+static void set_reply_error(Set *s, const char *name, const char *what, const char *detail) {
+        if (!s->pending)
+                return;
+        (void) sd_bus_reply_method_errorf(s->pending, name, "%s snapshot set %s failed: %s", what, s->id, detail);
+        s->pending = sd_bus_message_unref(s->pending);
+}
+
+/* ---- the worker's side: runs in the child ---- */
+
+typedef int (*volume_op_t)(StasisVolume * const *v, size_t n, StasisProviderResult *res);
+
+static int op_remove(StasisVolume * const *v, size_t n, StasisProviderResult *res) {
+        int r = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (!v[i]->provider)
+                        r = stasis_provider_result_set(&res[i], -EOPNOTSUPP,
+                                        "no provider in this build can remove %s", v[i]->handle);
+                else if (v[i]->provider->remove(v[i]->handle, &res[i]) < 0)
+                        r = res[i].error;
+        }
+        return r;
+}
+
+/* Commits each provider's volumes together; on a failure removes what the
+ * earlier providers made, so the set is all or nothing. */
+static int op_commit(StasisVolume * const *v, size_t n, StasisProviderResult *res) {
+        StasisVolume *group[MANAGER_VOLUMES_PER_SET_MAX];
+        size_t index[MANAGER_VOLUMES_PER_SET_MAX];
+        bool done[MANAGER_VOLUMES_PER_SET_MAX] = {};
+        int r = 0;
+
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                if (done[i])
+                        continue;
+                size_t k = 0;
+                for (size_t j = i; j < n; j++)
+                        if (!done[j] && v[j]->provider == v[i]->provider) {
+                                group[k] = v[j];
+                                index[k++] = j;
+                        }
+                StasisProviderResult gres[MANAGER_VOLUMES_PER_SET_MAX] = {};
+                r = v[i]->provider->commit(group, k, gres);
+                for (size_t j = 0; j < k; j++) {
+                        res[index[j]] = gres[j];
+                        done[index[j]] = true;
+                }
+        }
+        if (r >= 0)
+                return 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (!done[i])
+                        stasis_provider_result_set(&res[i], -ECANCELED, "not attempted: another volume of the set failed");
+                else if (res[i].error == 0) {
+                        StasisProviderResult ignored = {};
+                        (void) v[i]->provider->remove(v[i]->handle, &ignored);
+                        stasis_provider_result_set(&res[i], -ECANCELED, "rolled back: another volume of the set failed");
+                }
+        }
+        return r;
+}
+
+static int run_op(int fd, Set *s, volume_op_t op) {
+        StasisVolume *v[MANAGER_VOLUMES_PER_SET_MAX];
+        StasisProviderResult res[MANAGER_VOLUMES_PER_SET_MAX] = {};
+
+        for (size_t i = 0; i < s->n_volumes; i++)
+                v[i] = &s->volumes[i];
+        (void) op(v, s->n_volumes, res);
+        return worker_write_all(fd, res, sizeof(StasisProviderResult) * s->n_volumes);
+}
+
+static int worker_commit(int fd, void *userdata) {
+        return run_op(fd, userdata, op_commit);
+}
+
+static int worker_remove(int fd, void *userdata) {
+        return run_op(fd, userdata, op_remove);
+}
+
+/* ---- the daemon's side ---- */
+
+/* Checks the worker's answer; returns the index of the first failed volume,
+ * -1 if all succeeded, or -2 (with *ret_msg) if the worker itself failed. */
+static ssize_t check_results(Set *s, int status, const void *data, size_t size, const char *what,
+                             char *msg, size_t msg_size) {
+        const StasisProviderResult *res = data;
+
+        if (status == -ETIMEDOUT) {
+                snprintf(msg, msg_size, "%s did not finish within %" PRIu64 " s; the worker was killed",
+                         what, s->manager->commit_timeout / USEC_PER_SEC);
+                return -2;
+        }
+        if (status < 0 || size != sizeof(StasisProviderResult) * s->n_volumes) {
+                snprintf(msg, msg_size, "the worker %s crashed or sent a malformed result (%zu bytes)",
+                         what, size);
+                return -2;
+        }
+        for (size_t i = 0; i < s->n_volumes; i++)
+                if (res[i].error < 0 && res[i].error != -ECANCELED) {
+                        snprintf(msg, msg_size, "%.*s", (int) sizeof res[i].message, res[i].message);
+                        return (ssize_t) i;
+                }
+        for (size_t i = 0; i < s->n_volumes; i++)
+                if (res[i].error < 0) {
+                        snprintf(msg, msg_size, "%.*s", (int) sizeof res[i].message, res[i].message);
+                        return (ssize_t) i;
+                }
+        return -1;
+}
+
+static void on_remove_done(Worker *w, int status, const void *data, size_t size, void *userdata);
+
+static int set_start_remove(Set *s) {
+        char desc[64];
+        snprintf(desc, sizeof desc, "remove-set-%s", s->id);
+        int r = worker_spawn(s->manager->event, desc, s->manager->commit_timeout,
+                             worker_remove, s, on_remove_done, NULL);
+        if (r < 0)
+                return r;
+        s->busy = true;
+        return 0;
+}
+
+static void on_commit_done(Worker *w, int status, const void *data, size_t size, void *userdata) {
+        Set *s = userdata;
+        char msg[512];
+        ssize_t bad;
+        int r;
+
+        s->busy = false;
+        bad = check_results(s, status, data, size, "taking the snapshots", msg, sizeof msg);
+        if (bad == -1) {
+                const char *consistency = s->n_volumes == 1 ? "crash-atomic" : "per-volume";
+                set_change_state(s, SET_CREATED, consistency);
+                log_info("Set %s created: %zu volume(s), %s.", s->id, s->n_volumes, consistency);
+                if (s->pending) {
+                        (void) sd_bus_reply_method_return(s->pending, "so", s->id, s->object_path);
+                        s->pending = sd_bus_message_unref(s->pending);
+                }
+                if (s->release_requested) {
+                        log_info("Set %s: its requestor left while it was made; releasing it.", s->id);
+                        (void) set_delete(s, NULL, NULL);
+                }
+                return;
+        }
+
+        log_error("Set %s failed: %s", s->id, msg);
+        set_reply_error(s, bad == -2 && status == -ETIMEDOUT ? STASIS_ERROR_TIMEOUT : STASIS_ERROR_PROVIDER_FAILED,
+                        "Creating", msg);
+        set_set_error(s, msg);
+
+        if (bad >= 0) {
+                /* The worker rolled back what it made. */
+                set_remove(s);
+                return;
+        }
+        /* The worker died or hung: we do not know what it made. Remove whatever exists. */
+        set_change_state(s, SET_DELETING, NULL);
+        r = set_start_remove(s);
+        if (r < 0)
+                log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+}
+
+static void on_remove_done(Worker *w, int status, const void *data, size_t size, void *userdata) {
+        Set *s = userdata;
+        char msg[512];
+        ssize_t bad;
+
+        s->busy = false;
+        bad = check_results(s, status, data, size, "removing the snapshots", msg, sizeof msg);
+        if (bad == -1) {
+                log_info("Set %s deleted.", s->id);
+                if (s->pending)
+                        (void) sd_bus_reply_method_return(s->pending, "");
+                set_remove(s);
+                return;
+        }
+
+        log_error("Set %s: deleting failed: %s", s->id, msg);
+        set_set_error(s, msg);
+        set_reply_error(s, status == -ETIMEDOUT ? STASIS_ERROR_TIMEOUT : STASIS_ERROR_PROVIDER_FAILED,
+                        "Deleting", msg);
+        /* It stays "deleting": some snapshots may be gone; a new Delete retries. */
+        set_bus_emit_changed(s);
+}
+
+int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
+        int r;
+
+        if (s->busy)
+                return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
+                                         "Snapshot set %s is busy (%s); try again when that ends",
+                                         s->id, set_state_to_string(s->state));
+        if (s->state != SET_DELETING)
+                set_change_state(s, SET_DELETING, NULL);
+        r = set_start_remove(s);
+        if (r < 0) {
+                log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+                return sd_bus_error_set_errnof(error, r, "Failed to start deleting set %s: %m", s->id);
+        }
+        if (msg)
+                s->pending = sd_bus_message_ref(msg);
+        return 1;
+}
+
+static int on_track_gone(sd_bus_track *t, void *userdata) {
+        Set *s = userdata;
+
+        s->track = sd_bus_track_unref(s->track);
+        if (s->state == SET_DELETING && !s->busy)
+                return 0;
+        if (s->busy) {
+                s->release_requested = true;
+                return 0;
+        }
+        log_info("Set %s: its requestor %s left; releasing it.", s->id, strna(s->requestor));
+        (void) set_delete(s, NULL, NULL);
+        return 0;
+}
+
+static int prepare_volumes(CatalogSet *cs, void *userdata) {
+        Set *s = userdata;
+        int r = set_set_id(s, cs->id);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                StasisProviderResult res = {};
+                r = s->volumes[i].provider->prepare(&s->volumes[i], s->id, &res);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static unsigned count_sets_of(Manager *m, const char *requestor) {
+        unsigned n = 0;
+        for (Set *i = m->sets; i; i = i->next)
+                if (i->requestor && streq(i->requestor, requestor))
+                        n++;
+        return n;
+}
+
+int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
+               const char *label, bool persistent, uid_t owner_uid, sd_bus_error *error) {
+        const char *sender = sd_bus_message_get_sender(msg);
+        char desc[64];
+        Set *s;
+        int r;
+
+        if (m->n_sets >= MANAGER_SETS_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED,
+                                         "There are already %u snapshot sets, the most stasisd keeps; delete some",
+                                         m->n_sets);
+        if (!persistent && sender && count_sets_of(m, sender) >= MANAGER_SETS_PER_CLIENT_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED,
+                                         "This connection already holds %d auto-release sets, the most allowed",
+                                         MANAGER_SETS_PER_CLIENT_MAX);
+
+        s = calloc(1, sizeof(Set));
+        if (!s)
+                return -ENOMEM;
+        s->volumes = volumes;
+        s->n_volumes = n_volumes;
+        s->created = now_usec(CLOCK_REALTIME);
+        s->persistent = persistent;
+        s->owner_uid = owner_uid;
+        s->state = SET_CREATING;
+        s->label = strdup(strempty(label));
+        s->requestor = sender ? strdup(sender) : NULL;
+        if (!s->label || (sender && !s->requestor)) {
+                s->volumes = NULL;
+                set_free(s);
+                return -ENOMEM;
+        }
+
+        CatalogSet cs = {
+                .created = s->created,
+                .label = s->label,
+                .persistent = persistent,
+                .owner_uid = owner_uid,
+                .state = (char *) set_state_to_string(SET_CREATING),
+                .volumes = volumes,
+                .n_volumes = n_volumes,
+        };
+        r = catalog_add_set(m->catalog, &cs, prepare_volumes, s);
+        if (r < 0) {
+                log_error_errno(r, "Failed to record a new set in the catalog: %s", catalog_last_error(m->catalog));
+                s->volumes = NULL;     /* still the caller's */
+                set_free(s);
+                return sd_bus_error_set_errnof(error, r, "Failed to record the set in the catalog: %m");
+        }
+        set_link(m, s);
+
+        if (!persistent) {
+                r = sd_bus_track_new(m->bus, &s->track, on_track_gone, s);
+                if (r >= 0)
+                        r = sd_bus_track_add_sender(s->track, msg);
+                if (r < 0)
+                        goto fail;
+        }
+
+        snprintf(desc, sizeof desc, "commit-set-%s", s->id);
+        r = worker_spawn(m->event, desc, m->commit_timeout, worker_commit, s, on_commit_done, NULL);
+        if (r < 0)
+                goto fail;
+        s->busy = true;
+        s->pending = sd_bus_message_ref(msg);
+        (void) sd_bus_emit_object_added(m->bus, s->object_path);
+        log_debug("Set %s: taking %zu snapshot(s).", s->id, n_volumes);
+        return 1;
+
+fail:
+        log_error_errno(r, "Set %s: failed to start: %m", s->id);
+        s->volumes = NULL;
+        s->n_volumes = 0;
+        (void) catalog_remove_set(m->catalog, s->id_num);
+        set_free(s);
+        return sd_bus_error_set_errnof(error, r, "Failed to start the snapshot set: %m");
+}
+
+int set_load(Manager *m, CatalogSet *cs, Set **ret) {
+        Set *s = calloc(1, sizeof(Set));
+        if (!s)
+                return -ENOMEM;
+        s->created = cs->created;
+        s->persistent = cs->persistent;
+        s->owner_uid = cs->owner_uid;
+        s->state = set_state_from_string(cs->state);
+        if (s->state == _SET_STATE_INVALID) {
+                log_warning("Set %" PRIu64 " has unknown state '%s' in the catalog; treating it as half made.",
+                            cs->id, cs->state);
+                s->state = SET_CREATING;
+        }
+        s->label = TAKE_PTR(cs->label);
+        s->consistency = isempty(cs->consistency) ? NULL : TAKE_PTR(cs->consistency);
+        s->volumes = TAKE_PTR(cs->volumes);
+        s->n_volumes = cs->n_volumes;
+        cs->n_volumes = 0;
+        if (set_set_id(s, cs->id) < 0) {
+                set_free(s);
+                return -ENOMEM;
+        }
+        set_link(m, s);
+        *ret = s;
+        return 0;
+}
+
+void set_reconcile(Set *s) {
+        bool any_missing = false, changed = false;
+
+        if (s->state == SET_CREATING || s->state == SET_DELETING) {
+                log_warning("Set %s was left %s by a previous run; removing what it made.",
+                            s->id, set_state_to_string(s->state));
+                (void) set_delete(s, NULL, NULL);
+                return;
+        }
+        if (!s->persistent) {
+                log_info("Set %s was an auto-release set; its requestor's connection did not outlive "
+                         "the previous run, so it is released.", s->id);
+                (void) set_delete(s, NULL, NULL);
+                return;
+        }
+
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                StasisVolume *v = &s->volumes[i];
+                int e = v->provider ? v->provider->exists(v->handle) : -EOPNOTSUPP;
+                bool missing = e == 0;
+
+                if (e < 0)
+                        log_warning_errno(e, "Set %s: cannot check snapshot %s: %m", s->id, v->handle);
+                else if (missing && !v->missing)
+                        log_warning("Set %s: snapshot %s of %s has vanished; the set is marked missing.",
+                                    s->id, v->handle, v->source);
+                else if (!missing && v->missing)
+                        log_info("Set %s: snapshot %s is back.", s->id, v->handle);
+                if (e >= 0 && missing != v->missing) {
+                        v->missing = missing;
+                        (void) catalog_update_volume_missing(s->manager->catalog, s->id_num, i, missing);
+                        changed = true;
+                }
+                any_missing = any_missing || v->missing;
+        }
+        SetState want = any_missing ? SET_MISSING : SET_CREATED;
+        if (want != s->state || changed)
+                set_change_state(s, want, NULL);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-set.h - one snapshot set: its volumes, its state and its life from create to delete */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "provider.h"
+#include "stasisd-manager.h"
+#include "time-util.h"
+
+typedef enum SetState {
+        SET_CREATING,   /* recorded, snapshots being taken */
+        SET_CREATED,    /* all snapshots exist */
+        SET_MISSING,    /* at least one snapshot vanished behind our back */
+        SET_DELETING,   /* snapshots being removed */
+        _SET_STATE_MAX,
+        _SET_STATE_INVALID = -1,
+} SetState;
+
+const char *set_state_to_string(SetState s);
+SetState set_state_from_string(const char *s);
+
+struct Set {
+        Manager *manager;
+        Set *prev, *next;
+
+        uint64_t id_num;
+        char id[24];
+        char *object_path;
+        usec_t created;         /* CLOCK_REALTIME */
+        char *label;
+        bool persistent;
+        uid_t owner_uid;
+        SetState state;
+        char *consistency;      /* "crash-atomic", "per-volume" (or "application", with writers) */
+        char *error;            /* the last failure, for people */
+
+        StasisVolume *volumes;
+        size_t n_volumes;
+
+        sd_bus_track *track;    /* the requestor, for auto-release */
+        char *requestor;        /* its unique bus name */
+        bool busy;              /* a worker is taking or removing the snapshots */
+        sd_bus_message *pending;/* the call to answer when the current step ends */
+        bool release_requested; /* delete as soon as the current step ends */
+};
+
+/* Creates a set for volumes (taking them over) and starts taking the
+ * snapshots; the reply to msg is sent when done. */
+int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
+               const char *label, bool persistent, uid_t owner_uid, sd_bus_error *error);
+
+/* Starts deleting; msg (may be NULL) is answered when done. */
+int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error);
+
+/* Makes a Set from a catalog record at start-up (taking over its volumes). */
+int set_load(Manager *m, CatalogSet *cs, Set **ret);
+
+/* At start-up: finish what a previous run left half done, release sets whose
+ * requestor is gone, mark vanished snapshots missing. */
+void set_reconcile(Set *s);
+
+Set *set_free(Set *s);
+
+/* stasisd-set-bus.c */
+extern const sd_bus_vtable set_vtable[];
+int set_bus_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                 void **found, sd_bus_error *error);
+int set_bus_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
+void set_bus_emit_changed(Set *s);
+int set_bus_append_volumes(sd_bus_message *reply, Set *s);

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-worker.c - short-lived forked workers with a deadline and a size-checked result */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "stasisd-worker.h"
+
+struct Worker {
+        char *description;
+        pid_t pid;
+        int fd;
+        sd_event_source *io, *child, *timer;
+        char *buf;
+        size_t size;
+        bool overflow, eof, exited, done_called;
+        int exit_status;                /* 0 ok, -ECHILD otherwise */
+        worker_done_t done;
+        void *userdata;
+};
+
+static void worker_free(Worker *w) {
+        sd_event_source_disable_unref(w->io);
+        sd_event_source_disable_unref(w->child);
+        sd_event_source_disable_unref(w->timer);
+        safe_close(w->fd);
+        free(w->buf);
+        free(w->description);
+        free(w);
+}
+
+static void worker_maybe_finish(Worker *w) {
+        if (!w->done_called && w->exited && w->eof) {
+                int status = w->overflow ? -EMSGSIZE : w->exit_status;
+                w->done_called = true;
+                w->done(w, status, w->buf, w->size, w->userdata);
+        }
+        if (w->done_called && w->exited)
+                worker_free(w);
+}
+
+static int drain(Worker *w) {
+        for (;;) {
+                char tmp[16384];
+                ssize_t l = read(w->fd, tmp, sizeof tmp);
+                if (l < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN)
+                                return 0;
+                        w->eof = true;
+                        return -errno;
+                }
+                if (l == 0) {
+                        w->eof = true;
+                        w->io = sd_event_source_disable_unref(w->io);
+                        return 0;
+                }
+                if (w->size + (size_t) l > WORKER_RESULT_MAX) {
+                        w->overflow = true;
+                        continue;       /* keep reading so the child is never stuck on a full pipe */
+                }
+                char *n = realloc(w->buf, w->size + (size_t) l);
+                if (!n)
+                        return -ENOMEM;
+                memcpy(n + w->size, tmp, (size_t) l);
+                w->buf = n;
+                w->size += (size_t) l;
+        }
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Worker *w = userdata;
+        int r = drain(w);
+        if (r < 0) {
+                log_error_errno(r, "Failed to read the result of worker %s: %m", w->description);
+                w->overflow = true;
+                w->eof = true;
+        }
+        worker_maybe_finish(w);
+        return 0;
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        Worker *w = userdata;
+
+        w->exited = true;
+        if (si->si_code == CLD_EXITED && si->si_status == 0)
+                w->exit_status = 0;
+        else {
+                w->exit_status = -ECHILD;
+                if (si->si_code == CLD_EXITED)
+                        log_debug("Worker %s exited with status %d.", w->description, si->si_status);
+                else if (!w->done_called)
+                        log_warning("Worker %s was killed by signal %d.", w->description, si->si_status);
+        }
+        if (!w->eof) {
+                (void) drain(w);
+                w->eof = true;  /* the writer end is closed: the child is gone */
+        }
+        worker_maybe_finish(w);
+        return 0;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Worker *w = userdata;
+
+        if (w->done_called)
+                return 0;
+        log_warning("Worker %s (pid %d) missed its deadline; killing it.", w->description, (int) w->pid);
+        (void) kill(w->pid, SIGKILL);
+        w->done_called = true;
+        w->io = sd_event_source_disable_unref(w->io);
+        w->done(w, -ETIMEDOUT, NULL, 0, w->userdata);
+        /* Freed once the child source reaps it (a child stuck in the kernel may take a while). */
+        return 0;
+}
+
+int worker_write_all(int fd, const void *buf, size_t size) {
+        const char *p = buf;
+        while (size > 0) {
+                ssize_t l = write(fd, p, size);
+                if (l < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += l;
+                size -= (size_t) l;
+        }
+        return 0;
+}
+
+pid_t worker_pid(const Worker *w) {
+        return w->pid;
+}
+
+int worker_spawn(sd_event *e, const char *description, usec_t timeout,
+                 worker_fn_t fn, void *userdata, worker_done_t done, Worker **ret) {
+        int pipefd[2];
+        pid_t parent = getpid();
+        int r;
+
+        Worker *w = calloc(1, sizeof(Worker));
+        if (!w)
+                return -ENOMEM;
+        w->fd = -1;
+        w->done = done;
+        w->userdata = userdata;
+        w->description = strdup(description);
+        if (!w->description) {
+                worker_free(w);
+                return -ENOMEM;
+        }
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0) {
+                r = -errno;
+                worker_free(w);
+                return r;
+        }
+
+        w->pid = fork();
+        if (w->pid < 0) {
+                r = -errno;
+                safe_close(pipefd[0]);
+                safe_close(pipefd[1]);
+                worker_free(w);
+                return r;
+        }
+        if (w->pid == 0) {
+                sigset_t all;
+                safe_close(pipefd[0]);
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(EXIT_FAILURE);
+                sigemptyset(&all);
+                (void) sigprocmask(SIG_SETMASK, &all, NULL);
+                r = fn(pipefd[1], userdata);
+                _exit(r == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+        }
+
+        safe_close(pipefd[1]);
+        w->fd = pipefd[0];
+        (void) fcntl(w->fd, F_SETFL, O_NONBLOCK);
+
+        r = sd_event_add_io(e, &w->io, w->fd, EPOLLIN, on_io, w);
+        if (r >= 0)
+                r = sd_event_add_child(e, &w->child, w->pid, WEXITED, on_child, w);
+        if (r >= 0)
+                r = sd_event_add_time_relative(e, &w->timer, CLOCK_MONOTONIC, timeout, 0, on_timeout, w);
+        if (r < 0) {
+                (void) kill(w->pid, SIGKILL);
+                (void) waitpid(w->pid, NULL, 0);
+                worker_free(w);
+                return r;
+        }
+        (void) sd_event_source_set_description(w->child, w->description);
+
+        if (ret)
+                *ret = w;
+        return 0;
+}

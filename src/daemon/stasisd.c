@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd.c - the stasis coordinator daemon: parse the command line, run the manager */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "stasisd-manager.h"
+
+static const char *arg_state_dir = NULL;
+
+static void help(void) {
+        printf("stasisd [OPTIONS...]\n\n"
+               "The stasis coordinator: takes application-consistent snapshot sets.\n\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show the version\n"
+               "     --state-dir=DIR     Keep the catalog in DIR (default $STASIS_STATE_DIR or %s)\n"
+               "     --log-level=LEVEL   debug, info, notice, warning or err (default info)\n"
+               "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
+               "See stasisd(8).\n", STASIS_STATE_DIR);
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL };
+        static const struct option options[] = {
+                { "help",      no_argument,       NULL, 'h' },
+                { "version",   no_argument,       NULL, ARG_VERSION },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                {}
+        };
+        int c, l;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("stasisd %s\n", STASIS_VERSION);
+                        return 0;
+                case ARG_STATE_DIR:
+                        arg_state_dir = optarg;
+                        break;
+                case ARG_LOG_LEVEL:
+                        l = log_level_from_string(optarg);
+                        if (l < 0) {
+                                log_error("Unknown log level '%s'.", optarg);
+                                return -EINVAL;
+                        }
+                        log_set_max_level(l);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                log_error("Unexpected argument '%s'.", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        const char *e;
+        sigset_t mask;
+        int r;
+
+        log_set_prefix("stasisd");
+        log_set_level_prefix(true);
+        e = getenv("STASIS_LOG_LEVEL");
+        if (e && log_level_from_string(e) >= 0)
+                log_set_max_level(log_level_from_string(e));
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        if (!arg_state_dir) {
+                e = getenv("STASIS_STATE_DIR");
+                arg_state_dir = isempty(e) ? STASIS_STATE_DIR : e;
+        }
+
+        /* sd-event handles these through signalfd and child sources. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = manager_new(arg_state_dir, &m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up: %m"), EXIT_FAILURE;
+        r = manager_start(m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_run(m);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m"), EXIT_FAILURE;
+        return r == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-util.c - connect to the bus stasisd lives on */
+#include <stdlib.h>
+
+#include "bus-util.h"
+#include "macro.h"
+
+const char *bus_stasis_address(void) {
+        const char *a = getenv("STASIS_BUS_ADDRESS");
+        if (!isempty(a))
+                return a;
+        a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        if (!isempty(a))
+                return a;
+        return NULL;
+}
+
+int bus_open_stasis(sd_bus **ret) {
+        const char *address = bus_stasis_address();
+        sd_bus *bus = NULL;
+        int r;
+
+        if (!address)
+                return sd_bus_open_system(ret);
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, 1);
+        if (r >= 0)
+                r = sd_bus_set_trusted(bus, 0);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0) {
+                sd_bus_unref(bus);
+                return r;
+        }
+        *ret = bus;
+        return 0;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-util.h - connect to the bus stasisd lives on */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+/* $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else NULL (the system bus). */
+const char *bus_stasis_address(void);
+
+/* Opens and starts a connection to that bus, as a client. */
+int bus_open_stasis(sd_bus **ret);
+
+#define _cleanup_bus_flush_close_unref_ __attribute__((cleanup(sd_bus_flush_close_unrefp)))
+#define _cleanup_bus_error_ __attribute__((cleanup(sd_bus_error_free)))
+#define _cleanup_bus_message_unref_ __attribute__((cleanup(sd_bus_message_unrefp)))

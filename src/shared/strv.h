@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* strv.h - NULL-terminated string arrays */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+char **strv_free(char **l);
+size_t strv_length(char * const *l);
+bool strv_contains(char * const *l, const char *s);
+/* Appends a copy of s; returns 0 or -ENOMEM. */
+int strv_extend(char ***l, const char *s);
+
+static inline void strv_freep(char ***l) {
+        strv_free(*l);
+}
+#define _cleanup_strv_free_ __attribute__((cleanup(strv_freep)))
+#define STRV_FOREACH(s, l) for (char * const *s = (l); s && *s; s++)

@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# lib.sh - shared set-up for integration tests, the demo and the benchmarks:
+# a private dbus-daemon, stasisd, loop-backed file systems, and a cleanup
+# that runs even when the caller fails. Source it; call stasis_env_init first.
+
+STASIS_SRC=${STASIS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+STASIS_BUILD_DIR=${STASIS_BUILD_DIR:-$STASIS_SRC/build}
+STASIS=${STASIS:-$STASIS_BUILD_DIR/src/cli/stasis}
+STASISD=${STASISD:-$STASIS_BUILD_DIR/src/daemon/stasisd}
+
+_stasis_loops=()
+_stasis_mounts=()
+_stasis_pids=()
+STASISD_PID=
+DBUS_PID=
+
+stasis_log() { printf '# %s\n' "$*" >&2; }
+stasis_die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+
+# Make the work dir (world-readable, so an unprivileged user can reach the bus
+# socket) and arm the cleanup trap.
+stasis_env_init() {
+        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (loop devices, mounts)"; exit 77; }
+        STASIS_TMP=$(mktemp -d /tmp/stasis-test.XXXXXX)
+        chmod 755 "$STASIS_TMP"
+        export STASIS_STATE_DIR=$STASIS_TMP/state
+        trap stasis_cleanup EXIT
+        trap 'exit 130' INT TERM
+}
+
+stasis_cleanup() {
+        local rc=$? m l p
+        set +e
+        stasis_stop_daemon
+        for p in "${_stasis_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+        [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null && wait "$DBUS_PID" 2>/dev/null
+        # Innermost mounts first; thaw before unmounting so nothing stays frozen.
+        for (( i=${#_stasis_mounts[@]}-1; i>=0; i-- )); do
+                m=${_stasis_mounts[$i]}
+                fsfreeze -u "$m" 2>/dev/null
+                umount -l "$m" 2>/dev/null
+        done
+        for (( i=${#_stasis_loops[@]}-1; i>=0; i-- )); do
+                losetup -d "${_stasis_loops[$i]}" 2>/dev/null
+        done
+        [ -n "$STASIS_TMP" ] && rm -rf "$STASIS_TMP"
+        exit $rc
+}
+
+# Start a private system-type bus with the project's policy; exports
+# STASIS_BUS_ADDRESS.
+stasis_start_bus() {
+        local sock=$STASIS_TMP/bus/system_bus_socket
+        mkdir -p "$STASIS_TMP/bus"
+        chmod 755 "$STASIS_TMP/bus"
+        sed -e "s|@SOCKET@|$sock|" -e "s|@POLICY@|$STASIS_SRC/data/org.stasis1.conf|" \
+                "$STASIS_SRC/data/test-bus.conf.in" > "$STASIS_TMP/bus/bus.conf"
+        exec {busfd}< <(exec dbus-daemon --config-file="$STASIS_TMP/bus/bus.conf" --nofork --nopidfile \
+                          --print-address=1 --print-pid=1)
+        read -r -u $busfd STASIS_BUS_ADDRESS || stasis_die "dbus-daemon did not start"
+        read -r -u $busfd DBUS_PID || stasis_die "dbus-daemon did not print its pid"
+        export STASIS_BUS_ADDRESS
+}
+
+# Start stasisd in the background and wait until it owns its name.
+stasis_start_daemon() {
+        local log=${1:-$STASIS_TMP/stasisd.log} i
+        "$STASISD" --state-dir "$STASIS_STATE_DIR" >>"$log" 2>&1 &
+        STASISD_PID=$!
+        for i in $(seq 1 500); do
+                if busctl --address="$STASIS_BUS_ADDRESS" status org.stasis1 >/dev/null 2>&1; then
+                        return 0
+                fi
+                kill -0 "$STASISD_PID" 2>/dev/null || { cat "$log" >&2; stasis_die "stasisd exited at start"; }
+                sleep 0.01
+        done
+        cat "$log" >&2
+        stasis_die "stasisd did not take its bus name"
+}
+
+stasis_stop_daemon() {
+        [ -n "$STASISD_PID" ] || return 0
+        kill "$STASISD_PID" 2>/dev/null
+        wait "$STASISD_PID" 2>/dev/null
+        STASISD_PID=
+}
+
+# stasis_make_fs TYPE NAME [SIZE]: a loop-backed file system mounted at
+# $STASIS_TMP/mnt/NAME. Sets STASIS_FS (the mount point) and STASIS_DEV. Call
+# it directly, not in $(...): the cleanup lists live in this shell.
+stasis_make_fs() {
+        local type=$1 name=$2 size=${3:-300M} img dev mnt
+        img=$STASIS_TMP/img/$name.img
+        mnt=$STASIS_TMP/mnt/$name
+        mkdir -p "$STASIS_TMP/img" "$mnt"
+        truncate -s "$size" "$img"
+        dev=$(losetup --find --show "$img") || stasis_die "losetup failed"
+        _stasis_loops+=("$dev")
+        case $type in
+        btrfs) mkfs.btrfs -q -f "$dev" >/dev/null ;;
+        ext4)  mkfs.ext4 -q -F "$dev" >/dev/null ;;
+        xfs)   mkfs.xfs -q -f "$dev" >/dev/null ;;
+        *) stasis_die "unknown file system $type" ;;
+        esac || stasis_die "mkfs.$type failed"
+        mount "$dev" "$mnt" || stasis_die "mount $dev failed"
+        _stasis_mounts+=("$mnt")
+        STASIS_FS=$mnt
+        STASIS_DEV=$dev
+}
+
+stasis_track_mount() { _stasis_mounts+=("$1"); }
+stasis_track_pid() { _stasis_pids+=("$1"); }
+
+# Assertions: print what went wrong and fail the test.
+assert_eq() { [ "$1" = "$2" ] || stasis_die "${3:-values differ}: expected '$2', got '$1'"; }
+assert_contains() { case $1 in *"$2"*) ;; *) stasis_die "${3:-missing text}: '$2' not in: $1" ;; esac; }
+# assert_exit CODE CMD...: run CMD, check its exit code; its stderr is in $STASIS_ERR.
+assert_exit() {
+        local want=$1 got
+        shift
+        STASIS_ERR=$("$@" 2>&1 >/dev/null)
+        got=$?
+        [ "$got" = "$want" ] || stasis_die "'$*' exited $got, expected $want; stderr: $STASIS_ERR"
+}
