@@ -118,7 +118,6 @@ assert_contains() { case $1 in *"$2"*) ;; *) stasis_die "${3:-missing text}: '$2
 assert_exit() {
         local want=$1 got
         shift
-        STASIS_ERR=$("$@" 2>&1 >/dev/null)
-        got=$?
+        STASIS_ERR=$("$@" 2>&1 >/dev/null) && got=0 || got=$?
         [ "$got" = "$want" ] || stasis_die "'$*' exited $got, expected $want; stderr: $STASIS_ERR"
 }

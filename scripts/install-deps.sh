@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# install-deps.sh - install the Debian 12 packages stasis needs to build, run
+# its demo and run its tests. Installs only what is missing.
+set -euo pipefail
+
+packages=(
+        # build
+        gcc meson ninja-build pkg-config
+        libsystemd-dev libbtrfsutil-dev libsqlite3-dev libjson-c-dev
+        # run: dbus-daemon for the private bus, busctl (from systemd) for raw D-Bus
+        dbus-daemon systemd
+        # file systems and tools the tests and the demo use
+        btrfs-progs xfsprogs e2fsprogs util-linux mount jq sqlite3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+        echo "install-deps.sh: missing packages (${missing[*]}); run as root to install them" >&2
+        exit 1
+fi
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

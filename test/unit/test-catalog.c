@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-catalog.c - unit tests of the SQLite catalog: add, update, reload, remove */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "stasisd-catalog.h"
+#include "tests.h"
+
+static char dir[64];
+
+/* A fresh directory per test (tests may run in any order); removed at exit. */
+static void new_dir(void) {
+        static bool armed = false;
+        void cleanup_dir(void);
+        if (dir[0])
+                cleanup_dir();
+        snprintf(dir, sizeof dir, "/tmp/stasis-catalog-test.XXXXXX");
+        if (!mkdtemp(dir))
+                abort();
+        if (!armed)
+                atexit(cleanup_dir);
+        armed = true;
+}
+
+static void fill_volume(StasisVolume *v, const char *path, const char *handle) {
+        *v = (StasisVolume) {
+                .path = strdup(path), .mount_point = strdup("/mnt"), .device = strdup("/dev/loop7"),
+                .fstype = strdup("btrfs"), .source = strdup(path), .key = strdup("btrfs:abc"),
+                .handle = strdup(handle), .provider = stasis_provider_find("btrfs"),
+        };
+}
+
+static int prepare_cb(CatalogSet *s, void *userdata) {
+        int *calls = userdata;
+        (*calls)++;
+        free(s->volumes[0].handle);
+        return asprintf(&s->volumes[0].handle, "/mnt/.stasis/%llu", (unsigned long long) s->id) < 0 ? -ENOMEM : 0;
+}
+
+static int failing_prepare(CatalogSet *s, void *userdata) {
+        return -EIO;
+}
+
+void cleanup_dir(void);
+void cleanup_dir(void) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        (void) system(cmd);
+}
+
+TEST(roundtrip) {
+        Catalog *c = NULL;
+        StasisVolume vols[2];
+        CatalogSet *sets = NULL;
+        size_t n = 0;
+        int calls = 0;
+
+        new_dir();
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+
+        fill_volume(&vols[0], "/mnt", "placeholder");
+        fill_volume(&vols[1], "/mnt/sub", "/mnt/sub/.stasis/x");
+        CatalogSet s = { .created = 1234567, .label = (char *) "nightly", .persistent = true, .owner_uid = 0,
+                         .state = (char *) "creating", .volumes = vols, .n_volumes = 2 };
+        CHECK_INTEQ(catalog_add_set(c, &s, prepare_cb, &calls), 0);
+        CHECK_INTEQ(calls, 1);
+        CHECK_INTEQ(s.id, 1);
+
+        /* ids are never reused, even after a removal */
+        CatalogSet s2 = { .created = 1, .persistent = false, .owner_uid = 1000, .state = (char *) "creating" };
+        CHECK_INTEQ(catalog_add_set(c, &s2, NULL, NULL), 0);
+        CHECK_INTEQ(s2.id, 2);
+        CHECK_INTEQ(catalog_remove_set(c, 2), 0);
+        CHECK_INTEQ(catalog_add_set(c, &s2, NULL, NULL), 0);
+        CHECK_INTEQ(s2.id, 3);
+
+        /* a failing prepare records nothing */
+        CatalogSet s3 = { .created = 1, .state = (char *) "creating" };
+        CHECK_INTEQ(catalog_add_set(c, &s3, failing_prepare, NULL), -EIO);
+
+        CHECK_INTEQ(catalog_update_state(c, 1, "created", "per-volume"), 0);
+        CHECK_INTEQ(catalog_update_volume_missing(c, 1, 1, true), 0);
+        catalog_close(c);
+        for (size_t i = 0; i < 2; i++)
+                stasis_volume_done(&vols[i]);
+
+        /* reopen: everything is still there */
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(n, 2);
+        CHECK_INTEQ(sets[0].id, 1);
+        CHECK_INTEQ(sets[0].created, 1234567);
+        CHECK_STREQ(sets[0].label, "nightly");
+        CHECK_STREQ(sets[0].state, "created");
+        CHECK_STREQ(sets[0].consistency, "per-volume");
+        CHECK(sets[0].persistent);
+        CHECK_INTEQ(sets[0].n_volumes, 2);
+        CHECK_STREQ(sets[0].volumes[0].handle, "/mnt/.stasis/1");
+        CHECK_STREQ(sets[0].volumes[1].path, "/mnt/sub");
+        CHECK(sets[0].volumes[0].provider == stasis_provider_find("btrfs"));
+        CHECK(!sets[0].volumes[0].missing);
+        CHECK(sets[0].volumes[1].missing);
+        CHECK_INTEQ(sets[1].id, 3);
+        CHECK(!sets[1].persistent);
+        CHECK_INTEQ(sets[1].owner_uid, 1000);
+        CHECK_INTEQ(sets[1].n_volumes, 0);
+        catalog_sets_free(sets, n);
+
+        /* removing a set removes its volumes */
+        CHECK_INTEQ(catalog_remove_set(c, 1), 0);
+        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(n, 1);
+        catalog_sets_free(sets, n);
+        catalog_close(c);
+}
+
+TEST(refuses_newer_schema) {
+        char cmd[512];
+        Catalog *c = NULL;
+        new_dir();
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        catalog_close(c);
+        c = NULL;
+        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db 'PRAGMA user_version=99'", dir);
+        CHECK_INTEQ(system(cmd), 0);
+        CHECK_INTEQ(catalog_open(dir, &c), -EPROTO);
+        CHECK(c == NULL);
+}
+
+TEST(unwritable_dir) {
+        Catalog *c = NULL;
+        CHECK(catalog_open("/proc/stasis-no-such-dir", &c) < 0);
+}
