@@ -7,6 +7,7 @@ STASIS_SRC=${STASIS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 STASIS_BUILD_DIR=${STASIS_BUILD_DIR:-$STASIS_SRC/build}
 STASIS=${STASIS:-$STASIS_BUILD_DIR/src/cli/stasis}
 STASISD=${STASISD:-$STASIS_BUILD_DIR/src/daemon/stasisd}
+TEST_REQUESTOR=${TEST_REQUESTOR:-$STASIS_BUILD_DIR/test/test-requestor}
 
 _stasis_loops=()
 _stasis_mounts=()
@@ -65,7 +66,8 @@ stasis_start_bus() {
 # Start stasisd in the background and wait until it owns its name.
 stasis_start_daemon() {
         local log=${1:-$STASIS_TMP/stasisd.log} i
-        "$STASISD" --state-dir "$STASIS_STATE_DIR" >>"$log" 2>&1 &
+        # shellcheck disable=SC2086  # STASISD_ARGS is a list of options
+        "$STASISD" --state-dir "$STASIS_STATE_DIR" ${STASISD_ARGS:-} >>"$log" 2>&1 &
         STASISD_PID=$!
         for i in $(seq 1 500); do
                 if busctl --address="$STASIS_BUS_ADDRESS" status org.stasis1 >/dev/null 2>&1; then
@@ -121,3 +123,17 @@ assert_exit() {
         STASIS_ERR=$("$@" 2>&1 >/dev/null) && got=0 || got=$?
         [ "$got" = "$want" ] || stasis_die "'$*' exited $got, expected $want; stderr: $STASIS_ERR"
 }
+
+# wait_for SECONDS CMD...: poll CMD every 50 ms until it succeeds; fail after SECONDS.
+wait_for() {
+        local limit=$1 i
+        shift
+        for (( i = 0; i < limit * 20; i++ )); do
+                "$@" && return 0
+                sleep 0.05
+        done
+        stasis_die "timed out after ${limit}s waiting for: $*"
+}
+
+# The number of sets stasisd lists.
+stasis_count_sets() { "$STASIS" --json list | jq length; }

@@ -162,8 +162,13 @@ int verb_delete(sd_bus *bus, char **args) {
 
         for (char **a = args; *a; a++) {
                 _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-                int r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
-                                           "DeleteSet", &error, NULL, "s", *a);
+                _cleanup_bus_message_unref_ sd_bus_message *m = NULL;
+                int r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                                                       STASIS_MANAGER_INTERFACE, "DeleteSet");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", *a);
+                if (r >= 0)
+                        r = sd_bus_call(bus, m, CALL_TIMEOUT, &error, NULL);
                 if (r < 0) {
                         r = report_bus_error("deleting the set", r, &error);
                         if (ret == EXIT_OK)

@@ -16,6 +16,20 @@ struct Catalog {
         char error[512];
 };
 
+/* Creates the directories above path (0755), like mkdir -p of its parent. */
+static int mkdir_parents(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = 0;
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return 0;
+}
+
 static const char schema[] =
         "CREATE TABLE IF NOT EXISTS sets ("
         "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -87,6 +101,9 @@ int catalog_open(const char *dir, Catalog **ret) {
 
         if (!c)
                 return -ENOMEM;
+        r = mkdir_parents(dir);
+        if (r < 0)
+                return r;
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                 return -errno;
         if (asprintf(&path, "%s/catalog.db", dir) < 0)

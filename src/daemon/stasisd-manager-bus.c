@@ -138,6 +138,11 @@ static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_erro
         size_t n = 0;
         int r;
 
+        /* It looks at paths with the daemon's privileges, so it would tell an
+         * unprivileged caller what lies in directories it cannot read. */
+        r = manager_check_privileged(msg, "resolve paths", error);
+        if (r < 0)
+                return r;
         r = read_paths(msg, &paths, error);
         if (r < 0)
                 return r;

@@ -64,6 +64,7 @@ Set *set_free(Set *s) {
         set_unlink(s);
         sd_bus_track_unref(s->track);
         sd_bus_message_unref(s->pending);
+        sd_event_source_disable_unref(s->retry);
         for (size_t i = 0; i < s->n_volumes; i++)
                 stasis_volume_done(&s->volumes[i]);
         free(s->volumes);
@@ -206,8 +207,8 @@ static ssize_t check_results(Set *s, int status, const void *data, size_t size, 
         const StasisProviderResult *res = data;
 
         if (status == -ETIMEDOUT) {
-                snprintf(msg, msg_size, "%s did not finish within %" PRIu64 " s; the worker was killed",
-                         what, s->manager->commit_timeout / USEC_PER_SEC);
+                snprintf(msg, msg_size, "%s did not finish within %g s; the worker was killed",
+                         what, (double) s->manager->commit_timeout / USEC_PER_SEC);
                 return -2;
         }
         if (status < 0 || size != sizeof(StasisProviderResult) * s->n_volumes) {
@@ -241,15 +242,26 @@ static int set_start_remove(Set *s) {
         return 0;
 }
 
+static void on_failed_commit_exited(void *userdata) {
+        Set *s = userdata;
+        int r;
+
+        s->busy = false;
+        log_info("Set %s: the commit worker is gone; removing what it made.", s->id);
+        r = set_delete(s, NULL, NULL);
+        if (r < 0)
+                log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+}
+
 static void on_commit_done(Worker *w, int status, const void *data, size_t size, void *userdata) {
         Set *s = userdata;
         char msg[512];
         ssize_t bad;
-        int r;
 
         s->busy = false;
         bad = check_results(s, status, data, size, "taking the snapshots", msg, sizeof msg);
         if (bad == -1) {
+                set_set_error(s, NULL);
                 const char *consistency = s->n_volumes == 1 ? "crash-atomic" : "per-volume";
                 set_change_state(s, SET_CREATED, consistency);
                 log_info("Set %s created: %zu volume(s), %s.", s->id, s->n_volumes, consistency);
@@ -274,11 +286,20 @@ static void on_commit_done(Worker *w, int status, const void *data, size_t size,
                 set_remove(s);
                 return;
         }
-        /* The worker died or hung: we do not know what it made. Remove whatever exists. */
+        /* The worker died or hung: we do not know what it made. Remove whatever
+         * exists, but only once the worker is gone: one stuck in the kernel may
+         * still finish a snapshot after we looked. */
         set_change_state(s, SET_DELETING, NULL);
-        r = set_start_remove(s);
-        if (r < 0)
-                log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+        s->busy = true;
+        worker_set_exited_callback(w, on_failed_commit_exited);
+}
+
+static int on_retry(sd_event_source *es, uint64_t usec, void *userdata) {
+        Set *s = userdata;
+        s->retry = sd_event_source_disable_unref(s->retry);
+        log_info("Set %s: retrying the removal of its snapshots.", s->id);
+        (void) set_delete(s, NULL, NULL);
+        return 0;
 }
 
 static void on_remove_done(Worker *w, int status, const void *data, size_t size, void *userdata) {
@@ -300,13 +321,26 @@ static void on_remove_done(Worker *w, int status, const void *data, size_t size,
         set_set_error(s, msg);
         set_reply_error(s, status == -ETIMEDOUT ? STASIS_ERROR_TIMEOUT : STASIS_ERROR_PROVIDER_FAILED,
                         "Deleting", msg);
-        /* It stays "deleting": some snapshots may be gone; a new Delete retries. */
+        /* It stays "deleting" (some snapshots may be gone) and stasisd retries, with
+         * a growing delay, until it is gone: whoever asked wants it gone, and a
+         * removal nobody asked for (failed create, auto-release, start-up
+         * clean-up) has nobody else to retry it. */
         set_bus_emit_changed(s);
+        s->retry_delay = s->retry_delay ? MIN(s->retry_delay * 2, SET_REMOVE_RETRY_MAX_USEC)
+                                        : MAX(USEC_PER_SEC, MIN(SET_REMOVE_RETRY_USEC, s->manager->commit_timeout));
+        int r = sd_event_add_time_relative(s->manager->event, &s->retry, CLOCK_MONOTONIC, s->retry_delay, 0,
+                                           on_retry, s);
+        if (r < 0)
+                log_error_errno(r, "Set %s: cannot schedule a retry: %m", s->id);
+        else
+                log_info("Set %s: will retry the removal in %" PRIu64 " s.", s->id,
+                         (s->retry_delay + USEC_PER_SEC - 1) / USEC_PER_SEC);
 }
 
 int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
         int r;
 
+        s->retry = sd_event_source_disable_unref(s->retry);
         if (s->busy)
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
                                          "Snapshot set %s is busy (%s); try again when that ends",
@@ -327,8 +361,6 @@ static int on_track_gone(sd_bus_track *t, void *userdata) {
         Set *s = userdata;
 
         s->track = sd_bus_track_unref(s->track);
-        if (s->state == SET_DELETING && !s->busy)
-                return 0;
         if (s->busy) {
                 s->release_requested = true;
                 return 0;
@@ -355,7 +387,7 @@ static int prepare_volumes(CatalogSet *cs, void *userdata) {
 static unsigned count_sets_of(Manager *m, const char *requestor) {
         unsigned n = 0;
         for (Set *i = m->sets; i; i = i->next)
-                if (i->requestor && streq(i->requestor, requestor))
+                if (!i->persistent && i->requestor && streq(i->requestor, requestor))
                         n++;
         return n;
 }

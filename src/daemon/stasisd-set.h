@@ -10,6 +10,11 @@
 #include "stasisd-manager.h"
 #include "time-util.h"
 
+/* A failed removal is retried after this (or the commit time limit, if
+ * shorter), then twice as long each time, up to the maximum. */
+#define SET_REMOVE_RETRY_USEC     (10 * USEC_PER_SEC)
+#define SET_REMOVE_RETRY_MAX_USEC (3600 * USEC_PER_SEC)
+
 typedef enum SetState {
         SET_CREATING,   /* recorded, snapshots being taken */
         SET_CREATED,    /* all snapshots exist */
@@ -45,6 +50,8 @@ struct Set {
         bool busy;              /* a worker is taking or removing the snapshots */
         sd_bus_message *pending;/* the call to answer when the current step ends */
         bool release_requested; /* delete as soon as the current step ends */
+        sd_event_source *retry; /* retries a failed removal */
+        usec_t retry_delay;
 };
 
 /* Creates a set for volumes (taking them over) and starts taking the

@@ -22,6 +22,7 @@ struct Worker {
         bool overflow, eof, exited, done_called;
         int exit_status;                /* 0 ok, -ECHILD otherwise */
         worker_done_t done;
+        worker_exited_t exited_cb;
         void *userdata;
 };
 
@@ -41,8 +42,15 @@ static void worker_maybe_finish(Worker *w) {
                 w->done_called = true;
                 w->done(w, status, w->buf, w->size, w->userdata);
         }
-        if (w->done_called && w->exited)
+        if (w->done_called && w->exited) {
+                if (w->exited_cb)
+                        w->exited_cb(w->userdata);
                 worker_free(w);
+        }
+}
+
+void worker_set_exited_callback(Worker *w, worker_exited_t exited) {
+        w->exited_cb = exited;
 }
 
 static int drain(Worker *w) {
@@ -175,9 +183,19 @@ int worker_spawn(sd_event *e, const char *description, usec_t timeout,
         }
         if (w->pid == 0) {
                 sigset_t all;
-                safe_close(pipefd[0]);
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != parent)
+                        _exit(EXIT_FAILURE);
+                /* Keep only stdio and the result pipe (as fd 3): the bus socket,
+                 * the catalog and the event loop stay the daemon's alone, so a
+                 * worker stuck in the kernel cannot keep the daemon's bus
+                 * connection alive after the daemon died. */
+                if (pipefd[1] != 3) {
+                        if (dup2(pipefd[1], 3) < 0)
+                                _exit(EXIT_FAILURE);
+                        pipefd[1] = 3;
+                }
+                if (close_range(4, ~0U, 0) < 0)
                         _exit(EXIT_FAILURE);
                 sigemptyset(&all);
                 (void) sigprocmask(SIG_SETMASK, &all, NULL);

@@ -28,5 +28,10 @@ int worker_spawn(sd_event *e, const char *description, usec_t timeout,
 
 pid_t worker_pid(const Worker *w);
 
+/* Called once the child has been reaped, after done: for a worker that
+ * missed its deadline, the moment it can no longer change anything. */
+typedef void (*worker_exited_t)(void *userdata);
+void worker_set_exited_callback(Worker *w, worker_exited_t exited);
+
 /* Writes all of buf or fails; for use in the child. */
 int worker_write_all(int fd, const void *buf, size_t size);

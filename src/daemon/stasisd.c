@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd.c - the stasis coordinator daemon: parse the command line, run the manager */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "stasisd-manager.h"
 
 static const char *arg_state_dir = NULL;
+static usec_t arg_commit_timeout = 60 * USEC_PER_SEC;
 
 static void help(void) {
         printf("stasisd [OPTIONS...]\n\n"
@@ -18,18 +20,23 @@ static void help(void) {
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --state-dir=DIR     Keep the catalog in DIR (default $STASIS_STATE_DIR or %s)\n"
-               "     --log-level=LEVEL   debug, info, notice, warning or err (default info)\n"
+               "     --log-level=LEVEL   emerg, alert, crit, err, warning, notice, info\n"
+               "                         or debug, or 0-7 (default info)\n"
+               "     --commit-timeout=SEC\n"
+               "                         Time limit for a provider to take or remove a set's\n"
+               "                         snapshots (default 60)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
                "See stasisd(8).\n", STASIS_STATE_DIR);
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL };
+        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "commit-timeout", required_argument, NULL, ARG_COMMIT_TIMEOUT },
                 {}
         };
         int c, l;
@@ -53,6 +60,18 @@ static int parse_argv(int argc, char *argv[]) {
                         }
                         log_set_max_level(l);
                         break;
+                case ARG_COMMIT_TIMEOUT: {
+                        char *end;
+                        errno = 0;
+                        double sec = strtod(optarg, &end);
+                        if (errno || *end || end == optarg || !(sec > 0) || sec > 86400) {
+                                log_error("Invalid --commit-timeout '%s': give seconds, more than 0 and at most 86400.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        arg_commit_timeout = (usec_t) (sec * USEC_PER_SEC);
+                        break;
+                }
                 default:
                         return -EINVAL;
                 }
@@ -72,8 +91,12 @@ int main(int argc, char *argv[]) {
         log_set_prefix("stasisd");
         log_set_level_prefix(true);
         e = getenv("STASIS_LOG_LEVEL");
-        if (e && log_level_from_string(e) >= 0)
-                log_set_max_level(log_level_from_string(e));
+        if (!isempty(e)) {
+                if (log_level_from_string(e) >= 0)
+                        log_set_max_level(log_level_from_string(e));
+                else
+                        log_warning("Ignoring unknown STASIS_LOG_LEVEL '%s'.", e);
+        }
 
         r = parse_argv(argc, argv);
         if (r <= 0)
@@ -94,6 +117,7 @@ int main(int argc, char *argv[]) {
         r = manager_new(arg_state_dir, &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up: %m"), EXIT_FAILURE;
+        m->commit_timeout = arg_commit_timeout;
         r = manager_start(m);
         if (r < 0)
                 return EXIT_FAILURE;

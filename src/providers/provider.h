@@ -11,7 +11,7 @@
 #define STASIS_PROVIDER_OPS_VERSION 1
 #define STASIS_PROVIDER_MESSAGE_MAX 256
 
-/* How a provider wants the file system held while it commits (DESIGN.md §5). */
+/* How a provider wants the file system held while it commits (docs/providers.md). */
 typedef enum StasisHold {
         STASIS_HOLD_NONE,      /* it commits its own transaction: never FIFREEZE around it */
         STASIS_HOLD_FREEZE,    /* block-level copy: the coordinator must FIFREEZE around commit */

@@ -2,6 +2,10 @@
 /* provider-btrfs.c - read-only btrfs snapshots through libbtrfsutil */
 #include <btrfsutil.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/btrfs.h>
+#include <sys/ioctl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +87,19 @@ static int btrfs_probe(const MountEntry *m, const char *path, StasisVolume *v, S
                                 "%s is on the read-only btrfs subvolume %s (a snapshot?); it cannot hold snapshots",
                                 path, root);
 
-        char key[64];
+        /* The volume is the subvolume: file system UUID and subvolume id. (A
+         * subvolume's own UUID is not enough: the top level's is zero on file
+         * systems made by older tools.) */
+        struct btrfs_ioctl_fs_info_args fs = {};
+        _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || ioctl(fd, BTRFS_IOC_FS_INFO, &fs) < 0)
+                return stasis_provider_result_set(res, btrfs_errno(), "cannot read the btrfs file system of %s: %m",
+                                                  root);
+        char key[96];
         int o = snprintf(key, sizeof key, "btrfs:");
-        for (size_t i = 0; i < sizeof info.uuid; i++)
-                o += snprintf(key + o, sizeof key - o, "%02x", info.uuid[i]);
+        for (size_t i = 0; i < sizeof fs.fsid; i++)
+                o += snprintf(key + o, sizeof key - o, "%02x", fs.fsid[i]);
+        snprintf(key + o, sizeof key - o, ":%" PRIu64, info.id);
 
         v->source = TAKE_PTR(root);
         v->key = strdup(key);
@@ -126,12 +139,30 @@ static int ensure_snapshot_dir(const char *handle, StasisProviderResult *res) {
         return 0;
 }
 
+/* The snapshot area of a handle must be there: if it is not, the file system
+ * is not mounted where it was, and "the snapshot is gone" would be a guess. */
+static int check_snapshot_area(const char *handle, StasisProviderResult *res) {
+        _cleanup_free_ char *dir = parent_dir(handle);
+        if (!dir)
+                return -ENOMEM;
+        struct stat st;
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return stasis_provider_result_set(res, -ENODEV,
+                                "snapshot area %s is not there (is the btrfs file system mounted where it was?): %m",
+                                dir);
+        return 0;
+}
+
 static int btrfs_remove(const char *handle, StasisProviderResult *res) {
         enum btrfs_util_error e;
+        int r;
 
         /* Only ever delete what this provider made. */
         if (!strstr(handle, "/" SNAPSHOT_DIR "/"))
                 return stasis_provider_result_set(res, -EINVAL, "%s is not a stasis snapshot path", handle);
+        r = check_snapshot_area(handle, res);
+        if (r < 0)
+                return r;
 
         errno = 0;
         e = btrfs_util_is_subvolume(handle);
@@ -184,6 +215,10 @@ static int btrfs_commit(StasisVolume * const *volumes, size_t n, StasisProviderR
 }
 
 static int btrfs_exists(const char *handle) {
+        StasisProviderResult res;
+        int r = check_snapshot_area(handle, &res);
+        if (r < 0)
+                return r;
         errno = 0;
         enum btrfs_util_error e = btrfs_util_is_subvolume(handle);
         if (e == BTRFS_UTIL_OK)
