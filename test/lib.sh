@@ -57,7 +57,7 @@ stasis_start_bus() {
         sed -e "s|@SOCKET@|$sock|" -e "s|@POLICY@|$STASIS_SRC/data/org.stasis1.conf|" \
                 "$STASIS_SRC/data/test-bus.conf.in" > "$STASIS_TMP/bus/bus.conf"
         exec {busfd}< <(exec dbus-daemon --config-file="$STASIS_TMP/bus/bus.conf" --nofork --nopidfile \
-                          --print-address=1 --print-pid=1)
+                          --print-address=1 --print-pid=1 2>>"$STASIS_TMP/bus/dbus-daemon.log")
         read -r -u $busfd STASIS_BUS_ADDRESS || stasis_die "dbus-daemon did not start"
         read -r -u $busfd DBUS_PID || stasis_die "dbus-daemon did not print its pid"
         export STASIS_BUS_ADDRESS
