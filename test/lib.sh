@@ -32,7 +32,7 @@ stasis_env_init() {
 stasis_cleanup() {
         local rc=$? m l p
         set +e
-        stasis_stop_daemon
+        stasis_stop_daemon || { [ "$rc" != 0 ] || rc=1; }
         for p in "${_stasis_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
         [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null && wait "$DBUS_PID" 2>/dev/null
         # Innermost mounts first; thaw before unmounting so nothing stays frozen.
@@ -80,11 +80,19 @@ stasis_start_daemon() {
         stasis_die "stasisd did not take its bus name"
 }
 
+# Stop stasisd with SIGTERM; fails (showing its log) unless it exits 0, so a
+# sanitizer report or a leak at exit fails the test.
 stasis_stop_daemon() {
+        local rc=0
         [ -n "$STASISD_PID" ] || return 0
         kill "$STASISD_PID" 2>/dev/null
-        wait "$STASISD_PID" 2>/dev/null
+        wait "$STASISD_PID" 2>/dev/null || rc=$?
         STASISD_PID=
+        if [ "$rc" != 0 ]; then
+                printf 'FAIL: stasisd exited with status %s on SIGTERM; its log:\n' "$rc" >&2
+                tail -n 50 "$STASIS_TMP/stasisd.log" >&2
+                return 1
+        fi
 }
 
 # stasis_make_fs TYPE NAME [SIZE]: a loop-backed file system mounted at
