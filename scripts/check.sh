@@ -36,6 +36,35 @@ run_suite() {
 run_suite build
 run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 
+# Coverage-guided fuzzing of every parser for a short while (clang's libFuzzer).
+fuzz() {
+        local dir=build-fuzz t corpus out rc
+        if [ ! -d "$dir" ]; then
+                CC=clang meson setup "$dir" -Db_sanitize=address,undefined -Db_lundef=false \
+                        -Dc_args=-fsanitize=fuzzer-no-link >/dev/null
+        fi
+        for t in test/fuzz/corpus/*; do
+                t=${t##*/}
+                ninja -C "$dir" "test/fuzz/fuzz-$t-libfuzzer" >/dev/null
+                corpus=$(mktemp -d)
+                cp "test/fuzz/corpus/$t/"* "$corpus/"
+                out=$(mktemp)
+                rc=0
+                "$dir/test/fuzz/fuzz-$t-libfuzzer" -max_total_time="${STASIS_FUZZ_SECONDS:-20}" \
+                        -artifact_prefix="$dir/fuzz-$t-" "$corpus" >"$out" 2>&1 || rc=$?
+                if [ "$rc" = 0 ]; then
+                        echo "fuzz-$t: $(grep -o 'Done [0-9]* runs.*' "$out")"
+                        total_pass=$((total_pass + 1))
+                else
+                        tail -n 40 "$out"
+                        echo "fuzz-$t: FAILED (crash input saved under $dir/fuzz-$t-*)"
+                        total_fail=$((total_fail + 1))
+                fi
+                rm -rf "$corpus" "$out"
+        done
+}
+fuzz
+
 if [ -n "${CI:-}" ] && [ "$total_skip" -gt 0 ]; then
         echo "CI has every dependency, so no test may skip; $total_skip did." >&2
         total_fail=$((total_fail + total_skip))

@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
         # build
         gcc meson ninja-build pkg-config
+        # fuzzing: clang with libFuzzer and the sanitizer runtimes
+        clang libclang-rt-14-dev
         libsystemd-dev libbtrfsutil-dev libsqlite3-dev libjson-c-dev
         # run: dbus-daemon for the private bus, busctl (from systemd) for raw D-Bus
         dbus-daemon systemd
