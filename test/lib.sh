@@ -119,6 +119,7 @@ stasis_make_fs() {
 }
 
 stasis_track_mount() { _stasis_mounts+=("$1"); }
+stasis_track_loop() { _stasis_loops+=("$1"); }
 stasis_track_pid() { _stasis_pids+=("$1"); }
 
 # Assertions: print what went wrong and fail the test.

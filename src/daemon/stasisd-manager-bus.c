@@ -113,6 +113,9 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = manager_check_privileged(msg, "create snapshot sets", error);
         if (r < 0)
                 return r;
+        r = manager_defer_if_holding(m, msg, method_create_set, m);
+        if (r != 0)
+                return r;
         r = sender_uid(msg, &uid);
         if (r < 0)
                 return r;
@@ -209,6 +212,9 @@ static int method_delete_set(sd_bus_message *msg, void *userdata, sd_bus_error *
         Set *s = NULL;
         int r = manager_check_privileged(msg, "delete snapshot sets", error);
         if (r < 0)
+                return r;
+        r = manager_defer_if_holding(userdata, msg, method_delete_set, userdata);
+        if (r != 0)
                 return r;
         r = find_set_or_fail(userdata, msg, &s, error);
         if (r < 0)

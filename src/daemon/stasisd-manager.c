@@ -11,6 +11,7 @@
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-manager.h"
+#include "stasisd-freeze.h"
 #include "stasisd-set.h"
 
 int manager_new(const char *state_dir, Manager **ret) {
@@ -20,6 +21,7 @@ int manager_new(const char *state_dir, Manager **ret) {
         if (!m)
                 return -ENOMEM;
         m->commit_timeout = 60 * USEC_PER_SEC;
+        m->hold_timeout = 10 * USEC_PER_SEC;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir) {
                 manager_free(m);
@@ -39,6 +41,14 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         while (m->sets)
                 set_free(m->sets);
+        while (m->deferred) {
+                Deferred *d = m->deferred;
+                m->deferred = d->next;
+                sd_bus_message_unref(d->msg);
+                free(d);
+        }
+        stasis_providers_free_external();
+        free(m->providers_dir);
         catalog_close(m->catalog);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
@@ -99,6 +109,48 @@ static int on_bus_disconnect(sd_bus_message *msg, void *userdata, sd_bus_error *
         return sd_event_exit(m->event, EXIT_FAILURE);
 }
 
+int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_handler_t handler, void *userdata) {
+        if (!m->holding)
+                return 0;
+        Deferred *d = calloc(1, sizeof(Deferred)), **tail = &m->deferred;
+        if (!d)
+                return -ENOMEM;
+        d->msg = sd_bus_message_ref(msg);
+        d->handler = handler;
+        d->userdata = userdata;
+        while (*tail)
+                tail = &(*tail)->next;
+        *tail = d;
+        return 1;
+}
+
+void manager_hold_ended(Manager *m) {
+        /* Calls that came in during the hold, in order. */
+        while (m->deferred && !m->holding) {
+                Deferred *d = m->deferred;
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                int r;
+
+                m->deferred = d->next;
+                (void) sd_bus_message_rewind(d->msg, true);
+                r = d->handler(d->msg, d->userdata, &error);
+                if (r < 0)
+                        (void) sd_bus_reply_method_errno(d->msg, r, &error);
+                sd_bus_error_free(&error);
+                sd_bus_message_unref(d->msg);
+                free(d);
+        }
+        /* Releases asked for during the hold. */
+        Set *next;
+        for (Set *s = m->sets; s && !m->holding; s = next) {
+                next = s->next;
+                if (s->release_requested && !s->busy && s->state != SET_CREATING) {
+                        s->release_requested = false;
+                        (void) set_delete(s, NULL, NULL);
+                }
+        }
+}
+
 int manager_start(Manager *m) {
         int r;
 
@@ -128,6 +180,17 @@ int manager_start(Manager *m) {
         r = manager_bus_export(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to export the bus objects: %m");
+
+        /* Before anything else: a previous run may have left file systems frozen. */
+        r = freeze_journal_recover(m->state_dir);
+        if (r < 0)
+                log_error_errno(r, "Failed to read the freeze journal in %s: %m", m->state_dir);
+
+        r = stasis_providers_load_external(m->providers_dir);
+        if (r < 0)
+                log_warning_errno(r, "Cannot read the providers directory %s: %m", m->providers_dir);
+        else if (r > 0)
+                log_info("Loaded %d external provider(s) from %s.", r, m->providers_dir);
 
         r = manager_load_catalog(m);
         if (r < 0)

@@ -23,7 +23,18 @@ typedef struct Manager {
         sd_bus *bus;
         Catalog *catalog;
         char *state_dir;
+        char *providers_dir;
         usec_t commit_timeout;
+        usec_t hold_timeout;
+
+        /* Commits run one at a time, so no two holds ever interleave and no
+         * provider is called on a file system another set holds frozen. */
+        Set *committing;
+        Set *commit_queue, *commit_queue_tail;
+        bool holding;           /* file systems are frozen right now */
+
+        /* Calls that would write to the catalog, put off while holding. */
+        struct Deferred *deferred;
 
         Set *sets;              /* doubly linked, oldest first */
         Set *sets_tail;
@@ -42,6 +53,18 @@ int manager_start(Manager *m);
 int manager_run(Manager *m);
 
 Set *manager_find_set(Manager *m, const char *id);
+
+typedef struct Deferred {
+        struct Deferred *next;
+        sd_bus_message *msg;
+        sd_bus_message_handler_t handler;
+        void *userdata;
+} Deferred;
+
+/* While file systems are held, a call that writes is put off until the hold
+ * ends (the catalog may be on a frozen file system). Returns 1 if deferred. */
+int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_handler_t handler, void *userdata);
+void manager_hold_ended(Manager *m);
 
 /* stasisd-manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];

@@ -95,6 +95,9 @@ static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         int r = manager_check_privileged(msg, "delete snapshot sets", error);
         if (r < 0)
                 return r;
+        r = manager_defer_if_holding(s->manager, msg, method_delete, s);
+        if (r != 0)
+                return r;
         return set_delete(s, msg, error);
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-set.c - one snapshot set: its volumes, its state and its life from create to delete */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasis/stasis.h"
+#include "stasisd-commit.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
 
@@ -58,13 +61,45 @@ static void set_unlink(Set *s) {
         s->manager = NULL;
 }
 
+static void close_target_fds(Set *s) {
+        for (size_t i = 0; s->target_fds && i < s->n_targets; i++)
+                safe_close(s->target_fds[i]);
+        free(s->target_fds);
+        s->target_fds = NULL;
+}
+
+static void set_unqueue(Set *s) {
+        Manager *m = s->manager;
+        Set *prev = NULL;
+
+        if (!m)
+                return;
+        if (m->committing == s)
+                m->committing = NULL;
+        for (Set *i = m->commit_queue; i; prev = i, i = i->queue_next)
+                if (i == s) {
+                        if (prev)
+                                prev->queue_next = s->queue_next;
+                        else
+                                m->commit_queue = s->queue_next;
+                        if (m->commit_queue_tail == s)
+                                m->commit_queue_tail = prev;
+                        break;
+                }
+        s->queue_next = NULL;
+}
+
 Set *set_free(Set *s) {
         if (!s)
                 return NULL;
+        set_unqueue(s);
         set_unlink(s);
         sd_bus_track_unref(s->track);
         sd_bus_message_unref(s->pending);
         sd_event_source_disable_unref(s->retry);
+        sd_event_source_disable_unref(s->hold_watchdog);
+        close_target_fds(s);
+        freeze_targets_free(s->targets, s->n_targets);
         for (size_t i = 0; i < s->n_volumes; i++)
                 stasis_volume_done(&s->volumes[i]);
         free(s->volumes);
@@ -127,75 +162,22 @@ static void set_reply_error(Set *s, const char *name, const char *what, const ch
 
 /* ---- the worker's side: runs in the child ---- */
 
-typedef int (*volume_op_t)(StasisVolume * const *v, size_t n, StasisProviderResult *res);
-
-static int op_remove(StasisVolume * const *v, size_t n, StasisProviderResult *res) {
-        int r = 0;
-        for (size_t i = 0; i < n; i++) {
-                if (!v[i]->provider)
-                        r = stasis_provider_result_set(&res[i], -EOPNOTSUPP,
-                                        "no provider in this build can remove %s", v[i]->handle);
-                else if (v[i]->provider->remove(v[i]->handle, &res[i]) < 0)
-                        r = res[i].error;
-        }
-        return r;
-}
-
-/* Commits each provider's volumes together; on a failure removes what the
- * earlier providers made, so the set is all or nothing. */
-static int op_commit(StasisVolume * const *v, size_t n, StasisProviderResult *res) {
-        StasisVolume *group[MANAGER_VOLUMES_PER_SET_MAX];
-        size_t index[MANAGER_VOLUMES_PER_SET_MAX];
-        bool done[MANAGER_VOLUMES_PER_SET_MAX] = {};
-        int r = 0;
-
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                if (done[i])
-                        continue;
-                size_t k = 0;
-                for (size_t j = i; j < n; j++)
-                        if (!done[j] && v[j]->provider == v[i]->provider) {
-                                group[k] = v[j];
-                                index[k++] = j;
-                        }
-                StasisProviderResult gres[MANAGER_VOLUMES_PER_SET_MAX] = {};
-                r = v[i]->provider->commit(group, k, gres);
-                for (size_t j = 0; j < k; j++) {
-                        res[index[j]] = gres[j];
-                        done[index[j]] = true;
-                }
-        }
-        if (r >= 0)
-                return 0;
-
-        for (size_t i = 0; i < n; i++) {
-                if (!done[i])
-                        stasis_provider_result_set(&res[i], -ECANCELED, "not attempted: another volume of the set failed");
-                else if (res[i].error == 0) {
-                        StasisProviderResult ignored = {};
-                        (void) v[i]->provider->remove(v[i]->handle, &ignored);
-                        stasis_provider_result_set(&res[i], -ECANCELED, "rolled back: another volume of the set failed");
-                }
-        }
-        return r;
-}
-
-static int run_op(int fd, Set *s, volume_op_t op) {
-        StasisVolume *v[MANAGER_VOLUMES_PER_SET_MAX];
-        StasisProviderResult res[MANAGER_VOLUMES_PER_SET_MAX] = {};
-
-        for (size_t i = 0; i < s->n_volumes; i++)
-                v[i] = &s->volumes[i];
-        (void) op(v, s->n_volumes, res);
-        return worker_write_all(fd, res, sizeof(StasisProviderResult) * s->n_volumes);
-}
-
 static int worker_commit(int fd, void *userdata) {
-        return run_op(fd, userdata, op_commit);
+        Set *s = userdata;
+        CommitJob job = {
+                .volumes = s->volumes,
+                .n_volumes = s->n_volumes,
+                .targets = s->targets,
+                .n_targets = s->n_targets,
+                .hold_timeout = s->manager->hold_timeout,
+                .state_dir = s->manager->state_dir,
+        };
+        return commit_run(fd, &job);
 }
 
 static int worker_remove(int fd, void *userdata) {
-        return run_op(fd, userdata, op_remove);
+        Set *s = userdata;
+        return remove_run(fd, s->volumes, s->n_volumes);
 }
 
 /* ---- the daemon's side ---- */
@@ -205,16 +187,27 @@ static int worker_remove(int fd, void *userdata) {
 static ssize_t check_results(Set *s, int status, const void *data, size_t size, const char *what,
                              char *msg, size_t msg_size) {
         const StasisProviderResult *res = data;
+        size_t header = streq(what, "taking the snapshots") ? sizeof(CommitHeader) : 0;
 
         if (status == -ETIMEDOUT) {
                 snprintf(msg, msg_size, "%s did not finish within %g s; the worker was killed",
                          what, (double) s->manager->commit_timeout / USEC_PER_SEC);
                 return -2;
         }
-        if (status < 0 || size != sizeof(StasisProviderResult) * s->n_volumes) {
+        if (header && s->hold_overrun) {
+                snprintf(msg, msg_size, "the hold did not end within %g s; stasisd killed the worker and thawed",
+                         (double) s->manager->hold_timeout / USEC_PER_SEC);
+                return -3;
+        }
+        if (status < 0 || size != header + sizeof(StasisProviderResult) * s->n_volumes) {
                 snprintf(msg, msg_size, "the worker %s crashed or sent a malformed result (%zu bytes)",
                          what, size);
                 return -2;
+        }
+        if (header) {
+                const CommitHeader *h = data;
+                s->hold_usec = h->hold_usec;
+                res = (const StasisProviderResult *) ((const char *) data + header);
         }
         for (size_t i = 0; i < s->n_volumes; i++)
                 if (res[i].error < 0 && res[i].error != -ECANCELED) {
@@ -242,10 +235,13 @@ static int set_start_remove(Set *s) {
         return 0;
 }
 
+static void on_commit_worker_exited(void *userdata);
+
 static void on_failed_commit_exited(void *userdata) {
         Set *s = userdata;
         int r;
 
+        on_commit_worker_exited(s);
         s->busy = false;
         log_info("Set %s: the commit worker is gone; removing what it made.", s->id);
         r = set_delete(s, NULL, NULL);
@@ -253,16 +249,97 @@ static void on_failed_commit_exited(void *userdata) {
                 log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
 }
 
+/* The hold is over (the worker reported, or the watchdog thawed): writing
+ * to file systems is safe again. */
+static void set_end_hold(Set *s) {
+        Manager *m = s->manager;
+
+        s->hold_watchdog = sd_event_source_disable_unref(s->hold_watchdog);
+        if (m->holding) {
+                m->holding = false;
+                log_release();
+        }
+}
+
+static void thaw_all(Set *s, const char *why) {
+        for (size_t i = s->n_targets; i > 0; i--) {
+                int r = s->target_fds && s->target_fds[i - 1] >= 0 ? freeze_thaw_fd(s->target_fds[i - 1]) : 0;
+                if (r < 0)
+                        log_error_errno(r, "Set %s: failed to thaw %s: %m", s->id, s->targets[i - 1].mount_point);
+                else if (r > 0)
+                        log_warning("Set %s: thawed %s (%s).", s->id, s->targets[i - 1].mount_point, why);
+        }
+}
+
+
+static int on_hold_watchdog(sd_event_source *es, uint64_t usec, void *userdata) {
+        Set *s = userdata;
+
+        log_error("Set %s: the hold worker (pid %d) did not thaw within %g s; killing it and thawing.",
+                  s->id, (int) s->worker_pid, (double) s->manager->hold_timeout / USEC_PER_SEC);
+        (void) kill(s->worker_pid, SIGKILL);
+        thaw_all(s, "hold time limit passed");
+        (void) freeze_journal_remove(s->manager->state_dir);
+        s->hold_overrun = true;
+        set_end_hold(s);
+        return 0;
+}
+
+/* The worker is gone for good: if the watchdog had to step in, the worker
+ * may have frozen something after our thaw (it was stuck in FIFREEZE). */
+static void on_commit_worker_exited(void *userdata) {
+        Set *s = userdata;
+        if (s->hold_overrun) {
+                thaw_all(s, "after the hold worker was killed");
+                (void) freeze_journal_remove(s->manager->state_dir);
+                s->hold_overrun = false;
+        }
+        close_target_fds(s);
+}
+
+static const char *set_consistency(const Set *s) {
+        if (s->n_volumes == 1)
+                return "crash-atomic";
+        for (size_t i = 0; i < s->n_volumes; i++)
+                if (s->volumes[i].hold != STASIS_HOLD_FREEZE)
+                        return "per-volume";
+        return "crash-atomic";          /* all held frozen at one instant */
+}
+
+static void set_commit_result(Set *s, Worker *w, int status, const void *data, size_t size);
+
 static void on_commit_done(Worker *w, int status, const void *data, size_t size, void *userdata) {
         Set *s = userdata;
+        Manager *m = s->manager;
+
+        set_end_hold(s);
+        worker_set_exited_callback(w, on_commit_worker_exited);
+        s->busy = false;
+        m->committing = NULL;
+        set_commit_result(s, w, status, data, size);    /* may free s */
+        manager_hold_ended(m);
+        manager_commit_next(m);
+}
+
+/* The error of volume i in a commit worker's answer. */
+static int res_error(const void *data, size_t size, const Set *s, ssize_t i) {
+        const StasisProviderResult *res = (const void *) ((const char *) data + sizeof(CommitHeader));
+        if (size != sizeof(CommitHeader) + sizeof(StasisProviderResult) * s->n_volumes)
+                return 0;
+        return res[i].error;
+}
+
+static void set_commit_result(Set *s, Worker *w, int status, const void *data, size_t size) {
         char msg[512];
         ssize_t bad;
 
-        s->busy = false;
         bad = check_results(s, status, data, size, "taking the snapshots", msg, sizeof msg);
+        if (s->n_targets > 0 && bad == -1)
+                log_info("Set %s: held %zu file system(s) for %.1f ms.", s->id, s->n_targets,
+                         (double) s->hold_usec / USEC_PER_MSEC);
         if (bad == -1) {
                 set_set_error(s, NULL);
-                const char *consistency = s->n_volumes == 1 ? "crash-atomic" : "per-volume";
+                const char *consistency = set_consistency(s);
                 set_change_state(s, SET_CREATED, consistency);
                 log_info("Set %s created: %zu volume(s), %s.", s->id, s->n_volumes, consistency);
                 if (s->pending) {
@@ -277,8 +354,9 @@ static void on_commit_done(Worker *w, int status, const void *data, size_t size,
         }
 
         log_error("Set %s failed: %s", s->id, msg);
-        set_reply_error(s, bad == -2 && status == -ETIMEDOUT ? STASIS_ERROR_TIMEOUT : STASIS_ERROR_PROVIDER_FAILED,
-                        "Creating", msg);
+        set_reply_error(s, (bad == -2 && status == -ETIMEDOUT) || bad == -3 ? STASIS_ERROR_TIMEOUT :
+                           bad >= 0 && (res_error(data, size, s, bad) == -ETIMEDOUT) ? STASIS_ERROR_TIMEOUT :
+                           STASIS_ERROR_PROVIDER_FAILED, "Creating", msg);
         set_set_error(s, msg);
 
         if (bad >= 0) {
@@ -341,6 +419,11 @@ int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
         int r;
 
         s->retry = sd_event_source_disable_unref(s->retry);
+        if (s->manager->holding && !msg) {
+                /* No catalog writes while file systems are frozen: after the hold. */
+                s->release_requested = true;
+                return 1;
+        }
         if (s->busy)
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
                                          "Snapshot set %s is busy (%s); try again when that ends",
@@ -361,7 +444,7 @@ static int on_track_gone(sd_bus_track *t, void *userdata) {
         Set *s = userdata;
 
         s->track = sd_bus_track_unref(s->track);
-        if (s->busy) {
+        if (s->busy || s->manager->holding) {
                 s->release_requested = true;
                 return 0;
         }
@@ -377,7 +460,7 @@ static int prepare_volumes(CatalogSet *cs, void *userdata) {
                 return r;
         for (size_t i = 0; i < s->n_volumes; i++) {
                 StasisProviderResult res = {};
-                r = s->volumes[i].provider->prepare(&s->volumes[i], s->id, &res);
+                r = s->volumes[i].provider->prepare(s->volumes[i].provider, &s->volumes[i], s->id, i, &res);
                 if (r < 0)
                         return r;
         }
@@ -392,10 +475,77 @@ static unsigned count_sets_of(Manager *m, const char *requestor) {
         return n;
 }
 
+static void set_commit_failed_to_start(Set *s, int r) {
+        log_error_errno(r, "Set %s: failed to start taking the snapshots: %m", s->id);
+        if (s->pending) {
+                (void) sd_bus_reply_method_errorf(s->pending, STASIS_ERROR_PROVIDER_FAILED,
+                                                  "Creating snapshot set %s failed: cannot start the worker: %s",
+                                                  s->id, strerror(-r));
+                s->pending = sd_bus_message_unref(s->pending);
+        }
+        s->busy = false;
+        close_target_fds(s);
+        set_remove(s);
+}
+
+static int set_start_commit(Set *s) {
+        Manager *m = s->manager;
+        Worker *w = NULL;
+        char desc[64];
+        int r;
+
+        /* The daemon's own handles on what will be frozen, to thaw if the worker cannot. */
+        if (s->n_targets > 0) {
+                s->target_fds = calloc(s->n_targets, sizeof(int));
+                if (!s->target_fds)
+                        return -ENOMEM;
+                for (size_t i = 0; i < s->n_targets; i++) {
+                        s->target_fds[i] = open(s->targets[i].mount_point, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+                        if (s->target_fds[i] < 0)
+                                return log_error_errno(errno, "Set %s: cannot open %s: %m",
+                                                       s->id, s->targets[i].mount_point);
+                }
+        }
+
+        snprintf(desc, sizeof desc, "commit-set-%s", s->id);
+        r = worker_spawn(m->event, desc, m->commit_timeout + (s->n_targets ? m->hold_timeout : 0),
+                         worker_commit, s, on_commit_done, &w);
+        if (r < 0)
+                return r;
+        s->worker_pid = worker_pid(w);
+        m->committing = s;
+
+        if (s->n_targets > 0) {
+                /* The worker thaws by itself at hold_timeout after its first
+                 * FIFREEZE; this fires only if it cannot (stopped, stuck). */
+                r = sd_event_add_time_relative(m->event, &s->hold_watchdog, CLOCK_MONOTONIC,
+                                               m->hold_timeout + HOLD_WATCHDOG_GRACE_USEC, 0, on_hold_watchdog, s);
+                if (r < 0) {
+                        (void) kill(s->worker_pid, SIGKILL);
+                        return r;
+                }
+                m->holding = true;
+                log_hold();
+        }
+        return 0;
+}
+
+void manager_commit_next(Manager *m) {
+        while (!m->committing && m->commit_queue) {
+                Set *s = m->commit_queue;
+                m->commit_queue = s->queue_next;
+                if (!m->commit_queue)
+                        m->commit_queue_tail = NULL;
+                s->queue_next = NULL;
+                int r = set_start_commit(s);
+                if (r < 0)
+                        set_commit_failed_to_start(s, r);
+        }
+}
+
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                const char *label, bool persistent, uid_t owner_uid, sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(msg);
-        char desc[64];
         Set *s;
         int r;
 
@@ -451,14 +601,31 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
                         goto fail;
         }
 
-        snprintf(desc, sizeof desc, "commit-set-%s", s->id);
-        r = worker_spawn(m->event, desc, m->commit_timeout, worker_commit, s, on_commit_done, NULL);
-        if (r < 0)
-                goto fail;
+        {
+                char err[256] = "";
+                ssize_t vt[MANAGER_VOLUMES_PER_SET_MAX];
+                r = freeze_plan(volumes, n_volumes, &s->targets, &s->n_targets, vt, err, sizeof err);
+                if (r < 0) {
+                        log_error("Set %s: %s", s->id, err);
+                        s->volumes = NULL;
+                        s->n_volumes = 0;
+                        (void) catalog_remove_set(m->catalog, s->id_num);
+                        set_free(s);
+                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Cannot plan the freeze: %s", err);
+                }
+        }
+
+        /* Busy from now on: it waits for its turn, then commits. */
         s->busy = true;
         s->pending = sd_bus_message_ref(msg);
+        if (m->commit_queue_tail)
+                m->commit_queue_tail->queue_next = s;
+        else
+                m->commit_queue = s;
+        m->commit_queue_tail = s;
         (void) sd_bus_emit_object_added(m->bus, s->object_path);
-        log_debug("Set %s: taking %zu snapshot(s).", s->id, n_volumes);
+        log_debug("Set %s: %zu volume(s), %zu file system(s) to hold; queued.", s->id, n_volumes, s->n_targets);
+        manager_commit_next(m);
         return 1;
 
 fail:
@@ -515,7 +682,7 @@ void set_reconcile(Set *s) {
 
         for (size_t i = 0; i < s->n_volumes; i++) {
                 StasisVolume *v = &s->volumes[i];
-                int e = v->provider ? v->provider->exists(v->handle) : -EOPNOTSUPP;
+                int e = v->provider ? v->provider->exists(v->provider, v) : -EOPNOTSUPP;
                 bool missing = e == 0;
 
                 if (e < 0)

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "provider.h"
+#include "stasisd-freeze.h"
 #include "stasisd-manager.h"
 #include "time-util.h"
 
@@ -14,6 +15,10 @@
  * shorter), then twice as long each time, up to the maximum. */
 #define SET_REMOVE_RETRY_USEC     (10 * USEC_PER_SEC)
 #define SET_REMOVE_RETRY_MAX_USEC (3600 * USEC_PER_SEC)
+
+/* How long past the hold time limit the daemon waits for the worker to thaw
+ * before it kills the worker and thaws by itself. */
+#define HOLD_WATCHDOG_GRACE_USEC (250 * USEC_PER_MSEC)
 
 typedef enum SetState {
         SET_CREATING,   /* recorded, snapshots being taken */
@@ -52,6 +57,16 @@ struct Set {
         bool release_requested; /* delete as soon as the current step ends */
         sd_event_source *retry; /* retries a failed removal */
         usec_t retry_delay;
+
+        /* The hold: file systems frozen around the commit, in freeze order. */
+        FreezeTarget *targets;
+        size_t n_targets;
+        int *target_fds;        /* the daemon's own, to thaw if the worker cannot */
+        sd_event_source *hold_watchdog;
+        bool hold_overrun;      /* the watchdog fired: thaw again once the worker is gone */
+        pid_t worker_pid;
+        usec_t hold_usec;       /* how long the file systems were held */
+        Set *queue_next;        /* waiting for its turn to commit */
 };
 
 /* Creates a set for volumes (taking them over) and starts taking the
@@ -70,6 +85,9 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret);
 void set_reconcile(Set *s);
 
 Set *set_free(Set *s);
+
+/* Starts the next queued commit, if none is running (stasisd-set.c). */
+void manager_commit_next(Manager *m);
 
 /* stasisd-set-bus.c */
 extern const sd_bus_vtable set_vtable[];

@@ -13,6 +13,8 @@
 
 static const char *arg_state_dir = NULL;
 static usec_t arg_commit_timeout = 60 * USEC_PER_SEC;
+static usec_t arg_hold_timeout = 10 * USEC_PER_SEC;
+static const char *arg_providers_dir = STASIS_PROVIDERS_DIR;
 
 static void help(void) {
         printf("stasisd [OPTIONS...]\n\n"
@@ -25,18 +27,34 @@ static void help(void) {
                "     --commit-timeout=SEC\n"
                "                         Time limit for a provider to take or remove a set's\n"
                "                         snapshots (default 60)\n"
+               "     --hold-timeout=SEC  Longest time file systems stay frozen (default 10)\n"
+               "     --providers-dir=DIR External provider executables (default %s)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
-               "See stasisd(8).\n", STASIS_STATE_DIR);
+               "See stasisd(8).\n", STASIS_PROVIDERS_DIR, STASIS_STATE_DIR);
+}
+
+static int parse_seconds(const char *option, const char *s, double max, usec_t *ret) {
+        char *end;
+        errno = 0;
+        double sec = strtod(s, &end);
+        if (errno || *end || end == s || !(sec > 0) || sec > max) {
+                log_error("Invalid %s '%s': give seconds, more than 0 and at most %g.", option, s, max);
+                return -EINVAL;
+        }
+        *ret = (usec_t) (sec * USEC_PER_SEC);
+        return 0;
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT };
+        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "commit-timeout", required_argument, NULL, ARG_COMMIT_TIMEOUT },
+                { "hold-timeout", required_argument, NULL, ARG_HOLD_TIMEOUT },
+                { "providers-dir", required_argument, NULL, ARG_PROVIDERS_DIR },
                 {}
         };
         int c, l;
@@ -60,18 +78,18 @@ static int parse_argv(int argc, char *argv[]) {
                         }
                         log_set_max_level(l);
                         break;
-                case ARG_COMMIT_TIMEOUT: {
-                        char *end;
-                        errno = 0;
-                        double sec = strtod(optarg, &end);
-                        if (errno || *end || end == optarg || !(sec > 0) || sec > 86400) {
-                                log_error("Invalid --commit-timeout '%s': give seconds, more than 0 and at most 86400.",
-                                          optarg);
+                case ARG_COMMIT_TIMEOUT:
+                        if (parse_seconds("--commit-timeout", optarg, 86400, &arg_commit_timeout) < 0)
                                 return -EINVAL;
-                        }
-                        arg_commit_timeout = (usec_t) (sec * USEC_PER_SEC);
                         break;
-                }
+                case ARG_HOLD_TIMEOUT:
+                        /* Writers on a frozen file system hang: keep the ceiling low. */
+                        if (parse_seconds("--hold-timeout", optarg, 600, &arg_hold_timeout) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_PROVIDERS_DIR:
+                        arg_providers_dir = optarg;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -118,6 +136,10 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up: %m"), EXIT_FAILURE;
         m->commit_timeout = arg_commit_timeout;
+        m->hold_timeout = arg_hold_timeout;
+        m->providers_dir = strdup(arg_providers_dir);
+        if (!m->providers_dir)
+                return log_oom(), EXIT_FAILURE;
         r = manager_start(m);
         if (r < 0)
                 return EXIT_FAILURE;

@@ -8,10 +8,13 @@
 #include "macro.h"
 #include "provider.h"
 
-const StasisProvider * const stasis_providers[] = {
+static const StasisProvider * const builtin_providers[] = {
         &provider_btrfs,
-        NULL,
 };
+
+/* External providers, loaded by stasis_providers_load_external(). */
+extern const StasisProvider *const *exec_providers;
+extern size_t n_exec_providers;
 
 void stasis_volume_done(StasisVolume *v) {
         if (!v)
@@ -36,36 +39,63 @@ int stasis_provider_result_set(StasisProviderResult *res, int error, const char 
         return error;
 }
 
+size_t stasis_providers_list(const StasisProvider **ret, size_t max) {
+        size_t n = 0;
+        for (size_t i = 0; i < ELEMENTSOF(builtin_providers) && n < max; i++)
+                ret[n++] = builtin_providers[i];
+        for (size_t i = 0; i < n_exec_providers && n < max; i++)
+                ret[n++] = exec_providers[i];
+        return n;
+}
+
 const StasisProvider *stasis_provider_find(const char *name) {
-        for (size_t i = 0; stasis_providers[i]; i++)
-                if (streq(stasis_providers[i]->name, name))
-                        return stasis_providers[i];
+        const StasisProvider *all[256];
+        size_t n = stasis_providers_list(all, ELEMENTSOF(all));
+        for (size_t i = 0; i < n; i++)
+                if (streq(all[i]->name, name))
+                        return all[i];
         return NULL;
+}
+
+static int probe_one(const StasisProvider *p, const MountEntry *m, const char *path, StasisVolume *v,
+                     const StasisProvider **best, int *best_prio, StasisProviderResult *res) {
+        StasisVolume probe = {};
+        int r;
+
+        if (p->version != STASIS_PROVIDER_OPS_VERSION || p->size != sizeof(StasisProvider))
+                return 0;
+        r = p->probe(p, m, path, &probe, res);
+        if (r < 0) {
+                stasis_volume_done(&probe);
+                return r;     /* its kind, but it cannot take it: that reason wins */
+        }
+        if (r > *best_prio) {
+                stasis_volume_done(v);
+                *v = probe;
+                *best = p;
+                *best_prio = r;
+        } else
+                stasis_volume_done(&probe);
+        return 0;
 }
 
 int stasis_provider_probe(const MountEntry *m, const char *path, StasisVolume *v, StasisProviderResult *res) {
         const StasisProvider *best = NULL;
-        int best_prio = 0;
+        int best_prio = 0, r;
 
-        for (size_t i = 0; stasis_providers[i]; i++) {
-                const StasisProvider *p = stasis_providers[i];
-                StasisVolume probe = {};
-                int r;
-
-                if (p->version != STASIS_PROVIDER_OPS_VERSION || p->size != sizeof(StasisProvider))
-                        continue;
-                r = p->probe(m, path, &probe, res);
-                if (r < 0) {
-                        stasis_volume_done(&probe);
-                        return r;     /* its kind, but it cannot take it: that reason wins */
-                }
-                if (r > best_prio) {
-                        stasis_volume_done(v);
-                        *v = probe;
-                        best = p;
-                        best_prio = r;
-                } else
-                        stasis_volume_done(&probe);
+        /* Built-in providers first; external ones are asked only about volumes
+         * no built-in provider takes, so running executables costs nothing for
+         * the common case. */
+        for (size_t i = 0; i < ELEMENTSOF(builtin_providers); i++) {
+                r = probe_one(builtin_providers[i], m, path, v, &best, &best_prio, res);
+                if (r < 0)
+                        return r;
+        }
+        bool builtin = best != NULL;
+        for (size_t i = 0; !builtin && i < n_exec_providers; i++) {
+                r = probe_one(exec_providers[i], m, path, v, &best, &best_prio, res);
+                if (r < 0)
+                        return r;
         }
 
         if (!best)

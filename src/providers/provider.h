@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "mountinfo.h"
+#include "time-util.h"
 
 #define STASIS_PROVIDER_OPS_VERSION 1
 #define STASIS_PROVIDER_MESSAGE_MAX 256
@@ -29,6 +30,7 @@ typedef struct StasisVolume {
         char *key;             /* identity, equal for two paths on one volume */
         char *handle;          /* the snapshot, once prepared (btrfs: its path) */
         const StasisProvider *provider;
+        StasisHold hold;       /* how the provider wants this volume held, from probe */
         bool missing;          /* the coordinator found the snapshot gone */
 } StasisVolume;
 
@@ -47,36 +49,48 @@ struct StasisProvider {
         uint32_t version;      /* STASIS_PROVIDER_OPS_VERSION */
         size_t size;           /* sizeof(StasisProvider) */
         const char *name;
-        StasisHold hold;
+        bool external;         /* an executable in the providers directory */
+        void *data;            /* the provider's own (the executable's path) */
 
         /* Does this provider take the volume that holds path (on mount m)? Returns
-         * a priority > 0 and fills v->source and v->key, 0 if the volume is not
-         * its kind, or a negative errno with res->message for a volume of its
-         * kind that it cannot take. Quick, no blocking I/O. */
-        int (*probe)(const MountEntry *m, const char *path, StasisVolume *v, StasisProviderResult *res);
+         * a priority > 0 and fills v->source, v->key and v->hold, 0 if the volume
+         * is not its kind, or a negative errno with res->message for a volume of
+         * its kind that it cannot take. Quick. */
+        int (*probe)(const StasisProvider *self, const MountEntry *m, const char *path,
+                     StasisVolume *v, StasisProviderResult *res);
 
-        /* Fills v->handle, the name the snapshot will get for set_id. No I/O. */
-        int (*prepare)(StasisVolume *v, const char *set_id, StasisProviderResult *res);
+        /* Fills v->handle, the name the snapshot will get for set_id, index the
+         * volume's place in the set. No I/O. */
+        int (*prepare)(const StasisProvider *self, StasisVolume *v, const char *set_id, size_t index,
+                       StasisProviderResult *res);
 
         /* Takes the snapshots of all volumes at once, as near to one instant as
-         * the provider can. Runs in a worker process. On failure it removes
+         * the provider can. Runs in a worker process, inside the hold window for
+         * volumes held with STASIS_HOLD_FREEZE. abort_fd, if >= 0, becomes
+         * readable when the commit must stop at once. On failure it removes
          * what it made and fills results[i] for every volume. */
-        int (*commit)(StasisVolume * const *volumes, size_t n, StasisProviderResult *results);
+        int (*commit)(const StasisProvider *self, StasisVolume * const *volumes, size_t n,
+                      usec_t timeout, int abort_fd, StasisProviderResult *results);
 
         /* Removes one snapshot; a snapshot that is already gone is success.
          * Runs in a worker process. */
-        int (*remove)(const char *handle, StasisProviderResult *res);
+        int (*remove)(const StasisProvider *self, const StasisVolume *v, StasisProviderResult *res);
 
-        /* 1 if the snapshot exists, 0 if it is gone, negative errno on error. */
-        int (*exists)(const char *handle);
+        /* 1 if the snapshot exists, 0 if it is gone, negative errno if it
+         * cannot tell. */
+        int (*exists)(const StasisProvider *self, const StasisVolume *v);
 };
 
 extern const StasisProvider provider_btrfs;
 
-/* The built-in providers, NULL-terminated. */
-extern const StasisProvider * const stasis_providers[];
-
+/* Built-in providers first, then the external ones loaded from a directory. */
 const StasisProvider *stasis_provider_find(const char *name);
+
+/* Loads every executable in dir as an external provider (provider-exec.c);
+ * a missing dir is no error. Replaces those loaded before. */
+int stasis_providers_load_external(const char *dir);
+void stasis_providers_free_external(void);
+size_t stasis_providers_list(const StasisProvider **ret, size_t max);
 
 /* Probes every provider; the one with the highest priority takes v.
  * -EOPNOTSUPP with a message naming path and fstype when none does. */

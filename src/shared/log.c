@@ -40,6 +40,43 @@ int log_level_from_string(const char *s) {
         return -EINVAL;
 }
 
+#define HOLD_MAX (64 * 1024)
+static char *held = NULL;
+static size_t held_len = 0;
+static bool holding = false, held_dropped = false;
+
+void log_hold(void) {
+        holding = true;
+}
+
+void log_release(void) {
+        holding = false;
+        if (held_len > 0)
+                fwrite(held, 1, held_len, stderr);
+        if (held_dropped)
+                fprintf(stderr, "(log lines were dropped while file systems were frozen)\n");
+        free(held);
+        held = NULL;
+        held_len = 0;
+        held_dropped = false;
+}
+
+static void emit(const char *text) {
+        if (!holding) {
+                fputs(text, stderr);
+                return;
+        }
+        size_t l = strlen(text);
+        if (!held)
+                held = malloc(HOLD_MAX);
+        if (!held || held_len + l > HOLD_MAX) {
+                held_dropped = true;
+                return;
+        }
+        memcpy(held + held_len, text, l);
+        held_len += l;
+}
+
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) {
         if (error < 0)
                 error = -error;
@@ -57,12 +94,14 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                 char lvl[8] = "";
                 if (level_prefix)
                         snprintf(lvl, sizeof lvl, "<%d>", level);
+                char out[2400];
                 if (max_level >= LOG_DEBUG)
-                        fprintf(stderr, "%s%s%s%s (%s:%d)\n", lvl, strempty(prefix),
-                                prefix ? ": " : "", buf, file, line);
+                        snprintf(out, sizeof out, "%s%s%s%s (%s:%d)\n", lvl, strempty(prefix),
+                                 prefix ? ": " : "", buf, file, line);
                 else
-                        fprintf(stderr, "%s%s%s%s\n", lvl, strempty(prefix),
-                                prefix ? ": " : "", buf);
+                        snprintf(out, sizeof out, "%s%s%s%s\n", lvl, strempty(prefix),
+                                 prefix ? ": " : "", buf);
+                emit(out);
         }
         return -error;
 }

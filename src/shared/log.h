@@ -15,6 +15,11 @@ void log_set_level_prefix(bool b);
 /* Parses "debug", "info", "notice", "warning", "err"/"error" or a number 0-7. */
 int log_level_from_string(const char *s);
 
+/* While held, log lines are kept in memory (up to 64 KiB) instead of written:
+ * stderr may be a file on a file system that is frozen. Release writes them. */
+void log_hold(void);
+void log_release(void);
+
 /* Logs and returns -abs(error). errno is set to error for %m. */
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) _printf_(5, 6);
 

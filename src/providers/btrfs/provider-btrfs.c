@@ -58,7 +58,8 @@ static int find_subvolume_root(const char *path, const char *mount_point, char *
         }
 }
 
-static int btrfs_probe(const MountEntry *m, const char *path, StasisVolume *v, StasisProviderResult *res) {
+static int btrfs_probe(const StasisProvider *self, const MountEntry *m, const char *path, StasisVolume *v,
+                       StasisProviderResult *res) {
         struct btrfs_util_subvolume_info info;
         _cleanup_free_ char *root = NULL;
         enum btrfs_util_error e;
@@ -101,6 +102,7 @@ static int btrfs_probe(const MountEntry *m, const char *path, StasisVolume *v, S
                 o += snprintf(key + o, sizeof key - o, "%02x", fs.fsid[i]);
         snprintf(key + o, sizeof key - o, ":%" PRIu64, info.id);
 
+        v->hold = STASIS_HOLD_NONE;
         v->source = TAKE_PTR(root);
         v->key = strdup(key);
         if (!v->key)
@@ -108,7 +110,8 @@ static int btrfs_probe(const MountEntry *m, const char *path, StasisVolume *v, S
         return 100;
 }
 
-static int btrfs_prepare(StasisVolume *v, const char *set_id, StasisProviderResult *res) {
+static int btrfs_prepare(const StasisProvider *self, StasisVolume *v, const char *set_id, size_t index,
+                         StasisProviderResult *res) {
         const char *base = streq(v->source, "/") ? "" : v->source;
         if (asprintf(&v->handle, "%s/" SNAPSHOT_DIR "/%s", base, set_id) < 0) {
                 v->handle = NULL;
@@ -153,7 +156,7 @@ static int check_snapshot_area(const char *handle, StasisProviderResult *res) {
         return 0;
 }
 
-static int btrfs_remove(const char *handle, StasisProviderResult *res) {
+static int remove_handle(const char *handle, StasisProviderResult *res) {
         enum btrfs_util_error e;
         int r;
 
@@ -181,7 +184,12 @@ static int btrfs_remove(const char *handle, StasisProviderResult *res) {
         return 0;
 }
 
-static int btrfs_commit(StasisVolume * const *volumes, size_t n, StasisProviderResult *results) {
+static int btrfs_remove(const StasisProvider *self, const StasisVolume *v, StasisProviderResult *res) {
+        return remove_handle(v->handle, res);
+}
+
+static int btrfs_commit(const StasisProvider *self, StasisVolume * const *volumes, size_t n,
+                        usec_t timeout, int abort_fd, StasisProviderResult *results) {
         size_t done = 0;
         int r = 0;
 
@@ -206,7 +214,7 @@ static int btrfs_commit(StasisVolume * const *volumes, size_t n, StasisProviderR
         /* Undo: a set is all or nothing. */
         for (size_t i = 0; i < done; i++) {
                 StasisProviderResult ignored = {};
-                (void) btrfs_remove(volumes[i]->handle, &ignored);
+                (void) remove_handle(volumes[i]->handle, &ignored);
                 stasis_provider_result_set(&results[i], -ECANCELED, "rolled back: another volume of the set failed");
         }
         for (size_t i = done + 1; i < n; i++)
@@ -214,7 +222,8 @@ static int btrfs_commit(StasisVolume * const *volumes, size_t n, StasisProviderR
         return r;
 }
 
-static int btrfs_exists(const char *handle) {
+static int btrfs_exists(const StasisProvider *self, const StasisVolume *v) {
+        const char *handle = v->handle;
         StasisProviderResult res;
         int r = check_snapshot_area(handle, &res);
         if (r < 0)
@@ -232,7 +241,6 @@ const StasisProvider provider_btrfs = {
         .version = STASIS_PROVIDER_OPS_VERSION,
         .size = sizeof(StasisProvider),
         .name = "btrfs",
-        .hold = STASIS_HOLD_NONE,
         .probe = btrfs_probe,
         .prepare = btrfs_prepare,
         .commit = btrfs_commit,

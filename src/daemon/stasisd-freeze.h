@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-freeze.h - which file systems to FIFREEZE for a set, in which order, and the freeze journal */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "provider.h"
+
+#define FREEZE_JOURNAL_NAME "freeze.journal"
+
+/* One file system to freeze. Several volumes (paths, bind mounts) on one file
+ * system share one target. */
+typedef struct FreezeTarget {
+        char *mount_point;
+        dev_t dev;
+        ssize_t lower;          /* the target whose file system holds this one's loop image, or -1 */
+} FreezeTarget;
+
+void freeze_targets_free(FreezeTarget *t, size_t n);
+
+/* Orders targets so that each comes before the target its loop image lives
+ * on (freeze in this order, thaw in reverse): ret_order gets n indices.
+ * -ELOOP if the "lower" links form a cycle. Pure. */
+int freeze_order(const ssize_t *lower, size_t n, size_t *ret_order);
+
+/* The targets for the volumes held with STASIS_HOLD_FREEZE, already in
+ * freeze order. ret_volume_target[i] is the target of volume i, or -1. */
+int freeze_plan(const StasisVolume *volumes, size_t n_volumes, FreezeTarget **ret, size_t *ret_n,
+                ssize_t *ret_volume_target, char *err, size_t err_size);
+
+/* FITHAW on path's file system; 0 also when it was not frozen. */
+int freeze_thaw_path(const char *path);
+int freeze_thaw_fd(int fd);
+
+/* The journal: written (and fsync'ed) before the first FIFREEZE, removed
+ * after the last FITHAW. At start-up, freeze_journal_recover() thaws every
+ * file system a previous run may have left frozen. */
+int freeze_journal_write(const char *state_dir, const FreezeTarget *t, size_t n);
+int freeze_journal_remove(const char *state_dir);
+/* Returns the number of file systems it found still frozen and thawed. */
+int freeze_journal_recover(const char *state_dir);

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* exec-call.c - run a provider executable: a verb, JSON in, JSON out, a time limit */
+#include <errno.h>
+#include <inttypes.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec-call.h"
+#include "macro.h"
+
+extern char **environ;
+
+const char *json_get_string(json_object *o, const char *key) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+static const char *basename_of(const char *path) {
+        const char *s = strrchr(path, '/');
+        return s ? s + 1 : path;
+}
+
+static void kill_group(pid_t pid) {
+        (void) kill(-pid, SIGKILL);
+        (void) kill(pid, SIGKILL);
+}
+
+/* Trims trailing white space and makes control characters printable. */
+static void tidy(char *s) {
+        size_t l = strlen(s);
+        while (l > 0 && (s[l - 1] == '\n' || s[l - 1] == ' ' || s[l - 1] == '\r'))
+                s[--l] = 0;
+        for (char *c = s; *c; c++)
+                if ((unsigned char) *c < 0x20)
+                        *c = ' ';
+}
+
+int exec_call(const char *path, const char *verb, json_object *request, usec_t timeout, int abort_fd,
+              json_object **ret, char *err, size_t err_size) {
+        const char *name = basename_of(path);
+        const char *input = json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
+        size_t in_len = strlen(input), in_off = 0;
+        int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+        char *obuf = NULL, ebuf[EXEC_STDERR_MAX + 1];
+        size_t olen = 0, elen = 0;
+        bool overflow = false;
+        int status = 0, r;
+        pid_t pid;
+
+        ebuf[0] = 0;
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+                r = -errno;
+                snprintf(err, err_size, "%s %s: cannot make pipes: %s", name, verb, strerror(-r));
+                goto finish;
+        }
+        obuf = malloc(EXEC_OUTPUT_MAX + 1);
+        if (!obuf) {
+                r = -ENOMEM;
+                goto finish;
+        }
+
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                snprintf(err, err_size, "%s %s: cannot fork: %s", name, verb, strerror(-r));
+                goto finish;
+        }
+        if (pid == 0) {
+                sigset_t none;
+                sigemptyset(&none);
+                (void) sigprocmask(SIG_SETMASK, &none, NULL);
+                (void) setpgid(0, 0);
+                if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
+                        _exit(127);
+                (void) close_range(3, ~0U, 0);
+                (void) setenv("STASIS_PROVIDER_VERSION", "1", 1);
+                execl(path, path, verb, (char *) NULL);
+                fprintf(stderr, "cannot execute: %s", strerror(errno));
+                _exit(127);
+        }
+        (void) setpgid(pid, pid);
+        in[0] = safe_close(in[0]);
+        out[1] = safe_close(out[1]);
+        errp[1] = safe_close(errp[1]);
+        (void) fcntl(in[1], F_SETFL, O_NONBLOCK);
+        (void) signal(SIGPIPE, SIG_IGN);
+
+        usec_t deadline = now_usec(CLOCK_MONOTONIC) + timeout;
+        r = 0;
+        while (out[0] >= 0 || errp[0] >= 0) {
+                struct pollfd p[4];
+                int n = 0, io = -1, ie = -1, ii = -1, ia = -1;
+                usec_t now = now_usec(CLOCK_MONOTONIC);
+
+                if (now >= deadline) {
+                        r = -ETIMEDOUT;
+                        break;
+                }
+                if (out[0] >= 0) { io = n; p[n++] = (struct pollfd) { .fd = out[0], .events = POLLIN }; }
+                if (errp[0] >= 0) { ie = n; p[n++] = (struct pollfd) { .fd = errp[0], .events = POLLIN }; }
+                if (in[1] >= 0) { ii = n; p[n++] = (struct pollfd) { .fd = in[1], .events = POLLOUT }; }
+                if (abort_fd >= 0) { ia = n; p[n++] = (struct pollfd) { .fd = abort_fd, .events = POLLIN }; }
+
+                int ms = (int) MIN((deadline - now + 999) / 1000, (usec_t) 60000);
+                if (poll(p, n, ms) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                if (ia >= 0 && p[ia].revents) {
+                        r = -ECANCELED;
+                        break;
+                }
+                if (ii >= 0 && p[ii].revents) {
+                        ssize_t l = write(in[1], input + in_off, in_len - in_off);
+                        if (l > 0)
+                                in_off += (size_t) l;
+                        if (l < 0 && errno != EAGAIN)
+                                in_off = in_len;          /* it closed stdin: fine */
+                        if (in_off >= in_len)
+                                in[1] = safe_close(in[1]);
+                }
+                if (io >= 0 && p[io].revents) {
+                        char tmp[4096];
+                        ssize_t l = read(out[0], tmp, sizeof tmp);
+                        if (l <= 0)
+                                out[0] = safe_close(out[0]);
+                        else if (olen + (size_t) l > EXEC_OUTPUT_MAX)
+                                overflow = true;
+                        else {
+                                memcpy(obuf + olen, tmp, (size_t) l);
+                                olen += (size_t) l;
+                        }
+                }
+                if (ie >= 0 && p[ie].revents) {
+                        char tmp[1024];
+                        ssize_t l = read(errp[0], tmp, sizeof tmp);
+                        if (l <= 0)
+                                errp[0] = safe_close(errp[0]);
+                        else {
+                                size_t c = MIN((size_t) l, EXEC_STDERR_MAX - elen);
+                                memcpy(ebuf + elen, tmp, c);
+                                elen += c;
+                                ebuf[elen] = 0;
+                        }
+                }
+        }
+
+        if (r < 0)
+                kill_group(pid);
+        else
+                (void) kill(-pid, SIGKILL);   /* nothing it started may outlive the call */
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+
+        tidy(ebuf);
+        if (r == -ETIMEDOUT) {
+                snprintf(err, err_size, "provider %s did not finish %s within %g s and was killed", name, verb,
+                         (double) timeout / USEC_PER_SEC);
+                goto finish;
+        }
+        if (r == -ECANCELED) {
+                snprintf(err, err_size, "provider %s %s was stopped: the hold window ended", name, verb);
+                goto finish;
+        }
+        if (r < 0) {
+                snprintf(err, err_size, "provider %s %s: %s", name, verb, strerror(-r));
+                goto finish;
+        }
+        if (overflow) {
+                r = -EBADMSG;
+                snprintf(err, err_size, "provider %s %s printed more than %d bytes", name, verb, EXEC_OUTPUT_MAX);
+                goto finish;
+        }
+        obuf[olen] = 0;
+
+        enum json_tokener_error jerr;
+        json_object *resp = olen > 0 ? json_tokener_parse_verbose(obuf, &jerr) : NULL;
+        bool ok_status = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+        if (!ok_status) {
+                const char *why = resp && json_object_is_type(resp, json_type_object) ? json_get_string(resp, "error") : NULL;
+                if (WIFSIGNALED(status))
+                        snprintf(err, err_size, "provider %s %s was killed by signal %d%s%s", name, verb,
+                                 WTERMSIG(status), ebuf[0] ? ": " : "", ebuf);
+                else
+                        snprintf(err, err_size, "provider %s %s failed (exit status %d): %s", name, verb,
+                                 WEXITSTATUS(status), why ? why : ebuf[0] ? ebuf : "no reason given");
+                json_object_put(resp);
+                r = -EIO;
+                goto finish;
+        }
+        if (!resp || !json_object_is_type(resp, json_type_object)) {
+                snprintf(err, err_size, "provider %s %s exited 0 but did not print a JSON object%s%.80s%s",
+                         name, verb, olen ? " (it printed: \"" : "", olen ? obuf : "", olen ? "\")" : "");
+                json_object_put(resp);
+                r = -EBADMSG;
+                goto finish;
+        }
+        json_object *v;
+        if (!json_object_object_get_ex(resp, "version", &v) || !json_object_is_type(v, json_type_int)) {
+                snprintf(err, err_size, "provider %s %s answered without a \"version\"", name, verb);
+                json_object_put(resp);
+                r = -EBADMSG;
+                goto finish;
+        }
+        if (json_object_get_int64(v) != EXEC_PROTOCOL_VERSION) {
+                snprintf(err, err_size, "provider %s %s speaks protocol version %" PRId64 "; stasisd speaks %d",
+                         name, verb, (int64_t) json_object_get_int64(v), EXEC_PROTOCOL_VERSION);
+                json_object_put(resp);
+                r = -EBADMSG;
+                goto finish;
+        }
+        *ret = resp;
+        r = 0;
+
+finish:
+        safe_close(in[0]);
+        safe_close(in[1]);
+        safe_close(out[0]);
+        safe_close(out[1]);
+        safe_close(errp[0]);
+        safe_close(errp[1]);
+        free(obuf);
+        return r;
+}

@@ -1,0 +1,1054 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-provider-loopclone.c - example external provider (docs/provider-spec.md): snapshots the image file behind a loop device */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
+
+#define PROVIDER_NAME     "stasis-provider-loopclone"
+#define PROTOCOL_VERSION  1
+#define INPUT_MAX         (1024 * 1024)
+#define HANDLE_MAX        200
+#define STORE_DIR_NAME    ".stasis-loopclone"
+#define STORE_ENV         "STASIS_LOOPCLONE_STORE"
+#define COPY_CHUNK        (1024 * 1024)
+#define LOOP_GRAB_TRIES   16
+
+static const char *verb = "-";
+static char message[8192];
+
+/* What commit made in this call, so that a failure can take it back. */
+#define MADE_MAX 256
+static char *made_clones[MADE_MAX];
+static size_t n_made_clones;
+static char *made_stores[MADE_MAX];
+static size_t n_made_stores;
+/* What mount mounted, for the same reason. */
+static const char *mounted_target;
+
+/* Records "stasis-provider-loopclone: VERB: <text>" as the reason; returns -1. */
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...) {
+        va_list ap;
+        int l = snprintf(message, sizeof message, "%s: %s: ", PROVIDER_NAME, verb);
+        if (l < 0 || (size_t) l >= sizeof message)
+                return -1;
+        va_start(ap, fmt);
+        vsnprintf(message + l, sizeof message - (size_t) l, fmt, ap);
+        va_end(ap);
+        return -1;
+}
+
+static void close_keep_errno(int fd) {
+        int e = errno;
+        if (fd >= 0)
+                close(fd);
+        errno = e;
+}
+
+/* ---- the request ---- */
+
+static char *read_input(size_t *ret_len) {
+        size_t len = 0, cap = 64 * 1024;
+        char *buf = malloc(cap + 1);
+        if (!buf) {
+                fail("out of memory");
+                return NULL;
+        }
+        for (;;) {
+                if (len == cap) {
+                        if (cap > INPUT_MAX) {
+                                free(buf);
+                                fail("request on standard input is larger than %d bytes", INPUT_MAX);
+                                return NULL;
+                        }
+                        char *n = realloc(buf, cap * 2 + 1);
+                        if (!n) {
+                                free(buf);
+                                fail("out of memory");
+                                return NULL;
+                        }
+                        buf = n;
+                        cap *= 2;
+                }
+                ssize_t l = read(STDIN_FILENO, buf + len, cap - len);
+                if (l < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        fail("cannot read the request from standard input: %s", strerror(errno));
+                        free(buf);
+                        return NULL;
+                }
+                if (l == 0)
+                        break;
+                len += (size_t) l;
+                if (len > INPUT_MAX) {
+                        free(buf);
+                        fail("request on standard input is larger than %d bytes", INPUT_MAX);
+                        return NULL;
+                }
+        }
+        buf[len] = 0;
+        *ret_len = len;
+        return buf;
+}
+
+static json_object *parse_request(void) {
+        size_t len = 0;
+        char *buf = read_input(&len);
+        if (!buf)
+                return NULL;
+
+        if (memchr(buf, 0, len)) {
+                free(buf);
+                fail("malformed request: it contains a NUL byte");
+                return NULL;
+        }
+        size_t first = 0;
+        while (first < len && isspace((unsigned char) buf[first]))
+                first++;
+        if (first == len) {
+                free(buf);
+                fail("malformed request: standard input is empty (no JSON object)");
+                return NULL;
+        }
+        json_tokener *tok = json_tokener_new();
+        if (!tok) {
+                free(buf);
+                fail("out of memory");
+                return NULL;
+        }
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        json_object *req = json_tokener_parse_ex(tok, buf, (int) len);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        size_t end = json_tokener_get_parse_end(tok);
+
+        if (!req || jerr != json_tokener_success) {
+                if (jerr == json_tokener_continue)
+                        fail("malformed request: the JSON text is incomplete");
+                else
+                        fail("malformed request: %s at byte %zu", json_tokener_error_desc(jerr), end);
+                json_object_put(req);
+                req = NULL;
+        } else {
+                for (size_t i = end; i < len; i++)
+                        if (!isspace((unsigned char) buf[i])) {
+                                fail("malformed request: text after the JSON object at byte %zu", i);
+                                json_object_put(req);
+                                req = NULL;
+                                break;
+                        }
+        }
+        if (req && !json_object_is_type(req, json_type_object)) {
+                fail("malformed request: it is not a JSON object");
+                json_object_put(req);
+                req = NULL;
+        }
+        json_tokener_free(tok);
+        free(buf);
+        if (!req)
+                return NULL;
+
+        json_object *v;
+        if (!json_object_object_get_ex(req, "version", &v)) {
+                fail("request lacks \"version\"");
+                goto bad;
+        }
+        if (!json_object_is_type(v, json_type_int)) {
+                fail("request field \"version\" is not a whole number");
+                goto bad;
+        }
+        if (json_object_get_int64(v) != PROTOCOL_VERSION) {
+                fail("unsupported protocol version %lld (this provider speaks version %d)",
+                     (long long) json_object_get_int64(v), PROTOCOL_VERSION);
+                goto bad;
+        }
+        return req;
+bad:
+        json_object_put(req);
+        return NULL;
+}
+
+/* A string member: 1 and *ret if present, 0 if absent (and !required), -1 after fail(). */
+static int get_string(json_object *o, const char *what, const char *key, bool required, const char **ret) {
+        json_object *v;
+        *ret = NULL;
+        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
+                if (required)
+                        return fail("%s lacks \"%s\"", what, key);
+                return 0;
+        }
+        if (!json_object_is_type(v, json_type_string))
+                return fail("%s field \"%s\" is not a string", what, key);
+        const char *s = json_object_get_string(v);
+        if ((size_t) json_object_get_string_len(v) != strlen(s))
+                return fail("%s field \"%s\" contains a NUL character", what, key);
+        if (strlen(s) >= PATH_MAX)
+                return fail("%s field \"%s\" is too long", what, key);
+        *ret = s;
+        return 1;
+}
+
+static int get_path(json_object *o, const char *what, const char *key, const char **ret) {
+        if (get_string(o, what, key, true, ret) < 0)
+                return -1;
+        if ((*ret)[0] != '/')
+                return fail("%s field \"%s\" is not an absolute path: '%s'", what, key, *ret);
+        return 0;
+}
+
+typedef struct Volume {
+        const char *path, *mount_point, *device, *fstype, *source, *key, *handle;
+} Volume;
+
+/* Reads and checks a volume object. with_handle: the fields stasisd adds after
+ * probe (source, key, handle) must be there too. */
+static int parse_volume(json_object *o, const char *what, bool with_handle, Volume *v) {
+        *v = (Volume) {};
+        if (!o)
+                return fail("request lacks \"volume\"");
+        if (!json_object_is_type(o, json_type_object))
+                return fail("%s is not a JSON object", what);
+        if (get_path(o, what, "path", &v->path) < 0 ||
+            get_path(o, what, "mount_point", &v->mount_point) < 0 ||
+            get_string(o, what, "device", true, &v->device) < 0 ||
+            get_string(o, what, "fstype", true, &v->fstype) < 0)
+                return -1;
+        if (get_string(o, what, "source", with_handle, &v->source) < 0 ||
+            get_string(o, what, "key", with_handle, &v->key) < 0 ||
+            get_string(o, what, "handle", with_handle, &v->handle) < 0)
+                return -1;
+        for (const char *c = v->fstype; *c; c++)
+                if (!isalnum((unsigned char) *c) && !strchr("._-", *c))
+                        return fail("%s field \"fstype\" is not a file system type: '%s'", what, v->fstype);
+        if (!with_handle)
+                return 0;
+
+        if (v->source[0] != '/')
+                return fail("%s field \"source\" is not an absolute path: '%s'", what, v->source);
+        size_t hl = strlen(v->handle);
+        if (hl == 0 || hl > HANDLE_MAX || v->handle[0] == '.')
+                return fail("%s field \"handle\" is not a usable snapshot name: '%s'", what, v->handle);
+        for (const char *c = v->handle; *c; c++)
+                if (!isalnum((unsigned char) *c) && !strchr("._-", *c))
+                        return fail("%s field \"handle\" is not a usable snapshot name: '%s'", what, v->handle);
+        if (strncmp(v->key, "loopclone:", 10) != 0 || strcmp(v->key + 10, v->source) != 0)
+                return fail("%s of %s: key '%s' is not this provider's key for source %s", what, v->path,
+                            v->key, v->source);
+        return 0;
+}
+
+static int parse_single_volume(json_object *req, bool with_handle, Volume *v) {
+        json_object *o = NULL;
+        (void) json_object_object_get_ex(req, "volume", &o);
+        if (o && json_object_is_type(o, json_type_null))
+                o = NULL;
+        return parse_volume(o, "volume", with_handle, v);
+}
+
+/* ---- loop devices ---- */
+
+/* "/dev/loopN" → N; -1 for anything else. */
+static long loop_number(const char *device) {
+        const char *p = device;
+        char *end;
+        if (strncmp(p, "/dev/loop", 9) != 0 || !isdigit((unsigned char) p[9]))
+                return -1;
+        errno = 0;
+        long n = strtol(p + 9, &end, 10);
+        if (errno != 0 || *end != 0 || n < 0 || n > INT_MAX || (p[9] == '0' && p[10] != 0))
+                return -1;
+        return n;
+}
+
+/* Reads a sysfs attribute of loopN into buf, without the trailing newline.
+ * 1 on success, 0 if it does not exist, -1 after fail(). */
+static int read_loop_attr(long n, const char *attr, char *buf, size_t size) {
+        char p[128];
+        snprintf(p, sizeof p, "/sys/block/loop%ld/loop/%s", n, attr);
+        int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return fail("cannot open %s: %s", p, strerror(errno));
+        }
+        ssize_t l = read(fd, buf, size - 1);
+        int e = errno;
+        close(fd);
+        if (l < 0)
+                return fail("cannot read %s: %s", p, strerror(e));
+        if ((size_t) l == size - 1)
+                return fail("%s is too long", p);
+        buf[l] = 0;
+        if (l > 0 && buf[l - 1] == '\n')
+                buf[l - 1] = 0;
+        return 1;
+}
+
+/* The image file behind device: 1 with *ret (malloc'ed) when device is a
+ * /dev/loopN with a backing file, 0 when it is not, -1 after fail() when it
+ * is one that this provider cannot take. */
+static int loop_backing_file(const char *device, char **ret) {
+        char buf[PATH_MAX + 64], num[64];
+        long n = loop_number(device);
+        int r;
+
+        *ret = NULL;
+        if (n < 0)
+                return 0;
+        r = read_loop_attr(n, "backing_file", buf, sizeof buf);
+        if (r <= 0)
+                return r;
+        if (buf[0] == 0)
+                return 0;
+        size_t l = strlen(buf);
+        if (l >= 10 && strcmp(buf + l - 10, " (deleted)") == 0)
+                return fail("the image file behind %s was deleted (%s); it cannot be snapshotted", device, buf);
+        if (buf[0] != '/')
+                return fail("the image file behind %s is not reachable by a path here: '%s'", device, buf);
+
+        /* A clone of the image is only mountable if the file system starts at its beginning. */
+        r = read_loop_attr(n, "offset", num, sizeof num);
+        if (r < 0)
+                return -1;
+        if (r > 0 && strcmp(num, "0") != 0)
+                return fail("%s maps %s from offset %s; only whole image files are supported", device, buf, num);
+        r = read_loop_attr(n, "sizelimit", num, sizeof num);
+        if (r < 0)
+                return -1;
+        if (r > 0 && strcmp(num, "0") != 0)
+                return fail("%s maps only %s bytes of %s; only whole image files are supported", device, num, buf);
+
+        /* The path must still name the file the loop device reads (not a file
+         * put in its place since). */
+        struct stat st;
+        if (stat(buf, &st) < 0)
+                return fail("cannot access the image file %s behind %s: %s", buf, device, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return fail("the image %s behind %s is not a regular file", buf, device);
+
+        int fd = open(device, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return fail("cannot open %s: %s", device, strerror(errno));
+        struct loop_info64 info = {};
+        if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0) {
+                int e = errno;
+                close(fd);
+                return fail("cannot read the state of %s: %s", device, strerror(e));
+        }
+        close(fd);
+        uint64_t ma = major(st.st_dev), mi = minor(st.st_dev);
+        uint64_t encoded = (mi & 0xff) | (ma << 8) | ((mi & ~(uint64_t) 0xff) << 12);
+        if (info.lo_inode != (uint64_t) st.st_ino || info.lo_device != encoded)
+                return fail("%s is not the file behind %s any more (renamed or replaced?)", buf, device);
+
+        *ret = strdup(buf);
+        if (!*ret)
+                return fail("out of memory");
+        return 1;
+}
+
+/* ---- the store ---- */
+
+/* The directory that holds the clones of image. */
+static char *store_dir(const char *image) {
+        const char *env = getenv(STORE_ENV);
+        char *s;
+
+        if (env && env[0]) {
+                if (env[0] != '/') {
+                        fail("%s must be an absolute path, not '%s'", STORE_ENV, env);
+                        return NULL;
+                }
+                s = strdup(env);
+        } else {
+                const char *slash = strrchr(image, '/');
+                int dl = (int) (slash - image);
+                if (asprintf(&s, "%.*s/%s", dl, image, STORE_DIR_NAME) < 0)
+                        s = NULL;
+        }
+        if (!s)
+                fail("out of memory");
+        return s;
+}
+
+static char *clone_path(const char *store, const char *handle) {
+        char *p;
+        if (asprintf(&p, "%s/%s.img", store, handle) < 0) {
+                fail("out of memory");
+                return NULL;
+        }
+        return p;
+}
+
+/* When the store is not there: 0 if it evidently was never made (the place it
+ * would be made in is there), -1 after fail() when that cannot be told (its
+ * file system is not mounted, say). */
+static int store_absent_is_empty(const char *store, const char *image, const char *clone) {
+        const char *env = getenv(STORE_ENV);
+        struct stat st;
+
+        if (env && env[0]) {
+                char *parent = strdup(store);
+                if (!parent)
+                        return fail("out of memory");
+                char *slash = strrchr(parent, '/');
+                if (slash == parent)
+                        slash[1] = 0;
+                else
+                        *slash = 0;
+                int r = stat(parent, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+                if (r < 0)
+                        fail("cannot tell whether %s exists: neither the store %s nor the directory that holds it is there",
+                             clone, store);
+                free(parent);
+                return r;
+        }
+        if (stat(image, &st) == 0)
+                return 0;
+        return fail("cannot tell whether %s exists: neither the store %s nor the image %s is there (is its file system mounted?)",
+                    clone, store, image);
+}
+
+/* Where volume v's clone is: 1 with *ret_clone if the store is there, 0 if
+ * neither it nor the clone can be there, -1 after fail(). */
+static int find_clone(const Volume *v, char **ret_clone) {
+        char *store = store_dir(v->source), *clone = NULL;
+        struct stat st;
+        int r;
+
+        *ret_clone = NULL;
+        if (!store)
+                return -1;
+        clone = clone_path(store, v->handle);
+        if (!clone) {
+                free(store);
+                return -1;
+        }
+        if (stat(store, &st) == 0) {
+                if (!S_ISDIR(st.st_mode))
+                        r = fail("store %s is not a directory", store);
+                else
+                        r = 1;
+        } else if (errno == ENOENT)
+                r = store_absent_is_empty(store, v->source, clone);
+        else
+                r = fail("cannot access the store %s: %s", store, strerror(errno));
+        free(store);
+        if (r == 1)
+                *ret_clone = clone;
+        else
+                free(clone);
+        return r;
+}
+
+static void sync_dir_of(const char *file) {
+        char *d = strdup(file);
+        if (!d)
+                return;
+        char *slash = strrchr(d, '/');
+        if (slash && slash != d) {
+                *slash = 0;
+                int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd >= 0) {
+                        (void) fsync(fd);
+                        close(fd);
+                }
+        }
+        free(d);
+}
+
+/* ---- copying ---- */
+
+static int copy_range(int in, int out, off_t off, off_t end, bool *use_cfr, char **buf,
+                      const char *image, const char *clone) {
+        while (off < end) {
+                size_t want = (size_t) (end - off < COPY_CHUNK * 64 ? end - off : COPY_CHUNK * 64);
+                if (*use_cfr) {
+                        loff_t io = off, oo = off;
+                        ssize_t n = copy_file_range(in, &io, out, &oo, want, 0);
+                        if (n > 0) {
+                                off += n;
+                                continue;
+                        }
+                        if (n == 0)
+                                return fail("copying %s to %s: the image ended early (at %lld bytes)", image, clone,
+                                            (long long) off);
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EXDEV && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
+                                return fail("copying %s to %s: %s", image, clone, strerror(errno));
+                        *use_cfr = false;   /* not between these two file systems: read and write */
+                }
+                if (!*buf) {
+                        *buf = malloc(COPY_CHUNK);
+                        if (!*buf)
+                                return fail("out of memory");
+                }
+                if (want > COPY_CHUNK)
+                        want = COPY_CHUNK;
+                ssize_t n = pread(in, *buf, want, off);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return fail("reading %s: %s", image, strerror(errno));
+                }
+                if (n == 0)
+                        return fail("copying %s to %s: the image ended early (at %lld bytes)", image, clone,
+                                    (long long) off);
+                for (ssize_t done = 0; done < n;) {
+                        ssize_t w = pwrite(out, *buf + done, (size_t) (n - done), off + done);
+                        if (w < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return fail("writing %s: %s", clone, strerror(errno));
+                        }
+                        done += w;
+                }
+                off += n;
+        }
+        return 0;
+}
+
+/* A full copy of in to out that keeps the holes of a sparse image. */
+static int copy_image(int in, int out, off_t size, const char *image, const char *clone) {
+        bool use_cfr = true;
+        char *buf = NULL;
+        off_t pos = 0;
+        int r = 0;
+
+        while (pos < size) {
+                off_t data = lseek(in, pos, SEEK_DATA);
+                if (data < 0 && errno == ENXIO)
+                        break;              /* a hole up to the end */
+                if (data < 0 && errno == EINVAL)
+                        data = pos;         /* no SEEK_DATA here: all of it is data */
+                else if (data < 0) {
+                        r = fail("looking for data in %s: %s", image, strerror(errno));
+                        break;
+                }
+                if (data >= size)
+                        break;
+                off_t hole = lseek(in, data, SEEK_HOLE);
+                if (hole < 0 || hole > size)
+                        hole = size;
+                r = copy_range(in, out, data, hole, &use_cfr, &buf, image, clone);
+                if (r < 0)
+                        break;
+                pos = hole;
+        }
+        free(buf);
+        if (r == 0 && ftruncate(out, size) < 0)
+                r = fail("cannot set the size of %s: %s", clone, strerror(errno));
+        return r;
+}
+
+/* ---- the verbs ---- */
+
+static int do_probe(json_object *req, json_object *resp) {
+        Volume v;
+        char *image = NULL;
+
+        if (parse_single_volume(req, false, &v) < 0)
+                return -1;
+        int r = loop_backing_file(v.device, &image);
+        if (r < 0)
+                return -1;
+        if (r == 0) {
+                json_object_object_add(resp, "supported", json_object_new_boolean(false));
+                return 0;
+        }
+        char *key;
+        if (asprintf(&key, "loopclone:%s", image) < 0) {
+                free(image);
+                return fail("out of memory");
+        }
+        json_object_object_add(resp, "supported", json_object_new_boolean(true));
+        json_object_object_add(resp, "priority", json_object_new_int(50));
+        json_object_object_add(resp, "hold", json_object_new_string("freeze"));
+        json_object_object_add(resp, "key", json_object_new_string(key));
+        json_object_object_add(resp, "source", json_object_new_string(image));
+        free(key);
+        free(image);
+        return 0;
+}
+
+/* Removes what this commit made (after a failure). */
+static void commit_undo(void) {
+        for (size_t i = n_made_clones; i > 0; i--) {
+                if (unlink(made_clones[i - 1]) < 0 && errno != ENOENT)
+                        fprintf(stderr, "%s: %s: cannot remove %s: %s\n", PROVIDER_NAME, verb,
+                                made_clones[i - 1], strerror(errno));
+                else
+                        sync_dir_of(made_clones[i - 1]);
+                free(made_clones[i - 1]);
+        }
+        n_made_clones = 0;
+        for (size_t i = n_made_stores; i > 0; i--) {
+                (void) rmdir(made_stores[i - 1]);   /* only if it stayed empty */
+                free(made_stores[i - 1]);
+        }
+        n_made_stores = 0;
+}
+
+static int make_store(const char *store) {
+        struct stat st;
+        if (mkdir(store, 0700) == 0) {
+                char *d = strdup(store);
+                if (d && n_made_stores < MADE_MAX)
+                        made_stores[n_made_stores++] = d;
+                else
+                        free(d);
+                sync_dir_of(store);
+                return 0;
+        }
+        if (errno != EEXIST)
+                return fail("cannot create the store %s: %s", store, strerror(errno));
+        if (stat(store, &st) < 0)
+                return fail("cannot access the store %s: %s", store, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+                return fail("store %s is not a directory", store);
+        return 0;
+}
+
+static int clone_one(const Volume *v) {
+        char *store = NULL, *clone = NULL;
+        int in = -1, out = -1, r = -1;
+        struct stat st;
+
+        store = store_dir(v->source);
+        if (!store)
+                goto finish;
+        clone = clone_path(store, v->handle);
+        if (!clone || make_store(store) < 0)
+                goto finish;
+
+        in = open(v->source, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (in < 0) {
+                fail("cannot open the image %s: %s", v->source, strerror(errno));
+                goto finish;
+        }
+        if (fstat(in, &st) < 0) {
+                fail("cannot stat the image %s: %s", v->source, strerror(errno));
+                goto finish;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                fail("the image %s is not a regular file", v->source);
+                goto finish;
+        }
+        out = open(clone, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+        if (out < 0) {
+                if (errno == EEXIST)
+                        fail("clone %s exists already (snapshot %s was taken before?)", clone, v->handle);
+                else
+                        fail("cannot create the clone %s: %s", clone, strerror(errno));
+                goto finish;
+        }
+        if (n_made_clones >= MADE_MAX) {
+                close(out);
+                out = -1;
+                (void) unlink(clone);
+                fail("too many volumes in one commit (at most %d)", MADE_MAX);
+                goto finish;
+        }
+        made_clones[n_made_clones++] = clone;
+        clone = NULL;
+        const char *cp = made_clones[n_made_clones - 1];
+
+        if (ioctl(out, FICLONE, in) < 0) {
+                if (errno != EXDEV && errno != EOPNOTSUPP && errno != EINVAL && errno != ENOTTY) {
+                        fail("cannot clone %s to %s: %s", v->source, cp, strerror(errno));
+                        goto finish;
+                }
+                /* Another file system, or no reflinks: a full copy. */
+                if (copy_image(in, out, st.st_size, v->source, cp) < 0)
+                        goto finish;
+        }
+        if (fsync(out) < 0) {
+                fail("cannot write %s to disk: %s", cp, strerror(errno));
+                goto finish;
+        }
+        if (close(out) < 0) {
+                out = -1;
+                fail("cannot write %s: %s", cp, strerror(errno));
+                goto finish;
+        }
+        out = -1;
+        sync_dir_of(cp);
+        r = 0;
+finish:
+        close_keep_errno(in);
+        close_keep_errno(out);
+        free(store);
+        free(clone);
+        return r;
+}
+
+/* The store of v must not be on a file system frozen for this commit (one of
+ * vols): writing there would block until the time limit. */
+static int check_store_not_frozen(const Volume *v, const Volume *vols, size_t n) {
+        char *store = store_dir(v->source);
+        struct stat st, mst;
+        int r = 0;
+
+        if (!store)
+                return -1;
+        /* Where it is, or where it will be made. */
+        if (stat(store, &st) < 0) {
+                char *slash = strrchr(store, '/');
+                if (slash == store)
+                        slash[1] = 0;
+                else
+                        *slash = 0;
+                if (stat(store, &st) < 0) {
+                        r = fail("cannot access %s, the directory to hold the store for %s: %s", store, v->source,
+                                 strerror(errno));
+                        goto finish;
+                }
+        }
+        for (size_t k = 0; k < n; k++)
+                if (stat(vols[k].mount_point, &mst) == 0 && mst.st_dev == st.st_dev) {
+                        r = fail("the store for %s (in %s) is on %s, which is frozen for this commit; "
+                                 "set %s to a directory on another file system",
+                                 v->source, store, vols[k].mount_point, STORE_ENV);
+                        break;
+                }
+finish:
+        free(store);
+        return r;
+}
+
+static int do_commit(json_object *req, json_object *resp) {
+        json_object *arr;
+        const char *set_id;
+
+        (void) resp;   /* the answer is only {"version": 1} */
+        if (get_string(req, "request", "set_id", true, &set_id) < 0)
+                return -1;
+        if (!json_object_object_get_ex(req, "volumes", &arr))
+                return fail("request lacks \"volumes\"");
+        if (!json_object_is_type(arr, json_type_array))
+                return fail("request field \"volumes\" is not an array");
+        size_t n = json_object_array_length(arr);
+        if (n == 0)
+                return fail("request field \"volumes\" is empty");
+        if (n > MADE_MAX)
+                return fail("too many volumes in one commit (%zu; at most %d)", n, MADE_MAX);
+
+        Volume *vols = calloc(n, sizeof(Volume));
+        if (!vols)
+                return fail("out of memory");
+
+        /* Check all of them before making anything. */
+        int r = 0;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                char what[64], *image = NULL;
+                snprintf(what, sizeof what, "volumes[%zu]", i);
+                if (parse_volume(json_object_array_get_idx(arr, i), what, true, &vols[i]) < 0) {
+                        r = -1;
+                        break;
+                }
+                int k = loop_backing_file(vols[i].device, &image);
+                if (k < 0)
+                        r = -1;
+                else if (k == 0)
+                        r = fail("%s (volume %s) is not a loop device with an image file", vols[i].device,
+                                 vols[i].path);
+                else if (strcmp(image, vols[i].source) != 0)
+                        r = fail("%s now reads %s, not %s as at probe", vols[i].device, image, vols[i].source);
+                for (size_t j = 0; r == 0 && j < i; j++)
+                        if (strcmp(vols[j].handle, vols[i].handle) == 0)
+                                r = fail("handle %s is given twice", vols[i].handle);
+                free(image);
+        }
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = check_store_not_frozen(&vols[i], vols, n);
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = clone_one(&vols[i]);
+        if (r < 0)
+                commit_undo();
+        free(vols);
+        return r;
+}
+
+static int do_delete(json_object *req, json_object *resp) {
+        Volume v;
+        char *clone = NULL;
+        struct stat st;
+        int r;
+
+        (void) resp;   /* the answer is only {"version": 1} */
+        if (parse_single_volume(req, true, &v) < 0)
+                return -1;
+        r = find_clone(&v, &clone);
+        if (r <= 0)
+                return r;   /* an error, or no store: nothing to delete */
+        r = 0;
+        if (lstat(clone, &st) < 0) {
+                r = errno == ENOENT ? 0 : fail("cannot access the clone %s: %s", clone, strerror(errno));
+        } else if (!S_ISREG(st.st_mode)) {
+                r = fail("%s is not a regular file; not deleting it", clone);
+        } else if (unlink(clone) < 0 && errno != ENOENT) {
+                r = fail("cannot delete the clone %s: %s", clone, strerror(errno));
+        } else
+                sync_dir_of(clone);
+        free(clone);
+        return r;
+}
+
+static int do_exists(json_object *req, json_object *resp) {
+        Volume v;
+        char *clone = NULL;
+        struct stat st;
+        bool exists = false;
+        int r;
+
+        if (parse_single_volume(req, true, &v) < 0)
+                return -1;
+        r = find_clone(&v, &clone);
+        if (r < 0)
+                return -1;
+        if (r > 0) {
+                if (lstat(clone, &st) == 0) {
+                        if (!S_ISREG(st.st_mode))
+                                r = fail("%s is not a regular file", clone);
+                        exists = true;
+                } else if (errno != ENOENT)
+                        r = fail("cannot access the clone %s: %s", clone, strerror(errno));
+                free(clone);
+                if (r < 0)
+                        return -1;
+        }
+        json_object_object_add(resp, "exists", json_object_new_boolean(exists));
+        return 0;
+}
+
+static int check_target(const char *target) {
+        struct stat st;
+        if (lstat(target, &st) < 0)
+                return fail("cannot access the target %s: %s", target, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+                return fail("the target %s is not a directory", target);
+        DIR *d = opendir(target);
+        if (!d)
+                return fail("cannot open the target %s: %s", target, strerror(errno));
+        struct dirent *de;
+        bool empty = true;
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+                        empty = false;
+                        break;
+                }
+        closedir(d);
+        if (!empty)
+                return fail("the target %s is not empty", target);
+        return 0;
+}
+
+/* Attaches file (open read-only as fd) to a free loop device, read-only and
+ * with autoclear. Returns the loop device's fd and its path in dev; -1 after fail(). */
+static int attach_loop(int fd, const char *file, char *dev, size_t dev_size) {
+        int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+        if (ctl < 0)
+                return fail("cannot open /dev/loop-control: %s", strerror(errno));
+
+        for (int tries = 0; tries < LOOP_GRAB_TRIES; tries++) {
+                int n = ioctl(ctl, LOOP_CTL_GET_FREE);
+                if (n < 0) {
+                        int e = errno;
+                        close(ctl);
+                        return fail("cannot find a free loop device: %s", strerror(e));
+                }
+                snprintf(dev, dev_size, "/dev/loop%d", n);
+                int lfd = open(dev, O_RDWR | O_CLOEXEC);
+                if (lfd < 0 && (errno == EROFS || errno == EACCES))
+                        lfd = open(dev, O_RDONLY | O_CLOEXEC);
+                if (lfd < 0) {
+                        int e = errno;
+                        close(ctl);
+                        return fail("cannot open %s: %s", dev, strerror(e));
+                }
+                struct loop_config cfg = {
+                        .fd = (uint32_t) fd,
+                        .info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR,
+                };
+                snprintf((char *) cfg.info.lo_file_name, sizeof cfg.info.lo_file_name, "%s", file);
+                if (ioctl(lfd, LOOP_CONFIGURE, &cfg) == 0) {
+                        close(ctl);
+                        return lfd;
+                }
+                if (errno == ENOTTY || errno == EINVAL) {
+                        /* Before Linux 5.8: LOOP_SET_FD (read-only as fd is) + autoclear. */
+                        if (ioctl(lfd, LOOP_SET_FD, fd) == 0) {
+                                struct loop_info64 info = { .lo_flags = LO_FLAGS_AUTOCLEAR };
+                                snprintf((char *) info.lo_file_name, sizeof info.lo_file_name, "%s", file);
+                                if (ioctl(lfd, LOOP_SET_STATUS64, &info) == 0) {
+                                        close(ctl);
+                                        return lfd;
+                                }
+                                int e = errno;
+                                (void) ioctl(lfd, LOOP_CLR_FD, 0);
+                                close(lfd);
+                                close(ctl);
+                                return fail("cannot set up %s for %s: %s", dev, file, strerror(e));
+                        }
+                }
+                int e = errno;
+                close(lfd);
+                if (e == EBUSY)
+                        continue;   /* someone else took it first */
+                close(ctl);
+                return fail("cannot set up %s for %s: %s", dev, file, strerror(e));
+        }
+        close(ctl);
+        return fail("cannot get a free loop device for %s: all were taken while trying", file);
+}
+
+static int do_mount(json_object *req, json_object *resp) {
+        Volume v;
+        const char *target;
+        char *clone = NULL, dev[64];
+        int fd = -1, lfd = -1, r = -1;
+        struct stat st;
+
+        if (parse_single_volume(req, true, &v) < 0 || get_path(req, "request", "target", &target) < 0)
+                return -1;
+        if (!v.fstype[0])
+                return fail("volume field \"fstype\" is empty; cannot mount %s", v.handle);
+        if (check_target(target) < 0)
+                return -1;
+        r = find_clone(&v, &clone);
+        if (r < 0)
+                return -1;
+        if (r == 0)
+                return fail("snapshot %s of %s does not exist (no store)", v.handle, v.source);
+        r = -1;
+        fd = open(clone, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        if (fd < 0) {
+                fail("cannot open the clone %s: %s", clone, strerror(errno));
+                goto finish;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                fail("the clone %s is not a regular file", clone);
+                goto finish;
+        }
+        lfd = attach_loop(fd, clone, dev, sizeof dev);
+        if (lfd < 0)
+                goto finish;
+
+        /* A frozen file system looks like one that was never unmounted: mount it
+         * without touching its journal or log. */
+        const char *opts = NULL;
+        if (strcmp(v.fstype, "ext4") == 0 || strcmp(v.fstype, "ext3") == 0)
+                opts = "noload";
+        else if (strcmp(v.fstype, "xfs") == 0)
+                opts = "nouuid,norecovery";
+        if (mount(dev, target, v.fstype, MS_RDONLY, opts) < 0) {
+                fail("cannot mount %s (the clone %s, %s%s%s) at %s: %s (see the kernel log)", dev, clone, v.fstype,
+                     opts ? " " : "", opts ? opts : "", target, strerror(errno));
+                goto finish;   /* closing lfd lets autoclear detach it */
+        }
+        json_object_object_add(resp, "device", json_object_new_string(dev));
+        mounted_target = target;
+        r = 0;
+finish:
+        close_keep_errno(lfd);   /* the mount keeps it; unmounting releases it */
+        close_keep_errno(fd);
+        free(clone);
+        return r;
+}
+
+/* ---- main ---- */
+
+static int emit(json_object *o) {
+        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (printf("%s\n", s) < 0 || fflush(stdout) != 0)
+                return -1;
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        static const struct {
+                const char *name;
+                int (*run)(json_object *req, json_object *resp);
+        } verbs[] = {
+                { "probe", do_probe },
+                { "commit", do_commit },
+                { "delete", do_delete },
+                { "exists", do_exists },
+                { "mount", do_mount },
+        };
+        json_object *req = NULL, *resp = json_object_new_object();
+        int r = -1;
+
+        if (!resp) {
+                fprintf(stderr, "%s: out of memory\n", PROVIDER_NAME);
+                return 1;
+        }
+        json_object_object_add(resp, "version", json_object_new_int(PROTOCOL_VERSION));
+        umask(077);
+
+        if (argc != 2) {
+                snprintf(message, sizeof message, "%s: usage: %s VERB < REQUEST (VERB: probe, commit, delete, exists, mount)",
+                         PROVIDER_NAME, PROVIDER_NAME);
+                goto finish;
+        }
+        for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+                if (strcmp(argv[1], verbs[i].name) == 0) {
+                        verb = verbs[i].name;
+                        req = parse_request();
+                        r = req ? verbs[i].run(req, resp) : -1;
+                        break;
+                }
+        if (r != 0 && !message[0])
+                fail("internal error: failed without a reason");
+        if (verb[0] == '-')
+                snprintf(message, sizeof message, "%s: unknown verb '%.64s' (known: probe, commit, delete, exists, mount)",
+                         PROVIDER_NAME, argv[1]);
+
+finish:
+        if (r == 0) {
+                if (emit(resp) == 0) {
+                        for (size_t i = 0; i < n_made_clones; i++)
+                                free(made_clones[i]);
+                        for (size_t i = 0; i < n_made_stores; i++)
+                                free(made_stores[i]);
+                        json_object_put(resp);
+                        json_object_put(req);
+                        return 0;
+                }
+                fail("cannot write the response: %s", strerror(errno));
+                /* stasisd will not learn of what was made: take it back. */
+                if (n_made_clones > 0)
+                        commit_undo();
+                if (mounted_target)
+                        (void) umount2(mounted_target, MNT_DETACH);
+        }
+        json_object_put(resp);
+        json_object_put(req);
+        fprintf(stderr, "%s\n", message);
+        resp = json_object_new_object();
+        if (resp) {
+                json_object_object_add(resp, "version", json_object_new_int(PROTOCOL_VERSION));
+                json_object_object_add(resp, "error", json_object_new_string(message));
+                (void) emit(resp);
+                json_object_put(resp);
+        }
+        return 1;
+}

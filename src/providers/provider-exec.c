@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* provider-exec.c - external providers: executables in the providers directory (docs/provider-spec.md) */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exec-call.h"
+#include "macro.h"
+#include "provider.h"
+
+#define EXEC_PROBE_TIMEOUT  (5 * USEC_PER_SEC)
+#define EXEC_REMOVE_TIMEOUT (60 * USEC_PER_SEC)
+#define EXEC_PROVIDERS_MAX  64
+
+static StasisProvider *loaded[EXEC_PROVIDERS_MAX];
+const StasisProvider *const *exec_providers = (const StasisProvider *const *) loaded;
+size_t n_exec_providers = 0;
+
+static const char *path_of(const StasisProvider *self) {
+        return self->data;
+}
+
+static json_object *volume_to_json(const StasisVolume *v) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "path", json_object_new_string(strempty(v->path)));
+        json_object_object_add(o, "mount_point", json_object_new_string(strempty(v->mount_point)));
+        json_object_object_add(o, "device", json_object_new_string(strempty(v->device)));
+        json_object_object_add(o, "fstype", json_object_new_string(strempty(v->fstype)));
+        if (v->source)
+                json_object_object_add(o, "source", json_object_new_string(v->source));
+        if (v->key)
+                json_object_object_add(o, "key", json_object_new_string(v->key));
+        if (v->handle)
+                json_object_object_add(o, "handle", json_object_new_string(v->handle));
+        return o;
+}
+
+static json_object *new_request(void) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "version", json_object_new_int(EXEC_PROTOCOL_VERSION));
+        return o;
+}
+
+static int call(const StasisProvider *self, const char *verb, json_object *req, usec_t timeout, int abort_fd,
+                json_object **ret, StasisProviderResult *res) {
+        char err[STASIS_PROVIDER_MESSAGE_MAX];
+        int r = exec_call(path_of(self), verb, req, timeout, abort_fd, ret, err, sizeof err);
+        json_object_put(req);
+        if (r < 0)
+                return stasis_provider_result_set(res, r, "%s", err);
+        return 0;
+}
+
+static int exec_probe(const StasisProvider *self, const MountEntry *m, const char *path, StasisVolume *v,
+                      StasisProviderResult *res) {
+        StasisVolume q = { .path = (char *) path, .mount_point = m->mount_point, .device = m->source,
+                           .fstype = m->fstype };
+        json_object *req = new_request(), *resp = NULL, *j;
+        int r;
+
+        json_object_object_add(req, "volume", volume_to_json(&q));
+        r = call(self, "probe", req, EXEC_PROBE_TIMEOUT, -1, &resp, res);
+        if (r < 0)
+                return r;
+
+        if (!json_object_object_get_ex(resp, "supported", &j) || !json_object_is_type(j, json_type_boolean)) {
+                r = stasis_provider_result_set(res, -EBADMSG, "provider %s probe: answer lacks a boolean \"supported\"",
+                                               self->name);
+                goto finish;
+        }
+        if (!json_object_get_boolean(j)) {
+                r = 0;
+                goto finish;
+        }
+
+        const char *hold = json_get_string(resp, "hold"), *key = json_get_string(resp, "key"),
+                   *source = json_get_string(resp, "source");
+        int64_t prio = 0;
+        if (json_object_object_get_ex(resp, "priority", &j) && json_object_is_type(j, json_type_int))
+                prio = json_object_get_int64(j);
+        if (prio < 1 || prio > 1000) {
+                r = stasis_provider_result_set(res, -EBADMSG,
+                                "provider %s probe: \"priority\" must be a whole number from 1 to 1000", self->name);
+                goto finish;
+        }
+        if (!hold || (!streq(hold, "freeze") && !streq(hold, "none"))) {
+                r = stasis_provider_result_set(res, -EBADMSG,
+                                "provider %s probe: \"hold\" must be \"freeze\" or \"none\"", self->name);
+                goto finish;
+        }
+        if (isempty(key) || !source) {
+                r = stasis_provider_result_set(res, -EBADMSG,
+                                "provider %s probe: answer lacks \"key\" or \"source\"", self->name);
+                goto finish;
+        }
+        v->hold = streq(hold, "freeze") ? STASIS_HOLD_FREEZE : STASIS_HOLD_NONE;
+        v->key = strdup(key);
+        v->source = strdup(source);
+        r = v->key && v->source ? (int) prio : -ENOMEM;
+finish:
+        json_object_put(resp);
+        return r;
+}
+
+static int exec_prepare(const StasisProvider *self, StasisVolume *v, const char *set_id, size_t index,
+                        StasisProviderResult *res) {
+        if (asprintf(&v->handle, "stasis-%s-%zu", set_id, index) < 0) {
+                v->handle = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int exec_commit(const StasisProvider *self, StasisVolume * const *volumes, size_t n,
+                       usec_t timeout, int abort_fd, StasisProviderResult *results) {
+        json_object *req = new_request(), *arr = json_object_new_array(), *resp = NULL;
+        const char *set_id = NULL;
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                json_object_array_add(arr, volume_to_json(volumes[i]));
+        /* The set id is the middle of the handle stasisd chose: stasis-<id>-<index>. */
+        char id[32] = "";
+        if (n > 0 && sscanf(volumes[0]->handle, "stasis-%31[0-9]-", id) == 1)
+                set_id = id;
+        json_object_object_add(req, "set_id", json_object_new_string(strempty(set_id)));
+        json_object_object_add(req, "volumes", arr);
+
+        r = call(self, "commit", req, timeout, abort_fd, &resp, &results[0]);
+        json_object_put(resp);
+        for (size_t i = 1; i < n; i++)
+                results[i] = results[0];
+        return r;
+}
+
+static int exec_remove(const StasisProvider *self, const StasisVolume *v, StasisProviderResult *res) {
+        json_object *req = new_request(), *resp = NULL;
+        json_object_object_add(req, "volume", volume_to_json(v));
+        int r = call(self, "delete", req, EXEC_REMOVE_TIMEOUT, -1, &resp, res);
+        json_object_put(resp);
+        return r;
+}
+
+static int exec_exists(const StasisProvider *self, const StasisVolume *v) {
+        StasisProviderResult res = {};
+        json_object *req = new_request(), *resp = NULL, *j;
+        json_object_object_add(req, "volume", volume_to_json(v));
+        int r = call(self, "exists", req, EXEC_REMOVE_TIMEOUT, -1, &resp, &res);
+        if (r < 0)
+                return r;
+        if (!json_object_object_get_ex(resp, "exists", &j) || !json_object_is_type(j, json_type_boolean))
+                r = -EBADMSG;
+        else
+                r = json_object_get_boolean(j) ? 1 : 0;
+        json_object_put(resp);
+        return r;
+}
+
+void stasis_providers_free_external(void) {
+        for (size_t i = 0; i < n_exec_providers; i++) {
+                free((char *) loaded[i]->name);
+                free(loaded[i]->data);
+                free(loaded[i]);
+                loaded[i] = NULL;
+        }
+        n_exec_providers = 0;
+}
+
+static int name_cmp(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+int stasis_providers_load_external(const char *dir) {
+        char *names[EXEC_PROVIDERS_MAX];
+        size_t n = 0;
+        DIR *d;
+        struct dirent *de;
+
+        stasis_providers_free_external();
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                char *p;
+                struct stat st;
+                if (de->d_name[0] == '.' || strchr(de->d_name, '~'))
+                        continue;
+                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+                        break;
+                if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || access(p, X_OK) < 0 ||
+                    stasis_provider_find(de->d_name) || n >= EXEC_PROVIDERS_MAX) {
+                        free(p);
+                        continue;
+                }
+                names[n++] = p;
+        }
+        closedir(d);
+
+        /* In name order, so the choice between equal priorities is stable. */
+        qsort(names, n, sizeof(char *), name_cmp);
+        for (size_t i = 0; i < n; i++) {
+                StasisProvider *p = calloc(1, sizeof(StasisProvider));
+                if (!p) {
+                        free(names[i]);
+                        continue;
+                }
+                *p = (StasisProvider) {
+                        .version = STASIS_PROVIDER_OPS_VERSION,
+                        .size = sizeof(StasisProvider),
+                        .name = strdup(strrchr(names[i], '/') + 1),
+                        .external = true,
+                        .data = names[i],
+                        .probe = exec_probe,
+                        .prepare = exec_prepare,
+                        .commit = exec_commit,
+                        .remove = exec_remove,
+                        .exists = exec_exists,
+                };
+                loaded[n_exec_providers++] = p;
+        }
+        return (int) n_exec_providers;
+}

@@ -1,0 +1,160 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# test-hold.sh - the hold phase with an external provider that asks to be
+# held frozen: file systems really are frozen during its commit and thawed
+# after; bind mounts are frozen once; a stacked file system is frozen before
+# the one holding its image; and nothing stays frozen when the provider
+# hangs, fails or talks nonsense, when the worker is stopped, or when
+# stasisd is killed in the middle of the hold.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+stasis_env_init
+stasis_start_bus
+
+export TEST_PROVIDER_DIR=$STASIS_TMP/provider
+mkdir -p "$TEST_PROVIDER_DIR" "$STASIS_TMP/providers.d"
+cp "$STASIS_SRC/test/helpers/test-provider" "$STASIS_TMP/providers.d/testprov"
+mode() { echo "$1" > "$TEST_PROVIDER_DIR/mode"; : > "$TEST_PROVIDER_DIR/log"; }
+mode ok
+start() { STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d --hold-timeout=${1:-10}" stasis_start_daemon; }
+start
+
+stasis_make_fs ext4 e1 64M; E1=$STASIS_FS
+stasis_make_fs ext4 e2 64M; E2=$STASIS_FS
+stasis_make_fs xfs x1 300M; X=$STASIS_FS
+
+# writable MOUNT: a write to it completes within 2 s. (A write to a frozen
+# file system cannot be killed; it is left to finish after the thaw.)
+writable() {
+        sh -c "echo x > '$1/.writable-check'" </dev/null >/dev/null 2>&1 &
+        local pid=$! i
+        for i in $(seq 40); do
+                if ! kill -0 "$pid" 2>/dev/null; then
+                        wait "$pid"
+                        return
+                fi
+                sleep 0.05
+        done
+        return 1
+}
+
+# 1. Two ext4 volumes held together: frozen during the commit, one instant.
+out=$("$STASIS" --json create "$E1" "$E2")
+assert_eq "$(jq -r .state <<<"$out")" created "state"
+assert_eq "$(jq -r .consistency <<<"$out")" crash-atomic "both held at once"
+assert_eq "$(jq -r '.volumes[0].provider' <<<"$out")" testprov "provider"
+assert_eq "$(jq -r '.volumes[0].snapshot' <<<"$out")" "stasis-1-0" "handle"
+grep -q "commit 1 $E1 frozen=yes" "$TEST_PROVIDER_DIR/log" || stasis_die "E1 not frozen during commit: $(cat "$TEST_PROVIDER_DIR/log")"
+grep -q "commit 1 $E2 frozen=yes" "$TEST_PROVIDER_DIR/log" || stasis_die "E2 not frozen during commit"
+writable "$E1" || stasis_die "E1 still frozen after the set"
+writable "$E2" || stasis_die "E2 still frozen after the set"
+[ ! -e "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "journal left after the thaw"
+grep -q "Set 1: held 2 file system(s) for" "$STASIS_TMP/stasisd.log" || stasis_die "hold time not logged"
+"$STASIS" delete 1 >/dev/null
+[ ! -e "$TEST_PROVIDER_DIR/snap-stasis-1-0" ] || stasis_die "delete did not reach the provider"
+
+# 2. A bind mount of E1 and E1 itself: one file system, frozen once.
+mkdir -p "$STASIS_TMP/bind"
+mount --bind "$E1" "$STASIS_TMP/bind"
+stasis_track_mount "$STASIS_TMP/bind"
+mode ok
+assert_exit 0 "$STASIS" create "$E1" "$STASIS_TMP/bind"
+assert_eq "$(grep -c '^commit' "$TEST_PROVIDER_DIR/log")" 1 "one volume for a bind mount"
+
+# 3. Stacked: an ext4 image on the xfs volume, mounted; both in one set. The
+# ext4 must be frozen first (its journal is written into the image on xfs).
+truncate -s 64M "$X/inner.img"
+mkfs.ext4 -q -F "$X/inner.img"
+INNER_DEV=$(losetup --find --show "$X/inner.img")
+mkdir -p "$STASIS_TMP/mnt/inner"
+mount "$INNER_DEV" "$STASIS_TMP/mnt/inner"
+stasis_track_mount "$STASIS_TMP/mnt/inner"
+stasis_track_loop "$INNER_DEV"
+I=$STASIS_TMP/mnt/inner
+echo data > "$I/file"
+mode ok
+out=$(timeout 30 "$STASIS" --json create "$X" "$I") || stasis_die "stacked set failed or hung"
+assert_eq "$(jq -r .state <<<"$out")" created "stacked state"
+grep -q "journal $I $X" "$TEST_PROVIDER_DIR/log" || stasis_die "freeze order is not inner first: $(grep journal "$TEST_PROVIDER_DIR/log")"
+writable "$I" && writable "$X" || stasis_die "stacked file systems not thawed"
+
+# 4. A provider that fails: the set fails with its reason; nothing frozen.
+mode fail
+assert_exit 1 "$STASIS" create "$E1"
+assert_contains "$STASIS_ERR" "provider testprov commit failed (exit status 1): the array is on fire"
+writable "$E1" || stasis_die "E1 frozen after a failed commit"
+
+# 5. Nonsense from a provider, named.
+mode garbage
+assert_exit 6 "$STASIS" create "$E2"
+assert_contains "$STASIS_ERR" "provider testprov probe exited 0 but did not print a JSON object"
+mode version2
+assert_exit 6 "$STASIS" create "$E2"
+assert_contains "$STASIS_ERR" "provider testprov probe speaks protocol version 2"
+mode badprobe
+assert_exit 6 "$STASIS" create "$E2"
+assert_contains "$STASIS_ERR" "provider testprov probe: \"priority\" must be a whole number from 1 to 1000"
+
+# 6. A provider that hangs: killed at the hold deadline, everything thawed.
+stasis_stop_daemon
+start 1
+mode hang
+t0=$(date +%s%N)
+assert_exit 8 "$STASIS" create "$E1" "$E2"
+t1=$(date +%s%N)
+assert_contains "$STASIS_ERR" "the hold window ended before provider testprov finished its commit"
+writable "$E1" && writable "$E2" || stasis_die "frozen after a hanging provider"
+[ $(( (t1 - t0) / 1000000 )) -lt 3000 ] || stasis_die "the hang was not cut at the 1 s hold limit"
+pid=$(cat "$TEST_PROVIDER_DIR/commit.pid")
+gone() { ! kill -0 "$pid" 2>/dev/null; }
+wait_for 5 gone
+assert_eq "$(stasis_count_sets)" 2 "the bind-mount and stacked sets are left"
+
+# 7. The worker is stopped (SIGSTOP) in the hold: stasisd thaws at the deadline.
+mode slow
+"$STASIS" create "$E1" >/dev/null 2>"$STASIS_TMP/create.err" &
+CLI=$!
+stasis_track_pid "$CLI"
+in_commit() { grep -q '^commit' "$TEST_PROVIDER_DIR/log"; }
+wait_for 5 in_commit
+worker=$(pgrep -P "$STASISD_PID" | head -n1)
+kill -STOP "$worker"
+rc=0; wait "$CLI" || rc=$?
+assert_eq "$rc" 8 "create exit code when the worker is stopped"
+assert_contains "$(cat "$STASIS_TMP/create.err")" "did not end within 1 s"
+writable "$E1" || stasis_die "E1 frozen after the worker was stopped"
+grep -q "did not thaw within 1 s; killing it and thawing" "$STASIS_TMP/stasisd.log" || stasis_die "watchdog not logged"
+
+# 8. stasisd is killed during the hold: the worker thaws at once.
+stasis_stop_daemon
+start 10
+mode slow
+"$STASIS" create "$E1" "$E2" >/dev/null 2>&1 &
+CLI=$!
+stasis_track_pid "$CLI"
+wait_for 5 in_commit
+kill -9 "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
+t0=$(date +%s%N)
+writable "$E1" && writable "$E2" || stasis_die "frozen after stasisd was killed"
+t1=$(date +%s%N)
+[ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || stasis_die "thaw took $(( (t1 - t0) / 1000000 )) ms after stasisd died"
+wait "$CLI" 2>/dev/null || true
+
+# 9. stasisd and its worker both killed during the hold: the file systems stay
+# frozen until stasisd starts again and thaws them from its journal.
+start 10
+mode slow
+"$STASIS" create "$E2" >/dev/null 2>&1 &
+CLI=$!
+stasis_track_pid "$CLI"
+wait_for 5 in_commit
+worker=$(pgrep -P "$STASISD_PID" | head -n1)
+kill -9 "$worker" "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
+if writable "$E2"; then stasis_die "E2 should still be frozen: nobody was left to thaw it"; fi
+[ -s "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "no freeze journal"
+start 10
+writable "$E2" || stasis_die "the restarted stasisd did not thaw E2 from its journal"
+grep -q "Thawed $E2, which a previous run left frozen" "$STASIS_TMP/stasisd.log" || stasis_die "journal thaw not logged"
+[ ! -e "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "journal left after recovery"
+wait "$CLI" 2>/dev/null || true
+echo "ok"
