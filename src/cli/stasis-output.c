@@ -110,7 +110,9 @@ int set_info_from_properties(sd_bus_message *m, SetInfo *ret) {
                         int b;
                         r = sd_bus_message_read(m, "v", "b", &b);
                         s.persistent = b;
-                } else if (streq(name, "Owner"))
+                } else if (streq(name, "HoldUSec"))
+                        r = sd_bus_message_read(m, "v", "t", &s.hold_usec);
+                else if (streq(name, "Owner"))
                         r = sd_bus_message_read(m, "v", "u", &s.owner_uid);
                 else if (streq(name, "Volumes")) {
                         s.n_volumes = 0;
@@ -170,6 +172,7 @@ json_object *set_info_to_json(const SetInfo *s) {
         if (s->object_path || s->volumes || s->error) {
                 json_object_object_add(o, "owner_uid", json_object_new_int64(s->owner_uid));
                 json_object_object_add(o, "error", isempty(s->error) ? NULL : jstr(s->error));
+                json_object_object_add(o, "hold_usec", json_object_new_uint64(s->hold_usec));
         }
         if (s->volumes) {
                 json_object *a = json_object_new_array();
@@ -281,6 +284,8 @@ void print_set_details(FILE *f, const SetInfo *s) {
                 fprintf(f, "       Label: %s\n", s->label);
         fprintf(f, "  Persistent: %s\n", s->persistent ? "yes" : "no (released when its requestor disconnects)");
         fprintf(f, "       Owner: %s\n", owner);
+        if (s->hold_usec > 0)
+                fprintf(f, "        Held: %.1f ms (file systems frozen)\n", (double) s->hold_usec / 1000.0);
         if (!isempty(s->error))
                 fprintf(f, "  Last error: %s\n", s->error);
 

@@ -23,6 +23,7 @@ typedef struct SetInfo {
         bool persistent;
         uint32_t owner_uid;
         uint32_t n_volumes;
+        uint64_t hold_usec;     /* how long file systems were held frozen; 0 if none */
         VolumeInfo *volumes;    /* n_volumes entries, or NULL when only counted */
 } SetInfo;
 

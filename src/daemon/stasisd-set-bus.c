@@ -105,7 +105,7 @@ void set_bus_emit_changed(Set *s) {
         if (!s->object_path || !s->manager || !s->manager->bus)
                 return;
         (void) sd_bus_emit_properties_changed(s->manager->bus, s->object_path, STASIS_SET_INTERFACE,
-                                              "State", "Consistency", "Error", "Volumes", NULL);
+                                              "State", "Consistency", "Error", "Volumes", "HoldUSec", NULL);
 }
 
 const sd_bus_vtable set_vtable[] = {
@@ -120,6 +120,7 @@ const sd_bus_vtable set_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Error", "s", property_get_string, offsetof(Set, error), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Volumes", "a(ssssssss)", property_get_volumes, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("HoldUSec", "t", NULL, offsetof(Set, hold_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
