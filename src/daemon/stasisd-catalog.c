@@ -11,8 +11,17 @@
 #include "macro.h"
 #include "stasisd-catalog.h"
 
+enum {
+        STMT_INSERT_SET,
+        STMT_INSERT_VOLUME,
+        STMT_UPDATE_STATE,
+        STMT_REMOVE_SET,
+        _STMT_MAX,
+};
+
 struct Catalog {
         sqlite3 *db;
+        sqlite3_stmt *stmts[_STMT_MAX];     /* prepared once, reused */
         char error[512];
 };
 
@@ -89,6 +98,8 @@ const char *catalog_last_error(const Catalog *c) {
 Catalog *catalog_close(Catalog *c) {
         if (!c)
                 return NULL;
+        for (size_t i = 0; i < _STMT_MAX; i++)
+                sqlite3_finalize(c->stmts[i]);
         sqlite3_close_v2(c->db);
         free(c);
         return NULL;
@@ -169,8 +180,21 @@ static void finalizep(sqlite3_stmt **st) {
 }
 #define _cleanup_stmt_ _cleanup_(finalizep)
 
+/* The cached statement idx, reset and unbound; NULL with c->error set. */
+static sqlite3_stmt *stmt(Catalog *c, int idx, const char *sql) {
+        if (!c->stmts[idx] && sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                                 &c->stmts[idx], NULL) != SQLITE_OK) {
+                fail(c, -EIO, sql);
+                return NULL;
+        }
+        sqlite3_reset(c->stmts[idx]);
+        sqlite3_clear_bindings(c->stmts[idx]);
+        return c->stmts[idx];
+}
+
 static int step_done(Catalog *c, sqlite3_stmt *st, const char *what) {
         int rc = sqlite3_step(st);
+        sqlite3_reset(st);
         if (rc != SQLITE_DONE)
                 return fail(c, sqlite_errno(rc), what);
         return 0;
@@ -178,17 +202,17 @@ static int step_done(Catalog *c, sqlite3_stmt *st, const char *what) {
 
 int catalog_add_set(Catalog *c, CatalogSet *s,
                     int (*prepare)(CatalogSet *s, void *userdata), void *userdata) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL, *vst = NULL;
+        sqlite3_stmt *st, *vst;
         int r;
 
         r = exec(c, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
 
-        if (sqlite3_prepare_v2(c->db,
-                        "INSERT INTO sets (created, label, persistent, owner_uid, state, consistency) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
-                r = fail(c, -EIO, "preparing the set insert");
+        st = stmt(c, STMT_INSERT_SET, "INSERT INTO sets (created, label, persistent, owner_uid, state, consistency) "
+                                      "VALUES (?, ?, ?, ?, ?, ?)");
+        if (!st) {
+                r = -EIO;
                 goto rollback;
         }
         sqlite3_bind_int64(st, 1, (sqlite3_int64) s->created);
@@ -210,11 +234,11 @@ int catalog_add_set(Catalog *c, CatalogSet *s,
                 }
         }
 
-        if (sqlite3_prepare_v2(c->db,
-                        "INSERT INTO volumes (set_id, idx, path, mount_point, device, fstype, provider, "
-                        "source, volume_key, handle, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        -1, &vst, NULL) != SQLITE_OK) {
-                r = fail(c, -EIO, "preparing the volume insert");
+        vst = stmt(c, STMT_INSERT_VOLUME,
+                   "INSERT INTO volumes (set_id, idx, path, mount_point, device, fstype, provider, "
+                   "source, volume_key, handle, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!vst) {
+                r = -EIO;
                 goto rollback;
         }
         for (size_t i = 0; i < s->n_volumes; i++) {
@@ -247,11 +271,10 @@ rollback:
 }
 
 int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char *consistency) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-        if (sqlite3_prepare_v2(c->db, "UPDATE sets SET state = ?, consistency = COALESCE(?, consistency) "
-                                      "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-                return fail(c, -EIO, "preparing the state update");
+        sqlite3_stmt *st = stmt(c, STMT_UPDATE_STATE,
+                                "UPDATE sets SET state = ?, consistency = COALESCE(?, consistency) WHERE id = ?");
+        if (!st)
+                return -EIO;
         sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
         if (consistency)
                 sqlite3_bind_text(st, 2, consistency, -1, SQLITE_STATIC);
@@ -274,10 +297,9 @@ int catalog_update_volume_missing(Catalog *c, uint64_t id, size_t index, bool mi
 }
 
 int catalog_remove_set(Catalog *c, uint64_t id) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-        if (sqlite3_prepare_v2(c->db, "DELETE FROM sets WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-                return fail(c, -EIO, "preparing the set removal");
+        sqlite3_stmt *st = stmt(c, STMT_REMOVE_SET, "DELETE FROM sets WHERE id = ?");
+        if (!st)
+                return -EIO;
         sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
         return step_done(c, st, "removing the set");
 }

@@ -23,6 +23,10 @@ static int sender_uid(sd_bus_message *msg, uid_t *ret) {
 }
 
 int manager_check_privileged(sd_bus_message *msg, const char *action, sd_bus_error *error) {
+        return manager_check_privileged_uid(msg, action, NULL, error);
+}
+
+int manager_check_privileged_uid(sd_bus_message *msg, const char *action, uid_t *ret_uid, sd_bus_error *error) {
         uid_t uid;
         int r = sender_uid(msg, &uid);
         if (r < 0)
@@ -31,6 +35,8 @@ int manager_check_privileged(sd_bus_message *msg, const char *action, sd_bus_err
         if (uid != 0)
                 return sd_bus_error_setf(error, STASIS_ERROR_ACCESS_DENIED,
                                          "Permission denied: only root may %s (caller uid %u)", action, (unsigned) uid);
+        if (ret_uid)
+                *ret_uid = uid;
         return 0;
 }
 
@@ -110,14 +116,11 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
         uid_t uid;
         int r;
 
-        r = manager_check_privileged(msg, "create snapshot sets", error);
+        r = manager_check_privileged_uid(msg, "create snapshot sets", &uid, error);
         if (r < 0)
                 return r;
         r = manager_defer_if_holding(m, msg, method_create_set, m);
         if (r != 0)
-                return r;
-        r = sender_uid(msg, &uid);
-        if (r < 0)
                 return r;
         r = read_paths(msg, &paths, error);
         if (r < 0)
@@ -125,7 +128,7 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = read_options(msg, &label, &persistent, error);
         if (r < 0)
                 return r;
-        r = resolve_paths(paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
+        r = resolve_paths(&m->mounts, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
         if (r < 0)
                 return r;
         r = set_create(m, msg, volumes, n, label, persistent, uid, error);
@@ -149,7 +152,7 @@ static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_erro
         r = read_paths(msg, &paths, error);
         if (r < 0)
                 return r;
-        r = resolve_paths(paths, false, MANAGER_PATHS_PER_REQUEST_MAX, &volumes, &n, error);
+        r = resolve_paths(&((Manager *) userdata)->mounts, paths, false, MANAGER_PATHS_PER_REQUEST_MAX, &volumes, &n, error);
         if (r < 0)
                 return r;
 

@@ -20,6 +20,7 @@ int manager_new(const char *state_dir, Manager **ret) {
 
         if (!m)
                 return -ENOMEM;
+        m->mounts = (MountCache) MOUNT_CACHE_INIT;
         m->commit_timeout = 60 * USEC_PER_SEC;
         m->hold_timeout = 10 * USEC_PER_SEC;
         m->state_dir = strdup(state_dir);
@@ -48,6 +49,7 @@ Manager *manager_free(Manager *m) {
                 free(d);
         }
         stasis_providers_free_external();
+        mount_cache_done(&m->mounts);
         free(m->providers_dir);
         catalog_close(m->catalog);
         sd_bus_flush_close_unref(m->bus);

@@ -6,6 +6,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "mountinfo.h"
 #include "stasisd-catalog.h"
 #include "time-util.h"
 
@@ -24,6 +25,7 @@ typedef struct Manager {
         Catalog *catalog;
         char *state_dir;
         char *providers_dir;
+        MountCache mounts;
         usec_t commit_timeout;
         usec_t hold_timeout;
 
@@ -71,3 +73,4 @@ extern const sd_bus_vtable manager_vtable[];
 int manager_bus_export(Manager *m);
 /* Fails with AccessDenied unless the sender is root. */
 int manager_check_privileged(sd_bus_message *msg, const char *action, sd_bus_error *error);
+int manager_check_privileged_uid(sd_bus_message *msg, const char *action, uid_t *ret_uid, sd_bus_error *error);

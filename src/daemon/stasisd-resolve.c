@@ -58,9 +58,9 @@ static int resolve_one(const MountTable *t, const char *path, StasisVolume *ret,
         return 0;
 }
 
-int resolve_paths(char * const *paths, bool merge, size_t max_volumes,
+int resolve_paths(MountCache *mounts, char * const *paths, bool merge, size_t max_volumes,
                   StasisVolume **ret, size_t *ret_n, sd_bus_error *error) {
-        _cleanup_mount_table_ MountTable *t = NULL;
+        const MountTable *t = NULL;
         size_t n_paths = strv_length(paths), n = 0;
         StasisVolume *volumes;
         int r;
@@ -68,7 +68,7 @@ int resolve_paths(char * const *paths, bool merge, size_t max_volumes,
         if (n_paths == 0)
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "No paths given");
 
-        r = mount_table_load(&t);
+        r = mount_cache_get(mounts, &t);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot read the mount table: %m");
 

@@ -5,13 +5,14 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
+#include "mountinfo.h"
 #include "provider.h"
 
 /* Resolves each absolute path to its mount, file system and provider. With
  * merge, paths on one volume become one volume (the first path names it);
  * without, there is one volume per path, in order. Errors name the path:
  * NoSuchPath, NotADirectory, NoProvider, InvalidArgument. */
-int resolve_paths(char * const *paths, bool merge, size_t max_volumes,
+int resolve_paths(MountCache *mounts, char * const *paths, bool merge, size_t max_volumes,
                   StasisVolume **ret, size_t *ret_n, sd_bus_error *error);
 
 void volumes_free(StasisVolume *v, size_t n);

@@ -128,7 +128,8 @@ static void set_set_error(Set *s, const char *msg) {
         s->error = msg ? strdup(msg) : NULL;
 }
 
-static void set_change_state(Set *s, SetState state, const char *consistency) {
+/* Records the new state in the catalog; set_change_state() also tells the bus. */
+static void set_record_state(Set *s, SetState state, const char *consistency) {
         int r;
 
         s->state = state;
@@ -140,6 +141,10 @@ static void set_change_state(Set *s, SetState state, const char *consistency) {
         if (r < 0)
                 log_error_errno(r, "Set %s: failed to record state %s in the catalog: %s",
                                 s->id, set_state_to_string(state), catalog_last_error(s->manager->catalog));
+}
+
+static void set_change_state(Set *s, SetState state, const char *consistency) {
+        set_record_state(s, state, consistency);
         set_bus_emit_changed(s);
 }
 
@@ -340,12 +345,15 @@ static void set_commit_result(Set *s, Worker *w, int status, const void *data, s
         if (bad == -1) {
                 set_set_error(s, NULL);
                 const char *consistency = set_consistency(s);
-                set_change_state(s, SET_CREATED, consistency);
-                log_info("Set %s created: %zu volume(s), %s.", s->id, s->n_volumes, consistency);
+                /* Recorded before the reply (a crash now must not lose a set the
+                 * requestor was told about); signals after it. */
+                set_record_state(s, SET_CREATED, consistency);
                 if (s->pending) {
                         (void) sd_bus_reply_method_return(s->pending, "so", s->id, s->object_path);
                         s->pending = sd_bus_message_unref(s->pending);
                 }
+                set_bus_emit_changed(s);
+                log_info("Set %s created: %zu volume(s), %s.", s->id, s->n_volumes, consistency);
                 if (s->release_requested) {
                         log_info("Set %s: its requestor left while it was made; releasing it.", s->id);
                         (void) set_delete(s, NULL, NULL);

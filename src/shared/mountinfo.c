@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -144,6 +145,48 @@ int mount_table_load(MountTable **ret) {
         if (!f)
                 return negative_errno();
         return mount_table_parse(f, ret, NULL);
+}
+
+int mount_cache_get(MountCache *c, const MountTable **ret) {
+        int r;
+
+        if (c->fd < 0) {
+                c->fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+                if (c->fd < 0)
+                        return -errno;
+                c->table = mount_table_free(c->table);
+        } else if (c->table) {
+                struct pollfd p = { .fd = c->fd, .events = POLLPRI };
+                if (poll(&p, 1, 0) < 0)
+                        return -errno;
+                if (p.revents & (POLLPRI | POLLERR))
+                        c->table = mount_table_free(c->table);
+        }
+        if (!c->table) {
+                int fd = dup(c->fd);
+                if (fd < 0)
+                        return -errno;
+                if (lseek(fd, 0, SEEK_SET) < 0) {
+                        close(fd);
+                        return -errno;
+                }
+                FILE *f = fdopen(fd, "re");
+                if (!f) {
+                        close(fd);
+                        return -errno;
+                }
+                r = mount_table_parse(f, &c->table, NULL);
+                fclose(f);
+                if (r < 0)
+                        return r;
+        }
+        *ret = c->table;
+        return 0;
+}
+
+void mount_cache_done(MountCache *c) {
+        c->fd = safe_close(c->fd);
+        c->table = mount_table_free(c->table);
 }
 
 const MountEntry *mount_table_find_id(const MountTable *t, int mount_id) {

@@ -33,6 +33,17 @@ static inline void mount_table_freep(MountTable **t) {
 int mount_table_parse(FILE *f, MountTable **ret, unsigned *ret_bad_line);
 int mount_table_load(MountTable **ret);
 
+/* The mount table, read again only when the kernel says it changed (poll
+ * on /proc/self/mountinfo reports POLLPRI after a mount or an unmount). */
+typedef struct MountCache {
+        int fd;
+        MountTable *table;
+} MountCache;
+
+#define MOUNT_CACHE_INIT { .fd = -1, .table = NULL }
+int mount_cache_get(MountCache *c, const MountTable **ret);
+void mount_cache_done(MountCache *c);
+
 /* Undo the octal escapes (\040 \011 \012 \134) of mountinfo fields, in place. */
 void mountinfo_unescape(char *s);
 
