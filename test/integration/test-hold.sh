@@ -83,6 +83,7 @@ mode fail
 assert_exit 1 "$STASIS" create "$E1"
 assert_contains "$STASIS_ERR" "provider testprov commit failed (exit status 1): the array is on fire"
 writable "$E1" || stasis_die "E1 frozen after a failed commit"
+[ -z "$(ls "$TEST_PROVIDER_DIR" | grep snap-stasis-4-)" ] || stasis_die "a failed commit left a snapshot"
 
 # 5. Nonsense from a provider, named.
 mode garbage
@@ -94,6 +95,30 @@ assert_contains "$STASIS_ERR" "provider testprov probe speaks protocol version 2
 mode badprobe
 assert_exit 6 "$STASIS" create "$E2"
 assert_contains "$STASIS_ERR" "provider testprov probe: \"priority\" must be a whole number from 1 to 1000"
+mode nokey
+assert_exit 6 "$STASIS" create "$E2"
+assert_contains "$STASIS_ERR" "provider testprov probe: answer lacks \"key\" or \"source\""
+mode badjson
+assert_exit 6 "$STASIS" create "$E2"
+assert_contains "$STASIS_ERR" "provider testprov probe exited 0 but did not print a JSON object"
+mode noversion
+assert_exit 6 "$STASIS" create "$E2"
+assert_contains "$STASIS_ERR" "provider testprov probe answered without a \"version\""
+
+# 5b. All or nothing across providers: the provider's snapshot is taken, then
+# the btrfs snapshot fails (its name is taken): the provider's is removed.
+stasis_make_fs btrfs b1; B=$STASIS_FS
+btrfs -q subvolume create "$B/vol"
+mode ok
+# Ids are never reused, so take every name the next sets could get.
+for i in $(seq 1 20); do mkdir -p "$B/vol/.stasis/$i"; done
+assert_exit 1 "$STASIS" create "$E1" "$B/vol"
+next=$(sed -n 's/.*Creating snapshot set \([0-9]*\) failed.*/\1/p' <<<"$STASIS_ERR")
+[ -n "$next" ] || stasis_die "no set id in: $STASIS_ERR"
+assert_contains "$STASIS_ERR" "cannot snapshot $B/vol to $B/vol/.stasis/$next"
+grep -q "^commit $next $E1 frozen=yes" "$TEST_PROVIDER_DIR/log" || stasis_die "the provider was not asked first"
+[ -z "$(ls "$TEST_PROVIDER_DIR" | grep "snap-stasis-$next-")" ] || stasis_die "the provider's snapshot was not rolled back"
+for i in $(seq 1 20); do rmdir "$B/vol/.stasis/$i"; done
 
 # 6. A provider that hangs: killed at the hold deadline, everything thawed.
 stasis_stop_daemon
