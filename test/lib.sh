@@ -146,3 +146,10 @@ wait_for() {
 
 # The number of sets stasisd lists.
 stasis_count_sets() { "$STASIS" --json list | jq length; }
+
+# The usual start of a test: work dir and cleanup, a private bus, stasisd.
+stasis_setup() {
+        stasis_env_init
+        stasis_start_bus
+        stasis_start_daemon
+}

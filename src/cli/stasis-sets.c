@@ -15,19 +15,6 @@
 /* Long enough for writers' prepare steps; stasisd enforces its own limits. */
 #define CALL_TIMEOUT (15 * 60 * USEC_PER_SEC)
 
-static int absolute_path(const char *p, char **ret) {
-        char cwd[PATH_MAX];
-        if (p[0] == '/')
-                *ret = strdup(p);
-        else {
-                if (!getcwd(cwd, sizeof cwd))
-                        return -errno;
-                if (asprintf(ret, "%s/%s", streq(cwd, "/") ? "" : cwd, p) < 0)
-                        *ret = NULL;
-        }
-        return *ret ? 0 : -ENOMEM;
-}
-
 static int show_set(sd_bus *bus, const char *object_path) {
         _cleanup_(set_info_done) SetInfo s = {};
         int r = fetch_set(bus, object_path, &s);
@@ -48,18 +35,7 @@ int verb_create(sd_bus *bus, char **args) {
         const char *id, *path;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
-                                           STASIS_MANAGER_INTERFACE, "CreateSet");
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'a', "s");
-        for (char **a = args; r >= 0 && *a; a++) {
-                _cleanup_free_ char *abs = NULL;
-                r = absolute_path(*a, &abs);
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", abs);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
+        r = new_paths_call(bus, "CreateSet", args, &m);
         /* A set made from the command line outlives the command, until deleted. */
         if (r >= 0)
                 r = sd_bus_message_append(m, "a{sv}", arg_label ? 2 : 1,

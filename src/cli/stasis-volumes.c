@@ -18,20 +18,7 @@ int verb_volumes(sd_bus *bus, char **args) {
         Table *t = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
-                                           STASIS_MANAGER_INTERFACE, "ResolvePaths");
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'a', "s");
-        for (char **a = args; r >= 0 && *a; a++) {
-                char abs[PATH_MAX * 2], cwd[PATH_MAX];
-                if ((*a)[0] != '/' && getcwd(cwd, sizeof cwd))
-                        snprintf(abs, sizeof abs, "%s/%s", streq(cwd, "/") ? "" : cwd, *a);
-                else
-                        snprintf(abs, sizeof abs, "%s", *a);
-                r = sd_bus_message_append(m, "s", abs);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
+        r = new_paths_call(bus, "ResolvePaths", args, &m);
         if (r < 0)
                 return report_bus_error("building the request", r, NULL);
 

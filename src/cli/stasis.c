@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis.c - the stasis command: parse the command line and dispatch to a verb */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -55,6 +57,37 @@ int bus_connect(sd_bus **ret) {
                         bus_stasis_address() ?: "(system bus)", strerror(-r));
                 return -EXIT_NO_DAEMON;
         }
+        return 0;
+}
+
+int new_paths_call(sd_bus *bus, const char *method, char **paths, sd_bus_message **ret) {
+        sd_bus_message *m = NULL;
+        char cwd[PATH_MAX];
+        int r;
+
+        if (!getcwd(cwd, sizeof cwd))
+                return -errno;
+        r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                                           STASIS_MANAGER_INTERFACE, method);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "s");
+        for (char **a = paths; r >= 0 && *a; a++) {
+                char *abs = NULL;
+                if ((*a)[0] == '/')
+                        r = sd_bus_message_append(m, "s", *a);
+                else if (asprintf(&abs, "%s/%s", streq(cwd, "/") ? "" : cwd, *a) < 0)
+                        r = -ENOMEM;
+                else
+                        r = sd_bus_message_append(m, "s", abs);
+                free(abs);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0) {
+                sd_bus_message_unref(m);
+                return r;
+        }
+        *ret = m;
         return 0;
 }
 

@@ -27,6 +27,9 @@ extern const char *arg_label;
 int report_bus_error(const char *what, int r, const sd_bus_error *error);
 
 int bus_connect(sd_bus **ret);
+/* A call of a Manager method whose first argument is "as": the paths, made
+ * absolute against the current directory (stasisd has its own). */
+int new_paths_call(sd_bus *bus, const char *method, char **paths, sd_bus_message **ret);
 int fetch_set(sd_bus *bus, const char *object_path, SetInfo *ret);
 
 int verb_create(sd_bus *bus, char **args);

@@ -5,9 +5,7 @@
 # volume make one volume, --json parses, exit codes are the documented ones.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
-stasis_env_init
-stasis_start_bus
-stasis_start_daemon
+stasis_setup
 
 stasis_make_fs btrfs pool
 P=$STASIS_FS

@@ -5,9 +5,7 @@
 # without "persistent", and the InvalidArgument / LimitExceeded errors.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
-stasis_env_init
-stasis_start_bus
-stasis_start_daemon
+stasis_setup
 
 bus() { busctl --address="$STASIS_BUS_ADDRESS" "$@"; }
 mgr() { bus call org.stasis1 /org/stasis1 org.stasis1.Manager "$@"; }

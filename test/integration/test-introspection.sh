@@ -131,9 +131,7 @@ normalize_interface() {
         }'
 }
 
-stasis_env_init
-stasis_start_bus
-stasis_start_daemon
+stasis_setup
 
 bus() { busctl --address="$STASIS_BUS_ADDRESS" "$@"; }
 

@@ -6,9 +6,7 @@
 # removed at the next start.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
-stasis_env_init
-stasis_start_bus
-stasis_start_daemon
+stasis_setup
 
 stasis_make_fs btrfs pool
 P=$STASIS_FS
