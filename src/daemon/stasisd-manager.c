@@ -40,6 +40,9 @@ int manager_new(const char *state_dir, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* Exiting in a hold: the worker thaws when we are gone (PR_SET_PDEATHSIG);
+         * write what was logged meanwhile. */
+        log_release();
         while (m->sets)
                 set_free(m->sets);
         while (m->deferred) {
