@@ -35,11 +35,13 @@ stasis_cleanup() {
         stasis_stop_daemon || { [ "$rc" != 0 ] || rc=1; }
         for p in "${_stasis_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
         [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null && wait "$DBUS_PID" 2>/dev/null
-        # Innermost mounts first; thaw before unmounting so nothing stays frozen.
-        for (( i=${#_stasis_mounts[@]}-1; i>=0; i-- )); do
-                m=${_stasis_mounts[$i]}
+        # Thaw everything first, outermost first (a stacked file system's thaw
+        # writes through to the one below it), then unmount innermost first.
+        for m in "${_stasis_mounts[@]}"; do
                 fsfreeze -u "$m" 2>/dev/null
-                umount -l "$m" 2>/dev/null
+        done
+        for (( i=${#_stasis_mounts[@]}-1; i>=0; i-- )); do
+                umount -l "${_stasis_mounts[$i]}" 2>/dev/null
         done
         for (( i=${#_stasis_loops[@]}-1; i>=0; i-- )); do
                 losetup -d "${_stasis_loops[$i]}" 2>/dev/null

@@ -206,7 +206,7 @@ int commit_run(int fd, const CommitJob *job) {
                         goto fail;
         }
 
-        r = commit_groups(v, n, done, is_not_held, 0, -1, res);
+        r = commit_groups(v, n, done, is_not_held, job->commit_timeout, -1, res);
         if (r < 0)
                 goto fail;
         goto finish;

@@ -22,6 +22,7 @@ typedef struct CommitJob {
         const FreezeTarget *targets;    /* in freeze order */
         size_t n_targets;
         usec_t hold_timeout;
+        usec_t commit_timeout;          /* for the volumes that are not held */
         const char *state_dir;          /* for the freeze journal */
 } CommitJob;
 

@@ -248,10 +248,21 @@ int freeze_journal_recover(const char *state_dir) {
         if (!f)
                 return errno == ENOENT ? 0 : -errno;
 
-        while (getline(&line, &cap, f) > 0) {
+        /* The journal lists file systems in freeze order; thaw in reverse (a
+         * stacked file system's thaw writes through to the one below it). */
+        char *lines[256];
+        size_t n = 0;
+        while (n < ELEMENTSOF(lines) && getline(&line, &cap, f) > 0) {
+                line[strcspn(line, "\n")] = 0;
+                lines[n] = strdup(line);
+                if (lines[n])
+                        n++;
+        }
+        for (size_t k = n; k > 0; k--) {
                 unsigned maj, min;
                 int off = 0;
-                line[strcspn(line, "\n")] = 0;
+                free(line);
+                line = lines[k - 1];
                 if (sscanf(line, "%u:%u %n", &maj, &min, &off) != 2 || off == 0 || line[off] != '/') {
                         log_warning("Ignoring a malformed line in %s: %s", path, line);
                         continue;

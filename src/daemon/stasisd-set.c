@@ -175,6 +175,7 @@ static int worker_commit(int fd, void *userdata) {
                 .targets = s->targets,
                 .n_targets = s->n_targets,
                 .hold_timeout = s->manager->hold_timeout,
+                .commit_timeout = s->manager->commit_timeout,
                 .state_dir = s->manager->state_dir,
         };
         return commit_run(fd, &job);
