@@ -98,6 +98,11 @@ Set *set_free(Set *s) {
         sd_bus_message_unref(s->pending);
         sd_event_source_disable_unref(s->retry);
         sd_event_source_disable_unref(s->hold_watchdog);
+        if (s->commit_worker) {
+                /* Gone before its worker: the worker must not call back into it. */
+                worker_set_exited_callback(s->commit_worker, NULL);
+                worker_set_userdata(s->commit_worker, NULL);
+        }
         close_target_fds(s);
         freeze_targets_free(s->targets, s->n_targets);
         for (size_t i = 0; i < s->n_volumes; i++)
@@ -295,6 +300,7 @@ static int on_hold_watchdog(sd_event_source *es, uint64_t usec, void *userdata) 
  * may have frozen something after our thaw (it was stuck in FIFREEZE). */
 static void on_commit_worker_exited(void *userdata) {
         Set *s = userdata;
+        s->commit_worker = NULL;
         if (s->hold_overrun) {
                 thaw_all(s, "after the hold worker was killed");
                 (void) freeze_journal_remove(s->manager->state_dir);
@@ -319,7 +325,6 @@ static void on_commit_done(Worker *w, int status, const void *data, size_t size,
         Manager *m = s->manager;
 
         set_end_hold(s);
-        worker_set_exited_callback(w, on_commit_worker_exited);
         s->busy = false;
         m->committing = NULL;
         set_commit_result(s, w, status, data, size);    /* may free s */
@@ -522,6 +527,8 @@ static int set_start_commit(Set *s) {
         if (r < 0)
                 return r;
         s->worker_pid = worker_pid(w);
+        s->commit_worker = w;
+        worker_set_exited_callback(w, on_commit_worker_exited);
         m->committing = s;
 
         if (s->n_targets > 0) {

@@ -65,6 +65,7 @@ struct Set {
         sd_event_source *hold_watchdog;
         bool hold_overrun;      /* the watchdog fired: thaw again once the worker is gone */
         pid_t worker_pid;
+        struct Worker *commit_worker;   /* until the commit worker has exited */
         usec_t hold_usec;       /* how long the file systems were held */
         Set *queue_next;        /* waiting for its turn to commit */
 };

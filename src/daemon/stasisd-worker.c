@@ -53,6 +53,12 @@ void worker_set_exited_callback(Worker *w, worker_exited_t exited) {
         w->exited_cb = exited;
 }
 
+void worker_set_userdata(Worker *w, void *userdata) {
+        w->userdata = userdata;
+        if (!userdata)
+                w->done_called = true;       /* nobody to tell any more */
+}
+
 static int drain(Worker *w) {
         for (;;) {
                 char tmp[16384];

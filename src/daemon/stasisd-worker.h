@@ -32,6 +32,8 @@ pid_t worker_pid(const Worker *w);
  * missed its deadline, the moment it can no longer change anything. */
 typedef void (*worker_exited_t)(void *userdata);
 void worker_set_exited_callback(Worker *w, worker_exited_t exited);
+/* With NULL, done is not called any more either (its owner is gone). */
+void worker_set_userdata(Worker *w, void *userdata);
 
 /* Writes all of buf or fails; for use in the child. */
 int worker_write_all(int fd, const void *buf, size_t size);
