@@ -130,8 +130,16 @@ static void explain_abort(Abort *a, usec_t hold_timeout, StasisVolume * const *v
 
 static void remove_made(StasisVolume * const *v, size_t n, StasisProviderResult *res, const bool *done) {
         for (size_t i = 0; i < n; i++) {
-                if (res[i].error < 0)
+                if (res[i].error < 0) {
+                        /* A provider stopped in its commit could not clean up
+                         * after itself: ask it to remove (absent is success). */
+                        if (done[i] && (res[i].error == -ETIMEDOUT || res[i].error == -ESHUTDOWN ||
+                                        res[i].error == -ECANCELED)) {
+                                StasisProviderResult ignored = {};
+                                (void) v[i]->provider->remove(v[i]->provider, v[i], &ignored);
+                        }
                         continue;
+                }
                 if (!done[i])
                         stasis_provider_result_set(&res[i], -ECANCELED, "not attempted: another volume of the set failed");
                 else if (res[i].error == 0) {

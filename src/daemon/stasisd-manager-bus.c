@@ -149,6 +149,10 @@ static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_erro
         r = manager_check_privileged(msg, "resolve paths", error);
         if (r < 0)
                 return r;
+        /* Probing may run external providers for seconds: not while holding. */
+        r = manager_defer_if_holding(userdata, msg, method_resolve_paths, userdata);
+        if (r != 0)
+                return r;
         r = read_paths(msg, &paths, error);
         if (r < 0)
                 return r;

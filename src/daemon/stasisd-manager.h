@@ -34,6 +34,7 @@ typedef struct Manager {
         Set *committing;
         Set *commit_queue, *commit_queue_tail;
         bool holding;           /* file systems are frozen right now */
+        unsigned n_removing;    /* removal workers running */
 
         /* Calls that would write to the catalog, put off while holding. */
         struct Deferred *deferred;

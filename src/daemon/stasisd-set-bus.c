@@ -90,12 +90,23 @@ static int property_get_id(sd_bus *bus, const char *path, const char *interface,
         return sd_bus_message_append(reply, "s", s->id);
 }
 
+static int method_delete_deferred(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *id = startswith(sd_bus_message_get_path(msg), STASIS_SET_PATH_PREFIX "/");
+        Set *s = id ? manager_find_set(m, id) : NULL;
+        if (!s)
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set at %s any more",
+                                         sd_bus_message_get_path(msg));
+        return set_delete(s, msg, error);
+}
+
 static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Set *s = userdata;
         int r = manager_check_privileged(msg, "delete snapshot sets", error);
         if (r < 0)
                 return r;
-        r = manager_defer_if_holding(s->manager, msg, method_delete, s);
+        /* Put off with the manager, not the set: the set may be gone by then. */
+        r = manager_defer_if_holding(s->manager, msg, method_delete_deferred, s->manager);
         if (r != 0)
                 return r;
         return set_delete(s, msg, error);

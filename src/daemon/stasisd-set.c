@@ -68,6 +68,8 @@ static void close_target_fds(Set *s) {
         s->target_fds = NULL;
 }
 
+static void thaw_all(Set *s, const char *why);
+
 static void set_unqueue(Set *s) {
         Manager *m = s->manager;
         Set *prev = NULL;
@@ -99,6 +101,8 @@ Set *set_free(Set *s) {
         sd_event_source_disable_unref(s->retry);
         sd_event_source_disable_unref(s->hold_watchdog);
         if (s->commit_worker) {
+                if (s->thaw_on_exit)
+                        thaw_all(s, "the set is dropped before its worker is gone");
                 /* Gone before its worker: the worker must not call back into it. */
                 worker_set_exited_callback(s->commit_worker, NULL);
                 worker_set_userdata(s->commit_worker, NULL);
@@ -201,8 +205,9 @@ static ssize_t check_results(Set *s, int status, const void *data, size_t size, 
         size_t header = streq(what, "taking the snapshots") ? sizeof(CommitHeader) : 0;
 
         if (status == -ETIMEDOUT) {
-                snprintf(msg, msg_size, "%s did not finish within %g s; the worker was killed",
-                         what, (double) s->manager->commit_timeout / USEC_PER_SEC);
+                snprintf(msg, msg_size, "%s did not finish within %g s; the worker was killed", what,
+                         (double) (s->manager->commit_timeout + (header && s->n_targets ? s->manager->hold_timeout : 0))
+                         / USEC_PER_SEC);
                 return -2;
         }
         if (header && s->hold_overrun) {
@@ -234,6 +239,7 @@ static ssize_t check_results(Set *s, int status, const void *data, size_t size, 
 }
 
 static void on_remove_done(Worker *w, int status, const void *data, size_t size, void *userdata);
+static void set_remove_result(Set *s, int status, const void *data, size_t size);
 
 static int set_start_remove(Set *s) {
         char desc[64];
@@ -243,6 +249,7 @@ static int set_start_remove(Set *s) {
         if (r < 0)
                 return r;
         s->busy = true;
+        s->manager->n_removing++;
         return 0;
 }
 
@@ -290,21 +297,24 @@ static int on_hold_watchdog(sd_event_source *es, uint64_t usec, void *userdata) 
                   s->id, (int) s->worker_pid, (double) s->manager->hold_timeout / USEC_PER_SEC);
         (void) kill(s->worker_pid, SIGKILL);
         thaw_all(s, "hold time limit passed");
-        (void) freeze_journal_remove(s->manager->state_dir);
+        /* The journal stays until the worker is gone (it may yet freeze). */
         s->hold_overrun = true;
+        s->thaw_on_exit = true;
         set_end_hold(s);
+        manager_hold_ended(s->manager);
         return 0;
 }
 
-/* The worker is gone for good: if the watchdog had to step in, the worker
- * may have frozen something after our thaw (it was stuck in FIFREEZE). */
+/* The worker is gone for good. If it did not end its hold itself (the
+ * watchdog stepped in, it crashed, someone killed it), thaw what it may have
+ * left frozen, then drop the journal. */
 static void on_commit_worker_exited(void *userdata) {
         Set *s = userdata;
         s->commit_worker = NULL;
-        if (s->hold_overrun) {
+        if (s->thaw_on_exit) {
                 thaw_all(s, "after the hold worker was killed");
                 (void) freeze_journal_remove(s->manager->state_dir);
-                s->hold_overrun = false;
+                s->thaw_on_exit = false;
         }
         close_target_fds(s);
 }
@@ -325,6 +335,10 @@ static void on_commit_done(Worker *w, int status, const void *data, size_t size,
         Manager *m = s->manager;
 
         set_end_hold(s);
+        /* A worker that crashed or was killed may have died holding file
+         * systems frozen: thaw them once it is gone. */
+        if (s->n_targets > 0 && status < 0)
+                s->thaw_on_exit = true;
         s->busy = false;
         m->committing = NULL;
         set_commit_result(s, w, status, data, size);    /* may free s */
@@ -396,10 +410,18 @@ static int on_retry(sd_event_source *es, uint64_t usec, void *userdata) {
 
 static void on_remove_done(Worker *w, int status, const void *data, size_t size, void *userdata) {
         Set *s = userdata;
+        Manager *m = s->manager;
+
+        s->busy = false;
+        m->n_removing--;
+        set_remove_result(s, status, data, size);     /* may free s */
+        manager_commit_next(m);
+}
+
+static void set_remove_result(Set *s, int status, const void *data, size_t size) {
         char msg[512];
         ssize_t bad;
 
-        s->busy = false;
         bad = check_results(s, status, data, size, "removing the snapshots", msg, sizeof msg);
         if (bad == -1) {
                 log_info("Set %s deleted.", s->id);
@@ -547,7 +569,9 @@ static int set_start_commit(Set *s) {
 }
 
 void manager_commit_next(Manager *m) {
-        while (!m->committing && m->commit_queue) {
+        /* A removal still running could finish inside a hold and write the
+         * catalog there: commits wait for removals. */
+        while (!m->committing && m->n_removing == 0 && m->commit_queue) {
                 Set *s = m->commit_queue;
                 m->commit_queue = s->queue_next;
                 if (!m->commit_queue)

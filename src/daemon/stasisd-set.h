@@ -63,7 +63,8 @@ struct Set {
         size_t n_targets;
         int *target_fds;        /* the daemon's own, to thaw if the worker cannot */
         sd_event_source *hold_watchdog;
-        bool hold_overrun;      /* the watchdog fired: thaw again once the worker is gone */
+        bool hold_overrun;      /* the watchdog fired */
+        bool thaw_on_exit;      /* the worker did not end its hold itself: thaw once it is gone */
         pid_t worker_pid;
         struct Worker *commit_worker;   /* until the commit worker has exited */
         usec_t hold_usec;       /* how long the file systems were held */

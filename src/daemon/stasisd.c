@@ -30,7 +30,7 @@ static void help(void) {
                "     --hold-timeout=SEC  Longest time file systems stay frozen (default 10)\n"
                "     --providers-dir=DIR External provider executables (default %s)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
-               "See stasisd(8).\n", STASIS_PROVIDERS_DIR, STASIS_STATE_DIR);
+               "See stasisd(8).\n", STASIS_STATE_DIR, STASIS_PROVIDERS_DIR);
 }
 
 static int parse_seconds(const char *option, const char *s, double max, usec_t *ret) {

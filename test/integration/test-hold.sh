@@ -161,6 +161,23 @@ assert_contains "$(cat "$STASIS_TMP/create.err")" "did not end within 1 s"
 writable "$E1" || stasis_die "E1 frozen after the worker was stopped"
 grep -q "did not thaw within 1 s; killing it and thawing" "$STASIS_TMP/stasisd.log" || stasis_die "watchdog not logged"
 
+# 7b. The worker is killed (by someone else) in the hold: stasisd thaws at once.
+mode slow
+"$STASIS" create "$E2" >/dev/null 2>"$STASIS_TMP/create.err" &
+CLI=$!
+stasis_track_pid "$CLI"
+wait_for 5 in_commit
+worker=$(pgrep -P "$STASISD_PID" | head -n1)
+kill -9 "$worker"
+t0=$(date +%s%N)
+writable "$E2" || stasis_die "E2 frozen after its worker was killed"
+t1=$(date +%s%N)
+[ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || stasis_die "thaw took $(( (t1 - t0) / 1000000 )) ms after the worker died"
+rc=0; wait "$CLI" || rc=$?
+assert_eq "$rc" 1 "create exit code when the worker is killed"
+assert_contains "$(cat "$STASIS_TMP/create.err")" "crashed"
+wait_for 5 test ! -e "$STASIS_STATE_DIR/freeze.journal"
+
 # 8. stasisd is killed during the hold: the worker thaws at once.
 stasis_stop_daemon
 start 10
