@@ -41,10 +41,15 @@ stasis_cleanup() {
                 fsfreeze -u "$m" 2>/dev/null
         done
         for (( i=${#_stasis_mounts[@]}-1; i>=0; i-- )); do
-                umount -l "${_stasis_mounts[$i]}" 2>/dev/null
+                umount "${_stasis_mounts[$i]}" 2>/dev/null || umount -l "${_stasis_mounts[$i]}" 2>/dev/null
         done
         for (( i=${#_stasis_loops[@]}-1; i>=0; i-- )); do
                 losetup -d "${_stasis_loops[$i]}" 2>/dev/null
+        done
+        # Loop devices on files of the work dir made by others (a provider's
+        # mount of a clone).
+        losetup -n -l -O NAME,BACK-FILE 2>/dev/null | while read -r l f; do
+                case $f in "$STASIS_TMP"/*) losetup -d "$l" 2>/dev/null ;; esac
         done
         [ -n "$STASIS_TMP" ] && rm -rf "$STASIS_TMP"
         exit $rc
@@ -154,4 +159,20 @@ stasis_setup() {
         stasis_env_init
         stasis_start_bus
         stasis_start_daemon
+}
+
+# stasis_writable MOUNT: a write to it completes within 2 s. (A write to a
+# frozen file system cannot be killed; it is left to finish after the thaw.)
+stasis_writable() {
+        sh -c "echo x > '$1/.writable-check'" </dev/null >/dev/null 2>&1 &
+        local pid=$! i
+        for i in $(seq 40); do
+                if ! kill -0 "$pid" 2>/dev/null; then
+                        wait "$pid"
+                        return
+                fi
+                sleep 0.05
+        done
+        stasis_track_pid "$pid"
+        return 1
 }

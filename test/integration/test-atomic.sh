@@ -22,35 +22,6 @@ for c in jq debugfs mkfs.xfs mkfs.ext4; do
 done
 
 stasis_env_init
-
-# The test's own loop devices and mounts live inside the pool, which lib.sh's
-# cleanup can only take away once they are gone. So this cleanup runs first:
-# stasisd stops (its worker thaws what it holds), the writer is killed, every
-# file system is thawed (outermost first: thawing one whose image lies on a
-# frozen file system would block), unmounted (innermost first), and the loops
-# detached; then lib.sh's cleanup, with the test's exit status.
-_at_loops=()
-_at_mounts=()
-_at_pids=()
-at_cleanup() {
-        local rc=$? i p
-        set +e
-        stasis_stop_daemon || { [ "$rc" != 0 ] || rc=1; }
-        for p in "${_at_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-        for (( i=0; i<${#_at_mounts[@]}; i++ )); do fsfreeze -u "${_at_mounts[$i]}" 2>/dev/null; done
-        for p in "${_at_pids[@]}"; do wait "$p" 2>/dev/null; done
-        for (( i=${#_at_mounts[@]}-1; i>=0; i-- )); do
-                umount "${_at_mounts[$i]}" 2>/dev/null || umount -l "${_at_mounts[$i]}" 2>/dev/null
-        done
-        for (( i=${#_at_loops[@]}-1; i>=0; i-- )); do losetup -d "${_at_loops[$i]}" 2>/dev/null; done
-        # Loop devices on clones (the provider's mount verb; autoclear).
-        losetup -n -l -O NAME,BACK-FILE 2>/dev/null | while read -r dev file; do
-                case $file in "$STASIS_TMP"/*) losetup -d "$dev" 2>/dev/null ;; esac
-        done
-        ( exit "$rc" )
-        stasis_cleanup
-}
-trap at_cleanup EXIT
 stasis_start_bus
 
 stasis_make_fs xfs pool 2G
@@ -69,10 +40,10 @@ new_volume() {
         truncate -s 64M "$img"
         mkfs.ext4 -q -F "$img" >/dev/null
         dev=$(losetup --find --show "$img") || stasis_die "losetup $img failed"
-        _at_loops+=("$dev")
+        stasis_track_loop "$dev"
         mkdir -p "$mnt"
         mount "$dev" "$mnt" || stasis_die "mount $dev failed"
-        _at_mounts+=("$mnt")
+        stasis_track_mount "$mnt"
         MNTS+=("$mnt")
 }
 
@@ -159,7 +130,7 @@ round() {
 
         "$LOADGEN" "${files[@]}" >"$STASIS_TMP/loadgen.out" 2>"$STASIS_TMP/loadgen.err" &
         lg=$!
-        _at_pids+=("$lg")
+        stasis_track_pid "$lg"
         all_started() { local f; for f in "${files[@]}"; do [ -s "$f" ] || return 1; done; }
         wait_for 10 all_started
 

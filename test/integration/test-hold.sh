@@ -23,20 +23,6 @@ stasis_make_fs ext4 e1 64M; E1=$STASIS_FS
 stasis_make_fs ext4 e2 64M; E2=$STASIS_FS
 stasis_make_fs xfs x1 300M; X=$STASIS_FS
 
-# writable MOUNT: a write to it completes within 2 s. (A write to a frozen
-# file system cannot be killed; it is left to finish after the thaw.)
-writable() {
-        sh -c "echo x > '$1/.writable-check'" </dev/null >/dev/null 2>&1 &
-        local pid=$! i
-        for i in $(seq 40); do
-                if ! kill -0 "$pid" 2>/dev/null; then
-                        wait "$pid"
-                        return
-                fi
-                sleep 0.05
-        done
-        return 1
-}
 
 # 1. Two ext4 volumes held together: frozen during the commit, one instant.
 out=$("$STASIS" --json create "$E1" "$E2")
@@ -46,8 +32,8 @@ assert_eq "$(jq -r '.volumes[0].provider' <<<"$out")" testprov "provider"
 assert_eq "$(jq -r '.volumes[0].snapshot' <<<"$out")" "stasis-1-0" "handle"
 grep -q "commit 1 $E1 frozen=yes" "$TEST_PROVIDER_DIR/log" || stasis_die "E1 not frozen during commit: $(cat "$TEST_PROVIDER_DIR/log")"
 grep -q "commit 1 $E2 frozen=yes" "$TEST_PROVIDER_DIR/log" || stasis_die "E2 not frozen during commit"
-writable "$E1" || stasis_die "E1 still frozen after the set"
-writable "$E2" || stasis_die "E2 still frozen after the set"
+stasis_writable "$E1" || stasis_die "E1 still frozen after the set"
+stasis_writable "$E2" || stasis_die "E2 still frozen after the set"
 [ ! -e "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "journal left after the thaw"
 grep -q "Set 1: held 2 file system(s) for" "$STASIS_TMP/stasisd.log" || stasis_die "hold time not logged"
 "$STASIS" delete 1 >/dev/null
@@ -86,14 +72,14 @@ mode ok
 out=$(timeout 30 "$STASIS" --json create "$X" "$I") || stasis_die "stacked set failed or hung"
 assert_eq "$(jq -r .state <<<"$out")" created "stacked state"
 grep -q "journal $I $X" "$TEST_PROVIDER_DIR/log" || stasis_die "freeze order is not inner first: $(grep journal "$TEST_PROVIDER_DIR/log")"
-writable "$I" && writable "$X" || stasis_die "stacked file systems not thawed"
+stasis_writable "$I" && stasis_writable "$X" || stasis_die "stacked file systems not thawed"
 
 # 4. A provider that fails: the set fails with its reason; nothing frozen.
 before=$(ls "$TEST_PROVIDER_DIR" | grep -c '^snap-' || true)
 mode fail
 assert_exit 1 "$STASIS" create "$E1"
 assert_contains "$STASIS_ERR" "provider testprov commit failed (exit status 1): the array is on fire"
-writable "$E1" || stasis_die "E1 frozen after a failed commit"
+stasis_writable "$E1" || stasis_die "E1 frozen after a failed commit"
 assert_eq "$(ls "$TEST_PROVIDER_DIR" | grep -c '^snap-' || true)" "$before" "snapshots after a failed commit"
 
 # 5. Nonsense from a provider, named.
@@ -139,7 +125,7 @@ t0=$(date +%s%N)
 assert_exit 8 "$STASIS" create "$E1" "$E2"
 t1=$(date +%s%N)
 assert_contains "$STASIS_ERR" "the hold window ended before provider testprov finished its commit"
-writable "$E1" && writable "$E2" || stasis_die "frozen after a hanging provider"
+stasis_writable "$E1" && stasis_writable "$E2" || stasis_die "frozen after a hanging provider"
 [ $(( (t1 - t0) / 1000000 )) -lt 3000 ] || stasis_die "the hang was not cut at the 1 s hold limit"
 pid=$(cat "$TEST_PROVIDER_DIR/commit.pid")
 gone() { ! kill -0 "$pid" 2>/dev/null; }
@@ -158,7 +144,7 @@ kill -STOP "$worker"
 rc=0; wait "$CLI" || rc=$?
 assert_eq "$rc" 8 "create exit code when the worker is stopped"
 assert_contains "$(cat "$STASIS_TMP/create.err")" "did not end within 1 s"
-writable "$E1" || stasis_die "E1 frozen after the worker was stopped"
+stasis_writable "$E1" || stasis_die "E1 frozen after the worker was stopped"
 grep -q "did not thaw within 1 s; killing it and thawing" "$STASIS_TMP/stasisd.log" || stasis_die "watchdog not logged"
 
 # 7b. The worker is killed (by someone else) in the hold: stasisd thaws at once.
@@ -170,7 +156,7 @@ wait_for 5 in_commit
 worker=$(pgrep -P "$STASISD_PID" | head -n1)
 kill -9 "$worker"
 t0=$(date +%s%N)
-writable "$E2" || stasis_die "E2 frozen after its worker was killed"
+stasis_writable "$E2" || stasis_die "E2 frozen after its worker was killed"
 t1=$(date +%s%N)
 [ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || stasis_die "thaw took $(( (t1 - t0) / 1000000 )) ms after the worker died"
 rc=0; wait "$CLI" || rc=$?
@@ -188,7 +174,7 @@ stasis_track_pid "$CLI"
 wait_for 5 in_commit
 kill -9 "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
 t0=$(date +%s%N)
-writable "$E1" && writable "$E2" || stasis_die "frozen after stasisd was killed"
+stasis_writable "$E1" && stasis_writable "$E2" || stasis_die "frozen after stasisd was killed"
 t1=$(date +%s%N)
 [ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || stasis_die "thaw took $(( (t1 - t0) / 1000000 )) ms after stasisd died"
 wait "$CLI" 2>/dev/null || true
@@ -203,10 +189,10 @@ stasis_track_pid "$CLI"
 wait_for 5 in_commit
 worker=$(pgrep -P "$STASISD_PID" | head -n1)
 kill -9 "$worker" "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
-if writable "$E2"; then stasis_die "E2 should still be frozen: nobody was left to thaw it"; fi
+if stasis_writable "$E2"; then stasis_die "E2 should still be frozen: nobody was left to thaw it"; fi
 [ -s "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "no freeze journal"
 start 10
-writable "$E2" || stasis_die "the restarted stasisd did not thaw E2 from its journal"
+stasis_writable "$E2" || stasis_die "the restarted stasisd did not thaw E2 from its journal"
 grep -q "Thawed $E2, which a previous run left frozen" "$STASIS_TMP/stasisd.log" || stasis_die "journal thaw not logged"
 [ ! -e "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "journal left after recovery"
 wait "$CLI" 2>/dev/null || true
@@ -222,8 +208,8 @@ stasis_track_pid "$CLI"
 wait_for 5 in_commit
 worker=$(pgrep -P "$STASISD_PID" | head -n1)
 kill -9 "$worker" "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
-if writable "$X"; then stasis_die "X should still be frozen"; fi
+if stasis_writable "$X"; then stasis_die "X should still be frozen"; fi
 start 10
-writable "$X" && writable "$I" || stasis_die "the stacked pair was not thawed from the journal"
+stasis_writable "$X" && stasis_writable "$I" || stasis_die "the stacked pair was not thawed from the journal"
 wait "$CLI" 2>/dev/null || true
 echo "ok"

@@ -20,36 +20,6 @@ for c in jq debugfs mkfs.xfs mkfs.ext4; do
 done
 
 stasis_env_init
-
-# I lies in X, which lies in the pool: lib.sh's cleanup cannot take these
-# away in the right order. This one runs first: stasisd stops (its worker
-# thaws what it holds), the writers are killed, everything is thawed
-# outermost first (thawing I while X is frozen would block: I's thaw writes
-# its superblock through its loop device into X), then unmounted innermost
-# first and the loops detached; then lib.sh's cleanup, with the exit status.
-_st_loops=()
-_st_mounts=()
-_st_pids=()
-st_cleanup() {
-        local rc=$? i p
-        set +e
-        stasis_stop_daemon || { [ "$rc" != 0 ] || rc=1; }
-        for p in "${_st_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-        for (( i=0; i<${#_st_mounts[@]}; i++ )); do fsfreeze -u "${_st_mounts[$i]}" 2>/dev/null; done
-        for p in "${_st_pids[@]}"; do wait "$p" 2>/dev/null; done
-        for (( i=${#_st_mounts[@]}-1; i>=0; i-- )); do
-                umount "${_st_mounts[$i]}" 2>/dev/null || umount -l "${_st_mounts[$i]}" 2>/dev/null
-        done
-        for (( i=${#_st_loops[@]}-1; i>=0; i-- )); do losetup -d "${_st_loops[$i]}" 2>/dev/null; done
-        # Loop devices on clones (the provider's mount verb; autoclear).
-        losetup -n -l -O NAME,BACK-FILE 2>/dev/null | while read -r dev file; do
-                case $file in "$STASIS_TMP"/*) losetup -d "$dev" 2>/dev/null ;; esac
-        done
-        ( exit "$rc" )
-        stasis_cleanup
-}
-trap st_cleanup EXIT
-st_track_pid() { _st_pids+=("$1"); }
 stasis_start_bus
 
 # image_fs TYPE IMAGE SIZE NAME: a file system in IMAGE on a loop device,
@@ -61,11 +31,11 @@ image_fs() {
         xfs)  mkfs.xfs -q -f "$2" >/dev/null ;;
         esac
         DEV=$(losetup --find --show "$2") || stasis_die "losetup $2 failed"
-        _st_loops+=("$DEV")
+        stasis_track_loop "$DEV"
         MNT=$STASIS_TMP/mnt/$4
         mkdir -p "$MNT"
         mount "$DEV" "$MNT" || stasis_die "mount $DEV failed"
-        _st_mounts+=("$MNT")
+        stasis_track_mount "$MNT"
 }
 
 # The pool (not in any set) holds X's image and the store of the clones: the
@@ -102,21 +72,6 @@ start() {
 }
 start
 
-# writable MOUNT: a write to it completes within 2 s. (A write to a frozen
-# file system cannot be killed; it is left to finish after the thaw.)
-writable() {
-        sh -c "echo x > '$1/.writable-check'" </dev/null >/dev/null 2>&1 &
-        local pid=$! i
-        for i in $(seq 40); do
-                if ! kill -0 "$pid" 2>/dev/null; then
-                        wait "$pid"
-                        return
-                fi
-                sleep 0.05
-        done
-        st_track_pid "$pid"
-        return 1
-}
 
 # ---- 1. A set of X and I ----
 # Written just before, not synced: the freezes must flush it (I's into its
@@ -128,7 +83,7 @@ assert_eq "$(jq -r .state <<<"$out")" created "stacked state"
 assert_eq "$(jq -r .consistency <<<"$out")" crash-atomic "stacked consistency"
 assert_eq "$(jq -r '[.volumes[].provider] | join(",")' <<<"$out")" loopclone,loopclone "providers"
 ID=$(jq -r .id <<<"$out")
-writable "$I" && writable "$X" || stasis_die "X or I still frozen after the set"
+stasis_writable "$I" && stasis_writable "$X" || stasis_die "X or I still frozen after the set"
 
 # The freeze order: the journal the worker wrote before freezing, as the
 # provider saw it during its commit.
@@ -160,7 +115,7 @@ SNAP=$STASIS_TMP/snap-x
 mkdir -p "$SNAP"
 req=$(jq -nc --argjson v "$(vol_json "$X")" --arg t "$SNAP" '{version: 1, volume: $v, target: $t}')
 resp=$(STASIS_PROVIDER_VERSION=1 "$PROVIDER" mount <<<"$req") || stasis_die "mount of X's clone failed: $resp"
-_st_mounts+=("$SNAP")
+stasis_track_mount "$SNAP"
 assert_eq "$(cat "$SNAP/file")" "outer data" "the file in X's clone"
 assert_eq "$(debugfs -R "cat /file" "$SNAP/inner.img" 2>/dev/null)" "inner data" "the file in I's image inside X's clone"
 umount "$SNAP"
@@ -177,7 +132,7 @@ touch "$WRAP/slow"
 rm -f "$WRAP/commit.start" "$WRAP/commit.pid"
 "$STASIS" create "$X" "$I" >/dev/null 2>"$STASIS_TMP/create.err" &
 CLI=$!
-st_track_pid "$CLI"
+stasis_track_pid "$CLI"
 in_commit() { [ -s "$WRAP/commit.start" ]; }
 wait_for 10 in_commit
 COMMIT_START=$(cat "$WRAP/commit.start")
@@ -190,7 +145,7 @@ in_d_state() { [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)"
 for m in "$I" "$X"; do
         name=$(basename "$m")
         sh -c "echo blocked > '$m/writer'; date +%s%N > '$STASIS_TMP/writer-$name.done'" </dev/null >/dev/null 2>&1 &
-        st_track_pid "$!"
+        stasis_track_pid "$!"
         wait_for 5 in_d_state "$!"
 done
 for name in inner x; do
@@ -219,7 +174,7 @@ for name in inner x; do
 done
 assert_eq "$(cat "$I/writer")" blocked "the write to I"
 assert_eq "$(cat "$X/writer")" blocked "the write to X"
-writable "$I" && writable "$X" || stasis_die "X or I frozen after stasisd was killed"
+stasis_writable "$I" && stasis_writable "$X" || stasis_die "X or I frozen after stasisd was killed"
 [ ! -e "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "the worker left the freeze journal"
 wrapper_gone() { ! kill -0 "$WRAPPER" 2>/dev/null; }
 wait_for 5 wrapper_gone
@@ -232,7 +187,7 @@ start
 no_sets() { [ "$(stasis_count_sets)" = 0 ]; }
 wait_for 10 no_sets
 [ -z "$(ls -A "$STASIS_LOOPCLONE_STORE")" ] || stasis_die "clones left: $(ls -A "$STASIS_LOOPCLONE_STORE")"
-writable "$I" && writable "$X" || stasis_die "X or I frozen after the restart"
+stasis_writable "$I" && stasis_writable "$X" || stasis_die "X or I frozen after the restart"
 
 # And a stacked set works again.
 out=$(timeout 30 "$STASIS" --json create "$I" "$X") || stasis_die "the stacked set after the restart failed: $out"
