@@ -191,13 +191,17 @@ int commit_run(int fd, const CommitJob *job) {
                 /* The hold window: no writes to any file system from here to the thaw. */
                 t_freeze = now_usec(CLOCK_MONOTONIC);
                 r = arm_deadline(&a, job->hold_timeout);
-                for (; r >= 0 && frozen < job->n_targets; frozen++)
+                /* frozen counts only what we froze: never thaw someone else's freeze. */
+                while (r >= 0 && frozen < job->n_targets) {
                         if (ioctl(tfd[frozen], FIFREEZE, 0) < 0) {
                                 r = -errno;
                                 stasis_provider_result_set(&res[0], r,
                                                 "cannot freeze %s: %s", job->targets[frozen].mount_point,
                                                 r == -EBUSY ? "it is already frozen (by someone else?)" : strerror(-r));
+                                break;
                         }
+                        frozen++;
+                }
                 if (r >= 0) {
                         usec_t left = job->hold_timeout - MIN(job->hold_timeout, now_usec(CLOCK_MONOTONIC) - t_freeze);
                         r = commit_groups(v, n, done, is_held, left, a.epoll, res);

@@ -108,6 +108,7 @@ Set *set_free(Set *s) {
                 worker_set_userdata(s->commit_worker, NULL);
         }
         close_target_fds(s);
+        free(s->commit_data);
         freeze_targets_free(s->targets, s->n_targets);
         for (size_t i = 0; i < s->n_volumes; i++)
                 stasis_volume_done(&s->volumes[i]);
@@ -297,17 +298,18 @@ static int on_hold_watchdog(sd_event_source *es, uint64_t usec, void *userdata) 
                   s->id, (int) s->worker_pid, (double) s->manager->hold_timeout / USEC_PER_SEC);
         (void) kill(s->worker_pid, SIGKILL);
         thaw_all(s, "hold time limit passed");
-        /* The journal stays until the worker is gone (it may yet freeze). */
+        /* Still no writes, and the journal stays, until the worker is gone:
+         * one stuck in FIFREEZE may yet freeze something after our thaw. */
         s->hold_overrun = true;
         s->thaw_on_exit = true;
-        set_end_hold(s);
-        manager_hold_ended(s->manager);
         return 0;
 }
 
 /* The worker is gone for good. If it did not end its hold itself (the
  * watchdog stepped in, it crashed, someone killed it), thaw what it may have
  * left frozen, then drop the journal. */
+static void set_finish_commit(Set *s, int status, const void *data, size_t size, bool worker_gone);
+
 static void on_commit_worker_exited(void *userdata) {
         Set *s = userdata;
         s->commit_worker = NULL;
@@ -317,6 +319,13 @@ static void on_commit_worker_exited(void *userdata) {
                 s->thaw_on_exit = false;
         }
         close_target_fds(s);
+        if (s->commit_reported) {
+                /* A set with a hold is finished only now: nothing is frozen any more. */
+                void *data = TAKE_PTR(s->commit_data);
+                s->commit_reported = false;
+                set_finish_commit(s, s->commit_status, data, s->commit_size, true);
+                free(data);
+        }
 }
 
 static const char *set_consistency(const Set *s) {
@@ -328,20 +337,41 @@ static const char *set_consistency(const Set *s) {
         return "crash-atomic";          /* all held frozen at one instant */
 }
 
-static void set_commit_result(Set *s, Worker *w, int status, const void *data, size_t size);
+static void set_commit_result(Set *s, int status, const void *data, size_t size, bool worker_gone);
 
 static void on_commit_done(Worker *w, int status, const void *data, size_t size, void *userdata) {
         Set *s = userdata;
+
+        if (s->n_targets == 0) {
+                set_finish_commit(s, status, data, size, false);
+                return;
+        }
+        /* With a hold, the result waits until the worker is gone (at most
+         * moments after its report): until then it may hold file systems
+         * frozen, so nothing may write yet. One that crashed or was killed may
+         * have died holding them: thaw at once, and again once it is gone. */
+        if (status < 0) {
+                thaw_all(s, "the hold worker died");
+                s->thaw_on_exit = true;
+        }
+        free(s->commit_data);
+        s->commit_data = size > 0 ? malloc(size) : NULL;
+        if (s->commit_data)
+                memcpy(s->commit_data, data, size);
+        else if (size > 0 && status >= 0)
+                status = -ENOMEM;
+        s->commit_size = s->commit_data ? size : 0;
+        s->commit_status = status;
+        s->commit_reported = true;
+}
+
+static void set_finish_commit(Set *s, int status, const void *data, size_t size, bool worker_gone) {
         Manager *m = s->manager;
 
         set_end_hold(s);
-        /* A worker that crashed or was killed may have died holding file
-         * systems frozen: thaw them once it is gone. */
-        if (s->n_targets > 0 && status < 0)
-                s->thaw_on_exit = true;
         s->busy = false;
         m->committing = NULL;
-        set_commit_result(s, w, status, data, size);    /* may free s */
+        set_commit_result(s, status, data, size, worker_gone);    /* may free s */
         manager_hold_ended(m);
         manager_commit_next(m);
 }
@@ -354,7 +384,7 @@ static int res_error(const void *data, size_t size, const Set *s, ssize_t i) {
         return res[i].error;
 }
 
-static void set_commit_result(Set *s, Worker *w, int status, const void *data, size_t size) {
+static void set_commit_result(Set *s, int status, const void *data, size_t size, bool worker_gone) {
         char msg[512];
         ssize_t bad;
 
@@ -396,8 +426,14 @@ static void set_commit_result(Set *s, Worker *w, int status, const void *data, s
          * exists, but only once the worker is gone: one stuck in the kernel may
          * still finish a snapshot after we looked. */
         set_change_state(s, SET_DELETING, NULL);
+        if (worker_gone) {
+                int r = set_delete(s, NULL, NULL);
+                if (r < 0)
+                        log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+                return;
+        }
         s->busy = true;
-        worker_set_exited_callback(w, on_failed_commit_exited);
+        worker_set_exited_callback(s->commit_worker, on_failed_commit_exited);
 }
 
 static int on_retry(sd_event_source *es, uint64_t usec, void *userdata) {

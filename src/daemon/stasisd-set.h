@@ -67,6 +67,10 @@ struct Set {
         bool thaw_on_exit;      /* the worker did not end its hold itself: thaw once it is gone */
         pid_t worker_pid;
         struct Worker *commit_worker;   /* until the commit worker has exited */
+        bool commit_reported;   /* its result, kept until it has exited */
+        int commit_status;
+        void *commit_data;
+        size_t commit_size;
         usec_t hold_usec;       /* how long the file systems were held */
         Set *queue_next;        /* waiting for its turn to commit */
 };

@@ -82,6 +82,17 @@ assert_contains "$STASIS_ERR" "provider testprov commit failed (exit status 1): 
 stasis_writable "$E1" || stasis_die "E1 frozen after a failed commit"
 assert_eq "$(ls "$TEST_PROVIDER_DIR" | grep -c '^snap-' || true)" "$before" "snapshots after a failed commit"
 
+# 4b. A file system someone else froze: the set fails, and that freeze is
+# theirs to end: stasis does not thaw it.
+mode ok
+fsfreeze -f "$E2"
+assert_exit 1 "$STASIS" create "$E1" "$E2"
+assert_contains "$STASIS_ERR" "cannot freeze $E2: it is already frozen (by someone else?)"
+if stasis_writable "$E2"; then stasis_die "stasis thawed a freeze that was not its own"; fi
+stasis_writable "$E1" || stasis_die "E1 left frozen after the failed set"
+fsfreeze -u "$E2"
+stasis_writable "$E2" || stasis_die "E2 not writable after its owner thawed it"
+
 # 5. Nonsense from a provider, named.
 mode garbage
 assert_exit 6 "$STASIS" create "$E2"
