@@ -92,8 +92,22 @@ void set_reconcile(Set *s);
 
 Set *set_free(Set *s);
 
-/* Starts the next queued commit, if none is running (stasisd-set.c). */
+/* stasisd-set-commit.c: taking the snapshots */
+void set_queue_commit(Set *s);          /* busy until done; replies to s->pending */
+void set_commit_release(Set *s);        /* for set_free() */
+/* Starts the next queued commit, if none is running. */
 void manager_commit_next(Manager *m);
+
+/* Shared by stasisd-set.c and stasisd-set-commit.c. */
+void set_set_error(Set *s, const char *msg);
+void set_record_state(Set *s, SetState state, const char *consistency);
+void set_change_state(Set *s, SetState state, const char *consistency);
+void set_remove(Set *s);                /* drops the set: catalog, bus, memory */
+void set_reply_error(Set *s, const char *name, const char *what, const char *detail);
+/* The index of the first failed volume in a worker's answer, -1 if all went
+ * well, -2 if the worker failed, -3 if the hold overran; msg says why. */
+ssize_t check_results(Set *s, int status, const void *data, size_t size, const char *what,
+                      char *msg, size_t msg_size);
 
 /* stasisd-set-bus.c */
 extern const sd_bus_vtable set_vtable[];
