@@ -117,6 +117,10 @@ static int on_bus_disconnect(sd_bus_message *msg, void *userdata, sd_bus_error *
 int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_handler_t handler, void *userdata) {
         if (!m->holding)
                 return 0;
+        if (m->n_deferred >= MANAGER_DEFERRED_MAX)
+                return sd_bus_reply_method_errorf(msg, STASIS_ERROR_BUSY,
+                                                  "stasisd is holding file systems frozen and %u calls already "
+                                                  "wait for it to end; try again", m->n_deferred) < 0 ? -EIO : 1;
         Deferred *d = calloc(1, sizeof(Deferred)), **tail = &m->deferred;
         if (!d)
                 return -ENOMEM;
@@ -126,6 +130,7 @@ int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_han
         while (*tail)
                 tail = &(*tail)->next;
         *tail = d;
+        m->n_deferred++;
         return 1;
 }
 
@@ -137,6 +142,7 @@ void manager_hold_ended(Manager *m) {
                 int r;
 
                 m->deferred = d->next;
+                m->n_deferred--;
                 (void) sd_bus_message_rewind(d->msg, true);
                 r = d->handler(d->msg, d->userdata, &error);
                 if (r < 0)

@@ -16,6 +16,7 @@
 #define MANAGER_PATHS_PER_REQUEST_MAX  256
 #define MANAGER_VOLUMES_PER_SET_MAX     64
 #define MANAGER_LABEL_MAX              256
+#define MANAGER_DEFERRED_MAX          1024     /* calls put off during a hold */
 
 typedef struct Set Set;
 
@@ -38,6 +39,7 @@ typedef struct Manager {
 
         /* Calls that would write to the catalog, put off while holding. */
         struct Deferred *deferred;
+        unsigned n_deferred;
 
         Set *sets;              /* doubly linked, oldest first */
         Set *sets_tail;
