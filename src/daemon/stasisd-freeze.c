@@ -212,18 +212,15 @@ int freeze_journal_write(const char *state_dir, const FreezeTarget *t, size_t n)
         for (size_t i = 0; i < n && r == 0; i++)
                 if (dprintf(fd, "%u:%u %s\n", major(t[i].dev), minor(t[i].dev), t[i].mount_point) < 0)
                         r = -EIO;
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
+        /* No fsync: a freeze does not outlive a reboot, so the journal only has
+         * to outlive stasisd, and the page cache does that. (Syncing here also
+         * made the FIFREEZE that follows measurably slower.) */
         if (r == 0 && rename(tmp, path) < 0)
                 r = -errno;
         if (r < 0) {
                 (void) unlink(tmp);
                 return r;
         }
-        /* Make the rename durable too. */
-        _cleanup_close_ int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0)
-                (void) fsync(dfd);
         return 0;
 }
 

@@ -33,7 +33,8 @@ int freeze_plan(const StasisVolume *volumes, size_t n_volumes, FreezeTarget **re
 int freeze_thaw_path(const char *path);
 int freeze_thaw_fd(int fd);
 
-/* The journal: written (and fsync'ed) before the first FIFREEZE, removed
+/* The journal: written before the first FIFREEZE (no fsync: a freeze does
+ * not outlive a reboot, only the journal must outlive stasisd), removed
  * after the last FITHAW. At start-up, freeze_journal_recover() thaws every
  * file system a previous run may have left frozen. */
 int freeze_journal_write(const char *state_dir, const FreezeTarget *t, size_t n);

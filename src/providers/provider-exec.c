@@ -20,6 +20,70 @@ static StasisProvider *loaded[EXEC_PROVIDERS_MAX];
 const StasisProvider *const *exec_providers = (const StasisProvider *const *) loaded;
 size_t n_exec_providers = 0;
 
+/* Answers to probe, kept a while: running a provider for every path of every
+ * set costs a process start, and a process that exits right before a hold
+ * makes the kernel's FIFREEZE slower (its RCU grace periods take longer). An
+ * answer is for one provider, mount (the kernel's mount id is new for every
+ * mount) and path, and is kept for PROBE_CACHE_USEC at most. */
+#define PROBE_CACHE_MAX  256
+#define PROBE_CACHE_USEC (60 * USEC_PER_SEC)
+
+typedef struct ProbeAnswer {
+        const StasisProvider *provider;
+        int mount_id;
+        char *path;
+        usec_t when;
+        int priority;           /* 0: not its kind */
+        StasisHold hold;
+        char *key, *source;
+} ProbeAnswer;
+
+static ProbeAnswer probe_cache[PROBE_CACHE_MAX];
+
+static void probe_answer_done(ProbeAnswer *a) {
+        free(a->path);
+        free(a->key);
+        free(a->source);
+        *a = (ProbeAnswer) {};
+}
+
+static void probe_cache_clear(void) {
+        for (size_t i = 0; i < PROBE_CACHE_MAX; i++)
+                probe_answer_done(&probe_cache[i]);
+}
+
+static const ProbeAnswer *probe_cache_find(const StasisProvider *self, const MountEntry *m, const char *path) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        for (size_t i = 0; i < PROBE_CACHE_MAX; i++) {
+                const ProbeAnswer *a = &probe_cache[i];
+                if (a->provider == self && a->mount_id == m->mount_id && a->path && streq(a->path, path) &&
+                    now - a->when < PROBE_CACHE_USEC)
+                        return a;
+        }
+        return NULL;
+}
+
+static void probe_cache_add(const StasisProvider *self, const MountEntry *m, const char *path, int priority,
+                            const StasisVolume *v) {
+        ProbeAnswer *slot = &probe_cache[0];
+        for (size_t i = 0; i < PROBE_CACHE_MAX; i++) {
+                if (!probe_cache[i].provider) {
+                        slot = &probe_cache[i];
+                        break;
+                }
+                if (probe_cache[i].when < slot->when)
+                        slot = &probe_cache[i];
+        }
+        probe_answer_done(slot);
+        *slot = (ProbeAnswer) {
+                .provider = self, .mount_id = m->mount_id, .path = strdup(path),
+                .when = now_usec(CLOCK_MONOTONIC), .priority = priority, .hold = v->hold,
+                .key = v->key ? strdup(v->key) : NULL, .source = v->source ? strdup(v->source) : NULL,
+        };
+        if (!slot->path || (v->key && !slot->key) || (v->source && !slot->source))
+                probe_answer_done(slot);
+}
+
 static const char *path_of(const StasisProvider *self) {
         return self->data;
 }
@@ -59,9 +123,20 @@ static int exec_probe(const StasisProvider *self, const MountEntry *m, const cha
                       StasisProviderResult *res) {
         StasisVolume q = { .path = (char *) path, .mount_point = m->mount_point, .device = m->source,
                            .fstype = m->fstype };
-        json_object *req = new_request(), *resp = NULL, *j;
+        json_object *req, *resp = NULL, *j;
         int r;
 
+        const ProbeAnswer *a = probe_cache_find(self, m, path);
+        if (a) {
+                if (a->priority == 0)
+                        return 0;
+                v->hold = a->hold;
+                v->key = strdup(a->key);
+                v->source = strdup(a->source);
+                return v->key && v->source ? a->priority : -ENOMEM;
+        }
+
+        req = new_request();
         json_object_object_add(req, "volume", volume_to_json(&q));
         r = call(self, "probe", req, EXEC_PROBE_TIMEOUT, -1, &resp, res);
         if (r < 0)
@@ -73,6 +148,7 @@ static int exec_probe(const StasisProvider *self, const MountEntry *m, const cha
                 goto finish;
         }
         if (!json_object_get_boolean(j)) {
+                probe_cache_add(self, m, path, 0, v);
                 r = 0;
                 goto finish;
         }
@@ -101,6 +177,8 @@ static int exec_probe(const StasisProvider *self, const MountEntry *m, const cha
         v->key = strdup(key);
         v->source = strdup(source);
         r = v->key && v->source ? (int) prio : -ENOMEM;
+        if (r > 0)
+                probe_cache_add(self, m, path, r, v);
 finish:
         json_object_put(resp);
         return r;
@@ -161,6 +239,7 @@ static int exec_exists(const StasisProvider *self, const StasisVolume *v) {
 }
 
 void stasis_providers_free_external(void) {
+        probe_cache_clear();
         for (size_t i = 0; i < n_exec_providers; i++) {
                 free((char *) loaded[i]->name);
                 free(loaded[i]->data);

@@ -41,8 +41,11 @@ grep -q "Set 1: held 2 file system(s) for" "$STASIS_TMP/stasisd.log" || stasis_d
 
 # 1b. A provider that asks not to be held: called on a live file system, with
 # the commit time limit, and two such volumes are only per-volume consistent.
+# (stasisd keeps a provider's probe answer per mount and path for a while:
+# other paths on the same volumes get a fresh probe.)
 mode nohold
-out=$("$STASIS" --json create "$E1" "$E2")
+mkdir -p "$E1/nohold" "$E2/nohold"
+out=$("$STASIS" --json create "$E1/nohold" "$E2/nohold")
 assert_eq "$(jq -r .state <<<"$out")" created "state without a hold"
 assert_eq "$(jq -r .consistency <<<"$out")" per-volume "not held: per-volume"
 assert_eq "$(jq -r .hold_usec <<<"$out")" 0 "no hold time"
@@ -93,24 +96,30 @@ stasis_writable "$E1" || stasis_die "E1 left frozen after the failed set"
 fsfreeze -u "$E2"
 stasis_writable "$E2" || stasis_die "E2 not writable after its owner thawed it"
 
-# 5. Nonsense from a provider, named.
+# 5. Nonsense from a provider, named. (Fresh paths: probe answers are kept a while.)
 mode garbage
-assert_exit 6 "$STASIS" create "$E2"
+mkdir -p "$E2/garbage"
+assert_exit 6 "$STASIS" create "$E2/garbage"
 assert_contains "$STASIS_ERR" "provider testprov probe exited 0 but did not print a JSON object"
 mode version2
-assert_exit 6 "$STASIS" create "$E2"
+mkdir -p "$E2/version2"
+assert_exit 6 "$STASIS" create "$E2/version2"
 assert_contains "$STASIS_ERR" "provider testprov probe speaks protocol version 2"
 mode badprobe
-assert_exit 6 "$STASIS" create "$E2"
+mkdir -p "$E2/badprobe"
+assert_exit 6 "$STASIS" create "$E2/badprobe"
 assert_contains "$STASIS_ERR" "provider testprov probe: \"priority\" must be a whole number from 1 to 1000"
 mode nokey
-assert_exit 6 "$STASIS" create "$E2"
+mkdir -p "$E2/nokey"
+assert_exit 6 "$STASIS" create "$E2/nokey"
 assert_contains "$STASIS_ERR" "provider testprov probe: answer lacks \"key\" or \"source\""
 mode badjson
-assert_exit 6 "$STASIS" create "$E2"
+mkdir -p "$E2/badjson"
+assert_exit 6 "$STASIS" create "$E2/badjson"
 assert_contains "$STASIS_ERR" "provider testprov probe exited 0 but did not print a JSON object"
 mode noversion
-assert_exit 6 "$STASIS" create "$E2"
+mkdir -p "$E2/noversion"
+assert_exit 6 "$STASIS" create "$E2/noversion"
 assert_contains "$STASIS_ERR" "provider testprov probe answered without a \"version\""
 
 # 5b. All or nothing across providers: the provider's snapshot is taken, then
