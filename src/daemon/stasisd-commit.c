@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,73 @@ static int arm_deadline(Abort *a, usec_t timeout) {
 }
 
 /* After a failure: removes what was made; failures keep their reason. */
+typedef struct FreezeThread {
+        int fd;
+        int error;
+} FreezeThread;
+
+static void *freeze_thread(void *userdata) {
+        FreezeThread *f = userdata;
+        f->error = ioctl(f->fd, FIFREEZE, 0) < 0 ? -errno : 0;
+        return NULL;
+}
+
+/* Freezes the targets in waves: a wave is every target not yet frozen that no
+ * unfrozen target lies on (stacked file systems before the ones holding their
+ * images). The file systems of a wave are independent and are frozen at
+ * once, a thread each: FIFREEZE mostly waits (for RCU grace periods), so N
+ * file systems take about as long as one. */
+static int freeze_all(const CommitJob *job, const int *tfd, bool *is_frozen, size_t *n_frozen,
+                      StasisProviderResult *res) {
+        size_t n = job->n_targets;
+
+        while (*n_frozen < n) {
+                FreezeThread f[VOLUMES_MAX];
+                pthread_t t[VOLUMES_MAX];
+                bool started[VOLUMES_MAX] = {};
+                size_t wave[VOLUMES_MAX], k = 0;
+
+                for (size_t i = 0; i < n; i++) {
+                        bool blocked = is_frozen[i];
+                        for (size_t j = 0; j < n && !blocked; j++)
+                                blocked = !is_frozen[j] && j != i && job->targets[j].lower == (ssize_t) i;
+                        if (!blocked)
+                                wave[k++] = i;
+                }
+                if (k == 0)
+                        return stasis_provider_result_set(&res[0], -ELOOP, "the file systems to freeze lie on each other");
+
+                for (size_t w = 0; w < k; w++) {
+                        f[w] = (FreezeThread) { .fd = tfd[wave[w]] };
+                        if (w > 0)
+                                started[w] = pthread_create(&t[w], NULL, freeze_thread, &f[w]) == 0;
+                }
+                freeze_thread(&f[0]);
+                for (size_t w = 1; w < k; w++) {
+                        if (started[w])
+                                (void) pthread_join(t[w], NULL);
+                        else
+                                freeze_thread(&f[w]);
+                }
+
+                int r = 0;
+                for (size_t w = 0; w < k; w++) {
+                        if (f[w].error == 0) {
+                                is_frozen[wave[w]] = true;
+                                (*n_frozen)++;
+                        } else if (r == 0) {
+                                r = f[w].error;
+                                stasis_provider_result_set(&res[0], r, "cannot freeze %s: %s",
+                                                job->targets[wave[w]].mount_point,
+                                                r == -EBUSY ? "it is already frozen (by someone else?)" : strerror(-r));
+                        }
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* A provider stopped through the abort fd: say why, in place of "stopped". */
 static void explain_abort(Abort *a, usec_t hold_timeout, StasisVolume * const *v, size_t n, StasisProviderResult *res) {
         uint64_t expirations;
@@ -155,6 +223,7 @@ int commit_run(int fd, const CommitJob *job) {
         StasisProviderResult res[VOLUMES_MAX] = {};
         bool done[VOLUMES_MAX] = {};
         int tfd[VOLUMES_MAX];
+        bool is_frozen[VOLUMES_MAX] = {};
         CommitHeader h = {};
         size_t n = MIN(job->n_volumes, (size_t) VOLUMES_MAX), frozen = 0;
         Abort a = { -1, -1, -1 };
@@ -188,28 +257,30 @@ int commit_run(int fd, const CommitJob *job) {
                         goto fail;
                 }
 
+                /* Providers that can start ahead do, so only their work falls in the window. */
+                for (size_t i = 0; i < n; i++) {
+                        bool first = true;
+                        for (size_t j = 0; j < i && first; j++)
+                                first = v[j]->provider != v[i]->provider || !is_held(v[j]);
+                        if (first && is_held(v[i]) && v[i]->provider->prestart)
+                                (void) v[i]->provider->prestart(v[i]->provider);
+                }
+
                 /* The hold window: no writes to any file system from here to the thaw. */
                 t_freeze = now_usec(CLOCK_MONOTONIC);
                 r = arm_deadline(&a, job->hold_timeout);
-                /* frozen counts only what we froze: never thaw someone else's freeze. */
-                while (r >= 0 && frozen < job->n_targets) {
-                        if (ioctl(tfd[frozen], FIFREEZE, 0) < 0) {
-                                r = -errno;
-                                stasis_provider_result_set(&res[0], r,
-                                                "cannot freeze %s: %s", job->targets[frozen].mount_point,
-                                                r == -EBUSY ? "it is already frozen (by someone else?)" : strerror(-r));
-                                break;
-                        }
-                        frozen++;
-                }
+                if (r >= 0)
+                        r = freeze_all(job, tfd, is_frozen, &frozen, res);
                 if (r >= 0) {
                         usec_t left = job->hold_timeout - MIN(job->hold_timeout, now_usec(CLOCK_MONOTONIC) - t_freeze);
                         r = commit_groups(v, n, done, is_held, left, a.epoll, res);
                         if (r < 0)
                                 explain_abort(&a, job->hold_timeout, v, n, res);
                 }
-                for (size_t i = frozen; i > 0; i--)
-                        (void) freeze_thaw_fd(tfd[i - 1]);
+                /* Only what we froze: never thaw someone else's freeze. */
+                for (size_t i = job->n_targets; i > 0; i--)
+                        if (is_frozen[i - 1])
+                                (void) freeze_thaw_fd(tfd[i - 1]);
                 h.hold_usec = now_usec(CLOCK_MONOTONIC) - t_freeze;
                 h.n_frozen = (uint32_t) frozen;
                 /* End of the hold window. */

@@ -43,35 +43,22 @@ static void tidy(char *s) {
                         *c = ' ';
 }
 
-int exec_call(const char *path, const char *verb, json_object *request, usec_t timeout, int abort_fd,
-              json_object **ret, char *err, size_t err_size) {
+int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_t err_size) {
         const char *name = basename_of(path);
-        const char *input = json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
-        size_t in_len = strlen(input), in_off = 0;
         int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-        char *obuf = NULL, ebuf[EXEC_STDERR_MAX + 1];
-        size_t olen = 0, elen = 0;
-        bool overflow = false;
-        int status = 0, r;
         pid_t pid;
+        int r;
 
-        ebuf[0] = 0;
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
                 r = -errno;
                 snprintf(err, err_size, "%s %s: cannot make pipes: %s", name, verb, strerror(-r));
-                goto finish;
+                goto fail;
         }
-        obuf = malloc(EXEC_OUTPUT_MAX + 1);
-        if (!obuf) {
-                r = -ENOMEM;
-                goto finish;
-        }
-
         pid = fork();
         if (pid < 0) {
                 r = -errno;
                 snprintf(err, err_size, "%s %s: cannot fork: %s", name, verb, strerror(-r));
-                goto finish;
+                goto fail;
         }
         if (pid == 0) {
                 sigset_t none;
@@ -87,11 +74,53 @@ int exec_call(const char *path, const char *verb, json_object *request, usec_t t
                 _exit(127);
         }
         (void) setpgid(pid, pid);
-        in[0] = safe_close(in[0]);
-        out[1] = safe_close(out[1]);
-        errp[1] = safe_close(errp[1]);
+        safe_close(in[0]);
+        safe_close(out[1]);
+        safe_close(errp[1]);
         (void) fcntl(in[1], F_SETFL, O_NONBLOCK);
         (void) signal(SIGPIPE, SIG_IGN);
+        *c = (ExecCall) { .path = path, .verb = verb, .pid = pid, .in = in[1], .out = out[0], .err = errp[0] };
+        return 0;
+fail:
+        safe_close(in[0]);
+        safe_close(in[1]);
+        safe_close(out[0]);
+        safe_close(out[1]);
+        safe_close(errp[0]);
+        safe_close(errp[1]);
+        return r;
+}
+
+int exec_call(const char *path, const char *verb, json_object *request, usec_t timeout, int abort_fd,
+              json_object **ret, char *err, size_t err_size) {
+        ExecCall c;
+        int r = exec_start(path, verb, &c, err, err_size);
+        if (r < 0)
+                return r;
+        return exec_finish(&c, request, timeout, abort_fd, ret, err, err_size);
+}
+
+int exec_finish(ExecCall *c, json_object *request, usec_t timeout, int abort_fd,
+                json_object **ret, char *err, size_t err_size) {
+        const char *name = basename_of(c->path), *verb = c->verb;
+        const char *input = json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
+        size_t in_len = strlen(input), in_off = 0;
+        int in[2] = { -1, c->in }, out[2] = { c->out, -1 }, errp[2] = { c->err, -1 };
+        char *obuf = NULL, ebuf[EXEC_STDERR_MAX + 1];
+        size_t olen = 0, elen = 0;
+        bool overflow = false;
+        int status = 0, r;
+        pid_t pid = c->pid;
+
+        *c = (ExecCall) { .pid = -1, .in = -1, .out = -1, .err = -1 };
+        ebuf[0] = 0;
+        obuf = malloc(EXEC_OUTPUT_MAX + 1);
+        if (!obuf) {
+                kill_group(pid);
+                (void) waitpid(pid, NULL, 0);
+                r = -ENOMEM;
+                goto finish;
+        }
 
         usec_t deadline = now_usec(CLOCK_MONOTONIC) + timeout;
         r = 0;
@@ -147,9 +176,9 @@ int exec_call(const char *path, const char *verb, json_object *request, usec_t t
                         if (l <= 0)
                                 errp[0] = safe_close(errp[0]);
                         else {
-                                size_t c = MIN((size_t) l, EXEC_STDERR_MAX - elen);
-                                memcpy(ebuf + elen, tmp, c);
-                                elen += c;
+                                size_t k = MIN((size_t) l, EXEC_STDERR_MAX - elen);
+                                memcpy(ebuf + elen, tmp, k);
+                                elen += k;
                                 ebuf[elen] = 0;
                         }
                 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <sys/types.h>
 
 #include "time-util.h"
 
@@ -19,6 +20,20 @@
  * or stderr in err). */
 int exec_call(const char *path, const char *verb, json_object *request, usec_t timeout, int abort_fd,
               json_object **ret, char *err, size_t err_size);
+
+/* The same in two steps: exec_start() starts the provider, which waits for
+ * its request; exec_finish() sends the request and reads the answer (it
+ * always ends the call, even when it fails). So a provider's start-up can
+ * happen before a hold, and only its work inside it. */
+typedef struct ExecCall {
+        const char *path, *verb;        /* borrowed */
+        pid_t pid;
+        int in, out, err;
+} ExecCall;
+
+int exec_start(const char *path, const char *verb, ExecCall *ret, char *err, size_t err_size);
+int exec_finish(ExecCall *c, json_object *request, usec_t timeout, int abort_fd,
+                json_object **ret, char *err, size_t err_size);
 
 /* Reads a member of a given type; NULL if it is missing or of another type. */
 const char *json_get_string(json_object *o, const char *key);

@@ -193,6 +193,25 @@ static int exec_prepare(const StasisProvider *self, StasisVolume *v, const char 
         return 0;
 }
 
+/* Commits started ahead of a hold, one per provider (in the worker process). */
+static struct {
+        const StasisProvider *provider;
+        ExecCall call;
+} prestarted[EXEC_PROVIDERS_MAX];
+
+static int exec_prestart(const StasisProvider *self) {
+        char err[STASIS_PROVIDER_MESSAGE_MAX];
+        for (size_t i = 0; i < EXEC_PROVIDERS_MAX; i++)
+                if (!prestarted[i].provider) {
+                        int r = exec_start(path_of(self), "commit", &prestarted[i].call, err, sizeof err);
+                        if (r < 0)
+                                return r;
+                        prestarted[i].provider = self;
+                        return 0;
+                }
+        return -ENOSPC;
+}
+
 static int exec_commit(const StasisProvider *self, StasisVolume * const *volumes, size_t n,
                        usec_t timeout, int abort_fd, StasisProviderResult *results) {
         json_object *req = new_request(), *arr = json_object_new_array(), *resp = NULL;
@@ -208,7 +227,21 @@ static int exec_commit(const StasisProvider *self, StasisVolume * const *volumes
         json_object_object_add(req, "set_id", json_object_new_string(strempty(set_id)));
         json_object_object_add(req, "volumes", arr);
 
-        r = call(self, "commit", req, timeout, abort_fd, &resp, &results[0]);
+        /* The provider started ahead of the hold, if it was. */
+        ExecCall *early = NULL;
+        for (size_t i = 0; i < EXEC_PROVIDERS_MAX && !early; i++)
+                if (prestarted[i].provider == self) {
+                        early = &prestarted[i].call;
+                        prestarted[i].provider = NULL;
+                }
+        if (early) {
+                char err[STASIS_PROVIDER_MESSAGE_MAX];
+                r = exec_finish(early, req, timeout, abort_fd, &resp, err, sizeof err);
+                json_object_put(req);
+                if (r < 0)
+                        stasis_provider_result_set(&results[0], r, "%s", err);
+        } else
+                r = call(self, "commit", req, timeout, abort_fd, &resp, &results[0]);
         json_object_put(resp);
         for (size_t i = 1; i < n; i++)
                 results[i] = results[0];
@@ -296,6 +329,7 @@ int stasis_providers_load_external(const char *dir) {
                         .probe = exec_probe,
                         .prepare = exec_prepare,
                         .commit = exec_commit,
+                        .prestart = exec_prestart,
                         .remove = exec_remove,
                         .exists = exec_exists,
                 };

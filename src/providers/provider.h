@@ -72,6 +72,11 @@ struct StasisProvider {
         int (*commit)(const StasisProvider *self, StasisVolume * const *volumes, size_t n,
                       usec_t timeout, int abort_fd, StasisProviderResult *results);
 
+        /* Optional: gets ready for a commit that will follow soon (inside a
+         * hold), so that only the commit's own work falls in the window. Runs
+         * in the worker just before the first FIFREEZE. */
+        int (*prestart)(const StasisProvider *self);
+
         /* Removes one snapshot; a snapshot that is already gone is success.
          * Runs in a worker process. */
         int (*remove)(const StasisProvider *self, const StasisVolume *v, StasisProviderResult *res);
