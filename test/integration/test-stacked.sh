@@ -51,17 +51,21 @@ I=$MNT
 
 # The provider "loopclone": the real one, behind a wrapper that, in commit,
 # notes the freeze journal (written in freeze order before the first
-# FIFREEZE) and its own start, and sleeps $SLOW s first when asked to.
+# FIFREEZE) and its own start, and sleeps $SLOW s first when asked to. Like
+# any provider it reads its request before it acts: stasisd may start it
+# before the freeze and send the request once frozen.
 WRAP=$STASIS_TMP/wrap
 mkdir -p "$STASIS_TMP/providers.d" "$WRAP"
 cat > "$STASIS_TMP/providers.d/loopclone" <<EOF
 #!/bin/bash
 if [ "\${1:-}" = commit ]; then
+        req=\$(cat)
         n=\$(ls "$WRAP" | grep -c '^journal\.' || true)
         cp "\$STASIS_STATE_DIR/freeze.journal" "$WRAP/journal.\$n" 2>/dev/null || : > "$WRAP/journal.\$n"
         echo \$\$ > "$WRAP/commit.pid"
         date +%s%N > "$WRAP/commit.start"
         [ -e "$WRAP/slow" ] && sleep $SLOW
+        exec "$PROVIDER" "\$@" <<<"\$req"
 fi
 exec "$PROVIDER" "\$@"
 EOF
