@@ -266,6 +266,19 @@ int commit_run(int fd, const CommitJob *job) {
                                 (void) v[i]->provider->prestart(v[i]->provider);
                 }
 
+                /* Let the system settle first: right after processes start or
+                 * exit (this worker, the providers just started), the kernel's
+                 * FIFREEZE takes several ms longer (its RCU grace periods
+                 * stretch), and the file systems are held for all of it. A
+                 * pause here costs the requestor time, not the applications. */
+                if (job->freeze_settle > 0) {
+                        struct timespec ts = {
+                                .tv_sec = (time_t) (job->freeze_settle / USEC_PER_SEC),
+                                .tv_nsec = (long) (job->freeze_settle % USEC_PER_SEC) * 1000,
+                        };
+                        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                                ;
+                }
                 /* The hold window: no writes to any file system from here to the thaw. */
                 t_freeze = now_usec(CLOCK_MONOTONIC);
                 r = arm_deadline(&a, job->hold_timeout);

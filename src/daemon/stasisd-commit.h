@@ -23,6 +23,7 @@ typedef struct CommitJob {
         size_t n_targets;
         usec_t hold_timeout;
         usec_t commit_timeout;          /* for the volumes that are not held */
+        usec_t freeze_settle;           /* pause before the first FIFREEZE */
         const char *state_dir;          /* for the freeze journal */
 } CommitJob;
 

@@ -23,6 +23,7 @@ int manager_new(const char *state_dir, Manager **ret) {
         m->mounts = (MountCache) MOUNT_CACHE_INIT;
         m->commit_timeout = 60 * USEC_PER_SEC;
         m->hold_timeout = 10 * USEC_PER_SEC;
+        m->freeze_settle = 40 * USEC_PER_MSEC;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir) {
                 manager_free(m);

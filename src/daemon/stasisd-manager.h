@@ -29,6 +29,7 @@ typedef struct Manager {
         MountCache mounts;
         usec_t commit_timeout;
         usec_t hold_timeout;
+        usec_t freeze_settle;
 
         /* Commits run one at a time, so no two holds ever interleave and no
          * provider is called on a file system another set holds frozen. */

@@ -55,6 +55,7 @@ static int worker_commit(int fd, void *userdata) {
                 .n_targets = s->n_targets,
                 .hold_timeout = s->manager->hold_timeout,
                 .commit_timeout = s->manager->commit_timeout,
+                .freeze_settle = s->manager->freeze_settle,
                 .state_dir = s->manager->state_dir,
         };
         return commit_run(fd, &job);

@@ -14,6 +14,7 @@
 static const char *arg_state_dir = NULL;
 static usec_t arg_commit_timeout = 60 * USEC_PER_SEC;
 static usec_t arg_hold_timeout = 10 * USEC_PER_SEC;
+static usec_t arg_freeze_settle = 40 * USEC_PER_MSEC;
 static const char *arg_providers_dir = STASIS_PROVIDERS_DIR;
 
 static void help(void) {
@@ -28,6 +29,8 @@ static void help(void) {
                "                         Time limit for a provider to take or remove a set's\n"
                "                         snapshots (default 60)\n"
                "     --hold-timeout=SEC  Longest time file systems stay frozen (default 10)\n"
+               "     --freeze-settle=SEC Pause before freezing, which shortens the freeze\n"
+               "                         itself (default 0.04; 0 for none)\n"
                "     --providers-dir=DIR External provider executables (default %s)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
                "See stasisd(8).\n", STASIS_STATE_DIR, STASIS_PROVIDERS_DIR);
@@ -46,7 +49,8 @@ static int parse_seconds(const char *option, const char *s, double max, usec_t *
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR };
+        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
+               ARG_FREEZE_SETTLE };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
@@ -55,6 +59,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "commit-timeout", required_argument, NULL, ARG_COMMIT_TIMEOUT },
                 { "hold-timeout", required_argument, NULL, ARG_HOLD_TIMEOUT },
                 { "providers-dir", required_argument, NULL, ARG_PROVIDERS_DIR },
+                { "freeze-settle", required_argument, NULL, ARG_FREEZE_SETTLE },
                 {}
         };
         int c, l;
@@ -85,6 +90,12 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_HOLD_TIMEOUT:
                         /* Writers on a frozen file system hang: keep the ceiling low. */
                         if (parse_seconds("--hold-timeout", optarg, 600, &arg_hold_timeout) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_FREEZE_SETTLE:
+                        if (streq(optarg, "0"))
+                                arg_freeze_settle = 0;
+                        else if (parse_seconds("--freeze-settle", optarg, 1, &arg_freeze_settle) < 0)
                                 return -EINVAL;
                         break;
                 case ARG_PROVIDERS_DIR:
@@ -137,6 +148,7 @@ int main(int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to set up: %m"), EXIT_FAILURE;
         m->commit_timeout = arg_commit_timeout;
         m->hold_timeout = arg_hold_timeout;
+        m->freeze_settle = arg_freeze_settle;
         m->providers_dir = strdup(arg_providers_dir);
         if (!m->providers_dir)
                 return log_oom(), EXIT_FAILURE;
