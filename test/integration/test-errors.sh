@@ -18,6 +18,10 @@ assert_contains "$STASIS_ERR" "stasisd is not running"
 # stasisd refuses bad options, and a second instance.
 assert_exit 1 "$STASISD" --commit-timeout=0
 assert_contains "$STASIS_ERR" "Invalid --commit-timeout '0'"
+assert_exit 1 "$STASISD" --freeze-settle=2
+assert_contains "$STASIS_ERR" "Invalid --freeze-settle '2'"
+assert_exit 1 "$STASISD" --hold-timeout=-1
+assert_contains "$STASIS_ERR" "Invalid --hold-timeout '-1'"
 assert_exit 1 "$STASISD" --log-level=loud
 assert_contains "$STASIS_ERR" "Unknown log level 'loud'"
 assert_exit 1 "$STASISD" extra-argument
