@@ -279,7 +279,8 @@ static int set_start_commit(Set *s) {
                 /* The worker thaws by itself at hold_timeout after its first
                  * FIFREEZE; this fires only if it cannot (stopped, stuck). */
                 r = sd_event_add_time_relative(m->event, &s->hold_watchdog, CLOCK_MONOTONIC,
-                                               m->hold_timeout + HOLD_WATCHDOG_GRACE_USEC, 0, on_hold_watchdog, s);
+                                               m->freeze_settle + m->hold_timeout + HOLD_WATCHDOG_GRACE_USEC, 0,
+                                               on_hold_watchdog, s);
                 if (r < 0) {
                         (void) kill(s->worker_pid, SIGKILL);
                         return r;

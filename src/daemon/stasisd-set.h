@@ -18,7 +18,7 @@
 
 /* How long past the hold time limit the daemon waits for the worker to thaw
  * before it kills the worker and thaws by itself. */
-#define HOLD_WATCHDOG_GRACE_USEC (250 * USEC_PER_MSEC)
+#define HOLD_WATCHDOG_GRACE_USEC (500 * USEC_PER_MSEC)
 
 typedef enum SetState {
         SET_CREATING,   /* recorded, snapshots being taken */
