@@ -13,7 +13,7 @@ packages=(
         # run: dbus-daemon for the private bus, busctl (from systemd) for raw D-Bus
         dbus-daemon systemd
         # file systems and tools the tests and the demo use
-        btrfs-progs xfsprogs e2fsprogs util-linux mount jq sqlite3
+        btrfs-progs xfsprogs e2fsprogs util-linux mount jq sqlite3 procps
 )
 
 missing=()
