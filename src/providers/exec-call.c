@@ -43,6 +43,14 @@ static void tidy(char *s) {
                         *c = ' ';
 }
 
+static void close_pipes(int in[2], int out[2], int errp[2]) {
+        for (int i = 0; i < 2; i++) {
+                safe_close(in[i]);
+                safe_close(out[i]);
+                safe_close(errp[i]);
+        }
+}
+
 int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_t err_size) {
         const char *name = basename_of(path);
         int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
@@ -82,12 +90,7 @@ int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_
         *c = (ExecCall) { .path = path, .verb = verb, .pid = pid, .in = in[1], .out = out[0], .err = errp[0] };
         return 0;
 fail:
-        safe_close(in[0]);
-        safe_close(in[1]);
-        safe_close(out[0]);
-        safe_close(out[1]);
-        safe_close(errp[0]);
-        safe_close(errp[1]);
+        close_pipes(in, out, errp);
         return r;
 }
 
@@ -253,12 +256,7 @@ int exec_finish(ExecCall *c, json_object *request, usec_t timeout, int abort_fd,
         r = 0;
 
 finish:
-        safe_close(in[0]);
-        safe_close(in[1]);
-        safe_close(out[0]);
-        safe_close(out[1]);
-        safe_close(errp[0]);
-        safe_close(errp[1]);
+        close_pipes(in, out, errp);
         free(obuf);
         return r;
 }

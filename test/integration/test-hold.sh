@@ -19,6 +19,19 @@ mode ok
 start() { STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d --hold-timeout=${1:-10}" stasis_start_daemon; }
 start
 
+# create_in_hold VOLUME...: with a slow provider, starts `stasis create` in
+# the background and returns once the provider commits (file systems frozen);
+# sets CLI (its pid) and WORKER (stasisd's commit worker).
+in_commit() { grep -q '^commit' "$TEST_PROVIDER_DIR/log"; }
+create_in_hold() {
+        mode slow
+        "$STASIS" create "$@" >/dev/null 2>"$STASIS_TMP/create.err" &
+        CLI=$!
+        stasis_track_pid "$CLI"
+        wait_for 5 in_commit
+        WORKER=$(pgrep -P "$STASISD_PID" | head -n1)
+}
+
 stasis_make_fs ext4 e1 64M; E1=$STASIS_FS
 stasis_make_fs ext4 e2 64M; E2=$STASIS_FS
 stasis_make_fs xfs x1 300M; X=$STASIS_FS
@@ -153,14 +166,8 @@ wait_for 5 gone
 assert_eq "$(stasis_count_sets)" 2 "the bind-mount and stacked sets are left"
 
 # 7. The worker is stopped (SIGSTOP) in the hold: stasisd thaws at the deadline.
-mode slow
-"$STASIS" create "$E1" >/dev/null 2>"$STASIS_TMP/create.err" &
-CLI=$!
-stasis_track_pid "$CLI"
-in_commit() { grep -q '^commit' "$TEST_PROVIDER_DIR/log"; }
-wait_for 5 in_commit
-worker=$(pgrep -P "$STASISD_PID" | head -n1)
-kill -STOP "$worker"
+create_in_hold "$E1"
+kill -STOP "$WORKER"
 rc=0; wait "$CLI" || rc=$?
 assert_eq "$rc" 8 "create exit code when the worker is stopped"
 assert_contains "$(cat "$STASIS_TMP/create.err")" "did not end within 1 s"
@@ -168,13 +175,8 @@ stasis_writable "$E1" || stasis_die "E1 frozen after the worker was stopped"
 grep -q "did not thaw within 1 s; killing it and thawing" "$STASIS_TMP/stasisd.log" || stasis_die "watchdog not logged"
 
 # 7b. The worker is killed (by someone else) in the hold: stasisd thaws at once.
-mode slow
-"$STASIS" create "$E2" >/dev/null 2>"$STASIS_TMP/create.err" &
-CLI=$!
-stasis_track_pid "$CLI"
-wait_for 5 in_commit
-worker=$(pgrep -P "$STASISD_PID" | head -n1)
-kill -9 "$worker"
+create_in_hold "$E2"
+kill -9 "$WORKER"
 t0=$(date +%s%N)
 stasis_writable "$E2" || stasis_die "E2 frozen after its worker was killed"
 t1=$(date +%s%N)
@@ -187,11 +189,7 @@ wait_for 5 test ! -e "$STASIS_STATE_DIR/freeze.journal"
 # 8. stasisd is killed during the hold: the worker thaws at once.
 stasis_stop_daemon
 start 10
-mode slow
-"$STASIS" create "$E1" "$E2" >/dev/null 2>&1 &
-CLI=$!
-stasis_track_pid "$CLI"
-wait_for 5 in_commit
+create_in_hold "$E1" "$E2"
 kill -9 "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
 t0=$(date +%s%N)
 stasis_writable "$E1" && stasis_writable "$E2" || stasis_die "frozen after stasisd was killed"
@@ -202,13 +200,8 @@ wait "$CLI" 2>/dev/null || true
 # 9. stasisd and its worker both killed during the hold: the file systems stay
 # frozen until stasisd starts again and thaws them from its journal.
 start 10
-mode slow
-"$STASIS" create "$E2" >/dev/null 2>&1 &
-CLI=$!
-stasis_track_pid "$CLI"
-wait_for 5 in_commit
-worker=$(pgrep -P "$STASISD_PID" | head -n1)
-kill -9 "$worker" "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
+create_in_hold "$E2"
+kill -9 "$WORKER" "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
 if stasis_writable "$E2"; then stasis_die "E2 should still be frozen: nobody was left to thaw it"; fi
 [ -s "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "no freeze journal"
 start 10
@@ -221,13 +214,8 @@ wait "$CLI" 2>/dev/null || true
 # (thawing the inner one first would block on the frozen outer one).
 stasis_stop_daemon
 start 10
-mode slow
-"$STASIS" create "$X" "$I" >/dev/null 2>&1 &
-CLI=$!
-stasis_track_pid "$CLI"
-wait_for 5 in_commit
-worker=$(pgrep -P "$STASISD_PID" | head -n1)
-kill -9 "$worker" "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
+create_in_hold "$X" "$I"
+kill -9 "$WORKER" "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
 if stasis_writable "$X"; then stasis_die "X should still be frozen"; fi
 start 10
 stasis_writable "$X" && stasis_writable "$I" || stasis_die "the stacked pair was not thawed from the journal"
