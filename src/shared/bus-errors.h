@@ -14,6 +14,13 @@
 #define STASIS_ERROR_PROVIDER_FAILED   "org.stasis1.Error.ProviderFailed"
 #define STASIS_ERROR_TIMEOUT           "org.stasis1.Error.Timeout"
 #define STASIS_ERROR_ACCESS_DENIED     "org.stasis1.Error.AccessDenied"
+#define STASIS_ERROR_NO_SUCH_COMPONENT "org.stasis1.Error.NoSuchComponent"
+#define STASIS_ERROR_NO_SUCH_WRITER    "org.stasis1.Error.NoSuchWriter"
+#define STASIS_ERROR_WRITER_FAILED     "org.stasis1.Error.WriterFailed"
+#define STASIS_ERROR_WRITER_RETRYABLE  "org.stasis1.Error.WriterRetryable"
+/* What a writer answers an event with to veto it (also in stasis/stasis.h). */
+#define STASIS_ERROR_VETO              "org.stasis1.Error.Veto"
+#define STASIS_ERROR_VETO_RETRYABLE    "org.stasis1.Error.VetoRetryable"
 
 extern const sd_bus_error_map stasis_bus_error_map[];
 
