@@ -22,6 +22,14 @@ static void volume_info_done(VolumeInfo *v) {
         free(v->state);
 }
 
+static void component_info_done(ComponentInfo *c) {
+        free(c->writer);
+        free(c->instance);
+        free(c->component);
+        free(c->consistency);
+        free(c->reason);
+}
+
 void set_info_done(SetInfo *s) {
         free(s->id);
         free(s->object_path);
@@ -33,6 +41,9 @@ void set_info_done(SetInfo *s) {
                 for (uint32_t i = 0; i < s->n_volumes; i++)
                         volume_info_done(&s->volumes[i]);
         free(s->volumes);
+        for (uint32_t i = 0; s->components && i < s->n_components; i++)
+                component_info_done(&s->components[i]);
+        free(s->components);
         *s = (SetInfo) {};
 }
 
@@ -65,6 +76,38 @@ static int read_volumes(sd_bus_message *m, SetInfo *s) {
                 char **dst[8] = { &v->path, &v->mount_point, &v->device, &v->fstype,
                                   &v->provider, &v->source, &v->snapshot, &v->state };
                 for (size_t i = 0; i < 8; i++)
+                        if (dup_to(dst[i], f[i]) < 0)
+                                return -ENOMEM;
+        }
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int read_components(sd_bus_message *m, SetInfo *s) {
+        int r = sd_bus_message_enter_container(m, 'v', "a(sssss)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "(sssss)");
+        if (r < 0)
+                return r;
+        s->has_components = true;
+        for (;;) {
+                const char *f[5];
+                r = sd_bus_message_read(m, "(sssss)", &f[0], &f[1], &f[2], &f[3], &f[4]);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                ComponentInfo *nc = realloc(s->components, sizeof(ComponentInfo) * (s->n_components + 1));
+                if (!nc)
+                        return -ENOMEM;
+                s->components = nc;
+                ComponentInfo *c = &s->components[s->n_components++];
+                *c = (ComponentInfo) {};
+                char **dst[5] = { &c->writer, &c->instance, &c->component, &c->consistency, &c->reason };
+                for (size_t i = 0; i < 5; i++)
                         if (dup_to(dst[i], f[i]) < 0)
                                 return -ENOMEM;
         }
@@ -117,6 +160,11 @@ int set_info_from_properties(sd_bus_message *m, SetInfo *ret) {
                 else if (streq(name, "Volumes")) {
                         s.n_volumes = 0;
                         r = read_volumes(m, &s);
+                } else if (streq(name, "Components") && !s.has_components)
+                        r = read_components(m, &s);
+                else if (streq(name, "Completed")) {
+                        r = sd_bus_message_read(m, "v", "t", &s.completed);
+                        s.has_completed = r >= 0;
                 } else
                         r = sd_bus_message_skip(m, "v");
                 if (r < 0)
@@ -158,6 +206,16 @@ json_object *volume_info_to_json(const VolumeInfo *v) {
         return o;
 }
 
+json_object *component_info_to_json(const ComponentInfo *c) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "writer", jstr(c->writer));
+        json_object_object_add(o, "instance", jstr(strempty(c->instance)));
+        json_object_object_add(o, "component", jstr(c->component));
+        json_object_object_add(o, "consistency", jstr(c->consistency));
+        json_object_object_add(o, "reason", isempty(c->reason) ? NULL : jstr(c->reason));
+        return o;
+}
+
 json_object *set_info_to_json(const SetInfo *s) {
         json_object *o = json_object_new_object();
         char ts[64];
@@ -181,6 +239,18 @@ json_object *set_info_to_json(const SetInfo *s) {
                 json_object_object_add(o, "volumes", a);
         } else
                 json_object_object_add(o, "volumes", json_object_new_int64(s->n_volumes));
+        /* Only from a stasisd with writers, so that older ones give the same JSON as before. */
+        if (s->has_components) {
+                json_object *a = json_object_new_array();
+                for (uint32_t i = 0; i < s->n_components; i++)
+                        json_object_array_add(a, component_info_to_json(&s->components[i]));
+                json_object_object_add(o, "components", a);
+        }
+        if (s->has_completed) {
+                json_object_object_add(o, "completed", s->completed > 0 ?
+                                       json_object_new_string(format_timestamp(ts, sizeof ts, s->completed, 1)) : NULL);
+                json_object_object_add(o, "completed_usec", json_object_new_uint64(s->completed));
+        }
         return o;
 }
 
@@ -286,6 +356,10 @@ void print_set_details(FILE *f, const SetInfo *s) {
         fprintf(f, "       Owner: %s\n", owner);
         if (s->hold_usec > 0)
                 fprintf(f, "        Held: %.1f ms (file systems frozen)\n", (double) s->hold_usec / 1000.0);
+        if (s->has_completed && s->completed > 0)
+                fprintf(f, "   Completed: %s (backup reported)\n", format_timestamp(ts, sizeof ts, s->completed, 0));
+        else if (s->has_completed && s->n_components > 0)
+                fprintf(f, "   Completed: not yet (stasis complete %s)\n", s->id);
         if (!isempty(s->error))
                 fprintf(f, "  Last error: %s\n", s->error);
 
@@ -296,6 +370,24 @@ void print_set_details(FILE *f, const SetInfo *s) {
                 const VolumeInfo *v = &s->volumes[i];
                 (void) table_add_row(t, v->path, v->mount_point, v->device, v->fstype, v->provider,
                                      v->snapshot, v->state);
+        }
+        fputc('\n', f);
+        table_print(t, f);
+        table_free(t);
+
+        if (s->n_components == 0)
+                return;
+        t = table_new(4, "WRITER", "COMPONENT", "CONSISTENCY", "REASON");
+        if (!t)
+                return;
+        for (uint32_t i = 0; i < s->n_components; i++) {
+                const ComponentInfo *c = &s->components[i];
+                char *writer = NULL;
+                if (asprintf(&writer, "%s%s%s", c->writer, isempty(c->instance) ? "" : "@",
+                             strempty(c->instance)) < 0)
+                        break;
+                (void) table_add_row(t, writer, c->component, c->consistency, c->reason);
+                free(writer);
         }
         fputc('\n', f);
         table_print(t, f);

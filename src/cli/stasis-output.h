@@ -12,6 +12,10 @@ typedef struct VolumeInfo {
         char *path, *mount_point, *device, *fstype, *provider, *source, *snapshot, *state;
 } VolumeInfo;
 
+typedef struct ComponentInfo {
+        char *writer, *instance, *component, *consistency, *reason;
+} ComponentInfo;
+
 typedef struct SetInfo {
         char *id;
         char *object_path;
@@ -25,6 +29,12 @@ typedef struct SetInfo {
         uint32_t n_volumes;
         uint64_t hold_usec;     /* how long file systems were held frozen; 0 if none */
         VolumeInfo *volumes;    /* n_volumes entries, or NULL when only counted */
+        /* The writer properties, from a stasisd that has them. */
+        bool has_components;
+        uint32_t n_components;
+        ComponentInfo *components;
+        bool has_completed;
+        uint64_t completed;     /* usec since the epoch when the backup was reported; 0 if not yet */
 } SetInfo;
 
 void set_info_done(SetInfo *s);
@@ -34,6 +44,7 @@ int set_info_from_properties(sd_bus_message *m, SetInfo *ret);
 
 json_object *set_info_to_json(const SetInfo *s);
 json_object *volume_info_to_json(const VolumeInfo *v);
+json_object *component_info_to_json(const ComponentInfo *c);
 
 /* Prints JSON pretty on a TTY, compact otherwise, and a newline. */
 void print_json(FILE *f, json_object *o);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* stasis-sets.c - the create, list, show and delete commands */
+/* stasis-sets.c - the create, list, show, complete and delete commands */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "stasis.h"
 #include "stasis/stasis.h"
+#include "strv.h"
 #include "time-util.h"
 
 /* Long enough for writers' prepare steps; stasisd enforces its own limits. */
@@ -29,6 +30,35 @@ static int show_set(sd_bus *bus, const char *object_path) {
         return EXIT_OK;
 }
 
+/* The CreateSet options: the set persists; the label, the components and
+ * require-writers if given. */
+static int append_create_options(sd_bus_message *m) {
+        int r = sd_bus_message_open_container(m, 'a', "{sv}");
+        /* A set made from the command line outlives the command, until deleted. */
+        if (r >= 0)
+                r = sd_bus_message_append(m, "{sv}", "persistent", "b", 1);
+        if (r >= 0 && arg_label)
+                r = sd_bus_message_append(m, "{sv}", "label", "s", arg_label);
+        if (r >= 0 && arg_components) {
+                r = sd_bus_message_open_container(m, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "components");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(m, arg_components);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+        }
+        if (r >= 0 && arg_require_writers)
+                r = sd_bus_message_append(m, "{sv}", "require-writers", "b", 1);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
 int verb_create(sd_bus *bus, char **args) {
         _cleanup_bus_message_unref_ sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -36,11 +66,8 @@ int verb_create(sd_bus *bus, char **args) {
         int r;
 
         r = new_paths_call(bus, "CreateSet", args, &m);
-        /* A set made from the command line outlives the command, until deleted. */
         if (r >= 0)
-                r = sd_bus_message_append(m, "a{sv}", arg_label ? 2 : 1,
-                                          "persistent", "b", 1,
-                                          "label", "s", arg_label);
+                r = append_create_options(m);
         if (r < 0)
                 return report_bus_error("building the request", r, NULL);
 
@@ -59,10 +86,6 @@ int verb_show(sd_bus *bus, char **args) {
         const char *path;
         int r;
 
-        if (args[1]) {
-                fprintf(stderr, "stasis show: takes one set id\n");
-                return EXIT_USAGE;
-        }
         r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
                                "GetSet", &error, &reply, "s", args[0]);
         if (r < 0)
@@ -73,6 +96,47 @@ int verb_show(sd_bus *bus, char **args) {
         return show_set(bus, path);
 }
 
+int verb_complete(sd_bus *bus, char **args) {
+        _cleanup_bus_message_unref_ sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *context = NULL;
+        const char *path;
+        int r;
+
+        if (asprintf(&context, "complete %s", args[0]) < 0)
+                return report_bus_error("complete", -ENOMEM, NULL);
+
+        r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
+                               "GetSet", &error, &reply, "s", args[0]);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0) {
+                r = report_bus_error_context(context, "finding the set", r, &error);
+                goto finish;
+        }
+
+        r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE, "Complete");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, arg_failed);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, CALL_TIMEOUT, &error, NULL);
+        if (r < 0) {
+                r = report_bus_error_context(context, "reporting the backup", r, &error);
+                goto finish;
+        }
+        if (!arg_json) {
+                printf("Reported the backup of snapshot set %s as done", args[0]);
+                STRV_FOREACH(f, arg_failed)
+                        printf("%s%s", f == arg_failed ? "; not backed up: " : ", ", *f);
+                printf(".\n");
+        }
+        r = EXIT_OK;
+finish:
+        if (arg_json)
+                printf("{\"completed\":%s}\n", r == EXIT_OK ? "true" : "false");
+        return r;
+}
+
 int verb_list(sd_bus *bus, char **args) {
         _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -81,11 +145,6 @@ int verb_list(sd_bus *bus, char **args) {
                                                 "PERSISTENT", "LABEL");
         int r;
 
-        if (args[0]) {
-                fprintf(stderr, "stasis list: takes no arguments\n");
-                r = EXIT_USAGE;
-                goto finish;
-        }
         r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
                                "ListSets", &error, &reply, "");
         if (r < 0) {

@@ -11,25 +11,40 @@
 #include "macro.h"
 #include "stasis.h"
 #include "stasis/stasis.h"
+#include "strv.h"
 
 bool arg_json = false;
 const char *arg_label = NULL;
+char **arg_components = NULL;
+bool arg_require_writers = false;
+char **arg_failed = NULL;
 
-int report_bus_error(const char *what, int r, const sd_bus_error *error) {
+int report_bus_error_context(const char *context, const char *what, int r, const sd_bus_error *error) {
         const char *msg = error && sd_bus_error_is_set(error) ? error->message : NULL;
         const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
+        const char *sep = context ? ": " : "";
         int code;
 
+        context = strempty(context);
         if (name && (sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
                      sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))) {
-                fprintf(stderr, "stasis: %s: stasisd is not running on this bus (%s)\n", what,
+                fprintf(stderr, "stasis: %s%s%s: stasisd is not running on this bus (%s)\n", context, sep, what,
                         bus_stasis_address() ?: "system bus");
                 return EXIT_NO_DAEMON;
         }
         if (name && sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY)) {
-                fprintf(stderr, "stasis: %s: stasisd did not answer in time\n", what);
+                fprintf(stderr, "stasis: %s%s%s: stasisd did not answer in time\n", context, sep, what);
                 return EXIT_TIMEOUT;
         }
+        if (name && sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                /* A stasisd older than this command. */
+                fprintf(stderr, "stasis: %s%s%s: %s (is stasisd older than this stasis command?)\n",
+                        context, sep, what, strna(msg));
+                return EXIT_FAILED;
+        }
+        /* The set vanished between GetSet and the call on its object. */
+        if (name && sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT))
+                r = ENXIO;
 
         if (r < 0)
                 r = -r;
@@ -41,13 +56,19 @@ int report_bus_error(const char *what, int r, const sd_bus_error *error) {
         case EBUSY: code = EXIT_BUSY; break;
         case ETIMEDOUT: code = EXIT_TIMEOUT; break;
         case ECONNREFUSED: case ENOTCONN: case ECONNRESET: case EHOSTDOWN: code = EXIT_NO_DAEMON; break;
+        case ECANCELED: code = EXIT_WRITER_FAILED; break;
+        case EAGAIN: code = EXIT_WRITER_RETRYABLE; break;
         default: code = EXIT_FAILED;
         }
         if (msg)
-                fprintf(stderr, "stasis: %s\n", msg);
+                fprintf(stderr, "stasis: %s%s%s\n", context, sep, msg);
         else
-                fprintf(stderr, "stasis: %s: %s\n", what, strerror(r));
+                fprintf(stderr, "stasis: %s%s%s: %s\n", context, sep, what, strerror(r));
         return code;
+}
+
+int report_bus_error(const char *what, int r, const sd_bus_error *error) {
+        return report_bus_error_context(NULL, what, r, error);
 }
 
 int bus_connect(sd_bus **ret) {
@@ -117,43 +138,77 @@ static void help(void) {
         printf("stasis [OPTIONS...] COMMAND [ARGS...]\n\n"
                "Application-consistent snapshot sets.\n\n"
                "Commands:\n"
-               "  create PATH...       Snapshot the volumes that hold PATHs, as one set\n"
+               "  create [PATH...]     Snapshot the volumes that hold PATHs and the --components,\n"
+               "                       as one set\n"
                "  list                 List the snapshot sets\n"
-               "  show ID              Show one set and its volumes\n"
+               "  show ID              Show one set, its volumes and its writer components\n"
+               "  complete ID          Report that the backup of a set is done\n"
                "  delete ID...         Delete sets and their snapshots\n"
                "  volumes PATH...      Show the volume, file system and provider of each PATH\n"
+               "  writers              List the registered writers and their components\n"
                "\nOptions:\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
                "     --json            Print JSON instead of tables\n"
                "  -l --label=LABEL     With create: a label for the set\n"
+               "     --component=NAME  With create: include the writer component NAME,\n"
+               "                       WRITER[@INSTANCE][:COMPONENT] (may be repeated)\n"
+               "     --require-writers With create: fail the set if a writer fails\n"
+               "     --failed=NAME     With complete: the component WRITER[@INSTANCE]:COMPONENT\n"
+               "                       was not backed up (may be repeated)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
                "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 permission denied,\n"
-               "5 stasisd unreachable, 6 unsupported volume, 7 busy, 8 timed out. See stasis(1).\n");
+               "5 stasisd unreachable, 6 unsupported volume, 7 busy, 8 timed out,\n"
+               "9 a writer failed or vetoed, 10 a writer failed but a retry may work. See stasis(1).\n");
 }
 
+/* The arguments are counted before connecting, so a bad command line is a
+ * usage error even when stasisd is not there. */
 static const struct {
         const char *name;
-        int min_args;     /* after the verb */
+        int min_args, max_args;   /* after the verb; -1: no limit */
+        const char *args;         /* for the messages */
         int (*run)(sd_bus *bus, char **args);
 } verbs[] = {
-        { "create",  1, verb_create },
-        { "list",    0, verb_list },
-        { "show",    1, verb_show },
-        { "delete",  1, verb_delete },
-        { "volumes", 1, verb_volumes },
+        { "create",   0, -1, "[PATH...]", verb_create },     /* PATHs or --component: checked below */
+        { "list",     0,  0, "",          verb_list },
+        { "show",     1,  1, "ID",        verb_show },
+        { "complete", 1,  1, "ID",        verb_complete },
+        { "delete",   1, -1, "ID...",     verb_delete },
+        { "volumes",  1, -1, "PATH...",   verb_volumes },
+        { "writers",  0,  0, "",          verb_writers },
 };
 
+/* WRITER[@INSTANCE][:COMPONENT]; with need_component the COMPONENT is required.
+ * Only the shape is checked here; stasisd checks the names. */
+static bool component_name_ok(const char *name, bool need_component) {
+        const char *colon = strchr(name, ':');
+        const char *at = strchr(name, '@');
+        size_t writer_len = colon ? (size_t) (colon - name) : strlen(name);
+
+        if (at && (size_t) (at - name) >= writer_len)
+                at = NULL;      /* an '@' in the component name */
+        if (writer_len == 0 || (at && (at == name || (size_t) (at - name) + 1 == writer_len)))
+                return false;
+        if (colon ? colon[1] == '\0' : need_component)
+                return false;
+        return true;
+}
+
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_JSON };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED };
         static const struct option options[] = {
-                { "help",    no_argument,       NULL, 'h' },
-                { "version", no_argument,       NULL, ARG_VERSION },
-                { "json",    no_argument,       NULL, ARG_JSON },
-                { "label",   required_argument, NULL, 'l' },
+                { "help",            no_argument,       NULL, 'h' },
+                { "version",         no_argument,       NULL, ARG_VERSION },
+                { "json",            no_argument,       NULL, ARG_JSON },
+                { "label",           required_argument, NULL, 'l' },
+                { "component",       required_argument, NULL, ARG_COMPONENT },
+                { "require-writers", no_argument,       NULL, ARG_REQUIRE_WRITERS },
+                { "failed",          required_argument, NULL, ARG_FAILED },
                 {}
         };
         _cleanup_bus_flush_close_unref_ sd_bus *bus = NULL;
+        _cleanup_strv_free_ char **components = NULL, **failed = NULL;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "hl:", options, NULL)) >= 0)
@@ -169,6 +224,28 @@ int main(int argc, char *argv[]) {
                         break;
                 case 'l':
                         arg_label = optarg;
+                        break;
+                case ARG_COMPONENT:
+                        if (!component_name_ok(optarg, false)) {
+                                fprintf(stderr, "stasis: --component '%s': not WRITER[@INSTANCE][:COMPONENT]\n",
+                                        optarg);
+                                return EXIT_USAGE;
+                        }
+                        if (strv_extend(&components, optarg) < 0)
+                                return EXIT_FAILED;
+                        arg_components = components;
+                        break;
+                case ARG_REQUIRE_WRITERS:
+                        arg_require_writers = true;
+                        break;
+                case ARG_FAILED:
+                        if (!component_name_ok(optarg, true)) {
+                                fprintf(stderr, "stasis: --failed '%s': not WRITER[@INSTANCE]:COMPONENT\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        if (strv_extend(&failed, optarg) < 0)
+                                return EXIT_FAILED;
+                        arg_failed = failed;
                         break;
                 default:
                         return EXIT_USAGE;
@@ -186,11 +263,32 @@ int main(int argc, char *argv[]) {
                 if (!streq(verbs[i].name, verb))
                         continue;
                 if (n_args < verbs[i].min_args) {
-                        fprintf(stderr, "stasis %s: missing argument; see 'stasis --help'\n", verb);
+                        fprintf(stderr, "stasis %s: missing argument (stasis %s %s); see 'stasis --help'\n",
+                                verb, verb, verbs[i].args);
                         return EXIT_USAGE;
                 }
-                if (arg_label && !streq(verb, "create")) {
-                        fprintf(stderr, "stasis %s: --label only goes with create\n", verb);
+                if (verbs[i].max_args >= 0 && n_args > verbs[i].max_args) {
+                        if (verbs[i].max_args == 0)
+                                fprintf(stderr, "stasis %s: takes no arguments\n", verb);
+                        else
+                                fprintf(stderr, "stasis %s: too many arguments (stasis %s %s); see 'stasis --help'\n",
+                                        verb, verb, verbs[i].args);
+                        return EXIT_USAGE;
+                }
+                if (!streq(verb, "create")) {
+                        const char *opt = arg_label ? "--label" : arg_components ? "--component" :
+                                          arg_require_writers ? "--require-writers" : NULL;
+                        if (opt) {
+                                fprintf(stderr, "stasis %s: %s only goes with create\n", verb, opt);
+                                return EXIT_USAGE;
+                        }
+                } else if (n_args == 0 && !arg_components) {
+                        fprintf(stderr, "stasis create: give at least one PATH or --component; "
+                                "see 'stasis --help'\n");
+                        return EXIT_USAGE;
+                }
+                if (arg_failed && !streq(verb, "complete")) {
+                        fprintf(stderr, "stasis %s: --failed only goes with complete\n", verb);
                         return EXIT_USAGE;
                 }
                 (void) stasis_bus_error_map_register();

@@ -18,13 +18,20 @@ enum {
         EXIT_UNSUPPORTED = 6,    /* no provider can snapshot the volume */
         EXIT_BUSY = 7,           /* the set or volume is busy */
         EXIT_TIMEOUT = 8,        /* a step ran out of time */
+        EXIT_WRITER_FAILED = 9,  /* a writer failed or vetoed */
+        EXIT_WRITER_RETRYABLE = 10, /* a writer failed; trying again later may work */
 };
 
 extern bool arg_json;
 extern const char *arg_label;
+extern char **arg_components;   /* --component, for create */
+extern bool arg_require_writers;
+extern char **arg_failed;       /* --failed, for complete */
 
 /* Prints "stasis: <what>: <message>" and returns the exit code for the error. */
 int report_bus_error(const char *what, int r, const sd_bus_error *error);
+/* The same, prefixed by context, which names the thing at fault: "stasis: complete 99: <message>". */
+int report_bus_error_context(const char *context, const char *what, int r, const sd_bus_error *error);
 
 int bus_connect(sd_bus **ret);
 /* A call of a Manager method whose first argument is "as": the paths, made
@@ -36,4 +43,6 @@ int verb_create(sd_bus *bus, char **args);
 int verb_list(sd_bus *bus, char **args);
 int verb_show(sd_bus *bus, char **args);
 int verb_delete(sd_bus *bus, char **args);
+int verb_complete(sd_bus *bus, char **args);
+int verb_writers(sd_bus *bus, char **args);
 int verb_volumes(sd_bus *bus, char **args);

@@ -13,6 +13,8 @@
 
 enum {
         STMT_INSERT_SET,
+        STMT_INSERT_COMPONENT,
+        STMT_RECORD_CREATED,
         STMT_INSERT_VOLUME,
         STMT_UPDATE_STATE,
         STMT_REMOVE_SET,
@@ -47,7 +49,9 @@ static const char schema[] =
         "  persistent INTEGER NOT NULL,"
         "  owner_uid INTEGER NOT NULL,"
         "  state TEXT NOT NULL,"
-        "  consistency TEXT NOT NULL DEFAULT '');"
+        "  consistency TEXT NOT NULL DEFAULT '',"
+        "  completed INTEGER NOT NULL DEFAULT 0,"
+        "  hold_usec INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE IF NOT EXISTS volumes ("
         "  set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,"
         "  idx INTEGER NOT NULL,"
@@ -60,7 +64,21 @@ static const char schema[] =
         "  volume_key TEXT NOT NULL,"
         "  handle TEXT NOT NULL,"
         "  missing INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY (set_id, idx));"
+        "CREATE TABLE IF NOT EXISTS components ("
+        "  set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,"
+        "  idx INTEGER NOT NULL,"
+        "  writer TEXT NOT NULL,"
+        "  instance TEXT NOT NULL,"
+        "  component TEXT NOT NULL,"
+        "  consistency TEXT NOT NULL,"
+        "  reason TEXT NOT NULL DEFAULT '',"
         "  PRIMARY KEY (set_id, idx));";
+
+/* Schema version 1 to 2: writer components, completion and hold time. */
+static const char upgrade_v2[] =
+        "ALTER TABLE sets ADD COLUMN completed INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sets ADD COLUMN hold_usec INTEGER NOT NULL DEFAULT 0;";
 
 static int fail(Catalog *c, int r, const char *what) {
         snprintf(c->error, sizeof c->error, "%s: %s", what, c->db ? sqlite3_errmsg(c->db) : "no database");
@@ -148,10 +166,15 @@ int catalog_open(const char *dir, Catalog **ret) {
                          path, version, CATALOG_SCHEMA_VERSION);
                 return -EPROTO;
         }
+        if (version == 1) {
+                r = exec(c, upgrade_v2);
+                if (r < 0)
+                        return r;
+        }
         r = exec(c, schema);
         if (r < 0)
                 return r;
-        r = exec(c, "PRAGMA user_version=1");
+        r = exec(c, "PRAGMA user_version=2");
         if (r < 0)
                 return r;
 
@@ -159,7 +182,19 @@ int catalog_open(const char *dir, Catalog **ret) {
         return 0;
 }
 
+void set_components_free(SetComponent *c, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(c[i].writer);
+                free(c[i].instance);
+                free(c[i].component);
+                free(c[i].consistency);
+                free(c[i].reason);
+        }
+        free(c);
+}
+
 void catalog_set_done(CatalogSet *s) {
+        set_components_free(s->components, s->n_components);
         free(s->label);
         free(s->state);
         free(s->consistency);
@@ -284,6 +319,66 @@ int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char 
         return step_done(c, st, "updating the set state");
 }
 
+int catalog_record_created(Catalog *c, uint64_t id, const char *state, const char *consistency,
+                           usec_t hold_usec, const SetComponent *components, size_t n_components) {
+        sqlite3_stmt *st, *cst;
+        int r;
+
+        r = exec(c, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        st = stmt(c, STMT_RECORD_CREATED, "UPDATE sets SET state = ?, consistency = ?, hold_usec = ? WHERE id = ?");
+        if (!st) {
+                r = -EIO;
+                goto rollback;
+        }
+        sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, strempty(consistency), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) hold_usec);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64) id);
+        r = step_done(c, st, "recording the created set");
+        if (r < 0)
+                goto rollback;
+        cst = stmt(c, STMT_INSERT_COMPONENT, "INSERT OR REPLACE INTO components (set_id, idx, writer, instance, "
+                                             "component, consistency, reason) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!cst) {
+                r = -EIO;
+                goto rollback;
+        }
+        for (size_t i = 0; i < n_components; i++) {
+                const SetComponent *k = &components[i];
+                sqlite3_reset(cst);
+                sqlite3_bind_int64(cst, 1, (sqlite3_int64) id);
+                sqlite3_bind_int64(cst, 2, (sqlite3_int64) i);
+                sqlite3_bind_text(cst, 3, k->writer, -1, SQLITE_STATIC);
+                sqlite3_bind_text(cst, 4, strempty(k->instance), -1, SQLITE_STATIC);
+                sqlite3_bind_text(cst, 5, k->component, -1, SQLITE_STATIC);
+                sqlite3_bind_text(cst, 6, k->consistency, -1, SQLITE_STATIC);
+                sqlite3_bind_text(cst, 7, strempty(k->reason), -1, SQLITE_STATIC);
+                r = step_done(c, cst, "recording a component");
+                if (r < 0)
+                        goto rollback;
+        }
+        r = exec(c, "COMMIT");
+        if (r < 0)
+                goto rollback;
+        return 0;
+
+rollback:
+        (void) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+}
+
+int catalog_update_completed(Catalog *c, uint64_t id, usec_t completed) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+        if (sqlite3_prepare_v2(c->db, "UPDATE sets SET completed = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+                return fail(c, -EIO, "preparing the completion update");
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) completed);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) id);
+        return step_done(c, st, "recording the completion");
+}
+
 int catalog_update_volume_missing(Catalog *c, uint64_t id, size_t index, bool missing) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
 
@@ -346,14 +441,46 @@ static int load_volumes(Catalog *c, sqlite3_stmt *vst, CatalogSet *s) {
         return 0;
 }
 
+static int load_components(Catalog *c, sqlite3_stmt *cst, CatalogSet *s) {
+        size_t alloc = 0;
+        int rc;
+
+        sqlite3_reset(cst);
+        sqlite3_bind_int64(cst, 1, (sqlite3_int64) s->id);
+        while ((rc = sqlite3_step(cst)) == SQLITE_ROW) {
+                if (s->n_components == alloc) {
+                        size_t na = alloc ? alloc * 2 : 4;
+                        SetComponent *nc = realloc(s->components, na * sizeof(SetComponent));
+                        if (!nc)
+                                return -ENOMEM;
+                        s->components = nc;
+                        alloc = na;
+                }
+                SetComponent *k = &s->components[s->n_components];
+                *k = (SetComponent) {};
+                s->n_components++;
+                if (column_strdup(cst, 0, &k->writer) < 0 ||
+                    column_strdup(cst, 1, &k->instance) < 0 ||
+                    column_strdup(cst, 2, &k->component) < 0 ||
+                    column_strdup(cst, 3, &k->consistency) < 0 ||
+                    column_strdup(cst, 4, &k->reason) < 0)
+                        return -ENOMEM;
+        }
+        if (rc != SQLITE_DONE)
+                return fail(c, sqlite_errno(rc), "reading components");
+        return 0;
+}
+
 int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL, *vst = NULL;
+        _cleanup_stmt_ sqlite3_stmt *st = NULL, *vst = NULL, *cst = NULL;
         CatalogSet *sets = NULL;
         size_t n = 0, alloc = 0;
         int rc, r = 0;
 
-        if (sqlite3_prepare_v2(c->db, "SELECT id, created, label, persistent, owner_uid, state, consistency "
-                                      "FROM sets ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
+        if (sqlite3_prepare_v2(c->db, "SELECT id, created, label, persistent, owner_uid, state, consistency, "
+                                      "completed, hold_usec FROM sets ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(c->db, "SELECT writer, instance, component, consistency, reason FROM components "
+                                      "WHERE set_id = ? ORDER BY idx", -1, &cst, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(c->db, "SELECT path, mount_point, device, fstype, provider, source, "
                                       "volume_key, handle, missing FROM volumes WHERE set_id = ? ORDER BY idx",
                                -1, &vst, NULL) != SQLITE_OK)
@@ -376,6 +503,8 @@ int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n) {
                         .created = (usec_t) sqlite3_column_int64(st, 1),
                         .persistent = sqlite3_column_int(st, 3) != 0,
                         .owner_uid = (uid_t) sqlite3_column_int64(st, 4),
+                        .completed = (usec_t) sqlite3_column_int64(st, 7),
+                        .hold_usec = (usec_t) sqlite3_column_int64(st, 8),
                 };
                 if (column_strdup(st, 2, &s->label) < 0 ||
                     column_strdup(st, 5, &s->state) < 0 ||
@@ -384,6 +513,8 @@ int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n) {
                         goto fail;
                 }
                 r = load_volumes(c, vst, s);
+                if (r >= 0)
+                        r = load_components(c, cst, s);
                 if (r < 0)
                         goto fail;
         }

@@ -9,9 +9,20 @@
 #include "provider.h"
 #include "time-util.h"
 
-#define CATALOG_SCHEMA_VERSION 1
+#define CATALOG_SCHEMA_VERSION 2
 
 typedef struct Catalog Catalog;
+
+/* A writer component of a set, and what the set holds of it. Strings owned. */
+typedef struct SetComponent {
+        char *writer;
+        char *instance;         /* "" if none */
+        char *component;
+        char *consistency;      /* "application" or "crash-consistent" */
+        char *reason;           /* why not application-consistent; "" if it is */
+} SetComponent;
+
+void set_components_free(SetComponent *c, size_t n);
 
 /* One set as the catalog keeps it. Strings owned. */
 typedef struct CatalogSet {
@@ -24,6 +35,10 @@ typedef struct CatalogSet {
         char *consistency;
         StasisVolume *volumes;
         size_t n_volumes;
+        SetComponent *components;
+        size_t n_components;
+        usec_t completed;       /* when the requestor reported the backup; 0 if not */
+        usec_t hold_usec;
 } CatalogSet;
 
 void catalog_set_done(CatalogSet *s);
@@ -46,6 +61,11 @@ int catalog_add_set(Catalog *c, CatalogSet *s,
                     int (*prepare)(CatalogSet *s, void *userdata), void *userdata);
 
 int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char *consistency);
+/* Records a created set's outcome: its state, consistency, hold time and
+ * components, in one transaction. */
+int catalog_record_created(Catalog *c, uint64_t id, const char *state, const char *consistency,
+                           usec_t hold_usec, const SetComponent *components, size_t n_components);
+int catalog_update_completed(Catalog *c, uint64_t id, usec_t completed);
 int catalog_update_volume_missing(Catalog *c, uint64_t id, size_t index, bool missing);
 int catalog_remove_set(Catalog *c, uint64_t id);
 

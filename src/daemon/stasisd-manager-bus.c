@@ -11,6 +11,7 @@
 #include "stasisd-manager.h"
 #include "stasisd-resolve.h"
 #include "stasisd-set.h"
+#include "stasisd-writer.h"
 #include "strv.h"
 
 static int sender_uid(sd_bus_message *msg, uid_t *ret) {
@@ -53,9 +54,61 @@ static int read_paths(sd_bus_message *msg, char ***ret, sd_bus_error *error) {
         return 0;
 }
 
-static int read_options(sd_bus_message *msg, char **ret_label, bool *ret_persistent, sd_bus_error *error) {
-        _cleanup_free_ char *label = NULL;
-        int persistent = 0, r;
+typedef struct CreateOptions {
+        char *label;
+        bool persistent;
+        char **components;
+        bool require_writers;
+} CreateOptions;
+
+static void create_options_done(CreateOptions *o) {
+        free(o->label);
+        strv_free(o->components);
+}
+
+static int read_label(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error) {
+        const char *l;
+        int r = sd_bus_message_read(msg, "v", "s", &l);
+        if (r < 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Option 'label' must be a string");
+        if (strlen(l) > MANAGER_LABEL_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                         "Label is %zu bytes long; at most %d", strlen(l), MANAGER_LABEL_MAX);
+        for (const char *c = l; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                 "Label contains a control character");
+        free(o->label);
+        o->label = strdup(l);
+        return o->label ? 0 : -ENOMEM;
+}
+
+static int read_components(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error) {
+        int r = sd_bus_message_enter_container(msg, 'v', "as");
+        if (r < 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                         "Option 'components' must be an array of strings");
+        strv_free(o->components);
+        o->components = NULL;
+        r = sd_bus_message_read_strv(msg, &o->components);
+        if (r < 0)
+                return r;
+        if (strv_length(o->components) > MANAGER_PATHS_PER_REQUEST_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED, "%zu components given; at most %d",
+                                         strv_length(o->components), MANAGER_PATHS_PER_REQUEST_MAX);
+        return sd_bus_message_exit_container(msg);
+}
+
+static int read_bool(sd_bus_message *msg, const char *key, bool *ret, sd_bus_error *error) {
+        int b, r = sd_bus_message_read(msg, "v", "b", &b);
+        if (r < 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Option '%s' must be a boolean", key);
+        *ret = b;
+        return 0;
+}
+
+static int read_options(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error) {
+        int r;
 
         r = sd_bus_message_enter_container(msg, 'a', "{sv}");
         if (r < 0)
@@ -65,54 +118,34 @@ static int read_options(sd_bus_message *msg, char **ret_label, bool *ret_persist
                 r = sd_bus_message_read(msg, "s", &key);
                 if (r < 0)
                         return r;
-                if (streq(key, "label")) {
-                        const char *l;
-                        r = sd_bus_message_read(msg, "v", "s", &l);
-                        if (r < 0)
-                                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                                         "Option 'label' must be a string");
-                        if (strlen(l) > MANAGER_LABEL_MAX)
-                                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                                         "Label is %zu bytes long; at most %d",
-                                                         strlen(l), MANAGER_LABEL_MAX);
-                        for (const char *c = l; *c; c++)
-                                if ((unsigned char) *c < 0x20 || *c == 0x7f)
-                                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                                                 "Label contains a control character");
-                        free(label);
-                        label = strdup(l);
-                        if (!label)
-                                return -ENOMEM;
-                } else if (streq(key, "persistent")) {
-                        r = sd_bus_message_read(msg, "v", "b", &persistent);
-                        if (r < 0)
-                                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                                         "Option 'persistent' must be a boolean");
-                } else
+                if (streq(key, "label"))
+                        r = read_label(msg, o, error);
+                else if (streq(key, "persistent"))
+                        r = read_bool(msg, key, &o->persistent, error);
+                else if (streq(key, "components"))
+                        r = read_components(msg, o, error);
+                else if (streq(key, "require-writers"))
+                        r = read_bool(msg, key, &o->require_writers, error);
+                else
                         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                                  "Unknown option '%s'", key);
+                if (r < 0)
+                        return r;
                 r = sd_bus_message_exit_container(msg);
                 if (r < 0)
                         return r;
         }
         if (r < 0)
                 return r;
-        r = sd_bus_message_exit_container(msg);
-        if (r < 0)
-                return r;
-
-        *ret_label = TAKE_PTR(label);
-        *ret_persistent = persistent;
-        return 0;
+        return sd_bus_message_exit_container(msg);
 }
 
 static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_strv_free_ char **paths = NULL;
-        _cleanup_free_ char *label = NULL;
+        _cleanup_(create_options_done) CreateOptions o = {};
         StasisVolume *volumes = NULL;
         size_t n = 0;
-        bool persistent = false;
         uid_t uid;
         int r;
 
@@ -125,13 +158,17 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = read_paths(msg, &paths, error);
         if (r < 0)
                 return r;
-        r = read_options(msg, &label, &persistent, error);
+        r = read_options(msg, &o, error);
         if (r < 0)
                 return r;
+        if (m->n_writers > 0 || !strv_isempty(o.components))
+                /* Writers first: which of them take part decides the volumes. */
+                return create_request_start(m, msg, paths, o.components, o.label, o.persistent,
+                                            o.require_writers, uid, error);
         r = resolve_paths(&m->mounts, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
         if (r < 0)
                 return r;
-        r = set_create(m, msg, volumes, n, label, persistent, uid, error);
+        r = set_create(m, msg, volumes, n, o.label, o.persistent, uid, NULL, 0, false, error);
         if (r < 0)
                 volumes_free(volumes, n);
         return r;
@@ -257,6 +294,18 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("as", paths),
                                 SD_BUS_RESULT("a(ssssssss)", volumes),
                                 method_resolve_paths, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RegisterWriter",
+                                SD_BUS_ARGS("o", path, "s", metadata),
+                                SD_BUS_NO_RESULT,
+                                method_register_writer, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UnregisterWriter",
+                                SD_BUS_ARGS("o", path),
+                                SD_BUS_NO_RESULT,
+                                method_unregister_writer, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListWriters",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ssssuussss)", writers),
+                                method_list_writers, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 

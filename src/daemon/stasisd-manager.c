@@ -13,6 +13,7 @@
 #include "stasisd-manager.h"
 #include "stasisd-freeze.h"
 #include "stasisd-set.h"
+#include "stasisd-writer.h"
 
 int manager_new(const char *state_dir, Manager **ret) {
         Manager *m = calloc(1, sizeof(Manager));
@@ -24,6 +25,9 @@ int manager_new(const char *state_dir, Manager **ret) {
         m->commit_timeout = 60 * USEC_PER_SEC;
         m->hold_timeout = 10 * USEC_PER_SEC;
         m->freeze_settle = 40 * USEC_PER_MSEC;
+        m->identify_timeout = 10 * USEC_PER_SEC;
+        m->prepare_timeout = 300 * USEC_PER_SEC;
+        m->freeze_window = 60 * USEC_PER_SEC;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir) {
                 manager_free(m);
@@ -44,8 +48,10 @@ Manager *manager_free(Manager *m) {
         /* Exiting in a hold: the worker thaws when we are gone (PR_SET_PDEATHSIG);
          * write what was logged meanwhile. */
         log_release();
+        create_requests_free(m);
         while (m->sets)
                 set_free(m->sets);
+        manager_writers_free(m);
         while (m->deferred) {
                 Deferred *d = m->deferred;
                 m->deferred = d->next;
@@ -152,8 +158,12 @@ void manager_hold_ended(Manager *m) {
                 sd_bus_message_unref(d->msg);
                 free(d);
         }
-        /* Releases asked for during the hold. */
+        /* Releases asked for during the hold, and sets whose writers failed then. */
         Set *next;
+        for (Set *s = m->sets; s && !m->holding; s = next) {
+                next = s->next;
+                set_writers_hold_ended(s);
+        }
         for (Set *s = m->sets; s && !m->holding; s = next) {
                 next = s->next;
                 if (s->release_requested && !s->busy && s->state != SET_CREATING) {
@@ -188,6 +198,10 @@ int manager_start(Manager *m) {
                                       on_bus_disconnect, NULL, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch for disconnection: %m");
+
+        r = manager_writers_start(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the bus for writers that leave: %m");
 
         r = manager_bus_export(m);
         if (r < 0)

@@ -19,6 +19,9 @@
 #define MANAGER_DEFERRED_MAX          1024     /* calls put off during a hold */
 
 typedef struct Set Set;
+typedef struct Writer Writer;
+typedef struct WriterBatch WriterBatch;
+typedef struct CreateRequest CreateRequest;
 
 typedef struct Manager {
         sd_event *event;
@@ -45,6 +48,17 @@ typedef struct Manager {
         Set *sets;              /* doubly linked, oldest first */
         Set *sets_tail;
         unsigned n_sets;
+
+        /* Writers (stasisd-writer.c), in the order they registered. */
+        Writer *writers, *writers_tail;
+        unsigned n_writers;
+        sd_bus_slot *writer_match;      /* NameOwnerChanged */
+        WriterBatch *batches, *batches_tail;    /* events being sent */
+        unsigned n_calls_in_flight;
+        CreateRequest *requests;        /* CreateSet calls asking the writers first */
+        usec_t identify_timeout;
+        usec_t prepare_timeout;
+        usec_t freeze_window;
 } Manager;
 
 int manager_new(const char *state_dir, Manager **ret);

@@ -17,7 +17,7 @@ void volumes_free(StasisVolume *v, size_t n) {
         free(v);
 }
 
-static int resolve_one(const MountTable *t, const char *path, StasisVolume *ret, sd_bus_error *error) {
+static int resolve_one(const MountTable *t, const char *path, bool allow_file, StasisVolume *ret, sd_bus_error *error) {
         _cleanup_free_ char *canonical = NULL;
         const MountEntry *m;
         StasisProviderResult res = {};
@@ -32,6 +32,18 @@ static int resolve_one(const MountTable *t, const char *path, StasisVolume *ret,
                                          "Path '%.64s...' is longer than PATH_MAX", path);
 
         r = mount_table_find_path(t, path, &canonical, &m);
+        if (r == -ENOTDIR && allow_file) {
+                /* A file is on the volume of the directory that holds it. */
+                _cleanup_free_ char *dir = strdup(path);
+                char *slash = dir ? strrchr(dir, '/') : NULL;
+                if (!dir)
+                        return -ENOMEM;
+                if (slash == dir)
+                        slash[1] = 0;
+                else if (slash)
+                        *slash = 0;
+                r = mount_table_find_path(t, dir, &canonical, &m);
+        }
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_PATH, "%s: no such file or directory", path);
         if (r == -ENOTDIR)
@@ -58,6 +70,14 @@ static int resolve_one(const MountTable *t, const char *path, StasisVolume *ret,
         return 0;
 }
 
+int resolve_path(MountCache *mounts, const char *path, bool allow_file, StasisVolume *ret, sd_bus_error *error) {
+        const MountTable *t = NULL;
+        int r = mount_cache_get(mounts, &t);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot read the mount table: %m");
+        return resolve_one(t, path, allow_file, ret, error);
+}
+
 int resolve_paths(MountCache *mounts, char * const *paths, bool merge, size_t max_volumes,
                   StasisVolume **ret, size_t *ret_n, sd_bus_error *error) {
         const MountTable *t = NULL;
@@ -80,7 +100,7 @@ int resolve_paths(MountCache *mounts, char * const *paths, bool merge, size_t ma
                 StasisVolume v;
                 bool dup = false;
 
-                r = resolve_one(t, *p, &v, error);
+                r = resolve_one(t, *p, false, &v, error);
                 if (r < 0) {
                         volumes_free(volumes, n);
                         return r;

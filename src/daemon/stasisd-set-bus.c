@@ -66,6 +66,20 @@ static int property_get_volumes(sd_bus *bus, const char *path, const char *inter
         return set_bus_append_volumes(reply, userdata);
 }
 
+static int property_get_components(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Set *s = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "(sssss)");
+        for (size_t i = 0; r >= 0 && i < s->n_components; i++) {
+                const SetComponent *c = &s->components[i];
+                r = sd_bus_message_append(reply, "(sssss)", c->writer, c->instance, c->component,
+                                          c->consistency, c->reason);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Set *s = userdata;
@@ -112,11 +126,48 @@ static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return set_delete(s, msg, error);
 }
 
+static int complete_checked(Set *s, sd_bus_message *msg, sd_bus_error *error) {
+        _cleanup_strv_free_ char **failed = NULL;
+        int r = sd_bus_message_read_strv(msg, &failed);
+        if (r < 0)
+                return r;
+        if (s->state != SET_CREATED && s->state != SET_MISSING)
+                return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "Snapshot set %s is %s, not created",
+                                         s->id, set_state_to_string(s->state));
+        if (s->completed)
+                return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
+                                         "The backup of snapshot set %s was reported already", s->id);
+        return set_complete(s, msg, failed, error);
+}
+
+static int method_complete_deferred(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *id = startswith(sd_bus_message_get_path(msg), STASIS_SET_PATH_PREFIX "/");
+        Set *s = id ? manager_find_set(m, id) : NULL;
+        if (!s)
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set at %s any more",
+                                         sd_bus_message_get_path(msg));
+        return complete_checked(s, msg, error);
+}
+
+static int method_complete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Set *s = userdata;
+        int r = manager_check_privileged(msg, "report backups", error);
+        if (r < 0)
+                return r;
+        /* It writes the catalog: not during a hold. */
+        r = manager_defer_if_holding(s->manager, msg, method_complete_deferred, s->manager);
+        if (r != 0)
+                return r;
+        return complete_checked(s, msg, error);
+}
+
 void set_bus_emit_changed(Set *s) {
         if (!s->object_path || !s->manager || !s->manager->bus)
                 return;
         (void) sd_bus_emit_properties_changed(s->manager->bus, s->object_path, STASIS_SET_INTERFACE,
-                                              "State", "Consistency", "Error", "Volumes", "HoldUSec", NULL);
+                                              "State", "Consistency", "Error", "Volumes", "HoldUSec",
+                                              "Components", "Completed", NULL);
 }
 
 const sd_bus_vtable set_vtable[] = {
@@ -132,6 +183,10 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_PROPERTY("Error", "s", property_get_string, offsetof(Set, error), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Volumes", "a(ssssssss)", property_get_volumes, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("HoldUSec", "t", NULL, offsetof(Set, hold_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Components", "a(sssss)", property_get_components, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Completed", "t", NULL, offsetof(Set, completed), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Complete", SD_BUS_ARGS("as", failed), SD_BUS_NO_RESULT,
+                                method_complete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };

@@ -127,7 +127,12 @@ static void on_commit_worker_exited(void *userdata) {
         }
 }
 
-static const char *set_consistency(const Set *s) {
+const char *set_consistency(const Set *s) {
+        bool application = s->n_components > 0;
+        for (size_t i = 0; i < s->n_components; i++)
+                application = application && streq(s->components[i].consistency, "application");
+        if (application)
+                return "application";
         if (s->n_volumes == 1)
                 return "crash-atomic";
         for (size_t i = 0; i < s->n_volumes; i++)
@@ -163,9 +168,19 @@ static void on_commit_done(Worker *w, int status, const void *data, size_t size,
 }
 
 static void set_finish_commit(Set *s, int status, const void *data, size_t size, bool worker_gone) {
+        set_end_hold(s);
+        if (s->n_writers > 0) {
+                /* The slot stays taken until the writers are thawed and told. */
+                set_writers_after_commit(s, status, data, size, worker_gone);
+                manager_hold_ended(s->manager);
+                return;
+        }
+        set_commit_finished(s, status, data, size, worker_gone);
+}
+
+void set_commit_finished(Set *s, int status, const void *data, size_t size, bool worker_gone) {
         Manager *m = s->manager;
 
-        set_end_hold(s);
         s->busy = false;
         m->committing = NULL;
         set_commit_result(s, status, data, size, worker_gone);    /* may free s */
@@ -182,10 +197,22 @@ static int res_error(const void *data, size_t size, const Set *s, ssize_t i) {
 }
 
 static void set_commit_result(Set *s, int status, const void *data, size_t size, bool worker_gone) {
-        char msg[512];
+        char msg[1024];
         ssize_t bad;
 
         bad = check_results(s, status, data, size, "taking the snapshots", msg, sizeof msg);
+        if (bad == -1 && s->writers_failed) {
+                /* The snapshots exist, but a writer the requestor required failed. */
+                log_error("Set %s failed: %s", s->id, s->writers_failed);
+                set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE : STASIS_ERROR_WRITER_FAILED,
+                                "Creating", s->writers_failed);
+                set_set_error(s, s->writers_failed);
+                set_change_state(s, SET_DELETING, NULL);
+                int r = set_delete(s, NULL, NULL);
+                if (r < 0)
+                        log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+                return;
+        }
         if (s->n_targets > 0 && bad == -1)
                 log_info("Set %s: held %zu file system(s) for %.1f ms.", s->id, s->n_targets,
                          (double) s->hold_usec / USEC_PER_MSEC);
@@ -194,7 +221,7 @@ static void set_commit_result(Set *s, int status, const void *data, size_t size,
                 const char *consistency = set_consistency(s);
                 /* Recorded before the reply (a crash now must not lose a set the
                  * requestor was told about); signals after it. */
-                set_record_state(s, SET_CREATED, consistency);
+                set_record_created(s, consistency);
                 if (s->pending) {
                         (void) sd_bus_reply_method_return(s->pending, "so", s->id, s->object_path);
                         s->pending = sd_bus_message_unref(s->pending);
@@ -233,7 +260,7 @@ static void set_commit_result(Set *s, int status, const void *data, size_t size,
         worker_set_exited_callback(s->commit_worker, on_failed_commit_exited);
 }
 
-static void set_commit_failed_to_start(Set *s, int r) {
+void set_commit_failed_to_start(Set *s, int r) {
         log_error_errno(r, "Set %s: failed to start taking the snapshots: %m", s->id);
         if (s->pending) {
                 (void) sd_bus_reply_method_errorf(s->pending, STASIS_ERROR_PROVIDER_FAILED,
@@ -246,7 +273,7 @@ static void set_commit_failed_to_start(Set *s, int r) {
         set_remove(s);
 }
 
-static int set_start_commit(Set *s) {
+int set_start_commit(Set *s) {
         Manager *m = s->manager;
         Worker *w = NULL;
         char desc[64];
@@ -300,6 +327,12 @@ void manager_commit_next(Manager *m) {
                 if (!m->commit_queue)
                         m->commit_queue_tail = NULL;
                 s->queue_next = NULL;
+                if (s->n_writers > 0) {
+                        /* Writers freeze first; the commit follows. */
+                        m->committing = s;
+                        (void) set_writers_freeze(s);
+                        continue;
+                }
                 int r = set_start_commit(s);
                 if (r < 0)
                         set_commit_failed_to_start(s, r);

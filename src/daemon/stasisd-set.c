@@ -65,6 +65,8 @@ Set *set_free(Set *s) {
         if (!s)
                 return NULL;
         set_commit_release(s);
+        set_writers_release(s);
+        set_components_free(s->components, s->n_components);
         set_unlink(s);
         sd_bus_track_unref(s->track);
         sd_bus_message_unref(s->pending);
@@ -110,6 +112,21 @@ void set_record_state(Set *s, SetState state, const char *consistency) {
         if (r < 0)
                 log_error_errno(r, "Set %s: failed to record state %s in the catalog: %s",
                                 s->id, set_state_to_string(state), catalog_last_error(s->manager->catalog));
+}
+
+void set_record_created(Set *s, const char *consistency) {
+        int r;
+
+        s->state = SET_CREATED;
+        if (!s->consistency || !streq(s->consistency, consistency)) {
+                free(s->consistency);
+                s->consistency = strdup(consistency);
+        }
+        r = catalog_record_created(s->manager->catalog, s->id_num, set_state_to_string(SET_CREATED), consistency,
+                                   s->hold_usec, s->components, s->n_components);
+        if (r < 0)
+                log_error_errno(r, "Set %s: failed to record it in the catalog: %s",
+                                s->id, catalog_last_error(s->manager->catalog));
 }
 
 void set_change_state(Set *s, SetState state, const char *consistency) {
@@ -315,7 +332,8 @@ static unsigned count_sets_of(Manager *m, const char *requestor) {
 }
 
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
-               const char *label, bool persistent, uid_t owner_uid, sd_bus_error *error) {
+               const char *label, bool persistent, uid_t owner_uid,
+               SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(msg);
         Set *s;
         int r;
@@ -388,7 +406,20 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
 
         s->pending = sd_bus_message_ref(msg);
         (void) sd_bus_emit_object_added(m->bus, s->object_path);
-        set_queue_commit(s);
+        if (n_writers == 0) {
+                set_queue_commit(s);
+                return 1;
+        }
+        /* The writers are the set's from here on. */
+        s->writers = writers;
+        s->n_writers = n_writers;
+        s->require_writers = require_writers;
+        log_info("Set %s: %zu volume(s), %zu writer(s).", s->id, n_volumes, n_writers);
+        r = set_writers_prepare(s);
+        if (r < 0) {
+                set_reply_error(s, STASIS_ERROR_WRITER_FAILED, "Creating", "cannot send PrepareBackup to the writers");
+                set_remove(s);
+        }
         return 1;
 
 fail:
@@ -418,6 +449,11 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
         s->volumes = TAKE_PTR(cs->volumes);
         s->n_volumes = cs->n_volumes;
         cs->n_volumes = 0;
+        s->components = TAKE_PTR(cs->components);
+        s->n_components = cs->n_components;
+        cs->n_components = 0;
+        s->completed = cs->completed;
+        s->hold_usec = cs->hold_usec;
         if (set_set_id(s, cs->id) < 0) {
                 set_free(s);
                 return -ENOMEM;

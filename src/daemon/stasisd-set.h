@@ -9,6 +9,7 @@
 #include "provider.h"
 #include "stasisd-freeze.h"
 #include "stasisd-manager.h"
+#include "stasisd-writer.h"
 #include "time-util.h"
 
 /* A failed removal is retried after this (or the commit time limit, if
@@ -31,6 +32,20 @@ typedef enum SetState {
 
 const char *set_state_to_string(SetState s);
 SetState set_state_from_string(const char *s);
+
+/* A writer taking part in a set (stasisd-set-writers.c). */
+typedef struct SetWriter {
+        Writer *writer;                 /* a reference */
+        char **components;              /* its components in the set */
+        size_t *volumes;                /* indexes of the set's volumes they are on */
+        size_t n_volumes;
+        bool prepared;                  /* it got PrepareBackup */
+        bool frozen;                    /* Freeze succeeded and no Thaw yet */
+        bool aborted;
+        bool failed;                    /* no more events for it but Abort */
+        bool retryable;
+        char *error;                    /* why it failed */
+} SetWriter;
 
 struct Set {
         Manager *manager;
@@ -73,12 +88,37 @@ struct Set {
         size_t commit_size;
         usec_t hold_usec;       /* how long the file systems were held */
         Set *queue_next;        /* waiting for its turn to commit */
+
+        /* Writers taking part (stasisd-set-writers.c), while it is made. */
+        SetWriter *writers;
+        size_t n_writers;
+        bool require_writers;
+        WriterBatch *batch;             /* the event being sent */
+        size_t *batch_map;              /* its replies' index into writers */
+        char *writers_failed;           /* a required writer failed: why */
+        bool writers_retryable;
+        int commit_start_error;         /* the commit could not even start */
+        bool commit_skipped;            /* writers failed it before it began */
+        int level;                      /* the level being frozen or thawed */
+        usec_t freeze_window;
+        usec_t freeze_started, freeze_deadline; /* CLOCK_MONOTONIC */
+        bool fail_after_hold;           /* fail once another set's hold ends */
+        int commit_result;              /* the commit's outcome, while writers thaw */
+        void *result_data;
+        size_t result_size;
+        bool result_worker_gone;
+
+        /* The writer components it holds, and whether the backup was reported. */
+        SetComponent *components;
+        size_t n_components;
+        usec_t completed;
 };
 
 /* Creates a set for volumes (taking them over) and starts taking the
  * snapshots; the reply to msg is sent when done. */
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
-               const char *label, bool persistent, uid_t owner_uid, sd_bus_error *error);
+               const char *label, bool persistent, uid_t owner_uid,
+               struct SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error);
 
 /* Starts deleting; msg (may be NULL) is answered when done. */
 int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error);
@@ -101,6 +141,8 @@ void manager_commit_next(Manager *m);
 /* Shared by stasisd-set.c and stasisd-set-commit.c. */
 void set_set_error(Set *s, const char *msg);
 void set_record_state(Set *s, SetState state, const char *consistency);
+/* Records the set created, with its consistency, hold time and components. */
+void set_record_created(Set *s, const char *consistency);
 void set_change_state(Set *s, SetState state, const char *consistency);
 void set_remove(Set *s);                /* drops the set: catalog, bus, memory */
 void set_reply_error(Set *s, const char *name, const char *what, const char *detail);
@@ -108,6 +150,32 @@ void set_reply_error(Set *s, const char *name, const char *what, const char *det
  * well, -2 if the worker failed, -3 if the hold overran; msg says why. */
 ssize_t check_results(Set *s, int status, const void *data, size_t size, const char *what,
                       char *msg, size_t msg_size);
+
+
+/* Starts a CreateSet with writers: Identify, resolve, create, prepare. */
+int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
+                         bool persistent, bool require_writers, uid_t uid, sd_bus_error *error);
+void create_requests_free(Manager *m);
+/* After the set is recorded: PrepareBackup, PrepareSnapshot, then its turn. */
+int set_writers_prepare(Set *s);
+/* The set's turn has come: freeze its writers, then commit. */
+int set_writers_freeze(Set *s);
+/* The commit is over (the hold too): thaw the writers, then finish. */
+void set_writers_after_commit(Set *s, int status, const void *data, size_t size, bool worker_gone);
+/* Another set's hold ended: carry out what had to wait for it. */
+void set_writers_hold_ended(Set *s);
+void set_writer_gone(Set *s, Writer *w, const char *why);
+void set_writers_release(Set *s);       /* for set_free() */
+/* Set.Complete: BackupComplete to the writers. */
+int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error);
+
+/* stasisd-set-commit.c, for stasisd-set-writers.c */
+int set_start_commit(Set *s);
+void set_commit_failed_to_start(Set *s, int r);
+/* The end of making a set: the slot is free again; the result is recorded
+ * and answered (a failed commit cleans up). */
+void set_commit_finished(Set *s, int status, const void *data, size_t size, bool worker_gone);
+const char *set_consistency(const Set *s);
 
 /* stasisd-set-bus.c */
 extern const sd_bus_vtable set_vtable[];

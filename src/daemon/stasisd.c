@@ -16,6 +16,9 @@ static usec_t arg_commit_timeout = 60 * USEC_PER_SEC;
 static usec_t arg_hold_timeout = 10 * USEC_PER_SEC;
 static usec_t arg_freeze_settle = 40 * USEC_PER_MSEC;
 static const char *arg_providers_dir = STASIS_PROVIDERS_DIR;
+static usec_t arg_identify_timeout = 10 * USEC_PER_SEC;
+static usec_t arg_prepare_timeout = 300 * USEC_PER_SEC;
+static usec_t arg_freeze_window = 60 * USEC_PER_SEC;
 
 static void help(void) {
         printf("stasisd [OPTIONS...]\n\n"
@@ -32,6 +35,13 @@ static void help(void) {
                "     --freeze-settle=SEC Pause before freezing, which shortens the freeze\n"
                "                         itself (default 0.04; 0 for none)\n"
                "     --providers-dir=DIR External provider executables (default %s)\n"
+               "     --identify-timeout=SEC\n"
+               "                         Time limit for writers to answer Identify (default 10)\n"
+               "     --prepare-timeout=SEC\n"
+               "                         Time limit for PrepareBackup, PrepareSnapshot,\n"
+               "                         PostSnapshot, BackupComplete and Abort (default 300)\n"
+               "     --freeze-window=SEC Longest time writers stay frozen (default 60; less if\n"
+               "                         a writer of the set asks for less)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
                "See stasisd(8).\n", STASIS_STATE_DIR, STASIS_PROVIDERS_DIR);
 }
@@ -50,7 +60,7 @@ static int parse_seconds(const char *option, const char *s, double max, usec_t *
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
-               ARG_FREEZE_SETTLE };
+               ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
@@ -60,6 +70,9 @@ static int parse_argv(int argc, char *argv[]) {
                 { "hold-timeout", required_argument, NULL, ARG_HOLD_TIMEOUT },
                 { "providers-dir", required_argument, NULL, ARG_PROVIDERS_DIR },
                 { "freeze-settle", required_argument, NULL, ARG_FREEZE_SETTLE },
+                { "identify-timeout", required_argument, NULL, ARG_IDENTIFY_TIMEOUT },
+                { "prepare-timeout", required_argument, NULL, ARG_PREPARE_TIMEOUT },
+                { "freeze-window", required_argument, NULL, ARG_FREEZE_WINDOW },
                 {}
         };
         int c, l;
@@ -100,6 +113,19 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_PROVIDERS_DIR:
                         arg_providers_dir = optarg;
+                        break;
+                case ARG_IDENTIFY_TIMEOUT:
+                        if (parse_seconds("--identify-timeout", optarg, 3600, &arg_identify_timeout) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_PREPARE_TIMEOUT:
+                        if (parse_seconds("--prepare-timeout", optarg, 86400, &arg_prepare_timeout) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_FREEZE_WINDOW:
+                        /* As a writer's freeze_timeout_ms: at most 10 minutes. */
+                        if (parse_seconds("--freeze-window", optarg, 600, &arg_freeze_window) < 0)
+                                return -EINVAL;
                         break;
                 default:
                         return -EINVAL;
@@ -149,6 +175,9 @@ int main(int argc, char *argv[]) {
         m->commit_timeout = arg_commit_timeout;
         m->hold_timeout = arg_hold_timeout;
         m->freeze_settle = arg_freeze_settle;
+        m->identify_timeout = arg_identify_timeout;
+        m->prepare_timeout = arg_prepare_timeout;
+        m->freeze_window = arg_freeze_window;
         m->providers_dir = strdup(arg_providers_dir);
         if (!m->providers_dir)
                 return log_oom(), EXIT_FAILURE;

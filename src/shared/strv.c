@@ -45,3 +45,20 @@ int strv_extend(char ***l, const char *s) {
         *l = nl;
         return 0;
 }
+
+char **strv_copy(char * const *l) {
+        size_t n = strv_length(l);
+        char **c;
+
+        if (!l)
+                return NULL;
+        c = calloc(n + 1, sizeof(char *));
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                c[i] = strdup(l[i]);
+                if (!c[i])
+                        return strv_free(c);
+        }
+        return c;
+}

@@ -10,6 +10,11 @@ size_t strv_length(char * const *l);
 bool strv_contains(char * const *l, const char *s);
 /* Appends a copy of s; returns 0 or -ENOMEM. */
 int strv_extend(char ***l, const char *s);
+/* A deep copy; NULL for NULL (and on -ENOMEM, so check l first). */
+char **strv_copy(char * const *l);
+static inline bool strv_isempty(char * const *l) {
+        return !l || !*l;
+}
 
 static inline void strv_freep(char ***l) {
         strv_free(*l);

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-writers.c - the writers command: the registered writers, their state and their components */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-util.h"
+#include "macro.h"
+#include "stasis.h"
+#include "stasis/stasis.h"
+
+enum { W_WRITER, W_INSTANCE, W_LEVEL, W_OWNER, W_STATE, W_LAST_SET, W_LAST_ERROR, W_METADATA, _W_MAX };
+
+typedef struct WriterRecord {
+        const char *f[_W_MAX];
+        uint32_t pid, uid;
+        json_object *metadata;  /* NULL if it is not a JSON object */
+} WriterRecord;
+
+static json_object *jstr_or_null(const char *s) {
+        return isempty(s) ? NULL : json_object_new_string(s);
+}
+
+static json_object *writer_to_json(const WriterRecord *w) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "writer", json_object_new_string(w->f[W_WRITER]));
+        json_object_object_add(o, "instance", json_object_new_string(w->f[W_INSTANCE]));
+        json_object_object_add(o, "level", json_object_new_string(w->f[W_LEVEL]));
+        json_object_object_add(o, "owner", json_object_new_string(w->f[W_OWNER]));
+        json_object_object_add(o, "pid", json_object_new_int64(w->pid));
+        json_object_object_add(o, "uid", json_object_new_int64(w->uid));
+        json_object_object_add(o, "state", json_object_new_string(w->f[W_STATE]));
+        json_object_object_add(o, "last_set", jstr_or_null(w->f[W_LAST_SET]));
+        json_object_object_add(o, "last_error", jstr_or_null(w->f[W_LAST_ERROR]));
+        json_object_object_add(o, "metadata", json_object_get(w->metadata));
+        return o;
+}
+
+static const char *json_string_or(json_object *o, const char *key, const char *fallback) {
+        json_object *v;
+        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+                return json_object_get_string(v);
+        return fallback;
+}
+
+/* The components as a table, indented under the writer; several paths of a
+ * component go on lines of their own. */
+static void print_components(FILE *f, json_object *metadata) {
+        json_object *components = NULL;
+        size_t n, width = strlen("COMPONENT");
+
+        if (!metadata || !json_object_object_get_ex(metadata, "components", &components) ||
+            !json_object_is_type(components, json_type_array)) {
+                fprintf(f, "  Components: unknown (stasisd sent metadata that cannot be read)\n");
+                return;
+        }
+        n = json_object_array_length(components);
+        for (size_t i = 0; i < n; i++)
+                width = MAX(width, strlen(json_string_or(json_object_array_get_idx(components, i), "name", "?")));
+
+        fputc('\n', f);
+        fprintf(f, "    %-*s  SELECTABLE  PATHS\n", (int) width, "COMPONENT");
+        for (size_t i = 0; i < n; i++) {
+                json_object *c = json_object_array_get_idx(components, i), *paths = NULL, *sel = NULL;
+                bool selectable = true;        /* the schema's default */
+                size_t n_paths = 0;
+
+                if (json_object_object_get_ex(c, "selectable", &sel) && json_object_is_type(sel, json_type_boolean))
+                        selectable = json_object_get_boolean(sel);
+                if (json_object_object_get_ex(c, "paths", &paths) && json_object_is_type(paths, json_type_array))
+                        n_paths = json_object_array_length(paths);
+                fprintf(f, "    %-*s  %-10s  ", (int) width, json_string_or(c, "name", "?"), selectable ? "yes" : "no");
+                if (n_paths == 0)
+                        fputs("-\n", f);
+                for (size_t j = 0; j < n_paths; j++) {
+                        json_object *p = json_object_array_get_idx(paths, j);
+                        if (j > 0)
+                                fprintf(f, "    %-*s  %-10s  ", (int) width, "", "");
+                        fprintf(f, "%s\n", json_object_is_type(p, json_type_string) ? json_object_get_string(p) : "?");
+                }
+        }
+}
+
+static void print_writer(FILE *f, const WriterRecord *w) {
+        struct passwd *pw = getpwuid(w->uid);
+        char pid[16];
+
+        if (w->pid > 0)
+                snprintf(pid, sizeof pid, "%u", w->pid);
+        else
+                snprintf(pid, sizeof pid, "unknown");
+
+        fprintf(f, "      Writer: %s%s%s\n", w->f[W_WRITER], isempty(w->f[W_INSTANCE]) ? "" : "@", w->f[W_INSTANCE]);
+        fprintf(f, "       Level: %s\n", w->f[W_LEVEL]);
+        fprintf(f, "     Process: pid %s, uid %u%s%s%s, bus name %s\n", pid, w->uid, pw ? " (" : "",
+                pw ? pw->pw_name : "", pw ? ")" : "", w->f[W_OWNER]);
+        fprintf(f, "       State: %s\n", w->f[W_STATE]);
+        fprintf(f, "    Last set: %s\n", isempty(w->f[W_LAST_SET]) ? "none" : w->f[W_LAST_SET]);
+        fprintf(f, "  Last error: %s\n", isempty(w->f[W_LAST_ERROR]) ? "none" : w->f[W_LAST_ERROR]);
+        print_components(f, w->metadata);
+}
+
+int verb_writers(sd_bus *bus, char **args) {
+        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        json_object *array = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
+                               "ListWriters", &error, &reply, "");
+        if (r < 0)
+                return report_bus_error_context("writers", "listing writers", r, &error);
+
+        if (arg_json)
+                array = json_object_new_array();
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssuussss)");
+        while (r >= 0) {
+                WriterRecord w = {};
+                r = sd_bus_message_read(reply, "(ssssuussss)", &w.f[W_WRITER], &w.f[W_INSTANCE], &w.f[W_LEVEL],
+                                        &w.f[W_OWNER], &w.pid, &w.uid, &w.f[W_STATE], &w.f[W_LAST_SET],
+                                        &w.f[W_LAST_ERROR], &w.f[W_METADATA]);
+                if (r <= 0)
+                        break;
+                w.metadata = json_tokener_parse(w.f[W_METADATA]);
+                if (w.metadata && !json_object_is_type(w.metadata, json_type_object)) {
+                        json_object_put(w.metadata);
+                        w.metadata = NULL;
+                }
+                if (array)
+                        json_object_array_add(array, writer_to_json(&w));
+                else {
+                        if (n > 0)
+                                fputc('\n', stdout);
+                        print_writer(stdout, &w);
+                }
+                json_object_put(w.metadata);
+                n++;
+        }
+        if (r < 0)
+                r = report_bus_error_context("writers", "reading the list", r, NULL);
+        else {
+                if (array)
+                        print_json(stdout, array);
+                else if (n == 0)
+                        printf("No writers registered.\n");
+                r = EXIT_OK;
+        }
+        if (array)
+                json_object_put(array);
+        return r;
+}

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-create-request.c - a CreateSet with writers: Identify, then which volumes and writers take part */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "log.h"
+#include "macro.h"
+#include "stasisd-resolve.h"
+#include "stasisd-set.h"
+#include "strv.h"
+
+struct CreateRequest {
+        Manager *manager;
+        CreateRequest *next;
+        sd_bus_message *msg;
+        char **paths;
+        char **selectors;
+        char *label;
+        bool persistent;
+        bool require_writers;
+        uid_t uid;
+        WriterBatch *identify;
+};
+
+/* A component of a writer that answered (or failed) Identify, and where its
+ * paths are. */
+typedef struct Candidate {
+        size_t writer;                  /* index into the Identify batch */
+        const WriterComponent *component;
+        bool included;
+        size_t first_path, n_paths;
+} Candidate;
+
+typedef struct PathVolume {
+        StasisVolume volume;            /* moved into the set when it joins */
+        char *key;
+        const char *error_name;         /* NULL if it resolved */
+        char *error;
+} PathVolume;
+
+typedef struct Resolution {
+        WriterBatch *b;
+        Candidate *cands;
+        size_t n_cands;
+        PathVolume *pv;
+        size_t n_pv;
+        StasisVolume *vols;
+        size_t n_vols;
+} Resolution;
+
+static void resolution_done(Resolution *x) {
+        for (size_t i = 0; i < x->n_pv; i++) {
+                stasis_volume_done(&x->pv[i].volume);
+                free(x->pv[i].key);
+                free(x->pv[i].error);
+        }
+        free(x->pv);
+        free(x->cands);
+        volumes_free(x->vols, x->n_vols);
+}
+
+static CreateRequest *create_request_free(CreateRequest *req) {
+        if (!req)
+                return NULL;
+        for (CreateRequest **i = &req->manager->requests; *i; i = &(*i)->next)
+                if (*i == req) {
+                        *i = req->next;
+                        break;
+                }
+        writer_batch_free(req->identify);
+        sd_bus_message_unref(req->msg);
+        strv_free(req->paths);
+        strv_free(req->selectors);
+        free(req->label);
+        free(req);
+        return NULL;
+}
+
+void create_requests_free(Manager *m) {
+        while (m->requests)
+                create_request_free(m->requests);
+}
+
+static bool name_valid(const char *s, size_t n) {
+        if (n == 0 || n > WRITER_NAME_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
+                        return false;
+        return true;
+}
+
+/* WRITER[@INSTANCE][:COMPONENT]. instance is NULL for any instance,
+ * component NULL for all of the writer's components. Pointers into sel. */
+typedef struct Selector {
+        const char *writer, *instance, *component;
+        size_t writer_len, instance_len;
+} Selector;
+
+static int parse_selector(const char *sel, Selector *ret) {
+        const char *colon = strchr(sel, ':'), *end = colon ? colon : sel + strlen(sel);
+        const char *at = memchr(sel, '@', (size_t) (end - sel));
+        Selector x = { .writer = sel, .writer_len = (size_t) ((at ? at : end) - sel) };
+
+        if (at) {
+                x.instance = at + 1;
+                x.instance_len = (size_t) (end - at - 1);
+                if (!name_valid(x.instance, x.instance_len))
+                        return -EINVAL;
+        }
+        if (colon) {
+                x.component = colon + 1;
+                if (isempty(x.component))
+                        return -EINVAL;
+        }
+        if (!name_valid(x.writer, x.writer_len))
+                return -EINVAL;
+        *ret = x;
+        return 0;
+}
+
+static bool selector_matches(const Selector *x, const WriterMetadata *meta) {
+        return strlen(meta->writer) == x->writer_len && strneq(meta->writer, x->writer, x->writer_len) &&
+               (!x->instance || (strlen(meta->instance) == x->instance_len &&
+                                 strneq(meta->instance, x->instance, x->instance_len)));
+}
+
+/* Takes the metadata each writer sent; one that sent none or bad metadata
+ * keeps what it had and fails Identify. */
+static void take_identities(WriterBatch *b) {
+        for (size_t i = 0; i < b->n; i++) {
+                WriterReply *r = &b->replies[i];
+                _cleanup_writer_metadata_ WriterMetadata *meta = NULL;
+                const char *json;
+                char err[512];
+                int k;
+
+                if (r->error < 0)
+                        continue;
+                k = sd_bus_message_read(r->reply, "s", &json);
+                if (k < 0)
+                        snprintf(err, sizeof err, "answered Identify without metadata: %s", strerror(-k));
+                else if (writer_metadata_parse(json, strlen(json), &meta, err, sizeof err) >= 0 &&
+                         writer_update_metadata(r->writer, meta, err, sizeof err) >= 0) {
+                        meta = NULL;
+                        continue;
+                }
+                r->error = -EBADMSG;
+                free(r->message);
+                if (asprintf(&r->message, "sent bad metadata at Identify: %s", err) < 0)
+                        r->message = NULL;
+                writer_mark_failed(r->writer, WRITER_EVENT_IDENTIFY, r->message);
+        }
+}
+
+/* The error name to fail the set with when a component path did not resolve. */
+static const char *resolve_error_name(const sd_bus_error *e) {
+        static const char *const known[] = {
+                STASIS_ERROR_NO_SUCH_PATH, STASIS_ERROR_NOT_A_DIRECTORY, STASIS_ERROR_NO_PROVIDER,
+                STASIS_ERROR_INVALID_ARGUMENT, STASIS_ERROR_LIMIT_EXCEEDED,
+        };
+        for (size_t i = 0; i < ELEMENTSOF(known); i++)
+                if (sd_bus_error_has_name(e, known[i]))
+                        return known[i];
+        return STASIS_ERROR_NO_PROVIDER;
+}
+
+/* Where every component path of every writer is; errors are kept, and
+ * matter only for components that join the set. */
+static int resolve_candidates(Manager *m, Resolution *x) {
+        size_t n_cands = 0, n_paths = 0;
+
+        for (size_t i = 0; i < x->b->n; i++) {
+                const WriterMetadata *meta = x->b->replies[i].writer->meta;
+                n_cands += meta->n_components;
+                for (size_t c = 0; c < meta->n_components; c++)
+                        n_paths += strv_length(meta->components[c].paths);
+        }
+        x->cands = calloc(MAX(n_cands, 1), sizeof(Candidate));
+        x->pv = calloc(MAX(n_paths, 1), sizeof(PathVolume));
+        if (!x->cands || !x->pv)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < x->b->n; i++) {
+                const WriterMetadata *meta = x->b->replies[i].writer->meta;
+                for (size_t c = 0; c < meta->n_components; c++) {
+                        Candidate *k = &x->cands[x->n_cands++];
+                        *k = (Candidate) { .writer = i, .component = &meta->components[c], .first_path = x->n_pv };
+                        STRV_FOREACH(p, k->component->paths) {
+                                PathVolume *pv = &x->pv[x->n_pv++];
+                                sd_bus_error e = SD_BUS_ERROR_NULL;
+                                int r = resolve_path(&m->mounts, *p, true, &pv->volume, &e);
+                                if (r == -ENOMEM)
+                                        return r;
+                                if (r < 0) {
+                                        pv->error_name = resolve_error_name(&e);
+                                        pv->error = strdup(e.message ?: strerror(-r));
+                                } else
+                                        pv->key = strdup(pv->volume.key);
+                                sd_bus_error_free(&e);
+                                if (!pv->error && !pv->key)
+                                        return -ENOMEM;
+                                k->n_paths++;
+                        }
+                }
+        }
+        return 0;
+}
+
+static bool have_volume(const Resolution *x, const char *key) {
+        for (size_t i = 0; i < x->n_vols; i++)
+                if (streq(x->vols[i].key, key))
+                        return true;
+        return false;
+}
+
+static int select_components(Resolution *x, char **selectors, sd_bus_error *error) {
+        STRV_FOREACH(sel, selectors) {
+                Selector s;
+                bool writer_found = false, found = false;
+
+                (void) parse_selector(*sel, &s);        /* checked when the call came */
+                for (size_t i = 0; i < x->n_cands; i++) {
+                        Candidate *k = &x->cands[i];
+                        if (!selector_matches(&s, x->b->replies[k->writer].writer->meta))
+                                continue;
+                        writer_found = true;
+                        if (s.component && !streq(s.component, k->component->name))
+                                continue;
+                        k->included = found = true;
+                }
+                if (!writer_found)
+                        return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
+                                                 "Component %s: no writer %.*s%s%.*s is registered", *sel,
+                                                 (int) s.writer_len, s.writer, s.instance ? "@" : "",
+                                                 (int) s.instance_len, strempty(s.instance));
+                if (!found)
+                        return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
+                                                 "Component %s: writer %.*s has no component \"%s\"", *sel,
+                                                 (int) (s.component - 1 - *sel), *sel, s.component);
+        }
+        return 0;
+}
+
+static bool writer_included(const Resolution *x, size_t writer) {
+        for (size_t i = 0; i < x->n_cands; i++)
+                if (x->cands[i].writer == writer && x->cands[i].included)
+                        return true;
+        return false;
+}
+
+/* Components join the set when selected, when one of their paths is on a
+ * volume of the set, or when they are not selectable and their writer takes
+ * part; every volume of a component that joins joins too. Until nothing
+ * changes. */
+static int close_over(Resolution *x, sd_bus_error *error) {
+        bool changed;
+
+        do {
+                changed = false;
+                for (size_t i = 0; i < x->n_cands; i++) {
+                        Candidate *k = &x->cands[i];
+                        for (size_t p = 0; !k->included && p < k->n_paths; p++) {
+                                const PathVolume *pv = &x->pv[k->first_path + p];
+                                if (pv->key && have_volume(x, pv->key))
+                                        k->included = changed = true;
+                        }
+                        if (!k->included && !k->component->selectable && writer_included(x, k->writer))
+                                k->included = changed = true;
+                }
+                for (size_t i = 0; i < x->n_cands; i++) {
+                        Candidate *k = &x->cands[i];
+                        for (size_t p = 0; k->included && p < k->n_paths; p++) {
+                                PathVolume *pv = &x->pv[k->first_path + p];
+                                if (pv->error)
+                                        return sd_bus_error_setf(error, pv->error_name, "Component %s:%s: %s",
+                                                                 x->b->replies[k->writer].writer->display,
+                                                                 k->component->name, pv->error);
+                                if (have_volume(x, pv->key))
+                                        continue;
+                                if (x->n_vols >= MANAGER_VOLUMES_PER_SET_MAX)
+                                        return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED,
+                                                                 "The paths and components lie on more than %d "
+                                                                 "volumes, the most one set may have",
+                                                                 MANAGER_VOLUMES_PER_SET_MAX);
+                                x->vols[x->n_vols++] = pv->volume;
+                                pv->volume = (StasisVolume) {};
+                                changed = true;
+                        }
+                }
+        } while (changed);
+        return 0;
+}
+
+static ssize_t volume_index(const Resolution *x, const char *key) {
+        for (size_t i = 0; i < x->n_vols; i++)
+                if (streq(x->vols[i].key, key))
+                        return (ssize_t) i;
+        return -1;
+}
+
+static void set_writers_free(SetWriter *sw, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                writer_unref(sw[i].writer);
+                strv_free(sw[i].components);
+                free(sw[i].volumes);
+                free(sw[i].error);
+        }
+        free(sw);
+}
+
+/* The writers taking part, with their components and volumes. */
+static int make_set_writers(const Resolution *x, SetWriter **ret, size_t *ret_n) {
+        SetWriter *sw = calloc(MAX(x->b->n, 1), sizeof(SetWriter));
+        size_t n = 0;
+
+        if (!sw)
+                return -ENOMEM;
+        for (size_t w = 0; w < x->b->n; w++) {
+                const WriterReply *r = &x->b->replies[w];
+                SetWriter *s = &sw[n];
+
+                if (!writer_included(x, w))
+                        continue;
+                n++;
+                s->writer = writer_ref(r->writer);
+                s->volumes = calloc(x->n_vols, sizeof(size_t));
+                if (!s->volumes)
+                        goto oom;
+                for (size_t i = 0; i < x->n_cands; i++) {
+                        const Candidate *k = &x->cands[i];
+                        if (k->writer != w || !k->included)
+                                continue;
+                        if (strv_extend(&s->components, k->component->name) < 0)
+                                goto oom;
+                        for (size_t p = 0; p < k->n_paths; p++) {
+                                size_t v = (size_t) volume_index(x, x->pv[k->first_path + p].key);
+                                bool dup = false;
+                                for (size_t j = 0; j < s->n_volumes; j++)
+                                        dup = dup || s->volumes[j] == v;
+                                if (!dup)
+                                        s->volumes[s->n_volumes++] = v;
+                        }
+                }
+                if (r->error < 0) {
+                        s->failed = true;
+                        s->retryable = r->retryable;
+                        s->error = strdup(strempty(r->message));
+                        if (!s->error)
+                                goto oom;
+                }
+        }
+        *ret = sw;
+        *ret_n = n;
+        return 0;
+oom:
+        set_writers_free(sw, n);
+        return -ENOMEM;
+}
+
+static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+
+static void on_identified(WriterBatch *b, void *userdata) {
+        CreateRequest *req = userdata;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        take_identities(b);
+        /* Recording the set writes the catalog: not during another set's hold. */
+        if (req->manager->holding && req->manager->n_deferred >= MANAGER_DEFERRED_MAX) {
+                (void) sd_bus_reply_method_errorf(req->msg, STASIS_ERROR_BUSY,
+                                                  "stasisd is holding file systems frozen and %u calls already "
+                                                  "wait for it to end; try again", req->manager->n_deferred);
+                create_request_free(req);
+                return;
+        }
+        r = manager_defer_if_holding(req->manager, req->msg, create_request_resume, req);
+        if (r == 0)
+                r = create_request_resume(req->msg, req, &error);
+        else if (r < 0)
+                create_request_free(req);
+        if (r < 0)
+                (void) sd_bus_reply_method_errno(req->msg, r, &error);
+        sd_bus_error_free(&error);
+}
+
+static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        CreateRequest *req = userdata;
+        Manager *m = req->manager;
+        Resolution x = { .b = req->identify };
+        SetWriter *sw = NULL;
+        size_t n_sw = 0;
+        int r;
+
+        x.vols = calloc(MANAGER_VOLUMES_PER_SET_MAX, sizeof(StasisVolume));
+        if (!x.vols) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        if (!strv_isempty(req->paths)) {
+                StasisVolume *v = NULL;
+                r = resolve_paths(&m->mounts, req->paths, true, MANAGER_VOLUMES_PER_SET_MAX, &v, &x.n_vols, error);
+                if (r < 0)
+                        goto finish;
+                memcpy(x.vols, v, x.n_vols * sizeof(StasisVolume));
+                free(v);
+        }
+        r = resolve_candidates(m, &x);
+        if (r >= 0)
+                r = select_components(&x, req->selectors, error);
+        if (r >= 0)
+                r = close_over(&x, error);
+        if (r >= 0)
+                r = make_set_writers(&x, &sw, &n_sw);
+        if (r < 0)
+                goto finish;
+
+        for (size_t i = 0; req->require_writers && i < n_sw; i++)
+                if (sw[i].failed) {
+                        r = sd_bus_error_setf(error, sw[i].retryable ? STASIS_ERROR_WRITER_RETRYABLE
+                                                                     : STASIS_ERROR_WRITER_FAILED,
+                                              "Creating the snapshot set failed: writer %s %s",
+                                              sw[i].writer->display, sw[i].error);
+                        goto finish;
+                }
+
+        r = set_create(m, msg, x.vols, x.n_vols, req->label, req->persistent, req->uid,
+                       sw, n_sw, req->require_writers, error);
+        if (r >= 0) {
+                x.vols = NULL;          /* the set's now */
+                x.n_vols = 0;
+                sw = NULL;
+                n_sw = 0;
+        }
+finish:
+        set_writers_free(sw, n_sw);
+        resolution_done(&x);
+        create_request_free(req);
+        return r;
+}
+
+int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
+                         bool persistent, bool require_writers, uid_t uid, sd_bus_error *error) {
+        _cleanup_free_ Writer **ws = NULL;
+        CreateRequest *req;
+        size_t n = 0;
+        int r;
+
+        STRV_FOREACH(sel, selectors) {
+                Selector x;
+                if (parse_selector(*sel, &x) < 0)
+                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                 "Component '%s' is not WRITER[@INSTANCE][:COMPONENT] (a writer "
+                                                 "name is a-z, 0-9, '.', '_' and '-')", *sel);
+        }
+        if (strv_isempty(paths) && strv_isempty(selectors))
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "No paths or components given");
+
+        ws = calloc(MAX(m->n_writers, 1), sizeof(Writer *));
+        req = calloc(1, sizeof(CreateRequest));
+        if (!ws || !req) {
+                free(req);
+                return -ENOMEM;
+        }
+        for (Writer *w = m->writers; w; w = w->next)
+                ws[n++] = w;
+        req->manager = m;
+        req->msg = sd_bus_message_ref(msg);
+        req->paths = strv_copy(paths);
+        req->selectors = strv_copy(selectors);
+        req->label = label ? strdup(label) : NULL;
+        req->persistent = persistent;
+        req->require_writers = require_writers;
+        req->uid = uid;
+        req->next = m->requests;
+        m->requests = req;
+        if ((paths && !req->paths) || (selectors && !req->selectors) || (label && !req->label)) {
+                create_request_free(req);
+                return -ENOMEM;
+        }
+        WriterBatchSpec spec = {
+                .event = WRITER_EVENT_IDENTIFY,
+                .timeout = m->identify_timeout,
+                .done = on_identified,
+                .userdata = req,
+                .owned = true,
+        };
+        r = writer_batch_start(m, &spec, ws, n, &req->identify);
+        if (r < 0) {
+                create_request_free(req);
+                return r;
+        }
+        return 1;
+}

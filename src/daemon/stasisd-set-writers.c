@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-set-writers.c - the writers' part of making a set: prepare, freeze by level, thaw, post-snapshot, abort */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "log.h"
+#include "macro.h"
+#include "stasisd-set.h"
+#include "strv.h"
+
+static WriterLevel level_of(const SetWriter *sw) {
+        return sw->writer->meta->level;
+}
+
+/* The writer failed this set; the first reason counts. */
+static void sw_fail(Set *s, SetWriter *sw, const char *message, bool retryable) {
+        if (sw->failed)
+                return;
+        sw->failed = true;
+        sw->retryable = retryable;
+        free(sw->error);
+        sw->error = strdup(strempty(message));
+        log_warning("Set %s: writer %s %s.", s->id, sw->writer->display, strempty(message));
+}
+
+/* The first failure, for a set that required its writers. */
+static bool set_writers_check(Set *s) {
+        if (!s->require_writers || s->writers_failed)
+                return !!s->writers_failed;
+        for (size_t i = 0; i < s->n_writers; i++) {
+                SetWriter *sw = &s->writers[i];
+                if (!sw->failed)
+                        continue;
+                if (asprintf(&s->writers_failed, "writer %s %s", sw->writer->display, sw->error) < 0)
+                        s->writers_failed = NULL;
+                s->writers_retryable = sw->retryable;
+                return true;
+        }
+        return false;
+}
+
+/* ---- the arguments of each event ---- */
+
+static int append_components(sd_bus_message *m, const SetWriter *sw) {
+        return sd_bus_message_append_strv(m, sw->components);
+}
+
+static bool sw_crash_atomic(const Set *s, const SetWriter *sw) {
+        if (sw->n_volumes <= 1)
+                return true;
+        for (size_t i = 0; i < sw->n_volumes; i++)
+                if (s->volumes[sw->volumes[i]].hold != STASIS_HOLD_FREEZE)
+                        return false;
+        return true;
+}
+
+static int append_set_event(sd_bus_message *m, WriterBatch *b, size_t i, void *userdata) {
+        Set *s = userdata;
+        SetWriter *sw = &s->writers[s->batch_map[i]];
+        int r = sd_bus_message_append(m, "s", s->id);
+        if (r < 0)
+                return r;
+
+        switch (b->event) {
+        case WRITER_EVENT_PREPARE_BACKUP:
+                r = append_components(m, sw);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "a{sv}", 1, "label", "s", strempty(s->label));
+                return r;
+        case WRITER_EVENT_PREPARE_SNAPSHOT:
+                r = append_components(m, sw);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "a{sv}", 1, "crash-atomic", "b", sw_crash_atomic(s, sw));
+                return r;
+        case WRITER_EVENT_FREEZE: {
+                usec_t now = now_usec(CLOCK_MONOTONIC);
+                return sd_bus_message_append(m, "t", s->freeze_deadline > now ? s->freeze_deadline - now : 0);
+        }
+        case WRITER_EVENT_POST_SNAPSHOT:
+                r = sd_bus_message_open_container(m, 'a', "(ss)");
+                for (size_t v = 0; r >= 0 && v < sw->n_volumes; v++) {
+                        const StasisVolume *vol = &s->volumes[sw->volumes[v]];
+                        r = sd_bus_message_append(m, "(ss)", vol->mount_point, strempty(vol->handle));
+                }
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                return r;
+        default:        /* Thaw */
+                return 0;
+        }
+}
+
+/* Sends event to the writers pick() chooses; done() follows. */
+static int set_send(Set *s, WriterEvent event, bool (*pick)(const Set *s, const SetWriter *sw, int level),
+                    usec_t timeout, writer_batch_done_t done) {
+        _cleanup_free_ Writer **ws = calloc(MAX(s->n_writers, 1), sizeof(Writer *));
+        size_t n = 0;
+        int r;
+
+        free(s->batch_map);
+        s->batch_map = calloc(MAX(s->n_writers, 1), sizeof(size_t));
+        if (!ws || !s->batch_map)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_writers; i++)
+                if (pick(s, &s->writers[i], s->level)) {
+                        s->batch_map[n] = i;
+                        ws[n++] = s->writers[i].writer;
+                }
+        WriterBatchSpec spec = {
+                .event = event,
+                .set_id = s->id,
+                .timeout = timeout,
+                .append = append_set_event,
+                .done = done,
+                .userdata = s,
+                .owned = true,
+        };
+        r = writer_batch_start(s->manager, &spec, ws, n, &s->batch);
+        if (r < 0)
+                log_error_errno(r, "Set %s: cannot send %s to its writers: %m", s->id, writer_event_to_string(event));
+        return r;
+}
+
+/* Takes a finished batch's answers: failures fail their writers. Frees it. */
+static void set_take_batch(Set *s, WriterBatch *b) {
+        for (size_t i = 0; i < b->n; i++) {
+                SetWriter *sw = &s->writers[s->batch_map[i]];
+                const WriterReply *r = &b->replies[i];
+                if (b->event == WRITER_EVENT_PREPARE_BACKUP)
+                        sw->prepared = true;
+                if (b->event == WRITER_EVENT_FREEZE && r->error >= 0)
+                        sw->frozen = true;
+                if (b->event == WRITER_EVENT_THAW)
+                        sw->frozen = false;
+                if (r->error < 0)
+                        sw_fail(s, sw, r->message, r->retryable);
+        }
+        s->batch = writer_batch_free(s->batch);
+}
+
+static bool pick_alive(const Set *s, const SetWriter *sw, int level) {
+        return !sw->failed && sw->writer->manager;
+}
+
+static bool pick_alive_level(const Set *s, const SetWriter *sw, int level) {
+        return pick_alive(s, sw, level) && (int) level_of(sw) == level;
+}
+
+static bool pick_frozen_level(const Set *s, const SetWriter *sw, int level) {
+        return sw->frozen && sw->writer->manager && (int) level_of(sw) == level;
+}
+
+/* ---- Abort: to writers that failed, or to all when the set fails ---- */
+
+static void free_reason(void *p) {
+        free(p);
+}
+
+static int append_abort(sd_bus_message *m, WriterBatch *b, size_t i, void *userdata) {
+        return sd_bus_message_append(m, "ss", b->set_id, (const char *) b->args);
+}
+
+static void set_writers_abort(Set *s, bool all, const char *reason) {
+        _cleanup_free_ Writer **ws = calloc(MAX(s->n_writers, 1), sizeof(Writer *));
+        size_t n = 0;
+
+        if (!ws)
+                return;
+        for (size_t i = 0; i < s->n_writers; i++) {
+                SetWriter *sw = &s->writers[i];
+                if (!sw->prepared || sw->aborted || !sw->writer->manager || !(all || sw->failed))
+                        continue;
+                sw->aborted = true;
+                sw->frozen = false;
+                ws[n++] = sw->writer;
+        }
+        if (n == 0)
+                return;
+        /* It outlives the set if need be: it takes its arguments along. */
+        WriterBatchSpec spec = {
+                .event = WRITER_EVENT_ABORT,
+                .set_id = s->id,
+                .timeout = s->manager->prepare_timeout,
+                .append = append_abort,
+                .args = strdup(strempty(reason)),
+                .args_free = free_reason,
+        };
+        if (!spec.args || writer_batch_start(s->manager, &spec, ws, n, NULL) < 0)
+                log_error("Set %s: cannot send Abort to its writers.", s->id);
+}
+
+/* The components and how consistent each is, as the set records them. */
+static int set_make_components(Set *s) {
+        size_t n = 0, k = 0;
+
+        for (size_t i = 0; i < s->n_writers; i++)
+                n += strv_length(s->writers[i].components);
+        set_components_free(s->components, s->n_components);
+        s->n_components = 0;
+        s->components = calloc(MAX(n, 1), sizeof(SetComponent));
+        if (!s->components)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_writers; i++) {
+                const SetWriter *sw = &s->writers[i];
+                _cleanup_free_ char *reason = NULL;
+                if (sw->failed && asprintf(&reason, "writer %s %s", sw->writer->display, sw->error) < 0)
+                        return -ENOMEM;
+                STRV_FOREACH(c, sw->components) {
+                        SetComponent *x = &s->components[k++];
+                        s->n_components = k;
+                        x->writer = strdup(sw->writer->meta->writer);
+                        x->instance = strdup(sw->writer->meta->instance);
+                        x->component = strdup(*c);
+                        x->consistency = strdup(sw->failed ? "crash-consistent" : "application");
+                        x->reason = strdup(strempty(reason));
+                        if (!x->writer || !x->instance || !x->component || !x->consistency || !x->reason)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+/* ---- before the set's turn: PrepareBackup, PrepareSnapshot ---- */
+
+/* A required writer failed before anything was frozen or taken: the set
+ * goes, with its record. */
+static void set_fail_early(Set *s) {
+        Manager *m = s->manager;
+
+        if (m->holding) {
+                /* No catalog writes during another set's hold. */
+                s->fail_after_hold = true;
+                return;
+        }
+        set_writers_abort(s, true, s->writers_failed);
+        log_error("Set %s failed: %s", s->id, s->writers_failed);
+        set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE : STASIS_ERROR_WRITER_FAILED,
+                        "Creating", s->writers_failed);
+        s->busy = false;
+        set_remove(s);
+}
+
+void set_writers_hold_ended(Set *s) {
+        if (s->fail_after_hold) {
+                s->fail_after_hold = false;
+                set_fail_early(s);
+        }
+}
+
+static void on_prepare_snapshot_done(WriterBatch *b, void *userdata) {
+        Set *s = userdata;
+
+        set_take_batch(s, b);
+        if (set_writers_check(s)) {
+                set_fail_early(s);
+                return;
+        }
+        set_writers_abort(s, false, "the writer failed");
+        set_queue_commit(s);
+}
+
+static void on_prepare_backup_done(WriterBatch *b, void *userdata) {
+        Set *s = userdata;
+
+        set_take_batch(s, b);
+        if (set_writers_check(s)) {
+                set_fail_early(s);
+                return;
+        }
+        if (set_send(s, WRITER_EVENT_PREPARE_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
+                     on_prepare_snapshot_done) < 0) {
+                s->writers_failed = strdup("cannot send PrepareSnapshot to the writers");
+                set_fail_early(s);
+        }
+}
+
+int set_writers_prepare(Set *s) {
+        s->busy = true;
+        if (set_writers_check(s))
+                return -ECANCELED;
+        return set_send(s, WRITER_EVENT_PREPARE_BACKUP, pick_alive, s->manager->prepare_timeout,
+                        on_prepare_backup_done);
+}
+
+/* ---- the set's turn: Freeze by level, commit, Thaw by level ---- */
+
+static void set_writers_thaw_level(Set *s);
+static void set_writers_finish(Set *s);
+
+static void freeze_next_level(Set *s);
+
+static void on_freeze_done(WriterBatch *b, void *userdata) {
+        Set *s = userdata;
+
+        set_take_batch(s, b);
+        if (set_writers_check(s)) {
+                /* Required writers failed: thaw who froze, take nothing. */
+                s->commit_skipped = true;
+                s->level = _WRITER_LEVEL_MAX - 1;
+                set_writers_thaw_level(s);
+                return;
+        }
+        s->level++;
+        freeze_next_level(s);
+}
+
+static void freeze_next_level(Set *s) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        for (; s->level < _WRITER_LEVEL_MAX; s->level++) {
+                bool any = false;
+                for (size_t i = 0; i < s->n_writers && !any; i++)
+                        any = pick_alive_level(s, &s->writers[i], s->level);
+                if (!any)
+                        continue;
+                r = set_send(s, WRITER_EVENT_FREEZE, pick_alive_level,
+                             s->freeze_deadline > now ? s->freeze_deadline - now : 0, on_freeze_done);
+                if (r >= 0)
+                        return;
+                s->commit_start_error = r;
+                s->level = _WRITER_LEVEL_MAX - 1;
+                set_writers_thaw_level(s);
+                return;
+        }
+        r = set_start_commit(s);
+        if (r < 0) {
+                s->commit_start_error = r;
+                s->level = _WRITER_LEVEL_MAX - 1;
+                set_writers_thaw_level(s);
+        }
+}
+
+int set_writers_freeze(Set *s) {
+        Manager *m = s->manager;
+
+        s->freeze_window = m->freeze_window;
+        for (size_t i = 0; i < s->n_writers; i++)
+                if (pick_alive(s, &s->writers[i], 0))
+                        s->freeze_window = MIN(s->freeze_window, s->writers[i].writer->meta->freeze_timeout_usec);
+        s->freeze_started = now_usec(CLOCK_MONOTONIC);
+        s->freeze_deadline = s->freeze_started + s->freeze_window;
+        s->level = WRITER_LEVEL_FRONT_END;
+        freeze_next_level(s);
+        return 0;
+}
+
+static void on_thaw_done(WriterBatch *b, void *userdata) {
+        Set *s = userdata;
+
+        set_take_batch(s, b);
+        s->level--;
+        set_writers_thaw_level(s);
+}
+
+static void set_writers_thaw_level(Set *s) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        for (; s->level >= 0; s->level--) {
+                bool any = false;
+                for (size_t i = 0; i < s->n_writers && !any; i++)
+                        any = pick_frozen_level(s, &s->writers[i], s->level);
+                if (!any)
+                        continue;
+                usec_t left = s->freeze_deadline > now ? s->freeze_deadline - now : 0;
+                if (set_send(s, WRITER_EVENT_THAW, pick_frozen_level, MAX(left, USEC_PER_SEC), on_thaw_done) >= 0)
+                        return;
+                /* Could not even send it: their own freeze window thaws them. */
+                for (size_t i = 0; i < s->n_writers; i++)
+                        if (pick_frozen_level(s, &s->writers[i], s->level)) {
+                                s->writers[i].frozen = false;
+                                sw_fail(s, &s->writers[i], "could not be sent Thaw", false);
+                        }
+        }
+        set_writers_finish(s);
+}
+
+void set_writers_after_commit(Set *s, int status, const void *data, size_t size, bool worker_gone) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        s->commit_result = status;
+        free(s->result_data);
+        s->result_data = size > 0 ? malloc(size) : NULL;
+        s->result_size = s->result_data ? size : 0;
+        if (s->result_data)
+                memcpy(s->result_data, data, size);
+        else if (size > 0)
+                s->commit_result = -ENOMEM;
+        s->result_worker_gone = worker_gone;
+
+        if (now > s->freeze_deadline)
+                for (size_t i = 0; i < s->n_writers; i++) {
+                        char msg[256];
+                        snprintf(msg, sizeof msg, "stayed frozen past its freeze window (%.3g s): the snapshots "
+                                 "took too long (retryable)", (double) s->freeze_window / USEC_PER_SEC);
+                        if (s->writers[i].frozen)
+                                sw_fail(s, &s->writers[i], msg, true);
+                }
+        s->level = _WRITER_LEVEL_MAX - 1;
+        set_writers_thaw_level(s);
+}
+
+/* ---- after the thaw: PostSnapshot, then the result ---- */
+
+static void set_writers_done(Set *s);
+
+static void on_post_snapshot_done(WriterBatch *b, void *userdata) {
+        Set *s = userdata;
+
+        set_take_batch(s, b);
+        set_writers_done(s);
+}
+
+static bool commit_succeeded(Set *s) {
+        char msg[1024];
+        if (s->commit_skipped || s->commit_start_error < 0)
+                return false;
+        return check_results(s, s->commit_result, s->result_data, s->result_size, "taking the snapshots",
+                             msg, sizeof msg) == -1;
+}
+
+static void set_writers_finish(Set *s) {
+        if (commit_succeeded(s) && !set_writers_check(s) &&
+            set_send(s, WRITER_EVENT_POST_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
+                     on_post_snapshot_done) >= 0)
+                return;
+        set_writers_done(s);
+}
+
+/* Every writer event of the set's making is over: record and answer. */
+static void set_writers_done(Set *s) {
+        Manager *m = s->manager;
+        bool ok = commit_succeeded(s);
+
+        (void) set_writers_check(s);
+        if (!ok || s->writers_failed) {
+                char msg[1024];
+                if (s->writers_failed)
+                        snprintf(msg, sizeof msg, "%s", s->writers_failed);
+                else if (s->commit_start_error < 0)
+                        snprintf(msg, sizeof msg, "cannot start taking the snapshots: %s", strerror(-s->commit_start_error));
+                else
+                        (void) check_results(s, s->commit_result, s->result_data, s->result_size,
+                                             "taking the snapshots", msg, sizeof msg);
+                set_writers_abort(s, true, msg);
+        } else
+                set_writers_abort(s, false, "the writer failed");
+        if (set_make_components(s) < 0)
+                log_oom();
+
+        if (s->commit_skipped || s->commit_start_error < 0) {
+                /* Nothing was taken: the set goes, and the slot with it. */
+                int err = s->commit_start_error;
+                if (s->writers_failed) {
+                        log_error("Set %s failed: %s", s->id, s->writers_failed);
+                        set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE
+                                                                : STASIS_ERROR_WRITER_FAILED,
+                                        "Creating", s->writers_failed);
+                        s->busy = false;
+                        set_remove(s);
+                } else
+                        set_commit_failed_to_start(s, err);
+                m->committing = NULL;
+                manager_hold_ended(m);
+                manager_commit_next(m);
+                return;
+        }
+        void *data = TAKE_PTR(s->result_data);
+        set_commit_finished(s, s->commit_result, data, s->result_size, s->result_worker_gone);
+        free(data);
+}
+
+/* ---- a writer left ---- */
+
+void set_writer_gone(Set *s, Writer *w, const char *why) {
+        for (size_t i = 0; i < s->n_writers; i++) {
+                SetWriter *sw = &s->writers[i];
+                char msg[128];
+                if (sw->writer != w)
+                        continue;
+                snprintf(msg, sizeof msg, "%s%s", why, sw->frozen ? " while frozen" : "");
+                sw->frozen = false;
+                sw_fail(s, sw, msg, false);
+        }
+}
+
+void set_writers_release(Set *s) {
+        s->batch = writer_batch_free(s->batch);
+        for (size_t i = 0; i < s->n_writers; i++) {
+                writer_unref(s->writers[i].writer);
+                strv_free(s->writers[i].components);
+                free(s->writers[i].volumes);
+                free(s->writers[i].error);
+        }
+        free(s->writers);
+        s->writers = NULL;
+        s->n_writers = 0;
+        s->batch_map = mfree(s->batch_map);
+        s->result_data = mfree(s->result_data);
+        s->writers_failed = mfree(s->writers_failed);
+}
+
+/* ---- BackupComplete ---- */
+
+/* For each writer, its components as "1name" (backed up) or "0name". */
+typedef struct CompleteArgs {
+        size_t n;
+        char ***results;
+} CompleteArgs;
+
+static void complete_args_free(void *p) {
+        CompleteArgs *a = p;
+        for (size_t i = 0; a && i < a->n; i++)
+                strv_free(a->results[i]);
+        if (a)
+                free(a->results);
+        free(a);
+}
+
+static int append_complete(sd_bus_message *m, WriterBatch *b, size_t i, void *userdata) {
+        CompleteArgs *a = b->args;
+        int r = sd_bus_message_append(m, "s", b->set_id);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "(sb)");
+        STRV_FOREACH(c, a->results[i])
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "(sb)", *c + 1, (*c)[0] == '1');
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+static bool component_named(const SetComponent *c, const char *name) {
+        _cleanup_free_ char *full = NULL;
+        if (asprintf(&full, "%s%s%s:%s", c->writer, isempty(c->instance) ? "" : "@", c->instance, c->component) < 0)
+                return false;
+        return streq(full, name);
+}
+
+int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error) {
+        Manager *m = s->manager;
+        _cleanup_free_ Writer **ws = calloc(MAX(s->n_components, 1), sizeof(Writer *));
+        CompleteArgs *a = calloc(1, sizeof(CompleteArgs));
+        int r;
+
+        if (!ws || !a || !(a->results = calloc(MAX(s->n_components, 1), sizeof(char **)))) {
+                complete_args_free(a);
+                return -ENOMEM;
+        }
+        STRV_FOREACH(f, failed) {
+                bool found = false;
+                for (size_t i = 0; i < s->n_components && !found; i++)
+                        found = component_named(&s->components[i], *f);
+                if (!found) {
+                        complete_args_free(a);
+                        return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
+                                                 "Snapshot set %s has no component %s", s->id, *f);
+                }
+        }
+
+        /* One call per writer of the set that is registered now. */
+        for (size_t i = 0; i < s->n_components; i++) {
+                const SetComponent *c = &s->components[i];
+                Writer *w = manager_find_writer(m, c->writer, c->instance);
+                size_t j;
+                char *entry;
+                if (!w)
+                        continue;
+                for (j = 0; j < a->n && ws[j] != w; j++)
+                        ;
+                if (j == a->n)
+                        ws[a->n++] = w;
+                bool ok = true;
+                STRV_FOREACH(f, failed)
+                        ok = ok && !component_named(c, *f);
+                if (asprintf(&entry, "%c%s", ok ? '1' : '0', c->component) < 0) {
+                        complete_args_free(a);
+                        return -ENOMEM;
+                }
+                r = strv_extend(&a->results[j], entry);
+                free(entry);
+                if (r < 0) {
+                        complete_args_free(a);
+                        return r;
+                }
+        }
+
+        s->completed = now_usec(CLOCK_REALTIME);
+        r = catalog_update_completed(m->catalog, s->id_num, s->completed);
+        if (r < 0)
+                log_error_errno(r, "Set %s: failed to record the completion: %s", s->id, catalog_last_error(m->catalog));
+        log_info("Set %s: the requestor reported the backup %s; telling %zu writer(s).", s->id,
+                 strv_isempty(failed) ? "done" : "partly failed", a->n);
+        size_t n = a->n;
+        WriterBatchSpec spec = {
+                .event = WRITER_EVENT_BACKUP_COMPLETE,
+                .set_id = s->id,
+                .timeout = m->prepare_timeout,
+                .append = append_complete,
+                .args = a,
+                .args_free = complete_args_free,
+        };
+        r = writer_batch_start(m, &spec, ws, n, NULL);
+        if (r < 0)
+                log_error_errno(r, "Set %s: cannot send BackupComplete: %m", s->id);
+        set_bus_emit_changed(s);
+        return sd_bus_reply_method_return(msg, "");
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-writer-call.c - one event to many writers at once, each call with a deadline */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "bus-util.h"
+#include "log.h"
+#include "macro.h"
+#include "stasis/stasis.h"
+#include "stasisd-writer.h"
+
+/* The writer's own state, as ListWriters shows it, after an event. */
+static void writer_note_result(Writer *w, const WriterBatch *b, const WriterReply *r) {
+        if (b->event != WRITER_EVENT_IDENTIFY)
+                snprintf(w->last_set, sizeof w->last_set, "%s", b->set_id);
+        if (r->error < 0) {
+                w->state = WRITER_FAILED;
+                w->failed_at = b->event;
+                free(w->last_error);
+                w->last_error = strdup(strempty(r->message));
+                return;
+        }
+        switch (b->event) {
+        case WRITER_EVENT_IDENTIFY:
+                if (w->state == WRITER_FAILED && w->failed_at == WRITER_EVENT_IDENTIFY)
+                        w->state = WRITER_STABLE;
+                break;
+        case WRITER_EVENT_PREPARE_BACKUP:
+                w->state = WRITER_STABLE;
+                w->last_error = mfree(w->last_error);
+                break;
+        case WRITER_EVENT_PREPARE_SNAPSHOT:
+                w->state = WRITER_WAITING_FOR_FREEZE;
+                break;
+        case WRITER_EVENT_FREEZE:
+                w->state = WRITER_FROZEN;
+                break;
+        case WRITER_EVENT_THAW:
+                w->state = WRITER_WAITING_FOR_POST_SNAPSHOT;
+                break;
+        case WRITER_EVENT_POST_SNAPSHOT:
+                w->state = WRITER_WAITING_FOR_BACKUP_COMPLETE;
+                break;
+        default:        /* BackupComplete, Abort: a failure stays shown */
+                if (w->state != WRITER_FAILED)
+                        w->state = WRITER_STABLE;
+                break;
+        }
+}
+
+static int on_finish(sd_event_source *es, void *userdata) {
+        WriterBatch *b = userdata;
+
+        bool owned = b->owned;
+
+        b->finish = sd_event_source_disable_unref(b->finish);
+        if (b->done)
+                b->done(b, b->userdata);        /* an owned batch may be freed here */
+        if (!owned)
+                writer_batch_free(b);
+        return 0;
+}
+
+static void reply_finish(WriterReply *r, int error, bool retryable, const char *message) {
+        WriterBatch *b = r->batch;
+        Manager *m = b->manager;
+
+        if (r->done)
+                return;
+        if (r->slot) {
+                r->slot = sd_bus_slot_unref(r->slot);
+                m->n_calls_in_flight--;
+        }
+        r->done = true;
+        r->error = error;
+        r->retryable = retryable;
+        r->done_usec = now_usec(CLOCK_MONOTONIC);
+        if (error < 0)
+                r->message = strdup(strempty(message));
+        writer_note_result(r->writer, b, r);
+        if (++b->n_done == b->n && !b->finish) {
+                int k = sd_event_add_defer(m->event, &b->finish, on_finish, b);
+                if (k < 0)
+                        log_error_errno(k, "Cannot schedule the end of %s calls: %m", writer_event_to_string(b->event));
+        }
+}
+
+static void reply_failed_errorf(WriterReply *r, bool retryable, const char *format, ...) _printf_(3, 4);
+static void reply_failed_errorf(WriterReply *r, bool retryable, const char *format, ...) {
+        char msg[1024];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(msg, sizeof msg, format, ap);
+        va_end(ap);
+        reply_finish(r, -EIO, retryable, msg);
+}
+
+static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        WriterReply *r = userdata;
+        WriterBatch *b = r->batch;
+        const char *ev = writer_event_to_string(b->event);
+        const sd_bus_error *e;
+
+        r->slot = sd_bus_slot_unref(r->slot);
+        b->manager->n_calls_in_flight--;
+
+        e = sd_bus_message_get_error(reply);
+        if (!e) {
+                if (b->event == WRITER_EVENT_IDENTIFY)
+                        r->reply = sd_bus_message_ref(reply);
+                reply_finish(r, 0, false, NULL);
+        } else if (sd_bus_error_has_name(e, STASIS_ERROR_VETO))
+                reply_failed_errorf(r, false, "vetoed %s: %s", ev, strempty(e->message));
+        else if (sd_bus_error_has_name(e, STASIS_ERROR_VETO_RETRYABLE))
+                reply_failed_errorf(r, true, "vetoed %s: %s (retryable)", ev, strempty(e->message));
+        else if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) && now_usec(CLOCK_MONOTONIC) + USEC_PER_MSEC >= b->deadline)
+                reply_failed_errorf(r, true, "did not answer %s within %.3g s (retryable)", ev,
+                                    (double) (b->deadline - b->started) / USEC_PER_SEC);
+        else if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) || sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+                 sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                reply_failed_errorf(r, false, "left the bus during %s", ev);
+        else
+                reply_failed_errorf(r, false, "failed %s: %s", ev, strempty(e->message));
+        manager_writer_calls_pump(b->manager);
+        return 0;
+}
+
+static int reply_send(WriterReply *r) {
+        _cleanup_bus_message_unref_ sd_bus_message *msg = NULL;
+        WriterBatch *b = r->batch;
+        Manager *m = b->manager;
+        Writer *w = r->writer;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        int k;
+
+        r->sent = true;
+        if (!w->manager) {
+                reply_failed_errorf(r, false, "left the bus before %s", writer_event_to_string(b->event));
+                return 0;
+        }
+        if (now >= b->deadline) {
+                reply_failed_errorf(r, true, "was not called: the time for %s (%.3g s) ran out (retryable)",
+                                    writer_event_to_string(b->event), (double) (b->deadline - b->started) / USEC_PER_SEC);
+                return 0;
+        }
+        k = sd_bus_message_new_method_call(m->bus, &msg, w->owner, w->path, STASIS_WRITER_INTERFACE,
+                                           writer_event_to_string(b->event));
+        if (k >= 0 && b->append)
+                k = b->append(msg, b, (size_t) (r - b->replies), b->userdata);
+        if (k >= 0)
+                k = sd_bus_call_async(m->bus, &r->slot, msg, on_reply, r, MAX(b->deadline - now, USEC_PER_MSEC));
+        if (k < 0) {
+                reply_failed_errorf(r, false, "cannot be called (%s): %s", writer_event_to_string(b->event), strerror(-k));
+                return k;
+        }
+        m->n_calls_in_flight++;
+        return 0;
+}
+
+void manager_writer_calls_pump(Manager *m) {
+        for (WriterBatch *b = m->batches; b; b = b->next)
+                while (b->n_sent < b->n && m->n_calls_in_flight < WRITER_CALLS_IN_FLIGHT_MAX)
+                        (void) reply_send(&b->replies[b->n_sent++]);
+}
+
+void writer_batches_writer_gone(Manager *m, Writer *w, const char *why) {
+        for (WriterBatch *b = m->batches; b; b = b->next)
+                for (size_t i = 0; i < b->n_sent; i++)
+                        if (b->replies[i].writer == w && !b->replies[i].done)
+                                reply_failed_errorf(&b->replies[i], false, "%s during %s", why,
+                                                    writer_event_to_string(b->event));
+        manager_writer_calls_pump(m);
+}
+
+size_t writer_batch_failures(const WriterBatch *b) {
+        size_t n = 0;
+        for (size_t i = 0; i < b->n; i++)
+                n += b->replies[i].error < 0;
+        return n;
+}
+
+int writer_batch_start(Manager *m, const WriterBatchSpec *spec, Writer **writers, size_t n, WriterBatch **ret) {
+        WriterBatch *b = calloc(1, sizeof(WriterBatch));
+        int r;
+
+        if (!b || !(b->replies = calloc(MAX(n, 1), sizeof(WriterReply)))) {
+                free(b);
+                if (spec->args_free)
+                        spec->args_free(spec->args);
+                return -ENOMEM;
+        }
+        b->manager = m;
+        b->event = spec->event;
+        snprintf(b->set_id, sizeof b->set_id, "%s", strempty(spec->set_id));
+        b->n = n;
+        b->started = now_usec(CLOCK_MONOTONIC);
+        b->deadline = b->started + spec->timeout;
+        b->append = spec->append;
+        b->done = spec->done;
+        b->userdata = spec->userdata;
+        b->owned = spec->owned;
+        b->args = spec->args;
+        b->args_free = spec->args_free;
+        for (size_t i = 0; i < n; i++) {
+                b->replies[i].batch = b;
+                b->replies[i].writer = writer_ref(writers[i]);
+        }
+        /* Linked at the tail: calls go out in the order the batches began. */
+        b->prev = m->batches_tail;
+        if (m->batches_tail)
+                m->batches_tail->next = b;
+        else
+                m->batches = b;
+        m->batches_tail = b;
+
+        if (n == 0) {
+                r = sd_event_add_defer(m->event, &b->finish, on_finish, b);
+                if (r < 0) {
+                        writer_batch_free(b);
+                        return r;
+                }
+        }
+        manager_writer_calls_pump(m);
+        if (ret)
+                *ret = b;
+        return 0;
+}
+
+WriterBatch *writer_batch_free(WriterBatch *b) {
+        Manager *m;
+        bool cancelled = false;
+
+        if (!b)
+                return NULL;
+        m = b->manager;
+        for (size_t i = 0; i < b->n; i++) {
+                WriterReply *r = &b->replies[i];
+                if (r->slot) {
+                        r->slot = sd_bus_slot_unref(r->slot);
+                        m->n_calls_in_flight--;
+                        cancelled = true;
+                }
+                writer_unref(r->writer);
+                sd_bus_message_unref(r->reply);
+                free(r->message);
+        }
+        free(b->replies);
+        if (b->args_free)
+                b->args_free(b->args);
+        sd_event_source_disable_unref(b->finish);
+        if (b->prev)
+                b->prev->next = b->next;
+        else
+                m->batches = b->next;
+        if (b->next)
+                b->next->prev = b->prev;
+        else
+                m->batches_tail = b->prev;
+        free(b);
+        if (cancelled)
+                manager_writer_calls_pump(m);
+        return NULL;
+}

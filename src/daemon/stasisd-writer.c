@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-writer.c - the registered writers: RegisterWriter, UnregisterWriter, ListWriters, liveness */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bus-errors.h"
+#include "bus-util.h"
+#include "log.h"
+#include "macro.h"
+#include "stasisd-set.h"
+#include "stasisd-writer.h"
+
+static const char *const event_table[_WRITER_EVENT_MAX] = {
+        [WRITER_EVENT_IDENTIFY]         = "Identify",
+        [WRITER_EVENT_PREPARE_BACKUP]   = "PrepareBackup",
+        [WRITER_EVENT_PREPARE_SNAPSHOT] = "PrepareSnapshot",
+        [WRITER_EVENT_FREEZE]           = "Freeze",
+        [WRITER_EVENT_THAW]             = "Thaw",
+        [WRITER_EVENT_POST_SNAPSHOT]    = "PostSnapshot",
+        [WRITER_EVENT_BACKUP_COMPLETE]  = "BackupComplete",
+        [WRITER_EVENT_ABORT]            = "Abort",
+};
+
+static const char *const failed_table[_WRITER_EVENT_MAX] = {
+        [WRITER_EVENT_IDENTIFY]         = "failed-at-identify",
+        [WRITER_EVENT_PREPARE_BACKUP]   = "failed-at-prepare-backup",
+        [WRITER_EVENT_PREPARE_SNAPSHOT] = "failed-at-prepare-snapshot",
+        [WRITER_EVENT_FREEZE]           = "failed-at-freeze",
+        [WRITER_EVENT_THAW]             = "failed-at-thaw",
+        [WRITER_EVENT_POST_SNAPSHOT]    = "failed-at-post-snapshot",
+        [WRITER_EVENT_BACKUP_COMPLETE]  = "failed-at-backup-complete",
+        [WRITER_EVENT_ABORT]            = "failed-at-abort",
+};
+
+static const char *const state_table[_WRITER_STATE_MAX] = {
+        [WRITER_STABLE]                      = "stable",
+        [WRITER_WAITING_FOR_FREEZE]          = "waiting-for-freeze",
+        [WRITER_FROZEN]                      = "frozen",
+        [WRITER_WAITING_FOR_POST_SNAPSHOT]   = "waiting-for-post-snapshot",
+        [WRITER_WAITING_FOR_BACKUP_COMPLETE] = "waiting-for-backup-complete",
+};
+
+const char *writer_event_to_string(WriterEvent e) {
+        return e >= 0 && e < _WRITER_EVENT_MAX ? event_table[e] : NULL;
+}
+
+const char *writer_state_string(const Writer *w, char *buf, size_t size) {
+        if (w->state == WRITER_FAILED)
+                snprintf(buf, size, "%s", failed_table[w->failed_at]);
+        else
+                snprintf(buf, size, "%s", state_table[w->state]);
+        return buf;
+}
+
+Writer *writer_ref(Writer *w) {
+        if (w)
+                w->n_ref++;
+        return w;
+}
+
+Writer *writer_unref(Writer *w) {
+        if (!w || --w->n_ref > 0)
+                return NULL;
+        writer_metadata_free(w->meta);
+        free(w->meta_json);
+        free(w->display);
+        free(w->owner);
+        free(w->path);
+        free(w->last_error);
+        free(w);
+        return NULL;
+}
+
+static int make_display(const WriterMetadata *meta, char **ret) {
+        char *d;
+        if (isempty(meta->instance))
+                d = strdup(meta->writer);
+        else if (asprintf(&d, "%s@%s", meta->writer, meta->instance) < 0)
+                d = NULL;
+        if (!d)
+                return -ENOMEM;
+        *ret = d;
+        return 0;
+}
+
+int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t err_size) {
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        if (w->meta && (!streq(w->meta->writer, meta->writer) || !streq(w->meta->instance, meta->instance))) {
+                snprintf(err, err_size, "its metadata now names writer %s%s%s", meta->writer,
+                         isempty(meta->instance) ? "" : "@", meta->instance);
+                return -EINVAL;
+        }
+        r = writer_metadata_to_json(meta, &json);
+        if (r < 0) {
+                snprintf(err, err_size, "cannot serialize its metadata: %s", strerror(-r));
+                return r;
+        }
+        if (!w->display) {
+                r = make_display(meta, &w->display);
+                if (r < 0)
+                        return r;
+        }
+        writer_metadata_free(w->meta);
+        w->meta = meta;
+        free(w->meta_json);
+        w->meta_json = TAKE_PTR(json);
+        return 0;
+}
+
+void writer_mark_failed(Writer *w, WriterEvent event, const char *message) {
+        w->state = WRITER_FAILED;
+        w->failed_at = event;
+        free(w->last_error);
+        w->last_error = strdup(strempty(message));
+}
+
+Writer *manager_find_writer(Manager *m, const char *name, const char *instance) {
+        for (Writer *w = m->writers; w; w = w->next)
+                if (streq(w->meta->writer, name) && streq(w->meta->instance, strempty(instance)))
+                        return w;
+        return NULL;
+}
+
+static Writer *find_by_owner_path(Manager *m, const char *owner, const char *path) {
+        for (Writer *w = m->writers; w; w = w->next)
+                if (streq(w->owner, owner) && streq(w->path, path))
+                        return w;
+        return NULL;
+}
+
+static void writer_link(Manager *m, Writer *w) {
+        w->manager = m;
+        w->prev = m->writers_tail;
+        if (m->writers_tail)
+                m->writers_tail->next = w;
+        else
+                m->writers = w;
+        m->writers_tail = w;
+        m->n_writers++;
+}
+
+/* Takes w out of the registry (its last reference may go with it). */
+static void writer_unlink(Writer *w) {
+        Manager *m = w->manager;
+        if (!m)
+                return;
+        if (w->prev)
+                w->prev->next = w->next;
+        else
+                m->writers = w->next;
+        if (w->next)
+                w->next->prev = w->prev;
+        else
+                m->writers_tail = w->prev;
+        m->n_writers--;
+        w->manager = NULL;
+        w->prev = w->next = NULL;
+        writer_unref(w);
+}
+
+/* The writer is gone (left the bus, or unregistered): whatever it takes part
+ * in fails at once. */
+static void writer_gone(Writer *w, const char *why) {
+        Manager *m = w->manager;
+
+        log_info("Writer %s (%s %s) %s.", w->display, w->owner, w->path, why);
+        writer_ref(w);
+        writer_unlink(w);
+        for (Set *s = m->sets; s; s = s->next)
+                set_writer_gone(s, w, why);
+        writer_batches_writer_gone(m, w, why);
+        writer_unref(w);
+}
+
+static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *old_owner, *new_owner;
+        Writer *next;
+
+        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (name[0] != ':' || !isempty(new_owner))
+                return 0;
+        for (Writer *w = m->writers; w; w = next) {
+                next = w->next;
+                if (streq(w->owner, name)) {
+                        /* next may go with w's sets only if it is w itself: safe */
+                        writer_gone(w, "left the bus");
+                }
+        }
+        return 0;
+}
+
+int manager_writers_start(Manager *m) {
+        return sd_bus_match_signal_async(m->bus, &m->writer_match, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "NameOwnerChanged",
+                                         on_name_owner_changed, NULL, m);
+}
+
+void manager_writers_free(Manager *m) {
+        while (m->batches)
+                writer_batch_free(m->batches);
+        while (m->writers)
+                writer_unlink(m->writers);
+        m->writer_match = sd_bus_slot_unref(m->writer_match);
+}
+
+/* Every component path must exist now (a file or a directory). */
+static int check_paths(const WriterMetadata *meta, sd_bus_error *error) {
+        for (size_t i = 0; i < meta->n_components; i++)
+                for (size_t j = 0; meta->components[i].paths[j]; j++) {
+                        struct stat st;
+                        const char *p = meta->components[i].paths[j];
+                        if (stat(p, &st) < 0)
+                                return sd_bus_error_setf(error, errno == ENOENT ? STASIS_ERROR_NO_SUCH_PATH
+                                                                                : STASIS_ERROR_INVALID_ARGUMENT,
+                                                         "Writer metadata refused: components[%zu].paths[%zu]: "
+                                                         "%s: %s", i, j, p, strerror(errno));
+                }
+        return 0;
+}
+
+static unsigned count_writers_of(Manager *m, const char *owner) {
+        unsigned n = 0;
+        for (Writer *w = m->writers; w; w = w->next)
+                n += streq(w->owner, owner);
+        return n;
+}
+
+/* A writer that left the bus just before its registration was handled would
+ * never be seen leaving: ask the bus whether its owner is still there. */
+static int on_owner_check(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Writer *w = userdata;
+        if (w->manager && sd_bus_message_is_method_error(reply, NULL))
+                writer_gone(w, "left the bus while registering");
+        writer_unref(w);
+        return 0;
+}
+
+static int sender_creds(sd_bus_message *msg, pid_t *ret_pid, uid_t *ret_uid) {
+        sd_bus_creds *creds = NULL;
+        int r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_PID | SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, ret_uid);
+        if (r >= 0 && sd_bus_creds_get_pid(creds, ret_pid) < 0)
+                *ret_pid = 0;
+        sd_bus_creds_unref(creds);
+        return r;
+}
+
+int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_writer_metadata_ WriterMetadata *meta = NULL;
+        const char *path, *json, *owner = sd_bus_message_get_sender(msg);
+        char err[512];
+        Writer *w, *other;
+        int r;
+
+        r = manager_check_privileged(msg, "register writers", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "os", &path, &json);
+        if (r < 0)
+                return r;
+        if (!owner)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "The caller has no bus name");
+        r = writer_metadata_parse(json, strlen(json), &meta, err, sizeof err);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_setf(error, r == -E2BIG ? STASIS_ERROR_LIMIT_EXCEEDED : STASIS_ERROR_INVALID_ARGUMENT,
+                                         "Writer metadata refused: %s", err);
+        r = check_paths(meta, error);
+        if (r < 0)
+                return r;
+
+        other = manager_find_writer(m, meta->writer, meta->instance);
+        if (!other)
+                other = find_by_owner_path(m, owner, path);
+        if (other)
+                return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
+                                         "Writer %s is registered already by %s (pid %d) at %s",
+                                         other->display, other->owner, (int) other->pid, other->path);
+        if (m->n_writers >= MANAGER_WRITERS_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED,
+                                         "%u writers are registered, the most stasisd takes", m->n_writers);
+        if (count_writers_of(m, owner) >= MANAGER_WRITERS_PER_CONNECTION_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED,
+                                         "This connection has registered %d writers, the most one may",
+                                         MANAGER_WRITERS_PER_CONNECTION_MAX);
+
+        w = calloc(1, sizeof(Writer));
+        if (!w)
+                return -ENOMEM;
+        w->n_ref = 1;
+        w->owner = strdup(owner);
+        w->path = strdup(path);
+        if (!w->owner || !w->path || writer_update_metadata(w, meta, err, sizeof err) < 0) {
+                writer_unref(w);
+                return -ENOMEM;
+        }
+        meta = NULL;
+        (void) sender_creds(msg, &w->pid, &w->uid);
+        writer_link(m, w);
+        log_info("Writer %s registered by %s (pid %d) at %s: %s, %zu component(s).", w->display, w->owner,
+                 (int) w->pid, w->path, writer_level_to_string(w->meta->level), w->meta->n_components);
+
+        r = sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                     "org.freedesktop.DBus", "GetNameOwner", on_owner_check, writer_ref(w),
+                                     "s", owner);
+        if (r < 0)
+                writer_unref(w);
+        return sd_bus_reply_method_return(msg, "");
+}
+
+int method_unregister_writer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *path, *owner = sd_bus_message_get_sender(msg);
+        Writer *w;
+        int r;
+
+        r = manager_check_privileged(msg, "unregister writers", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "o", &path);
+        if (r < 0)
+                return r;
+        w = owner ? find_by_owner_path(m, owner, path) : NULL;
+        if (!w)
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER,
+                                         "This connection has no writer registered at %s", path);
+        writer_gone(w, "unregistered");
+        return sd_bus_reply_method_return(msg, "");
+}
+
+int method_list_writers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssssuussss)");
+        if (r < 0)
+                return r;
+        for (Writer *w = m->writers; w; w = w->next) {
+                char state[64];
+                r = sd_bus_message_append(reply, "(ssssuussss)", w->meta->writer, w->meta->instance,
+                                          writer_level_to_string(w->meta->level), w->owner,
+                                          (uint32_t) w->pid, (uint32_t) w->uid,
+                                          writer_state_string(w, state, sizeof state), w->last_set,
+                                          strempty(w->last_error), w->meta_json);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-writer.h - registered writers, and calling many of them at once with deadlines */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+#include "stasisd-manager.h"
+#include "time-util.h"
+#include "writer-metadata.h"
+
+#define MANAGER_WRITERS_MAX                4096
+#define MANAGER_WRITERS_PER_CONNECTION_MAX 1024
+/* Calls to writers waiting for an answer at once: the system bus lets a
+ * connection have 128 (max_replies_per_connection). */
+#define WRITER_CALLS_IN_FLIGHT_MAX           96
+
+typedef enum WriterEvent {
+        WRITER_EVENT_IDENTIFY,
+        WRITER_EVENT_PREPARE_BACKUP,
+        WRITER_EVENT_PREPARE_SNAPSHOT,
+        WRITER_EVENT_FREEZE,
+        WRITER_EVENT_THAW,
+        WRITER_EVENT_POST_SNAPSHOT,
+        WRITER_EVENT_BACKUP_COMPLETE,
+        WRITER_EVENT_ABORT,
+        _WRITER_EVENT_MAX,
+} WriterEvent;
+
+typedef enum WriterState {
+        WRITER_STABLE,
+        WRITER_WAITING_FOR_FREEZE,
+        WRITER_FROZEN,
+        WRITER_WAITING_FOR_POST_SNAPSHOT,
+        WRITER_WAITING_FOR_BACKUP_COMPLETE,
+        WRITER_FAILED,                  /* at failed_at */
+        _WRITER_STATE_MAX,
+} WriterState;
+
+/* "Identify", "PrepareBackup", ... as the methods are called. */
+const char *writer_event_to_string(WriterEvent e);
+
+typedef struct Writer Writer;
+struct Writer {
+        unsigned n_ref;
+        Manager *manager;               /* NULL once unregistered or gone */
+        Writer *prev, *next;
+
+        char *owner;                    /* unique bus name */
+        char *path;                     /* its object */
+        pid_t pid;
+        uid_t uid;
+        WriterMetadata *meta;           /* as of the last Identify */
+        char *meta_json;                /* canonical */
+        char *display;                  /* "name" or "name@instance" */
+
+        WriterState state;
+        WriterEvent failed_at;
+        char *last_error;
+        char last_set[24];
+};
+
+Writer *writer_ref(Writer *w);
+Writer *writer_unref(Writer *w);
+/* The state as ListWriters shows it: "stable", "failed-at-freeze", ... */
+const char *writer_state_string(const Writer *w, char *buf, size_t size);
+/* Replaces the metadata; -EINVAL (message in err) if it names another writer. */
+int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t err_size);
+/* A failure stasisd found itself (not an answer), for ListWriters. */
+void writer_mark_failed(Writer *w, WriterEvent event, const char *message);
+Writer *manager_find_writer(Manager *m, const char *name, const char *instance);
+
+/* Watches the bus for writers that leave it. */
+int manager_writers_start(Manager *m);
+void manager_writers_free(Manager *m);
+
+/* stasisd-manager-bus.c calls these for RegisterWriter, UnregisterWriter, ListWriters. */
+int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_unregister_writer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_writers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+
+/* ---- Calling writers: one event to many writers, in parallel ---- */
+
+typedef struct WriterBatch WriterBatch;
+
+typedef struct WriterReply {
+        WriterBatch *batch;
+        Writer *writer;                 /* a reference */
+        sd_bus_slot *slot;              /* while the call is out */
+        bool sent, done;
+        int error;                      /* 0, or <0 when it failed */
+        bool retryable;                 /* a retryable veto, or a time-out */
+        char *message;                  /* why it failed, for people */
+        sd_bus_message *reply;          /* Identify: the answer */
+        usec_t done_usec;               /* CLOCK_MONOTONIC */
+} WriterReply;
+
+/* Appends the event's arguments for writer index i. */
+typedef int (*writer_batch_append_t)(sd_bus_message *m, WriterBatch *b, size_t i, void *userdata);
+/* All writers answered, failed or ran out of time. Called from the event
+ * loop, never from within writer_batch_start(). */
+typedef void (*writer_batch_done_t)(WriterBatch *b, void *userdata);
+
+struct WriterBatch {
+        Manager *manager;
+        WriterBatch *prev, *next;
+        WriterEvent event;
+        char set_id[24];
+        WriterReply *replies;
+        size_t n, n_sent, n_done;
+        usec_t deadline;                /* CLOCK_MONOTONIC */
+        usec_t started;
+        writer_batch_append_t append;
+        writer_batch_done_t done;
+        void *userdata;
+        sd_event_source *finish;        /* calls done */
+        bool owned;                     /* freed by its owner, else after done */
+        void *args;                     /* the event's arguments, for batches that outlive their set */
+        void (*args_free)(void *args);
+};
+
+/* What to send, and what to do once every writer has answered. */
+typedef struct WriterBatchSpec {
+        WriterEvent event;
+        const char *set_id;             /* NULL for Identify */
+        usec_t timeout;                 /* for all the calls, from now */
+        writer_batch_append_t append;   /* NULL: no arguments */
+        writer_batch_done_t done;       /* may be NULL */
+        void *userdata;
+        bool owned;                     /* false: the batch frees itself after done */
+        void *args;                     /* taken over; freed with the batch */
+        void (*args_free)(void *args);
+} WriterBatchSpec;
+
+/* Calls the event on each of writers (taking references), in parallel but
+ * at most WRITER_CALLS_IN_FLIGHT_MAX at once. */
+int writer_batch_start(Manager *m, const WriterBatchSpec *spec, Writer **writers, size_t n, WriterBatch **ret);
+WriterBatch *writer_batch_free(WriterBatch *b);
+static inline void writer_batch_freep(WriterBatch **b) {
+        writer_batch_free(*b);
+}
+/* Number of replies that failed. */
+size_t writer_batch_failures(const WriterBatch *b);
+/* Sends more calls if the window has room: after any call ended. */
+void manager_writer_calls_pump(Manager *m);
+/* w left: its calls in every batch fail at once. */
+void writer_batches_writer_gone(Manager *m, Writer *w, const char *why);
