@@ -167,7 +167,7 @@ void set_bus_emit_changed(Set *s) {
                 return;
         (void) sd_bus_emit_properties_changed(s->manager->bus, s->object_path, STASIS_SET_INTERFACE,
                                               "State", "Consistency", "Error", "Volumes", "HoldUSec",
-                                              "Components", "Completed", NULL);
+                                              "Components", "Completed", "WindowUSec", NULL);
 }
 
 const sd_bus_vtable set_vtable[] = {
@@ -185,6 +185,7 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_PROPERTY("HoldUSec", "t", NULL, offsetof(Set, hold_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Components", "a(sssss)", property_get_components, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Completed", "t", NULL, offsetof(Set, completed), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("WindowUSec", "t", NULL, offsetof(Set, window_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Complete", SD_BUS_ARGS("as", failed), SD_BUS_NO_RESULT,
                                 method_complete, SD_BUS_VTABLE_UNPRIVILEGED),

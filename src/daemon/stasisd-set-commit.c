@@ -169,6 +169,7 @@ static void on_commit_done(Worker *w, int status, const void *data, size_t size,
 
 static void set_finish_commit(Set *s, int status, const void *data, size_t size, bool worker_gone) {
         set_end_hold(s);
+        s->window_usec = now_usec(CLOCK_MONOTONIC) - s->turn_started;      /* writers: until their thaw */
         if (s->n_writers > 0) {
                 /* The slot stays taken until the writers are thawed and told. */
                 set_writers_after_commit(s, status, data, size, worker_gone);
@@ -327,6 +328,7 @@ void manager_commit_next(Manager *m) {
                 if (!m->commit_queue)
                         m->commit_queue_tail = NULL;
                 s->queue_next = NULL;
+                s->turn_started = now_usec(CLOCK_MONOTONIC);
                 if (s->n_writers > 0) {
                         /* Writers freeze first; the commit follows. */
                         m->committing = s;

@@ -375,6 +375,7 @@ static void set_writers_thaw_level(Set *s) {
                                 sw_fail(s, &s->writers[i], "could not be sent Thaw", false);
                         }
         }
+        s->window_usec = now - s->turn_started;
         set_writers_finish(s);
 }
 

@@ -102,6 +102,8 @@ struct Set {
         int level;                      /* the level being frozen or thawed */
         usec_t freeze_window;
         usec_t freeze_started, freeze_deadline; /* CLOCK_MONOTONIC */
+        usec_t turn_started;            /* its turn came (CLOCK_MONOTONIC) */
+        usec_t window_usec;             /* from its turn to the last Thaw answered */
         bool fail_after_hold;           /* fail once another set's hold ends */
         int commit_result;              /* the commit's outcome, while writers thaw */
         void *result_data;

@@ -143,8 +143,8 @@ static int reply_send(WriterReply *r) {
                 return 0;
         }
         if (now >= b->deadline) {
-                reply_failed_errorf(r, true, "was not called: the time for %s (%.3g s) ran out (retryable)",
-                                    writer_event_to_string(b->event), (double) (b->deadline - b->started) / USEC_PER_SEC);
+                reply_failed_errorf(r, true, "was not called: the time for %s had run out (retryable)",
+                                    writer_event_to_string(b->event));
                 return 0;
         }
         k = sd_bus_message_new_method_call(m->bus, &msg, w->owner, w->path, STASIS_WRITER_INTERFACE,
