@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test-introspection.sh - the org.stasis1.Manager and org.stasis1.Set interfaces
 # as the running stasisd introspects them must equal data/org.stasis1.Manager.xml
-# and data/org.stasis1.Set.xml, which docs/dbus-api.md documents.
+# and data/org.stasis1.Set.xml, and the org.stasis1.Writer interface a libstasis
+# writer exports must equal data/org.stasis1.Writer.xml; docs/dbus-api.md
+# documents all three.
 #
 # Both sides are normalised the same way before the comparison: only the
 # <interface> element is kept, one tag a line, two spaces of indentation a
@@ -145,6 +147,15 @@ set_path=$(sed -n 's|^so "[^"]*" "\(/org/stasis1/set/[^"]*\)"$|\1|p' <<<"$out")
 manager_xml=$(bus introspect --xml-interface org.stasis1 /org/stasis1)
 set_xml=$(bus introspect --xml-interface org.stasis1 "$set_path")
 
+# A writer made with libstasis exports org.stasis1.Writer at /org/stasis1/writer.
+"$STASIS_BUILD_DIR/test/helpers/stasis-test-writer" --name introspection --component "data=$STASIS_FS" \
+        --ready-file "$STASIS_TMP/writer-ready" 2>>"$STASIS_TMP/writer.log" &
+stasis_track_pid $!
+wait_for 10 test -e "$STASIS_TMP/writer-ready"
+writer_owner=$("$STASIS" --json writers | jq -r '.[] | select(.writer == "introspection") | .owner')
+[ -n "$writer_owner" ] || stasis_die "the test writer is not listed by stasis writers"
+writer_xml=$(bus introspect --xml-interface "$writer_owner" /org/stasis1/writer)
+
 # The documented signals for sets appearing and vanishing come from here.
 assert_contains "$manager_xml" '<interface name="org.freedesktop.DBus.ObjectManager">' \
         "/org/stasis1 has no ObjectManager"
@@ -157,9 +168,17 @@ check_interface() {
 
         if [ "${STASIS_UPDATE_INTROSPECTION:-0}" = 1 ]; then
                 { echo '<!-- SPDX-License-Identifier: LGPL-2.1-or-later -->'
-                  echo "<!-- The $iface interface as stasisd introspects it, normalised by"
-                  echo '     test/integration/test-introspection.sh, which checks the two agree.'
-                  echo '     Documented in docs/dbus-api.md. -->'
+                  if [ "$iface" = org.stasis1.Writer ]; then
+                        echo "<!-- The $iface interface, which a writer exports (libstasis at"
+                        echo '     /org/stasis1/writer) and stasisd calls, as a libstasis writer'
+                        echo '     introspects it, normalised by test/integration/test-introspection.sh,'
+                        echo '     which checks the two agree. Documented in docs/dbus-api.md and'
+                        echo '     docs/writers.md. -->'
+                  else
+                        echo "<!-- The $iface interface as stasisd introspects it, normalised by"
+                        echo '     test/integration/test-introspection.sh, which checks the two agree.'
+                        echo '     Documented in docs/dbus-api.md. -->'
+                  fi
                   echo "$live"; } >"$file"
                 stasis_log "rewrote $file"
                 return 0
@@ -180,6 +199,7 @@ check_interface() {
 
 check_interface org.stasis1.Manager "$manager_xml"
 check_interface org.stasis1.Set "$set_xml"
+check_interface org.stasis1.Writer "$writer_xml"
 [ "$failed" = 0 ] || exit 1
 
 bus call org.stasis1 /org/stasis1 org.stasis1.Manager DeleteSet s "${set_path##*/}"
