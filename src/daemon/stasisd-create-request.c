@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "bus-util.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-resolve.h"
@@ -365,26 +366,28 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
 
 static void on_identified(WriterBatch *b, void *userdata) {
         CreateRequest *req = userdata;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
+        Manager *m = req->manager;
+        /* The request goes with create_request_resume(); its call stays for the answer. */
+        _cleanup_bus_message_unref_ sd_bus_message *msg = sd_bus_message_ref(req->msg);
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
         take_identities(b);
         /* Recording the set writes the catalog: not during another set's hold. */
-        if (req->manager->holding && req->manager->n_deferred >= MANAGER_DEFERRED_MAX) {
-                (void) sd_bus_reply_method_errorf(req->msg, STASIS_ERROR_BUSY,
+        if (m->holding && m->n_deferred >= MANAGER_DEFERRED_MAX) {
+                (void) sd_bus_reply_method_errorf(msg, STASIS_ERROR_BUSY,
                                                   "stasisd is holding file systems frozen and %u calls already "
-                                                  "wait for it to end; try again", req->manager->n_deferred);
+                                                  "wait for it to end; try again", m->n_deferred);
                 create_request_free(req);
                 return;
         }
-        r = manager_defer_if_holding(req->manager, req->msg, create_request_resume, req);
+        r = manager_defer_if_holding(m, msg, create_request_resume, req);
         if (r == 0)
-                r = create_request_resume(req->msg, req, &error);
+                r = create_request_resume(msg, req, &error);
         else if (r < 0)
                 create_request_free(req);
         if (r < 0)
-                (void) sd_bus_reply_method_errno(req->msg, r, &error);
-        sd_bus_error_free(&error);
+                (void) sd_bus_reply_method_errno(msg, r, &error);
 }
 
 static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
