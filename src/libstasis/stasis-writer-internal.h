@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-writer-internal.h - the StasisWriter and StasisEvent objects, shared by the files of the writer API */
+#pragma once
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+#include "stasis/stasis.h"
+#include "time-util.h"
+#include "writer-metadata.h"
+
+/* Entries of the arrays stasisd sends with an event; more is a malformed call. */
+#define WRITER_EVENT_ITEMS_MAX 4096
+
+typedef struct WriterHandler {
+        stasis_writer_handler_t handler;
+        void *userdata;
+} WriterHandler;
+
+struct StasisWriter {
+        unsigned n_ref;
+
+        WriterMetadata *meta;           /* components may be empty until the writer starts */
+        char *metadata_json;            /* cache of the JSON of meta; NULL when stale */
+        char *last_error;               /* NULL means "" */
+        char *bus_address;              /* NULL: stasis_bus_address() */
+        WriterHandler handlers[_STASIS_EVENT_MAX];
+
+        sd_event *event;
+        bool event_foreign;             /* attached to the caller's loop */
+        int64_t priority;
+
+        sd_bus *bus;
+        sd_bus_slot *vtable_slot;
+        sd_bus_slot *owner_match_slot;
+        sd_bus_slot *register_slot;     /* a RegisterWriter call in flight */
+        sd_bus_slot *disconnect_slot;
+        char *coordinator;              /* unique name owning org.stasis1, NULL if none */
+        bool registered;
+
+        /* The freeze: the set the writer is frozen for, and the timer that
+         * thaws it when the window passes. */
+        char *frozen_set;
+        usec_t freeze_window_usec;      /* as the timer was armed: the window, at most freeze_timeout */
+        sd_event_source *thaw_timer;
+        /* The last set the library thawed by itself, and why: its Thaw is
+         * answered with org.stasis1.Error.Timeout. */
+        char *auto_thawed_set;
+        char *auto_thaw_reason;
+};
+
+typedef struct SnapshotPair {
+        char *source;
+        char *snapshot;
+} SnapshotPair;
+
+struct StasisEvent {
+        unsigned n_ref;
+        StasisWriter *writer;           /* a reference */
+        StasisWriterEvent type;
+        sd_bus_message *message;        /* the call to answer; NULL for events the library raises */
+        bool answered;
+
+        char *set_id;
+        char **components;              /* never NULL */
+        int *succeeded;                 /* BackupComplete: one per component; PostRestore: one */
+        int crash_atomic;               /* -ENODATA unless PrepareSnapshot */
+        uint64_t window_usec;
+        bool auto_thaw;
+        char *reason;
+        SnapshotPair *snapshots;
+        size_t n_snapshots;
+
+        bool vetoed;
+        bool veto_retryable;
+        char *veto_reason;
+};
+
+/* stasis-writer.c */
+int writer_set_error(StasisWriter *w, int r, const char *format, ...) _printf_(3, 4);
+/* The metadata JSON, built again if stale; -EINVAL (message in last_error) if not valid. */
+int writer_build_metadata(StasisWriter *w, const char **ret);
+
+/* stasis-writer-bus.c: the connection, the coordinator's name, registration */
+int writer_connect(StasisWriter *w);
+void writer_disconnect(StasisWriter *w);
+
+/* stasis-writer-events.c: the org.stasis1.Writer object and the freeze state */
+extern const sd_bus_vtable writer_vtable[];
+/* Called when the owner of org.stasis1 leaves, or the bus: thaws at once if frozen. */
+void writer_coordinator_gone(StasisWriter *w, const char *reason);
+void writer_freeze_state_clear(StasisWriter *w);
+/* Called when a Freeze for set is answered with an error: not frozen then. */
+void writer_freeze_failed(StasisWriter *w, const char *set);
+
+/* stasis-event.c */
+int event_new(StasisWriter *w, StasisWriterEvent type, StasisEvent **ret);
+/* Calls the handler for e, which answers message (NULL for an event the
+ * library raises itself) unless the handler goes asynchronous. Returns 1,
+ * as an sd-bus method handler that has answered. */
+int event_dispatch(StasisEvent *e, sd_bus_message *message);
+static inline void stasis_event_unrefp(StasisEvent **e) {
+        stasis_event_unref(*e);
+}
+#define _cleanup_event_unref_ __attribute__((cleanup(stasis_event_unrefp)))
+
+static inline void stasis_writer_unrefp(StasisWriter **w) {
+        stasis_writer_unref(*w);
+}

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-writer.c - the StasisWriter object: its description, its handlers and the ways to run it */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "stasis-writer-internal.h"
+#include "strv.h"
+
+static const char *const event_names[_STASIS_EVENT_MAX] = {
+        [STASIS_EVENT_IDENTIFY] = "Identify",
+        [STASIS_EVENT_PREPARE_BACKUP] = "PrepareBackup",
+        [STASIS_EVENT_PREPARE_SNAPSHOT] = "PrepareSnapshot",
+        [STASIS_EVENT_FREEZE] = "Freeze",
+        [STASIS_EVENT_THAW] = "Thaw",
+        [STASIS_EVENT_POST_SNAPSHOT] = "PostSnapshot",
+        [STASIS_EVENT_BACKUP_COMPLETE] = "BackupComplete",
+        [STASIS_EVENT_ABORT] = "Abort",
+        [STASIS_EVENT_PRE_RESTORE] = "PreRestore",
+        [STASIS_EVENT_POST_RESTORE] = "PostRestore",
+};
+
+const char *stasis_writer_event_to_string(StasisWriterEvent event) {
+        if ((int) event < 0 || event >= _STASIS_EVENT_MAX)
+                return NULL;
+        return event_names[event];
+}
+
+int writer_set_error(StasisWriter *w, int r, const char *format, ...) {
+        char *s = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&s, format, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        free(w->last_error);
+        w->last_error = s;      /* "" if even the message ran out of memory */
+        return r;
+}
+
+static void metadata_changed(StasisWriter *w) {
+        free(w->metadata_json);
+        w->metadata_json = NULL;
+}
+
+/* Checks the fields of m other than its components by the metadata rules,
+ * giving it one harmless component so that the check gets past them. */
+static int check_fields(const WriterMetadata *m, char *err, size_t err_size) {
+        char *paths[] = { (char *) "/", NULL };
+        WriterComponent probe = { .name = (char *) "probe", .paths = paths, .selectable = true };
+        WriterMetadata copy = *m;
+
+        copy.components = &probe;
+        copy.n_components = 1;
+        return writer_metadata_validate(&copy, err, err_size);
+}
+
+int stasis_writer_new(StasisWriter **ret, const char *name, const char *instance) {
+        StasisWriter *w;
+        WriterMetadata probe = {
+                .writer = (char *) name,
+                .instance = (char *) (instance ?: ""),
+                .level = WRITER_LEVEL_BACK_END,
+                .freeze_timeout_usec = WRITER_FREEZE_TIMEOUT_MS_DEFAULT * USEC_PER_MSEC,
+                .restore_method = WRITER_RESTORE_NONE,
+        };
+
+        /* There is no writer yet to hold a message: the rules for the two
+         * names are in docs/writers.md. */
+        if (!ret || !name || check_fields(&probe, NULL, 0) < 0)
+                return -EINVAL;
+
+        w = calloc(1, sizeof(StasisWriter));
+        if (!w)
+                return -ENOMEM;
+        w->n_ref = 1;
+        w->meta = calloc(1, sizeof(WriterMetadata));
+        if (!w->meta) {
+                stasis_writer_unref(w);
+                return -ENOMEM;
+        }
+        *w->meta = probe;
+        w->meta->writer = strdup(name);
+        w->meta->instance = strdup(probe.instance);
+        if (!w->meta->writer || !w->meta->instance) {
+                stasis_writer_unref(w);
+                return -ENOMEM;
+        }
+        *ret = w;
+        return 0;
+}
+
+StasisWriter *stasis_writer_ref(StasisWriter *w) {
+        if (w)
+                w->n_ref++;
+        return w;
+}
+
+StasisWriter *stasis_writer_unref(StasisWriter *w) {
+        if (!w || --w->n_ref > 0)
+                return NULL;
+
+        writer_disconnect(w);
+        sd_event_unref(w->event);
+        writer_metadata_free(w->meta);
+        free(w->metadata_json);
+        free(w->last_error);
+        free(w->bus_address);
+        free(w);
+        return NULL;
+}
+
+int stasis_writer_set_level(StasisWriter *w, const char *level) {
+        WriterLevel l;
+
+        if (!w)
+                return -EINVAL;
+        l = writer_level_from_string(level);
+        if (l < 0)
+                return writer_set_error(w, -EINVAL, "level: \"%s\" is not \"front-end\", \"back-end\" or \"system\"",
+                                        strna(level));
+        w->meta->level = l;
+        metadata_changed(w);
+        return 0;
+}
+
+int stasis_writer_set_freeze_timeout(StasisWriter *w, uint64_t usec) {
+        WriterMetadata copy;
+        char err[256];
+        int r;
+
+        if (!w)
+                return -EINVAL;
+        copy = *w->meta;
+        copy.freeze_timeout_usec = usec;
+        r = check_fields(&copy, err, sizeof err);
+        if (r < 0)
+                return writer_set_error(w, r, "%s", err);
+        w->meta->freeze_timeout_usec = usec;
+        metadata_changed(w);
+        return 0;
+}
+
+int stasis_writer_set_restore_method(StasisWriter *w, const char *method) {
+        WriterRestoreMethod m;
+
+        if (!w)
+                return -EINVAL;
+        m = writer_restore_method_from_string(method);
+        if (m < 0)
+                return writer_set_error(w, -EINVAL,
+                                        "restore_method: \"%s\" is not \"none\", \"restore-if-not-there\", "
+                                        "\"restore-if-can-replace\", \"stop-restore-start\" or \"custom\"",
+                                        strna(method));
+        w->meta->restore_method = m;
+        metadata_changed(w);
+        return 0;
+}
+
+static void component_done(WriterComponent *c) {
+        free(c->name);
+        strv_free(c->paths);
+        free(c->description);
+}
+
+/* A copy of paths with the trailing slash of each absolute path removed,
+ * as the metadata parser reads it ("/var/lib/mysql/" is "/var/lib/mysql"). */
+static int paths_normalize(const char *const *paths, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; paths && paths[i]; i++) {
+                size_t n = strlen(paths[i]);
+
+                if (strv_extend(&l, paths[i]) < 0)
+                        return -ENOMEM;
+                if (n > 1 && paths[i][0] == '/' && paths[i][n - 1] == '/')
+                        l[i][n - 1] = 0;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int component_init(WriterComponent *c, const char *name, const char *const *paths, int selectable,
+                          const char *description) {
+        *c = (WriterComponent) { .selectable = selectable };
+        c->name = strdup(name);
+        if (description)
+                c->description = strdup(description);
+        if (!c->name || (description && !c->description) || paths_normalize(paths, &c->paths) < 0) {
+                component_done(c);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int stasis_writer_add_component(StasisWriter *w, const char *name, const char *const *paths,
+                                int selectable, const char *description) {
+        WriterMetadata *m;
+        WriterComponent *l;
+        char err[1024];
+        int r;
+
+        if (!w)
+                return -EINVAL;
+        m = w->meta;
+        if (!name)
+                return writer_set_error(w, -EINVAL, "component name: must not be NULL");
+        if (selectable != 0 && selectable != 1)
+                return writer_set_error(w, -EINVAL, "component \"%s\": selectable must be 0 or 1, not %d",
+                                        name, selectable);
+        for (size_t i = 0; i < m->n_components; i++)
+                if (streq(m->components[i].name, name))
+                        return writer_set_error(w, -EEXIST, "component \"%s\": the writer has one of this name already",
+                                                name);
+        if (m->n_components >= WRITER_COMPONENTS_MAX)
+                return writer_set_error(w, -E2BIG, "component \"%s\": the writer has %d components already, the most allowed",
+                                        name, WRITER_COMPONENTS_MAX);
+
+        l = realloc(m->components, sizeof(WriterComponent) * (m->n_components + 1));
+        if (!l)
+                return writer_set_error(w, -ENOMEM, "Out of memory");
+        m->components = l;
+        r = component_init(&l[m->n_components], name, paths, selectable, description);
+        if (r < 0)
+                return writer_set_error(w, r, "Out of memory");
+
+        /* The other components and fields are valid: only the new one can fail. */
+        m->n_components++;
+        r = writer_metadata_validate(m, err, sizeof err);
+        if (r < 0) {
+                component_done(&l[--m->n_components]);
+                return writer_set_error(w, r, "%s", err);
+        }
+        metadata_changed(w);
+        return 0;
+}
+
+int stasis_writer_clear_components(StasisWriter *w) {
+        if (!w)
+                return -EINVAL;
+        for (size_t i = 0; i < w->meta->n_components; i++)
+                component_done(&w->meta->components[i]);
+        free(w->meta->components);
+        w->meta->components = NULL;
+        w->meta->n_components = 0;
+        metadata_changed(w);
+        return 0;
+}
+
+int stasis_writer_set_handler(StasisWriter *w, StasisWriterEvent event, stasis_writer_handler_t handler,
+                              void *userdata) {
+        if (!w)
+                return -EINVAL;
+        if ((int) event < 0 || event >= _STASIS_EVENT_MAX)
+                return writer_set_error(w, -EINVAL, "event %d: no such writer event", (int) event);
+        w->handlers[event] = (WriterHandler) { handler, userdata };
+        return 0;
+}
+
+int stasis_writer_set_bus_address(StasisWriter *w, const char *address) {
+        char *a = NULL;
+
+        if (!w)
+                return -EINVAL;
+        if (w->bus)
+                return writer_set_error(w, -EBUSY, "bus address: the writer is connected already");
+        if (address) {
+                a = strdup(address);
+                if (!a)
+                        return writer_set_error(w, -ENOMEM, "Out of memory");
+        }
+        free(w->bus_address);
+        w->bus_address = a;
+        return 0;
+}
+
+int writer_build_metadata(StasisWriter *w, const char **ret) {
+        char err[1024];
+        int r;
+
+        if (!w->metadata_json) {
+                r = writer_metadata_validate(w->meta, err, sizeof err);
+                if (r < 0)
+                        return writer_set_error(w, r, "Writer metadata not valid: %s", err);
+                r = writer_metadata_to_json(w->meta, &w->metadata_json);
+                if (r < 0)
+                        return writer_set_error(w, r, "Cannot write the metadata as JSON: %s", strerror(-r));
+        }
+        *ret = w->metadata_json;
+        return 0;
+}
+
+const char *stasis_writer_get_metadata(StasisWriter *w) {
+        const char *json;
+
+        if (!w || writer_build_metadata(w, &json) < 0)
+                return NULL;
+        return json;
+}
+
+const char *stasis_writer_last_error(StasisWriter *w) {
+        return w && w->last_error ? w->last_error : "";
+}
+
+/* ---- Running ---- */
+
+int stasis_writer_attach_event(StasisWriter *w, sd_event *event, int64_t priority) {
+        sd_event *e = NULL;
+        int r;
+
+        if (!w)
+                return -EINVAL;
+        if (w->bus)
+                return writer_set_error(w, -EBUSY, "event loop: attach it before stasis_writer_start()");
+        if (event)
+                e = sd_event_ref(event);
+        else {
+                r = sd_event_default(&e);
+                if (r < 0)
+                        return writer_set_error(w, r, "Cannot get the default event loop: %s", strerror(-r));
+        }
+        sd_event_unref(w->event);
+        w->event = e;
+        w->event_foreign = true;
+        w->priority = priority;
+        return 0;
+}
+
+/* Dispatches everything that is ready: a source made pending by one pass
+ * (the bus read several messages at once) may not make the fd readable again. */
+static int process_ready(StasisWriter *w) {
+        int r, n = 0;
+
+        stasis_writer_ref(w);
+        while (sd_event_get_state(w->event) != SD_EVENT_FINISHED) {
+                r = sd_event_run(w->event, 0);
+                if (r < 0) {
+                        n = writer_set_error(w, r, "process: %s", strerror(-r));
+                        break;
+                }
+                if (r == 0)
+                        break;
+                n++;
+        }
+        stasis_writer_unref(w);
+        return n;
+}
+
+int stasis_writer_start(StasisWriter *w) {
+        const char *json;
+        int r;
+
+        if (!w)
+                return -EINVAL;
+        if (w->bus)
+                return writer_set_error(w, -EALREADY, "The writer is started already");
+        r = writer_build_metadata(w, &json);
+        if (r < 0)
+                return r;
+        if (!w->event) {
+                r = sd_event_new(&w->event);
+                if (r < 0)
+                        return writer_set_error(w, r, "Cannot make an event loop: %s", strerror(-r));
+        }
+        r = stasis_bus_error_map_register();
+        if (r < 0)
+                return writer_set_error(w, r, "Cannot register the stasis bus errors: %s", strerror(-r));
+        r = writer_connect(w);
+        if (r < 0)
+                return r;
+        /* sd-bus watches its socket from the first pass of the loop on: make
+         * that pass now, so that stasis_writer_get_fd() tells of messages. */
+        if (!w->event_foreign)
+                (void) process_ready(w);
+        return 0;
+}
+
+/* The library's own loop, for stasis_writer_run/exit/get_fd/process. */
+static int own_event(StasisWriter *w, const char *what) {
+        if (w->event_foreign)
+                return writer_set_error(w, -EBUSY, "%s: the writer runs in the caller's event loop", what);
+        if (!w->event || !w->bus)
+                return writer_set_error(w, -ENXIO, "%s: the writer is not started", what);
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int run_loop(StasisWriter *w) {
+        sd_event_source *term = NULL, *intr = NULL;
+        sigset_t mask, old;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        r = -pthread_sigmask(SIG_BLOCK, &mask, &old);
+        if (r < 0)
+                return writer_set_error(w, r, "Cannot block SIGTERM and SIGINT: %s", strerror(-r));
+        r = sd_event_add_signal(w->event, &term, SIGTERM, on_signal, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(w->event, &intr, SIGINT, on_signal, NULL);
+        if (r < 0)
+                writer_set_error(w, r, "Cannot watch SIGTERM and SIGINT: %s", strerror(-r));
+        else {
+                /* The exit code, or a negative errno when the loop failed
+                 * or the bus went away (-ECONNRESET). */
+                r = sd_event_loop(w->event);
+                if (r < 0)
+                        writer_set_error(w, r, "The writer's event loop ended: %s", strerror(-r));
+        }
+        sd_event_source_disable_unref(term);
+        sd_event_source_disable_unref(intr);
+        (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return r;
+}
+
+int stasis_writer_run(StasisWriter *w) {
+        int r;
+
+        if (!w)
+                return -EINVAL;
+        if (w->event_foreign)
+                return own_event(w, "run");
+        if (!w->bus) {
+                r = stasis_writer_start(w);
+                if (r < 0)
+                        return r;
+        }
+        stasis_writer_ref(w);   /* a handler may drop the caller's reference */
+        r = run_loop(w);
+        stasis_writer_unref(w);
+        return r;
+}
+
+int stasis_writer_exit(StasisWriter *w, int code) {
+        int r;
+
+        if (!w)
+                return -EINVAL;
+        r = own_event(w, "exit");
+        if (r < 0)
+                return r;
+        return sd_event_exit(w->event, code);
+}
+
+int stasis_writer_get_fd(StasisWriter *w) {
+        int r;
+
+        if (!w)
+                return -EINVAL;
+        r = own_event(w, "file descriptor");
+        if (r < 0)
+                return r;
+        return sd_event_get_fd(w->event);
+}
+
+int stasis_writer_process(StasisWriter *w) {
+        int r;
+
+        if (!w)
+                return -EINVAL;
+        r = own_event(w, "process");
+        if (r < 0)
+                return r;
+        if (sd_event_get_state(w->event) == SD_EVENT_FINISHED)
+                return writer_set_error(w, -ESTALE, "process: the writer's event loop has exited");
+        r = process_ready(w);
+        return r < 0 ? r : r > 0;
+}
+
+int stasis_writer_is_registered(StasisWriter *w) {
+        return w && w->registered;
+}
