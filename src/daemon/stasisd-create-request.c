@@ -36,6 +36,8 @@ typedef struct Candidate {
 } Candidate;
 
 typedef struct PathVolume {
+        const char *path;
+        struct PathVolume *same;        /* an earlier one of the same path, which has the volume */
         StasisVolume volume;            /* moved into the set when it joins */
         char *key;
         const char *error_name;         /* NULL if it resolved */
@@ -44,6 +46,8 @@ typedef struct PathVolume {
 
 typedef struct Resolution {
         WriterBatch *b;
+        size_t *by_path;                /* hash of pv indexes + 1 by path; 0 is empty */
+        size_t n_by_path;
         Candidate *cands;
         size_t n_cands;
         PathVolume *pv;
@@ -59,6 +63,7 @@ static void resolution_done(Resolution *x) {
                 free(x->pv[i].error);
         }
         free(x->pv);
+        free(x->by_path);
         free(x->cands);
         volumes_free(x->vols, x->n_vols);
 }
@@ -142,6 +147,8 @@ static void take_identities(WriterBatch *b) {
                 if (r->error < 0)
                         continue;
                 k = sd_bus_message_read(r->reply, "s", &json);
+                if (k >= 0 && r->writer->meta_json && streq(json, r->writer->meta_json))
+                        continue;       /* unchanged (libstasis sends the canonical form) */
                 if (k < 0)
                         snprintf(err, sizeof err, "answered Identify without metadata: %s", strerror(-k));
                 else if (writer_metadata_parse(json, strlen(json), &meta, err, sizeof err) >= 0 &&
@@ -169,6 +176,45 @@ static const char *resolve_error_name(const sd_bus_error *e) {
         return STASIS_ERROR_NO_PROVIDER;
 }
 
+static size_t hash_path(const char *p) {
+        size_t h = 14695981039346656037ULL;
+        for (; *p; p++)
+                h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+        return h;
+}
+
+/* Resolves pv's path, or finds that an earlier one has the same path (many
+ * writers of one application share directories). */
+static int resolve_once(Manager *m, Resolution *x, PathVolume *pv, const char *path) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        size_t slot = hash_path(path) % x->n_by_path;
+        int r;
+
+        pv->path = path;
+        for (; x->by_path[slot]; slot = (slot + 1) % x->n_by_path) {
+                PathVolume *o = &x->pv[x->by_path[slot] - 1];
+                if (!streq(o->path, path))
+                        continue;
+                pv->same = o->same ?: o;
+                pv->error_name = o->error_name;
+                pv->key = o->key ? strdup(o->key) : NULL;
+                pv->error = o->error ? strdup(o->error) : NULL;
+                return pv->key || pv->error ? 0 : -ENOMEM;
+        }
+        x->by_path[slot] = (size_t) (pv - x->pv) + 1;
+
+        r = resolve_path(&m->mounts, path, true, &pv->volume, &e);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                pv->error_name = resolve_error_name(&e);
+                pv->error = strdup(e.message ?: strerror(-r));
+        } else
+                pv->key = strdup(pv->volume.key);
+        sd_bus_error_free(&e);
+        return pv->error || pv->key ? 0 : -ENOMEM;
+}
+
 /* Where every component path of every writer is; errors are kept, and
  * matter only for components that join the set. */
 static int resolve_candidates(Manager *m, Resolution *x) {
@@ -182,7 +228,9 @@ static int resolve_candidates(Manager *m, Resolution *x) {
         }
         x->cands = calloc(MAX(n_cands, 1), sizeof(Candidate));
         x->pv = calloc(MAX(n_paths, 1), sizeof(PathVolume));
-        if (!x->cands || !x->pv)
+        x->n_by_path = 2 * n_paths + 1;
+        x->by_path = calloc(x->n_by_path, sizeof(size_t));
+        if (!x->cands || !x->pv || !x->by_path)
                 return -ENOMEM;
 
         for (size_t i = 0; i < x->b->n; i++) {
@@ -192,18 +240,9 @@ static int resolve_candidates(Manager *m, Resolution *x) {
                         *k = (Candidate) { .writer = i, .component = &meta->components[c], .first_path = x->n_pv };
                         STRV_FOREACH(p, k->component->paths) {
                                 PathVolume *pv = &x->pv[x->n_pv++];
-                                sd_bus_error e = SD_BUS_ERROR_NULL;
-                                int r = resolve_path(&m->mounts, *p, true, &pv->volume, &e);
-                                if (r == -ENOMEM)
+                                int r = resolve_once(m, x, pv, *p);
+                                if (r < 0)
                                         return r;
-                                if (r < 0) {
-                                        pv->error_name = resolve_error_name(&e);
-                                        pv->error = strdup(e.message ?: strerror(-r));
-                                } else
-                                        pv->key = strdup(pv->volume.key);
-                                sd_bus_error_free(&e);
-                                if (!pv->error && !pv->key)
-                                        return -ENOMEM;
                                 k->n_paths++;
                         }
                 }
@@ -221,7 +260,7 @@ static bool have_volume(const Resolution *x, const char *key) {
 static int select_components(Resolution *x, char **selectors, sd_bus_error *error) {
         STRV_FOREACH(sel, selectors) {
                 Selector s;
-                bool writer_found = false, found = false;
+                bool writer_found = false, found = false, unselectable = false;
 
                 (void) parse_selector(*sel, &s);        /* checked when the call came */
                 for (size_t i = 0; i < x->n_cands; i++) {
@@ -231,6 +270,10 @@ static int select_components(Resolution *x, char **selectors, sd_bus_error *erro
                         writer_found = true;
                         if (s.component && !streq(s.component, k->component->name))
                                 continue;
+                        if (s.component && !k->component->selectable) {
+                                unselectable = true;    /* it only comes along with its writer */
+                                continue;
+                        }
                         k->included = found = true;
                 }
                 if (!writer_found)
@@ -238,6 +281,11 @@ static int select_components(Resolution *x, char **selectors, sd_bus_error *erro
                                                  "Component %s: no writer %.*s%s%.*s is registered", *sel,
                                                  (int) s.writer_len, s.writer, s.instance ? "@" : "",
                                                  (int) s.instance_len, strempty(s.instance));
+                if (!found && unselectable)
+                        return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
+                                                 "Component %s: component \"%s\" of writer %.*s is not selectable "
+                                                 "(it comes along when its writer takes part)", *sel, s.component,
+                                                 (int) (s.component - 1 - *sel), *sel);
                 if (!found)
                         return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
                                                  "Component %s: writer %.*s has no component \"%s\"", *sel,
@@ -287,8 +335,9 @@ static int close_over(Resolution *x, sd_bus_error *error) {
                                                                  "The paths and components lie on more than %d "
                                                                  "volumes, the most one set may have",
                                                                  MANAGER_VOLUMES_PER_SET_MAX);
-                                x->vols[x->n_vols++] = pv->volume;
-                                pv->volume = (StasisVolume) {};
+                                PathVolume *has = pv->same ?: pv;
+                                x->vols[x->n_vols++] = has->volume;
+                                has->volume = (StasisVolume) {};
                                 changed = true;
                         }
                 }
@@ -430,6 +479,8 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
                         goto finish;
                 }
 
+        if (n_sw == 0)          /* no writer takes part: a plain set */
+                sw = mfree(sw);
         r = set_create(m, msg, x.vols, x.n_vols, req->label, req->persistent, req->uid,
                        sw, n_sw, req->require_writers, error);
         if (r >= 0) {

@@ -29,8 +29,10 @@ struct StasisWriter {
         char *bus_address;              /* NULL: stasis_bus_address() */
         WriterHandler handlers[_STASIS_EVENT_MAX];
 
-        sd_event *event;
+        sd_event *event;                /* the writer's own loop */
         bool event_foreign;             /* attached to the caller's loop */
+        sd_event *outer;                /* the caller's loop, which runs ours when its fd is readable */
+        sd_event_source *outer_source;
         int64_t priority;
 
         sd_bus *bus;

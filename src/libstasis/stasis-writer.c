@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "bus-errors.h"
 #include "stasis-writer-internal.h"
@@ -106,6 +107,8 @@ StasisWriter *stasis_writer_unref(StasisWriter *w) {
                 return NULL;
 
         writer_disconnect(w);
+        sd_event_source_disable_unref(w->outer_source);
+        sd_event_unref(w->outer);
         sd_event_unref(w->event);
         writer_metadata_free(w->meta);
         free(w->metadata_json);
@@ -326,8 +329,8 @@ int stasis_writer_attach_event(StasisWriter *w, sd_event *event, int64_t priorit
                 if (r < 0)
                         return writer_set_error(w, r, "Cannot get the default event loop: %s", strerror(-r));
         }
-        sd_event_unref(w->event);
-        w->event = e;
+        sd_event_unref(w->outer);
+        w->outer = e;
         w->event_foreign = true;
         w->priority = priority;
         return 0;
@@ -353,6 +356,28 @@ static int process_ready(StasisWriter *w) {
         return n;
 }
 
+static int on_own_loop_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void) process_ready(userdata);        /* failures are in last_error */
+        return 0;
+}
+
+/* In the caller's loop, the writer's own loop runs nested: one I/O source
+ * there, whatever the writer watches inside. (Its bus attached straight to
+ * the caller's loop would cost every pass of that loop a call per writer,
+ * which adds up for a process with a thousand writers.) */
+static int attach_own_loop(StasisWriter *w) {
+        int fd = sd_event_get_fd(w->event), r;
+
+        if (fd < 0)
+                return writer_set_error(w, fd, "Cannot get the writer's event loop fd: %s", strerror(-fd));
+        r = sd_event_add_io(w->outer, &w->outer_source, fd, EPOLLIN, on_own_loop_ready, w);
+        if (r >= 0)
+                r = sd_event_source_set_priority(w->outer_source, w->priority);
+        if (r < 0)
+                return writer_set_error(w, r, "Cannot attach to the caller's event loop: %s", strerror(-r));
+        return 0;
+}
+
 int stasis_writer_start(StasisWriter *w) {
         const char *json;
         int r;
@@ -375,10 +400,14 @@ int stasis_writer_start(StasisWriter *w) {
         r = writer_connect(w);
         if (r < 0)
                 return r;
+        if (w->outer) {
+                r = attach_own_loop(w);
+                if (r < 0)
+                        return r;
+        }
         /* sd-bus watches its socket from the first pass of the loop on: make
-         * that pass now, so that stasis_writer_get_fd() tells of messages. */
-        if (!w->event_foreign)
-                (void) process_ready(w);
+         * that pass now, so that the loop's fd tells of messages. */
+        (void) process_ready(w);
         return 0;
 }
 
