@@ -13,8 +13,9 @@
 #include "strv.h"
 #include "time-util.h"
 
-/* Long enough for writers' prepare steps; stasisd enforces its own limits. */
-#define CALL_TIMEOUT (15 * 60 * USEC_PER_SEC)
+/* Longer than all of stasisd's own limits for one set together (with writers at
+ * their defaults about 17 minutes), plus a wait for sets ahead in line. */
+#define CALL_TIMEOUT (60 * 60 * USEC_PER_SEC)
 
 static int show_set(sd_bus *bus, const char *object_path) {
         _cleanup_(set_info_done) SetInfo s = {};

@@ -344,6 +344,13 @@ int set_writers_freeze(Set *s) {
         s->freeze_started = now_usec(CLOCK_MONOTONIC);
         s->freeze_deadline = s->freeze_started + s->freeze_window;
         s->level = WRITER_LEVEL_FRONT_END;
+        if (set_writers_check(s)) {
+                /* A required writer failed (or left) while the set waited. */
+                s->commit_skipped = true;
+                s->level = _WRITER_LEVEL_MAX - 1;
+                set_writers_thaw_level(s);
+                return 0;
+        }
         freeze_next_level(s);
         return 0;
 }
@@ -477,12 +484,19 @@ static void set_writers_done(Set *s) {
 /* ---- a writer left ---- */
 
 void set_writer_gone(Set *s, Writer *w, const char *why) {
+        const char *ev = NULL;
+
+        /* The event it was called for, if any: the reason names it. */
+        for (size_t i = 0; s->batch && i < s->batch->n; i++)
+                if (s->batch->replies[i].writer == w)
+                        ev = writer_event_to_string(s->batch->event);
         for (size_t i = 0; i < s->n_writers; i++) {
                 SetWriter *sw = &s->writers[i];
                 char msg[128];
                 if (sw->writer != w)
                         continue;
-                snprintf(msg, sizeof msg, "%s%s", why, sw->frozen ? " while frozen" : "");
+                snprintf(msg, sizeof msg, "%s%s%s%s", why, ev ? " during " : "", strempty(ev),
+                         sw->frozen ? " while frozen" : "");
                 sw->frozen = false;
                 sw_fail(s, sw, msg, false);
         }
@@ -562,13 +576,16 @@ int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error
                 }
         }
 
-        /* One call per writer of the set that is registered now. */
+        /* One call per writer of the set that is registered now, for its
+         * application-consistent components only: a writer must not take a
+         * crash-consistent copy for a backup of its data (and, say, recycle
+         * its logs). */
         for (size_t i = 0; i < s->n_components; i++) {
                 const SetComponent *c = &s->components[i];
                 Writer *w = manager_find_writer(m, c->writer, c->instance);
                 size_t j;
                 char *entry;
-                if (!w)
+                if (!w || !streq(c->consistency, "application"))
                         continue;
                 for (j = 0; j < a->n && ws[j] != w; j++)
                         ;
