@@ -176,3 +176,53 @@ stasis_writable() {
         stasis_track_pid "$pid"
         return 1
 }
+
+# ---- Writers: stasis-test-writer (test/helpers) ----
+
+STASIS_TEST_WRITER=${STASIS_TEST_WRITER:-$STASIS_BUILD_DIR/test/helpers/stasis-test-writer}
+_stasis_writer_n=0
+
+# stasis_start_writer ARGS...: start stasis-test-writer with ARGS in the
+# background and wait until all its writers are registered (its stderr goes
+# to $STASIS_TMP/writer.err). Sets STASIS_WRITER_PID. Call it directly, not in
+# $(...): the pid is tracked for the cleanup.
+stasis_start_writer() {
+        local ready i
+        _stasis_writer_n=$((_stasis_writer_n + 1))
+        ready=$STASIS_TMP/writer-ready.$_stasis_writer_n
+        "$STASIS_TEST_WRITER" --ready-file "$ready" "$@" 2>>"$STASIS_TMP/writer.err" &
+        STASIS_WRITER_PID=$!
+        stasis_track_pid "$STASIS_WRITER_PID"
+        for (( i = 0; i < 400; i++ )); do
+                [ -e "$ready" ] && return 0
+                kill -0 "$STASIS_WRITER_PID" 2>/dev/null || break
+                sleep 0.025
+        done
+        tail -n 20 "$STASIS_TMP/writer.err" >&2
+        stasis_die "stasis-test-writer $* did not register"
+}
+
+# stasis_stop_writer PID: SIGTERM; it must unregister and exit 0 (so that a
+# sanitizer report fails the test).
+stasis_stop_writer() {
+        local rc=0
+        kill "$1" 2>/dev/null
+        wait "$1" 2>/dev/null || rc=$?
+        [ "$rc" = 0 ] || { tail -n 20 "$STASIS_TMP/writer.err" >&2; stasis_die "stasis-test-writer $1 exited $rc on SIGTERM"; }
+}
+
+# stasis_writer_field WRITER[@INSTANCE] FIELD: that field of the writer in
+# `stasis --json writers` ("" if it is null, or if no such writer is listed).
+stasis_writer_field() {
+        local name=${1%%@*} inst=
+        case $1 in *@*) inst=${1#*@} ;; esac
+        "$STASIS" --json writers | jq -r --arg n "$name" --arg i "$inst" --arg f "$2" \
+                '.[] | select(.writer == $n and .instance == $i) | .[$f] // ""'
+}
+
+# stasis_writer_listed WRITER[@INSTANCE]: stasisd lists that writer.
+stasis_writer_listed() { [ -n "$(stasis_writer_field "$1" state)" ]; }
+stasis_writer_unlisted() { ! stasis_writer_listed "$1"; }
+
+# stasis_elapsed_ms START_NS: milliseconds since START_NS (date +%s%N).
+stasis_elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
