@@ -116,6 +116,74 @@ TEST(roundtrip) {
         catalog_close(c);
 }
 
+TEST(components_and_completion) {
+        Catalog *c = NULL;
+        CatalogSet *sets = NULL;
+        size_t n = 0;
+        SetComponent comps[2] = {
+                { (char *) "postgresql", (char *) "15-main", (char *) "cluster", (char *) "application", (char *) "" },
+                { (char *) "redis", (char *) "", (char *) "dump", (char *) "crash-consistent",
+                  (char *) "writer redis vetoed Freeze: busy" },
+        };
+
+        new_dir();
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CatalogSet s = { .created = 1, .persistent = true, .state = (char *) "creating" };
+        CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
+        CHECK_INTEQ(catalog_record_created(c, s.id, "created", "crash-atomic", 12345, comps, 2), 0);
+        CHECK_INTEQ(catalog_update_completed(c, s.id, 777), 0);
+        catalog_close(c);
+
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(n, 1);
+        CHECK_STREQ(sets[0].state, "created");
+        CHECK_STREQ(sets[0].consistency, "crash-atomic");
+        CHECK_INTEQ(sets[0].hold_usec, 12345);
+        CHECK_INTEQ(sets[0].completed, 777);
+        CHECK_INTEQ(sets[0].n_components, 2);
+        CHECK_STREQ(sets[0].components[0].instance, "15-main");
+        CHECK_STREQ(sets[0].components[1].consistency, "crash-consistent");
+        CHECK_STREQ(sets[0].components[1].reason, "writer redis vetoed Freeze: busy");
+        catalog_sets_free(sets, n);
+        catalog_close(c);
+}
+
+/* A catalog of schema 1 (stasisd 0.1) is upgraded in place: its sets stay. */
+TEST(upgrades_schema_1) {
+        char cmd[2048];
+        Catalog *c = NULL;
+        CatalogSet *sets = NULL;
+        size_t n = 0;
+
+        new_dir();
+        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db \""
+                 "CREATE TABLE sets (id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL, "
+                 "label TEXT NOT NULL DEFAULT '', persistent INTEGER NOT NULL, owner_uid INTEGER NOT NULL, "
+                 "state TEXT NOT NULL, consistency TEXT NOT NULL DEFAULT ''); "
+                 "CREATE TABLE volumes (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "
+                 "idx INTEGER NOT NULL, path TEXT NOT NULL, mount_point TEXT NOT NULL, device TEXT NOT NULL, "
+                 "fstype TEXT NOT NULL, provider TEXT NOT NULL, source TEXT NOT NULL, volume_key TEXT NOT NULL, "
+                 "handle TEXT NOT NULL, missing INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (set_id, idx)); "
+                 "INSERT INTO sets VALUES (7, 99, 'old', 1, 0, 'created', 'per-volume'); "
+                 "INSERT INTO volumes VALUES (7, 0, '/a', '/', '/dev/x', 'btrfs', 'btrfs', '/a', 'k', '/a/.stasis/7', 0); "
+                 "PRAGMA user_version=1;\"", dir);
+        CHECK_INTEQ(system(cmd), 0);
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(n, 1);
+        CHECK_INTEQ(sets[0].id, 7);
+        CHECK_STREQ(sets[0].label, "old");
+        CHECK_INTEQ(sets[0].completed, 0);
+        CHECK_INTEQ(sets[0].n_components, 0);
+        CHECK_INTEQ(sets[0].n_volumes, 1);
+        catalog_sets_free(sets, n);
+        CHECK_INTEQ(catalog_record_created(c, 7, "created", "application", 0, NULL, 0), 0);
+        catalog_close(c);
+        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 2", dir);
+        CHECK_INTEQ(system(cmd), 0);
+}
+
 TEST(refuses_newer_schema) {
         char cmd[512];
         Catalog *c = NULL;
