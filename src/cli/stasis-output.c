@@ -11,24 +11,16 @@
 #include "stasis-output.h"
 #include "time-util.h"
 
-static void volume_info_done(VolumeInfo *v) {
-        free(v->path);
-        free(v->mount_point);
-        free(v->device);
-        free(v->fstype);
-        free(v->provider);
-        free(v->source);
-        free(v->snapshot);
-        free(v->state);
+/* VolumeInfo and ComponentInfo are records of strings only, in the order of
+ * their D-Bus structs: one reader and one destructor serve both. */
+static void string_record_done(void *record, size_t n_fields) {
+        char **f = record;
+        for (size_t i = 0; i < n_fields; i++)
+                free(f[i]);
 }
 
-static void component_info_done(ComponentInfo *c) {
-        free(c->writer);
-        free(c->instance);
-        free(c->component);
-        free(c->consistency);
-        free(c->reason);
-}
+#define VOLUME_FIELDS    (sizeof(VolumeInfo) / sizeof(char *))
+#define COMPONENT_FIELDS (sizeof(ComponentInfo) / sizeof(char *))
 
 void set_info_done(SetInfo *s) {
         free(s->id);
@@ -39,10 +31,10 @@ void set_info_done(SetInfo *s) {
         free(s->error);
         if (s->volumes)
                 for (uint32_t i = 0; i < s->n_volumes; i++)
-                        volume_info_done(&s->volumes[i]);
+                        string_record_done(&s->volumes[i], VOLUME_FIELDS);
         free(s->volumes);
         for (uint32_t i = 0; s->components && i < s->n_components; i++)
-                component_info_done(&s->components[i]);
+                string_record_done(&s->components[i], COMPONENT_FIELDS);
         free(s->components);
         *s = (SetInfo) {};
 }
@@ -53,64 +45,42 @@ static int dup_to(char **p, const char *v) {
         return *p ? 0 : -ENOMEM;
 }
 
-static int read_volumes(sd_bus_message *m, SetInfo *s) {
-        int r = sd_bus_message_enter_container(m, 'v', "a(ssssssss)");
+/* Reads a property's value, an array of structs of n_fields strings, into
+ * *array (records of as many char * fields), appending to its *n records. */
+static int read_string_records(sd_bus_message *m, size_t n_fields, void **array, uint32_t *n, size_t size) {
+        char sig[16] = "(";
+        int r;
+
+        memset(sig + 1, 's', n_fields);
+        sig[n_fields + 1] = ')';
+        r = sd_bus_message_enter_container(m, 'v', NULL);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', sig);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(m, 'a', "(ssssssss)");
-        if (r < 0)
-                return r;
-        for (;;) {
-                const char *f[8];
-                r = sd_bus_message_read(m, "(ssssssss)", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        break;
-                VolumeInfo *nv = realloc(s->volumes, sizeof(VolumeInfo) * (s->n_volumes + 1));
+        sig[n_fields + 1] = 0;
+        while ((r = sd_bus_message_enter_container(m, 'r', sig + 1)) > 0) {
+                char *nv = realloc(*array, size * (*n + 1)), **f;
                 if (!nv)
                         return -ENOMEM;
-                s->volumes = nv;
-                VolumeInfo *v = &s->volumes[s->n_volumes++];
-                *v = (VolumeInfo) {};
-                char **dst[8] = { &v->path, &v->mount_point, &v->device, &v->fstype,
-                                  &v->provider, &v->source, &v->snapshot, &v->state };
-                for (size_t i = 0; i < 8; i++)
-                        if (dup_to(dst[i], f[i]) < 0)
+                *array = nv;
+                f = (char **) (nv + size * (*n)++);
+                memset(f, 0, size);
+                for (size_t i = 0; i < n_fields; i++) {
+                        const char *v;
+                        r = sd_bus_message_read_basic(m, 's', &v);
+                        if (r < 0)
+                                return r;
+                        f[i] = strdup(v);
+                        if (!f[i])
                                 return -ENOMEM;
-        }
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
-
-static int read_components(sd_bus_message *m, SetInfo *s) {
-        int r = sd_bus_message_enter_container(m, 'v', "a(sssss)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(m, 'a', "(sssss)");
-        if (r < 0)
-                return r;
-        s->has_components = true;
-        for (;;) {
-                const char *f[5];
-                r = sd_bus_message_read(m, "(sssss)", &f[0], &f[1], &f[2], &f[3], &f[4]);
+                }
+                r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
-                if (r == 0)
-                        break;
-                ComponentInfo *nc = realloc(s->components, sizeof(ComponentInfo) * (s->n_components + 1));
-                if (!nc)
-                        return -ENOMEM;
-                s->components = nc;
-                ComponentInfo *c = &s->components[s->n_components++];
-                *c = (ComponentInfo) {};
-                char **dst[5] = { &c->writer, &c->instance, &c->component, &c->consistency, &c->reason };
-                for (size_t i = 0; i < 5; i++)
-                        if (dup_to(dst[i], f[i]) < 0)
-                                return -ENOMEM;
         }
+        if (r < 0)
+                return r;
         r = sd_bus_message_exit_container(m);
         if (r < 0)
                 return r;
@@ -159,9 +129,13 @@ int set_info_from_properties(sd_bus_message *m, SetInfo *ret) {
                         r = sd_bus_message_read(m, "v", "u", &s.owner_uid);
                 else if (streq(name, "Volumes")) {
                         s.n_volumes = 0;
-                        r = read_volumes(m, &s);
-                } else if (streq(name, "Components") && !s.has_components)
-                        r = read_components(m, &s);
+                        r = read_string_records(m, VOLUME_FIELDS, (void **) &s.volumes, &s.n_volumes,
+                                                sizeof(VolumeInfo));
+                } else if (streq(name, "Components") && !s.has_components) {
+                        s.has_components = true;
+                        r = read_string_records(m, COMPONENT_FIELDS, (void **) &s.components, &s.n_components,
+                                                sizeof(ComponentInfo));
+                }
                 else if (streq(name, "Completed")) {
                         r = sd_bus_message_read(m, "v", "t", &s.completed);
                         s.has_completed = r >= 0;

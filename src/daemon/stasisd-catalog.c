@@ -405,6 +405,21 @@ static int column_strdup(sqlite3_stmt *st, int col, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* Room for element n of *array (elements of size bytes, *alloc of them
+ * allocated), doubling as needed; NULL when out of memory. */
+static void *grow(void *array, size_t *alloc, size_t n, size_t size, size_t first) {
+        void **a = array;
+        if (n == *alloc) {
+                size_t na = *alloc ? *alloc * 2 : first;
+                void *p = realloc(*a, na * size);
+                if (!p)
+                        return NULL;
+                *a = p;
+                *alloc = na;
+        }
+        return (char *) *a + n * size;
+}
+
 static int load_volumes(Catalog *c, sqlite3_stmt *vst, CatalogSet *s) {
         size_t alloc = 0;
         int rc;
@@ -412,15 +427,9 @@ static int load_volumes(Catalog *c, sqlite3_stmt *vst, CatalogSet *s) {
         sqlite3_reset(vst);
         sqlite3_bind_int64(vst, 1, (sqlite3_int64) s->id);
         while ((rc = sqlite3_step(vst)) == SQLITE_ROW) {
-                if (s->n_volumes == alloc) {
-                        size_t na = alloc ? alloc * 2 : 4;
-                        StasisVolume *nv = realloc(s->volumes, na * sizeof(StasisVolume));
-                        if (!nv)
-                                return -ENOMEM;
-                        s->volumes = nv;
-                        alloc = na;
-                }
-                StasisVolume *v = &s->volumes[s->n_volumes];
+                StasisVolume *v = grow(&s->volumes, &alloc, s->n_volumes, sizeof(StasisVolume), 4);
+                if (!v)
+                        return -ENOMEM;
                 _cleanup_free_ char *provider = NULL;
                 *v = (StasisVolume) {};
                 s->n_volumes++;
@@ -448,15 +457,9 @@ static int load_components(Catalog *c, sqlite3_stmt *cst, CatalogSet *s) {
         sqlite3_reset(cst);
         sqlite3_bind_int64(cst, 1, (sqlite3_int64) s->id);
         while ((rc = sqlite3_step(cst)) == SQLITE_ROW) {
-                if (s->n_components == alloc) {
-                        size_t na = alloc ? alloc * 2 : 4;
-                        SetComponent *nc = realloc(s->components, na * sizeof(SetComponent));
-                        if (!nc)
-                                return -ENOMEM;
-                        s->components = nc;
-                        alloc = na;
-                }
-                SetComponent *k = &s->components[s->n_components];
+                SetComponent *k = grow(&s->components, &alloc, s->n_components, sizeof(SetComponent), 4);
+                if (!k)
+                        return -ENOMEM;
                 *k = (SetComponent) {};
                 s->n_components++;
                 if (column_strdup(cst, 0, &k->writer) < 0 ||
@@ -487,17 +490,12 @@ int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n) {
                 return fail(c, -EIO, "preparing the catalog load");
 
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (n == alloc) {
-                        size_t na = alloc ? alloc * 2 : 16;
-                        CatalogSet *ns = realloc(sets, na * sizeof(CatalogSet));
-                        if (!ns) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        sets = ns;
-                        alloc = na;
+                CatalogSet *s = grow(&sets, &alloc, n, sizeof(CatalogSet), 16);
+                if (!s) {
+                        r = -ENOMEM;
+                        goto fail;
                 }
-                CatalogSet *s = &sets[n++];
+                n++;
                 *s = (CatalogSet) {
                         .id = (uint64_t) sqlite3_column_int64(st, 0),
                         .created = (usec_t) sqlite3_column_int64(st, 1),

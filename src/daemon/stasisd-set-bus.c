@@ -104,14 +104,21 @@ static int property_get_id(sd_bus *bus, const char *path, const char *interface,
         return sd_bus_message_append(reply, "s", s->id);
 }
 
-static int method_delete_deferred(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* A call put off during a hold comes back to the manager: find its set again. */
+static int set_of_deferred_call(Manager *m, sd_bus_message *msg, Set **ret, sd_bus_error *error) {
         const char *id = startswith(sd_bus_message_get_path(msg), STASIS_SET_PATH_PREFIX "/");
         Set *s = id ? manager_find_set(m, id) : NULL;
         if (!s)
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set at %s any more",
                                          sd_bus_message_get_path(msg));
-        return set_delete(s, msg, error);
+        *ret = s;
+        return 0;
+}
+
+static int method_delete_deferred(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Set *s;
+        int r = set_of_deferred_call(userdata, msg, &s, error);
+        return r < 0 ? r : set_delete(s, msg, error);
 }
 
 static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -141,13 +148,9 @@ static int complete_checked(Set *s, sd_bus_message *msg, sd_bus_error *error) {
 }
 
 static int method_complete_deferred(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        const char *id = startswith(sd_bus_message_get_path(msg), STASIS_SET_PATH_PREFIX "/");
-        Set *s = id ? manager_find_set(m, id) : NULL;
-        if (!s)
-                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set at %s any more",
-                                         sd_bus_message_get_path(msg));
-        return complete_checked(s, msg, error);
+        Set *s;
+        int r = set_of_deferred_call(userdata, msg, &s, error);
+        return r < 0 ? r : complete_checked(s, msg, error);
 }
 
 static int method_complete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

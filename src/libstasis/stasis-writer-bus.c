@@ -16,29 +16,11 @@
         "member='NameOwnerChanged',arg0='" STASIS_BUS_NAME "'"
 
 static int bus_open(StasisWriter *w, const char *address, sd_bus **ret) {
-        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
         _cleanup_free_ char *description = NULL;
-        int r;
 
         if (asprintf(&description, "stasis-writer-%s", w->meta->writer) < 0)
                 return -ENOMEM;
-        if (!address)
-                return sd_bus_open_system_with_description(ret, description);
-
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, 1);
-        if (r >= 0)
-                r = sd_bus_set_description(bus, description);
-        if (r >= 0)
-                r = sd_bus_start(bus);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
+        return bus_open_address(address, description, ret);
 }
 
 static int on_register_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {

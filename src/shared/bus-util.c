@@ -15,13 +15,12 @@ const char *bus_stasis_address(void) {
         return NULL;
 }
 
-int bus_open_stasis(sd_bus **ret) {
-        const char *address = bus_stasis_address();
+int bus_open_address(const char *address, const char *description, sd_bus **ret) {
         sd_bus *bus = NULL;
         int r;
 
         if (!address)
-                return sd_bus_open_system(ret);
+                return description ? sd_bus_open_system_with_description(ret, description) : sd_bus_open_system(ret);
 
         r = sd_bus_new(&bus);
         if (r < 0)
@@ -31,6 +30,8 @@ int bus_open_stasis(sd_bus **ret) {
                 r = sd_bus_set_bus_client(bus, 1);
         if (r >= 0)
                 r = sd_bus_set_trusted(bus, 0);
+        if (r >= 0 && description)
+                r = sd_bus_set_description(bus, description);
         if (r >= 0)
                 r = sd_bus_start(bus);
         if (r < 0) {
@@ -39,4 +40,8 @@ int bus_open_stasis(sd_bus **ret) {
         }
         *ret = bus;
         return 0;
+}
+
+int bus_open_stasis(sd_bus **ret) {
+        return bus_open_address(bus_stasis_address(), NULL, ret);
 }

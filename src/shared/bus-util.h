@@ -7,7 +7,11 @@
 /* $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else NULL (the system bus). */
 const char *bus_stasis_address(void);
 
-/* Opens and starts a connection to that bus, as a client. */
+/* Opens and starts a client connection to address (NULL: the system bus),
+ * named description (may be NULL) for sd-bus' logs. */
+int bus_open_address(const char *address, const char *description, sd_bus **ret);
+
+/* Opens and starts a connection to bus_stasis_address(), as a client. */
 int bus_open_stasis(sd_bus **ret);
 
 #define _cleanup_bus_flush_close_unref_ __attribute__((cleanup(sd_bus_flush_close_unrefp)))
