@@ -226,3 +226,30 @@ stasis_writer_unlisted() { ! stasis_writer_listed "$1"; }
 
 # stasis_elapsed_ms START_NS: milliseconds since START_NS (date +%s%N).
 stasis_elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# wait_until SECONDS EXPRESSION: like wait_for, but EXPRESSION is a string
+# evaluated anew each time, so the command substitutions in it run again:
+# wait_until 5 '[ "$(stasis_count_sets)" = 0 ]'.
+wait_until() {
+        local limit=$1 i
+        for (( i = 0; i < limit * 20; i++ )); do
+                eval "$2" && return 0
+                sleep 0.05
+        done
+        stasis_die "timed out after ${limit}s waiting for: $2"
+}
+
+# stasis_within MS CMD...: CMD succeeds within MS milliseconds of wall-clock
+# time from now (polled every 10 ms), or the test fails. Sets
+# STASIS_WITHIN_MS to the time it took.
+stasis_within() {
+        local limit=$1 start
+        shift
+        start=$(date +%s%N)
+        until "$@"; do
+                STASIS_WITHIN_MS=$(stasis_elapsed_ms "$start")
+                [ "$STASIS_WITHIN_MS" -lt "$limit" ] || stasis_die "not within $limit ms (after $STASIS_WITHIN_MS ms): $*"
+                sleep 0.01
+        done
+        STASIS_WITHIN_MS=$(stasis_elapsed_ms "$start")
+}

@@ -80,7 +80,8 @@ static void reply_finish(WriterReply *r, int error, bool retryable, const char *
         r->done_usec = now_usec(CLOCK_MONOTONIC);
         if (error < 0)
                 r->message = strdup(strempty(message));
-        writer_note_result(r->writer, b, r);
+        if (!r->not_called)     /* the writer did nothing wrong: its state stays */
+                writer_note_result(r->writer, b, r);
         if (++b->n_done == b->n && !b->finish) {
                 int k = sd_event_add_defer(m->event, &b->finish, on_finish, b);
                 if (k < 0)
@@ -143,6 +144,7 @@ static int reply_send(WriterReply *r) {
                 return 0;
         }
         if (now >= b->deadline) {
+                r->not_called = true;
                 reply_failed_errorf(r, true, "was not called: the time for %s had run out (retryable)",
                                     writer_event_to_string(b->event));
                 return 0;

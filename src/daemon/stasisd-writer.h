@@ -89,6 +89,7 @@ typedef struct WriterReply {
         Writer *writer;                 /* a reference */
         sd_bus_slot *slot;              /* while the call is out */
         bool sent, done;
+        bool not_called;                /* its time ran out before the call went out */
         int error;                      /* 0, or <0 when it failed */
         bool retryable;                 /* a retryable veto, or a time-out */
         char *message;                  /* why it failed, for people */

@@ -143,17 +143,28 @@ static int ensure_snapshot_dir(const char *handle, StasisProviderResult *res) {
 }
 
 /* The snapshot area of a handle must be there: if it is not, the file system
- * is not mounted where it was, and "the snapshot is gone" would be a guess. */
+ * is not mounted where it was, and "the snapshot is gone" would be a guess.
+ * Unless the subvolume that would hold the area is there, a btrfs subvolume:
+ * then no snapshot of it was ever taken (a set recorded, then stopped before
+ * its commit, say by a writer); 1 then. */
 static int check_snapshot_area(const char *handle, StasisProviderResult *res) {
-        _cleanup_free_ char *dir = parent_dir(handle);
+        _cleanup_free_ char *dir = parent_dir(handle), *subvolume = NULL;
+        struct stat st;
+
         if (!dir)
                 return -ENOMEM;
-        struct stat st;
-        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-                return stasis_provider_result_set(res, -ENODEV,
-                                "snapshot area %s is not there (is the btrfs file system mounted where it was?): %m",
-                                dir);
-        return 0;
+        if (stat(dir, &st) >= 0 && S_ISDIR(st.st_mode))
+                return 0;
+        if (errno == ENOENT) {
+                subvolume = parent_dir(dir);
+                if (!subvolume)
+                        return -ENOMEM;
+                if (btrfs_util_is_subvolume(subvolume) == BTRFS_UTIL_OK)
+                        return 1;
+        }
+        return stasis_provider_result_set(res, -ENODEV,
+                                          "snapshot area %s is not there (is the btrfs file system mounted where "
+                                          "it was?): %s", dir, strerror(errno));
 }
 
 static int remove_handle(const char *handle, StasisProviderResult *res) {
@@ -164,8 +175,8 @@ static int remove_handle(const char *handle, StasisProviderResult *res) {
         if (!strstr(handle, "/" SNAPSHOT_DIR "/"))
                 return stasis_provider_result_set(res, -EINVAL, "%s is not a stasis snapshot path", handle);
         r = check_snapshot_area(handle, res);
-        if (r < 0)
-                return r;
+        if (r != 0)
+                return r < 0 ? r : 0;   /* never made */
 
         errno = 0;
         e = btrfs_util_is_subvolume(handle);
