@@ -3,8 +3,10 @@
 # demo.sh - stasis end to end on a self-contained loop volume: install what is
 # missing, build, start a private D-Bus and stasisd, make a btrfs volume in an
 # image file, write data, take a snapshot set, show that the snapshot keeps
-# the data as it was while the live volume changes, and clean everything up.
-# Run as root on Debian 12.
+# the data as it was while the live volume changes; then an application that
+# takes part as a writer (the test writer, writing transactions): an
+# application-consistent set of its component, and a writer that vetoes; and
+# clean everything up. Run as root on Debian 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,5 +58,42 @@ step "Delete the set"
 run "$STASIS" delete 1
 run "$STASIS" list
 
+step "An application that takes part: a writer"
+# The test writer plays an application that writes two-step transactions
+# ("begin N", then "end N") every millisecond; at Freeze it finishes the one
+# under way and pauses until Thaw.
+TW=build/test/helpers/stasis-test-writer
+"$TW" --name orders --instance main --component "ledger=$V/app" --data "$V/app/ledger" \
+        --log "$STASIS_TMP/orders.log" --ready-file "$STASIS_TMP/orders.ready" 2>/dev/null &
+writers=($!)
+stasis_track_pid $!
+wait_for 10 test -e "$STASIS_TMP/orders.ready"
+run "$STASIS" writers
+
+step "A set of the writer's component: stasis finds its volume, and the writer freezes around the snapshot"
+run "$STASIS" create --label ledger --component orders@main:ledger
+snap=$("$STASIS" --json show 2 | jq -r '.volumes[0].snapshot')
+echo "The events the writer saw:"
+grep ' 2 ' "$STASIS_TMP/orders.log" | awk '{ print "  " $3, $5 }'
+echo "The end of the ledger in the snapshot: a whole transaction, never half of one:"
+tail -n 2 "$snap/ledger" | sed 's/^/  /'
+run "$STASIS" complete 2
+
+step "A writer that vetoes the freeze (a replica lagging, say)"
+"$TW" --name replica --component "state=$V/app" --fault "Freeze:veto-retryable:replica lagging" \
+        --ready-file "$STASIS_TMP/replica.ready" 2>/dev/null &
+writers+=($!)
+stasis_track_pid $!
+wait_for 10 test -e "$STASIS_TMP/replica.ready"
+echo "Without --require-writers the set is made, and says which data is only crash-consistent:"
+run "$STASIS" create --label vetoed "$V/app"
+echo "With --require-writers the set fails; exit status 10 means a retry may work:"
+printf '$ %s\n' "$STASIS create --require-writers $V/app"
+rc=0
+"$STASIS" create --require-writers "$V/app" || rc=$?
+echo "(exit status $rc)"
+
 step "Clean up"
+kill "${writers[@]}"            # the writers unregister and exit
+wait "${writers[@]}" || true
 echo "stopping stasisd and the bus, unmounting $V, detaching $STASIS_DEV"
