@@ -235,21 +235,35 @@ static int step_done(Catalog *c, sqlite3_stmt *st, const char *what) {
         return 0;
 }
 
-int catalog_add_set(Catalog *c, CatalogSet *s,
-                    int (*prepare)(CatalogSet *s, void *userdata), void *userdata) {
+/* Runs body in one transaction: all of it is recorded, or none. */
+static int in_transaction(Catalog *c, int (*body)(Catalog *c, void *userdata), void *userdata) {
+        int r = exec(c, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = body(c, userdata);
+        if (r >= 0)
+                r = exec(c, "COMMIT");
+        if (r < 0)
+                (void) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+}
+
+typedef struct AddSet {
+        CatalogSet *set;
+        int (*prepare)(CatalogSet *s, void *userdata);
+        void *userdata;
+} AddSet;
+
+static int add_set(Catalog *c, void *userdata) {
+        AddSet *a = userdata;
+        CatalogSet *s = a->set;
         sqlite3_stmt *st, *vst;
         int r;
 
-        r = exec(c, "BEGIN IMMEDIATE");
-        if (r < 0)
-                return r;
-
         st = stmt(c, STMT_INSERT_SET, "INSERT INTO sets (created, label, persistent, owner_uid, state, consistency) "
                                       "VALUES (?, ?, ?, ?, ?, ?)");
-        if (!st) {
-                r = -EIO;
-                goto rollback;
-        }
+        if (!st)
+                return -EIO;
         sqlite3_bind_int64(st, 1, (sqlite3_int64) s->created);
         sqlite3_bind_text(st, 2, strempty(s->label), -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 3, s->persistent);
@@ -258,24 +272,22 @@ int catalog_add_set(Catalog *c, CatalogSet *s,
         sqlite3_bind_text(st, 6, strempty(s->consistency), -1, SQLITE_STATIC);
         r = step_done(c, st, "recording the set");
         if (r < 0)
-                goto rollback;
+                return r;
         s->id = (uint64_t) sqlite3_last_insert_rowid(c->db);
 
-        if (prepare) {
-                r = prepare(s, userdata);
+        if (a->prepare) {
+                r = a->prepare(s, a->userdata);
                 if (r < 0) {
                         snprintf(c->error, sizeof c->error, "preparing set %" PRIu64 " failed", s->id);
-                        goto rollback;
+                        return r;
                 }
         }
 
         vst = stmt(c, STMT_INSERT_VOLUME,
                    "INSERT INTO volumes (set_id, idx, path, mount_point, device, fstype, provider, "
                    "source, volume_key, handle, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        if (!vst) {
-                r = -EIO;
-                goto rollback;
-        }
+        if (!vst)
+                return -EIO;
         for (size_t i = 0; i < s->n_volumes; i++) {
                 const StasisVolume *v = &s->volumes[i];
                 sqlite3_reset(vst);
@@ -292,17 +304,15 @@ int catalog_add_set(Catalog *c, CatalogSet *s,
                 sqlite3_bind_int(vst, 11, v->missing);
                 r = step_done(c, vst, "recording a volume");
                 if (r < 0)
-                        goto rollback;
+                        return r;
         }
-
-        r = exec(c, "COMMIT");
-        if (r < 0)
-                goto rollback;
         return 0;
+}
 
-rollback:
-        (void) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-        return r;
+int catalog_add_set(Catalog *c, CatalogSet *s,
+                    int (*prepare)(CatalogSet *s, void *userdata), void *userdata) {
+        AddSet a = { .set = s, .prepare = prepare, .userdata = userdata };
+        return in_transaction(c, add_set, &a);
 }
 
 int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char *consistency) {
@@ -319,36 +329,37 @@ int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char 
         return step_done(c, st, "updating the set state");
 }
 
-int catalog_record_created(Catalog *c, uint64_t id, const char *state, const char *consistency,
-                           usec_t hold_usec, const SetComponent *components, size_t n_components) {
+typedef struct RecordCreated {
+        uint64_t id;
+        const char *state, *consistency;
+        usec_t hold_usec;
+        const SetComponent *components;
+        size_t n_components;
+} RecordCreated;
+
+static int record_created(Catalog *c, void *userdata) {
+        const RecordCreated *x = userdata;
         sqlite3_stmt *st, *cst;
         int r;
 
-        r = exec(c, "BEGIN IMMEDIATE");
-        if (r < 0)
-                return r;
         st = stmt(c, STMT_RECORD_CREATED, "UPDATE sets SET state = ?, consistency = ?, hold_usec = ? WHERE id = ?");
-        if (!st) {
-                r = -EIO;
-                goto rollback;
-        }
-        sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, strempty(consistency), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64) hold_usec);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64) id);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, x->state, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, strempty(x->consistency), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) x->hold_usec);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64) x->id);
         r = step_done(c, st, "recording the created set");
         if (r < 0)
-                goto rollback;
+                return r;
         cst = stmt(c, STMT_INSERT_COMPONENT, "INSERT OR REPLACE INTO components (set_id, idx, writer, instance, "
                                              "component, consistency, reason) VALUES (?, ?, ?, ?, ?, ?, ?)");
-        if (!cst) {
-                r = -EIO;
-                goto rollback;
-        }
-        for (size_t i = 0; i < n_components; i++) {
-                const SetComponent *k = &components[i];
+        if (!cst)
+                return -EIO;
+        for (size_t i = 0; i < x->n_components; i++) {
+                const SetComponent *k = &x->components[i];
                 sqlite3_reset(cst);
-                sqlite3_bind_int64(cst, 1, (sqlite3_int64) id);
+                sqlite3_bind_int64(cst, 1, (sqlite3_int64) x->id);
                 sqlite3_bind_int64(cst, 2, (sqlite3_int64) i);
                 sqlite3_bind_text(cst, 3, k->writer, -1, SQLITE_STATIC);
                 sqlite3_bind_text(cst, 4, strempty(k->instance), -1, SQLITE_STATIC);
@@ -357,16 +368,15 @@ int catalog_record_created(Catalog *c, uint64_t id, const char *state, const cha
                 sqlite3_bind_text(cst, 7, strempty(k->reason), -1, SQLITE_STATIC);
                 r = step_done(c, cst, "recording a component");
                 if (r < 0)
-                        goto rollback;
+                        return r;
         }
-        r = exec(c, "COMMIT");
-        if (r < 0)
-                goto rollback;
         return 0;
+}
 
-rollback:
-        (void) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-        return r;
+int catalog_record_created(Catalog *c, uint64_t id, const char *state, const char *consistency,
+                           usec_t hold_usec, const SetComponent *components, size_t n_components) {
+        RecordCreated x = { id, state, consistency, hold_usec, components, n_components };
+        return in_transaction(c, record_created, &x);
 }
 
 int catalog_update_completed(Catalog *c, uint64_t id, usec_t completed) {
