@@ -160,7 +160,7 @@ static void take_identities(WriterBatch *b) {
                 free(r->message);
                 if (asprintf(&r->message, "sent bad metadata at Identify: %s", err) < 0)
                         r->message = NULL;
-                writer_mark_failed(r->writer, WRITER_EVENT_IDENTIFY, r->message);
+                writer_mark_failed(r->writer, STASIS_EVENT_IDENTIFY, r->message);
         }
 }
 
@@ -352,16 +352,6 @@ static ssize_t volume_index(const Resolution *x, const char *key) {
         return -1;
 }
 
-static void set_writers_free(SetWriter *sw, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                writer_unref(sw[i].writer);
-                strv_free(sw[i].components);
-                free(sw[i].volumes);
-                free(sw[i].error);
-        }
-        free(sw);
-}
-
 /* The writers taking part, with their components and volumes. */
 static int make_set_writers(const Resolution *x, SetWriter **ret, size_t *ret_n) {
         SetWriter *sw = calloc(MAX(x->b->n, 1), sizeof(SetWriter));
@@ -536,7 +526,7 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
                 return -ENOMEM;
         }
         WriterBatchSpec spec = {
-                .event = WRITER_EVENT_IDENTIFY,
+                .event = STASIS_EVENT_IDENTIFY,
                 .timeout = m->identify_timeout,
                 .done = on_identified,
                 .userdata = req,

@@ -65,21 +65,21 @@ static int append_set_event(sd_bus_message *m, WriterBatch *b, size_t i, void *u
                 return r;
 
         switch (b->event) {
-        case WRITER_EVENT_PREPARE_BACKUP:
+        case STASIS_EVENT_PREPARE_BACKUP:
                 r = append_components(m, sw);
                 if (r >= 0)
                         r = sd_bus_message_append(m, "a{sv}", 1, "label", "s", strempty(s->label));
                 return r;
-        case WRITER_EVENT_PREPARE_SNAPSHOT:
+        case STASIS_EVENT_PREPARE_SNAPSHOT:
                 r = append_components(m, sw);
                 if (r >= 0)
                         r = sd_bus_message_append(m, "a{sv}", 1, "crash-atomic", "b", sw_crash_atomic(s, sw));
                 return r;
-        case WRITER_EVENT_FREEZE: {
+        case STASIS_EVENT_FREEZE: {
                 usec_t now = now_usec(CLOCK_MONOTONIC);
                 return sd_bus_message_append(m, "t", s->freeze_deadline > now ? s->freeze_deadline - now : 0);
         }
-        case WRITER_EVENT_POST_SNAPSHOT:
+        case STASIS_EVENT_POST_SNAPSHOT:
                 r = sd_bus_message_open_container(m, 'a', "(ss)");
                 for (size_t v = 0; r >= 0 && v < sw->n_volumes; v++) {
                         const StasisVolume *vol = &s->volumes[sw->volumes[v]];
@@ -94,7 +94,7 @@ static int append_set_event(sd_bus_message *m, WriterBatch *b, size_t i, void *u
 }
 
 /* Sends event to the writers pick() chooses; done() follows. */
-static int set_send(Set *s, WriterEvent event, bool (*pick)(const Set *s, const SetWriter *sw, int level),
+static int set_send(Set *s, StasisWriterEvent event, bool (*pick)(const Set *s, const SetWriter *sw, int level),
                     usec_t timeout, writer_batch_done_t done) {
         _cleanup_free_ Writer **ws = calloc(MAX(s->n_writers, 1), sizeof(Writer *));
         size_t n = 0;
@@ -120,7 +120,7 @@ static int set_send(Set *s, WriterEvent event, bool (*pick)(const Set *s, const 
         };
         r = writer_batch_start(s->manager, &spec, ws, n, &s->batch);
         if (r < 0)
-                log_error_errno(r, "Set %s: cannot send %s to its writers: %m", s->id, writer_event_to_string(event));
+                log_error_errno(r, "Set %s: cannot send %s to its writers: %m", s->id, writer_event_name(event));
         return r;
 }
 
@@ -129,11 +129,11 @@ static void set_take_batch(Set *s, WriterBatch *b) {
         for (size_t i = 0; i < b->n; i++) {
                 SetWriter *sw = &s->writers[s->batch_map[i]];
                 const WriterReply *r = &b->replies[i];
-                if (b->event == WRITER_EVENT_PREPARE_BACKUP)
+                if (b->event == STASIS_EVENT_PREPARE_BACKUP)
                         sw->prepared = true;
-                if (b->event == WRITER_EVENT_FREEZE && r->error >= 0)
+                if (b->event == STASIS_EVENT_FREEZE && r->error >= 0)
                         sw->frozen = true;
-                if (b->event == WRITER_EVENT_THAW)
+                if (b->event == STASIS_EVENT_THAW)
                         sw->frozen = false;
                 if (r->error < 0)
                         sw_fail(s, sw, r->message, r->retryable);
@@ -181,7 +181,7 @@ static void set_writers_abort(Set *s, bool all, const char *reason) {
                 return;
         /* It outlives the set if need be: it takes its arguments along. */
         WriterBatchSpec spec = {
-                .event = WRITER_EVENT_ABORT,
+                .event = STASIS_EVENT_ABORT,
                 .set_id = s->id,
                 .timeout = s->manager->prepare_timeout,
                 .append = append_abort,
@@ -270,7 +270,7 @@ static void on_prepare_backup_done(WriterBatch *b, void *userdata) {
                 set_fail_early(s);
                 return;
         }
-        if (set_send(s, WRITER_EVENT_PREPARE_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
+        if (set_send(s, STASIS_EVENT_PREPARE_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
                      on_prepare_snapshot_done) < 0) {
                 s->writers_failed = strdup("cannot send PrepareSnapshot to the writers");
                 set_fail_early(s);
@@ -281,7 +281,7 @@ int set_writers_prepare(Set *s) {
         s->busy = true;
         if (set_writers_check(s))
                 return -ECANCELED;
-        return set_send(s, WRITER_EVENT_PREPARE_BACKUP, pick_alive, s->manager->prepare_timeout,
+        return set_send(s, STASIS_EVENT_PREPARE_BACKUP, pick_alive, s->manager->prepare_timeout,
                         on_prepare_backup_done);
 }
 
@@ -317,7 +317,7 @@ static void freeze_next_level(Set *s) {
                         any = pick_alive_level(s, &s->writers[i], s->level);
                 if (!any)
                         continue;
-                r = set_send(s, WRITER_EVENT_FREEZE, pick_alive_level,
+                r = set_send(s, STASIS_EVENT_FREEZE, pick_alive_level,
                              s->freeze_deadline > now ? s->freeze_deadline - now : 0, on_freeze_done);
                 if (r >= 0)
                         return;
@@ -373,7 +373,7 @@ static void set_writers_thaw_level(Set *s) {
                 if (!any)
                         continue;
                 usec_t left = s->freeze_deadline > now ? s->freeze_deadline - now : 0;
-                if (set_send(s, WRITER_EVENT_THAW, pick_frozen_level, MAX(left, USEC_PER_SEC), on_thaw_done) >= 0)
+                if (set_send(s, STASIS_EVENT_THAW, pick_frozen_level, MAX(left, USEC_PER_SEC), on_thaw_done) >= 0)
                         return;
                 /* Could not even send it: their own freeze window thaws them. */
                 for (size_t i = 0; i < s->n_writers; i++)
@@ -398,6 +398,13 @@ void set_writers_after_commit(Set *s, int status, const void *data, size_t size,
         else if (size > 0)
                 s->commit_result = -ENOMEM;
         s->result_worker_gone = worker_gone;
+        s->committed = true;
+        {
+                char msg[1024];
+                if (check_results(s, s->commit_result, s->result_data, s->result_size, "taking the snapshots",
+                                  msg, sizeof msg) != -1)
+                        s->commit_failed = strdup(msg);
+        }
 
         if (now > s->freeze_deadline)
                 for (size_t i = 0; i < s->n_writers; i++) {
@@ -422,17 +429,13 @@ static void on_post_snapshot_done(WriterBatch *b, void *userdata) {
         set_writers_done(s);
 }
 
-static bool commit_succeeded(Set *s) {
-        char msg[1024];
-        if (s->commit_skipped || s->commit_start_error < 0)
-                return false;
-        return check_results(s, s->commit_result, s->result_data, s->result_size, "taking the snapshots",
-                             msg, sizeof msg) == -1;
+static bool commit_succeeded(const Set *s) {
+        return s->committed && !s->commit_failed;
 }
 
 static void set_writers_finish(Set *s) {
         if (commit_succeeded(s) && !set_writers_check(s) &&
-            set_send(s, WRITER_EVENT_POST_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
+            set_send(s, STASIS_EVENT_POST_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
                      on_post_snapshot_done) >= 0)
                 return;
         set_writers_done(s);
@@ -446,13 +449,10 @@ static void set_writers_done(Set *s) {
         (void) set_writers_check(s);
         if (!ok || s->writers_failed) {
                 char msg[1024];
-                if (s->writers_failed)
-                        snprintf(msg, sizeof msg, "%s", s->writers_failed);
-                else if (s->commit_start_error < 0)
+                if (s->commit_start_error < 0 && !s->writers_failed)
                         snprintf(msg, sizeof msg, "cannot start taking the snapshots: %s", strerror(-s->commit_start_error));
                 else
-                        (void) check_results(s, s->commit_result, s->result_data, s->result_size,
-                                             "taking the snapshots", msg, sizeof msg);
+                        snprintf(msg, sizeof msg, "%s", s->writers_failed ?: s->commit_failed ?: "taking the snapshots failed");
                 set_writers_abort(s, true, msg);
         } else
                 set_writers_abort(s, false, "the writer failed");
@@ -489,7 +489,7 @@ void set_writer_gone(Set *s, Writer *w, const char *why) {
         /* The event it was called for, if any: the reason names it. */
         for (size_t i = 0; s->batch && i < s->batch->n; i++)
                 if (s->batch->replies[i].writer == w)
-                        ev = writer_event_to_string(s->batch->event);
+                        ev = writer_event_name(s->batch->event);
         for (size_t i = 0; i < s->n_writers; i++) {
                 SetWriter *sw = &s->writers[i];
                 char msg[128];
@@ -502,20 +502,25 @@ void set_writer_gone(Set *s, Writer *w, const char *why) {
         }
 }
 
+void set_writers_free(SetWriter *sw, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                writer_unref(sw[i].writer);
+                strv_free(sw[i].components);
+                free(sw[i].volumes);
+                free(sw[i].error);
+        }
+        free(sw);
+}
+
 void set_writers_release(Set *s) {
         s->batch = writer_batch_free(s->batch);
-        for (size_t i = 0; i < s->n_writers; i++) {
-                writer_unref(s->writers[i].writer);
-                strv_free(s->writers[i].components);
-                free(s->writers[i].volumes);
-                free(s->writers[i].error);
-        }
-        free(s->writers);
+        set_writers_free(s->writers, s->n_writers);
         s->writers = NULL;
         s->n_writers = 0;
         s->batch_map = mfree(s->batch_map);
         s->result_data = mfree(s->result_data);
         s->writers_failed = mfree(s->writers_failed);
+        s->commit_failed = mfree(s->commit_failed);
 }
 
 /* ---- BackupComplete ---- */
@@ -614,7 +619,7 @@ int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error
                  strv_isempty(failed) ? "done" : "partly failed", a->n);
         size_t n = a->n;
         WriterBatchSpec spec = {
-                .event = WRITER_EVENT_BACKUP_COMPLETE,
+                .event = STASIS_EVENT_BACKUP_COMPLETE,
                 .set_id = s->id,
                 .timeout = m->prepare_timeout,
                 .append = append_complete,

@@ -99,6 +99,8 @@ struct Set {
         bool writers_retryable;
         int commit_start_error;         /* the commit could not even start */
         bool commit_skipped;            /* writers failed it before it began */
+        bool committed;                 /* the commit ran; commit_failed says how it went */
+        char *commit_failed;            /* why it failed; NULL if it succeeded */
         int level;                      /* the level being frozen or thawed */
         usec_t freeze_window;
         usec_t freeze_started, freeze_deadline; /* CLOCK_MONOTONIC */
@@ -168,6 +170,7 @@ void set_writers_after_commit(Set *s, int status, const void *data, size_t size,
 void set_writers_hold_ended(Set *s);
 void set_writer_gone(Set *s, Writer *w, const char *why);
 void set_writers_release(Set *s);       /* for set_free() */
+void set_writers_free(SetWriter *sw, size_t n);
 /* Set.Complete: BackupComplete to the writers. */
 int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error);
 

@@ -14,7 +14,7 @@
 
 /* The writer's own state, as ListWriters shows it, after an event. */
 static void writer_note_result(Writer *w, const WriterBatch *b, const WriterReply *r) {
-        if (b->event != WRITER_EVENT_IDENTIFY)
+        if (b->event != STASIS_EVENT_IDENTIFY)
                 snprintf(w->last_set, sizeof w->last_set, "%s", b->set_id);
         if (r->error < 0) {
                 w->state = WRITER_FAILED;
@@ -24,24 +24,24 @@ static void writer_note_result(Writer *w, const WriterBatch *b, const WriterRepl
                 return;
         }
         switch (b->event) {
-        case WRITER_EVENT_IDENTIFY:
-                if (w->state == WRITER_FAILED && w->failed_at == WRITER_EVENT_IDENTIFY)
+        case STASIS_EVENT_IDENTIFY:
+                if (w->state == WRITER_FAILED && w->failed_at == STASIS_EVENT_IDENTIFY)
                         w->state = WRITER_STABLE;
                 break;
-        case WRITER_EVENT_PREPARE_BACKUP:
+        case STASIS_EVENT_PREPARE_BACKUP:
                 w->state = WRITER_STABLE;
                 w->last_error = mfree(w->last_error);
                 break;
-        case WRITER_EVENT_PREPARE_SNAPSHOT:
+        case STASIS_EVENT_PREPARE_SNAPSHOT:
                 w->state = WRITER_WAITING_FOR_FREEZE;
                 break;
-        case WRITER_EVENT_FREEZE:
+        case STASIS_EVENT_FREEZE:
                 w->state = WRITER_FROZEN;
                 break;
-        case WRITER_EVENT_THAW:
+        case STASIS_EVENT_THAW:
                 w->state = WRITER_WAITING_FOR_POST_SNAPSHOT;
                 break;
-        case WRITER_EVENT_POST_SNAPSHOT:
+        case STASIS_EVENT_POST_SNAPSHOT:
                 w->state = WRITER_WAITING_FOR_BACKUP_COMPLETE;
                 break;
         default:        /* BackupComplete, Abort: a failure stays shown */
@@ -85,7 +85,7 @@ static void reply_finish(WriterReply *r, int error, bool retryable, const char *
         if (++b->n_done == b->n && !b->finish) {
                 int k = sd_event_add_defer(m->event, &b->finish, on_finish, b);
                 if (k < 0)
-                        log_error_errno(k, "Cannot schedule the end of %s calls: %m", writer_event_to_string(b->event));
+                        log_error_errno(k, "Cannot schedule the end of %s calls: %m", writer_event_name(b->event));
         }
 }
 
@@ -103,7 +103,7 @@ static void reply_failed_errorf(WriterReply *r, bool retryable, const char *form
 static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         WriterReply *r = userdata;
         WriterBatch *b = r->batch;
-        const char *ev = writer_event_to_string(b->event);
+        const char *ev = writer_event_name(b->event);
         const sd_bus_error *e;
 
         r->slot = sd_bus_slot_unref(r->slot);
@@ -111,7 +111,7 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
 
         e = sd_bus_message_get_error(reply);
         if (!e) {
-                if (b->event == WRITER_EVENT_IDENTIFY)
+                if (b->event == STASIS_EVENT_IDENTIFY)
                         r->reply = sd_bus_message_ref(reply);
                 reply_finish(r, 0, false, NULL);
         } else if (sd_bus_error_has_name(e, STASIS_ERROR_VETO))
@@ -140,23 +140,23 @@ static int reply_send(WriterReply *r) {
 
         r->sent = true;
         if (!w->manager) {
-                reply_failed_errorf(r, false, "left the bus before %s", writer_event_to_string(b->event));
+                reply_failed_errorf(r, false, "left the bus before %s", writer_event_name(b->event));
                 return 0;
         }
         if (now >= b->deadline) {
                 r->not_called = true;
                 reply_failed_errorf(r, true, "was not called: the time for %s had run out (retryable)",
-                                    writer_event_to_string(b->event));
+                                    writer_event_name(b->event));
                 return 0;
         }
         k = sd_bus_message_new_method_call(m->bus, &msg, w->owner, w->path, STASIS_WRITER_INTERFACE,
-                                           writer_event_to_string(b->event));
+                                           writer_event_name(b->event));
         if (k >= 0 && b->append)
                 k = b->append(msg, b, (size_t) (r - b->replies), b->userdata);
         if (k >= 0)
                 k = sd_bus_call_async(m->bus, &r->slot, msg, on_reply, r, MAX(b->deadline - now, USEC_PER_MSEC));
         if (k < 0) {
-                reply_failed_errorf(r, false, "cannot be called (%s): %s", writer_event_to_string(b->event), strerror(-k));
+                reply_failed_errorf(r, false, "cannot be called (%s): %s", writer_event_name(b->event), strerror(-k));
                 return k;
         }
         m->n_calls_in_flight++;
@@ -174,7 +174,7 @@ void writer_batches_writer_gone(Manager *m, Writer *w, const char *why) {
                 for (size_t i = 0; i < b->n_sent; i++)
                         if (b->replies[i].writer == w && !b->replies[i].done)
                                 reply_failed_errorf(&b->replies[i], false, "%s during %s", why,
-                                                    writer_event_to_string(b->event));
+                                                    writer_event_name(b->event));
         manager_writer_calls_pump(m);
 }
 

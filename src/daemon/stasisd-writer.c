@@ -13,26 +13,17 @@
 #include "stasisd-set.h"
 #include "stasisd-writer.h"
 
-static const char *const event_table[_WRITER_EVENT_MAX] = {
-        [WRITER_EVENT_IDENTIFY]         = "Identify",
-        [WRITER_EVENT_PREPARE_BACKUP]   = "PrepareBackup",
-        [WRITER_EVENT_PREPARE_SNAPSHOT] = "PrepareSnapshot",
-        [WRITER_EVENT_FREEZE]           = "Freeze",
-        [WRITER_EVENT_THAW]             = "Thaw",
-        [WRITER_EVENT_POST_SNAPSHOT]    = "PostSnapshot",
-        [WRITER_EVENT_BACKUP_COMPLETE]  = "BackupComplete",
-        [WRITER_EVENT_ABORT]            = "Abort",
-};
-
-static const char *const failed_table[_WRITER_EVENT_MAX] = {
-        [WRITER_EVENT_IDENTIFY]         = "failed-at-identify",
-        [WRITER_EVENT_PREPARE_BACKUP]   = "failed-at-prepare-backup",
-        [WRITER_EVENT_PREPARE_SNAPSHOT] = "failed-at-prepare-snapshot",
-        [WRITER_EVENT_FREEZE]           = "failed-at-freeze",
-        [WRITER_EVENT_THAW]             = "failed-at-thaw",
-        [WRITER_EVENT_POST_SNAPSHOT]    = "failed-at-post-snapshot",
-        [WRITER_EVENT_BACKUP_COMPLETE]  = "failed-at-backup-complete",
-        [WRITER_EVENT_ABORT]            = "failed-at-abort",
+static const char *const failed_table[_STASIS_EVENT_MAX] = {
+        [STASIS_EVENT_IDENTIFY]         = "failed-at-identify",
+        [STASIS_EVENT_PREPARE_BACKUP]   = "failed-at-prepare-backup",
+        [STASIS_EVENT_PREPARE_SNAPSHOT] = "failed-at-prepare-snapshot",
+        [STASIS_EVENT_FREEZE]           = "failed-at-freeze",
+        [STASIS_EVENT_THAW]             = "failed-at-thaw",
+        [STASIS_EVENT_POST_SNAPSHOT]    = "failed-at-post-snapshot",
+        [STASIS_EVENT_BACKUP_COMPLETE]  = "failed-at-backup-complete",
+        [STASIS_EVENT_ABORT]            = "failed-at-abort",
+        [STASIS_EVENT_PRE_RESTORE]      = "failed-at-pre-restore",
+        [STASIS_EVENT_POST_RESTORE]     = "failed-at-post-restore",
 };
 
 static const char *const state_table[_WRITER_STATE_MAX] = {
@@ -42,10 +33,6 @@ static const char *const state_table[_WRITER_STATE_MAX] = {
         [WRITER_WAITING_FOR_POST_SNAPSHOT]   = "waiting-for-post-snapshot",
         [WRITER_WAITING_FOR_BACKUP_COMPLETE] = "waiting-for-backup-complete",
 };
-
-const char *writer_event_to_string(WriterEvent e) {
-        return e >= 0 && e < _WRITER_EVENT_MAX ? event_table[e] : NULL;
-}
 
 const char *writer_state_string(const Writer *w, char *buf, size_t size) {
         if (w->state == WRITER_FAILED)
@@ -112,7 +99,7 @@ int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t er
         return 0;
 }
 
-void writer_mark_failed(Writer *w, WriterEvent event, const char *message) {
+void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message) {
         w->state = WRITER_FAILED;
         w->failed_at = event;
         free(w->last_error);
@@ -188,10 +175,8 @@ static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_err
                 return 0;
         for (Writer *w = m->writers; w; w = next) {
                 next = w->next;
-                if (streq(w->owner, name)) {
-                        /* next may go with w's sets only if it is w itself: safe */
-                        writer_gone(w, "left the bus");
-                }
+                if (streq(w->owner, name))
+                        writer_gone(w, "left the bus");        /* unlinks w only */
         }
         return 0;
 }
@@ -242,26 +227,17 @@ static int on_owner_check(sd_bus_message *reply, void *userdata, sd_bus_error *e
         return 0;
 }
 
-static int sender_creds(sd_bus_message *msg, pid_t *ret_pid, uid_t *ret_uid) {
-        sd_bus_creds *creds = NULL;
-        int r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_PID | SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, ret_uid);
-        if (r >= 0 && sd_bus_creds_get_pid(creds, ret_pid) < 0)
-                *ret_pid = 0;
-        sd_bus_creds_unref(creds);
-        return r;
-}
-
 int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_writer_metadata_ WriterMetadata *meta = NULL;
         const char *path, *json, *owner = sd_bus_message_get_sender(msg);
         char err[512];
         Writer *w, *other;
+        uid_t uid;
+        pid_t pid;
         int r;
 
-        r = manager_check_privileged(msg, "register writers", error);
+        r = manager_check_privileged_ids(msg, "register writers", &uid, &pid, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(msg, "os", &path, &json);
@@ -305,7 +281,8 @@ int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 return -ENOMEM;
         }
         meta = NULL;
-        (void) sender_creds(msg, &w->pid, &w->uid);
+        w->pid = pid;
+        w->uid = uid;
         writer_link(m, w);
         log_info("Writer %s registered by %s (pid %d) at %s: %s, %zu component(s).", w->display, w->owner,
                  (int) w->pid, w->path, writer_level_to_string(w->meta->level), w->meta->n_components);

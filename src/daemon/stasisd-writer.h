@@ -8,6 +8,7 @@
 
 #include "stasisd-manager.h"
 #include "time-util.h"
+#include "writer-event.h"
 #include "writer-metadata.h"
 
 #define MANAGER_WRITERS_MAX                4096
@@ -16,17 +17,6 @@
  * connection have 128 (max_replies_per_connection). */
 #define WRITER_CALLS_IN_FLIGHT_MAX           96
 
-typedef enum WriterEvent {
-        WRITER_EVENT_IDENTIFY,
-        WRITER_EVENT_PREPARE_BACKUP,
-        WRITER_EVENT_PREPARE_SNAPSHOT,
-        WRITER_EVENT_FREEZE,
-        WRITER_EVENT_THAW,
-        WRITER_EVENT_POST_SNAPSHOT,
-        WRITER_EVENT_BACKUP_COMPLETE,
-        WRITER_EVENT_ABORT,
-        _WRITER_EVENT_MAX,
-} WriterEvent;
 
 typedef enum WriterState {
         WRITER_STABLE,
@@ -38,8 +28,6 @@ typedef enum WriterState {
         _WRITER_STATE_MAX,
 } WriterState;
 
-/* "Identify", "PrepareBackup", ... as the methods are called. */
-const char *writer_event_to_string(WriterEvent e);
 
 typedef struct Writer Writer;
 struct Writer {
@@ -56,7 +44,7 @@ struct Writer {
         char *display;                  /* "name" or "name@instance" */
 
         WriterState state;
-        WriterEvent failed_at;
+        StasisWriterEvent failed_at;
         char *last_error;
         char last_set[24];
 };
@@ -68,7 +56,7 @@ const char *writer_state_string(const Writer *w, char *buf, size_t size);
 /* Replaces the metadata; -EINVAL (message in err) if it names another writer. */
 int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t err_size);
 /* A failure stasisd found itself (not an answer), for ListWriters. */
-void writer_mark_failed(Writer *w, WriterEvent event, const char *message);
+void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message);
 Writer *manager_find_writer(Manager *m, const char *name, const char *instance);
 
 /* Watches the bus for writers that leave it. */
@@ -106,7 +94,7 @@ typedef void (*writer_batch_done_t)(WriterBatch *b, void *userdata);
 struct WriterBatch {
         Manager *manager;
         WriterBatch *prev, *next;
-        WriterEvent event;
+        StasisWriterEvent event;
         char set_id[24];
         WriterReply *replies;
         size_t n, n_sent, n_done;
@@ -123,7 +111,7 @@ struct WriterBatch {
 
 /* What to send, and what to do once every writer has answered. */
 typedef struct WriterBatchSpec {
-        WriterEvent event;
+        StasisWriterEvent event;
         const char *set_id;             /* NULL for Identify */
         usec_t timeout;                 /* for all the calls, from now */
         writer_batch_append_t append;   /* NULL: no arguments */

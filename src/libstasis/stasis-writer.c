@@ -11,24 +11,10 @@
 #include "bus-errors.h"
 #include "stasis-writer-internal.h"
 #include "strv.h"
-
-static const char *const event_names[_STASIS_EVENT_MAX] = {
-        [STASIS_EVENT_IDENTIFY] = "Identify",
-        [STASIS_EVENT_PREPARE_BACKUP] = "PrepareBackup",
-        [STASIS_EVENT_PREPARE_SNAPSHOT] = "PrepareSnapshot",
-        [STASIS_EVENT_FREEZE] = "Freeze",
-        [STASIS_EVENT_THAW] = "Thaw",
-        [STASIS_EVENT_POST_SNAPSHOT] = "PostSnapshot",
-        [STASIS_EVENT_BACKUP_COMPLETE] = "BackupComplete",
-        [STASIS_EVENT_ABORT] = "Abort",
-        [STASIS_EVENT_PRE_RESTORE] = "PreRestore",
-        [STASIS_EVENT_POST_RESTORE] = "PostRestore",
-};
+#include "writer-event.h"
 
 const char *stasis_writer_event_to_string(StasisWriterEvent event) {
-        if ((int) event < 0 || event >= _STASIS_EVENT_MAX)
-                return NULL;
-        return event_names[event];
+        return writer_event_name(event);
 }
 
 int writer_set_error(StasisWriter *w, int r, const char *format, ...) {

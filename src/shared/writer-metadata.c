@@ -593,17 +593,33 @@ static void key_set_done(KeySet *ks) {
 
 static int scan_value(Scan *sc, const char *loc, unsigned depth);
 
+/* Skips close if it comes next (an empty container, or the end): 1 if it did. */
+static int scan_close(Scan *sc, char close) {
+        scan_space(sc);
+        if (sc->i < sc->n && sc->s[sc->i] == close) {
+                sc->i++;
+                return 1;
+        }
+        return 0;
+}
+
+/* After a member: 1 for a ',' (another follows), 0 for close (the end). */
+static int scan_next(Scan *sc, char close) {
+        if (scan_close(sc, ','))
+                return 1;
+        if (scan_close(sc, close))
+                return 0;
+        return scan_syntax_error(sc);
+}
+
 static int scan_object(Scan *sc, const char *loc, unsigned depth) {
         _cleanup_(key_set_done) KeySet ks = {};
         char child[LOC_MAX], b[SHOW_SIZE];
         int r;
 
         sc->i++;        /* '{' */
-        scan_space(sc);
-        if (sc->i < sc->n && sc->s[sc->i] == '}') {
-                sc->i++;
+        if (scan_close(sc, '}'))
                 return 0;
-        }
         for (;;) {
                 _cleanup_free_ char *key = NULL;
 
@@ -630,18 +646,10 @@ static int scan_object(Scan *sc, const char *loc, unsigned depth) {
                         return scan_syntax_error(sc);
                 sc->i++;
                 r = scan_value(sc, child, depth + 1);
-                if (r < 0)
+                if (r >= 0)
+                        r = scan_next(sc, '}');
+                if (r <= 0)
                         return r;
-                scan_space(sc);
-                if (sc->i < sc->n && sc->s[sc->i] == ',') {
-                        sc->i++;
-                        continue;
-                }
-                if (sc->i < sc->n && sc->s[sc->i] == '}') {
-                        sc->i++;
-                        return 0;
-                }
-                return scan_syntax_error(sc);
         }
 }
 
@@ -650,26 +658,15 @@ static int scan_array(Scan *sc, const char *loc, unsigned depth) {
         int r;
 
         sc->i++;        /* '[' */
-        scan_space(sc);
-        if (sc->i < sc->n && sc->s[sc->i] == ']') {
-                sc->i++;
+        if (scan_close(sc, ']'))
                 return 0;
-        }
         for (size_t idx = 0;; idx++) {
                 snprintf(child, sizeof child, "%s[%zu]", loc, idx);
                 r = scan_value(sc, child, depth + 1);
-                if (r < 0)
+                if (r >= 0)
+                        r = scan_next(sc, ']');
+                if (r <= 0)
                         return r;
-                scan_space(sc);
-                if (sc->i < sc->n && sc->s[sc->i] == ',') {
-                        sc->i++;
-                        continue;
-                }
-                if (sc->i < sc->n && sc->s[sc->i] == ']') {
-                        sc->i++;
-                        return 0;
-                }
-                return scan_syntax_error(sc);
         }
 }
 
