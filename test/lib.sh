@@ -253,3 +253,11 @@ stasis_within() {
         done
         STASIS_WITHIN_MS=$(stasis_elapsed_ms "$start")
 }
+
+# ---- Acting as an unprivileged local user ----
+
+# stasis_as_nobody CMD...: run CMD as the user nobody (group nogroup, no
+# supplementary groups, no capabilities), the way a local attacker would.
+stasis_as_nobody() {
+        setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"
+}
