@@ -87,14 +87,12 @@ size_t utf8_length(const char *s) {
         return chars;
 }
 
-size_t utf8_prefix_len(const char *s, size_t max) {
-        size_t n = strnlen(s, max), i = n;
+/* Where s[0..n) ends if a sequence cut short at its end is dropped. */
+static size_t complete_end(const char *s, size_t n) {
+        size_t i = n;
 
-        if (s[n] == 0)
-                return n;       /* all of it */
-        /* Back over continuation bytes to the lead byte of the last sequence;
-         * drop that sequence if it does not fit whole. */
-        while (i > 0 && ((unsigned char) s[i - 1] & 0xC0) == 0x80 && n - i < 3)
+        /* Back over continuation bytes to the lead byte of the last sequence. */
+        while (i > 0 && n - i < 3 && ((unsigned char) s[i - 1] & 0xC0) == 0x80)
                 i--;
         if (i > 0) {
                 unsigned char lead = (unsigned char) s[i - 1];
@@ -103,6 +101,15 @@ size_t utf8_prefix_len(const char *s, size_t max) {
                         return i - 1;
         }
         return n;
+}
+
+size_t utf8_prefix_len(const char *s, size_t max) {
+        size_t n = strnlen(s, max);
+        return s[n] == 0 ? n : complete_end(s, n);
+}
+
+void utf8_trim_incomplete(char *s) {
+        s[complete_end(s, strlen(s))] = 0;
 }
 
 int utf8_check_text(const char *s, uint32_t *ret_char, size_t *ret_offset) {

@@ -29,6 +29,10 @@ size_t utf8_length(const char *s);
  * end inside a UTF-8 sequence (for cutting text short). */
 size_t utf8_prefix_len(const char *s, size_t max);
 
+/* Drops a UTF-8 sequence cut short at the end of s (as snprintf() leaves
+ * text it had to cut). */
+void utf8_trim_incomplete(char *s);
+
 /* C0 controls (U+0000-U+001F), DEL (U+007F) and C1 controls (U+0080-U+009F). */
 static inline bool unichar_is_control(uint32_t cp) {
         return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);

@@ -104,18 +104,6 @@ WriterMetadata *writer_metadata_free(WriterMetadata *m) {
         return NULL;
 }
 
-/* Cuts a message that vsnprintf() cut short back to whole UTF-8 characters. */
-static void utf8_trim_incomplete(char *s) {
-        size_t n = strlen(s), i = n;
-        while (i > 0 && ((unsigned char) s[i - 1] & 0xC0) == 0x80)
-                i--;
-        if (i == 0)
-                return;
-        uint32_t cp;
-        if ((unsigned char) s[i - 1] >= 0xC0 && utf8_decode(s + i - 1, n - i + 1, &cp) == 0)
-                s[i - 1] = 0;
-}
-
 _printf_(4, 5)
 static int fail(char *err, size_t err_size, int r, const char *fmt, ...) {
         if (err && err_size > 0) {

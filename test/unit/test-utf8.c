@@ -33,6 +33,16 @@ TEST(utf8_prefix_len) {
         CHECK_INTEQ(utf8_prefix_len("a\xf0\x9f\x98\x80" "b", 4), 1);
         CHECK_INTEQ(utf8_prefix_len("a\xf0\x9f\x98\x80" "b", 5), 5);
         CHECK_INTEQ(utf8_prefix_len("\xe2\x80\xae", 0), 0);
+
+        char cut[] = "ab\xe2\x80";
+        utf8_trim_incomplete(cut);
+        CHECK_STREQ(cut, "ab");
+        char whole[] = "ab\xe2\x80\xae";
+        utf8_trim_incomplete(whole);
+        CHECK_STREQ(whole, "ab\xe2\x80\xae");
+        char lead[] = "x\xf0";
+        utf8_trim_incomplete(lead);
+        CHECK_STREQ(lead, "x");
 }
 
 TEST(utf8_check_text) {
