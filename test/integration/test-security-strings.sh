@@ -62,6 +62,16 @@ assert_contains "$out" "Permission denied"
 no_sets_left "CreateSet over D-Bus"
 objects_answer
 
+# A mount whose source (from /proc/self/mountinfo) is not UTF-8.
+mkdir "$STASIS_TMP/weird"
+mount -t tmpfs "src$(printf '\xff')" "$STASIS_TMP/weird"
+stasis_track_mount "$STASIS_TMP/weird"
+assert_exit 2 "$STASIS" create "$STASIS_TMP/weird"
+assert_contains "$STASIS_ERR" "Path $STASIS_TMP/weird is on the device \"src\\xff\", which is not UTF-8"
+assert_exit 2 "$STASIS" volumes "$STASIS_TMP/weird"
+no_sets_left "a mount whose source is not UTF-8"
+objects_answer
+
 # 3. A writer's component path that resolves to a path that is not UTF-8:
 # the set that would include it fails, naming the component.
 mkdir "$P/vol/app"
