@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "macro.h"
 #include "stasis-output.h"
 #include "time-util.h"
@@ -249,7 +250,8 @@ static int table_add_cell(Table *t, const char *v) {
                 t->cells = nc;
                 t->alloc = na;
         }
-        t->cells[t->n_cells] = strdup(isempty(v) ? "-" : v);
+        /* Every cell may hold a name someone else chose: escaped for the terminal. */
+        t->cells[t->n_cells] = isempty(v) ? strdup("-") : cescape(v);
         if (!t->cells[t->n_cells])
                 return -ENOMEM;
         t->n_cells++;
@@ -315,19 +317,31 @@ Table *table_free(Table *t) {
         return NULL;
 }
 
+void print_escaped(FILE *f, const char *s) {
+        _cleanup_free_ char *e = cescape(strempty(s));
+        fputs(e ?: "(out of memory)", f);
+}
+
+/* "   Name: value\n", the value escaped. */
+static void print_field(FILE *f, const char *name, const char *value) {
+        fprintf(f, "%12s: ", name);
+        print_escaped(f, value);
+        fputc('\n', f);
+}
+
 void print_set_details(FILE *f, const SetInfo *s) {
         char ts[64], owner[64];
         struct passwd *pw = getpwuid(s->owner_uid);
 
         snprintf(owner, sizeof owner, "%u%s%s%s", s->owner_uid, pw ? " (" : "", pw ? pw->pw_name : "", pw ? ")" : "");
-        fprintf(f, "         Set: %s\n", s->id);
+        print_field(f, "Set", s->id);
         fprintf(f, "     Created: %s\n", format_timestamp(ts, sizeof ts, s->created, 0));
-        fprintf(f, "       State: %s\n", strna(s->state));
-        fprintf(f, " Consistency: %s\n", isempty(s->consistency) ? "-" : s->consistency);
+        print_field(f, "State", strna(s->state));
+        print_field(f, "Consistency", isempty(s->consistency) ? "-" : s->consistency);
         if (!isempty(s->label))
-                fprintf(f, "       Label: %s\n", s->label);
+                print_field(f, "Label", s->label);
         fprintf(f, "  Persistent: %s\n", s->persistent ? "yes" : "no (released when its requestor disconnects)");
-        fprintf(f, "       Owner: %s\n", owner);
+        print_field(f, "Owner", owner);
         if (s->hold_usec > 0)
                 fprintf(f, "        Held: %.1f ms (file systems frozen)\n", (double) s->hold_usec / 1000.0);
         if (s->has_completed && s->completed > 0)
@@ -335,7 +349,7 @@ void print_set_details(FILE *f, const SetInfo *s) {
         else if (s->has_completed && s->n_components > 0)
                 fprintf(f, "   Completed: not yet (stasis complete %s)\n", s->id);
         if (!isempty(s->error))
-                fprintf(f, "  Last error: %s\n", s->error);
+                print_field(f, "Last error", s->error);
 
         Table *t = table_new(7, "PATH", "MOUNT", "DEVICE", "FSTYPE", "PROVIDER", "SNAPSHOT", "STATE");
         if (!t)

@@ -58,3 +58,7 @@ Table *table_free(Table *t);
 size_t table_rows(const Table *t);
 
 void print_set_details(FILE *f, const SetInfo *s);
+
+/* Prints s (NULL as "") escaped for a terminal, as cescape() does: what
+ * stasisd sends may hold names anyone chose. */
+void print_escaped(FILE *f, const char *s);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bus-util.h"
+#include "escape.h"
 #include "macro.h"
 #include "stasis.h"
 #include "stasis/stasis.h"
@@ -57,8 +58,10 @@ static void print_components(FILE *f, json_object *metadata) {
                 return;
         }
         n = json_object_array_length(components);
-        for (size_t i = 0; i < n; i++)
-                width = MAX(width, strlen(json_string_or(json_object_array_get_idx(components, i), "name", "?")));
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *e = cescape(json_string_or(json_object_array_get_idx(components, i), "name", "?"));
+                width = MAX(width, e ? strlen(e) : 0);
+        }
 
         fputc('\n', f);
         fprintf(f, "    %-*s  SELECTABLE  PATHS\n", (int) width, "COMPONENT");
@@ -71,14 +74,16 @@ static void print_components(FILE *f, json_object *metadata) {
                         selectable = json_object_get_boolean(sel);
                 if (json_object_object_get_ex(c, "paths", &paths) && json_object_is_type(paths, json_type_array))
                         n_paths = json_object_array_length(paths);
-                fprintf(f, "    %-*s  %-10s  ", (int) width, json_string_or(c, "name", "?"), selectable ? "yes" : "no");
+                _cleanup_free_ char *name = cescape(json_string_or(c, "name", "?"));
+                fprintf(f, "    %-*s  %-10s  ", (int) width, strna(name), selectable ? "yes" : "no");
                 if (n_paths == 0)
                         fputs("-\n", f);
                 for (size_t j = 0; j < n_paths; j++) {
                         json_object *p = json_object_array_get_idx(paths, j);
                         if (j > 0)
                                 fprintf(f, "    %-*s  %-10s  ", (int) width, "", "");
-                        fprintf(f, "%s\n", json_object_is_type(p, json_type_string) ? json_object_get_string(p) : "?");
+                        print_escaped(f, json_object_is_type(p, json_type_string) ? json_object_get_string(p) : "?");
+                        fputc('\n', f);
                 }
         }
 }
@@ -92,13 +97,25 @@ static void print_writer(FILE *f, const WriterRecord *w) {
         else
                 snprintf(pid, sizeof pid, "unknown");
 
-        fprintf(f, "      Writer: %s%s%s\n", w->f[W_WRITER], isempty(w->f[W_INSTANCE]) ? "" : "@", w->f[W_INSTANCE]);
-        fprintf(f, "       Level: %s\n", w->f[W_LEVEL]);
-        fprintf(f, "     Process: pid %s, uid %u%s%s%s, bus name %s\n", pid, w->uid, pw ? " (" : "",
-                pw ? pw->pw_name : "", pw ? ")" : "", w->f[W_OWNER]);
-        fprintf(f, "       State: %s\n", w->f[W_STATE]);
-        fprintf(f, "    Last set: %s\n", isempty(w->f[W_LAST_SET]) ? "none" : w->f[W_LAST_SET]);
-        fprintf(f, "  Last error: %s\n", isempty(w->f[W_LAST_ERROR]) ? "none" : w->f[W_LAST_ERROR]);
+        /* What a writer sent is escaped for the terminal. */
+        fputs("      Writer: ", f);
+        print_escaped(f, w->f[W_WRITER]);
+        if (!isempty(w->f[W_INSTANCE])) {
+                fputc('@', f);
+                print_escaped(f, w->f[W_INSTANCE]);
+        }
+        fputs("\n       Level: ", f);
+        print_escaped(f, w->f[W_LEVEL]);
+        fprintf(f, "\n     Process: pid %s, uid %u%s%s%s, bus name ", pid, w->uid, pw ? " (" : "",
+                pw ? pw->pw_name : "", pw ? ")" : "");
+        print_escaped(f, w->f[W_OWNER]);
+        fputs("\n       State: ", f);
+        print_escaped(f, w->f[W_STATE]);
+        fputs("\n    Last set: ", f);
+        print_escaped(f, isempty(w->f[W_LAST_SET]) ? "none" : w->f[W_LAST_SET]);
+        fputs("\n  Last error: ", f);
+        print_escaped(f, isempty(w->f[W_LAST_ERROR]) ? "none" : w->f[W_LAST_ERROR]);
+        fputc('\n', f);
         print_components(f, w->metadata);
 }
 

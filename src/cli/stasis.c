@@ -8,10 +8,12 @@
 
 #include "bus-errors.h"
 #include "bus-util.h"
+#include "escape.h"
 #include "macro.h"
 #include "stasis.h"
 #include "stasis/stasis.h"
 #include "strv.h"
+#include "utf8.h"
 
 bool arg_json = false;
 const char *arg_label = NULL;
@@ -60,8 +62,12 @@ int report_bus_error_context(const char *context, const char *what, int r, const
         case EAGAIN: code = EXIT_WRITER_RETRYABLE; break;
         default: code = EXIT_FAILED;
         }
-        if (msg)
-                fprintf(stderr, "stasis: %s%s%s\n", context, sep, msg);
+        if (msg) {
+                /* It may quote paths anyone named: escaped for the terminal
+                 * (stasisd's own escapes, with '\', are kept as they are). */
+                _cleanup_free_ char *e = cescape_full(msg, SIZE_MAX, ESCAPE_KEEP_BACKSLASH);
+                fprintf(stderr, "stasis: %s%s%s\n", context, sep, e ?: msg);
+        }
         else
                 fprintf(stderr, "stasis: %s%s%s: %s\n", context, sep, what, strerror(r));
         return code;
@@ -179,6 +185,19 @@ static const struct {
         { "writers",  0,  0, "",          verb_writers },
 };
 
+/* D-Bus carries only UTF-8: a path or label that is not is refused here,
+ * with what it is, before anything is sent. */
+static bool utf8_argument_ok(const char *verb, const char *what, const char *value) {
+        _cleanup_free_ char *e = NULL;
+
+        if (utf8_is_valid(value))
+                return true;
+        e = cescape_full(value, 256, ESCAPE_QUOTE);
+        fprintf(stderr, "stasis %s: %s %s is not UTF-8; stasis takes only %ss that are UTF-8\n", verb, what,
+                strna(e), what);
+        return false;
+}
+
 /* WRITER[@INSTANCE][:COMPONENT]; with need_component the COMPONENT is required.
  * Only the shape is checked here; stasisd checks the names. */
 static bool component_name_ok(const char *name, bool need_component) {
@@ -291,6 +310,12 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "stasis %s: --failed only goes with complete\n", verb);
                         return EXIT_USAGE;
                 }
+                if (arg_label && !utf8_argument_ok(verb, "label", arg_label))
+                        return EXIT_USAGE;
+                if (streq(verb, "create") || streq(verb, "volumes"))
+                        for (char **a = args; *a; a++)
+                                if (!utf8_argument_ok(verb, "path", *a))
+                                        return EXIT_USAGE;
                 (void) stasis_bus_error_map_register();
                 r = bus_connect(&bus);
                 if (r < 0)

@@ -11,6 +11,7 @@
 #include "stasisd-manager.h"
 #include "stasisd-resolve.h"
 #include "stasisd-set.h"
+#include "stasisd-strings.h"
 #include "stasisd-writer.h"
 #include "strv.h"
 
@@ -80,10 +81,9 @@ static int read_label(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error
         if (strlen(l) > MANAGER_LABEL_MAX)
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                          "Label is %zu bytes long; at most %d", strlen(l), MANAGER_LABEL_MAX);
-        for (const char *c = l; *c; c++)
-                if ((unsigned char) *c < 0x20 || *c == 0x7f)
-                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                                 "Label contains a control character");
+        r = check_text_argument("Label", l, error);
+        if (r < 0)
+                return r;
         free(o->label);
         o->label = strdup(l);
         return o->label ? 0 : -ENOMEM;
@@ -227,10 +227,14 @@ static int method_list_sets(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sotsssbu)");
-        for (Set *s = m->sets; r >= 0 && s; s = s->next)
-                r = sd_bus_message_append(reply, "(sotsssbu)", s->id, s->object_path, (uint64_t) s->created,
+        for (Set *s = m->sets; r >= 0 && s; s = s->next) {
+                _cleanup_free_ char *tmp = NULL;
+                const char *label = bus_string(s->label, &tmp);
+                r = !label ? -ENOMEM :
+                    sd_bus_message_append(reply, "(sotsssbu)", s->id, s->object_path, (uint64_t) s->created,
                                           set_state_to_string(s->state), strempty(s->consistency),
-                                          strempty(s->label), (int) s->persistent, (uint32_t) s->n_volumes);
+                                          label, (int) s->persistent, (uint32_t) s->n_volumes);
+        }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)

@@ -6,15 +6,51 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "escape.h"
 #include "macro.h"
 #include "mountinfo.h"
 #include "stasisd-resolve.h"
 #include "strv.h"
+#include "utf8.h"
 
 void volumes_free(StasisVolume *v, size_t n) {
         for (size_t i = 0; i < n; i++)
                 stasis_volume_done(&v[i]);
         free(v);
+}
+
+/* What a path resolved to goes into the catalog and out on the bus, where
+ * strings must be UTF-8: a name that is not is refused, quoted escaped,
+ * before anything is made. what says how the path came to it. */
+static int check_utf8(const char *path, const char *what, const char *value, sd_bus_error *error) {
+        _cleanup_free_ char *quoted = NULL;
+
+        if (!value || utf8_is_valid(value))
+                return 0;
+        quoted = cescape_full(value, 256, ESCAPE_QUOTE);
+        if (!quoted)
+                return -ENOMEM;
+        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                 "Path %s %s %s, which is not UTF-8; stasis takes only names that are UTF-8",
+                                 path, what, quoted);
+}
+
+static int check_mount_utf8(const char *path, const char *canonical, const MountEntry *m, sd_bus_error *error) {
+        int r = check_utf8(path, "resolves to", canonical, error);
+        if (r == 0)
+                r = check_utf8(path, "is on the mount point", m->mount_point, error);
+        if (r == 0)
+                r = check_utf8(path, "is on the device", m->source, error);
+        if (r == 0)
+                r = check_utf8(path, "is on the file system type", m->fstype, error);
+        return r;
+}
+
+static int check_probe_utf8(const char *path, const StasisVolume *v, sd_bus_error *error) {
+        int r = check_utf8(path, "was given by its provider the source", v->source, error);
+        if (r == 0)
+                r = check_utf8(path, "was given by its provider the volume key", v->key, error);
+        return r;
 }
 
 static int resolve_one(const MountTable *t, const char *path, bool allow_file, StasisVolume *ret, sd_bus_error *error) {
@@ -29,7 +65,8 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
                                          "Path '%s' is not absolute", path);
         if (strlen(path) >= PATH_MAX)
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                         "Path '%.64s...' is longer than PATH_MAX", path);
+                                         "Path '%.*s...' is longer than PATH_MAX",
+                                         (int) utf8_prefix_len(path, 64), path);
 
         r = mount_table_find_path(t, path, &canonical, &m);
         if (r == -ENOTDIR && allow_file) {
@@ -52,10 +89,22 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot resolve %s: %m", path);
 
+        r = check_mount_utf8(path, canonical, m, error);
+        if (r < 0)
+                return r;
+
         r = stasis_provider_probe(m, canonical, &v, &res);
         if (r < 0) {
+                _cleanup_free_ char *msg = utf8_escape_invalid(res.message);
                 stasis_volume_done(&v);
-                return sd_bus_error_setf(error, STASIS_ERROR_NO_PROVIDER, "%s", res.message);
+                if (!msg)
+                        return -ENOMEM;
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_PROVIDER, "%s", msg);
+        }
+        r = check_probe_utf8(path, &v, error);
+        if (r < 0) {
+                stasis_volume_done(&v);
+                return r;
         }
 
         v.path = TAKE_PTR(canonical);

@@ -8,6 +8,7 @@
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-set.h"
+#include "stasisd-strings.h"
 #include "strv.h"
 
 int set_bus_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
@@ -50,11 +51,15 @@ int set_bus_append_volumes(sd_bus_message *reply, Set *s) {
                 return r;
         for (size_t i = 0; i < s->n_volumes; i++) {
                 const StasisVolume *v = &s->volumes[i];
-                r = sd_bus_message_append(reply, "(ssssssss)",
-                                          strempty(v->path), strempty(v->mount_point), strempty(v->device),
-                                          strempty(v->fstype), v->provider ? v->provider->name : "unknown",
-                                          strempty(v->source), strempty(v->handle),
-                                          v->missing ? "missing" : "ok");
+                /* A set recorded by an older stasisd may have names that are not UTF-8. */
+                const char *fields[] = { v->path, v->mount_point, v->device, v->fstype,
+                                         v->provider ? v->provider->name : "unknown", v->source, v->handle,
+                                         v->missing ? "missing" : "ok" };
+                r = sd_bus_message_open_container(reply, 'r', "ssssssss");
+                for (size_t j = 0; r >= 0 && j < ELEMENTSOF(fields); j++)
+                        r = bus_append_string(reply, fields[j]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
                 if (r < 0)
                         return r;
         }
@@ -72,8 +77,12 @@ static int property_get_components(sd_bus *bus, const char *path, const char *in
         int r = sd_bus_message_open_container(reply, 'a', "(sssss)");
         for (size_t i = 0; r >= 0 && i < s->n_components; i++) {
                 const SetComponent *c = &s->components[i];
-                r = sd_bus_message_append(reply, "(sssss)", c->writer, c->instance, c->component,
-                                          c->consistency, c->reason);
+                const char *fields[] = { c->writer, c->instance, c->component, c->consistency, c->reason };
+                r = sd_bus_message_open_container(reply, 'r', "sssss");
+                for (size_t j = 0; r >= 0 && j < ELEMENTSOF(fields); j++)
+                        r = bus_append_string(reply, fields[j]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
         }
         if (r < 0)
                 return r;
@@ -89,7 +98,7 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
 static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         char **p = userdata;
-        return sd_bus_message_append(reply, "s", strempty(*p));
+        return bus_append_string(reply, *p);
 }
 
 static int property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,

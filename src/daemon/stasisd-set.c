@@ -9,12 +9,14 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "escape.h"
 #include "log.h"
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-commit.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
+#include "utf8.h"
 
 static const char *const set_state_table[_SET_STATE_MAX] = {
         [SET_CREATING] = "creating",
@@ -94,9 +96,11 @@ static int set_set_id(Set *s, uint64_t id) {
         return 0;
 }
 
+/* msg may quote a provider's output: what is not UTF-8 is replaced, or the
+ * Error property could not be sent, to anyone. */
 void set_set_error(Set *s, const char *msg) {
         free(s->error);
-        s->error = msg ? strdup(msg) : NULL;
+        s->error = msg ? utf8_escape_invalid(msg) : NULL;
 }
 
 /* Records the new state in the catalog; set_change_state() also tells the bus. */
@@ -147,7 +151,9 @@ void set_remove(Set *s) {
 void set_reply_error(Set *s, const char *name, const char *what, const char *detail) {
         if (!s->pending)
                 return;
-        (void) sd_bus_reply_method_errorf(s->pending, name, "%s snapshot set %s failed: %s", what, s->id, detail);
+        _cleanup_free_ char *safe = utf8_escape_invalid(strempty(detail));
+        (void) sd_bus_reply_method_errorf(s->pending, name, "%s snapshot set %s failed: %s", what, s->id,
+                                          safe ?: "(out of memory)");
         s->pending = sd_bus_message_unref(s->pending);
 }
 
@@ -431,6 +437,24 @@ fail:
         return sd_bus_error_set_errnof(error, r, "Failed to start the snapshot set: %m");
 }
 
+/* Names that are not UTF-8 can come only from an older stasisd's catalog:
+ * they are sent with U+FFFD in place of the bad bytes (stasisd-strings.c),
+ * and the set can still be deleted. Said once, at start-up. */
+static void warn_not_utf8(const Set *s) {
+        const char *what = !utf8_is_valid(strempty(s->label)) ? "label" : NULL;
+
+        for (size_t i = 0; !what && i < s->n_volumes; i++) {
+                const StasisVolume *v = &s->volumes[i];
+                const char *names[] = { v->path, v->mount_point, v->device, v->fstype, v->source, v->handle };
+                for (size_t j = 0; !what && j < ELEMENTSOF(names); j++)
+                        if (!utf8_is_valid(strempty(names[j])))
+                                what = "volume";
+        }
+        if (what)
+                log_warning("Set %s: a %s name in the catalog is not UTF-8 (recorded by an older stasisd); "
+                            "it is shown with U+FFFD in place of the bytes that are not.", s->id, what);
+}
+
 int set_load(Manager *m, CatalogSet *cs, Set **ret) {
         Set *s = calloc(1, sizeof(Set));
         if (!s)
@@ -459,6 +483,7 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
                 return -ENOMEM;
         }
         set_link(m, s);
+        warn_not_utf8(s);
         *ret = s;
         return 0;
 }

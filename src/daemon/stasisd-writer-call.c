@@ -11,6 +11,7 @@
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-writer.h"
+#include "utf8.h"
 
 /* The writer's own state, as ListWriters shows it, after an event. */
 static void writer_note_result(Writer *w, const WriterBatch *b, const WriterReply *r) {
@@ -97,6 +98,8 @@ static void reply_failed_errorf(WriterReply *r, bool retryable, const char *form
         va_start(ap, format);
         vsnprintf(msg, sizeof msg, format, ap);
         va_end(ap);
+        /* A writer's long message, cut short: at a character, or it could not go on the bus. */
+        utf8_trim_incomplete(msg);
         reply_finish(r, -EIO, retryable, msg);
 }
 

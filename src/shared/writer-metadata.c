@@ -11,6 +11,7 @@
 
 #include "macro.h"
 #include "strv.h"
+#include "utf8.h"
 #include "writer-metadata.h"
 
 /* The schema nests containers 4 deep: object > "components" array >
@@ -103,103 +104,6 @@ WriterMetadata *writer_metadata_free(WriterMetadata *m) {
         return NULL;
 }
 
-/* Decodes one UTF-8 sequence of at most n bytes: its length, or 0 if it is
- * not valid (overlong, a surrogate, beyond U+10FFFF, cut short). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *ret) {
-        uint32_t cp, min;
-        size_t len;
-
-        if (n == 0)
-                return 0;
-        if (s[0] < 0x80) {
-                *ret = s[0];
-                return 1;
-        } else if ((s[0] & 0xE0) == 0xC0) {
-                cp = s[0] & 0x1F, len = 2, min = 0x80;
-        } else if ((s[0] & 0xF0) == 0xE0) {
-                cp = s[0] & 0x0F, len = 3, min = 0x800;
-        } else if ((s[0] & 0xF8) == 0xF0) {
-                cp = s[0] & 0x07, len = 4, min = 0x10000;
-        } else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xC0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-                return 0;
-        *ret = cp;
-        return len;
-}
-
-/* The offset of the first byte that is not valid UTF-8, or n. */
-static size_t utf8_invalid_offset(const char *s, size_t n) {
-        size_t i = 0;
-        while (i < n) {
-                uint32_t cp;
-                size_t l = utf8_decode((const unsigned char *) s + i, n - i, &cp);
-                if (l == 0)
-                        return i;
-                i += l;
-        }
-        return n;
-}
-
-/* Code points in a valid UTF-8 string, or SIZE_MAX if it is not valid. */
-static size_t utf8_length(const char *s) {
-        size_t n = strlen(s), chars = 0;
-        for (size_t i = 0; i < n; chars++) {
-                uint32_t cp;
-                size_t l = utf8_decode((const unsigned char *) s + i, n - i, &cp);
-                if (l == 0)
-                        return SIZE_MAX;
-                i += l;
-        }
-        return chars;
-}
-
-static size_t utf8_encode(uint32_t cp, char *out) {
-        if (cp < 0x80) {
-                out[0] = (char) cp;
-                return 1;
-        }
-        if (cp < 0x800) {
-                out[0] = (char) (0xC0 | (cp >> 6));
-                out[1] = (char) (0x80 | (cp & 0x3F));
-                return 2;
-        }
-        if (cp < 0x10000) {
-                out[0] = (char) (0xE0 | (cp >> 12));
-                out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-                out[2] = (char) (0x80 | (cp & 0x3F));
-                return 3;
-        }
-        out[0] = (char) (0xF0 | (cp >> 18));
-        out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-        out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-        out[3] = (char) (0x80 | (cp & 0x3F));
-        return 4;
-}
-
-static bool is_control(uint32_t cp) {
-        return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
-}
-
-/* Cuts a message that vsnprintf() cut short back to whole UTF-8 characters. */
-static void utf8_trim_incomplete(char *s) {
-        size_t n = strlen(s), i = n;
-        while (i > 0 && ((unsigned char) s[i - 1] & 0xC0) == 0x80)
-                i--;
-        if (i == 0)
-                return;
-        uint32_t cp;
-        if ((unsigned char) s[i - 1] >= 0xC0 && utf8_decode((const unsigned char *) s + i - 1, n - i + 1, &cp) == 0)
-                s[i - 1] = 0;
-}
-
 _printf_(4, 5)
 static int fail(char *err, size_t err_size, int r, const char *fmt, ...) {
         if (err && err_size > 0) {
@@ -232,7 +136,7 @@ static const char *show_ex(char buf[static SHOW_SIZE], const char *s, bool quote
                         o += 3;
                         break;
                 }
-                l = utf8_decode((const unsigned char *) s + i, n - i, &cp);
+                l = utf8_decode(s + i, n - i, &cp);
                 if (l == 0) {
                         o += (size_t) snprintf(buf + o, SHOW_SIZE - o, "\\x%02x", (unsigned char) s[i]);
                         i++;
@@ -247,7 +151,7 @@ static const char *show_ex(char buf[static SHOW_SIZE], const char *s, bool quote
                 } else if (cp == '\t') {
                         buf[o++] = '\\';
                         buf[o++] = 't';
-                } else if (is_control(cp))
+                } else if (unichar_is_unsafe(cp))
                         o += (size_t) snprintf(buf + o, SHOW_SIZE - o, "\\u%04x", (unsigned) cp);
                 else {
                         memcpy(buf + o, s + i, l);
@@ -291,7 +195,8 @@ static int check_writer_name(const char *loc, const char *s, bool allow_empty, c
         return 0;
 }
 
-/* A component name: 1-128 characters, none of them a control character or '/'. */
+/* A component name: 1-128 characters, none of them '/', a control character
+ * or a bidi control (utf8.h). */
 static int check_component_name(const char *loc, const char *s, char *err, size_t err_size) {
         char b[SHOW_SIZE];
         size_t n = utf8_length(s);
@@ -307,9 +212,9 @@ static int check_component_name(const char *loc, const char *s, char *err, size_
                 return fail(err, err_size, -EINVAL, "%s: %s contains '/'", loc, show(b, s));
         for (size_t i = 0, len = strlen(s); i < len; ) {
                 uint32_t cp;
-                i += utf8_decode((const unsigned char *) s + i, len - i, &cp);
-                if (is_control(cp))
-                        return fail(err, err_size, -EINVAL, "%s: %s contains a control character",
+                i += utf8_decode(s + i, len - i, &cp);
+                if (unichar_is_unsafe(cp))
+                        return fail(err, err_size, -EINVAL, "%s: %s contains a control character or a bidi control",
                                     loc, show(b, s));
         }
         return 0;
@@ -324,6 +229,14 @@ static int check_description(const char *loc, const char *s, char *err, size_t e
         if (n > WRITER_COMPONENT_DESCRIPTION_MAX)
                 return fail(err, err_size, -EINVAL, "%s: %s is longer than %d characters",
                             loc, show(b, s), WRITER_COMPONENT_DESCRIPTION_MAX);
+        /* Several lines are fine; other control characters and bidi controls are not. */
+        for (size_t i = 0, len = strlen(s); i < len; ) {
+                uint32_t cp;
+                i += utf8_decode(s + i, len - i, &cp);
+                if (unichar_is_unsafe(cp) && cp != '\n' && cp != '\t')
+                        return fail(err, err_size, -EINVAL, "%s: %s contains a control character or a bidi control",
+                                    loc, show(b, s));
+        }
         return 0;
 }
 

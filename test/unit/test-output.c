@@ -2,6 +2,7 @@
 /* test-output.c - unit tests of the CLI's JSON and table output */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "macro.h"
 #include "stasis-output.h"
@@ -54,5 +55,35 @@ TEST(table) {
         table_free(t);
         fclose(f);
         CHECK_STREQ(buf, "ID  STATE    LABEL\n1   created  a long label\n12  missing  -\n");
+        free(buf);
+}
+
+TEST(table_escapes) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        Table *t = table_new(2, "PATH", "LABEL");
+        CHECK(t);
+        CHECK_INTEQ(table_add_row(t, "/srv/\033[31mred", "bad\xff rlo\xe2\x80\xae c1\xc2\x9b"), 0);
+        table_print(t, f);
+        table_free(t);
+        fclose(f);
+        CHECK_STREQ(buf, "PATH            LABEL\n/srv/\\e[31mred  bad\\xff rlo\\u202e c1\\u009b\n");
+        free(buf);
+}
+
+TEST(details_escape) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        VolumeInfo v = { .path = (char *) "/srv/\033]0;title\a", .state = (char *) "ok" };
+        SetInfo s = { .id = (char *) "7", .state = (char *) "created", .label = (char *) "l\033[2J",
+                      .error = (char *) "failed: /srv/\033[31m", .n_volumes = 1, .volumes = &v };
+        print_set_details(f, &s);
+        fclose(f);
+        CHECK(!strchr(buf, '\033') && !strchr(buf, '\a'));
+        CHECK(strstr(buf, "       Label: l\\e[2J\n"));
+        CHECK(strstr(buf, "  Last error: failed: /srv/\\e[31m\n"));
+        CHECK(strstr(buf, "/srv/\\e]0;title\\a"));
         free(buf);
 }

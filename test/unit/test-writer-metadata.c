@@ -356,13 +356,17 @@ TEST(component_name) {
         CHECK(doc_fails(doc("", "{'name':'','paths':['/a']}"), -EINVAL, "components[0].name: must not be empty"));
         CHECK(doc_fails(doc("", "{'name':'a/b','paths':['/a']}"), -EINVAL, "components[0].name: \"a/b\" contains '/'"));
         CHECK(doc_fails(doc("", "{'name':'a\\nb','paths':['/a']}"), -EINVAL,
-                        "components[0].name: \"a\\nb\" contains a control character"));
+                        "components[0].name: \"a\\nb\" contains a control character or a bidi control"));
         CHECK(doc_fails(doc("", "{'name':'a\\u0001b','paths':['/a']}"), -EINVAL,
-                        "components[0].name: \"a\\u0001b\" contains a control character"));
+                        "components[0].name: \"a\\u0001b\" contains a control character or a bidi control"));
         CHECK(doc_fails(doc("", "{'name':'a\\u007f','paths':['/a']}"), -EINVAL,
-                        "components[0].name: \"a\\u007f\" contains a control character"));
+                        "components[0].name: \"a\\u007f\" contains a control character or a bidi control"));
         CHECK(doc_fails(doc("", "{'name':'a\\u0085','paths':['/a']}"), -EINVAL,
-                        "components[0].name: \"a\\u0085\" contains a control character"));
+                        "components[0].name: \"a\\u0085\" contains a control character or a bidi control"));
+        CHECK(doc_fails(doc("", "{'name':'a\\u202eb','paths':['/a']}"), -EINVAL,
+                        "components[0].name: \"a\\u202eb\" contains a control character or a bidi control"));
+        CHECK(doc_fails(doc("", "{'name':'a\\u2066','paths':['/a']}"), -EINVAL,
+                        "components[0].name: \"a\\u2066\" contains a control character or a bidi control"));
 
         /* 128 characters, 256 bytes: fine; 129 characters: too many */
         a = fmt("{'name':'%s','paths':['/a']}", n128);
@@ -493,6 +497,11 @@ TEST(selectable_description) {
         m = doc_ok(doc("", "{'name':'a','paths':['/a'],'description':'two\\nlines'}"));
         CHECK(m);
         CHECK_STREQ(m->components[0].description, "two\nlines");
+        m = writer_metadata_free(m);
+        CHECK(doc_fails(doc("", "{'name':'a','paths':['/a'],'description':'red\\u001b[31m'}"), -EINVAL,
+                        "components[0].description: \"red\\u001b[31m\" contains a control character or a bidi control"));
+        CHECK(doc_fails(doc("", "{'name':'a','paths':['/a'],'description':'rlo\\u202etxt'}"), -EINVAL,
+                        "components[0].description: \"rlo\\u202etxt\" contains a control character or a bidi control"));
         free(a);
         a = fmt("{'name':'a','paths':['/a'],'description':'%s'}", d257);
         e = fmt("components[0].description: \"%.64s...\" is longer than 256 characters", d257);
