@@ -92,7 +92,9 @@ int freeze_plan(const StasisVolume *volumes, size_t n_volumes, FreezeTarget **re
                 ret_volume_target[i] = -1;
                 if (v->hold != STASIS_HOLD_FREEZE)
                         continue;
-                if (stat(v->mount_point, &st) < 0) {
+                if (file_identity_is_set(&v->mount_identity))
+                        st.st_dev = v->mount_identity.dev;      /* as resolved, not as it may be now */
+                else if (stat(v->mount_point, &st) < 0) {
                         r = -errno;
                         snprintf(err, err_size, "cannot look at %s: %s", v->mount_point, strerror(-r));
                         goto finish;
@@ -104,6 +106,7 @@ int freeze_plan(const StasisVolume *volumes, size_t n_volumes, FreezeTarget **re
                 if (j == n) {
                         t[n].mount_point = strdup(v->mount_point);
                         t[n].dev = st.st_dev;
+                        t[n].identity = v->mount_identity;
                         t[n].lower = -1;
                         backing[n] = loop_backing_file(v->device);
                         if (!t[n].mount_point) {
@@ -174,6 +177,23 @@ finish:
         free(order);
         freeze_targets_free(t, n);
         return r;
+}
+
+int freeze_target_open(const FreezeTarget *t, int *ret_fd) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        r = open_dir_checked(t->mount_point, O_RDONLY, &t->identity, &fd);
+        if (r < 0)
+                return r;
+        /* The file system planned, whatever the path says now. */
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_dev != t->dev)
+                return -ESTALE;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }
 
 int freeze_thaw_fd(int fd) {
