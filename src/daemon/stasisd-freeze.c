@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,13 +206,6 @@ int freeze_thaw_fd(int fd) {
         return 1;
 }
 
-int freeze_thaw_path(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        return freeze_thaw_fd(fd);
-}
-
 static char *journal_path(const char *state_dir) {
         char *p;
         if (asprintf(&p, "%s/" FREEZE_JOURNAL_NAME, state_dir) < 0)
@@ -286,12 +280,14 @@ int freeze_journal_recover(const char *state_dir) {
                 }
                 const char *mp = line + off;
                 struct stat st;
-                if (stat(mp, &st) < 0 || st.st_dev != makedev(maj, min)) {
+                /* One lookup, no symlinks: thaw only the file system that was frozen. */
+                _cleanup_close_ int fd = openat2_fd(AT_FDCWD, mp, O_RDONLY | O_DIRECTORY | O_NOCTTY, RESOLVE_NO_SYMLINKS);
+                if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != makedev(maj, min)) {
                         log_warning("%s from the freeze journal is no longer the file system that was frozen; "
                                     "not touching it.", mp);
                         continue;
                 }
-                int r = freeze_thaw_path(mp);
+                int r = freeze_thaw_fd(fd);
                 if (r < 0)
                         log_error_errno(r, "Failed to thaw %s, left frozen by a previous run: %m", mp);
                 else if (r > 0) {

@@ -35,8 +35,7 @@ int freeze_plan(const StasisVolume *volumes, size_t n_volumes, FreezeTarget **re
  * way, and the very mount that was planned (-ESTALE, -ELOOP otherwise). */
 int freeze_target_open(const FreezeTarget *t, int *ret_fd);
 
-/* FITHAW on path's file system; 0 also when it was not frozen. */
-int freeze_thaw_path(const char *path);
+/* FITHAW on fd's file system; 0 also when it was not frozen. */
 int freeze_thaw_fd(int fd);
 
 /* The journal: written before the first FIFREEZE (no fsync: a freeze does
