@@ -3,8 +3,9 @@
 # test-security-paths.sh - what a local user who owns part of a file system
 # can make root do. As nobody:
 #  1. the btrfs snapshot store is root's, at the top of the file system: a
-#     .stasis symlink or directory inside the user's subvolume is ignored, and
-#     a user-made (symlinked, 0777) .stasis at the top is refused by name;
+#     .stasis symlink or directory inside the user's subvolume is ignored, a
+#     user-made (symlinked, 0777) .stasis at the top is refused by name, and
+#     reaching the store does not make a read-only file system writable;
 #  2. a directory swapped for a symlink to a root-only subvolume while the
 #     writers prepare: nothing of the victim is snapshotted, the set fails;
 #  3. a directory above a mount point swapped for a symlink to another file
@@ -86,6 +87,17 @@ assert_contains "$STASIS_ERR" "/.stasis of btrfs file system $QUUID is not a roo
 [ -z "$(ls -A "$Q/.stasis")" ] || stasis_die "a snapshot landed in nobody's store"
 assert_eq "$(ls "$P/secret")" "$(printf 'v3\nvault')" "nothing landed in root's directory"
 btrfs -q subvolume delete "$Q/.stasis"
+
+# The store is reached through a private mount of the top level: on a file
+# system mounted read-only, that mount must not make it writable.
+stasis_make_fs btrfs ro 200M
+R=$STASIS_FS
+btrfs -q subvolume create "$R/vol"
+mount -o remount,ro "$R"
+assert_exit 1 "$STASIS" create "$R/vol"
+assert_contains "$STASIS_ERR" "cannot create /.stasis in btrfs file system"
+assert_contains "$STASIS_ERR" "Read-only file system"
+assert_eq "$(findmnt -n -o FS-OPTIONS "$R" | cut -d, -f1)" ro "the file system is still read-only"
 
 # ---- 2. A subvolume swapped for a symlink while the writers prepare ----
 
