@@ -47,7 +47,11 @@ run cat "$V/app/orders.log"
 
 step "The set, as stasis lists and shows it"
 run "$STASIS" list
-snap=$("$STASIS" --json show 1 | jq -r '.volumes[0].snapshot')
+# The snapshot is in the file system's store, only root may look: the handle
+# is <file system UUID>:<path from its top>, and the top is mounted at $V.
+handle=$("$STASIS" --json show 1 | jq -r '.volumes[0].snapshot')
+echo "snapshot: $handle"
+snap=$V/${handle#*:/}
 
 step "The snapshot still holds the data as it was at the snapshot"
 run cat "$snap/orders.log"
@@ -72,7 +76,8 @@ run "$STASIS" writers
 
 step "A set of the writer's component: stasis finds its volume, and the writer freezes around the snapshot"
 run "$STASIS" create --label ledger --component orders@main:ledger
-snap=$("$STASIS" --json show 2 | jq -r '.volumes[0].snapshot')
+handle=$("$STASIS" --json show 2 | jq -r '.volumes[0].snapshot')
+snap=$V/${handle#*:/}
 echo "The events the writer saw:"
 grep ' 2 ' "$STASIS_TMP/orders.log" | awk '{ print "  " $3, $5 }'
 echo "The end of the ledger in the snapshot: a whole transaction, never half of one:"

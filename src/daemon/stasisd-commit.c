@@ -15,6 +15,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "macro.h"
 #include "stasisd-commit.h"
 #include "stasisd-worker.h"
@@ -218,6 +219,21 @@ static void remove_made(StasisVolume * const *v, size_t n, StasisProviderResult 
         }
 }
 
+/* Each volume's mount is still the one resolved: checked right before the
+ * freeze and before the snapshots (the providers check their sources). */
+static int check_volumes(StasisVolume * const *v, size_t n, StasisProviderResult *res) {
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_close_ int fd = -1;
+                if (!file_identity_is_set(&v[i]->mount_identity))
+                        continue;
+                int r = open_dir_checked(v[i]->mount_point, O_PATH, &v[i]->mount_identity, &fd);
+                if (r < 0)
+                        return stasis_provider_result_set(&res[i], r, "%s changed after the set was planned (%s)",
+                                                          v[i]->mount_point, identity_error_reason(r));
+        }
+        return 0;
+}
+
 int commit_run(int fd, const CommitJob *job) {
         StasisVolume *v[VOLUMES_MAX];
         StasisProviderResult res[VOLUMES_MAX] = {};
@@ -242,11 +258,16 @@ int commit_run(int fd, const CommitJob *job) {
                         stasis_provider_result_set(&res[0], r, "cannot set up the hold: %s", strerror(-r));
                         goto fail;
                 }
+                r = check_volumes(v, n, res);
+                if (r < 0)
+                        goto fail;
+                /* Freeze exactly the mounts planned, or nothing. */
                 for (size_t i = 0; i < job->n_targets; i++) {
-                        tfd[i] = open(job->targets[i].mount_point, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
-                        if (tfd[i] < 0) {
-                                r = stasis_provider_result_set(&res[0], -errno, "cannot open %s: %m",
-                                                               job->targets[i].mount_point);
+                        r = freeze_target_open(&job->targets[i], &tfd[i]);
+                        if (r < 0) {
+                                stasis_provider_result_set(&res[0], r, "%s changed after the set was planned (%s); "
+                                                           "not freezing it", job->targets[i].mount_point,
+                                                           identity_error_reason(r));
                                 goto fail;
                         }
                 }
@@ -302,7 +323,9 @@ int commit_run(int fd, const CommitJob *job) {
                         goto fail;
         }
 
-        r = commit_groups(v, n, done, is_not_held, job->commit_timeout, -1, res);
+        r = check_volumes(v, n, res);
+        if (r >= 0)
+                r = commit_groups(v, n, done, is_not_held, job->commit_timeout, -1, res);
         if (r < 0)
                 goto fail;
         goto finish;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,9 @@ int freeze_plan(const StasisVolume *volumes, size_t n_volumes, FreezeTarget **re
                 ret_volume_target[i] = -1;
                 if (v->hold != STASIS_HOLD_FREEZE)
                         continue;
-                if (stat(v->mount_point, &st) < 0) {
+                if (file_identity_is_set(&v->mount_identity))
+                        st.st_dev = v->mount_identity.dev;      /* as resolved, not as it may be now */
+                else if (stat(v->mount_point, &st) < 0) {
                         r = -errno;
                         snprintf(err, err_size, "cannot look at %s: %s", v->mount_point, strerror(-r));
                         goto finish;
@@ -104,6 +107,7 @@ int freeze_plan(const StasisVolume *volumes, size_t n_volumes, FreezeTarget **re
                 if (j == n) {
                         t[n].mount_point = strdup(v->mount_point);
                         t[n].dev = st.st_dev;
+                        t[n].identity = v->mount_identity;
                         t[n].lower = -1;
                         backing[n] = loop_backing_file(v->device);
                         if (!t[n].mount_point) {
@@ -176,6 +180,23 @@ finish:
         return r;
 }
 
+int freeze_target_open(const FreezeTarget *t, int *ret_fd) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        r = open_dir_checked(t->mount_point, O_RDONLY, &t->identity, &fd);
+        if (r < 0)
+                return r;
+        /* The file system planned, whatever the path says now. */
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_dev != t->dev)
+                return -ESTALE;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 int freeze_thaw_fd(int fd) {
         if (ioctl(fd, FITHAW, 0) < 0) {
                 if (errno == EINVAL)        /* not frozen */
@@ -183,13 +204,6 @@ int freeze_thaw_fd(int fd) {
                 return -errno;
         }
         return 1;
-}
-
-int freeze_thaw_path(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        return freeze_thaw_fd(fd);
 }
 
 static char *journal_path(const char *state_dir) {
@@ -266,12 +280,14 @@ int freeze_journal_recover(const char *state_dir) {
                 }
                 const char *mp = line + off;
                 struct stat st;
-                if (stat(mp, &st) < 0 || st.st_dev != makedev(maj, min)) {
+                /* One lookup, no symlinks: thaw only the file system that was frozen. */
+                _cleanup_close_ int fd = openat2_fd(AT_FDCWD, mp, O_RDONLY | O_DIRECTORY | O_NOCTTY, RESOLVE_NO_SYMLINKS);
+                if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != makedev(maj, min)) {
                         log_warning("%s from the freeze journal is no longer the file system that was frozen; "
                                     "not touching it.", mp);
                         continue;
                 }
-                int r = freeze_thaw_path(mp);
+                int r = freeze_thaw_fd(fd);
                 if (r < 0)
                         log_error_errno(r, "Failed to thaw %s, left frozen by a previous run: %m", mp);
                 else if (r > 0) {

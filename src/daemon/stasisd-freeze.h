@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "fd-util.h"
 #include "provider.h"
 
 #define FREEZE_JOURNAL_NAME "freeze.journal"
@@ -14,6 +15,7 @@
 typedef struct FreezeTarget {
         char *mount_point;
         dev_t dev;
+        FileIdentity identity;  /* its mount point when the set was resolved (unset: not known) */
         ssize_t lower;          /* the target whose file system holds this one's loop image, or -1 */
 } FreezeTarget;
 
@@ -29,8 +31,11 @@ int freeze_order(const ssize_t *lower, size_t n, size_t *ret_order);
 int freeze_plan(const StasisVolume *volumes, size_t n_volumes, FreezeTarget **ret, size_t *ret_n,
                 ssize_t *ret_volume_target, char *err, size_t err_size);
 
-/* FITHAW on path's file system; 0 also when it was not frozen. */
-int freeze_thaw_path(const char *path);
+/* Opens the target's mount point for FIFREEZE/FITHAW: no symlink on the
+ * way, and the very mount that was planned (-ESTALE, -ELOOP otherwise). */
+int freeze_target_open(const FreezeTarget *t, int *ret_fd);
+
+/* FITHAW on fd's file system; 0 also when it was not frozen. */
 int freeze_thaw_fd(int fd);
 
 /* The journal: written before the first FIFREEZE (no fsync: a freeze does

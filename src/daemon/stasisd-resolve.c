@@ -7,6 +7,7 @@
 
 #include "bus-errors.h"
 #include "escape.h"
+#include "fd-util.h"
 #include "macro.h"
 #include "mountinfo.h"
 #include "stasisd-resolve.h"
@@ -105,6 +106,20 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
         if (r < 0) {
                 stasis_volume_done(&v);
                 return r;
+        }
+
+        /* Who the mount point is now: checked again before the freeze and
+         * the snapshot, so that a path changed in between (a directory above
+         * it swapped for a symlink) fails the set instead of reaching
+         * something else. */
+        _cleanup_close_ int mfd = open_dir_nofollow(m->mount_point);
+        if (mfd < 0 || fd_identity(mfd, &v.mount_identity) < 0 ||
+            (v.mount_identity.mnt_id != 0 && v.mount_identity.mnt_id != (uint64_t) m->mount_id)) {
+                stasis_volume_done(&v);
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_PATH,
+                                         "The mount point %s of %s changed while it was being resolved: %s",
+                                         m->mount_point, path,
+                                         identity_error_reason(mfd < 0 ? mfd : -ESTALE));
         }
 
         v.path = TAKE_PTR(canonical);

@@ -286,10 +286,12 @@ int set_start_commit(Set *s) {
                 if (!s->target_fds)
                         return -ENOMEM;
                 for (size_t i = 0; i < s->n_targets; i++) {
-                        s->target_fds[i] = open(s->targets[i].mount_point, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
-                        if (s->target_fds[i] < 0)
-                                return log_error_errno(errno, "Set %s: cannot open %s: %m",
-                                                       s->id, s->targets[i].mount_point);
+                        /* Only the mount planned; if it changed, the worker fails the set. */
+                        s->target_fds[i] = -1;
+                        r = freeze_target_open(&s->targets[i], &s->target_fds[i]);
+                        if (r < 0)
+                                log_warning_errno(r, "Set %s: %s is not the mount planned any more: %m",
+                                                  s->id, s->targets[i].mount_point);
                 }
         }
 

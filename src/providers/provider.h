@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fd-util.h"
 #include "mountinfo.h"
 #include "time-util.h"
 
@@ -32,6 +33,11 @@ typedef struct StasisVolume {
         const StasisProvider *provider;
         StasisHold hold;       /* how the provider wants this volume held, from probe */
         bool missing;          /* the coordinator found the snapshot gone */
+        /* Who the mount point and the source were when the set was resolved,
+         * checked again right before the freeze and the snapshot (not kept
+         * in the catalog: unset for sets loaded from it). */
+        FileIdentity mount_identity;
+        FileIdentity source_identity;   /* set by providers whose source is a directory */
 } StasisVolume;
 
 void stasis_volume_done(StasisVolume *v);

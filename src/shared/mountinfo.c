@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -224,15 +225,23 @@ const MountEntry *mount_table_find_prefix(const MountTable *t, const char *path)
 
 int mount_table_find_path(const MountTable *t, const char *path,
                           char **ret_canonical, const MountEntry **ret_mount) {
-        _cleanup_free_ char *canonical = realpath(path, NULL);
-        if (!canonical)
+        /* One lookup: the canonical path and the mount are those of the
+         * same file, even if the path changes meanwhile. */
+        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd < 0)
                 return negative_errno();
 
         struct statx sx;
-        if (statx(AT_FDCWD, canonical, 0, STATX_TYPE | STATX_MNT_ID, &sx) < 0)
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MNT_ID, &sx) < 0)
                 return negative_errno();
         if (!S_ISDIR(sx.stx_mode))
                 return -ENOTDIR;
+
+        char self[64];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        _cleanup_free_ char *canonical = realpath(self, NULL);
+        if (!canonical)
+                return negative_errno();
 
         const MountEntry *m = NULL;
         if (sx.stx_mask & STATX_MNT_ID)

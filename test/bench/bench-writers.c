@@ -1257,7 +1257,7 @@ int main(int argc, char *argv[]) {
                 printf("bench-writers: stasis-test-writer option %s\n", arg_writer_options[o]);
         fflush(stdout);
 
-        /* Warm-up with no writers: the first set of a subvolume makes its .stasis. */
+        /* Warm-up with no writers: the first set of a file system makes its store, .stasis. */
         for (int i = 0; i < 2; i++) {
                 Sample s;
                 if (create_one(bus, K_NONE, NULL, &s) < 0 || create_one(bus, K_IDLE, NULL, &s) < 0)

@@ -32,10 +32,10 @@ start_requestor "$P/vol"
 wait_for 10 have_id
 id=$(cat "$STASIS_TMP/id")
 assert_eq "$("$STASIS" --json show "$id" | jq -r .persistent)" false "requestor's set is not persistent"
-assert_eq "$(cat "$P/vol/.stasis/$id/f")" data "snapshot while the requestor is connected"
+assert_eq "$(cat "$P/.stasis/$id-0/f")" data "snapshot while the requestor is connected"
 exec 3>&-
 wait "$REQ_PID"
-wait_for 10 test ! -e "$P/vol/.stasis/$id"
+wait_for 10 test ! -e "$P/.stasis/$id-0"
 assert_exit 3 "$STASIS" show "$id"
 assert_eq "$(stasis_count_sets)" 1 "the persistent set stays"
 
@@ -46,7 +46,7 @@ id=$(cat "$STASIS_TMP/id")
 kill -9 "$REQ_PID"
 wait "$REQ_PID" 2>/dev/null || true
 exec 3>&-
-wait_for 10 test ! -e "$P/vol/.stasis/$id"
+wait_for 10 test ! -e "$P/.stasis/$id-0"
 assert_eq "$(stasis_count_sets)" 1 "only the persistent set is left"
 
 # 3. The requestor leaves while its set is being made: the file system is
@@ -63,7 +63,7 @@ sleep 0.3
 fsfreeze -u "$P"
 one_set() { [ "$(stasis_count_sets)" = 1 ]; }
 wait_for 10 one_set
-[ ! -e "$P/vol/.stasis/$id" ] || stasis_die "set $id made after its requestor left was not released"
+[ ! -e "$P/.stasis/$id-0" ] || stasis_die "set $id made after its requestor left was not released"
 grep -q "Set $id: its requestor left while it was made; releasing it." "$STASIS_TMP/stasisd.log" ||
         stasis_die "stasisd did not log the late release"
 echo "ok"

@@ -22,7 +22,9 @@ id=$("$STASIS" --json list | jq -r '.[0].id')
 assert_eq "$id" 1 "first set id"
 assert_eq "$("$STASIS" --json show "$id" | jq '.volumes | length')" 1 "volumes of set 1"
 snap=$("$STASIS" --json show "$id" | jq -r '.volumes[0].snapshot')
-assert_eq "$snap" "$P/data/.stasis/1" "snapshot location"
+UUID=$(blkid -s UUID -o value "$STASIS_DEV")
+assert_eq "$snap" "$UUID:/.stasis/1-0" "snapshot handle: the file system and the path in its store"
+snap=$P/.stasis/1-0     # the top level is mounted at $P
 
 # The snapshot is read-only and holds the data as it was.
 echo "version 2" > "$P/data/file"
@@ -30,8 +32,11 @@ assert_eq "$(cat "$snap/file")" "version 1" "snapshot content"
 assert_eq "$(cat "$P/data/file")" "version 2" "live content"
 assert_eq "$(btrfs property get -ts "$snap" ro)" "ro=true" "snapshot read-only"
 if touch "$snap/new" 2>/dev/null; then stasis_die "snapshot is writable"; fi
-# The snapshot area is itself a subvolume, so snapshots of the parent skip it.
-btrfs subvolume show "$P/data/.stasis" >/dev/null
+# The store is itself a root-owned 0700 subvolume, so snapshots of the top
+# level skip it.
+btrfs subvolume show "$P/.stasis" >/dev/null
+assert_eq "$(stat -c '%u %a' "$P/.stasis")" "0 700" "store owner and mode"
+[ ! -e "$P/data/.stasis" ] || stasis_die "a .stasis was made inside the snapshotted subvolume"
 
 # Relative paths are taken from the current directory.
 out=$(cd "$P" && "$STASIS" --json create data .)
@@ -39,7 +44,7 @@ assert_eq "$(jq -r .id <<<"$out")" 2 "second set id"
 assert_eq "$(jq '.volumes | length' <<<"$out")" 2 "two subvolumes, two volumes"
 assert_eq "$(jq -r .consistency <<<"$out")" per-volume "two btrfs volumes are per-volume"
 assert_eq "$(jq -r .persistent <<<"$out")" true "CLI sets persist"
-assert_eq "$(jq -r '.volumes[1].snapshot' <<<"$out")" "$P/.stasis/2" "top-level snapshot"
+assert_eq "$(jq -r '.volumes[1].snapshot' <<<"$out")" "$UUID:/.stasis/2-1" "top-level snapshot"
 
 # list: a table with both, and JSON with the same
 out=$("$STASIS" list)
@@ -57,8 +62,8 @@ assert_eq "$(jq -r '.[0].device' <<<"$out")" "$STASIS_DEV" "device"
 
 # delete: snapshots go, other sets stay
 "$STASIS" delete 1 >/dev/null
-[ ! -e "$P/data/.stasis/1" ] || stasis_die "snapshot of deleted set 1 still there"
-[ -e "$P/data/.stasis/2" ] || stasis_die "snapshot of set 2 vanished"
+[ ! -e "$P/.stasis/1-0" ] || stasis_die "snapshot of deleted set 1 still there"
+[ -e "$P/.stasis/2-0" ] || stasis_die "snapshot of set 2 vanished"
 assert_exit 3 "$STASIS" show 1
 assert_contains "$STASIS_ERR" "No snapshot set with id '1'"
 assert_exit 3 "$STASIS" delete 1

@@ -28,7 +28,7 @@ assert_eq "$(set_prop Owner)" 'u 0' "Owner"
 assert_eq "$(set_prop Consistency)" 's "crash-atomic"' "Consistency"
 assert_eq "$(set_prop Id)" 's "1"' "Id"
 vols=$(bus --json=short get-property org.stasis1 /org/stasis1/set/1 org.stasis1.Set Volumes)
-assert_eq "$(jq -r '.data[0][6]' <<<"$vols")" "$P/vol/.stasis/1" "snapshot handle"
+assert_eq "$(jq -r '.data[0][6]' <<<"$vols")" "$(blkid -s UUID -o value "$STASIS_DEV"):/.stasis/1-0" "snapshot handle"
 assert_eq "$(jq -r '.data[0][4]' <<<"$vols")" btrfs "provider"
 assert_eq "$(jq -r '.data[0][7]' <<<"$vols")" ok "volume state"
 created=$(set_prop Created | cut -d' ' -f2)
@@ -48,7 +48,7 @@ assert_eq "$(jq -r '.data[0]["/org/stasis1/set/1"]["org.stasis1.Set"].State.data
 
 # Set.Delete on the object itself.
 bus call org.stasis1 /org/stasis1/set/1 org.stasis1.Set Delete
-[ ! -e "$P/vol/.stasis/1" ] || stasis_die "Set.Delete left the snapshot"
+[ ! -e "$P/.stasis/1-0" ] || stasis_die "Set.Delete left the snapshot"
 assert_eq "$(mgrj ListSets | jq -c '.data[0]')" '[]' "empty after Delete"
 
 # Without "persistent" the set belongs to the caller's connection: busctl
@@ -60,7 +60,7 @@ for i in $(seq 100); do
         sleep 0.05
 done
 assert_eq "$(mgrj ListSets | jq '.data[0] | length')" 0 "auto-release set gone"
-[ ! -e "$P/vol/.stasis/2" ] || stasis_die "auto-release left its snapshot"
+[ ! -e "$P/.stasis/2-0" ] || stasis_die "auto-release left its snapshot"
 
 # Errors with their D-Bus names.
 err() { local out; out=$(mgr "$@" 2>&1) && stasis_die "expected an error from $*"; echo "$out"; }

@@ -51,11 +51,11 @@ assert_exit 6 "$STASIS" volumes "$E"
 # One bad path fails the whole set; nothing is left behind.
 assert_exit 6 "$STASIS" create "$P/vol" "$E"
 assert_eq "$(stasis_count_sets)" 0 "no set after a failed create"
-[ ! -e "$P/vol/.stasis" ] || [ -z "$(ls "$P/vol/.stasis")" ] || stasis_die "a failed create left a snapshot"
+[ ! -e "$P/.stasis" ] || [ -z "$(ls "$P/.stasis")" ] || stasis_die "a failed create left a snapshot"
 # A read-only snapshot cannot hold snapshots.
 "$STASIS" create "$P/vol" >/dev/null
-assert_exit 6 "$STASIS" create "$P/vol/.stasis/1"
-assert_contains "$STASIS_ERR" "is on the read-only btrfs subvolume $P/vol/.stasis/1"
+assert_exit 6 "$STASIS" create "$P/.stasis/1-0"
+assert_contains "$STASIS_ERR" "is on the read-only btrfs subvolume $P/.stasis/1-0"
 # Label length and ids.
 assert_exit 2 "$STASIS" create --label "$(head -c 300 /dev/zero | tr '\0' x)" "$P/vol"
 assert_exit 3 "$STASIS" delete 99

@@ -140,15 +140,18 @@ assert_contains "$STASIS_ERR" "provider testprov probe answered without a \"vers
 stasis_make_fs btrfs b1; B=$STASIS_FS
 btrfs -q subvolume create "$B/vol"
 mode ok
-# Ids are never reused, so take every name the next sets could get.
-for i in $(seq 1 20); do mkdir -p "$B/vol/.stasis/$i"; done
+# Ids are never reused, so take every name the next sets could get (the
+# btrfs volume is the set's second).
+btrfs -q subvolume create "$B/.stasis"
+chmod 700 "$B/.stasis"
+for i in $(seq 1 20); do mkdir "$B/.stasis/$i-1"; done
 assert_exit 1 "$STASIS" create "$E1" "$B/vol"
 next=$(sed -n 's/.*Creating snapshot set \([0-9]*\) failed.*/\1/p' <<<"$STASIS_ERR")
 [ -n "$next" ] || stasis_die "no set id in: $STASIS_ERR"
-assert_contains "$STASIS_ERR" "cannot snapshot $B/vol to $B/vol/.stasis/$next"
+assert_contains "$STASIS_ERR" "cannot snapshot $B/vol to $(blkid -s UUID -o value "$STASIS_DEV"):/.stasis/$next-1"
 grep -q "^commit $next $E1 frozen=yes" "$TEST_PROVIDER_DIR/log" || stasis_die "the provider was not asked first"
 [ -z "$(ls "$TEST_PROVIDER_DIR" | grep "snap-stasis-$next-")" ] || stasis_die "the provider's snapshot was not rolled back"
-for i in $(seq 1 20); do rmdir "$B/vol/.stasis/$i"; done
+for i in $(seq 1 20); do rmdir "$B/.stasis/$i-1"; done
 
 # 6. A provider that hangs: killed at the hold deadline, everything thawed.
 stasis_stop_daemon

@@ -33,18 +33,18 @@ two_sets() { [ "$(stasis_count_sets)" = 2 ]; }
 wait_for 10 two_sets
 assert_eq "$("$STASIS" --json list | jq -c '[.[] | [.id, .state, .label]]')" \
         '[["1","created","first"],["2","created","second"]]' "sets after a crash"
-wait_for 10 test ! -e "$P/b/.stasis/3"
+wait_for 10 test ! -e "$P/.stasis/3-0"
 grep -q "Set 3 was an auto-release set" "$STASIS_TMP/stasisd.log" || stasis_die "release of set 3 not logged"
 exec 3>&-
 
 # 2. A snapshot vanishes behind stasisd's back: set 2 becomes "missing".
-btrfs -q subvolume delete "$P/b/.stasis/2"
+btrfs -q subvolume delete "$P/.stasis/2-1"
 stasis_stop_daemon
 stasis_start_daemon
 assert_eq "$("$STASIS" --json show 2 | jq -r .state)" missing "set 2 state"
 assert_eq "$("$STASIS" --json show 2 | jq -c '[.volumes[].state]')" '["ok","missing"]' "volume states"
 assert_eq "$("$STASIS" --json show 1 | jq -r .state)" created "set 1 untouched"
-grep -q "snapshot $P/b/.stasis/2 of $P/b has vanished" "$STASIS_TMP/stasisd.log" ||
+grep -q "snapshot $(blkid -s UUID -o value "$STASIS_DEV"):/.stasis/2-1 of $P/b has vanished" "$STASIS_TMP/stasisd.log" ||
         stasis_die "vanished snapshot not reported"
 assert_contains "$("$STASIS" list)" "missing"
 # ...and stays missing across another restart, then can be deleted.
@@ -52,7 +52,7 @@ stasis_stop_daemon
 stasis_start_daemon
 assert_eq "$("$STASIS" --json show 2 | jq -r .state)" missing "set 2 still missing"
 "$STASIS" delete 2 >/dev/null
-[ ! -e "$P/a/.stasis/2" ] || stasis_die "delete of a missing set left its other snapshot"
+[ ! -e "$P/.stasis/2-0" ] || stasis_die "delete of a missing set left its other snapshot"
 assert_eq "$(stasis_count_sets)" 1 "one set left"
 
 # 3. stasisd is killed while a set is being made (the snapshot waits on a
@@ -73,7 +73,7 @@ fsfreeze -u "$P"
 gone() { ! kill -0 "$worker" 2>/dev/null; }
 wait_for 10 gone
 stasis_start_daemon
-wait_for 10 test ! -e "$P/a/.stasis/$id"
+wait_for 10 test ! -e "$P/.stasis/$id-0"
 assert_exit 3 "$STASIS" show "$id"
 grep -q "Set $id was left creating by a previous run" "$STASIS_TMP/stasisd.log" ||
         stasis_die "half-made set not reported"

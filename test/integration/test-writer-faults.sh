@@ -91,7 +91,7 @@ run_case() {
                 wait_until 10 '[ "$(n_sets)" = "$sets" ]'
                 if [[ $ERR =~ set\ ([0-9]+) ]]; then
                         id=${BASH_REMATCH[1]}
-                        [ ! -e "$P/db/.stasis/$id" ] || stasis_die "$what: the snapshot of failed set $id is left"
+                        [ ! -e "$P/.stasis/$id-0" ] || stasis_die "$what: the snapshot of failed set $id is left"
                         # Every prepared writer gets Abort: here the one that did not
                         # fail; once, and after its Thaw if it was frozen.
                         wait_for 5 good_has Abort "$id"
@@ -131,7 +131,7 @@ run_case() {
                                 application "$what: good's component"
                         good_has PostSnapshot "$id" || stasis_die "$what: good did not get PostSnapshot"
                 fi
-                [ -d "$P/db/.stasis/$id" ] || stasis_die "$what: no snapshot for set $id"
+                [ -d "$P/.stasis/$id-0" ] || stasis_die "$what: no snapshot for set $id"
                 # The backup is reported: only application-consistent components'
                 # writers hear of it.
                 if [ "$ev:$action" != Freeze:hang ]; then

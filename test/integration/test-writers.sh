@@ -46,6 +46,7 @@ trap writers_cleanup EXIT
 
 stasis_make_fs btrfs pool
 P=$STASIS_FS
+PDEV=$STASIS_DEV
 for v in lvl db web app appj az conc many; do btrfs -q subvolume create "$P/$v"; done
 stasis_make_fs ext4 e4 64M
 E=$STASIS_FS
@@ -127,7 +128,7 @@ EXT=$STASIS_WRITER_PID
 out=$("$STASIS" --json create --component db@main:data)
 id=$(jq -r .id <<<"$out")
 assert_eq "$(jq -c '[.volumes[].path]' <<<"$out")" "[\"$P/db\"]" "volumes of db@main:data"
-assert_eq "$(jq -r '.volumes[0].snapshot' <<<"$out")" "$P/db/.stasis/$id" "snapshot of db@main:data"
+assert_eq "$(jq -r '.volumes[0].snapshot' <<<"$out")" "$(blkid -s UUID -o value "$PDEV"):/.stasis/$id-0" "snapshot of db@main:data"
 assert_eq "$(jq -c '[.components[] | [.writer, .instance, .component, .consistency]]' <<<"$out")" \
         '[["db","main","data","application"]]' "components of db@main:data"
 for w in web app ext; do
@@ -190,7 +191,7 @@ for round in 1 2 3; do
         assert_eq "$(jq -r .consistency <<<"$out")" application "round $round: set consistency"
         assert_eq "$("$STASIS" --json show "$id" | jq -r '.components[] | select(.writer == "db") | .consistency')" \
                 application "round $round: shown component"
-        snap=$P/db/.stasis/$id/tx
+        snap=$P/.stasis/$id-0/tx
         [ -s "$snap" ] || stasis_die "round $round: no data in the snapshot"
         tail -n 1 "$snap" | grep -Eq '^end [0-9]+$' || stasis_die "round $round: snapshot ends in a half transaction: $(tail -n 2 "$snap")"
         n=$(tail -n 1 "$snap" | cut -d' ' -f2)

@@ -10,13 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/openat2.h>
 
+#include "btrfs-legacy.h"
+#include "btrfs-store.h"
+#include "fd-util.h"
 #include "macro.h"
 #include "provider.h"
 
-/* Snapshots of a subvolume live in a subvolume ".stasis" at its top, so a
- * snapshot of the parent never contains them, named by set id. */
-#define SNAPSHOT_DIR ".stasis"
+/* Snapshots live in the store of their file system (btrfs-store.c), named
+ * <set id>-<index>; sets made by earlier versions keep theirs in
+ * <subvolume>/.stasis/<set id> (btrfs-legacy.c), read and deleted in place. */
 
 static int btrfs_errno(void) {
         return errno > 0 ? -errno : -EIO;
@@ -62,6 +66,8 @@ static int btrfs_probe(const StasisProvider *self, const MountEntry *m, const ch
                        StasisProviderResult *res) {
         struct btrfs_util_subvolume_info info;
         _cleanup_free_ char *root = NULL;
+        _cleanup_close_ int fd = -1;
+        uint8_t fsid[BTRFS_FSID_SIZE];
         enum btrfs_util_error e;
         bool ro = false;
         int r;
@@ -78,28 +84,42 @@ static int btrfs_probe(const StasisProvider *self, const MountEntry *m, const ch
                 return stasis_provider_result_set(res, r, "cannot find the btrfs subvolume of %s: %s",
                                                   path, strerror(-r));
 
-        e = btrfs_util_subvolume_info(root, 0, &info);
+        /* From here on by fd: what is recorded is what was looked at, and the
+         * commit snapshots only a subvolume with this identity. */
+        fd = openat2_fd(AT_FDCWD, root, O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+        if (fd < 0)
+                return stasis_provider_result_set(res, fd, "cannot open btrfs subvolume %s: %s", root, strerror(-fd));
+        r = fd_identity(fd, &v->source_identity);
+        if (r < 0)
+                return stasis_provider_result_set(res, r, "cannot look at btrfs subvolume %s: %s", root, strerror(-r));
+        if (v->source_identity.mnt_id != 0 && v->source_identity.mnt_id != (uint64_t) m->mount_id)
+                return stasis_provider_result_set(res, -ESTALE, "btrfs subvolume %s changed while %s was resolved",
+                                                  root, path);
+
+        e = btrfs_util_subvolume_info_fd(fd, 0, &info);
         if (e != BTRFS_UTIL_OK)
                 return stasis_provider_result_set(res, btrfs_errno(), "cannot read btrfs subvolume %s: %s (%m)",
                                                   root, btrfs_util_strerror(e));
-        e = btrfs_util_get_subvolume_read_only(root, &ro);
+        e = btrfs_util_get_subvolume_read_only_fd(fd, &ro);
         if (e == BTRFS_UTIL_OK && ro)
                 return stasis_provider_result_set(res, -EROFS,
                                 "%s is on the read-only btrfs subvolume %s (a snapshot?); it cannot hold snapshots",
                                 path, root);
+        const char *base = strrchr(root, '/');
+        if (info.parent_id == 5 && base && streq(base + 1, BTRFS_STORE_NAME))
+                return stasis_provider_result_set(res, -EINVAL, "%s is in stasis's snapshot store %s", path, root);
 
         /* The volume is the subvolume: file system UUID and subvolume id. (A
          * subvolume's own UUID is not enough: the top level's is zero on file
          * systems made by older tools.) */
-        struct btrfs_ioctl_fs_info_args fs = {};
-        _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || ioctl(fd, BTRFS_IOC_FS_INFO, &fs) < 0)
-                return stasis_provider_result_set(res, btrfs_errno(), "cannot read the btrfs file system of %s: %m",
-                                                  root);
+        r = btrfs_fsid_of_fd(fd, fsid);
+        if (r < 0)
+                return stasis_provider_result_set(res, r, "cannot read the btrfs file system of %s: %s",
+                                                  root, strerror(-r));
         char key[96];
         int o = snprintf(key, sizeof key, "btrfs:");
-        for (size_t i = 0; i < sizeof fs.fsid; i++)
-                o += snprintf(key + o, sizeof key - o, "%02x", fs.fsid[i]);
+        for (size_t i = 0; i < sizeof fsid; i++)
+                o += snprintf(key + o, sizeof key - o, "%02x", fsid[i]);
         snprintf(key + o, sizeof key - o, ":%" PRIu64, info.id);
 
         v->hold = STASIS_HOLD_NONE;
@@ -112,140 +132,180 @@ static int btrfs_probe(const StasisProvider *self, const MountEntry *m, const ch
 
 static int btrfs_prepare(const StasisProvider *self, StasisVolume *v, const char *set_id, size_t index,
                          StasisProviderResult *res) {
-        const char *base = streq(v->source, "/") ? "" : v->source;
-        if (asprintf(&v->handle, "%s/" SNAPSHOT_DIR "/%s", base, set_id) < 0) {
-                v->handle = NULL;
-                return -ENOMEM;
-        }
+        uint8_t fsid[BTRFS_FSID_SIZE];
+        uint64_t id;
+
+        if (btrfs_key_parse(v->key, fsid, &id) < 0)
+                return stasis_provider_result_set(res, -EINVAL, "%s is not a btrfs volume key", strempty(v->key));
+        return btrfs_handle_format(fsid, set_id, index, &v->handle);
+}
+
+/* The stores a commit uses, one per file system, open for the commit. */
+typedef struct StoreCache {
+        BtrfsStore stores[8];
+        size_t n;
+} StoreCache;
+
+static void store_cache_done(StoreCache *c) {
+        for (size_t i = 0; i < c->n; i++)
+                btrfs_store_close(&c->stores[i]);
+        c->n = 0;
+}
+
+static int store_cache_get(StoreCache *c, const uint8_t fsid[BTRFS_FSID_SIZE], bool create, BtrfsStore **ret,
+                           StasisProviderResult *res) {
+        for (size_t i = 0; i < c->n; i++)
+                if (memcmp(c->stores[i].fsid, fsid, BTRFS_FSID_SIZE) == 0) {
+                        *ret = &c->stores[i];
+                        return 0;
+                }
+        if (c->n == ELEMENTSOF(c->stores))
+                store_cache_done(c);
+        int r = btrfs_store_open(fsid, create, &c->stores[c->n], res);
+        if (r < 0)
+                return r;
+        *ret = &c->stores[c->n++];
         return 0;
 }
 
-static int ensure_snapshot_dir(const char *handle, StasisProviderResult *res) {
-        _cleanup_free_ char *dir = parent_dir(handle);
-        struct stat st;
-
-        if (!dir)
-                return -ENOMEM;
-        if (stat(dir, &st) == 0) {
-                if (!S_ISDIR(st.st_mode))
-                        return stasis_provider_result_set(res, -ENOTDIR, "%s exists and is not a directory", dir);
-                return 0;
-        }
-        if (errno != ENOENT)
-                return stasis_provider_result_set(res, btrfs_errno(), "cannot access %s: %m", dir);
-
-        enum btrfs_util_error e = btrfs_util_create_subvolume(dir, 0, NULL, NULL);
-        if (e != BTRFS_UTIL_OK && errno != EEXIST)
-                return stasis_provider_result_set(res, btrfs_errno(), "cannot create snapshot subvolume %s: %s (%m)",
-                                                  dir, btrfs_util_strerror(e));
-        (void) chmod(dir, 0700);
-        return 0;
-}
-
-/* The snapshot area of a handle must be there: if it is not, the file system
- * is not mounted where it was, and "the snapshot is gone" would be a guess.
- * Unless the subvolume that would hold the area is there, a btrfs subvolume:
- * then no snapshot of it was ever taken (a set recorded, then stopped before
- * its commit, say by a writer); 1 then. */
-static int check_snapshot_area(const char *handle, StasisProviderResult *res) {
-        _cleanup_free_ char *dir = parent_dir(handle), *subvolume = NULL;
-        struct stat st;
-
-        if (!dir)
-                return -ENOMEM;
-        if (stat(dir, &st) >= 0 && S_ISDIR(st.st_mode))
-                return 0;
-        if (errno == ENOENT) {
-                subvolume = parent_dir(dir);
-                if (!subvolume)
-                        return -ENOMEM;
-                if (btrfs_util_is_subvolume(subvolume) == BTRFS_UTIL_OK)
-                        return 1;
-        }
-        return stasis_provider_result_set(res, -ENODEV,
-                                          "snapshot area %s is not there (is the btrfs file system mounted where "
-                                          "it was?): %s", dir, strerror(errno));
-}
-
-static int remove_handle(const char *handle, StasisProviderResult *res) {
-        enum btrfs_util_error e;
+/* The snapshot's directory and name, for either layout: 0 and both, or
+ * -ENOENT when the directory it would be in is not there (so the snapshot
+ * was never made), or a negative errno with res->message. */
+static int locate(StoreCache *c, const StasisVolume *v, int *ret_dir_fd, uint64_t *ret_dir_id,
+                  const char **ret_name, StasisProviderResult *res) {
+        uint8_t fsid[BTRFS_FSID_SIZE], key_fsid[BTRFS_FSID_SIZE];
+        uint64_t id;
+        BtrfsStore *s;
         int r;
 
-        /* Only ever delete what this provider made. */
-        if (!strstr(handle, "/" SNAPSHOT_DIR "/"))
-                return stasis_provider_result_set(res, -EINVAL, "%s is not a stasis snapshot path", handle);
-        r = check_snapshot_area(handle, res);
-        if (r != 0)
-                return r < 0 ? r : 0;   /* never made */
+        if (!v->handle)
+                return stasis_provider_result_set(res, -EINVAL, "no snapshot handle");
+        if (v->handle[0] == '/')
+                return btrfs_legacy_open(v, ret_dir_fd, ret_dir_id, ret_name, res);
+        if (btrfs_handle_parse(v->handle, fsid, ret_name) <= 0 || btrfs_key_parse(v->key, key_fsid, &id) < 0 ||
+            memcmp(fsid, key_fsid, sizeof fsid) != 0)
+                return stasis_provider_result_set(res, -EPERM, "%s is not a stasis snapshot handle of %s; "
+                                                  "not touching it", v->handle, strempty(v->source));
+        r = store_cache_get(c, fsid, false, &s, res);
+        if (r < 0)
+                return r;
+        *ret_dir_fd = fcntl(s->dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (*ret_dir_fd < 0)
+                return -errno;
+        *ret_dir_id = s->dir_id;
+        return 0;
+}
 
-        errno = 0;
-        e = btrfs_util_is_subvolume(handle);
-        if (e == BTRFS_UTIL_ERROR_NOT_SUBVOLUME)
-                return stasis_provider_result_set(res, -EINVAL, "%s is not a btrfs subvolume; not deleting it", handle);
-        if (e != BTRFS_UTIL_OK) {
-                if (errno == ENOENT)
-                        return 0;
-                return stasis_provider_result_set(res, btrfs_errno(), "cannot look at snapshot %s: %s (%m)",
-                                                  handle, btrfs_util_strerror(e));
-        }
-        e = btrfs_util_delete_subvolume(handle, 0);
+static int remove_one(StoreCache *c, const StasisVolume *v, StasisProviderResult *res) {
+        _cleanup_close_ int dfd = -1, fd = -1;
+        const char *name = NULL;
+        uint64_t dir_id = 0;
+        int r;
+
+        r = locate(c, v, &dfd, &dir_id, &name, res);
+        if (r == -ENOENT)
+                return 0;       /* never made */
+        if (r < 0)
+                return r;
+        r = btrfs_store_open_entry(dfd, dir_id, name, &fd);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -EPERM)
+                return stasis_provider_result_set(res, r, "%s is not a snapshot stasis made; not deleting it", v->handle);
+        if (r < 0)
+                return stasis_provider_result_set(res, r, "cannot look at snapshot %s: %s", v->handle, strerror(-r));
+        fd = safe_close(fd);
+        /* By name in the directory stasis owns: nothing on the way to resolve. */
+        enum btrfs_util_error e = btrfs_util_delete_subvolume_fd(dfd, name, 0);
         if (e != BTRFS_UTIL_OK && errno != ENOENT)
                 return stasis_provider_result_set(res, btrfs_errno(), "cannot delete snapshot %s: %s (%m)",
-                                                  handle, btrfs_util_strerror(e));
+                                                  v->handle, btrfs_util_strerror(e));
         return 0;
 }
 
 static int btrfs_remove(const StasisProvider *self, const StasisVolume *v, StasisProviderResult *res) {
-        return remove_handle(v->handle, res);
+        StoreCache c = {};
+        int r = remove_one(&c, v, res);
+        store_cache_done(&c);
+        return r;
+}
+
+static int snapshot_one(StoreCache *c, const StasisVolume *v, StasisProviderResult *res) {
+        uint8_t fsid[BTRFS_FSID_SIZE], src_fsid[BTRFS_FSID_SIZE];
+        _cleanup_close_ int src = -1;
+        const char *name;
+        BtrfsStore *s;
+        int r;
+
+        if (btrfs_handle_parse(v->handle, fsid, &name) <= 0)
+                return stasis_provider_result_set(res, -EINVAL, "%s is not a stasis snapshot handle", v->handle);
+        /* The subvolume resolved when the set was planned, and nothing else. */
+        r = open_dir_checked(v->source, O_RDONLY, &v->source_identity, &src);
+        if (r < 0)
+                return stasis_provider_result_set(res, r, "%s changed after the set was planned (%s); not snapshotting it",
+                                                  v->source, identity_error_reason(r));
+        r = btrfs_fsid_of_fd(src, src_fsid);
+        if (r >= 0 && memcmp(src_fsid, fsid, sizeof fsid) != 0)
+                r = -ESTALE;
+        if (r < 0)
+                return stasis_provider_result_set(res, r, "%s changed after the set was planned (%s); not snapshotting it",
+                                                  v->source, identity_error_reason(r));
+        r = store_cache_get(c, fsid, true, &s, res);
+        if (r < 0)
+                return r;
+        enum btrfs_util_error e = btrfs_util_create_snapshot_fd2(src, s->dir_fd, name,
+                                                                 BTRFS_UTIL_CREATE_SNAPSHOT_READ_ONLY, NULL, NULL);
+        if (e != BTRFS_UTIL_OK)
+                return stasis_provider_result_set(res, btrfs_errno(), "cannot snapshot %s to %s: %s (%m)",
+                                                  v->source, v->handle, btrfs_util_strerror(e));
+        return 0;
 }
 
 static int btrfs_commit(const StasisProvider *self, StasisVolume * const *volumes, size_t n,
                         usec_t timeout, int abort_fd, StasisProviderResult *results) {
+        StoreCache c = {};
         size_t done = 0;
         int r = 0;
 
         for (; done < n; done++) {
-                const StasisVolume *v = volumes[done];
-                enum btrfs_util_error e;
-
-                r = ensure_snapshot_dir(v->handle, &results[done]);
+                r = snapshot_one(&c, volumes[done], &results[done]);
                 if (r < 0)
                         break;
-                e = btrfs_util_create_snapshot(v->source, v->handle, BTRFS_UTIL_CREATE_SNAPSHOT_READ_ONLY, NULL, NULL);
-                if (e != BTRFS_UTIL_OK) {
-                        r = stasis_provider_result_set(&results[done], btrfs_errno(),
-                                                       "cannot snapshot %s to %s: %s (%m)",
-                                                       v->source, v->handle, btrfs_util_strerror(e));
-                        break;
-                }
         }
-        if (r >= 0)
+        if (r >= 0) {
+                store_cache_done(&c);
                 return 0;
+        }
 
         /* Undo: a set is all or nothing. */
         for (size_t i = 0; i < done; i++) {
                 StasisProviderResult ignored = {};
-                (void) remove_handle(volumes[i]->handle, &ignored);
+                (void) remove_one(&c, volumes[i], &ignored);
                 stasis_provider_result_set(&results[i], -ECANCELED, "rolled back: another volume of the set failed");
         }
         for (size_t i = done + 1; i < n; i++)
                 stasis_provider_result_set(&results[i], -ECANCELED, "not attempted: another volume of the set failed");
+        store_cache_done(&c);
         return r;
 }
 
 static int btrfs_exists(const StasisProvider *self, const StasisVolume *v) {
-        const char *handle = v->handle;
-        StasisProviderResult res;
-        int r = check_snapshot_area(handle, &res);
+        StasisProviderResult res = {};
+        _cleanup_close_ int dfd = -1, fd = -1;
+        StoreCache c = {};
+        const char *name;
+        uint64_t dir_id;
+
+        int r = locate(&c, v, &dfd, &dir_id, &name, &res);
+        store_cache_done(&c);
+        if (r == -ENOENT)
+                return 0;
         if (r < 0)
                 return r;
-        errno = 0;
-        enum btrfs_util_error e = btrfs_util_is_subvolume(handle);
-        if (e == BTRFS_UTIL_OK)
-                return 1;
-        if (e == BTRFS_UTIL_ERROR_NOT_SUBVOLUME || errno == ENOENT || errno == ENOTDIR)
+        r = btrfs_store_open_entry(dfd, dir_id, name, &fd);
+        if (r == -ENOENT)
                 return 0;
-        return btrfs_errno();
+        return r < 0 ? r : 1;
 }
 
 const StasisProvider provider_btrfs = {
