@@ -3,7 +3,8 @@
 # test-security-files.sh - the files stasisd trusts as root: providers it runs
 # (owner, modes, the whole path, symbolic links, the environment they get),
 # its state directory and its catalog (owner, modes, symbolic links, empty and
-# corrupt catalogs, handles that climb out with "..").
+# corrupt catalogs, handles that climb out with ".."); and its systemd unit's
+# sandbox, whose exposure must not rise above what docs/service.md records.
 set -eu
 . "$(dirname "$0")/../lib.sh"
 
@@ -13,6 +14,27 @@ trap '_rc=$?; [ "$_rc" = 0 ] || tail -n 30 "$LOG" >&2; (exit "$_rc"); stasis_cle
 stasis_start_bus
 T=$STASIS_TMP
 LOG=$T/stasisd.log
+
+# ---- the unit ----
+
+if command -v systemd-analyze >/dev/null; then
+        mkdir "$T/unit"
+        # The built unit, run from the build tree (verify wants an executable).
+        sed "s|^ExecStart=.*|ExecStart=$STASISD|" "$STASIS_BUILD_DIR/data/stasisd.service" > "$T/unit/stasisd.service"
+        out=$(systemd-analyze verify --man=no "$T/unit/stasisd.service" 2>&1) ||
+                stasis_die "systemd-analyze verify: $out"
+        [ -z "$out" ] || stasis_die "systemd-analyze verify complains: $out"
+        recorded=$(sed -n 's/^Overall exposure level: \([0-9.]*\)$/\1/p' "$STASIS_SRC/docs/service.md")
+        [ -n "$recorded" ] || stasis_die "docs/service.md records no exposure level"
+        got=$(cd "$T/unit" && systemd-analyze security --offline=true stasisd.service 2>&1 |
+              sed -n 's/.*Overall exposure level for stasisd.service: \([0-9.]*\).*/\1/p')
+        [ -n "$got" ] || stasis_die "systemd-analyze security gave no exposure level"
+        awk -v g="$got" -v r="$recorded" 'BEGIN { exit !(g <= r) }' ||
+                stasis_die "stasisd.service's exposure is $got, above the $recorded docs/service.md records"
+        stasis_log "stasisd.service: exposure $got (recorded: $recorded)"
+else
+        stasis_log "SKIP the unit's check: systemd-analyze is not installed"
+fi
 
 # ---- providers ----
 
