@@ -21,10 +21,14 @@ int handle_check(const char *h, char *why, size_t why_size) {
         for (const char *c = h; *c; c++)
                 if ((unsigned char) *c < 0x20 || *c == 0x7f)
                         return refuse(why, why_size, "it has control characters");
-        if (!strchr(h, '/'))
+        const char *slash = strchr(h, '/');
+        if (!slash)
                 return streq(h, ".") || streq(h, "..") ? refuse(why, why_size, "it is '.' or '..'") : 0;
-        if (h[0] != '/')
+        /* "QUALIFIER:/path": what comes before the path names where it is (a
+         * file system's UUID), and must end in ':'. */
+        if (slash > h && slash[-1] != ':')
                 return refuse(why, why_size, "it has a '/' but is not an absolute path");
+        h = slash;
         if (streq(h, "/"))
                 return refuse(why, why_size, "it is '/'");
         for (const char *p = h; *p == '/';) {

@@ -5,10 +5,11 @@
 #include <stddef.h>
 
 /* A snapshot handle read back from the catalog is used to delete things, so
- * it must say plainly what it names: either a normalized absolute path (no
- * empty, "." or ".." component, no "//", no "/" at the end) or a plain name
- * with no "/" at all (an external provider's "stasis-12-0"), at most PATH_MAX
- * bytes, without control characters. 0 if h is one; -EINVAL with the reason
+ * it must say plainly what it names: a normalized absolute path (no empty,
+ * "." or ".." component, no "//", no "/" at the end), such a path after a
+ * qualifier that ends in ':' ("<file system UUID>:/.stasis/12-0"), or a
+ * plain name with no "/" at all (an external provider's "stasis-12-0"); at
+ * most PATH_MAX bytes, without control characters. 0 if h is one; -EINVAL with the reason
  * in why ("it has a '..' component") otherwise. */
 int handle_check(const char *h, char *why, size_t why_size);
 

@@ -107,6 +107,10 @@ TEST(handles) {
         char why[128];
         CHECK_INTEQ(handle_check("/mnt/.stasis/12", why, sizeof why), 0);
         CHECK_INTEQ(handle_check("stasis-12-0", why, sizeof why), 0);
+        CHECK_INTEQ(handle_check("0f5c7a1e-5b0e-4c1e-9d43-2a1b3c4d5e6f:/.stasis/12-0", why, sizeof why), 0);
+        CHECK_INTEQ(handle_check("uuid:/.stasis/../x", why, sizeof why), -EINVAL);
+        CHECK_INTEQ(handle_check("uuid:/", why, sizeof why), -EINVAL);
+        CHECK_INTEQ(handle_check("uu/id:/x", why, sizeof why), -EINVAL);
         CHECK_INTEQ(handle_check("/mnt/.stasis/../../victim/v3", why, sizeof why), -EINVAL);
         CHECK_STREQ(why, "it has a '..' component");
         CHECK_INTEQ(handle_check("/mnt/./x", why, sizeof why), -EINVAL);
