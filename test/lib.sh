@@ -125,6 +125,25 @@ stasis_make_fs() {
         STASIS_DEV=$dev
 }
 
+# stasis_install_provider NAME PROGRAM [VAR=VALUE...]: make PROGRAM the
+# external provider NAME in $STASIS_TMP/providers.d, with the variables
+# given: a root-owned wrapper script that sets them and runs PROGRAM
+# (stasisd gives a provider a fixed, minimal environment and checks that it,
+# not what it runs, is root's: docs/provider-spec.md).
+stasis_install_provider() {
+        local name=$1 program=$2 v f
+        shift 2
+        mkdir -p "$STASIS_TMP/providers.d"
+        chmod 755 "$STASIS_TMP/providers.d"
+        f=$STASIS_TMP/providers.d/$name
+        {
+                echo '#!/bin/sh'
+                for v in "$@"; do printf 'export %q\n' "$v"; done
+                printf 'exec %q "$@"\n' "$program"
+        } > "$f"
+        chmod 755 "$f"
+}
+
 stasis_track_mount() { _stasis_mounts+=("$1"); }
 stasis_track_loop() { _stasis_loops+=("$1"); }
 stasis_track_pid() { _stasis_pids+=("$1"); }

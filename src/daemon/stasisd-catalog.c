@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "macro.h"
+#include "path-trust.h"
 #include "stasisd-catalog.h"
 
 enum {
@@ -24,7 +25,8 @@ enum {
 struct Catalog {
         sqlite3 *db;
         sqlite3_stmt *stmts[_STMT_MAX];     /* prepared once, reused */
-        char error[512];
+        char *path;
+        char error[1024];
 };
 
 /* Creates the directories above path (0755), like mkdir -p of its parent. */
@@ -81,8 +83,59 @@ static const char upgrade_v2[] =
         "ALTER TABLE sets ADD COLUMN hold_usec INTEGER NOT NULL DEFAULT 0;";
 
 static int fail(Catalog *c, int r, const char *what) {
-        snprintf(c->error, sizeof c->error, "%s: %s", what, c->db ? sqlite3_errmsg(c->db) : "no database");
+        int code = c->db ? sqlite3_errcode(c->db) & 0xff : SQLITE_OK;
+        if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+                snprintf(c->error, sizeof c->error,
+                         "Catalog %s is not a stasis catalog, or it is damaged (%s). stasisd will not use it: "
+                         "restore it from a backup; or move it away to start a new, empty catalog (set ids then "
+                         "start again from 1, and the snapshots it lists are no longer known to stasisd)",
+                         c->path, sqlite3_errmsg(c->db));
+        else
+                snprintf(c->error, sizeof c->error, "%s: %s", what, c->db ? sqlite3_errmsg(c->db) : "no database");
         return r;
+}
+
+/* The catalog's files, where they are: regular files (a symbolic link is
+ * not followed), owned by root and writable by nobody else; and the catalog
+ * itself not empty (an empty one would start anew: set ids would be reused
+ * and the snapshots it listed forgotten). */
+static int check_files(Catalog *c) {
+        static const char *const suffixes[] = { "", "-wal", "-shm" };
+        char why[256];
+        struct stat st;
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s%s", c->path, suffixes[i]) < 0)
+                        return -ENOMEM;
+                if (lstat(p, &st) < 0) {
+                        int r = -errno;
+                        if (r == -ENOENT)
+                                continue;
+                        snprintf(c->error, sizeof c->error, "Cannot look at catalog %s: %s", p, strerror(-r));
+                        return r;
+                }
+                if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
+                        snprintf(c->error, sizeof c->error, "Catalog %s is %s; stasisd uses only a regular file. "
+                                 "Check it; put the catalog itself in its place, or restore it from a backup",
+                                 p, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+                        return -EPERM;
+                }
+                if (stat_check_trusted(&st, p, false, why, sizeof why) < 0) {
+                        snprintf(c->error, sizeof c->error, "Catalog %s; it must be owned by root and writable by "
+                                 "nobody else. Check who changed it; if its content can be trusted, "
+                                 "chown root:root %s; chmod 0600 %s", why, p, p);
+                        return -EPERM;
+                }
+                if (i == 0 && st.st_size == 0) {
+                        snprintf(c->error, sizeof c->error, "Catalog %s is empty (0 bytes): the record of the snapshot "
+                                 "sets is lost, and starting on it would reuse set ids and forget the snapshots "
+                                 "made so far; restore it from a backup, or remove it to start a new catalog "
+                                 "knowingly", p);
+                        return -EUCLEAN;
+                }
+        }
+        return 0;
 }
 
 /* Maps SQLite result codes to errno. */
@@ -119,13 +172,35 @@ Catalog *catalog_close(Catalog *c) {
         for (size_t i = 0; i < _STMT_MAX; i++)
                 sqlite3_finalize(c->stmts[i]);
         sqlite3_close_v2(c->db);
+        free(c->path);
         free(c);
         return NULL;
 }
 
+static int open_into(Catalog *c, const char *dir);
+
 int catalog_open(const char *dir, Catalog **ret) {
+        return catalog_open_why(dir, ret, NULL, 0);
+}
+
+int catalog_open_why(const char *dir, Catalog **ret, char *why, size_t why_size) {
         _cleanup_(catalog_closep) Catalog *c = calloc(1, sizeof(Catalog));
-        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        r = open_into(c, dir);
+        if (r < 0) {
+                if (why_size > 0)
+                        snprintf(why, why_size, "%s", c->error[0] ? c->error : strerror(-r));
+                return r;
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static int open_into(Catalog *c, const char *dir) {
+        const char *path;
         int rc, r;
 
         if (!c)
@@ -135,12 +210,18 @@ int catalog_open(const char *dir, Catalog **ret) {
                 return r;
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                 return -errno;
-        if (asprintf(&path, "%s/catalog.db", dir) < 0)
+        if (asprintf(&c->path, "%s/catalog.db", dir) < 0) {
+                c->path = NULL;
                 return -ENOMEM;
+        }
+        path = c->path;
+        r = check_files(c);
+        if (r < 0)
+                return r;
 
         rc = sqlite3_open_v2(path, &c->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                             SQLITE_OPEN_EXRESCODE, NULL);
+                             SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW, NULL);
         if (rc != SQLITE_OK)
                 return fail(c, sqlite_errno(rc), path);
         sqlite3_busy_timeout(c->db, 5000);
@@ -178,7 +259,6 @@ int catalog_open(const char *dir, Catalog **ret) {
         if (r < 0)
                 return r;
 
-        *ret = TAKE_PTR(c);
         return 0;
 }
 

@@ -45,6 +45,10 @@ void catalog_set_done(CatalogSet *s);
 
 /* Opens (creating if needed) dir/catalog.db in WAL mode. dir is created 0700. */
 int catalog_open(const char *dir, Catalog **ret);
+/* The same, with the reason it failed in why: a message for people that names
+ * the file and what to do (a catalog that is a symbolic link, not root's,
+ * writable by others, empty, or not an SQLite database). */
+int catalog_open_why(const char *dir, Catalog **ret, char *why, size_t why_size);
 Catalog *catalog_close(Catalog *c);
 static inline void catalog_closep(Catalog **c) {
         catalog_close(*c);

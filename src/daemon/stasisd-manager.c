@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-manager.c - the coordinator: bus, event loop, catalog and the sets it keeps */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,12 @@
 #include "bus-util.h"
 #include "log.h"
 #include "macro.h"
+#include "path-util.h"
 #include "stasis/stasis.h"
 #include "stasisd-manager.h"
 #include "stasisd-freeze.h"
 #include "stasisd-set.h"
+#include "stasisd-state-dir.h"
 #include "stasisd-writer.h"
 
 int manager_new(const char *state_dir, Manager **ret) {
@@ -76,21 +79,45 @@ Set *manager_find_set(Manager *m, const char *id) {
         return NULL;
 }
 
+/* The handles of a set read from the catalog are used to delete snapshots
+ * (a half-made set is cleaned up at start-up): one that does not plainly
+ * name a snapshot (a "..", say) leaves its set alone, not loaded, with
+ * nothing of it deleted, for someone to look at. */
+static bool catalog_set_trustworthy(Manager *m, const CatalogSet *cs) {
+        for (size_t i = 0; i < cs->n_volumes; i++) {
+                char why[128], shown[256];
+                if (handle_check(cs->volumes[i].handle, why, sizeof why) >= 0)
+                        continue;
+                log_error("Set %" PRIu64 " in the catalog %s/catalog.db has a snapshot handle that is not a "
+                          "normalized path, '%s' (volume %zu): %s. The catalog may have been altered; stasisd "
+                          "leaves this set alone: it is not loaded, and nothing of it is deleted. Check the "
+                          "catalog, then remove the set from it (sqlite3 %s/catalog.db "
+                          "'DELETE FROM sets WHERE id = %" PRIu64 "') and its snapshots by hand.",
+                          cs->id, m->state_dir, string_escape_short(strempty(cs->volumes[i].handle), shown,
+                                                                    sizeof shown),
+                          i, why, m->state_dir, cs->id);
+                return false;
+        }
+        return true;
+}
+
 static int manager_load_catalog(Manager *m) {
         CatalogSet *sets = NULL;
         size_t n = 0;
         int r;
 
-        r = catalog_open(m->state_dir, &m->catalog);
+        char why[1024];
+        r = catalog_open_why(m->state_dir, &m->catalog, why, sizeof why);
         if (r < 0)
-                return log_error_errno(r, "Failed to open the catalog in %s: %s", m->state_dir,
-                                       m->catalog ? catalog_last_error(m->catalog) : strerror(-r));
+                return log_error_errno(r, "Failed to open the catalog in %s: %s", m->state_dir, why);
         r = catalog_load(m->catalog, &sets, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the catalog: %s", catalog_last_error(m->catalog));
 
         for (size_t i = 0; i < n; i++) {
                 Set *s;
+                if (!catalog_set_trustworthy(m, &sets[i]))
+                        continue;
                 r = set_load(m, &sets[i], &s);
                 if (r < 0) {
                         catalog_sets_free(sets, n);
@@ -173,8 +200,18 @@ void manager_hold_ended(Manager *m) {
         }
 }
 
+static void on_provider_refused(const char *path, const char *why, void *userdata) {
+        log_error("Refusing provider %s: %s; a provider, and every directory above it (above its target, for a "
+                  "symbolic link), must be owned by root and writable by nobody else. It is not run.", path, why);
+}
+
 int manager_start(Manager *m) {
         int r;
+
+        /* Before anything is read from it or written to it. */
+        r = state_dir_setup(m->state_dir);
+        if (r < 0)
+                return r;
 
         r = stasis_bus_error_map_register();
         if (r < 0)
@@ -212,9 +249,14 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_error_errno(r, "Failed to read the freeze journal in %s: %m", m->state_dir);
 
-        r = stasis_providers_load_external(m->providers_dir);
-        if (r < 0)
-                log_warning_errno(r, "Cannot read the providers directory %s: %m", m->providers_dir);
+        char why[512];
+        r = stasis_providers_load_external(m->providers_dir, on_provider_refused, m, why, sizeof why);
+        if (r == -EPERM)
+                log_error("Refusing the providers directory %s: %s; it, and every directory above it, must be "
+                          "owned by root and writable by nobody else. No external provider is loaded.",
+                          m->providers_dir, why);
+        else if (r < 0)
+                log_warning("Cannot read the providers directory %s: %s", m->providers_dir, why);
         else if (r > 0)
                 log_info("Loaded %d external provider(s) from %s.", r, m->providers_dir);
 

@@ -8,13 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "exec-call.h"
 #include "macro.h"
+#include "path-trust.h"
 
-extern char **environ;
+/* The whole environment of a provider (docs/provider-spec.md): nothing of stasisd's own. */
+static char *const provider_environment[] = {
+        (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        (char *) "LANG=C.UTF-8",
+        (char *) "STASIS_PROVIDER_VERSION=1",
+        NULL,
+};
 
 const char *json_get_string(json_object *o, const char *key) {
         json_object *v;
@@ -51,12 +59,53 @@ static void close_pipes(int in[2], int out[2], int errp[2]) {
         }
 }
 
+/* In the child: runs the checked executable fd (at 3), as verb. */
+_noreturn_ static void exec_child(const char *path, const char *verb, int fd, int in[2], int out[2], int errp[2]) {
+        char *const argv[] = { (char *) path, (char *) verb, NULL };
+        sigset_t none;
+
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        (void) setpgid(0, 0);
+        /* Above the three standard descriptors first, so none overwrites it. */
+        fd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+        if (fd < 0 || dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0 ||
+            dup3(fd, 3, O_CLOEXEC) < 0)
+                _exit(127);
+        (void) close_range(4, ~0U, 0);
+        if (chdir("/") < 0)
+                _exit(127);
+        (void) fexecve(3, argv, provider_environment);
+        /* A script: its interpreter reads it through /dev/fd/3, which must
+         * then stay open (fexecve(3) fails with ENOENT while it would close). */
+        if (errno == ENOENT) {
+                (void) fcntl(3, F_SETFD, 0);
+                (void) fexecve(3, argv, provider_environment);
+        }
+        fprintf(stderr, "cannot execute: %s", strerror(errno));
+        _exit(127);
+}
+
 int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_t err_size) {
         const char *name = basename_of(path);
         int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+        _cleanup_close_ int fd = -1;
+        char why[200];
+        struct stat st;
         pid_t pid;
         int r;
 
+        /* Checked at every call, and run from the descriptor checked: what runs
+         * is what was checked, even if the file is replaced meanwhile. */
+        r = path_open_trusted(path, false, &fd, &st, why, sizeof why);
+        if (r >= 0 && !S_ISREG(st.st_mode)) {
+                snprintf(why, sizeof why, "%s is not a regular file", path);
+                r = -EPERM;
+        }
+        if (r < 0) {
+                snprintf(err, err_size, "provider %s %s: refusing to run it: %s", name, verb, why);
+                return r;
+        }
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
                 r = -errno;
                 snprintf(err, err_size, "%s %s: cannot make pipes: %s", name, verb, strerror(-r));
@@ -68,19 +117,8 @@ int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_
                 snprintf(err, err_size, "%s %s: cannot fork: %s", name, verb, strerror(-r));
                 goto fail;
         }
-        if (pid == 0) {
-                sigset_t none;
-                sigemptyset(&none);
-                (void) sigprocmask(SIG_SETMASK, &none, NULL);
-                (void) setpgid(0, 0);
-                if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
-                        _exit(127);
-                (void) close_range(3, ~0U, 0);
-                (void) setenv("STASIS_PROVIDER_VERSION", "1", 1);
-                execl(path, path, verb, (char *) NULL);
-                fprintf(stderr, "cannot execute: %s", strerror(errno));
-                _exit(127);
-        }
+        if (pid == 0)
+                exec_child(path, verb, fd, in, out, errp);
         (void) setpgid(pid, pid);
         safe_close(in[0]);
         safe_close(out[1]);

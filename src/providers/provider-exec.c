@@ -2,6 +2,7 @@
 /* provider-exec.c - external providers: executables in the providers directory (docs/provider-spec.md) */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "exec-call.h"
 #include "macro.h"
+#include "path-trust.h"
 #include "provider.h"
 
 #define EXEC_PROBE_TIMEOUT  (5 * USEC_PER_SEC)
@@ -286,28 +288,61 @@ static int name_cmp(const void *a, const void *b) {
         return strcmp(*(char * const *) a, *(char * const *) b);
 }
 
-int stasis_providers_load_external(const char *dir) {
+/* An entry of the providers directory that is a provider: a regular file,
+ * or a symbolic link to one, with an execute bit. Others are not providers
+ * and are passed over without a word (a README, a directory). */
+static bool looks_like_provider(const char *path) {
+        struct stat st;
+        return stat(path, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+int stasis_providers_load_external(const char *dir, StasisProviderRefused refused, void *userdata,
+                                   char *why, size_t why_size) {
         char *names[EXEC_PROVIDERS_MAX];
         size_t n = 0;
+        _cleanup_close_ int dfd = -1;
+        struct stat st;
         DIR *d;
         struct dirent *de;
+        int r;
 
         stasis_providers_free_external();
-        d = opendir(dir);
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
+        r = path_open_trusted(dir, false, &dfd, &st, why, why_size);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        if (!S_ISDIR(st.st_mode)) {
+                snprintf(why, why_size, "%s is not a directory", dir);
+                return -ENOTDIR;
+        }
+        /* List the directory that was checked. */
+        int lfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (lfd < 0 || !(d = fdopendir(lfd))) {
+                r = -errno;
+                safe_close(lfd);
+                snprintf(why, why_size, "cannot read %s: %s", dir, strerror(-r));
+                return r;
+        }
         while ((de = readdir(d))) {
-                char *p;
-                struct stat st;
+                char *p, reason[STASIS_PROVIDER_MESSAGE_MAX];
+                int fd;
                 if (de->d_name[0] == '.' || strchr(de->d_name, '~'))
                         continue;
                 if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
                         break;
-                if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || access(p, X_OK) < 0 ||
-                    stasis_provider_find(de->d_name) || n >= EXEC_PROVIDERS_MAX) {
+                if (!looks_like_provider(p) || stasis_provider_find(de->d_name) || n >= EXEC_PROVIDERS_MAX) {
                         free(p);
                         continue;
                 }
+                r = path_open_trusted(p, false, &fd, NULL, reason, sizeof reason);
+                if (r < 0) {
+                        if (refused)
+                                refused(p, reason, userdata);
+                        free(p);
+                        continue;
+                }
+                safe_close(fd);
                 names[n++] = p;
         }
         closedir(d);

@@ -98,8 +98,16 @@ extern const StasisProvider provider_btrfs;
 const StasisProvider *stasis_provider_find(const char *name);
 
 /* Loads every executable in dir as an external provider (provider-exec.c);
- * a missing dir is no error. Replaces those loaded before. */
-int stasis_providers_load_external(const char *dir);
+ * a missing dir is no error. Replaces those loaded before. dir, every
+ * directory above it and each provider (a symbolic link: its target, and
+ * every directory above that) must be owned by root and not writable by
+ * group or others (path_open_trusted()): an entry that is not is left out
+ * and refused(path, why, userdata) is told why. Returns the number loaded,
+ * or -EPERM with why (the directory itself cannot be trusted), or another
+ * negative errno (it cannot be read). */
+typedef void (*StasisProviderRefused)(const char *path, const char *why, void *userdata);
+int stasis_providers_load_external(const char *dir, StasisProviderRefused refused, void *userdata,
+                                   char *why, size_t why_size);
 void stasis_providers_free_external(void);
 size_t stasis_providers_list(const StasisProvider **ret, size_t max);
 

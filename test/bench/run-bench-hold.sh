@@ -109,9 +109,8 @@ sync -f "${VOLS[@]}" "$POOL"
 
 # stasisd with the loopclone provider (under the name "loopclone"), its
 # clones in a store on the pool (the volumes it freezes are not the pool).
-mkdir "$STASIS_TMP/providers.d"
-ln -s "$PROVIDER" "$STASIS_TMP/providers.d/loopclone"
 export STASIS_LOOPCLONE_STORE=$POOL/store
+stasis_install_provider loopclone "$PROVIDER" STASIS_LOOPCLONE_STORE="$STASIS_LOOPCLONE_STORE"
 STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d" stasis_start_daemon
 got=$("$STASIS" --json volumes "${VOLS[0]}" "${VOLS[1]}" | jq -r '[.[].provider] | join(",")')
 [ "$got" = "loopclone,loopclone" ] || stasis_die "the volumes are not loopclone's: $got"

@@ -28,8 +28,7 @@ stasis_make_fs xfs pool 2G
 POOL=$STASIS_FS
 mkdir "$POOL/images"
 export STASIS_LOOPCLONE_STORE=$POOL/store
-mkdir -p "$STASIS_TMP/providers.d"
-ln -s "$PROVIDER" "$STASIS_TMP/providers.d/loopclone"
+stasis_install_provider loopclone "$PROVIDER" STASIS_LOOPCLONE_STORE="$STASIS_LOOPCLONE_STORE"
 STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d" stasis_start_daemon
 
 # new_volume NAME: an ext4 image in the pool, on a loop device, mounted at

@@ -27,7 +27,7 @@ assert_contains "$STASIS_ERR" "Unknown log level 'loud'"
 assert_exit 1 "$STASISD" extra-argument
 touch "$STASIS_TMP/afile"
 assert_exit 1 "$STASISD" --state-dir "$STASIS_TMP/afile"
-assert_contains "$STASIS_ERR" "Failed to open the catalog in $STASIS_TMP/afile"
+assert_contains "$STASIS_ERR" "State directory $STASIS_TMP/afile is not a directory"
 
 stasis_start_daemon
 assert_exit 1 "$STASISD" --state-dir "$STASIS_TMP/state2"

@@ -20,8 +20,9 @@ stasis_env_init
 stasis_start_bus
 
 export TEST_PROVIDER_DIR=$STASIS_TMP/provider
-mkdir -p "$TEST_PROVIDER_DIR" "$STASIS_TMP/providers.d"
-cp "$STASIS_SRC/test/helpers/test-provider" "$STASIS_TMP/providers.d/testprov"
+mkdir -p "$TEST_PROVIDER_DIR"
+stasis_install_provider testprov "$STASIS_SRC/test/helpers/test-provider" \
+        TEST_PROVIDER_DIR="$TEST_PROVIDER_DIR" STASIS_STATE_DIR="$STASIS_STATE_DIR"
 echo ok > "$TEST_PROVIDER_DIR/mode"
 : > "$TEST_PROVIDER_DIR/log"
 start() { STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d" stasis_start_daemon; }
@@ -185,7 +186,7 @@ sqlite3 "$db" "UPDATE volumes SET handle = '$P/old/.stasis/$oldset' WHERE set_id
 start
 # At start-up stasisd removes what the "deleting" set made: not the victim.
 [ -d "$P/secret/v3" ] || stasis_die "a planted handle made stasisd delete $P/secret/v3"
-wait_for 10 grep -q "not a stasis snapshot handle" "$STASIS_TMP/stasisd.log"
+wait_for 10 grep -q -e "not a stasis snapshot handle" -e "not a normalized path" "$STASIS_TMP/stasisd.log"
 assert_eq "$("$STASIS" --json show "$oldset" | jq -r .state)" created "an old-layout set is found at start-up"
 assert_exit 0 "$STASIS" delete "$oldset"
 [ ! -e "$P/old/.stasis/$oldset" ] || stasis_die "the old-layout snapshot was not deleted"
@@ -200,7 +201,7 @@ stasis_stop_daemon
 sqlite3 "$db" "UPDATE volumes SET handle = '$UUID:/.stasis/../secret/v3' WHERE set_id = $newset;
                UPDATE sets SET state = 'deleting' WHERE id = $newset;"
 start
-wait_until 10 '[ "$(grep -c "not a stasis snapshot handle" "$STASIS_TMP/stasisd.log")" -ge 2 ]'
+wait_until 10 '[ "$(grep -c -e "not a stasis snapshot handle" -e "not a normalized path" "$STASIS_TMP/stasisd.log")" -ge 2 ]'
 [ -d "$P/secret/v3" ] || stasis_die "a planted store handle made stasisd delete $P/secret/v3"
 [ -d "$P/.stasis/$newset-0" ] || stasis_die "the set's own snapshot went with the planted handle"
 btrfs -q subvolume delete "$P/.stasis/$newset-0" >/dev/null

@@ -58,10 +58,11 @@ WRAP=$STASIS_TMP/wrap
 mkdir -p "$STASIS_TMP/providers.d" "$WRAP"
 cat > "$STASIS_TMP/providers.d/loopclone" <<EOF
 #!/bin/bash
+export STASIS_LOOPCLONE_STORE=$STASIS_LOOPCLONE_STORE
 if [ "\${1:-}" = commit ]; then
         req=\$(cat)
         n=\$(ls "$WRAP" | grep -c '^journal\.' || true)
-        cp "\$STASIS_STATE_DIR/freeze.journal" "$WRAP/journal.\$n" 2>/dev/null || : > "$WRAP/journal.\$n"
+        cp "$STASIS_STATE_DIR/freeze.journal" "$WRAP/journal.\$n" 2>/dev/null || : > "$WRAP/journal.\$n"
         echo \$\$ > "$WRAP/commit.pid"
         date +%s%N > "$WRAP/commit.start"
         [ -e "$WRAP/slow" ] && sleep $SLOW
