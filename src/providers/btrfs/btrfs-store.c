@@ -191,7 +191,7 @@ static int find_mounted_device(const char *uuid, char **ret_source, bool *ret_ro
 
 /* A detached mount of the top-level subvolume: no path leads to it, so no
  * one can swap anything on the way. */
-static int mount_top_level(const uint8_t fsid[BTRFS_FSID_SIZE], int *ret_tree_fd, int *ret_fd, StasisProviderResult *res) {
+int btrfs_mount_top_level(const uint8_t fsid[BTRFS_FSID_SIZE], int *ret_tree_fd, int *ret_fd, StasisProviderResult *res) {
         char uuid[BTRFS_FSID_STRING_MAX];
         _cleanup_free_ char *source = NULL;
         _cleanup_close_ int fs = -1, mfd = -1;
@@ -270,7 +270,7 @@ int btrfs_store_open(const uint8_t fsid[BTRFS_FSID_SIZE], bool create, BtrfsStor
 
         btrfs_fsid_format(fsid, uuid);
         memcpy(s.fsid, fsid, sizeof s.fsid);
-        r = mount_top_level(fsid, &s.tree_fd, &s.mount_fd, res);
+        r = btrfs_mount_top_level(fsid, &s.tree_fd, &s.mount_fd, res);
         if (r < 0)
                 return r;
 

@@ -30,6 +30,11 @@ void btrfs_fsid_format(const uint8_t fsid[BTRFS_FSID_SIZE], char ret[BTRFS_FSID_
 /* The file system and subvolume of a volume key, "btrfs:<32 hex digits>:<subvolume id>". */
 int btrfs_key_parse(const char *key, uint8_t ret_fsid[BTRFS_FSID_SIZE], uint64_t *ret_subvolume);
 
+/* A detached mount of the top-level subvolume of file system fsid, which
+ * must be mounted (-ENODEV if not): ret_tree_fd keeps the mount, ret_fd is
+ * its root, open for ioctls. Read-only if the file system is mounted so. */
+int btrfs_mount_top_level(const uint8_t fsid[BTRFS_FSID_SIZE], int *ret_tree_fd, int *ret_fd, StasisProviderResult *res);
+
 /* Opens the store of file system fsid, which must be mounted: -ENODEV if it
  * is not. With create, makes .stasis when it is missing; without, -ENOENT
  * then. A .stasis that is not a root-owned 0700 subvolume is refused

@@ -196,11 +196,33 @@ static int locate(StoreCache *c, const StasisVolume *v, int *ret_dir_fd, uint64_
         return 0;
 }
 
+/* The root of a top-level mount of v's file system: the cached store's,
+ * or (for the old layout, whose file system may have no store) a mount made
+ * for this call, kept in top. */
+static int top_level_fd(StoreCache *c, const StasisVolume *v, BtrfsStore *top, int *ret_fd, StasisProviderResult *res) {
+        uint8_t fsid[BTRFS_FSID_SIZE];
+        uint64_t id;
+
+        if (btrfs_key_parse(v->key, fsid, &id) < 0)
+                return stasis_provider_result_set(res, -EINVAL, "%s is not a btrfs volume key", strempty(v->key));
+        for (size_t i = 0; i < c->n; i++)
+                if (memcmp(c->stores[i].fsid, fsid, BTRFS_FSID_SIZE) == 0) {
+                        *ret_fd = c->stores[i].mount_fd;
+                        return 0;
+                }
+        int r = btrfs_mount_top_level(fsid, &top->tree_fd, &top->mount_fd, res);
+        if (r < 0)
+                return r;
+        *ret_fd = top->mount_fd;
+        return 0;
+}
+
 static int remove_one(StoreCache *c, const StasisVolume *v, StasisProviderResult *res) {
+        _cleanup_(btrfs_store_close) BtrfsStore top = BTRFS_STORE_INIT;
         _cleanup_close_ int dfd = -1, fd = -1;
         const char *name = NULL;
-        uint64_t dir_id = 0;
-        int r;
+        uint64_t dir_id = 0, snap_id;
+        int top_fd = -1, r;
 
         r = locate(c, v, &dfd, &dir_id, &name, res);
         if (r == -ENOENT)
@@ -214,9 +236,17 @@ static int remove_one(StoreCache *c, const StasisVolume *v, StasisProviderResult
                 return stasis_provider_result_set(res, r, "%s is not a snapshot stasis made; not deleting it", v->handle);
         if (r < 0)
                 return stasis_provider_result_set(res, r, "cannot look at snapshot %s: %s", v->handle, strerror(-r));
+        if (btrfs_util_subvolume_id_fd(fd, &snap_id) != BTRFS_UTIL_OK)
+                return stasis_provider_result_set(res, btrfs_errno(), "cannot look at snapshot %s: %m", v->handle);
         fd = safe_close(fd);
-        /* By name in the directory stasis owns: nothing on the way to resolve. */
-        enum btrfs_util_error e = btrfs_util_delete_subvolume_fd(dfd, name, 0);
+        /* By the id of the subvolume just checked, through a mount of the
+         * top level that stasisd made itself: nothing on the way to resolve,
+         * and it works where stasisd sees the file system's own mounts
+         * read-only (stasisd.service's ProtectSystem=strict). */
+        r = top_level_fd(c, v, &top, &top_fd, res);
+        if (r < 0)
+                return r;
+        enum btrfs_util_error e = btrfs_util_delete_subvolume_by_id_fd(top_fd, snap_id);
         if (e != BTRFS_UTIL_OK && errno != ENOENT)
                 return stasis_provider_result_set(res, btrfs_errno(), "cannot delete snapshot %s: %s (%m)",
                                                   v->handle, btrfs_util_strerror(e));
