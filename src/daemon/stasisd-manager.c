@@ -11,6 +11,8 @@
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-manager.h"
+#include "stasisd-auth.h"
+#include "stasisd-config.h"
 #include "stasisd-freeze.h"
 #include "stasisd-set.h"
 #include "stasisd-writer.h"
@@ -58,6 +60,8 @@ Manager *manager_free(Manager *m) {
                 sd_bus_message_unref(d->msg);
                 free(d);
         }
+        auth_queries_free(m);
+        config_free(m->config);
         stasis_providers_free_external();
         mount_cache_done(&m->mounts);
         free(m->providers_dir);
