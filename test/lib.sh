@@ -306,6 +306,7 @@ stasis_start_polkit() {
 stasis_stop_polkit() {
         [ -n "$STASIS_POLKIT_PID" ] || return 0
         kill "$STASIS_POLKIT_PID" 2>/dev/null
+        kill -CONT "$STASIS_POLKIT_PID" 2>/dev/null     # a test may have stopped it
         wait "$STASIS_POLKIT_PID" 2>/dev/null || true
         STASIS_POLKIT_PID=
 }

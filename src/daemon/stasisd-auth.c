@@ -157,18 +157,21 @@ static int on_polkit_answer(sd_bus_message *reply, void *userdata, sd_bus_error 
         return 0;
 }
 
-/* The caller's groups as the bus saw them when it connected (its effective
- * and supplementary groups): sd-bus does not read UnixGroupIDs, so ask for
- * them. A synchronous call to the bus itself, as sd_bus_query_sender_creds()
- * makes; only for callers the config might allow. */
-_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "UnixGroupIDs are copied as gid_t");
-
-static int sender_groups(sd_bus *bus, const char *sender, gid_t **ret, size_t *ret_n) {
+/* Who the caller is, as the bus saw it when the caller connected
+ * (GetConnectionCredentials): its uid, pid (0 if not told) and groups, its
+ * effective and supplementary ones (none if not told; sd-bus does not read
+ * them, hence this). A synchronous call to the bus itself, answered by the
+ * bus at once, as sd_bus_query_sender_creds() makes. Nothing comes from /proc,
+ * where a pid may be another process by now. */
+static int sender_credentials(sd_bus *bus, const char *sender, AuthCaller *ret, gid_t **ret_gids, size_t *ret_n_gids) {
         _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
         _cleanup_free_ gid_t *gids = NULL;
+        AuthCaller c = { .uid = (uid_t) -1 };
         size_t n = 0;
         int r;
 
+        if (!sender)
+                return -ENXIO;
         r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                "GetConnectionCredentials", NULL, &reply, "s", sender);
         if (r < 0)
@@ -176,12 +179,20 @@ static int sender_groups(sd_bus *bus, const char *sender, gid_t **ret, size_t *r
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
                 const char *key;
+                uint32_t u;
+
                 r = sd_bus_message_read(reply, "s", &key);
                 if (r < 0)
                         return r;
-                if (streq(key, "UnixGroupIDs")) {
+                if (streq(key, "UnixUserID")) {
+                        r = sd_bus_message_read(reply, "v", "u", &u);
+                        c.uid = (uid_t) u;
+                } else if (streq(key, "ProcessID")) {
+                        r = sd_bus_message_read(reply, "v", "u", &u);
+                        c.pid = (pid_t) u;
+                } else if (streq(key, "UnixGroupIDs")) {
                         const void *a;
-                        size_t size;
+                        size_t size = 0;
                         r = sd_bus_message_enter_container(reply, 'v', "au");
                         if (r >= 0)
                                 r = sd_bus_message_read_array(reply, 'u', &a, &size);
@@ -202,10 +213,11 @@ static int sender_groups(sd_bus *bus, const char *sender, gid_t **ret, size_t *r
         }
         if (r < 0)
                 return r;
-        if (!gids)
+        if (c.uid == (uid_t) -1)
                 return -ENODATA;
-        *ret = TAKE_PTR(gids);
-        *ret_n = n;
+        *ret = c;
+        *ret_gids = TAKE_PTR(gids);
+        *ret_n_gids = n;
         return 0;
 }
 
@@ -277,7 +289,6 @@ static int ask_polkit(Manager *m, sd_bus_message *msg, AuthAction action, const 
 }
 
 int auth_check(Manager *m, sd_bus_message *msg, AuthAction action, AuthCaller *ret_caller, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         AuthCaller caller = {};
         _cleanup_free_ gid_t *gids = NULL;
         size_t n_gids = 0;
@@ -301,35 +312,17 @@ int auth_check(Manager *m, sd_bus_message *msg, AuthAction action, AuthCaller *r
         }
         auth_query_free(q);
 
-        /* Only what the bus itself says counts, not what /proc says now. */
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID, &creds);
-        if (r >= 0 && (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID))
-                r = -EPERM;
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &caller.uid);
+        r = sender_credentials(m->bus, sd_bus_message_get_sender(msg), &caller, &gids, &n_gids);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
                 return sd_bus_error_setf(error, STASIS_ERROR_ACCESS_DENIED,
                                          "Permission denied: cannot tell who is asking to %s", action_table[action].verb);
-        if (sd_bus_creds_get_pid(creds, &caller.pid) < 0)
-                caller.pid = 0;
 
         if (caller.uid == 0)
                 goto allowed;
-
-        if (action == AUTH_REGISTER_WRITER && m->config) {
-                if (config_may_register_writer(m->config, caller.uid, NULL, 0))
-                        goto allowed;
-                if (m->config->n_writer_gids > 0) {
-                        r = sender_groups(m->bus, sd_bus_message_get_sender(msg), &gids, &n_gids);
-                        if (r == -ENOMEM)
-                                return r;
-                        if (r < 0)
-                                log_debug_errno(r, "Cannot learn the groups of %s: %m",
-                                                strna(sd_bus_message_get_sender(msg)));
-                        else if (config_may_register_writer(m->config, caller.uid, gids, n_gids))
-                                goto allowed;
-                }
-        }
+        if (action == AUTH_REGISTER_WRITER && config_may_register_writer(m->config, caller.uid, gids, n_gids))
+                goto allowed;
 
         return ask_polkit(m, msg, action, &caller, error);
 

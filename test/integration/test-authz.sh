@@ -24,7 +24,7 @@ id polkitd >/dev/null 2>&1 || { echo "SKIP: no user polkitd"; exit 77; }
 
 stasis_env_init
 # polkitd goes first, quietly.
-trap 'rc=$?; stasis_stop_polkit; (exit $rc); stasis_cleanup' EXIT
+trap 'rc=$?; set +e; stasis_stop_polkit; (exit $rc); stasis_cleanup' EXIT
 T=$STASIS_TMP
 stasis_bus_include /usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf
 stasis_start_bus
@@ -90,8 +90,31 @@ polkit.addRule(function(action, subject) {
                 return polkit.Result.YES;
 });
 RULES
+# And one that grants org.stasis1.resolve-paths to nobody.
+sed 's/create-set/resolve-paths/' "$T/50-stasis-test.rules" > "$T/60-stasis-resolve.rules"
 stasis_stop_polkit
-stasis_start_polkit "$T/50-stasis-test.rules"
+stasis_start_polkit "$T/50-stasis-test.rules" "$T/60-stasis-resolve.rules"
+
+# stasisd does not wait for polkit: with polkitd stopped (SIGSTOP) while
+# nobody's ResolvePaths waits for its answer, root's calls and nobody's
+# read-only ones are answered; once polkitd goes on, so is nobody's call.
+# (stasisd waiting for polkit would answer root only when its call to polkit
+# timed out, and nobody's call would have failed by then.)
+asking() { grep -c "Asking polkit whether uid 65534 (:1\.[0-9]*) may org.stasis1.resolve-paths\." "$T/stasisd.log" || true; }
+n=$(asking)
+kill -STOP "$STASIS_POLKIT_PID"
+stasis_as_nobody busctl --address="$STASIS_BUS_ADDRESS" --allow-interactive-authorization=no call org.stasis1 \
+        /org/stasis1 org.stasis1.Manager ResolvePaths as 1 "$P/vol" >"$T/slow.out" 2>&1 &
+slow=$!
+stasis_track_pid "$slow"
+wait_until 10 '[ "$(asking)" -gt "$n" ]'
+"$STASIS" list >/dev/null
+"$STASIS" volumes "$P/vol" >/dev/null
+stasis_as_nobody "$STASIS" writers >/dev/null
+kill -0 "$slow" 2>/dev/null || stasis_die "nobody's ResolvePaths ended before polkit answered: $(cat "$T/slow.out")"
+kill -CONT "$STASIS_POLKIT_PID"
+wait "$slow" || stasis_die "nobody's ResolvePaths failed once polkit allowed it: $(cat "$T/slow.out")"
+assert_contains "$(cat "$T/slow.out")" "$P/vol"
 out=$(stasis_as_nobody "$STASIS" --json create --label "by nobody" "$P/vol") || stasis_die "nobody could not create a set: $out"
 id=$(jq -r .id <<<"$out")
 assert_eq "$(jq -r .owner_uid <<<"$out")" 65534 "owner_uid of nobody's set"
