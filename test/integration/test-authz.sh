@@ -7,7 +7,9 @@
 #  2. polkit running, no rule: nobody is refused every action, the message
 #     naming the polkit action; root is not asked about;
 #  3. a rule granting org.stasis1.create-set to nobody: nobody creates a set
-#     (owned by uid 65534) and still may not delete it;
+#     (owned by uid 65534) and still may not delete it; many calls waiting
+#     for polkit at once; stasisd answers others while polkit thinks (polkitd
+#     stopped), and exits cleanly with a check under way;
 #  4. polkit stopped again: only root;
 #  5. stasisd.conf RegisterWriterUsers=nobody: nobody's writer registers,
 #     takes part in an application-consistent set, unregisters; a user not
@@ -115,6 +117,19 @@ kill -0 "$slow" 2>/dev/null || stasis_die "nobody's ResolvePaths ended before po
 kill -CONT "$STASIS_POLKIT_PID"
 wait "$slow" || stasis_die "nobody's ResolvePaths failed once polkit allowed it: $(cat "$T/slow.out")"
 assert_contains "$(cat "$T/slow.out")" "$P/vol"
+# stasisd stopped while a call waits for polkit: it exits cleanly (with
+# nothing leaked, under the sanitizers) and the caller is not left hanging.
+n=$(asking)
+kill -STOP "$STASIS_POLKIT_PID"
+stasis_as_nobody busctl --address="$STASIS_BUS_ADDRESS" --allow-interactive-authorization=no call org.stasis1 \
+        /org/stasis1 org.stasis1.Manager ResolvePaths as 1 "$P/vol" >"$T/slow.out" 2>&1 &
+slow=$!
+stasis_track_pid "$slow"
+wait_until 10 '[ "$(asking)" -gt "$n" ]'
+stasis_stop_daemon || stasis_die "stasisd did not exit cleanly with a polkit check under way"
+wait "$slow" && stasis_die "nobody's ResolvePaths succeeded without stasisd"
+kill -CONT "$STASIS_POLKIT_PID"
+stasis_start_daemon
 out=$(stasis_as_nobody "$STASIS" --json create --label "by nobody" "$P/vol") || stasis_die "nobody could not create a set: $out"
 id=$(jq -r .id <<<"$out")
 assert_eq "$(jq -r .owner_uid <<<"$out")" 65534 "owner_uid of nobody's set"
