@@ -12,6 +12,8 @@ packages=(
         libsystemd-dev libbtrfsutil-dev libsqlite3-dev libjson-c-dev
         # run: dbus-daemon for the private bus, busctl (from systemd) for raw D-Bus
         dbus-daemon systemd
+        # polkitd: test-authz.sh runs the real one on the private bus
+        polkitd
         # file systems and tools the tests and the demo use
         btrfs-progs xfsprogs e2fsprogs util-linux mount jq sqlite3 procps
 )

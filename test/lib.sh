@@ -280,3 +280,76 @@ stasis_within() {
 stasis_as_nobody() {
         setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"
 }
+
+# ---- More policy on the bus, polkitd, writers as other users ----
+
+# stasis_bus_include FILE: add FILE (a bus policy file, such as polkitd's) to
+# the private bus's configuration. Call it before stasis_start_bus.
+stasis_bus_include() {
+        mkdir -p "$STASIS_TMP/bus/bus.d"
+        cp "$1" "$STASIS_TMP/bus/bus.d/${1##*/}"
+}
+
+POLKITD=${POLKITD:-/usr/lib/polkit-1/polkitd}
+STASIS_POLKIT_PID=
+
+# stasis_start_polkit [RULES-FILE...]: start the real polkitd on the private
+# bus (its policy added with stasis_bus_include), in a mount namespace of its
+# own where /usr/share/polkit-1/actions holds only stasis's actions and the
+# rules directories only the given rules files, so the host's polkit files
+# are neither used nor touched. polkitd drops to the user polkitd by itself.
+stasis_start_polkit() {
+        local d=$STASIS_TMP/polkit i f
+        rm -rf "$d"
+        mkdir -p "$d/actions" "$d/rules.d" "$d/empty"
+        cp "$STASIS_SRC/data/org.stasis1.policy" "$d/actions/"
+        for f in "$@"; do cp "$f" "$d/rules.d/"; done
+        chown -R polkitd "$d/rules.d" "$d/empty"
+        chmod 700 "$d/rules.d" "$d/empty"
+        DBUS_SYSTEM_BUS_ADDRESS=$STASIS_BUS_ADDRESS unshare --mount --propagation private -- sh -c '
+                mount --bind "$1/actions" /usr/share/polkit-1/actions &&
+                mount --bind "$1/rules.d" /etc/polkit-1/rules.d &&
+                mount --bind "$1/empty" /usr/share/polkit-1/rules.d &&
+                exec "$2" --no-debug' sh "$d" "$POLKITD" >>"$STASIS_TMP/polkitd.log" 2>&1 &
+        STASIS_POLKIT_PID=$!
+        stasis_track_pid "$STASIS_POLKIT_PID"
+        for (( i = 0; i < 500; i++ )); do
+                busctl --address="$STASIS_BUS_ADDRESS" status org.freedesktop.PolicyKit1 >/dev/null 2>&1 && return 0
+                kill -0 "$STASIS_POLKIT_PID" 2>/dev/null || break
+                sleep 0.01
+        done
+        cat "$STASIS_TMP/polkitd.log" >&2
+        stasis_die "polkitd did not take its bus name"
+}
+
+stasis_stop_polkit() {
+        [ -n "$STASIS_POLKIT_PID" ] || return 0
+        kill "$STASIS_POLKIT_PID" 2>/dev/null
+        kill -CONT "$STASIS_POLKIT_PID" 2>/dev/null     # a test may have stopped it
+        wait "$STASIS_POLKIT_PID" 2>/dev/null || true
+        STASIS_POLKIT_PID=
+}
+
+# stasis_start_writer_as "SETPRIV-OPTIONS" ARGS...: like stasis_start_writer,
+# with the writer run through setpriv with SETPRIV-OPTIONS (one string, such
+# as "--reuid=nobody --regid=nogroup --clear-groups") and no capabilities.
+stasis_start_writer_as() {
+        local as=$1 ready i
+        shift
+        _stasis_writer_n=$((_stasis_writer_n + 1))
+        mkdir -p "$STASIS_TMP/ready"
+        chmod 1777 "$STASIS_TMP/ready"
+        ready=$STASIS_TMP/ready/writer.$_stasis_writer_n
+        # shellcheck disable=SC2086  # as is a list of options
+        setpriv $as --inh-caps=-all --bounding-set=-all -- \
+                "$STASIS_TEST_WRITER" --ready-file "$ready" "$@" 2>>"$STASIS_TMP/writer.err" &
+        STASIS_WRITER_PID=$!
+        stasis_track_pid "$STASIS_WRITER_PID"
+        for (( i = 0; i < 400; i++ )); do
+                [ -e "$ready" ] && return 0
+                kill -0 "$STASIS_WRITER_PID" 2>/dev/null || break
+                sleep 0.025
+        done
+        tail -n 20 "$STASIS_TMP/writer.err" >&2
+        stasis_die "stasis-test-writer $* (as $as) did not register"
+}

@@ -8,6 +8,7 @@
 #include "bus-util.h"
 #include "macro.h"
 #include "stasis/stasis.h"
+#include "stasisd-auth.h"
 #include "stasisd-manager.h"
 #include "stasisd-resolve.h"
 #include "stasisd-set.h"
@@ -152,12 +153,14 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
         _cleanup_(create_options_done) CreateOptions o = {};
         StasisVolume *volumes = NULL;
         size_t n = 0;
+        AuthCaller caller;
         uid_t uid;
         int r;
 
-        r = manager_check_privileged_ids(msg, "create snapshot sets", &uid, NULL, error);
-        if (r < 0)
-                return r;
+        r = auth_check(m, msg, AUTH_CREATE_SET, &caller, error);
+        if (r != 0)
+                return r;       /* refused, or polkit asked: the call comes back with its answer */
+        uid = caller.uid;
         r = manager_defer_if_holding(m, msg, method_create_set, m);
         if (r != 0)
                 return r;
@@ -189,8 +192,8 @@ static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_erro
 
         /* It looks at paths with the daemon's privileges, so it would tell an
          * unprivileged caller what lies in directories it cannot read. */
-        r = manager_check_privileged(msg, "resolve paths", error);
-        if (r < 0)
+        r = auth_check(userdata, msg, AUTH_RESOLVE_PATHS, NULL, error);
+        if (r != 0)
                 return r;
         /* Probing may run external providers for seconds: not while holding. */
         r = manager_defer_if_holding(userdata, msg, method_resolve_paths, userdata);
@@ -264,8 +267,8 @@ static int method_get_set(sd_bus_message *msg, void *userdata, sd_bus_error *err
 
 static int method_delete_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Set *s = NULL;
-        int r = manager_check_privileged(msg, "delete snapshot sets", error);
-        if (r < 0)
+        int r = auth_check(userdata, msg, AUTH_DELETE_SET, NULL, error);
+        if (r != 0)
                 return r;
         r = manager_defer_if_holding(userdata, msg, method_delete_set, userdata);
         if (r != 0)

@@ -13,6 +13,8 @@
 #include "path-util.h"
 #include "stasis/stasis.h"
 #include "stasisd-manager.h"
+#include "stasisd-auth.h"
+#include "stasisd-config.h"
 #include "stasisd-freeze.h"
 #include "stasisd-set.h"
 #include "stasisd-state-dir.h"
@@ -61,6 +63,8 @@ Manager *manager_free(Manager *m) {
                 sd_bus_message_unref(d->msg);
                 free(d);
         }
+        auth_queries_free(m);
+        config_free(m->config);
         stasis_providers_free_external();
         mount_cache_done(&m->mounts);
         free(m->providers_dir);

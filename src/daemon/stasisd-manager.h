@@ -22,6 +22,8 @@ typedef struct Set Set;
 typedef struct Writer Writer;
 typedef struct WriterBatch WriterBatch;
 typedef struct CreateRequest CreateRequest;
+typedef struct StasisdConfig StasisdConfig;
+typedef struct AuthQuery AuthQuery;
 
 typedef struct Manager {
         sd_event *event;
@@ -59,6 +61,11 @@ typedef struct Manager {
         usec_t identify_timeout;
         usec_t prepare_timeout;
         usec_t freeze_window;
+
+        /* Authorization (stasisd-auth.c): stasisd.conf, and polkit checks under way. */
+        StasisdConfig *config;
+        AuthQuery *auth_queries;
+        unsigned n_auth_queries;
 } Manager;
 
 int manager_new(const char *state_dir, Manager **ret);

@@ -7,6 +7,7 @@
 #include "bus-errors.h"
 #include "macro.h"
 #include "stasis/stasis.h"
+#include "stasisd-auth.h"
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
 #include "strv.h"
@@ -132,8 +133,8 @@ static int method_delete_deferred(sd_bus_message *msg, void *userdata, sd_bus_er
 
 static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Set *s = userdata;
-        int r = manager_check_privileged(msg, "delete snapshot sets", error);
-        if (r < 0)
+        int r = auth_check(s->manager, msg, AUTH_DELETE_SET, NULL, error);
+        if (r != 0)
                 return r;
         /* Put off with the manager, not the set: the set may be gone by then. */
         r = manager_defer_if_holding(s->manager, msg, method_delete_deferred, s->manager);
@@ -164,8 +165,8 @@ static int method_complete_deferred(sd_bus_message *msg, void *userdata, sd_bus_
 
 static int method_complete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Set *s = userdata;
-        int r = manager_check_privileged(msg, "report backups", error);
-        if (r < 0)
+        int r = auth_check(s->manager, msg, AUTH_COMPLETE_SET, NULL, error);
+        if (r != 0)
                 return r;
         /* It writes the catalog: not during a hold. */
         r = manager_defer_if_holding(s->manager, msg, method_complete_deferred, s->manager);

@@ -10,6 +10,7 @@
 #include "bus-util.h"
 #include "log.h"
 #include "macro.h"
+#include "stasisd-auth.h"
 #include "stasisd-set.h"
 #include "stasisd-writer.h"
 
@@ -233,12 +234,11 @@ int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *er
         const char *path, *json, *owner = sd_bus_message_get_sender(msg);
         char err[512];
         Writer *w, *other;
-        uid_t uid;
-        pid_t pid;
+        AuthCaller caller;
         int r;
 
-        r = manager_check_privileged_ids(msg, "register writers", &uid, &pid, error);
-        if (r < 0)
+        r = auth_check(m, msg, AUTH_REGISTER_WRITER, &caller, error);
+        if (r != 0)
                 return r;
         r = sd_bus_message_read(msg, "os", &path, &json);
         if (r < 0)
@@ -281,8 +281,8 @@ int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 return -ENOMEM;
         }
         meta = NULL;
-        w->pid = pid;
-        w->uid = uid;
+        w->pid = caller.pid;
+        w->uid = caller.uid;
         writer_link(m, w);
         log_info("Writer %s registered by %s (pid %d) at %s: %s, %zu component(s).", w->display, w->owner,
                  (int) w->pid, w->path, writer_level_to_string(w->meta->level), w->meta->n_components);
@@ -301,9 +301,8 @@ int method_unregister_writer(sd_bus_message *msg, void *userdata, sd_bus_error *
         Writer *w;
         int r;
 
-        r = manager_check_privileged(msg, "unregister writers", error);
-        if (r < 0)
-                return r;
+        /* Open to all: a connection can only unregister its own writers,
+         * which it was allowed to register. */
         r = sd_bus_message_read(msg, "o", &path);
         if (r < 0)
                 return r;

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "macro.h"
+#include "stasisd-config.h"
 #include "stasisd-manager.h"
 
 static const char *arg_state_dir = NULL;
@@ -19,6 +20,8 @@ static const char *arg_providers_dir = STASIS_PROVIDERS_DIR;
 static usec_t arg_identify_timeout = 10 * USEC_PER_SEC;
 static usec_t arg_prepare_timeout = 300 * USEC_PER_SEC;
 static usec_t arg_freeze_window = 60 * USEC_PER_SEC;
+static const char *arg_config = NULL;
+static bool arg_check_config = false;
 
 static void help(void) {
         printf("stasisd [OPTIONS...]\n\n"
@@ -42,8 +45,11 @@ static void help(void) {
                "                         PostSnapshot, BackupComplete and Abort (default 300)\n"
                "     --freeze-window=SEC Longest time writers stay frozen (default 60; less if\n"
                "                         a writer of the set asks for less)\n"
+               "     --config=FILE       Read FILE instead of %s\n"
+               "     --check-config      Check the configuration file and exit: 0 if it\n"
+               "                         has no error, 1 if it has\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
-               "See stasisd(8).\n", STASIS_STATE_DIR, STASIS_PROVIDERS_DIR);
+               "See stasisd(8) and stasisd.conf(5).\n", STASIS_STATE_DIR, STASIS_PROVIDERS_DIR, STASIS_CONFIG_FILE);
 }
 
 static int parse_seconds(const char *option, const char *s, double max, usec_t *ret) {
@@ -60,7 +66,8 @@ static int parse_seconds(const char *option, const char *s, double max, usec_t *
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
-               ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW };
+               ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW,
+               ARG_CONFIG, ARG_CHECK_CONFIG };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
@@ -73,6 +80,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "identify-timeout", required_argument, NULL, ARG_IDENTIFY_TIMEOUT },
                 { "prepare-timeout", required_argument, NULL, ARG_PREPARE_TIMEOUT },
                 { "freeze-window", required_argument, NULL, ARG_FREEZE_WINDOW },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
                 {}
         };
         int c, l;
@@ -127,6 +136,12 @@ static int parse_argv(int argc, char *argv[]) {
                         if (parse_seconds("--freeze-window", optarg, 600, &arg_freeze_window) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_CONFIG:
+                        arg_config = optarg;
+                        break;
+                case ARG_CHECK_CONFIG:
+                        arg_check_config = true;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -137,7 +152,33 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
+static void log_config_problem(void *userdata, int level, const char *file, unsigned line, const char *message) {
+        if (line > 0)
+                log_full_errno(level, 0, "%s:%u: %s.", file, line, message);
+        else
+                log_full_errno(level, 0, "%s: %s.", file, message);
+}
+
+/* The configuration file, its names looked up; problems are logged. */
+static int load_config(StasisdConfig **ret) {
+        _cleanup_(config_freep) StasisdConfig *c = NULL;
+        const char *path = arg_config ?: STASIS_CONFIG_FILE;
+        int r;
+
+        r = config_load(path, !!arg_config, log_config_problem, NULL, &c);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return r;
+        r = config_resolve(c, log_config_problem, NULL);
+        if (r < 0)
+                return log_oom();
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
+        _cleanup_(config_freep) StasisdConfig *config = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
         const char *e;
         sigset_t mask;
@@ -156,6 +197,17 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        r = load_config(&config);
+        if (arg_check_config) {
+                if (r >= 0 && !config->path)
+                        printf("%s does not exist: stasisd uses its defaults.\n", STASIS_CONFIG_FILE);
+                else if (r >= 0)
+                        printf("%s: no errors.\n", config->path);
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+        if (r < 0)
+                return EXIT_FAILURE;
 
         if (!arg_state_dir) {
                 e = getenv("STASIS_STATE_DIR");
@@ -178,6 +230,7 @@ int main(int argc, char *argv[]) {
         m->identify_timeout = arg_identify_timeout;
         m->prepare_timeout = arg_prepare_timeout;
         m->freeze_window = arg_freeze_window;
+        m->config = TAKE_PTR(config);
         m->providers_dir = strdup(arg_providers_dir);
         if (!m->providers_dir)
                 return log_oom(), EXIT_FAILURE;
