@@ -386,7 +386,7 @@ static void set_writers_thaw_level(Set *s) {
         set_writers_finish(s);
 }
 
-void set_writers_after_commit(Set *s, int status, const void *data, size_t size, bool worker_gone) {
+void set_writers_after_commit(Set *s, int status, const void *data, size_t size) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         s->commit_result = status;
@@ -397,7 +397,6 @@ void set_writers_after_commit(Set *s, int status, const void *data, size_t size,
                 memcpy(s->result_data, data, size);
         else if (size > 0)
                 s->commit_result = -ENOMEM;
-        s->result_worker_gone = worker_gone;
         s->committed = true;
         {
                 char msg[1024];
@@ -477,7 +476,7 @@ static void set_writers_done(Set *s) {
                 return;
         }
         void *data = TAKE_PTR(s->result_data);
-        set_commit_finished(s, s->commit_result, data, s->result_size, s->result_worker_gone);
+        set_commit_finished(s, s->commit_result, data, s->result_size);
         free(data);
 }
 

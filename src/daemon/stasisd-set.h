@@ -110,7 +110,6 @@ struct Set {
         int commit_result;              /* the commit's outcome, while writers thaw */
         void *result_data;
         size_t result_size;
-        bool result_worker_gone;
 
         /* The writer components it holds, and whether the backup was reported. */
         SetComponent *components;
@@ -165,7 +164,7 @@ int set_writers_prepare(Set *s);
 /* The set's turn has come: freeze its writers, then commit. */
 int set_writers_freeze(Set *s);
 /* The commit is over (the hold too): thaw the writers, then finish. */
-void set_writers_after_commit(Set *s, int status, const void *data, size_t size, bool worker_gone);
+void set_writers_after_commit(Set *s, int status, const void *data, size_t size);
 /* Another set's hold ended: carry out what had to wait for it. */
 void set_writers_hold_ended(Set *s);
 void set_writer_gone(Set *s, Writer *w, const char *why);
@@ -179,7 +178,7 @@ int set_start_commit(Set *s);
 void set_commit_failed_to_start(Set *s, int r);
 /* The end of making a set: the slot is free again; the result is recorded
  * and answered (a failed commit cleans up). */
-void set_commit_finished(Set *s, int status, const void *data, size_t size, bool worker_gone);
+void set_commit_finished(Set *s, int status, const void *data, size_t size);
 const char *set_consistency(const Set *s);
 
 /* stasisd-set-bus.c */
