@@ -221,8 +221,28 @@ static void set_commit_result(Set *s, int status, const void *data, size_t size)
                 set_set_error(s, NULL);
                 const char *consistency = set_consistency(s);
                 /* Recorded before the reply (a crash now must not lose a set the
-                 * requestor was told about); signals after it. */
-                set_record_created(s, consistency);
+                 * requestor was told about); signals after it. A set that
+                 * cannot be recorded (the disk is full) is not made. */
+                int r = set_record_created(s, consistency);
+                if (r < 0) {
+                        char why[512];
+                        if (r == -ENOSPC)
+                                snprintf(why, sizeof why, "cannot record it in the catalog: the file system of %s "
+                                         "is full; its snapshots are removed again", s->manager->state_dir);
+                        else
+                                snprintf(why, sizeof why, "cannot record it in the catalog: %s; its snapshots "
+                                         "are removed again", catalog_last_error(s->manager->catalog));
+                        log_error("Set %s failed: %s", s->id, why);
+                        set_reply_error(s, r == -ENOSPC ? STASIS_ERROR_NO_SPACE : STASIS_ERROR_PROVIDER_FAILED,
+                                        "Creating", why);
+                        set_set_error(s, why);
+                        set_writers_abort_all(s, why);
+                        set_change_state(s, SET_DELETING, NULL);
+                        r = set_delete(s, NULL, NULL);
+                        if (r < 0)
+                                log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+                        return;
+                }
                 if (s->pending) {
                         (void) sd_bus_reply_method_return(s->pending, "so", s->id, s->object_path);
                         s->pending = sd_bus_message_unref(s->pending);
