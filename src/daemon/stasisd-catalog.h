@@ -62,11 +62,16 @@ static inline void catalog_closep(Catalog **c) {
  * (or another errno) if not. Removals may be written in any case. */
 int catalog_check_room(Catalog *c);
 
+/* Whether a commit is on disk when it returns (false only with the
+ * benchmarks' STASIS_BENCH_CATALOG_SYNC=normal). */
+bool catalog_durable(const Catalog *c);
+
 /* A failure of any call leaves a message here until the next call. */
 const char *catalog_last_error(const Catalog *c);
 
-/* Records a new set with its volumes in one transaction. The id is taken from
- * a sequence that never reuses a number. prepare, if set, runs inside the
+/* Records a new set with its volumes in one transaction, on disk when it
+ * returns. The id is above every id ever given and every id in the catalog
+ * (AUTOINCREMENT's sequence, which removals never lower). prepare, if set, runs inside the
  * transaction once the id is known (to name the snapshots); a failure there
  * records nothing. */
 int catalog_add_set(Catalog *c, CatalogSet *s,

@@ -103,6 +103,9 @@ static int manager_load_catalog(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to open the catalog in %s: %s", m->state_dir,
                                        m->catalog ? catalog_last_error(m->catalog) : strerror(-r));
+        if (!catalog_durable(m->catalog))
+                log_warning("STASIS_BENCH_CATALOG_SYNC=normal: catalog commits are not synced to disk; "
+                            "for benchmarks only.");
         r = catalog_load(m->catalog, &sets, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the catalog: %s", catalog_last_error(m->catalog));
