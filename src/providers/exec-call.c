@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,7 +55,7 @@ static void close_pipes(int in[2], int out[2], int errp[2]) {
 int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_t err_size) {
         const char *name = basename_of(path);
         int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-        pid_t pid;
+        pid_t parent = getpid(), pid;
         int r;
 
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
@@ -70,6 +71,11 @@ int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_
         }
         if (pid == 0) {
                 sigset_t none;
+                /* It dies with its caller: a provider that outlived a killed
+                 * worker could finish a snapshot after stasisd has removed
+                 * what the worker made, leaving one that no set names. */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(127);
                 sigemptyset(&none);
                 (void) sigprocmask(SIG_SETMASK, &none, NULL);
                 (void) setpgid(0, 0);

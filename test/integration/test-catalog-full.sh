@@ -56,7 +56,7 @@ APP=$STASIS_WRITER_PID
 
 n_sets() { "$STASIS" --json list | jq length; }
 n_clones() { find "$STASIS_LOOPCLONE_STORE" -name '*.img' 2>/dev/null | wc -l; }
-n_btrfs_snaps() { ls "$P/db/.stasis" 2>/dev/null | wc -l; }
+n_btrfs_snaps() { btrfs subvolume list -s "$P" | wc -l; }
 alive() { kill -0 "$STASISD_PID" 2>/dev/null || { tail -n 20 "$T/stasisd.log" >&2; stasis_die "$1: stasisd died"; }; }
 fill() {        # fill the state file system up
         dd if=/dev/zero of="$STATE_FS/fill" bs=1M status=none 2>/dev/null || true

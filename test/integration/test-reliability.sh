@@ -74,8 +74,10 @@ check_failed() {
         [ "$rc" != 0 ] || stasis_die "$what: create succeeded"
         assert_contains "$(cat "$T/create.err")" "failed" "$what: the error"
         wait_until 10 '[ "$(n_sets)" = 0 ]'
-        [ -z "$(ls -A "$path/.stasis" 2>/dev/null)" ] ||
-                stasis_die "$what: snapshots left: $(ls "$path/.stasis")"
+        [ -z "$(btrfs subvolume list -s "$P")" ] ||
+                stasis_die "$what: btrfs snapshots left: $(btrfs subvolume list -s "$P")"
+        [ -z "$(find "$TEST_PROVIDER_DIR" -name 'snap-*')" ] ||
+                stasis_die "$what: provider snapshots left: $(find "$TEST_PROVIDER_DIR" -name 'snap-*')"
         stasis_writable "$path" || stasis_die "$what: $path is frozen"
         stasis_writable "$E1" || stasis_die "$what: $E1 is frozen"
         [ ! -e "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "$what: the freeze journal is left"
@@ -125,7 +127,8 @@ check_failed "btrfs, no writer, worker stopped" "$P/plain"
 
 # 5. and 6. An external provider that holds the file system frozen, with the
 # writer: the worker is killed, or stopped (the hold watchdog kills it and
-# thaws), in the middle of the provider's commit.
+# thaws), in the middle of the provider's commit. The provider, which sleeps
+# 3 s before it makes its snapshot, must die with the worker.
 for sig in KILL STOP; do
         what="provider, writer, worker $sig"
         echo slow > "$TEST_PROVIDER_DIR/mode"
@@ -136,6 +139,12 @@ for sig in KILL STOP; do
         kill "-$sig" "$W"
         check_failed "$what" "$E1"
         check_writer "$what"
+        # The provider the worker ran died with it: it made nothing after
+        # stasisd removed what the worker had made.
+        prov=$(cat "$TEST_PROVIDER_DIR/commit.pid")
+        wait_until 10 '! ps -o stat= -p "$prov" | grep -qv Z'
+        [ -z "$(find "$TEST_PROVIDER_DIR" -name 'snap-*')" ] ||
+                stasis_die "$what: the provider made a snapshot after the set was removed"
 done
 echo ok > "$TEST_PROVIDER_DIR/mode"
 
