@@ -29,7 +29,6 @@ struct Catalog {
         char error[512];
         char *dir;
         char *reserve_path;                 /* dir/catalog.reserve */
-        bool exclusive;                     /* opened without a -shm file: the disk was full */
         bool not_durable;                   /* synchronous=NORMAL, for benchmarks only */
 };
 
@@ -193,7 +192,6 @@ int catalog_open(const char *dir, Catalog **ret) {
                 /* The disk is full: no room for the -shm file. */
                 sqlite3_close_v2(c->db);
                 c->db = NULL;
-                c->exclusive = true;
                 r = open_db(c, path, true);
         }
         if (r < 0)

@@ -71,9 +71,9 @@ const char *catalog_last_error(const Catalog *c);
 
 /* Records a new set with its volumes in one transaction, on disk when it
  * returns. The id is above every id ever given and every id in the catalog
- * (AUTOINCREMENT's sequence, which removals never lower). prepare, if set, runs inside the
- * transaction once the id is known (to name the snapshots); a failure there
- * records nothing. */
+ * (AUTOINCREMENT's sequence, which removals never lower). prepare, if set,
+ * runs inside the transaction once the id is known (to name the snapshots);
+ * a failure there records nothing. */
 int catalog_add_set(Catalog *c, CatalogSet *s,
                     int (*prepare)(CatalogSet *s, void *userdata), void *userdata);
 
