@@ -63,6 +63,7 @@ fill() {        # fill the state file system up
         dd if=/dev/zero of="$STATE_FS/fill2" bs=4k status=none 2>/dev/null || true
         sync
 }
+reserve_kib() { echo $(( $(stat -c '%b * %B' "$STASIS_STATE_DIR/catalog.reserve") / 1024 )); }
 unfill() { rm -f "$STATE_FS/fill" "$STATE_FS/fill2"; sync; }
 nothing_left() {
         local what=$1
@@ -115,11 +116,15 @@ assert_contains "$(cat "$T/create.err")" "full" "create on a read-only stasisd: 
 alive "create on a read-only stasisd"
 "$STASIS" delete "$ID2" >/dev/null
 nothing_left "delete on a read-only stasisd" 0 0
+# (Recording it took room from the reserve: SQLite's log starts empty after a restart.)
+[ "$(reserve_kib)" -lt 1024 ] || stasis_die "the delete on a full disk did not use the reserve"
 
 # ---- 4. Room again ----
 unfill
 out=$("$STASIS" --json create "$P/db" "$E")
 assert_eq "$(jq -r .state <<<"$out")" created "a set once there is room"
+assert_eq "$(reserve_kib)" 1024 "the reserve, whole again"
+grep -q "There is room again" "$T/stasisd.log" || stasis_die "stasisd does not say there is room again"
 "$STASIS" delete "$(jq -r .id <<<"$out")" >/dev/null
 # The sets deleted while the disk was full stay deleted across a restart.
 stasis_stop_daemon
