@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-catalog.c - the SQLite record of snapshot sets and their volumes */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "path-trust.h"
@@ -27,6 +29,9 @@ struct Catalog {
         sqlite3_stmt *stmts[_STMT_MAX];     /* prepared once, reused */
         char *path;
         char error[1024];
+        char *dir;
+        char *reserve_path;                 /* dir/catalog.reserve */
+        bool not_durable;                   /* synchronous=NORMAL, for benchmarks only */
 };
 
 /* Creates the directories above path (0755), like mkdir -p of its parent. */
@@ -92,6 +97,9 @@ static int fail(Catalog *c, int r, const char *what) {
                          c->path, sqlite3_errmsg(c->db));
         else
                 snprintf(c->error, sizeof c->error, "%s: %s", what, c->db ? sqlite3_errmsg(c->db) : "no database");
+        /* A full disk shows as SQLITE_FULL, or as an I/O error whose errno says so. */
+        if (c->db && sqlite3_system_errno(c->db) == ENOSPC)
+                return -ENOSPC;
         return r;
 }
 
@@ -173,11 +181,47 @@ Catalog *catalog_close(Catalog *c) {
                 sqlite3_finalize(c->stmts[i]);
         sqlite3_close_v2(c->db);
         free(c->path);
+        free(c->reserve_path);
+        free(c->dir);
         free(c);
         return NULL;
 }
 
 static int open_into(Catalog *c, const char *dir);
+
+/* Opens path and sets the connection up. exclusive: hold the catalog for
+ * this connection alone, which keeps SQLite's WAL index in memory instead of
+ * a -shm file (that needs room the disk may not have). */
+static int open_db(Catalog *c, const char *path, bool exclusive) {
+        int rc = sqlite3_open_v2(path, &c->db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                                 SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW, NULL);
+        if (rc != SQLITE_OK)
+                return fail(c, sqlite_errno(rc), path);
+        sqlite3_busy_timeout(c->db, 5000);
+        if (exclusive) {
+                int r = exec(c, "PRAGMA locking_mode=EXCLUSIVE");
+                if (r < 0)
+                        return r;
+        }
+
+        /* WAL with synchronous=FULL: every commit syncs the write-ahead log
+         * before it returns. A set is recorded (with its id, from
+         * AUTOINCREMENT's sequence, which removals never lower) before any of
+         * its snapshots is taken, and recorded created before the requestor
+         * is told; after a power cut the catalog knows every set that was
+         * acknowledged, and every id that was given. STASIS_BENCH_CATALOG_SYNC
+         * =normal, for benchmarks only (docs/benchmarks.md), measures the
+         * old setting against it. */
+        const char *e = secure_getenv("STASIS_BENCH_CATALOG_SYNC");
+        c->not_durable = e && streq(e, "normal");
+        return exec(c, c->not_durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                                      : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+}
+
+bool catalog_durable(const Catalog *c) {
+        return !c->not_durable;
+}
 
 int catalog_open(const char *dir, Catalog **ret) {
         return catalog_open_why(dir, ret, NULL, 0);
@@ -219,16 +263,18 @@ static int open_into(Catalog *c, const char *dir) {
         if (r < 0)
                 return r;
 
-        rc = sqlite3_open_v2(path, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                             SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW, NULL);
-        if (rc != SQLITE_OK)
-                return fail(c, sqlite_errno(rc), path);
-        sqlite3_busy_timeout(c->db, 5000);
-
-        /* WAL with synchronous=NORMAL: a commit costs no fsync; a power cut
-         * may lose the last commits, which the start-up reconcile reports. */
-        r = exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        c->dir = strdup(dir);
+        if (!c->dir || asprintf(&c->reserve_path, "%s/catalog.reserve", dir) < 0) {
+                c->reserve_path = NULL;
+                return -ENOMEM;
+        }
+        r = open_db(c, path, false);
+        if (r == -ENOSPC) {
+                /* The disk is full: no room for the -shm file. */
+                sqlite3_close_v2(c->db);
+                c->db = NULL;
+                r = open_db(c, path, true);
+        }
         if (r < 0)
                 return r;
 
@@ -252,12 +298,15 @@ static int open_into(Catalog *c, const char *dir) {
                 if (r < 0)
                         return r;
         }
-        r = exec(c, schema);
-        if (r < 0)
-                return r;
-        r = exec(c, "PRAGMA user_version=2");
-        if (r < 0)
-                return r;
+        if (version != CATALOG_SCHEMA_VERSION) {
+                /* (Written only when it changes: a start on a full disk writes nothing.) */
+                r = exec(c, schema);
+                if (r < 0)
+                        return r;
+                r = exec(c, "PRAGMA user_version=2");
+                if (r < 0)
+                        return r;
+        }
 
         return 0;
 }
@@ -328,6 +377,58 @@ static int in_transaction(Catalog *c, int (*body)(Catalog *c, void *userdata), v
         return r;
 }
 
+/* ---- room on a full disk ---- */
+
+/* Puts the whole reserve in place; what is there is kept if it cannot. */
+static int make_reserve(Catalog *c) {
+        _cleanup_close_ int fd = open(c->reserve_path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        return -posix_fallocate(fd, 0, CATALOG_RESERVE_SIZE);
+}
+
+/* Gives up a step of the reserve; -ENOSPC if none is left. */
+static int use_reserve(Catalog *c) {
+        _cleanup_close_ int fd = open(c->reserve_path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return -ENOSPC;
+        off_t held = MIN(st.st_size, (off_t) st.st_blocks * 512);
+        if (held <= 0)
+                return -ENOSPC;
+        return ftruncate(fd, held > CATALOG_RESERVE_STEP ? held - CATALOG_RESERVE_STEP : 0) < 0 ? -errno : 0;
+}
+
+int catalog_check_room(Catalog *c) {
+        struct stat st;
+        int r;
+
+        if (stat(c->reserve_path, &st) < 0 || st.st_size < CATALOG_RESERVE_SIZE ||
+            (uint64_t) st.st_blocks * 512 < CATALOG_RESERVE_SIZE) {
+                r = make_reserve(c);
+                if (r < 0)
+                        return r;
+        }
+        /* Room beyond it: allocated in an unnamed file, given back at close.
+         * (What statvfs() reports free includes blocks no file may use.) */
+        _cleanup_close_ int fd = open(c->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return errno == EOPNOTSUPP || errno == EISDIR ? 0 : -errno;     /* cannot tell */
+        r = posix_fallocate(fd, 0, CATALOG_ROOM_MIN);
+        return r == 0 || r == EOPNOTSUPP ? 0 : -r;
+}
+
+/* Runs a write that frees (a set removed or marked deleting): on a full disk,
+ * gives up a step of the reserve at a time and tries again, so that sets can
+ * be deleted to make room. */
+static int with_reserve(Catalog *c, int (*body)(Catalog *c, void *userdata), void *userdata) {
+        int r = body(c, userdata);
+        while (r == -ENOSPC && use_reserve(c) >= 0)
+                r = body(c, userdata);
+        return r;
+}
+
 typedef struct AddSet {
         CatalogSet *set;
         int (*prepare)(CatalogSet *s, void *userdata);
@@ -395,18 +496,29 @@ int catalog_add_set(Catalog *c, CatalogSet *s,
         return in_transaction(c, add_set, &a);
 }
 
-int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char *consistency) {
+typedef struct UpdateState {
+        uint64_t id;
+        const char *state, *consistency;
+} UpdateState;
+
+static int update_state(Catalog *c, void *userdata) {
+        const UpdateState *x = userdata;
         sqlite3_stmt *st = stmt(c, STMT_UPDATE_STATE,
                                 "UPDATE sets SET state = ?, consistency = COALESCE(?, consistency) WHERE id = ?");
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-        if (consistency)
-                sqlite3_bind_text(st, 2, consistency, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, x->state, -1, SQLITE_STATIC);
+        if (x->consistency)
+                sqlite3_bind_text(st, 2, x->consistency, -1, SQLITE_STATIC);
         else
                 sqlite3_bind_null(st, 2);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64) id);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) x->id);
         return step_done(c, st, "updating the set state");
+}
+
+int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char *consistency) {
+        UpdateState x = { id, state, consistency };
+        return with_reserve(c, update_state, &x);
 }
 
 typedef struct RecordCreated {
@@ -481,12 +593,16 @@ int catalog_update_volume_missing(Catalog *c, uint64_t id, size_t index, bool mi
         return step_done(c, st, "updating a volume");
 }
 
-int catalog_remove_set(Catalog *c, uint64_t id) {
+static int remove_set(Catalog *c, void *userdata) {
         sqlite3_stmt *st = stmt(c, STMT_REMOVE_SET, "DELETE FROM sets WHERE id = ?");
         if (!st)
                 return -EIO;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) *(const uint64_t *) userdata);
         return step_done(c, st, "removing the set");
+}
+
+int catalog_remove_set(Catalog *c, uint64_t id) {
+        return with_reserve(c, remove_set, &id);
 }
 
 static int column_strdup(sqlite3_stmt *st, int col, char **ret) {

@@ -11,6 +11,13 @@
 
 #define CATALOG_SCHEMA_VERSION 2
 
+/* Room kept for deleting sets on a full disk: a file of this size beside the
+ * catalog, given up a step at a time when a removal finds the disk full. New
+ * sets are recorded only while it is whole and this much more is free. */
+#define CATALOG_RESERVE_SIZE (1024 * 1024)
+#define CATALOG_RESERVE_STEP (256 * 1024)
+#define CATALOG_ROOM_MIN     (256 * 1024)
+
 typedef struct Catalog Catalog;
 
 /* A writer component of a set, and what the set holds of it. Strings owned. */
@@ -54,13 +61,23 @@ static inline void catalog_closep(Catalog **c) {
         catalog_close(*c);
 }
 
+/* Whether new records may be written: the reserve is in place (made again
+ * if it is missing and there is room) and there is room beyond it; -ENOSPC
+ * (or another errno) if not. Removals may be written in any case. */
+int catalog_check_room(Catalog *c);
+
+/* Whether a commit is on disk when it returns (false only with the
+ * benchmarks' STASIS_BENCH_CATALOG_SYNC=normal). */
+bool catalog_durable(const Catalog *c);
+
 /* A failure of any call leaves a message here until the next call. */
 const char *catalog_last_error(const Catalog *c);
 
-/* Records a new set with its volumes in one transaction. The id is taken from
- * a sequence that never reuses a number. prepare, if set, runs inside the
- * transaction once the id is known (to name the snapshots); a failure there
- * records nothing. */
+/* Records a new set with its volumes in one transaction, on disk when it
+ * returns. The id is above every id ever given and every id in the catalog
+ * (AUTOINCREMENT's sequence, which removals never lower). prepare, if set,
+ * runs inside the transaction once the id is known (to name the snapshots);
+ * a failure there records nothing. */
 int catalog_add_set(Catalog *c, CatalogSet *s,
                     int (*prepare)(CatalogSet *s, void *userdata), void *userdata);
 

@@ -105,6 +105,24 @@ static bool catalog_set_trustworthy(Manager *m, const CatalogSet *cs) {
         return true;
 }
 
+int manager_check_room(Manager *m, sd_bus_error *error) {
+        int r = catalog_check_room(m->catalog);
+
+        if (r >= 0) {
+                if (m->read_only)
+                        log_info("There is room again in %s: snapshot sets can be created again.", m->state_dir);
+                m->read_only = false;
+                return 0;
+        }
+        if (!m->read_only)
+                log_warning_errno(r, "The file system of %s is full (%m): stasisd is read-only; snapshot sets can "
+                                  "be listed and deleted, not created, until there is room.", m->state_dir);
+        m->read_only = true;
+        return sd_bus_error_setf(error, STASIS_ERROR_NO_SPACE,
+                                 "The file system of the catalog (%s) is full: stasisd is read-only until there "
+                                 "is room; delete sets or free space there", m->state_dir);
+}
+
 static int manager_load_catalog(Manager *m) {
         CatalogSet *sets = NULL;
         size_t n = 0;
@@ -114,6 +132,9 @@ static int manager_load_catalog(Manager *m) {
         r = catalog_open_why(m->state_dir, &m->catalog, why, sizeof why);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the catalog in %s: %s", m->state_dir, why);
+        if (!catalog_durable(m->catalog))
+                log_warning("STASIS_BENCH_CATALOG_SYNC=normal: catalog commits are not synced to disk; "
+                            "for benchmarks only.");
         r = catalog_load(m->catalog, &sets, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the catalog: %s", catalog_last_error(m->catalog));
@@ -129,6 +150,12 @@ static int manager_load_catalog(Manager *m) {
                 }
         }
         catalog_sets_free(sets, n);
+
+        if (catalog_check_room(m->catalog) < 0) {
+                m->read_only = true;
+                log_warning("The file system of %s is full: stasisd starts read-only; snapshot sets can be "
+                            "listed and deleted, not created, until there is room.", m->state_dir);
+        }
 
         /* Reconcile after all are loaded: it may remove sets from the list. */
         Set *next;

@@ -29,6 +29,7 @@ typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
         Catalog *catalog;
+        bool read_only;         /* the catalog's file system is full: no new sets */
         char *state_dir;
         char *providers_dir;
         MountCache mounts;
@@ -80,6 +81,11 @@ int manager_start(Manager *m);
 int manager_run(Manager *m);
 
 Set *manager_find_set(Manager *m, const char *id);
+
+/* Whether new sets can be recorded: fails with NoSpace (and stasisd is
+ * read-only) while the catalog's file system is full; says so when that
+ * changes. */
+int manager_check_room(Manager *m, sd_bus_error *error);
 
 typedef struct Deferred {
         struct Deferred *next;

@@ -15,8 +15,8 @@
 #include "stasisd-worker.h"
 
 static void on_commit_worker_exited(void *userdata);
-static void set_finish_commit(Set *s, int status, const void *data, size_t size, bool worker_gone);
-static void set_commit_result(Set *s, int status, const void *data, size_t size, bool worker_gone);
+static void set_finish_commit(Set *s, int status, const void *data, size_t size);
+static void set_commit_result(Set *s, int status, const void *data, size_t size);
 
 static void close_target_fds(Set *s) {
         for (size_t i = 0; s->target_fds && i < s->n_targets; i++)
@@ -122,7 +122,7 @@ static void on_commit_worker_exited(void *userdata) {
                 /* A set with a hold is finished only now: nothing is frozen any more. */
                 void *data = TAKE_PTR(s->commit_data);
                 s->commit_reported = false;
-                set_finish_commit(s, s->commit_status, data, s->commit_size, true);
+                set_finish_commit(s, s->commit_status, data, s->commit_size);
                 free(data);
         }
 }
@@ -145,7 +145,7 @@ static void on_commit_done(Worker *w, int status, const void *data, size_t size,
         Set *s = userdata;
 
         if (s->n_targets == 0) {
-                set_finish_commit(s, status, data, size, false);
+                set_finish_commit(s, status, data, size);
                 return;
         }
         /* With a hold, the result waits until the worker is gone (at most
@@ -167,24 +167,24 @@ static void on_commit_done(Worker *w, int status, const void *data, size_t size,
         s->commit_reported = true;
 }
 
-static void set_finish_commit(Set *s, int status, const void *data, size_t size, bool worker_gone) {
+static void set_finish_commit(Set *s, int status, const void *data, size_t size) {
         set_end_hold(s);
         s->window_usec = now_usec(CLOCK_MONOTONIC) - s->turn_started;      /* writers: until their thaw */
         if (s->n_writers > 0) {
                 /* The slot stays taken until the writers are thawed and told. */
-                set_writers_after_commit(s, status, data, size, worker_gone);
+                set_writers_after_commit(s, status, data, size);
                 manager_hold_ended(s->manager);
                 return;
         }
-        set_commit_finished(s, status, data, size, worker_gone);
+        set_commit_finished(s, status, data, size);
 }
 
-void set_commit_finished(Set *s, int status, const void *data, size_t size, bool worker_gone) {
+void set_commit_finished(Set *s, int status, const void *data, size_t size) {
         Manager *m = s->manager;
 
         s->busy = false;
         m->committing = NULL;
-        set_commit_result(s, status, data, size, worker_gone);    /* may free s */
+        set_commit_result(s, status, data, size);    /* may free s */
         manager_hold_ended(m);
         manager_commit_next(m);
 }
@@ -197,7 +197,7 @@ static int res_error(const void *data, size_t size, const Set *s, ssize_t i) {
         return res[i].error;
 }
 
-static void set_commit_result(Set *s, int status, const void *data, size_t size, bool worker_gone) {
+static void set_commit_result(Set *s, int status, const void *data, size_t size) {
         char msg[1024];
         ssize_t bad;
 
@@ -221,8 +221,28 @@ static void set_commit_result(Set *s, int status, const void *data, size_t size,
                 set_set_error(s, NULL);
                 const char *consistency = set_consistency(s);
                 /* Recorded before the reply (a crash now must not lose a set the
-                 * requestor was told about); signals after it. */
-                set_record_created(s, consistency);
+                 * requestor was told about); signals after it. A set that
+                 * cannot be recorded (the disk is full) is not made. */
+                int r = set_record_created(s, consistency);
+                if (r < 0) {
+                        char why[512];
+                        if (r == -ENOSPC)
+                                snprintf(why, sizeof why, "cannot record it in the catalog: the file system of %s "
+                                         "is full; its snapshots are removed again", s->manager->state_dir);
+                        else
+                                snprintf(why, sizeof why, "cannot record it in the catalog: %s; its snapshots "
+                                         "are removed again", catalog_last_error(s->manager->catalog));
+                        log_error("Set %s failed: %s", s->id, why);
+                        set_reply_error(s, r == -ENOSPC ? STASIS_ERROR_NO_SPACE : STASIS_ERROR_PROVIDER_FAILED,
+                                        "Creating", why);
+                        set_set_error(s, why);
+                        set_writers_abort_all(s, why);
+                        set_change_state(s, SET_DELETING, NULL);
+                        r = set_delete(s, NULL, NULL);
+                        if (r < 0)
+                                log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+                        return;
+                }
                 if (s->pending) {
                         (void) sd_bus_reply_method_return(s->pending, "so", s->id, s->object_path);
                         s->pending = sd_bus_message_unref(s->pending);
@@ -249,9 +269,11 @@ static void set_commit_result(Set *s, int status, const void *data, size_t size,
         }
         /* The worker died or hung: we do not know what it made. Remove whatever
          * exists, but only once the worker is gone: one stuck in the kernel may
-         * still finish a snapshot after we looked. */
+         * still finish a snapshot after we looked. Whether it is gone is asked
+         * now, not when it reported: with writers, their thaw comes between,
+         * and the worker is usually reaped meanwhile. */
         set_change_state(s, SET_DELETING, NULL);
-        if (worker_gone) {
+        if (!s->commit_worker) {
                 int r = set_delete(s, NULL, NULL);
                 if (r < 0)
                         log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);

@@ -192,6 +192,10 @@ static void set_writers_abort(Set *s, bool all, const char *reason) {
                 log_error("Set %s: cannot send Abort to its writers.", s->id);
 }
 
+void set_writers_abort_all(Set *s, const char *reason) {
+        set_writers_abort(s, true, reason);
+}
+
 /* The components and how consistent each is, as the set records them. */
 static int set_make_components(Set *s) {
         size_t n = 0, k = 0;
@@ -386,7 +390,7 @@ static void set_writers_thaw_level(Set *s) {
         set_writers_finish(s);
 }
 
-void set_writers_after_commit(Set *s, int status, const void *data, size_t size, bool worker_gone) {
+void set_writers_after_commit(Set *s, int status, const void *data, size_t size) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         s->commit_result = status;
@@ -397,7 +401,6 @@ void set_writers_after_commit(Set *s, int status, const void *data, size_t size,
                 memcpy(s->result_data, data, size);
         else if (size > 0)
                 s->commit_result = -ENOMEM;
-        s->result_worker_gone = worker_gone;
         s->committed = true;
         {
                 char msg[1024];
@@ -477,7 +480,7 @@ static void set_writers_done(Set *s) {
                 return;
         }
         void *data = TAKE_PTR(s->result_data);
-        set_commit_finished(s, s->commit_result, data, s->result_size, s->result_worker_gone);
+        set_commit_finished(s, s->commit_result, data, s->result_size);
         free(data);
 }
 
@@ -611,10 +614,18 @@ int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error
                 }
         }
 
-        s->completed = now_usec(CLOCK_REALTIME);
-        r = catalog_update_completed(m->catalog, s->id_num, s->completed);
-        if (r < 0)
+        usec_t completed = now_usec(CLOCK_REALTIME);
+        r = catalog_update_completed(m->catalog, s->id_num, completed);
+        if (r < 0) {
+                /* Not recorded: not reported, so the requestor can try again. */
                 log_error_errno(r, "Set %s: failed to record the completion: %s", s->id, catalog_last_error(m->catalog));
+                complete_args_free(a);
+                if (r == -ENOSPC)
+                        return sd_bus_error_setf(error, STASIS_ERROR_NO_SPACE, "Cannot record the completion of "
+                                                 "snapshot set %s: the file system of %s is full", s->id, m->state_dir);
+                return sd_bus_error_set_errnof(error, r, "Cannot record the completion of snapshot set %s: %m", s->id);
+        }
+        s->completed = completed;
         log_info("Set %s: the requestor reported the backup %s; telling %zu writer(s).", s->id,
                  strv_isempty(failed) ? "done" : "partly failed", a->n);
         size_t n = a->n;

@@ -118,7 +118,7 @@ void set_record_state(Set *s, SetState state, const char *consistency) {
                                 s->id, set_state_to_string(state), catalog_last_error(s->manager->catalog));
 }
 
-void set_record_created(Set *s, const char *consistency) {
+int set_record_created(Set *s, const char *consistency) {
         int r;
 
         s->state = SET_CREATED;
@@ -131,6 +131,7 @@ void set_record_created(Set *s, const char *consistency) {
         if (r < 0)
                 log_error_errno(r, "Set %s: failed to record it in the catalog: %s",
                                 s->id, catalog_last_error(s->manager->catalog));
+        return r;
 }
 
 void set_change_state(Set *s, SetState state, const char *consistency) {
@@ -140,12 +141,15 @@ void set_change_state(Set *s, SetState state, const char *consistency) {
 
 /* Drops the set: from the catalog, the bus and memory. */
 void set_remove(Set *s) {
-        int r = catalog_remove_set(s->manager->catalog, s->id_num);
+        Manager *m = s->manager;
+        int r = catalog_remove_set(m->catalog, s->id_num);
         if (r < 0)
                 log_error_errno(r, "Set %s: failed to remove it from the catalog: %s",
-                                s->id, catalog_last_error(s->manager->catalog));
-        (void) sd_bus_emit_object_removed(s->manager->bus, s->object_path);
+                                s->id, catalog_last_error(m->catalog));
+        (void) sd_bus_emit_object_removed(m->bus, s->object_path);
         set_free(s);
+        if (m->read_only)
+                (void) manager_check_room(m, NULL);     /* a removal may have made room */
 }
 
 void set_reply_error(Set *s, const char *name, const char *what, const char *detail) {
@@ -353,6 +357,10 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
                                          "This connection already holds %d auto-release sets, the most allowed",
                                          MANAGER_SETS_PER_CLIENT_MAX);
 
+        r = manager_check_room(m, error);
+        if (r < 0)
+                return r;
+
         s = calloc(1, sizeof(Set));
         if (!s)
                 return -ENOMEM;
@@ -383,7 +391,12 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
         if (r < 0) {
                 log_error_errno(r, "Failed to record a new set in the catalog: %s", catalog_last_error(m->catalog));
                 s->volumes = NULL;     /* still the caller's */
+                s->n_volumes = 0;
                 set_free(s);
+                if (r == -ENOSPC)
+                        return manager_check_room(m, error) < 0 ? -ENOSPC :
+                               sd_bus_error_setf(error, STASIS_ERROR_NO_SPACE, "Failed to record the set in the "
+                                                 "catalog: the file system of %s is full", m->state_dir);
                 return sd_bus_error_set_errnof(error, r, "Failed to record the set in the catalog: %m");
         }
         set_link(m, s);

@@ -110,7 +110,6 @@ struct Set {
         int commit_result;              /* the commit's outcome, while writers thaw */
         void *result_data;
         size_t result_size;
-        bool result_worker_gone;
 
         /* The writer components it holds, and whether the backup was reported. */
         SetComponent *components;
@@ -146,7 +145,7 @@ void manager_commit_next(Manager *m);
 void set_set_error(Set *s, const char *msg);
 void set_record_state(Set *s, SetState state, const char *consistency);
 /* Records the set created, with its consistency, hold time and components. */
-void set_record_created(Set *s, const char *consistency);
+int set_record_created(Set *s, const char *consistency);
 void set_change_state(Set *s, SetState state, const char *consistency);
 void set_remove(Set *s);                /* drops the set: catalog, bus, memory */
 void set_reply_error(Set *s, const char *name, const char *what, const char *detail);
@@ -165,10 +164,12 @@ int set_writers_prepare(Set *s);
 /* The set's turn has come: freeze its writers, then commit. */
 int set_writers_freeze(Set *s);
 /* The commit is over (the hold too): thaw the writers, then finish. */
-void set_writers_after_commit(Set *s, int status, const void *data, size_t size, bool worker_gone);
+void set_writers_after_commit(Set *s, int status, const void *data, size_t size);
 /* Another set's hold ended: carry out what had to wait for it. */
 void set_writers_hold_ended(Set *s);
 void set_writer_gone(Set *s, Writer *w, const char *why);
+/* The set failed after all: Abort to every writer prepared and not aborted yet. */
+void set_writers_abort_all(Set *s, const char *reason);
 void set_writers_release(Set *s);       /* for set_free() */
 void set_writers_free(SetWriter *sw, size_t n);
 /* Set.Complete: BackupComplete to the writers. */
@@ -179,7 +180,7 @@ int set_start_commit(Set *s);
 void set_commit_failed_to_start(Set *s, int r);
 /* The end of making a set: the slot is free again; the result is recorded
  * and answered (a failed commit cleans up). */
-void set_commit_finished(Set *s, int status, const void *data, size_t size, bool worker_gone);
+void set_commit_finished(Set *s, int status, const void *data, size_t size);
 const char *set_consistency(const Set *s);
 
 /* stasisd-set-bus.c */

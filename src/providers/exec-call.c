@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,10 +61,16 @@ static void close_pipes(int in[2], int out[2], int errp[2]) {
 }
 
 /* In the child: runs the checked executable fd (at 3), as verb. */
-_noreturn_ static void exec_child(const char *path, const char *verb, int fd, int in[2], int out[2], int errp[2]) {
+_noreturn_ static void exec_child(const char *path, const char *verb, pid_t parent, int fd,
+                                  int in[2], int out[2], int errp[2]) {
         char *const argv[] = { (char *) path, (char *) verb, NULL };
         sigset_t none;
 
+        /* It dies with its caller: a provider that outlived a killed worker
+         * could finish a snapshot after stasisd has removed what the worker
+         * made, leaving one that no set names. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(127);
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         (void) setpgid(0, 0);
@@ -92,7 +99,7 @@ int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_
         _cleanup_close_ int fd = -1;
         char why[200];
         struct stat st;
-        pid_t pid;
+        pid_t parent = getpid(), pid;
         int r;
 
         /* Checked at every call, and run from the descriptor checked: what runs
@@ -118,7 +125,7 @@ int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_
                 goto fail;
         }
         if (pid == 0)
-                exec_child(path, verb, fd, in, out, errp);
+                exec_child(path, verb, parent, fd, in, out, errp);
         (void) setpgid(pid, pid);
         safe_close(in[0]);
         safe_close(out[1]);

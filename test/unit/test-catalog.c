@@ -149,6 +149,41 @@ TEST(components_and_completion) {
         catalog_close(c);
 }
 
+/* An id is above every id ever given, after the newest set was removed and
+ * the catalog reopened, and above every id in the catalog, even one the
+ * sequence does not know (a record put there by hand). */
+TEST(ids_never_reused) {
+        char cmd[512];
+        Catalog *c = NULL;
+
+        new_dir();
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        for (uint64_t i = 1; i <= 3; i++) {
+                CatalogSet s = { .created = 1, .state = (char *) "created" };
+                CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
+                CHECK_INTEQ(s.id, i);
+        }
+        CHECK_INTEQ(catalog_remove_set(c, 3), 0);
+        CHECK_INTEQ(catalog_remove_set(c, 2), 0);
+        catalog_close(c);
+        c = NULL;
+
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CatalogSet s = { .created = 1, .state = (char *) "created" };
+        CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
+        CHECK_INTEQ(s.id, 4);
+        catalog_close(c);
+        c = NULL;
+
+        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db \"INSERT INTO sets (id, created, persistent, owner_uid, "
+                 "state) VALUES (40, 1, 1, 0, 'created'); UPDATE sqlite_sequence SET seq = 2;\"", dir);
+        CHECK_INTEQ(system(cmd), 0);
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
+        CHECK_INTEQ(s.id, 41);
+        catalog_close(c);
+}
+
 /* A catalog of schema 1 (stasisd 0.1) is upgraded in place: its sets stay. */
 TEST(upgrades_schema_1) {
         char cmd[2048];
