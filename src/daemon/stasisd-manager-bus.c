@@ -310,8 +310,12 @@ const sd_bus_vtable manager_vtable[] = {
                                 method_unregister_writer, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListWriters",
                                 SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("a(ssssuussss)", writers),
+                                SD_BUS_RESULT("a(ssssuusssuu)", writers),
                                 method_list_writers, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetWriterMetadata",
+                                SD_BUS_ARGS("s", writer, "s", instance),
+                                SD_BUS_RESULT("s", metadata),
+                                method_get_writer_metadata, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 

@@ -45,6 +45,8 @@ typedef struct Manager {
         struct Deferred *deferred;
         unsigned n_deferred;
 
+        sd_bus_slot *name_match;        /* NameOwnerChanged: writers and requestors that leave */
+
         Set *sets;              /* doubly linked, oldest first */
         Set *sets_tail;
         unsigned n_sets;
@@ -52,7 +54,7 @@ typedef struct Manager {
         /* Writers (stasisd-writer.c), in the order they registered. */
         Writer *writers, *writers_tail;
         unsigned n_writers;
-        sd_bus_slot *writer_match;      /* NameOwnerChanged */
+        size_t writers_metadata_bytes;  /* their meta_json, together */
         WriterBatch *batches, *batches_tail;    /* events being sent */
         unsigned n_calls_in_flight;
         CreateRequest *requests;        /* CreateSet calls asking the writers first */

@@ -17,10 +17,7 @@ static void writer_note_result(Writer *w, const WriterBatch *b, const WriterRepl
         if (b->event != STASIS_EVENT_IDENTIFY)
                 snprintf(w->last_set, sizeof w->last_set, "%s", b->set_id);
         if (r->error < 0) {
-                w->state = WRITER_FAILED;
-                w->failed_at = b->event;
-                free(w->last_error);
-                w->last_error = strdup(strempty(r->message));
+                writer_mark_failed(w, b->event, r->message);
                 return;
         }
         switch (b->event) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bus-util.c - connect to the bus stasisd lives on */
 #include <stdlib.h>
+#include <string.h>
 
 #include "bus-util.h"
 #include "macro.h"
@@ -44,4 +45,17 @@ int bus_open_address(const char *address, const char *description, sd_bus **ret)
 
 int bus_open_stasis(sd_bus **ret) {
         return bus_open_address(bus_stasis_address(), NULL, ret);
+}
+
+static bool sender_is(sd_bus_message *m, const char *name) {
+        const char *sender = sd_bus_message_get_sender(m);
+        return sender && strcmp(sender, name) == 0;
+}
+
+bool bus_message_from_driver(sd_bus_message *m) {
+        return sender_is(m, BUS_DRIVER_NAME);
+}
+
+bool bus_message_is_local(sd_bus_message *m) {
+        return sender_is(m, BUS_LOCAL_NAME);
 }
