@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "echo.h"
 #include "bus-util.h"
 #include "macro.h"
 #include "stasis/stasis.h"
@@ -108,7 +109,7 @@ static int read_components(sd_bus_message *msg, CreateOptions *o, sd_bus_error *
 static int read_bool(sd_bus_message *msg, const char *key, bool *ret, sd_bus_error *error) {
         int b, r = sd_bus_message_read(msg, "v", "b", &b);
         if (r < 0)
-                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Option '%s' must be a boolean", key);
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Option '%s' must be a boolean", ECHO(key));
         *ret = b;
         return 0;
 }
@@ -134,7 +135,7 @@ static int read_options(sd_bus_message *msg, CreateOptions *o, sd_bus_error *err
                         r = read_bool(msg, key, &o->require_writers, error);
                 else
                         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                                 "Unknown option '%s'", key);
+                                                 "Unknown option '%s'", ECHO(key));
                 if (r < 0)
                         return r;
                 r = sd_bus_message_exit_container(msg);
@@ -245,7 +246,7 @@ static int find_set_or_fail(Manager *m, sd_bus_message *msg, Set **ret, sd_bus_e
                 return r;
         Set *s = manager_find_set(m, id);
         if (!s)
-                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set with id '%s'", id);
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set with id '%s'", ECHO(id));
         *ret = s;
         return 0;
 }

@@ -50,6 +50,7 @@ Manager *manager_free(Manager *m) {
         log_release();
         create_requests_free(m);
         m->name_match = sd_bus_slot_unref(m->name_match);
+        m->callers = callers_free(m->callers);
         while (m->sets)
                 set_free(m->sets);
         manager_writers_free(m);
@@ -139,6 +140,7 @@ static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_err
                 return 0;
         if (name[0] != ':' || !isempty(new_owner))
                 return 0;
+        callers_gone(m->callers, name);
         manager_writers_owner_gone(m, name);
         manager_sets_requestor_gone(m, name);
         return 0;
@@ -222,6 +224,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch for disconnection: %m");
 
+        r = callers_new(m->bus, m->event, &m->callers);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the calls that come in: %m");
         r = sd_bus_match_signal_async(m->bus, &m->name_match, BUS_DRIVER_NAME, BUS_DRIVER_PATH, BUS_DRIVER_NAME,
                                       "NameOwnerChanged", on_name_owner_changed, NULL, m);
         if (r < 0)

@@ -7,6 +7,7 @@
 #include <systemd/sd-event.h>
 
 #include "mountinfo.h"
+#include "stasisd-callers.h"
 #include "stasisd-catalog.h"
 #include "time-util.h"
 
@@ -45,6 +46,7 @@ typedef struct Manager {
         struct Deferred *deferred;
         unsigned n_deferred;
 
+        Callers *callers;               /* unprivileged calls wait their turn */
         sd_bus_slot *name_match;        /* NameOwnerChanged: writers and requestors that leave */
 
         Set *sets;              /* doubly linked, oldest first */

@@ -319,7 +319,7 @@ int method_unregister_writer(sd_bus_message *msg, void *userdata, sd_bus_error *
         w = owner ? find_by_owner_path(m, owner, path) : NULL;
         if (!w)
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER,
-                                         "This connection has no writer registered at %s", path);
+                                         "This connection has no writer registered at %s", ECHO(path));
         writer_gone(w, "unregistered");
         return sd_bus_reply_method_return(msg, "");
 }

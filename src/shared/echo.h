@@ -6,7 +6,7 @@
 
 /* Bytes of a caller's string an error message quotes; the rest is cut and
  * replaced by "…", so that an error never echoes a megabyte back. */
-#define ECHO_MAX 64
+#define ECHO_MAX 128
 #define ECHO_ELLIPSIS "\xe2\x80\xa6"    /* U+2026 */
 #define ECHO_SIZE(max) ((max) + sizeof(ECHO_ELLIPSIS))
 

@@ -138,3 +138,53 @@ assert_exit 1 stasis_as_nobody busctl --address="$A" call org.stasis1 /org/stasi
 assert_contains "$STASIS_ERR" "No writer nosuch is registered"
 stasis_stop_writer "$BIG1"
 echo "ListWriters: ok"
+
+# ---- 3. Floods and echoes ----
+
+FLOOD=$STASIS_BUILD_DIR/test/bench/bench-flood
+[ -x "$FLOOD" ] || stasis_die "build bench-flood first ($FLOOD)"
+"$STASIS" create --label flood "$P/vol" >/dev/null
+# nobody keeps 32 calls out on each of 2 connections: beyond 8 in flight per
+# connection, stasisd answers Busy; the others are answered.
+out=$(stasis_as_nobody "$FLOOD" flood --call ListSets --connections 2 --depth 32 --seconds 2)
+echo "nobody: $out"
+assert_contains "$out" "org.stasis1.Error.Busy" "nobody's flood is refused beyond the limit"
+[ "$(awk '{ print $2 }' <<<"$out")" -gt 0 ] || stasis_die "nobody's calls within the limit were not answered: $out"
+err=$(stasis_as_nobody busctl --address="$A" call org.stasis1 /org/stasis1 org.stasis1.Manager GetSet s x 2>&1 || true)
+assert_contains "$err" "No snapshot set with id 'x'" "nobody is still answered after the flood"
+# root is never held back.
+out=$("$FLOOD" flood --call ListSets --connections 2 --depth 32 --seconds 2)
+echo "root: $out"
+case $out in *refused*" 0 refused"*|*" 0 refused") ;; *) stasis_die "root's calls were refused: $out" ;; esac
+# The Busy answer is the one documented.
+out=$(stasis_as_nobody "$FLOOD" flood --call GetManagedObjects --connections 1 --depth 64 --seconds 1 --errors)
+assert_contains "$out" "this connection already has 8 calls in flight" "the Busy message"
+
+# Errors quote at most a short prefix of what the caller sent.
+big=$(head -c 100000 /dev/zero | tr '\0' x)
+for call in "GetSet s $big" "GetWriterMetadata ss $big $big"; do
+        # shellcheck disable=SC2086  # the call and its arguments
+        err=$(stasis_as_nobody busctl --address="$A" call org.stasis1 /org/stasis1 org.stasis1.Manager $call 2>&1 || true)
+        [ "${#err}" -lt 600 ] || stasis_die "an error echoes ${#err} bytes of ${call%% *}'s arguments: ${err:0:200}..."
+        assert_contains "$err" "xxx…" "the error quotes a prefix"
+done
+for args in "s /$big" "s /nonexistent/$big" ; do
+        # shellcheck disable=SC2086
+        err=$(busctl --address="$A" call org.stasis1 /org/stasis1 org.stasis1.Manager CreateSet asa{sv} 1 ${args#s } 0 2>&1 || true)
+        [ "${#err}" -lt 600 ] || stasis_die "CreateSet's error echoes ${#err} bytes: ${err:0:200}..."
+done
+err=$(busctl --address="$A" call org.stasis1 /org/stasis1 org.stasis1.Manager CreateSet asa{sv} 1 /tmp 1 \
+        "$big" b true 2>&1 || true)
+[ "${#err}" -lt 600 ] || stasis_die "CreateSet's error echoes ${#err} bytes of an option name"
+err=$(busctl --address="$A" call org.stasis1 /org/stasis1 org.stasis1.Manager CreateSet asa{sv} 0 1 \
+        components as 1 "$big" 2>&1 || true)
+[ "${#err}" -lt 600 ] || stasis_die "CreateSet's error echoes ${#err} bytes of a component name"
+err=$(stasis_as_nobody busctl --address="$A" call org.stasis1 /org/stasis1/set/1 org.freedesktop.DBus.Properties \
+        Get ss org.stasis1.Set "$big" 2>&1 || true)
+[ "${#err}" -lt 600 ] || stasis_die "a property error echoes ${#err} bytes of its name"
+longpath=/org/stasis1/set
+for i in $(seq 40); do longpath=$longpath/${big:0:200}; done
+err=$(stasis_as_nobody busctl --address="$A" call org.stasis1 "$longpath" org.stasis1.Set Delete 2>&1 || true)
+assert_contains "$err" "Unknown object '/org/stasis1/set/xxx"
+[ "${#err}" -lt 600 ] || stasis_die "an error echoes ${#err} bytes of an object path"
+echo "floods and echoes: ok"
