@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "bus-errors.h"
+#include "bus-util.h"
 #include "echo.h"
 #include "log.h"
 #include "macro.h"
@@ -28,14 +29,16 @@
 typedef struct Caller {
         char *name;                     /* unique bus name */
         uid_t uid;                      /* (uid_t) -1 if the bus did not say */
-        /* Its calls in the order they came; a call marked refused is
-         * answered Busy when it reaches the head. */
+        /* Its calls in the order they came; for a refused one, the Busy
+         * answer, sent when it reaches the head. */
         struct {
                 sd_bus_message *msg;
                 bool refused;
+                size_t size;            /* of an accepted call's body, about */
         } queue[CALLERS_QUEUE_PER_CONNECTION];
         unsigned head, n;
         unsigned n_accepted;            /* not refused */
+        size_t bytes;                   /* of the accepted calls */
         bool ready;                     /* in the turn list */
         struct Caller *next;
 } Caller;
@@ -49,6 +52,7 @@ struct Callers {
         Caller *ready, *ready_tail;     /* callers with calls waiting, in turn */
         unsigned n_waiting;             /* accepted calls, of all callers */
         unsigned n_queued;              /* calls, accepted or refused */
+        size_t bytes;                   /* of the accepted calls, of all callers */
         sd_bus_message *admitted;       /* let through the filter once */
         bool passed;
         uint64_t next_turn;             /* CLOCK_MONOTONIC, usec */
@@ -157,13 +161,18 @@ static int reply_busy(sd_bus_message *m, const char *why) {
         " calls in flight, the most an unprivileged caller may; wait for their answers"
 #define BUSY_ALL "Busy: stasisd has " STRINGIFY(CALLERS_CALLS_MAX) \
         " calls of unprivileged callers in flight; try again later"
+#define BUSY_BYTES "Busy: this connection's calls in flight would take more than 4 MiB, the most " \
+        "an unprivileged caller's may; wait for their answers"
+#define BUSY_BYTES_ALL "Busy: the calls of unprivileged callers in flight would take more than 32 MiB; " \
+        "try again later"
 
-/* Takes the caller's next call, answering Busy to the refused ones before
- * it; NULL if none is left. */
+/* Takes the caller's next call, sending the Busy answers of the refused
+ * ones before it; NULL if none is left. */
 static sd_bus_message *caller_next(Callers *c, Caller *k) {
         while (k->n > 0) {
                 sd_bus_message *m = k->queue[k->head].msg;
                 bool refused = k->queue[k->head].refused;
+                size_t size = k->queue[k->head].size;
 
                 k->head = (k->head + 1) % CALLERS_QUEUE_PER_CONNECTION;
                 k->n--;
@@ -171,9 +180,11 @@ static sd_bus_message *caller_next(Callers *c, Caller *k) {
                 if (!refused) {
                         k->n_accepted--;
                         c->n_waiting--;
+                        k->bytes -= size;
+                        c->bytes -= size;
                         return m;
                 }
-                (void) reply_busy(m, BUSY_CONNECTION);
+                (void) sd_bus_send(c->bus, m, NULL);
                 sd_bus_message_unref(m);
         }
         return NULL;
@@ -242,9 +253,12 @@ static int refuse_long_names(sd_bus_message *m) {
 
 static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Callers *c = userdata;
+        sd_bus_message *entry = NULL;
         const char *sender;
+        size_t size = 0;
         bool refused;
         Caller *k;
+        int r;
 
         if (m == c->admitted) {
                 c->admitted = NULL;
@@ -266,13 +280,30 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         refused = k->n_accepted >= CALLERS_CALLS_PER_CONNECTION_MAX || c->n_waiting >= CALLERS_CALLS_MAX;
         if (refused && !sd_bus_message_get_expect_reply(m))
                 return 1;       /* nothing to answer */
-        k->queue[(k->head + k->n) % CALLERS_QUEUE_PER_CONNECTION].msg = sd_bus_message_ref(m);
+        if (refused) {
+                /* Keep the answer only: the call may be large. */
+                r = sd_bus_message_new_method_errorf(m, &entry, STASIS_ERROR_BUSY, "%s",
+                                                     k->n_accepted >= CALLERS_CALLS_PER_CONNECTION_MAX ? BUSY_CONNECTION
+                                                                                                       : BUSY_ALL);
+                if (r < 0)
+                        return reply_busy(m, BUSY_ALL);
+        } else {
+                size = bus_message_body_size(m);
+                if (k->bytes + size > CALLERS_BYTES_PER_CONNECTION_MAX || c->bytes + size > CALLERS_BYTES_MAX)
+                        return reply_busy(m, k->bytes + size > CALLERS_BYTES_PER_CONNECTION_MAX ? BUSY_BYTES
+                                                                                                : BUSY_BYTES_ALL);
+                entry = sd_bus_message_ref(m);
+        }
+        k->queue[(k->head + k->n) % CALLERS_QUEUE_PER_CONNECTION].msg = entry;
         k->queue[(k->head + k->n) % CALLERS_QUEUE_PER_CONNECTION].refused = refused;
+        k->queue[(k->head + k->n) % CALLERS_QUEUE_PER_CONNECTION].size = size;
         k->n++;
         c->n_queued++;
         if (!refused) {
                 k->n_accepted++;
                 c->n_waiting++;
+                k->bytes += size;
+                c->bytes += size;
         }
         if (!k->ready) {
                 ready_push(c, k);
@@ -296,6 +327,7 @@ void callers_gone(Callers *c, const char *name) {
                 ready_remove(c, k);
         c->n_waiting -= k->n_accepted;
         c->n_queued -= k->n;
+        c->bytes -= k->bytes;
         caller_free(k);
 }
 

@@ -16,6 +16,11 @@
  * beyond CALLERS_QUEUED_MAX in all, calls are refused at once. */
 #define CALLERS_QUEUE_PER_CONNECTION    128
 #define CALLERS_QUEUED_MAX             8192
+/* Bytes of the calls in flight kept for one connection, and for all: a call
+ * beyond is refused at once. (A call to be refused is kept as its small
+ * answer only.) */
+#define CALLERS_BYTES_PER_CONNECTION_MAX  (4U * 1024U * 1024U)
+#define CALLERS_BYTES_MAX                (32U * 1024U * 1024U)
 /* Unprivileged calls get at most 1 / CALLERS_SHARE of stasisd's time: after
  * one that took t, the next waits (CALLERS_SHARE - 1) * t. */
 #define CALLERS_SHARE                     8

@@ -26,6 +26,12 @@ bool bus_message_from_driver(sd_bus_message *m);
 /* The message was made by sd-bus itself (Disconnected). */
 bool bus_message_is_local(sd_bus_message *m);
 
+/* About how many bytes the body of m takes (sd-bus does not say): its
+ * strings, arrays and other values, walked from the start; the message is
+ * rewound afterwards. Walking is linear in the size, and quick for arrays of
+ * fixed-size values. */
+size_t bus_message_body_size(sd_bus_message *m);
+
 #define _cleanup_bus_flush_close_unref_ __attribute__((cleanup(sd_bus_flush_close_unrefp)))
 #define _cleanup_bus_error_ __attribute__((cleanup(sd_bus_error_free)))
 #define _cleanup_bus_message_unref_ __attribute__((cleanup(sd_bus_message_unrefp)))

@@ -35,6 +35,8 @@ static unsigned arg_count = 200;
 static double arg_seconds = 5;
 static const char *arg_call = "ListSets";
 static bool arg_errors = false;
+static size_t arg_arg_bytes = 1;
+static char *big_id;
 
 typedef struct Flooder {
         sd_bus *bus;
@@ -104,6 +106,9 @@ static int send_one(Flooder *f) {
                 r = sd_bus_call_method_async(f->bus, NULL, STASIS_BUS_NAME, STASIS_SET_PATH_PREFIX "/1",
                                              "org.freedesktop.DBus.Properties", "GetAll", on_reply, f, "s",
                                              STASIS_SET_INTERFACE);
+        else if (streq(arg_call, "GetSet"))
+                r = sd_bus_call_method_async(f->bus, NULL, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                                             STASIS_MANAGER_INTERFACE, "GetSet", on_reply, f, "s", big_id);
         else if (streq(arg_call, "CreateSet"))
                 r = sd_bus_call_method_async(f->bus, NULL, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                              STASIS_MANAGER_INTERFACE, "CreateSet", on_reply, f, "asa{sv}", 1,
@@ -129,6 +134,11 @@ static int flood(void) {
         r = sd_event_default(&event);
         if (r < 0)
                 return r;
+        big_id = malloc(arg_arg_bytes + 1);
+        if (!big_id)
+                return -ENOMEM;
+        memset(big_id, 'x', arg_arg_bytes);
+        big_id[arg_arg_bytes] = 0;
         for (unsigned i = 0; i < arg_connections; i++) {
                 r = bus_open_stasis(&f[i].bus);
                 if (r < 0) {
@@ -156,6 +166,7 @@ static int flood(void) {
         for (unsigned i = 0; i < arg_connections; i++)
                 sd_bus_flush_close_unref(f[i].bus);
         sd_event_unref(event);
+        free(big_id);
         return r < 0 ? r : 0;
 }
 
@@ -203,10 +214,12 @@ static int measure(void) {
 
 static void help(void) {
         printf("bench-flood flood [--connections N] [--depth D] [--seconds S] [--call CALL] [--errors]\n"
+               "                  [--arg-bytes B]\n"
                "bench-flood measure [--count N] [--seconds S]\n\n"
                "flood:   N connections (16) keep D calls (16) out each for S seconds (5);\n"
                "         CALL is ListSets, ListWriters, GetManagedObjects, Introspect, GetAll\n"
-               "         (of set 1) or CreateSet (refused unless root). Prints the answers\n"
+               "         (of set 1), GetSet (of an id of B bytes, 1) or CreateSet (refused unless\n"
+               "         root). Prints the answers\n"
                "         (--errors: and the first message of each error).\n"
                "measure: times N ListSets calls (200), or as many as S seconds allow (at least\n"
                "         5), and prints the median, the 90th percentile (microseconds) and N.\n");
@@ -221,6 +234,7 @@ int main(int argc, char *argv[]) {
                 { "call",        required_argument, NULL, 'C' },
                 { "count",       required_argument, NULL, 'n' },
                 { "errors",      no_argument,       NULL, 'e' },
+                { "arg-bytes",   required_argument, NULL, 'b' },
                 {}
         };
         int c, r;
@@ -234,10 +248,12 @@ int main(int argc, char *argv[]) {
                 case 'C': arg_call = optarg; break;
                 case 'n': arg_count = (unsigned) strtoul(optarg, NULL, 10); break;
                 case 'e': arg_errors = true; break;
+                case 'b': arg_arg_bytes = strtoul(optarg, NULL, 10); break;
                 default: return 2;
                 }
         if (optind != argc - 1 || arg_connections == 0 || arg_connections > CONNECTIONS_MAX || arg_depth == 0 ||
-            arg_count == 0 || arg_count > 100000 || !(arg_seconds > 0 && arg_seconds <= 600)) {
+            arg_count == 0 || arg_count > 100000 || !(arg_seconds > 0 && arg_seconds <= 600) || arg_arg_bytes == 0 ||
+            arg_arg_bytes > 32 * 1024 * 1024) {
                 help();
                 return 2;
         }

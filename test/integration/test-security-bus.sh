@@ -12,9 +12,9 @@
 #     the bus's 32 MiB message limit cannot all register (LimitExceeded),
 #     ListWriters answers and stasisd stays alive; one writer's metadata
 #     comes from GetWriterMetadata;
-#  3. floods: an unprivileged caller with too many calls in flight gets
-#     org.stasis1.Error.Busy; root never does; errors quote at most a short
-#     prefix of what the caller sent.
+#  3. floods: an unprivileged caller with too many calls in flight (or too
+#     many bytes of them) gets org.stasis1.Error.Busy; root never does;
+#     errors quote at most a short prefix of what the caller sent.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
@@ -159,6 +159,9 @@ case $out in *refused*" 0 refused"*|*" 0 refused") ;; *) stasis_die "root's call
 # The Busy answer is the one documented.
 out=$(stasis_as_nobody "$FLOOD" flood --call GetManagedObjects --connections 1 --depth 64 --seconds 1 --errors)
 assert_contains "$out" "this connection already has 8 calls in flight" "the Busy message"
+# Calls in flight of 1 MiB each: the fifth would bring them past 4 MiB.
+out=$(stasis_as_nobody "$FLOOD" flood --call GetSet --arg-bytes 1048576 --connections 1 --depth 8 --seconds 1 --errors)
+assert_contains "$out" "would take more than 4 MiB" "large calls in flight are refused"
 
 # Errors quote at most a short prefix of what the caller sent.
 big=$(head -c 100000 /dev/zero | tr '\0' x)
