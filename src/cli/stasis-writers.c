@@ -12,12 +12,13 @@
 #include "stasis.h"
 #include "stasis/stasis.h"
 
-enum { W_WRITER, W_INSTANCE, W_LEVEL, W_OWNER, W_STATE, W_LAST_SET, W_LAST_ERROR, W_METADATA, _W_MAX };
+enum { W_WRITER, W_INSTANCE, W_LEVEL, W_OWNER, W_STATE, W_LAST_SET, W_LAST_ERROR, _W_MAX };
 
 typedef struct WriterRecord {
         const char *f[_W_MAX];
         uint32_t pid, uid;
-        json_object *metadata;  /* NULL if it is not a JSON object */
+        uint32_t n_components, metadata_size;
+        json_object *metadata;  /* NULL if it could not be had, or is not a JSON object */
 } WriterRecord;
 
 static json_object *jstr_or_null(const char *s) {
@@ -48,11 +49,15 @@ static const char *json_string_or(json_object *o, const char *key, const char *f
 
 /* The components as a table, indented under the writer; several paths of a
  * component go on lines of their own. */
-static void print_components(FILE *f, json_object *metadata) {
+static void print_components(FILE *f, json_object *metadata, uint32_t n_components) {
         json_object *components = NULL;
         size_t n, width = strlen("COMPONENT");
 
-        if (!metadata || !json_object_object_get_ex(metadata, "components", &components) ||
+        if (!metadata) {
+                fprintf(f, "  Components: %u (stasisd did not give its metadata: it may have left)\n", n_components);
+                return;
+        }
+        if (!json_object_object_get_ex(metadata, "components", &components) ||
             !json_object_is_type(components, json_type_array)) {
                 fprintf(f, "  Components: unknown (stasisd sent metadata that cannot be read)\n");
                 return;
@@ -116,7 +121,26 @@ static void print_writer(FILE *f, const WriterRecord *w) {
         fputs("\n  Last error: ", f);
         print_escaped(f, isempty(w->f[W_LAST_ERROR]) ? "none" : w->f[W_LAST_ERROR]);
         fputc('\n', f);
-        print_components(f, w->metadata);
+        print_components(f, w->metadata, w->n_components);
+}
+
+/* One writer's metadata, from GetWriterMetadata (ListWriters gives only a
+ * summary); NULL if the writer left meanwhile or sent something unreadable. */
+static json_object *get_metadata(sd_bus *bus, const WriterRecord *w) {
+        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
+        const char *json;
+        json_object *o;
+
+        if (sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
+                               "GetWriterMetadata", NULL, &reply, "ss", w->f[W_WRITER], w->f[W_INSTANCE]) < 0 ||
+            sd_bus_message_read(reply, "s", &json) < 0)
+                return NULL;
+        o = json_tokener_parse(json);
+        if (o && !json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                o = NULL;
+        }
+        return o;
 }
 
 int verb_writers(sd_bus *bus, char **args) {
@@ -133,19 +157,15 @@ int verb_writers(sd_bus *bus, char **args) {
 
         if (arg_json)
                 array = json_object_new_array();
-        r = sd_bus_message_enter_container(reply, 'a', "(ssssuussss)");
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssuusssuu)");
         while (r >= 0) {
                 WriterRecord w = {};
-                r = sd_bus_message_read(reply, "(ssssuussss)", &w.f[W_WRITER], &w.f[W_INSTANCE], &w.f[W_LEVEL],
+                r = sd_bus_message_read(reply, "(ssssuusssuu)", &w.f[W_WRITER], &w.f[W_INSTANCE], &w.f[W_LEVEL],
                                         &w.f[W_OWNER], &w.pid, &w.uid, &w.f[W_STATE], &w.f[W_LAST_SET],
-                                        &w.f[W_LAST_ERROR], &w.f[W_METADATA]);
+                                        &w.f[W_LAST_ERROR], &w.n_components, &w.metadata_size);
                 if (r <= 0)
                         break;
-                w.metadata = json_tokener_parse(w.f[W_METADATA]);
-                if (w.metadata && !json_object_is_type(w.metadata, json_type_object)) {
-                        json_object_put(w.metadata);
-                        w.metadata = NULL;
-                }
+                w.metadata = get_metadata(bus, &w);
                 if (array)
                         json_object_array_add(array, writer_to_json(&w));
                 else {

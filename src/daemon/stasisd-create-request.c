@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "echo.h"
 #include "bus-util.h"
 #include "log.h"
 #include "macro.h"
@@ -278,18 +279,18 @@ static int select_components(Resolution *x, char **selectors, sd_bus_error *erro
                 }
                 if (!writer_found)
                         return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
-                                                 "Component %s: no writer %.*s%s%.*s is registered", *sel,
-                                                 (int) s.writer_len, s.writer, s.instance ? "@" : "",
-                                                 (int) s.instance_len, strempty(s.instance));
+                                                 "Component %s: no writer %.*s%s%.*s is registered", ECHO(*sel),
+                                                 (int) MIN(s.writer_len, ECHO_MAX), s.writer, s.instance ? "@" : "",
+                                                 (int) MIN(s.instance_len, ECHO_MAX), strempty(s.instance));
                 if (!found && unselectable)
                         return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
                                                  "Component %s: component \"%s\" of writer %.*s is not selectable "
-                                                 "(it comes along when its writer takes part)", *sel, s.component,
-                                                 (int) (s.component - 1 - *sel), *sel);
+                                                 "(it comes along when its writer takes part)", ECHO(*sel), ECHO(s.component),
+                                                 (int) MIN(s.component - 1 - *sel, ECHO_MAX), *sel);
                 if (!found)
                         return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
-                                                 "Component %s: writer %.*s has no component \"%s\"", *sel,
-                                                 (int) (s.component - 1 - *sel), *sel, s.component);
+                                                 "Component %s: writer %.*s has no component \"%s\"", ECHO(*sel),
+                                                 (int) MIN(s.component - 1 - *sel, ECHO_MAX), *sel, ECHO(s.component));
         }
         return 0;
 }
@@ -498,7 +499,7 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
                 if (parse_selector(*sel, &x) < 0)
                         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                                  "Component '%s' is not WRITER[@INSTANCE][:COMPONENT] (a writer "
-                                                 "name is a-z, 0-9, '.', '_' and '-')", *sel);
+                                                 "name is a-z, 0-9, '.', '_' and '-')", ECHO(*sel));
         }
         if (strv_isempty(paths) && strv_isempty(selectors))
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "No paths or components given");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "echo.h"
 #include "bus-util.h"
 #include "macro.h"
 #include "stasis/stasis.h"
@@ -109,7 +110,7 @@ static int read_components(sd_bus_message *msg, CreateOptions *o, sd_bus_error *
 static int read_bool(sd_bus_message *msg, const char *key, bool *ret, sd_bus_error *error) {
         int b, r = sd_bus_message_read(msg, "v", "b", &b);
         if (r < 0)
-                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Option '%s' must be a boolean", key);
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Option '%s' must be a boolean", ECHO(key));
         *ret = b;
         return 0;
 }
@@ -135,7 +136,7 @@ static int read_options(sd_bus_message *msg, CreateOptions *o, sd_bus_error *err
                         r = read_bool(msg, key, &o->require_writers, error);
                 else
                         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                                 "Unknown option '%s'", key);
+                                                 "Unknown option '%s'", ECHO(key));
                 if (r < 0)
                         return r;
                 r = sd_bus_message_exit_container(msg);
@@ -252,7 +253,7 @@ static int find_set_or_fail(Manager *m, sd_bus_message *msg, Set **ret, sd_bus_e
                 return r;
         Set *s = manager_find_set(m, id);
         if (!s)
-                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set with id '%s'", id);
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set with id '%s'", ECHO(id));
         *ret = s;
         return 0;
 }
@@ -317,8 +318,12 @@ const sd_bus_vtable manager_vtable[] = {
                                 method_unregister_writer, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListWriters",
                                 SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("a(ssssuussss)", writers),
+                                SD_BUS_RESULT("a(ssssuusssuu)", writers),
                                 method_list_writers, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetWriterMetadata",
+                                SD_BUS_ARGS("s", writer, "s", instance),
+                                SD_BUS_RESULT("s", metadata),
+                                method_get_writer_metadata, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 

@@ -54,6 +54,8 @@ Manager *manager_free(Manager *m) {
          * write what was logged meanwhile. */
         log_release();
         create_requests_free(m);
+        m->name_match = sd_bus_slot_unref(m->name_match);
+        m->callers = callers_free(m->callers);
         while (m->sets)
                 set_free(m->sets);
         manager_writers_free(m);
@@ -175,8 +177,31 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static int on_bus_disconnect(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
+        if (!bus_message_is_local(msg))
+                return 0;
         log_error("Lost the connection to the bus; exiting.");
         return sd_event_exit(m->event, EXIT_FAILURE);
+}
+
+/* A client left the bus: its writers are gone, its auto-release sets are
+ * released. Only the bus driver says so: a client may send any of its peers
+ * a signal that looks like this one. */
+static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *old_owner, *new_owner, *sender = sd_bus_message_get_sender(msg);
+
+        if (!bus_message_from_driver(msg)) {
+                log_debug("Ignored a NameOwnerChanged signal sent by %s, not by the bus.", strna(sender));
+                return 0;
+        }
+        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (name[0] != ':' || !isempty(new_owner))
+                return 0;
+        callers_gone(m->callers, name);
+        manager_writers_owner_gone(m, name);
+        manager_sets_requestor_gone(m, name);
+        return 0;
 }
 
 int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_handler_t handler, void *userdata) {
@@ -267,7 +292,11 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch for disconnection: %m");
 
-        r = manager_writers_start(m);
+        r = callers_new(m->bus, m->event, &m->callers);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the calls that come in: %m");
+        r = sd_bus_match_signal_async(m->bus, &m->name_match, BUS_DRIVER_NAME, BUS_DRIVER_PATH, BUS_DRIVER_NAME,
+                                      "NameOwnerChanged", on_name_owner_changed, NULL, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the bus for writers that leave: %m");
 

@@ -7,6 +7,7 @@
 #include <systemd/sd-event.h>
 
 #include "mountinfo.h"
+#include "stasisd-callers.h"
 #include "stasisd-catalog.h"
 #include "time-util.h"
 
@@ -48,6 +49,9 @@ typedef struct Manager {
         struct Deferred *deferred;
         unsigned n_deferred;
 
+        Callers *callers;               /* unprivileged calls wait their turn */
+        sd_bus_slot *name_match;        /* NameOwnerChanged: writers and requestors that leave */
+
         Set *sets;              /* doubly linked, oldest first */
         Set *sets_tail;
         unsigned n_sets;
@@ -55,7 +59,7 @@ typedef struct Manager {
         /* Writers (stasisd-writer.c), in the order they registered. */
         Writer *writers, *writers_tail;
         unsigned n_writers;
-        sd_bus_slot *writer_match;      /* NameOwnerChanged */
+        size_t writers_metadata_bytes;  /* their meta_json, together */
         WriterBatch *batches, *batches_tail;    /* events being sent */
         unsigned n_calls_in_flight;
         CreateRequest *requests;        /* CreateSet calls asking the writers first */

@@ -8,6 +8,7 @@
 #include "bus-errors.h"
 #include "escape.h"
 #include "fd-util.h"
+#include "echo.h"
 #include "macro.h"
 #include "mountinfo.h"
 #include "stasisd-resolve.h"
@@ -63,7 +64,7 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
 
         if (path[0] != '/')
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                         "Path '%s' is not absolute", path);
+                                         "Path '%s' is not absolute", ECHO(path));
         if (strlen(path) >= PATH_MAX)
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                          "Path '%.*s...' is longer than PATH_MAX",
@@ -83,12 +84,12 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
                 r = mount_table_find_path(t, dir, &canonical, &m);
         }
         if (r == -ENOENT)
-                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_PATH, "%s: no such file or directory", path);
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_PATH, "%s: no such file or directory", ECHO(path));
         if (r == -ENOTDIR)
                 return sd_bus_error_setf(error, STASIS_ERROR_NOT_A_DIRECTORY,
-                                         "%s is not a directory (a snapshot set takes directories)", path);
+                                         "%s is not a directory (a snapshot set takes directories)", ECHO(path));
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Cannot resolve %s: %m", path);
+                return sd_bus_error_set_errnof(error, r, "Cannot resolve %s: %m", ECHO(path));
 
         r = check_mount_utf8(path, canonical, m, error);
         if (r < 0)

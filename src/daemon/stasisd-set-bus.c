@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "echo.h"
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-auth.h"
@@ -120,7 +121,7 @@ static int set_of_deferred_call(Manager *m, sd_bus_message *msg, Set **ret, sd_b
         Set *s = id ? manager_find_set(m, id) : NULL;
         if (!s)
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set at %s any more",
-                                         sd_bus_message_get_path(msg));
+                                         ECHO(sd_bus_message_get_path(msg)));
         *ret = s;
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "echo.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-set.h"
@@ -580,7 +581,7 @@ int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error
                 if (!found) {
                         complete_args_free(a);
                         return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
-                                                 "Snapshot set %s has no component %s", s->id, *f);
+                                                 "Snapshot set %s has no component %s", s->id, ECHO(*f));
                 }
         }
 

@@ -10,6 +10,7 @@
 
 #include "bus-errors.h"
 #include "escape.h"
+#include "bus-util.h"
 #include "log.h"
 #include "macro.h"
 #include "stasis/stasis.h"
@@ -70,7 +71,7 @@ Set *set_free(Set *s) {
         set_writers_release(s);
         set_components_free(s->components, s->n_components);
         set_unlink(s);
-        sd_bus_track_unref(s->track);
+        sd_bus_slot_unref(s->requestor_check);
         sd_bus_message_unref(s->pending);
         sd_event_source_disable_unref(s->retry);
         for (size_t i = 0; i < s->n_volumes; i++)
@@ -306,17 +307,42 @@ int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
         return 1;
 }
 
-static int on_track_gone(sd_bus_track *t, void *userdata) {
-        Set *s = userdata;
-
-        s->track = sd_bus_track_unref(s->track);
+static void set_requestor_gone(Set *s) {
+        s->auto_release = false;
+        s->requestor_check = sd_bus_slot_unref(s->requestor_check);
         if (s->busy || s->manager->holding) {
                 s->release_requested = true;
-                return 0;
+                return;
         }
         log_info("Set %s: its requestor %s left; releasing it.", s->id, strna(s->requestor));
         (void) set_delete(s, NULL, NULL);
+}
+
+void manager_sets_requestor_gone(Manager *m, const char *requestor) {
+        Set *next;
+
+        for (Set *s = m->sets; s; s = next) {
+                next = s->next;
+                if (s->auto_release && s->requestor && streq(s->requestor, requestor) && s->state != SET_DELETING)
+                        set_requestor_gone(s);
+        }
+}
+
+/* NameOwnerChanged is watched from the start, but the requestor may have left
+ * while the writers were asked: ask the bus whether it is still there. */
+static int on_requestor_check(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Set *s = userdata;
+
+        s->requestor_check = sd_bus_slot_unref(s->requestor_check);
+        if (s->auto_release && sd_bus_message_is_method_error(reply, NULL))
+                set_requestor_gone(s);
         return 0;
+}
+
+static int set_watch_requestor(Set *s) {
+        s->auto_release = true;
+        return sd_bus_call_method_async(s->manager->bus, &s->requestor_check, BUS_DRIVER_NAME, BUS_DRIVER_PATH,
+                                        BUS_DRIVER_NAME, "GetNameOwner", on_requestor_check, s, "s", s->requestor);
 }
 
 static int prepare_volumes(CatalogSet *cs, void *userdata) {
@@ -401,10 +427,8 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
         }
         set_link(m, s);
 
-        if (!persistent) {
-                r = sd_bus_track_new(m->bus, &s->track, on_track_gone, s);
-                if (r >= 0)
-                        r = sd_bus_track_add_sender(s->track, msg);
+        if (!persistent && s->requestor) {
+                r = set_watch_requestor(s);
                 if (r < 0)
                         goto fail;
         }

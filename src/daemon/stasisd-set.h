@@ -65,8 +65,9 @@ struct Set {
         StasisVolume *volumes;
         size_t n_volumes;
 
-        sd_bus_track *track;    /* the requestor, for auto-release */
         char *requestor;        /* its unique bus name */
+        bool auto_release;      /* released when the requestor leaves the bus */
+        sd_bus_slot *requestor_check;   /* is the requestor still there (GetNameOwner)? */
         bool busy;              /* a worker is taking or removing the snapshots */
         sd_bus_message *pending;/* the call to answer when the current step ends */
         bool release_requested; /* delete as soon as the current step ends */
@@ -125,6 +126,8 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
 
 /* Starts deleting; msg (may be NULL) is answered when done. */
 int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error);
+/* The client with unique bus name requestor left: its auto-release sets go. */
+void manager_sets_requestor_gone(Manager *m, const char *requestor);
 
 /* Makes a Set from a catalog record at start-up (taking over its volumes). */
 int set_load(Manager *m, CatalogSet *cs, Set **ret);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "echo.h"
 #include "bus-util.h"
 #include "log.h"
 #include "macro.h"
@@ -18,10 +19,7 @@ static void writer_note_result(Writer *w, const WriterBatch *b, const WriterRepl
         if (b->event != STASIS_EVENT_IDENTIFY)
                 snprintf(w->last_set, sizeof w->last_set, "%s", b->set_id);
         if (r->error < 0) {
-                w->state = WRITER_FAILED;
-                w->failed_at = b->event;
-                free(w->last_error);
-                w->last_error = strdup(strempty(r->message));
+                writer_mark_failed(w, b->event, r->message);
                 return;
         }
         switch (b->event) {
@@ -90,6 +88,10 @@ static void reply_finish(WriterReply *r, int error, bool retryable, const char *
         }
 }
 
+/* A writer's reason, cut (at a character) to what ListWriters keeps of it. */
+#define WRITER_ECHO(s) echo_prefix((s), WRITER_LAST_ERROR_MAX, (char[ECHO_SIZE(WRITER_LAST_ERROR_MAX)]){ 0 }, \
+                                   ECHO_SIZE(WRITER_LAST_ERROR_MAX))
+
 static void reply_failed_errorf(WriterReply *r, bool retryable, const char *format, ...) _printf_(3, 4);
 static void reply_failed_errorf(WriterReply *r, bool retryable, const char *format, ...) {
         char msg[1024];
@@ -118,9 +120,9 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
                         r->reply = sd_bus_message_ref(reply);
                 reply_finish(r, 0, false, NULL);
         } else if (sd_bus_error_has_name(e, STASIS_ERROR_VETO))
-                reply_failed_errorf(r, false, "vetoed %s: %s", ev, strempty(e->message));
+                reply_failed_errorf(r, false, "vetoed %s: %s", ev, WRITER_ECHO(e->message));
         else if (sd_bus_error_has_name(e, STASIS_ERROR_VETO_RETRYABLE))
-                reply_failed_errorf(r, true, "vetoed %s: %s (retryable)", ev, strempty(e->message));
+                reply_failed_errorf(r, true, "vetoed %s: %s (retryable)", ev, WRITER_ECHO(e->message));
         else if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) && now_usec(CLOCK_MONOTONIC) + USEC_PER_MSEC >= b->deadline)
                 reply_failed_errorf(r, true, "did not answer %s within %.3g s (retryable)", ev,
                                     (double) (b->deadline - b->started) / USEC_PER_SEC);
@@ -128,7 +130,7 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
                  sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                 reply_failed_errorf(r, false, "left the bus during %s", ev);
         else
-                reply_failed_errorf(r, false, "failed %s: %s", ev, strempty(e->message));
+                reply_failed_errorf(r, false, "failed %s: %s", ev, WRITER_ECHO(e->message));
         manager_writer_calls_pump(b->manager);
         return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "bus-errors.h"
 #include "bus-util.h"
+#include "echo.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-auth.h"
@@ -88,6 +89,17 @@ int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t er
                 snprintf(err, err_size, "cannot serialize its metadata: %s", strerror(-r));
                 return r;
         }
+        if (w->manager) {
+                /* Registered: the new metadata replaces the old in the total. */
+                size_t total = w->manager->writers_metadata_bytes - strlen(w->meta_json) + strlen(json);
+                if (total > MANAGER_WRITERS_METADATA_TOTAL_MAX) {
+                        snprintf(err, err_size, "its metadata (%zu bytes) would bring all writers' metadata to "
+                                 "%zu bytes, more than the limit of %u", strlen(json), total,
+                                 MANAGER_WRITERS_METADATA_TOTAL_MAX);
+                        return -E2BIG;
+                }
+                w->manager->writers_metadata_bytes = total;
+        }
         if (!w->display) {
                 r = make_display(meta, &w->display);
                 if (r < 0)
@@ -104,7 +116,7 @@ void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message)
         w->state = WRITER_FAILED;
         w->failed_at = event;
         free(w->last_error);
-        w->last_error = strdup(strempty(message));
+        w->last_error = echo_strdup(message, WRITER_LAST_ERROR_MAX);
 }
 
 Writer *manager_find_writer(Manager *m, const char *name, const char *instance) {
@@ -130,6 +142,7 @@ static void writer_link(Manager *m, Writer *w) {
                 m->writers = w;
         m->writers_tail = w;
         m->n_writers++;
+        m->writers_metadata_bytes += strlen(w->meta_json);
 }
 
 /* Takes w out of the registry (its last reference may go with it). */
@@ -146,6 +159,7 @@ static void writer_unlink(Writer *w) {
         else
                 m->writers_tail = w->prev;
         m->n_writers--;
+        m->writers_metadata_bytes -= strlen(w->meta_json);
         w->manager = NULL;
         w->prev = w->next = NULL;
         writer_unref(w);
@@ -165,27 +179,14 @@ static void writer_gone(Writer *w, const char *why) {
         writer_unref(w);
 }
 
-static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        const char *name, *old_owner, *new_owner;
+void manager_writers_owner_gone(Manager *m, const char *owner) {
         Writer *next;
 
-        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0)
-                return 0;
-        if (name[0] != ':' || !isempty(new_owner))
-                return 0;
         for (Writer *w = m->writers; w; w = next) {
                 next = w->next;
-                if (streq(w->owner, name))
+                if (streq(w->owner, owner))
                         writer_gone(w, "left the bus");        /* unlinks w only */
         }
-        return 0;
-}
-
-int manager_writers_start(Manager *m) {
-        return sd_bus_match_signal_async(m->bus, &m->writer_match, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                         "org.freedesktop.DBus", "NameOwnerChanged",
-                                         on_name_owner_changed, NULL, m);
 }
 
 void manager_writers_free(Manager *m) {
@@ -193,7 +194,6 @@ void manager_writers_free(Manager *m) {
                 writer_batch_free(m->batches);
         while (m->writers)
                 writer_unlink(m->writers);
-        m->writer_match = sd_bus_slot_unref(m->writer_match);
 }
 
 /* Every component path must exist now (a file or a directory). */
@@ -281,6 +281,15 @@ int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 return -ENOMEM;
         }
         meta = NULL;
+        if (m->writers_metadata_bytes + strlen(w->meta_json) > MANAGER_WRITERS_METADATA_TOTAL_MAX) {
+                r = sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED,
+                                      "Writer %s refused: its metadata (%zu bytes) would bring all writers' "
+                                      "metadata to %zu bytes, more than the limit of %u", w->display,
+                                      strlen(w->meta_json), m->writers_metadata_bytes + strlen(w->meta_json),
+                                      MANAGER_WRITERS_METADATA_TOTAL_MAX);
+                writer_unref(w);
+                return r;
+        }
         w->pid = caller.pid;
         w->uid = caller.uid;
         writer_link(m, w);
@@ -309,11 +318,13 @@ int method_unregister_writer(sd_bus_message *msg, void *userdata, sd_bus_error *
         w = owner ? find_by_owner_path(m, owner, path) : NULL;
         if (!w)
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER,
-                                         "This connection has no writer registered at %s", path);
+                                         "This connection has no writer registered at %s", ECHO(path));
         writer_gone(w, "unregistered");
         return sd_bus_reply_method_return(msg, "");
 }
 
+/* A summary per writer, so that the reply stays far below the bus's message
+ * limit however many writers there are; GetWriterMetadata gives the rest. */
 int method_list_writers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
         Manager *m = userdata;
@@ -322,16 +333,17 @@ int method_list_writers(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', "(ssssuussss)");
+        r = sd_bus_message_open_container(reply, 'a', "(ssssuusssuu)");
         if (r < 0)
                 return r;
         for (Writer *w = m->writers; w; w = w->next) {
                 char state[64];
-                r = sd_bus_message_append(reply, "(ssssuussss)", w->meta->writer, w->meta->instance,
+                r = sd_bus_message_append(reply, "(ssssuusssuu)", w->meta->writer, w->meta->instance,
                                           writer_level_to_string(w->meta->level), w->owner,
                                           (uint32_t) w->pid, (uint32_t) w->uid,
                                           writer_state_string(w, state, sizeof state), w->last_set,
-                                          strempty(w->last_error), w->meta_json);
+                                          strempty(w->last_error), (uint32_t) w->meta->n_components,
+                                          (uint32_t) strlen(w->meta_json));
                 if (r < 0)
                         return r;
         }
@@ -339,4 +351,20 @@ int method_list_writers(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+int method_get_writer_metadata(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *instance;
+        Writer *w;
+        int r;
+
+        r = sd_bus_message_read(msg, "ss", &name, &instance);
+        if (r < 0)
+                return r;
+        w = manager_find_writer(m, name, instance);
+        if (!w)
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER, "No writer %s%s%s is registered",
+                                         ECHO(name), isempty(instance) ? "" : "@", ECHO(instance));
+        return sd_bus_reply_method_return(msg, "s", w->meta_json);
 }

@@ -13,6 +13,11 @@
 
 #define MANAGER_WRITERS_MAX                4096
 #define MANAGER_WRITERS_PER_CONNECTION_MAX 1024
+/* All registered writers' metadata together (canonical JSON), so that no
+ * reply about writers comes near the bus's 32 MiB message limit. */
+#define MANAGER_WRITERS_METADATA_TOTAL_MAX (16U * 1024U * 1024U)
+/* The last error kept per writer, for ListWriters. */
+#define WRITER_LAST_ERROR_MAX               512
 /* Calls to writers waiting for an answer at once: the system bus lets a
  * connection have 128 (max_replies_per_connection). */
 #define WRITER_CALLS_IN_FLIGHT_MAX           96
@@ -59,14 +64,15 @@ int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t er
 void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message);
 Writer *manager_find_writer(Manager *m, const char *name, const char *instance);
 
-/* Watches the bus for writers that leave it. */
-int manager_writers_start(Manager *m);
+/* The unique bus name owner left the bus: its writers are gone. */
+void manager_writers_owner_gone(Manager *m, const char *owner);
 void manager_writers_free(Manager *m);
 
 /* stasisd-manager-bus.c calls these for RegisterWriter, UnregisterWriter, ListWriters. */
 int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_unregister_writer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_writers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_get_writer_metadata(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
 /* ---- Calling writers: one event to many writers, in parallel ---- */
 

@@ -7,9 +7,9 @@
 #include "bus-util.h"
 #include "stasis-writer-internal.h"
 
-#define DBUS_NAME      "org.freedesktop.DBus"
-#define DBUS_PATH      "/org/freedesktop/DBus"
-#define DBUS_INTERFACE "org.freedesktop.DBus"
+#define DBUS_NAME      BUS_DRIVER_NAME
+#define DBUS_PATH      BUS_DRIVER_PATH
+#define DBUS_INTERFACE BUS_DRIVER_NAME
 
 #define OWNER_MATCH                                                                     \
         "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',interface='" DBUS_INTERFACE "'," \
@@ -97,6 +97,10 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         const char *name, *old_owner, *new_owner;
         bool had;
 
+        /* Only the bus says who owns org.stasis1: any client can send a
+         * writer a signal that looks like this one. */
+        if (!bus_message_from_driver(m))
+                return 0;
         if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, STASIS_BUS_NAME))
                 return 0;
         if (w->coordinator ? streq(w->coordinator, new_owner) : isempty(new_owner))
@@ -115,8 +119,11 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
 }
 
 static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        _cleanup_(stasis_writer_unrefp) StasisWriter *w = stasis_writer_ref(userdata);
+        _cleanup_(stasis_writer_unrefp) StasisWriter *w = NULL;
 
+        if (!bus_message_is_local(m))
+                return 0;
+        w = stasis_writer_ref(userdata);
         writer_set_error(w, -ECONNRESET, "The bus connection was lost");
         w->registered = false;
         if (set_coordinator(w, NULL) >= 0)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bus-util.c - connect to the bus stasisd lives on */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bus-util.h"
 #include "macro.h"
@@ -44,4 +47,65 @@ int bus_open_address(const char *address, const char *description, sd_bus **ret)
 
 int bus_open_stasis(sd_bus **ret) {
         return bus_open_address(bus_stasis_address(), NULL, ret);
+}
+
+static bool sender_is(sd_bus_message *m, const char *name) {
+        const char *sender = sd_bus_message_get_sender(m);
+        return sender && strcmp(sender, name) == 0;
+}
+
+bool bus_message_from_driver(sd_bus_message *m) {
+        return sender_is(m, BUS_DRIVER_NAME);
+}
+
+bool bus_message_is_local(sd_bus_message *m) {
+        return sender_is(m, BUS_LOCAL_NAME);
+}
+
+/* Adds the size of what follows in the current container to *sum. */
+static int body_walk(sd_bus_message *m, unsigned depth, size_t *sum) {
+        for (;;) {
+                const char *contents;
+                char type;
+                int r = sd_bus_message_peek_type(m, &type, &contents);
+                if (r <= 0)
+                        return r;
+                if (type == SD_BUS_TYPE_ARRAY && contents && strlen(contents) == 1 &&
+                    strchr("ybnqiuxtdh", contents[0])) {
+                        const void *p;
+                        size_t n;
+                        r = sd_bus_message_read_array(m, contents[0], &p, &n);
+                        if (r < 0)
+                                return r;
+                        *sum += n + 8;
+                } else if (strchr("arve", type)) {
+                        if (depth >= 64)
+                                return -EBADMSG;
+                        r = sd_bus_message_enter_container(m, type, contents);
+                        if (r >= 0)
+                                r = body_walk(m, depth + 1, sum);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(m);
+                        if (r < 0)
+                                return r;
+                        *sum += 8;
+                } else {
+                        union {
+                                const char *s;
+                                uint64_t u;
+                        } v;
+                        r = sd_bus_message_read_basic(m, type, &v);
+                        if (r < 0)
+                                return r;
+                        *sum += strchr("sog", type) ? strlen(v.s) + 5 : 8;
+                }
+        }
+}
+
+size_t bus_message_body_size(sd_bus_message *m) {
+        size_t sum = 0;
+        (void) sd_bus_message_rewind(m, true);
+        (void) body_walk(m, 0, &sum);
+        (void) sd_bus_message_rewind(m, true);
+        return sum;
 }

@@ -2,7 +2,12 @@
 /* bus-util.h - connect to the bus stasisd lives on */
 #pragma once
 
+#include <stdbool.h>
 #include <systemd/sd-bus.h>
+
+#define BUS_DRIVER_NAME "org.freedesktop.DBus"
+#define BUS_DRIVER_PATH "/org/freedesktop/DBus"
+#define BUS_LOCAL_NAME  "org.freedesktop.DBus.Local"
 
 /* $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else NULL (the system bus). */
 const char *bus_stasis_address(void);
@@ -13,6 +18,19 @@ int bus_open_address(const char *address, const char *description, sd_bus **ret)
 
 /* Opens and starts a connection to bus_stasis_address(), as a client. */
 int bus_open_stasis(sd_bus **ret);
+
+/* The message was sent by the bus driver itself. sd-bus does not hold a
+ * unicast signal against a match's sender=, so any client can send one that
+ * matches NameOwnerChanged: every handler of a bus signal checks this. */
+bool bus_message_from_driver(sd_bus_message *m);
+/* The message was made by sd-bus itself (Disconnected). */
+bool bus_message_is_local(sd_bus_message *m);
+
+/* About how many bytes the body of m takes (sd-bus does not say): its
+ * strings, arrays and other values, walked from the start; the message is
+ * rewound afterwards. Walking is linear in the size, and quick for arrays of
+ * fixed-size values. */
+size_t bus_message_body_size(sd_bus_message *m);
 
 #define _cleanup_bus_flush_close_unref_ __attribute__((cleanup(sd_bus_flush_close_unrefp)))
 #define _cleanup_bus_error_ __attribute__((cleanup(sd_bus_error_free)))

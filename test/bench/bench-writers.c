@@ -531,9 +531,9 @@ static int count_writers(sd_bus *bus, unsigned *ret) {
                 fprintf(stderr, "bench-writers: ListWriters: %s\n", error.message ?: strerror(-r));
                 return r;
         }
-        r = sd_bus_message_enter_container(reply, 'a', "(ssssuussss)");
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssuusssuu)");
         while (r > 0) {
-                r = sd_bus_message_skip(reply, "(ssssuussss)");
+                r = sd_bus_message_skip(reply, "(ssssuusssuu)");
                 if (r > 0)
                         n++;
         }
