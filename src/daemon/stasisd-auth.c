@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bus-errors.h"
 #include "bus-util.h"
@@ -91,7 +92,7 @@ static int deny(sd_bus_error *error, AuthAction action, uid_t uid, const char *w
                                  action_table[action].verb, (unsigned) uid, reason);
 }
 
-static int on_cleanup(sd_event_source *s, void *userdata) {
+static int on_cleanup(sd_event_source *s, uint64_t usec, void *userdata) {
         auth_query_free(userdata);
         return 0;
 }
@@ -141,10 +142,14 @@ static int on_polkit_answer(sd_bus_message *reply, void *userdata, sd_bus_error 
         read_answer(q, reply);
         q->done = true;
 
-        /* Idle: after the call put back below has been dispatched. */
-        r = sd_event_add_defer(m->event, &q->cleanup, on_cleanup, q);
-        if (r >= 0)
-                r = sd_event_source_set_priority(q->cleanup, SD_EVENT_PRIORITY_IDLE);
+        /* The call put back below is handled when its turn comes among
+         * other users' calls (stasisd-callers.c), and auth_check() then
+         * takes the answer and frees it. Kept until then, not until the
+         * loop is next idle: the turn may come later than that. Freed after
+         * a while if the call never comes back (its connection closed, or
+         * it was answered Busy). */
+        r = sd_event_add_time_relative(m->event, &q->cleanup, CLOCK_MONOTONIC, AUTH_ANSWER_KEEP_USEC, 0,
+                                       on_cleanup, q);
         if (r >= 0)
                 r = sd_bus_message_rewind(q->request, true);
         if (r >= 0)

@@ -20,6 +20,7 @@ typedef enum AuthAction {
 #define AUTH_QUERIES_MAX               256     /* polkit checks under way */
 #define AUTH_QUERIES_PER_SENDER_MAX     16     /* ... for one bus connection */
 #define AUTH_INTERACTIVE_TIMEOUT_USEC  (120ULL * 1000000ULL)
+#define AUTH_ANSWER_KEEP_USEC          (60ULL * 1000000ULL)    /* polkit's answer, until its call comes back */
 
 typedef struct AuthCaller {
         uid_t uid;
