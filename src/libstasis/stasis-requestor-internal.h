@@ -38,6 +38,10 @@ struct StasisRequestor {
         bool event_foreign;
         int64_t priority;
         sd_bus *bus;
+        /* In the library's own loop: made readable after a synchronous call
+         * that left messages queued, which the loop's fd would not tell of. */
+        int kick_fd;
+        sd_event_source *kick_source;
 
         StasisErrorInfo last_error;
         bool failed;                    /* last_error is set */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 #include "bus-errors.h"
 #include "bus-util.h"
@@ -45,6 +47,7 @@ int stasis_requestor_new(StasisRequestor **ret) {
                 return -ENOMEM;
         r->n_ref = 1;
         r->timeout_usec = REQUESTOR_TIMEOUT_DEFAULT_USEC;
+        r->kick_fd = -1;
         *ret = r;
         return 0;
 }
@@ -65,6 +68,8 @@ StasisRequestor *stasis_requestor_unref(StasisRequestor *r) {
                 sd_bus_detach_event(r->bus);
                 sd_bus_flush_close_unref(r->bus);
         }
+        sd_event_source_disable_unref(r->kick_source);
+        safe_close(r->kick_fd);
         sd_event_unref(r->event);
         error_info_clear(&r->last_error);
         free(r->bus_address);
@@ -121,6 +126,33 @@ int stasis_requestor_attach_event(StasisRequestor *r, sd_event *event, int64_t p
         return 0;
 }
 
+static int on_kick(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        uint64_t v;
+
+        (void) !read(fd, &v, sizeof v);
+        return 0;
+}
+
+static int kick_setup(StasisRequestor *r) {
+        if (r->kick_source)
+                return 0;
+        r->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (r->kick_fd < 0)
+                return -errno;
+        return sd_event_add_io(r->event, &r->kick_source, r->kick_fd, EPOLLIN, on_kick, r);
+}
+
+/* After a synchronous call in the library's own loop: if the bus read
+ * messages meanwhile (signals, answers of asynchronous calls), make the
+ * loop's fd readable so that the caller's poll() wakes up for them. */
+static void kick(StasisRequestor *r) {
+        uint64_t t, one = 1;
+
+        if (r->kick_fd < 0 || sd_bus_get_timeout(r->bus, &t) <= 0 || t != 0)
+                return;
+        (void) !write(r->kick_fd, &one, sizeof one);
+}
+
 int stasis_requestor_connect(StasisRequestor *r) {
         const char *address, *unique;
         int q;
@@ -152,10 +184,16 @@ int stasis_requestor_connect(StasisRequestor *r) {
                 return requestor_fail(r, q, "Cannot connect to the bus %s: %s", address ?: "(the system bus)",
                                       strerror(-q));
         }
-        /* In the library's own loop, make its first pass now: from then on
-         * its fd tells of what the bus waits for. */
-        if (!r->event_foreign)
+        if (!r->event_foreign) {
+                q = kick_setup(r);
+                if (q < 0) {
+                        r->bus = sd_bus_flush_close_unref(r->bus);
+                        return requestor_fail(r, q, "Cannot set up the event loop: %s", strerror(-q));
+                }
+                /* Make the loop's first pass now: from then on its fd tells
+                 * of what the bus waits for. */
                 (void) run_loop(r, 0);
+        }
         return 0;
 }
 
@@ -236,6 +274,7 @@ int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_r
         int q;
 
         q = sd_bus_call(r->bus, m, r->timeout_usec, &error, ret_reply);
+        kick(r);
         if (q < 0)
                 return requestor_fail_bus(r, q, &error);
         return 0;

@@ -17,6 +17,7 @@ static struct {
         const char *loop;               /* wait, poll, event */
         StasisSetRequest *request;
         unsigned count;
+        int sync_calls;                 /* watch: create and delete synchronously, outside the loop */
 } arg = { .loop = "wait", .count = 1 };
 
 static sd_event *event;
@@ -86,8 +87,14 @@ static int loop_until_done(StasisRequestor *r) {
 
                         if (p.fd < 0)
                                 return fail(r, p.fd);
-                        if (poll(&p, 1, -1) < 0)
+                        /* Work is due: the fd must tell of it (no hang). */
+                        q = poll(&p, 1, 30000);
+                        if (q < 0)
                                 return 2;
+                        if (q == 0) {
+                                printf("poll: nothing to do for 30 s while %u answer(s) are due\n", pending);
+                                return 3;
+                        }
                         q = stasis_requestor_process(r);
                 } else
                         q = stasis_requestor_wait(r, UINT64_MAX);
@@ -259,10 +266,34 @@ static int cmd_watch(StasisRequestor *r, char **args) {
         char buf[64];
         if (read(STDIN_FILENO, buf, sizeof buf) < 0)
                 return 2;
-        q = stasis_requestor_create_set_async(r, arg.request, on_watch_created, NULL);
-        if (q < 0)
-                return fail(r, q);
         pending = 1;
+        if (arg.sync_calls) {
+                /* The signals arrive while the calls wait for their answers:
+                 * the loop must still be woken for them. */
+                char *id;
+
+                q = stasis_requestor_create_set(r, arg.request, &id);
+                if (q < 0)
+                        return fail(r, q);
+                snprintf(watched, sizeof watched, "%s", id);
+                printf("created %s\n", id);
+                free(id);
+                q = stasis_requestor_delete_set(r, watched);
+                if (q < 0)
+                        return fail(r, q);
+                /* stasisd sends InterfacesRemoved after the reply to
+                 * DeleteSet, so before the reply to this call: it is read
+                 * here, and nothing more comes on the socket. */
+                StasisSet **l;
+                q = stasis_requestor_list_sets(r, &l, NULL);
+                if (q < 0)
+                        return fail(r, q);
+                stasis_set_list_free(l);
+        } else {
+                q = stasis_requestor_create_set_async(r, arg.request, on_watch_created, NULL);
+                if (q < 0)
+                        return fail(r, q);
+        }
         return loop_until_done(r);
 }
 
@@ -279,7 +310,8 @@ static void usage(FILE *f) {
                    "  --bus ADDRESS        the bus (default: stasis_bus_address())\n"
                    "  --loop MODE          sync (create only), wait (default), poll, event\n"
                    "  --count N            create: N asynchronous creates at once\n"
-                   "  --label L, --persistent, --require-writers, --component C   the request\n\n"
+                   "  --label L, --persistent, --require-writers, --component C   the request\n"
+                   "  --sync-calls         watch: create and delete with synchronous calls\n\n"
                    "commands: create PATH..., hold PATH... (until stdin closes), show ID, list,\n"
                    "          complete ID [FAILED...], delete ID, watch PATH...\n"
                    "An error prints \"error NAME CODE ERRNO: MESSAGE\" and exits 1.\n");
@@ -291,6 +323,7 @@ int main(int argc, char *argv[]) {
                 { "count", required_argument, NULL, 'n' }, { "label", required_argument, NULL, 'l' },
                 { "persistent", no_argument, NULL, 'p' },  { "require-writers", no_argument, NULL, 'w' },
                 { "component", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+                { "sync-calls", no_argument, NULL, 's' },
                 {}
         };
         StasisRequestor *r = NULL;
@@ -307,6 +340,7 @@ int main(int argc, char *argv[]) {
                 case 'p': stasis_set_request_set_persistent(arg.request, 1); break;
                 case 'w': stasis_set_request_set_require_writers(arg.request, 1); break;
                 case 'c': stasis_set_request_add_component(arg.request, optarg); break;
+                case 's': arg.sync_calls = 1; break;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
                 }

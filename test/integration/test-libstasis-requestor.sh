@@ -86,6 +86,7 @@ done
 # 3. Auto-release while the requestor holds its connection, then exits; and
 # when it is killed.
 rm -f "$T/in"; mkfifo "$T/in"
+rm -f "$T/hold.out"     # the redirection below truncates it only once the child runs
 "$REQ" hold "$P/a" <"$T/in" >"$T/hold.out" 2>"$T/req.err" &
 HOLD=$!
 stasis_track_pid "$HOLD"
@@ -100,6 +101,7 @@ wait "$HOLD"
 wait_until 10 '[ ! -e "$P/a/.stasis/$id" ]'
 expect_error org.stasis1.Error.NoSuchSet 2 6 show "$id"
 
+rm -f "$T/hold.out" "$T/in"; mkfifo "$T/in"
 "$REQ" hold "$P/b" <"$T/in" >"$T/hold.out" 2>"$T/req.err" &
 HOLD=$!
 stasis_track_pid "$HOLD"
@@ -135,6 +137,14 @@ grep -q "^changed $id created$" "$T/watch.out" || stasis_die "no change to creat
 grep -q "^changed $id deleting$" "$T/watch.out" || stasis_die "no change to deleting: $(cat "$T/watch.out")"
 grep -q "^removed $id -$" "$T/watch.out" || stasis_die "no InterfacesRemoved: $(cat "$T/watch.out")"
 ! grep -q 424 "$T/watch.out" || stasis_die "a forged signal was reported: $(cat "$T/watch.out")"
+
+# The same in the library's own loop driven by poll(), with synchronous
+# create and delete: the signals read during those calls still wake poll().
+printf 'go\n' | "$REQ" --loop poll --sync-calls watch "$P/b" >"$T/watch.out" 2>"$T/req.err" ||
+        stasis_die "watch --loop poll --sync-calls: $(cat "$T/watch.out" "$T/req.err")"
+id=$(sed -n 's/^created //p' "$T/watch.out")
+grep -q "^added $id creating$" "$T/watch.out" || stasis_die "poll: no InterfacesAdded for $id: $(cat "$T/watch.out")"
+grep -q "^removed $id -$" "$T/watch.out" || stasis_die "poll: no InterfacesRemoved: $(cat "$T/watch.out")"
 
 # 5. Error names, codes (StasisError) and errnos.
 expect_error org.stasis1.Error.NoSuchSet 2 6 show 999
@@ -195,6 +205,14 @@ req complete "$id" vetoer:data
 assert_eq "$RC" 0 "complete with a failed component: $OUT"
 req delete "$id"
 stasis_stop_writer "$STASIS_WRITER_PID"
+# Timeout: the btrfs snapshot waits on a frozen file system past a 1 s
+# commit limit; once thawed nothing is left.
+stasis_stop_daemon
+STASISD_ARGS=--commit-timeout=1 stasis_start_daemon
+fsfreeze -f "$P"
+expect_error org.stasis1.Error.Timeout 10 110 create "$P/a"
+fsfreeze -u "$P"
+wait_until 15 '[ "$(stasis_count_sets)" = 0 ]'
 # stasisd gone: a standard D-Bus error, code STASIS_ERR_OTHER.
 stasis_stop_daemon
 req list
