@@ -56,23 +56,27 @@ int main(int argc, char *argv[]) {
         StasisSetRequest *q = NULL;
         StasisSet *set = NULL;
         char *id = NULL;
-        int failed = 0, rc;
+        int failed = 0, rc = 1;
 
         if (argc < 2) {
                 fprintf(stderr, "usage: backup PATH...\n");
                 return 2;
         }
         if (stasis_requestor_new(&r) < 0 || stasis_set_request_new(&q) < 0)
-                return 1;
+                goto finish;
         for (int i = 1; i < argc; i++)
                 stasis_set_request_add_path(q, argv[i]);
         stasis_set_request_set_label(q, "backup example");
         /* Not persistent: if this program dies, stasisd releases the set. */
 
-        if (stasis_requestor_create_set(r, q, &id) < 0)
-                return die(r, "cannot create the snapshot set");
-        if (stasis_requestor_get_set(r, id, &set) < 0)
-                return die(r, "cannot read the snapshot set");
+        if (stasis_requestor_create_set(r, q, &id) < 0) {
+                rc = die(r, "cannot create the snapshot set");
+                goto finish;
+        }
+        if (stasis_requestor_get_set(r, id, &set) < 0) {
+                rc = die(r, "cannot read the snapshot set");
+                goto finish;    /* unref below closes the connection: the set is released */
+        }
         printf("set %s: %s, %u volume(s)\n", id, stasis_set_consistency(set), stasis_set_volume_count(set));
 
         for (unsigned i = 0; i < stasis_set_volume_count(set); i++) {
@@ -99,9 +103,13 @@ int main(int argc, char *argv[]) {
         /* Writers learn that their components were backed up (none failed
          * here: a set of paths alone has no components). */
         if (!failed && stasis_requestor_complete_set(r, id, NULL) < 0)
-                return die(r, "cannot report the backup");
-        rc = stasis_requestor_delete_set(r, id) < 0 ? die(r, "cannot delete the snapshot set") : failed;
+                rc = die(r, "cannot report the backup");
+        else if (stasis_requestor_delete_set(r, id) < 0)
+                rc = die(r, "cannot delete the snapshot set");
+        else
+                rc = failed;
 
+finish:
         stasis_set_unref(set);
         free(id);
         stasis_set_request_unref(q);

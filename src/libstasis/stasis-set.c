@@ -89,23 +89,22 @@ static int read_string(sd_bus_message *m, char **field) {
         return 0;
 }
 
-/* Reads an array of n-string structs, such as a(ssssssss), into an array of
- * records whose first member is char *fields[n]. */
-static int read_records(sd_bus_message *m, const char *signature, size_t n, size_t record_size, void **items,
-                        unsigned *n_items) {
-        char inner[16];
+/* Reads a variant holding an array of string structs (signature
+ * "a(sss)", inner "sss") into an array of records whose first member is
+ * char *fields[strlen(inner)]. */
+static int read_records(sd_bus_message *m, const char *signature, const char *inner, size_t record_size,
+                        void **items, unsigned *n_items) {
+        size_t n = strlen(inner);
         void *l = NULL;
         unsigned count = 0;
         int r;
 
-        /* "a(sss)" -> "(sss)" and "sss" */
         r = sd_bus_message_enter_container(m, 'v', signature);
         if (r < 0)
                 return r;
         r = sd_bus_message_enter_container(m, 'a', signature + 1);
         if (r < 0)
                 return r;
-        snprintf(inner, sizeof inner, "%.*s", (int) n, "ssssssssssssssss");
         for (;;) {
                 char **fields;
                 void *nl;
@@ -192,7 +191,7 @@ static int read_property(StasisSet *s, sd_bus_message *m, const char *name) {
         if (streq(name, "WindowUSec"))
                 return sd_bus_message_read(m, "v", "t", &s->window);
         if (streq(name, "Volumes")) {
-                r = read_records(m, "a(ssssssss)", 8, sizeof(SetVolume), &items, &n);
+                r = read_records(m, "a(ssssssss)", "ssssssss", sizeof(SetVolume), &items, &n);
                 if (r < 0)
                         return r;
                 for (unsigned i = 0; i < s->n_volumes; i++)
@@ -204,7 +203,7 @@ static int read_property(StasisSet *s, sd_bus_message *m, const char *name) {
                 return 0;
         }
         if (streq(name, "Components")) {
-                r = read_records(m, "a(sssss)", 5, sizeof(SetComponent), &items, &n);
+                r = read_records(m, "a(sssss)", "sssss", sizeof(SetComponent), &items, &n);
                 if (r < 0)
                         return r;
                 for (unsigned i = 0; i < s->n_components; i++)
