@@ -259,7 +259,9 @@ StasisError stasis_error_info_code(const StasisErrorInfo *e);
  * local (the bus could not be reached, out of memory, a bad argument). */
 const char *stasis_error_info_name(const StasisErrorInfo *e);
 const char *stasis_error_info_message(const StasisErrorInfo *e);
-/* A positive errno: the one the failing call returned negated. */
+/* A positive errno: the one the failing call returned negated. Several
+ * names share one errno (NoSuchSet, NoSuchComponent and NoSuchWriter are
+ * all ENXIO): tell errors apart by their code, not by the errno. */
 int stasis_error_info_errno(const StasisErrorInfo *e);
 
 /* -- The connection -- */
