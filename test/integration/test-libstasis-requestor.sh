@@ -207,12 +207,23 @@ req delete "$id"
 stasis_stop_writer "$STASIS_WRITER_PID"
 # Timeout: the btrfs snapshot waits on a frozen file system past a 1 s
 # commit limit; once thawed nothing is left.
+# ProviderFailed: an external provider (test/helpers/test-provider) fails
+# its commit on an ext4 volume.
 stasis_stop_daemon
-STASISD_ARGS=--commit-timeout=1 stasis_start_daemon
+export TEST_PROVIDER_DIR=$T/provider
+mkdir -p "$TEST_PROVIDER_DIR" "$T/providers.d"
+cp "$STASIS_SRC/test/helpers/test-provider" "$T/providers.d/testprov"
+STASISD_ARGS="--commit-timeout=1 --providers-dir=$T/providers.d" stasis_start_daemon
 fsfreeze -f "$P"
 expect_error org.stasis1.Error.Timeout 10 110 create "$P/a"
 fsfreeze -u "$P"
 wait_until 15 '[ "$(stasis_count_sets)" = 0 ]'
+stasis_make_fs ext4 plain 64M
+echo fail > "$TEST_PROVIDER_DIR/mode"
+expect_error org.stasis1.Error.ProviderFailed 9 5 create "$STASIS_FS"
+assert_contains "$OUT" "provider testprov commit failed"
+stasis_writable "$STASIS_FS" || stasis_die "ext4 left frozen after the failed commit"
+assert_eq "$(stasis_count_sets)" 0 "no set after a failed commit"
 # stasisd gone: a standard D-Bus error, code STASIS_ERR_OTHER.
 stasis_stop_daemon
 req list
