@@ -89,13 +89,15 @@ struct StasisSet {
 };
 
 /* stasis-requestor.c */
-/* Records a failure in r's last error; returns r. */
+/* Records a failure in r's last error; returns error. */
 int requestor_fail(StasisRequestor *r, int error, const char *format, ...) _printf_(3, 4);
 int requestor_fail_bus(StasisRequestor *r, int error, const sd_bus_error *e);
 /* Connects if not connected yet; clears the last error. */
 int requestor_begin(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
+
+/* stasis-requestor-calls.c */
 /* "/org/stasis1/set/<id>", or -EINVAL (recorded) if id is not a decimal number. */
 int requestor_set_path(StasisRequestor *r, const char *id, char **ret);
 
