@@ -19,10 +19,64 @@ extern "C" {
 #define STASIS_WRITER_INTERFACE  "org.stasis1.Writer"
 #define STASIS_WRITER_PATH       "/org/stasis1/writer"  /* where libstasis exports a writer */
 
-/* The D-Bus errors a writer answers an event with to veto it. Any other
- * error is a failure that is not retryable. */
-#define STASIS_ERROR_VETO            "org.stasis1.Error.Veto"
-#define STASIS_ERROR_VETO_RETRYABLE  "org.stasis1.Error.VetoRetryable"
+/* The D-Bus errors of stasis (docs/dbus-api.md, "Errors"). stasisd answers
+ * with the first fourteen and STASIS_ERROR_NO_SPACE; a writer answers an event with STASIS_ERROR_VETO
+ * or STASIS_ERROR_VETO_RETRYABLE to veto it (any other error is a failure
+ * that is not retryable). Match on these names, never on the messages. */
+#define STASIS_ERROR_NO_SUCH_SET       "org.stasis1.Error.NoSuchSet"
+#define STASIS_ERROR_NO_SUCH_PATH      "org.stasis1.Error.NoSuchPath"
+#define STASIS_ERROR_NOT_A_DIRECTORY   "org.stasis1.Error.NotADirectory"
+#define STASIS_ERROR_NO_PROVIDER       "org.stasis1.Error.NoProvider"
+#define STASIS_ERROR_INVALID_ARGUMENT  "org.stasis1.Error.InvalidArgument"
+#define STASIS_ERROR_LIMIT_EXCEEDED    "org.stasis1.Error.LimitExceeded"
+#define STASIS_ERROR_BUSY              "org.stasis1.Error.Busy"
+#define STASIS_ERROR_PROVIDER_FAILED   "org.stasis1.Error.ProviderFailed"
+#define STASIS_ERROR_TIMEOUT           "org.stasis1.Error.Timeout"
+#define STASIS_ERROR_ACCESS_DENIED     "org.stasis1.Error.AccessDenied"
+#define STASIS_ERROR_NO_SUCH_COMPONENT "org.stasis1.Error.NoSuchComponent"
+#define STASIS_ERROR_NO_SUCH_WRITER    "org.stasis1.Error.NoSuchWriter"
+#define STASIS_ERROR_WRITER_FAILED     "org.stasis1.Error.WriterFailed"
+#define STASIS_ERROR_WRITER_RETRYABLE  "org.stasis1.Error.WriterRetryable"
+#define STASIS_ERROR_VETO              "org.stasis1.Error.Veto"
+#define STASIS_ERROR_VETO_RETRYABLE    "org.stasis1.Error.VetoRetryable"
+#define STASIS_ERROR_NO_SPACE          "org.stasis1.Error.NoSpace"
+
+/* One code per error name above, for switch statements. The values are
+ * fixed for good: a new name gets the next free value, a name that goes
+ * out of use keeps its value and no other name ever gets it. */
+typedef enum StasisError {
+        STASIS_ERR_NONE              = 0,   /* no error */
+        STASIS_ERR_OTHER             = 1,   /* an error that is not an org.stasis1 name: a standard
+                                             * D-Bus error (stasisd not running, ...) or a local
+                                             * failure; see the name and errno of the StasisErrorInfo */
+        STASIS_ERR_NO_SUCH_SET       = 2,   /* no set has this id (any more) */
+        STASIS_ERR_NO_SUCH_PATH      = 3,   /* a path does not exist */
+        STASIS_ERR_NOT_A_DIRECTORY   = 4,   /* a path is not a directory */
+        STASIS_ERR_NO_PROVIDER       = 5,   /* no provider can snapshot a path's volume */
+        STASIS_ERR_INVALID_ARGUMENT  = 6,   /* bad options, paths, component names, label */
+        STASIS_ERR_LIMIT_EXCEEDED    = 7,   /* a limit of stasisd would be exceeded */
+        STASIS_ERR_BUSY              = 8,   /* the set is being made or removed, or completed already */
+        STASIS_ERR_PROVIDER_FAILED   = 9,   /* taking or removing the snapshots failed */
+        STASIS_ERR_TIMEOUT           = 10,  /* taking or removing the snapshots took too long */
+        STASIS_ERR_ACCESS_DENIED     = 11,  /* only root may do this */
+        STASIS_ERR_NO_SUCH_COMPONENT = 12,  /* a component name matches no writer's component */
+        STASIS_ERR_NO_SUCH_WRITER    = 13,  /* the caller has no writer at that path */
+        STASIS_ERR_WRITER_FAILED     = 14,  /* with require-writers: a writer failed or vetoed */
+        STASIS_ERR_WRITER_RETRYABLE  = 15,  /* as WRITER_FAILED, but trying again later may work */
+        STASIS_ERR_VETO              = 16,  /* a writer's answer: veto */
+        STASIS_ERR_VETO_RETRYABLE    = 17,  /* a writer's answer: veto, try again later */
+        STASIS_ERR_NO_SPACE          = 18,  /* the catalog's file system is full: stasisd is read-only */
+        _STASIS_ERR_MAX,                    /* one more than the highest code; grows with new names */
+} StasisError;
+
+/* The D-Bus error name of a code ("org.stasis1.Error.NoSuchSet" for
+ * STASIS_ERR_NO_SUCH_SET); NULL for STASIS_ERR_NONE, STASIS_ERR_OTHER and
+ * codes out of range. The string is static. Never fails. */
+const char *stasis_error_to_name(StasisError code);
+/* The code of a D-Bus error name: STASIS_ERR_NONE for NULL, STASIS_ERR_OTHER
+ * for any name that is not one of the STASIS_ERROR_* names (compared
+ * exactly, case and all). Never fails. */
+StasisError stasis_error_from_name(const char *name);
 
 /* The version of the library loaded at run time, as STASIS_VERSION_NUMBER
  * and STASIS_VERSION. Never fail. */
@@ -166,6 +220,225 @@ int stasis_event_component_succeeded(const StasisEvent *e, const char *component
  * volume's mount point and where its snapshot is. -ERANGE past the end. */
 int stasis_event_get_snapshot(const StasisEvent *e, unsigned index, const char **ret_source,
                               const char **ret_snapshot);
+
+/* ---- Requestors --------------------------------------------------------
+ *
+ * A requestor is a program that asks for snapshot sets: a backup tool, a
+ * timer, an administrator's script (docs/requestors.md). The smallest one:
+ *
+ *     StasisRequestor *r;
+ *     StasisSetRequest *q;
+ *     StasisSet *set;
+ *     char *id;
+ *     stasis_requestor_new(&r);
+ *     stasis_set_request_new(&q);
+ *     stasis_set_request_add_path(q, "/srv/data");
+ *     stasis_requestor_create_set(r, q, &id);       // returns when the snapshots exist
+ *     stasis_requestor_get_set(r, id, &set);
+ *     back_up(stasis_set_volume_snapshot(set, 0));
+ *     stasis_requestor_complete_set(r, id, NULL);
+ *     stasis_requestor_delete_set(r, id);
+ *
+ * Every function that can fail returns 0 (or a positive value where it
+ * says so) on success and a negative errno on failure, and writes its ret_*
+ * arguments only on success. After a failure of a call on a requestor,
+ * stasis_requestor_last_error() tells what stasisd (or the bus, or the
+ * library) said. A StasisRequestor is not thread-safe: use it from one
+ * thread. Only root may create, complete and delete sets; anyone may read
+ * them. */
+
+typedef struct StasisRequestor StasisRequestor;
+typedef struct StasisSetRequest StasisSetRequest;
+typedef struct StasisSet StasisSet;
+typedef struct StasisErrorInfo StasisErrorInfo;
+
+/* An error: the StasisError code, the D-Bus error name, the message for
+ * people and the errno the call returned. All four accept NULL (no error):
+ * STASIS_ERR_NONE, NULL, "" and 0. The strings belong to the error. */
+StasisError stasis_error_info_code(const StasisErrorInfo *e);
+/* The D-Bus error name ("org.stasis1.Error.Busy",
+ * "org.freedesktop.DBus.Error.ServiceUnknown"), or NULL if the failure was
+ * local (the bus could not be reached, out of memory, a bad argument). */
+const char *stasis_error_info_name(const StasisErrorInfo *e);
+const char *stasis_error_info_message(const StasisErrorInfo *e);
+/* A positive errno: the one the failing call returned negated. Several
+ * names share one errno (NoSuchSet, NoSuchComponent and NoSuchWriter are
+ * all ENXIO): tell errors apart by their code, not by the errno. */
+int stasis_error_info_errno(const StasisErrorInfo *e);
+
+/* -- The connection -- */
+
+/* A requestor, not connected yet. The connection is opened by
+ * stasis_requestor_connect() or by the first call that needs it. */
+int stasis_requestor_new(StasisRequestor **ret);
+StasisRequestor *stasis_requestor_ref(StasisRequestor *r);
+/* With the last reference the connection closes: stasisd then releases
+ * every set this requestor made without persistent (auto-release), and the
+ * handlers of asynchronous calls still under way are never called. Accepts
+ * NULL; returns NULL. */
+StasisRequestor *stasis_requestor_unref(StasisRequestor *r);
+/* The bus to use, before connecting; NULL (the default) means
+ * stasis_bus_address(). -EBUSY once connected. */
+int stasis_requestor_set_bus_address(StasisRequestor *r, const char *address);
+/* How long a call may take before it fails with -ETIMEDOUT
+ * (org.freedesktop.DBus.Error.NoReply), for calls sent from now on. 0
+ * means the default, 60 minutes: CreateSet waits for writers and for the
+ * sets before it (docs/dbus-api.md, "Time limits"). */
+int stasis_requestor_set_timeout(StasisRequestor *r, uint64_t usec);
+/* Opens the connection. 0 if it is open already. It fails if the bus
+ * cannot be reached, not if stasisd is not running: calls then fail with
+ * org.freedesktop.DBus.Error.ServiceUnknown. */
+int stasis_requestor_connect(StasisRequestor *r);
+/* The last failure of a call on r, or NULL if the last call succeeded.
+ * Belongs to r; valid until the next call on r. */
+const StasisErrorInfo *stasis_requestor_last_error(StasisRequestor *r);
+
+/* Asynchronous calls and signals are dispatched by an event loop, one of:
+ * 1. the caller's sd-event loop: stasis_requestor_attach_event() before
+ *    connecting (event NULL: the thread's default loop);
+ * 2. the library's own: poll stasis_requestor_get_fd() for POLLIN and call
+ *    stasis_requestor_process() when it is readable (it never blocks), or
+ *    call stasis_requestor_wait(), which blocks.
+ * Synchronous calls work in both and dispatch nothing else. */
+int stasis_requestor_attach_event(StasisRequestor *r, sd_event *event, int64_t priority);
+int stasis_requestor_get_fd(StasisRequestor *r);        /* -EBUSY when attached to the caller's loop */
+int stasis_requestor_process(StasisRequestor *r);       /* > 0 if it did something */
+/* Waits up to usec (UINT64_MAX: without limit) for something to happen and
+ * dispatches it. > 0 if it did something, 0 if the time passed. */
+int stasis_requestor_wait(StasisRequestor *r, uint64_t usec);
+
+/* -- Asking for a set -- */
+
+/* What to make: paths and/or writer components, and options (see
+ * CreateSet in docs/dbus-api.md). A request holds copies of the strings
+ * it is given and may be used for any number of sets. */
+int stasis_set_request_new(StasisSetRequest **ret);
+StasisSetRequest *stasis_set_request_ref(StasisSetRequest *q);
+StasisSetRequest *stasis_set_request_unref(StasisSetRequest *q);
+/* An absolute path of a directory whose volume the set is to hold. The
+ * library does not look at it; stasisd does. -EINVAL for NULL or "". */
+int stasis_set_request_add_path(StasisSetRequest *q, const char *path);
+/* A writer component, WRITER[@INSTANCE][:COMPONENT]. */
+int stasis_set_request_add_component(StasisSetRequest *q, const char *component);
+/* The label (NULL or "": none). stasisd checks it (at most 256 bytes, no
+ * control characters). */
+int stasis_set_request_set_label(StasisSetRequest *q, const char *label);
+/* 1: the set stays until deleted. 0 (the default): an auto-release set,
+ * deleted by stasisd when this requestor's connection closes. -EINVAL for
+ * other values. */
+int stasis_set_request_set_persistent(StasisSetRequest *q, int persistent);
+/* 1: the set fails (STASIS_ERR_WRITER_FAILED or _RETRYABLE) if a writer
+ * taking part fails or vetoes. 0 (the default): the set is made without it
+ * and its components are crash-consistent. */
+int stasis_set_request_set_require_writers(StasisSetRequest *q, int require);
+
+/* Creates a set and returns when its snapshots exist (or it failed). The
+ * id is in *ret_id, a string the caller frees with free(). The errors of
+ * stasisd come back as -errno with stasis_requestor_last_error() telling
+ * which (STASIS_ERR_BUSY, STASIS_ERR_NO_PROVIDER, ...). */
+int stasis_requestor_create_set(StasisRequestor *r, const StasisSetRequest *q, char **ret_id);
+
+/* The handler of an asynchronous create: id is the new set's id on
+ * success, NULL on failure; error is NULL on success. Both are valid during
+ * the call only (strdup() the id to keep it). */
+typedef void (*stasis_create_handler_t)(StasisRequestor *r, const char *id, const StasisErrorInfo *error,
+                                        void *userdata);
+/* Sends CreateSet and returns at once; handler is called from the event
+ * loop (see above) when stasisd answers. Any number may be under way at
+ * once. A negative errno if the call could not be sent (the handler is then
+ * not called). */
+int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest *q,
+                                      stasis_create_handler_t handler, void *userdata);
+
+/* -- Reading sets -- */
+
+/* Reads all properties of set id into *ret (one call). STASIS_ERR_NO_SUCH_SET
+ * (-ENXIO) if there is none. The StasisSet is a copy made at the time of
+ * the call: it does not change. */
+int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret);
+/* Every set stasisd has, oldest first, in *ret: a NULL-terminated array
+ * that the caller frees with stasis_set_list_free(); *ret_n (may be NULL)
+ * gets their number. */
+int stasis_requestor_list_sets(StasisRequestor *r, StasisSet ***ret, size_t *ret_n);
+/* Unrefs each set and frees the array. Accepts NULL; returns NULL. */
+StasisSet **stasis_set_list_free(StasisSet **list);
+
+StasisSet *stasis_set_ref(StasisSet *s);
+StasisSet *stasis_set_unref(StasisSet *s);
+/* The set's properties, as in docs/dbus-api.md ("org.stasis1.Set"). The
+ * strings belong to s; a string property not known is "" (never NULL for a
+ * valid s). Times are microseconds (since the epoch for created and
+ * completed; 0: not yet). State and consistency are strings because a
+ * later stasisd may add values: "creating", "created", "missing",
+ * "deleting"; "application", "crash-atomic", "per-volume" or "". */
+const char *stasis_set_id(const StasisSet *s);
+const char *stasis_set_object_path(const StasisSet *s);
+const char *stasis_set_label(const StasisSet *s);
+const char *stasis_set_state(const StasisSet *s);
+const char *stasis_set_consistency(const StasisSet *s);
+const char *stasis_set_error(const StasisSet *s);      /* why the last step failed; "" if none */
+int stasis_set_persistent(const StasisSet *s);          /* 1 or 0 */
+uint32_t stasis_set_owner(const StasisSet *s);          /* the uid that created it */
+uint64_t stasis_set_created_usec(const StasisSet *s);
+uint64_t stasis_set_completed_usec(const StasisSet *s);
+uint64_t stasis_set_hold_usec(const StasisSet *s);
+uint64_t stasis_set_window_usec(const StasisSet *s);
+
+/* The volumes, in the set's order. Each accessor returns NULL for an index
+ * past the end. The snapshot is where the snapshot is: for btrfs the path
+ * of the read-only snapshot subvolume, to read the data from. */
+unsigned stasis_set_volume_count(const StasisSet *s);
+const char *stasis_set_volume_path(const StasisSet *s, unsigned index);
+const char *stasis_set_volume_mount_point(const StasisSet *s, unsigned index);
+const char *stasis_set_volume_device(const StasisSet *s, unsigned index);
+const char *stasis_set_volume_fstype(const StasisSet *s, unsigned index);
+const char *stasis_set_volume_provider(const StasisSet *s, unsigned index);
+const char *stasis_set_volume_source(const StasisSet *s, unsigned index);
+const char *stasis_set_volume_snapshot(const StasisSet *s, unsigned index);
+const char *stasis_set_volume_state(const StasisSet *s, unsigned index);   /* "ok" or "missing" */
+
+/* The writer components, with their consistency ("application" or
+ * "crash-consistent") and, for a crash-consistent one, why. NULL past the
+ * end. The name for Complete's failed list is WRITER[@INSTANCE]:COMPONENT. */
+unsigned stasis_set_component_count(const StasisSet *s);
+const char *stasis_set_component_writer(const StasisSet *s, unsigned index);
+const char *stasis_set_component_instance(const StasisSet *s, unsigned index);   /* "" if none */
+const char *stasis_set_component_name(const StasisSet *s, unsigned index);
+const char *stasis_set_component_consistency(const StasisSet *s, unsigned index);
+const char *stasis_set_component_reason(const StasisSet *s, unsigned index);
+
+/* -- Finishing with a set -- */
+
+/* Reports the backup of set id done. failed: NULL-terminated names
+ * (WRITER[@INSTANCE]:COMPONENT) of the components that were not backed up;
+ * NULL or empty: none. STASIS_ERR_BUSY if the set is not created or was
+ * completed already, STASIS_ERR_NO_SUCH_COMPONENT for a name not in the
+ * set, STASIS_ERR_NO_SUCH_SET if there is no such set (the library asks
+ * stasisd for the set first), -EINVAL for an id that is not a number. */
+int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char *const *failed);
+/* Deletes set id and its snapshots; returns when they are removed.
+ * STASIS_ERR_NO_SUCH_SET, STASIS_ERR_BUSY (still being made),
+ * STASIS_ERR_PROVIDER_FAILED or STASIS_ERR_TIMEOUT (stasisd retries). */
+int stasis_requestor_delete_set(StasisRequestor *r, const char *id);
+
+/* -- Being told of changes -- */
+
+typedef enum StasisSetChange {
+        STASIS_SET_ADDED,       /* set has every property; state "creating" */
+        STASIS_SET_CHANGED,     /* set has the properties that change (state, consistency, error,
+                                 * volumes, hold, components, completed, window) and the id; the
+                                 * others ("label", "created", ...) are "" and 0 */
+        STASIS_SET_REMOVED,     /* set is NULL */
+} StasisSetChange;
+/* set is valid during the call; stasis_set_ref() it to keep it. */
+typedef void (*stasis_set_handler_t)(StasisRequestor *r, StasisSetChange change, const char *id,
+                                     const StasisSet *set, void *userdata);
+/* Calls handler, from the event loop, whenever a set appears, changes or
+ * vanishes. Only signals whose sender is the current owner of org.stasis1
+ * count; forged ones from other connections are dropped. Subscribe before
+ * stasis_requestor_list_sets() to miss nothing. One handler per requestor:
+ * a second call replaces it; handler NULL stops. */
+int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler, void *userdata);
 
 #ifdef __cplusplus
 }

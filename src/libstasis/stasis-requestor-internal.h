@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-requestor-internal.h - the StasisRequestor, StasisSet and StasisErrorInfo objects, shared by the files of the requestor API */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+#include "stasis/stasis.h"
+
+/* The most volumes and components one set's reply is read with; a set has
+ * at most 64 volumes, so more is a malformed reply. */
+#define SET_ITEMS_MAX 4096
+
+struct StasisErrorInfo {
+        StasisError code;
+        int error;              /* positive errno */
+        char *name;             /* NULL: a local failure */
+        char *message;          /* NULL means "" */
+};
+
+/* stasis-error.c */
+void error_info_clear(StasisErrorInfo *e);
+/* Records a failure r (< 0) with the bus error e (may be NULL or unset)
+ * in info; returns r. */
+int error_info_set_bus(StasisErrorInfo *info, int r, const sd_bus_error *e);
+/* Records a local failure r (< 0) with a message; returns r. */
+int error_info_set(StasisErrorInfo *info, int r, const char *format, ...) _printf_(3, 4);
+
+struct StasisRequestor {
+        unsigned n_ref;
+        char *bus_address;              /* NULL: stasis_bus_address() */
+        uint64_t timeout_usec;          /* method calls */
+
+        sd_event *event;                /* the library's own loop, or the caller's */
+        bool event_foreign;
+        int64_t priority;
+        sd_bus *bus;
+        /* In the library's own loop: made readable after a synchronous call
+         * that left messages queued, which the loop's fd would not tell of. */
+        int kick_fd;
+        sd_event_source *kick_source;
+
+        StasisErrorInfo last_error;
+        bool failed;                    /* last_error is set */
+
+        /* Watching sets: the handler, and who owns org.stasis1. */
+        stasis_set_handler_t set_handler;
+        void *set_userdata;
+        sd_bus_slot *owner_slot;
+        sd_bus_slot *signal_slots[3];
+        char *owner;                    /* unique name of stasisd; NULL if none known */
+};
+
+struct StasisSetRequest {
+        unsigned n_ref;
+        char **paths;                   /* never NULL */
+        char **components;              /* never NULL */
+        char *label;                    /* NULL: none */
+        bool persistent;
+        bool require_writers;
+};
+
+typedef struct SetVolume {
+        char *fields[8];        /* path, mount point, device, fstype, provider, source, snapshot, state */
+} SetVolume;
+
+typedef struct SetComponent {
+        char *fields[5];        /* writer, instance, component, consistency, reason */
+} SetComponent;
+
+struct StasisSet {
+        unsigned n_ref;
+        char *id;
+        char *object_path;
+        char *label;
+        char *state;
+        char *consistency;
+        char *error;
+        bool persistent;
+        uint32_t owner;
+        uint64_t created, completed, hold, window;
+        SetVolume *volumes;
+        unsigned n_volumes;
+        SetComponent *components;
+        unsigned n_components;
+};
+
+/* stasis-requestor.c */
+/* Records a failure in r's last error; returns error. */
+int requestor_fail(StasisRequestor *r, int error, const char *format, ...) _printf_(3, 4);
+int requestor_fail_bus(StasisRequestor *r, int error, const sd_bus_error *e);
+/* Connects if not connected yet; clears the last error. */
+int requestor_begin(StasisRequestor *r);
+/* A method call on stasisd with r's timeout; failures recorded in r. */
+int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
+
+/* stasis-requestor-calls.c */
+/* "/org/stasis1/set/<id>", or -EINVAL (recorded) if id is not a decimal number. */
+int requestor_set_path(StasisRequestor *r, const char *id, char **ret);
+
+/* stasis-set.c */
+int set_new(StasisSet **ret);
+/* Reads the a{sv} of org.stasis1.Set properties m points at into s. */
+int set_read_properties(StasisSet *s, sd_bus_message *m);
+/* Fills id and object_path from an object path; -EINVAL if not a set's. */
+int set_set_path(StasisSet *s, const char *path);
+
+/* stasis-requestor-watch.c */
+void requestor_watch_stop(StasisRequestor *r);
+
+static inline void stasis_set_unrefp(StasisSet **s) {
+        stasis_set_unref(*s);
+}
+#define _cleanup_set_unref_ __attribute__((cleanup(stasis_set_unrefp)))

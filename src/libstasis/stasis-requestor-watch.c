@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-requestor-watch.c - telling a requestor of sets that appear, change and vanish, from stasisd's signals only */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stasis-requestor-internal.h"
+
+#define DBUS_NAME      "org.freedesktop.DBus"
+#define DBUS_PATH      "/org/freedesktop/DBus"
+#define DBUS_INTERFACE "org.freedesktop.DBus"
+#define OBJECT_MANAGER_INTERFACE "org.freedesktop.DBus.ObjectManager"
+#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
+
+#define OWNER_MATCH                                                                     \
+        "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',interface='" DBUS_INTERFACE "'," \
+        "member='NameOwnerChanged',arg0='" STASIS_BUS_NAME "'"
+/* sender= lets the bus deliver only what the owner of org.stasis1 sends;
+ * the handlers check the sender again (from_stasisd()) against the owner
+ * the library followed, in case the bus or the match is not that strict. */
+#define ADDED_MATCH                                                                     \
+        "type='signal',sender='" STASIS_BUS_NAME "',path='" STASIS_MANAGER_PATH "',"     \
+        "interface='" OBJECT_MANAGER_INTERFACE "',member='InterfacesAdded'"
+#define REMOVED_MATCH                                                                   \
+        "type='signal',sender='" STASIS_BUS_NAME "',path='" STASIS_MANAGER_PATH "',"     \
+        "interface='" OBJECT_MANAGER_INTERFACE "',member='InterfacesRemoved'"
+#define CHANGED_MATCH                                                                   \
+        "type='signal',sender='" STASIS_BUS_NAME "',path_namespace='" STASIS_SET_PATH_PREFIX "'," \
+        "interface='" PROPERTIES_INTERFACE "',member='PropertiesChanged',arg0='" STASIS_SET_INTERFACE "'"
+
+void requestor_watch_stop(StasisRequestor *r) {
+        r->owner_slot = sd_bus_slot_unref(r->owner_slot);
+        for (size_t i = 0; i < ELEMENTSOF(r->signal_slots); i++)
+                r->signal_slots[i] = sd_bus_slot_unref(r->signal_slots[i]);
+        r->owner = mfree(r->owner);
+        r->set_handler = NULL;
+        r->set_userdata = NULL;
+}
+
+static bool from_stasisd(StasisRequestor *r, sd_bus_message *m) {
+        const char *sender = sd_bus_message_get_sender(m);
+
+        return r->owner && sender && streq(sender, r->owner);
+}
+
+static void tell(StasisRequestor *r, StasisSetChange change, StasisSet *s) {
+        stasis_requestor_ref(r);
+        r->set_handler(r, change, s->id, change == STASIS_SET_REMOVED ? NULL : s, r->set_userdata);
+        stasis_requestor_unref(r);
+}
+
+static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        StasisRequestor *r = userdata;
+        const char *name, *old, *new;
+        char *o = NULL;
+        const char *sender = sd_bus_message_get_sender(m);
+
+        if (!sender || !streq(sender, DBUS_NAME) || sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !streq(name, STASIS_BUS_NAME))
+                return 0;
+        if (!isempty(new)) {
+                o = strdup(new);
+                if (!o)
+                        return 0;       /* no owner known: signals are dropped */
+        }
+        free(r->owner);
+        r->owner = o;
+        return 0;
+}
+
+/* InterfacesAdded: o a{sa{sv}} */
+static int on_added(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        StasisRequestor *r = userdata;
+        _cleanup_set_unref_ StasisSet *s = NULL;
+        const char *path, *interface;
+        bool found = false;
+        int k;
+
+        if (!from_stasisd(r, m) || !r->set_handler)
+                return 0;
+        k = sd_bus_message_read_basic(m, 'o', &path);
+        if (k >= 0)
+                k = set_new(&s);
+        if (k >= 0)
+                k = set_set_path(s, path);
+        if (k >= 0)
+                k = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+        while (k >= 0) {
+                k = sd_bus_message_enter_container(m, 'e', "sa{sv}");
+                if (k <= 0)
+                        break;
+                k = sd_bus_message_read_basic(m, 's', &interface);
+                if (k < 0)
+                        break;
+                if (streq(interface, STASIS_SET_INTERFACE)) {
+                        found = true;
+                        k = set_read_properties(s, m);
+                } else
+                        k = sd_bus_message_skip(m, "a{sv}");
+                if (k >= 0)
+                        k = sd_bus_message_exit_container(m);
+        }
+        if (k < 0 || !found)
+                return 0;       /* not a set, or malformed: nothing to tell */
+        tell(r, STASIS_SET_ADDED, s);
+        return 0;
+}
+
+/* InterfacesRemoved: o as */
+static int on_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        StasisRequestor *r = userdata;
+        _cleanup_set_unref_ StasisSet *s = NULL;
+        const char *path, *interface;
+        bool found = false;
+        int k;
+
+        if (!from_stasisd(r, m) || !r->set_handler)
+                return 0;
+        k = sd_bus_message_read_basic(m, 'o', &path);
+        if (k >= 0)
+                k = set_new(&s);
+        if (k >= 0)
+                k = set_set_path(s, path);
+        if (k >= 0)
+                k = sd_bus_message_enter_container(m, 'a', "s");
+        while (k > 0) {
+                k = sd_bus_message_read_basic(m, 's', &interface);
+                if (k > 0 && streq(interface, STASIS_SET_INTERFACE))
+                        found = true;
+        }
+        if (k < 0 || !found)
+                return 0;
+        tell(r, STASIS_SET_REMOVED, s);
+        return 0;
+}
+
+/* PropertiesChanged: s a{sv} as */
+static int on_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        StasisRequestor *r = userdata;
+        _cleanup_set_unref_ StasisSet *s = NULL;
+        const char *interface;
+        int k;
+
+        if (!from_stasisd(r, m) || !r->set_handler)
+                return 0;
+        k = sd_bus_message_read_basic(m, 's', &interface);
+        if (k < 0 || !streq(interface, STASIS_SET_INTERFACE))
+                return 0;
+        k = set_new(&s);
+        if (k >= 0)
+                k = set_set_path(s, sd_bus_message_get_path(m));
+        if (k >= 0)
+                k = set_read_properties(s, m);
+        if (k < 0)
+                return 0;
+        tell(r, STASIS_SET_CHANGED, s);
+        return 0;
+}
+
+static int find_owner(StasisRequestor *r) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *owner;
+        int k;
+
+        k = sd_bus_call_method(r->bus, DBUS_NAME, DBUS_PATH, DBUS_INTERFACE, "GetNameOwner", &error, &reply, "s",
+                               STASIS_BUS_NAME);
+        if (k < 0) {
+                if (sd_bus_error_has_name(&error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                        return 0;       /* stasisd is not running: NameOwnerChanged will tell */
+                return requestor_fail_bus(r, k, &error);
+        }
+        k = sd_bus_message_read(reply, "s", &owner);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to GetNameOwner: %s", strerror(-k));
+        free(r->owner);
+        r->owner = strdup(owner);
+        if (!r->owner)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        return 0;
+}
+
+int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler, void *userdata) {
+        static const struct {
+                const char *match;
+                sd_bus_message_handler_t callback;
+        } signals[] = {
+                { ADDED_MATCH, on_added },
+                { REMOVED_MATCH, on_removed },
+                { CHANGED_MATCH, on_changed },
+        };
+        int k;
+
+        if (!r)
+                return -EINVAL;
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!handler) {
+                requestor_watch_stop(r);
+                return 0;
+        }
+        if (r->owner_slot) {
+                r->set_handler = handler;
+                r->set_userdata = userdata;
+                return 0;
+        }
+        /* The owner first, then the signals: a new owner is seen before
+         * anything it sends. */
+        k = sd_bus_add_match(r->bus, &r->owner_slot, OWNER_MATCH, on_owner_changed, r);
+        if (k < 0) {
+                requestor_watch_stop(r);
+                return requestor_fail(r, k, "Cannot watch the owner of %s: %s", STASIS_BUS_NAME, strerror(-k));
+        }
+        k = find_owner(r);
+        if (k < 0) {
+                requestor_watch_stop(r);
+                return k;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
+                k = sd_bus_add_match(r->bus, &r->signal_slots[i], signals[i].match, signals[i].callback, r);
+                if (k < 0) {
+                        requestor_watch_stop(r);
+                        return requestor_fail(r, k, "Cannot subscribe to the signals of sets: %s", strerror(-k));
+                }
+        }
+        r->set_handler = handler;
+        r->set_userdata = userdata;
+        return 0;
+}

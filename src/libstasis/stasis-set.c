@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-set.c - StasisSet: a set's properties as read from stasisd; reading one set or all */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stasis-requestor-internal.h"
+
+#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
+#define OBJECT_MANAGER_INTERFACE "org.freedesktop.DBus.ObjectManager"
+
+int set_new(StasisSet **ret) {
+        StasisSet *s = calloc(1, sizeof(StasisSet));
+
+        if (!s)
+                return -ENOMEM;
+        s->n_ref = 1;
+        *ret = s;
+        return 0;
+}
+
+StasisSet *stasis_set_ref(StasisSet *s) {
+        if (s)
+                s->n_ref++;
+        return s;
+}
+
+StasisSet *stasis_set_unref(StasisSet *s) {
+        if (!s || --s->n_ref > 0)
+                return NULL;
+        for (unsigned i = 0; i < s->n_volumes; i++)
+                for (size_t f = 0; f < ELEMENTSOF(s->volumes[i].fields); f++)
+                        free(s->volumes[i].fields[f]);
+        for (unsigned i = 0; i < s->n_components; i++)
+                for (size_t f = 0; f < ELEMENTSOF(s->components[i].fields); f++)
+                        free(s->components[i].fields[f]);
+        free(s->volumes);
+        free(s->components);
+        free(s->id);
+        free(s->object_path);
+        free(s->label);
+        free(s->state);
+        free(s->consistency);
+        free(s->error);
+        free(s);
+        return NULL;
+}
+
+StasisSet **stasis_set_list_free(StasisSet **list) {
+        for (StasisSet **s = list; s && *s; s++)
+                stasis_set_unref(*s);
+        free(list);
+        return NULL;
+}
+
+int set_set_path(StasisSet *s, const char *path) {
+        const char *id = startswith(path, STASIS_SET_PATH_PREFIX "/");
+        char *p, *i;
+
+        if (isempty(id) || strchr(id, '/'))
+                return -EINVAL;
+        p = strdup(path);
+        i = strdup(id);
+        if (!p || !i) {
+                free(p);
+                free(i);
+                return -ENOMEM;
+        }
+        free(s->object_path);
+        free(s->id);
+        s->object_path = p;
+        s->id = i;
+        return 0;
+}
+
+static int read_string(sd_bus_message *m, char **field) {
+        const char *v;
+        char *c;
+        int r;
+
+        r = sd_bus_message_read(m, "v", "s", &v);
+        if (r < 0)
+                return r;
+        c = strdup(v);
+        if (!c)
+                return -ENOMEM;
+        free(*field);
+        *field = c;
+        return 0;
+}
+
+/* Reads a variant holding an array of string structs (signature
+ * "a(sss)", inner "sss") into an array of records whose first member is
+ * char *fields[strlen(inner)]. */
+static int read_records(sd_bus_message *m, const char *signature, const char *inner, size_t record_size,
+                        void **items, unsigned *n_items) {
+        size_t n = strlen(inner);
+        void *l = NULL;
+        unsigned count = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', signature);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', signature + 1);
+        if (r < 0)
+                return r;
+        for (;;) {
+                char **fields;
+                void *nl;
+
+                r = sd_bus_message_enter_container(m, 'r', inner);
+                if (r < 0)
+                        goto fail;
+                if (r == 0)
+                        break;
+                if (count >= SET_ITEMS_MAX) {
+                        r = -EBADMSG;
+                        goto fail;
+                }
+                nl = realloc(l, record_size * (count + 1));
+                if (!nl) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                l = nl;
+                fields = (char **) ((char *) l + record_size * count);
+                memset(fields, 0, record_size);
+                count++;
+                for (size_t f = 0; f < n; f++) {
+                        const char *v;
+
+                        r = sd_bus_message_read_basic(m, 's', &v);
+                        if (r < 0)
+                                goto fail;
+                        fields[f] = strdup(v);
+                        if (!fields[f]) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                }
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        goto fail;
+        }
+        r = sd_bus_message_exit_container(m);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                goto fail;
+        *items = l;
+        *n_items = count;
+        return 0;
+fail:
+        for (unsigned i = 0; i < count; i++)
+                for (size_t f = 0; f < n; f++)
+                        free(((char **) ((char *) l + record_size * i))[f]);
+        free(l);
+        return r;
+}
+
+static int read_property(StasisSet *s, sd_bus_message *m, const char *name) {
+        void *items;
+        unsigned n;
+        int r, b;
+
+        if (streq(name, "Id"))
+                return read_string(m, &s->id);
+        if (streq(name, "Label"))
+                return read_string(m, &s->label);
+        if (streq(name, "State"))
+                return read_string(m, &s->state);
+        if (streq(name, "Consistency"))
+                return read_string(m, &s->consistency);
+        if (streq(name, "Error"))
+                return read_string(m, &s->error);
+        if (streq(name, "Persistent")) {
+                r = sd_bus_message_read(m, "v", "b", &b);
+                if (r >= 0)
+                        s->persistent = b;
+                return r;
+        }
+        if (streq(name, "Owner"))
+                return sd_bus_message_read(m, "v", "u", &s->owner);
+        if (streq(name, "Created"))
+                return sd_bus_message_read(m, "v", "t", &s->created);
+        if (streq(name, "Completed"))
+                return sd_bus_message_read(m, "v", "t", &s->completed);
+        if (streq(name, "HoldUSec"))
+                return sd_bus_message_read(m, "v", "t", &s->hold);
+        if (streq(name, "WindowUSec"))
+                return sd_bus_message_read(m, "v", "t", &s->window);
+        if (streq(name, "Volumes")) {
+                r = read_records(m, "a(ssssssss)", "ssssssss", sizeof(SetVolume), &items, &n);
+                if (r < 0)
+                        return r;
+                for (unsigned i = 0; i < s->n_volumes; i++)
+                        for (size_t f = 0; f < 8; f++)
+                                free(s->volumes[i].fields[f]);
+                free(s->volumes);
+                s->volumes = items;
+                s->n_volumes = n;
+                return 0;
+        }
+        if (streq(name, "Components")) {
+                r = read_records(m, "a(sssss)", "sssss", sizeof(SetComponent), &items, &n);
+                if (r < 0)
+                        return r;
+                for (unsigned i = 0; i < s->n_components; i++)
+                        for (size_t f = 0; f < 5; f++)
+                                free(s->components[i].fields[f]);
+                free(s->components);
+                s->components = items;
+                s->n_components = n;
+                return 0;
+        }
+        /* A property of a later stasisd. */
+        return sd_bus_message_skip(m, "v");
+}
+
+int set_read_properties(StasisSet *s, sd_bus_message *m) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *name;
+
+                r = sd_bus_message_enter_container(m, 'e', "sv");
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                r = sd_bus_message_read_basic(m, 's', &name);
+                if (r < 0)
+                        return r;
+                r = read_property(s, m, name);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_exit_container(m);
+}
+
+int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_set_unref_ StasisSet *s = NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *p;
+        int k;
+
+        if (!r)
+                return -EINVAL;
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret)
+                return requestor_fail(r, -EINVAL, "get: ret must not be NULL");
+        k = requestor_set_path(r, id, &path);
+        if (k < 0)
+                return k;
+        /* GetSet first: it answers NoSuchSet, where GetAll on a path that has
+         * no object answers the bus' UnknownObject. */
+        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                                           STASIS_MANAGER_INTERFACE, "GetSet");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "s", id);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the GetSet call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_read(reply, "o", &p);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
+        m = sd_bus_message_unref(m);
+        reply = sd_bus_message_unref(reply);
+
+        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, path, PROPERTIES_INTERFACE, "GetAll");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "s", STASIS_SET_INTERFACE);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the GetAll call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        k = set_new(&s);
+        if (k >= 0)
+                k = set_set_path(s, path);
+        if (k >= 0)
+                k = set_read_properties(s, reply);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed properties of set %s: %s", id, strerror(-k));
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static int by_id(const void *a, const void *b) {
+        const StasisSet *x = *(StasisSet *const *) a, *y = *(StasisSet *const *) b;
+        size_t lx = strlen(x->id), ly = strlen(y->id);
+
+        /* Ids are decimal numbers given out in order. */
+        return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->id, y->id);
+}
+
+/* One entry of GetManagedObjects: o a{sa{sv}}. Adds a set to *list if the
+ * object has org.stasis1.Set. */
+static int read_object(sd_bus_message *m, StasisSet ***list, size_t *n) {
+        _cleanup_set_unref_ StasisSet *s = NULL;
+        const char *path;
+        bool is_set = false;
+        int k;
+
+        k = sd_bus_message_read_basic(m, 'o', &path);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+        if (k < 0)
+                return k;
+        for (;;) {
+                const char *interface;
+
+                k = sd_bus_message_enter_container(m, 'e', "sa{sv}");
+                if (k < 0)
+                        return k;
+                if (k == 0)
+                        break;
+                k = sd_bus_message_read_basic(m, 's', &interface);
+                if (k < 0)
+                        return k;
+                if (streq(interface, STASIS_SET_INTERFACE) && !is_set) {
+                        is_set = true;
+                        k = set_new(&s);
+                        if (k >= 0)
+                                k = set_set_path(s, path);
+                        if (k >= 0)
+                                k = set_read_properties(s, m);
+                } else
+                        k = sd_bus_message_skip(m, "a{sv}");
+                if (k < 0)
+                        return k;
+                k = sd_bus_message_exit_container(m);
+                if (k < 0)
+                        return k;
+        }
+        k = sd_bus_message_exit_container(m);
+        if (k < 0 || !s)
+                return k;
+        if (*n >= SET_ITEMS_MAX)
+                return -EBADMSG;
+        StasisSet **nl = realloc(*list, sizeof(StasisSet *) * (*n + 2));
+        if (!nl)
+                return -ENOMEM;
+        *list = nl;
+        nl[(*n)++] = TAKE_PTR(s);
+        nl[*n] = NULL;
+        return 0;
+}
+
+int stasis_requestor_list_sets(StasisRequestor *r, StasisSet ***ret, size_t *ret_n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        StasisSet **list = NULL;
+        size_t n = 0;
+        int k;
+
+        if (!r)
+                return -EINVAL;
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret)
+                return requestor_fail(r, -EINVAL, "list: ret must not be NULL");
+        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                                           OBJECT_MANAGER_INTERFACE, "GetManagedObjects");
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the GetManagedObjects call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+        while (k >= 0) {
+                k = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}");
+                if (k <= 0)
+                        break;
+                k = read_object(reply, &list, &n);
+                if (k >= 0)
+                        k = sd_bus_message_exit_container(reply);
+        }
+        if (k >= 0)
+                k = sd_bus_message_exit_container(reply);
+        if (k >= 0 && !list) {
+                list = calloc(1, sizeof(StasisSet *));
+                if (!list)
+                        k = -ENOMEM;
+        }
+        if (k < 0) {
+                stasis_set_list_free(list);
+                return requestor_fail(r, k, "Malformed reply to GetManagedObjects: %s", strerror(-k));
+        }
+        qsort(list, n, sizeof(StasisSet *), by_id);
+        *ret = list;
+        if (ret_n)
+                *ret_n = n;
+        return 0;
+}
+
+/* ---- Accessors ---- */
+
+#define SET_STRING(name, field)                                 \
+        const char *stasis_set_##name(const StasisSet *s) {     \
+                return s ? strempty(s->field) : NULL;           \
+        }
+SET_STRING(id, id)
+SET_STRING(object_path, object_path)
+SET_STRING(label, label)
+SET_STRING(state, state)
+SET_STRING(consistency, consistency)
+SET_STRING(error, error)
+
+int stasis_set_persistent(const StasisSet *s) {
+        return s && s->persistent;
+}
+
+uint32_t stasis_set_owner(const StasisSet *s) {
+        return s ? s->owner : 0;
+}
+
+#define SET_TIME(name, field)                                   \
+        uint64_t stasis_set_##name##_usec(const StasisSet *s) { \
+                return s ? s->field : 0;                        \
+        }
+SET_TIME(created, created)
+SET_TIME(completed, completed)
+SET_TIME(hold, hold)
+SET_TIME(window, window)
+
+unsigned stasis_set_volume_count(const StasisSet *s) {
+        return s ? s->n_volumes : 0;
+}
+
+#define SET_VOLUME(name, index)                                                 \
+        const char *stasis_set_volume_##name(const StasisSet *s, unsigned i) {  \
+                return s && i < s->n_volumes ? s->volumes[i].fields[index] : NULL; \
+        }
+SET_VOLUME(path, 0)
+SET_VOLUME(mount_point, 1)
+SET_VOLUME(device, 2)
+SET_VOLUME(fstype, 3)
+SET_VOLUME(provider, 4)
+SET_VOLUME(source, 5)
+SET_VOLUME(snapshot, 6)
+SET_VOLUME(state, 7)
+
+unsigned stasis_set_component_count(const StasisSet *s) {
+        return s ? s->n_components : 0;
+}
+
+#define SET_COMPONENT(name, index)                                                      \
+        const char *stasis_set_component_##name(const StasisSet *s, unsigned i) {       \
+                return s && i < s->n_components ? s->components[i].fields[index] : NULL; \
+        }
+SET_COMPONENT(writer, 0)
+SET_COMPONENT(instance, 1)
+SET_COMPONENT(name, 2)
+SET_COMPONENT(consistency, 3)
+SET_COMPONENT(reason, 4)
