@@ -17,39 +17,6 @@
 #include "stasisd-writer.h"
 #include "strv.h"
 
-static int sender_ids(sd_bus_message *msg, uid_t *ret_uid, pid_t *ret_pid) {
-        sd_bus_creds *creds = NULL;
-        int r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, ret_uid);
-        if (r >= 0 && sd_bus_creds_get_pid(creds, ret_pid) < 0)
-                *ret_pid = 0;
-        sd_bus_creds_unref(creds);
-        return r;
-}
-
-int manager_check_privileged(sd_bus_message *msg, const char *action, sd_bus_error *error) {
-        return manager_check_privileged_ids(msg, action, NULL, NULL, error);
-}
-
-int manager_check_privileged_ids(sd_bus_message *msg, const char *action, uid_t *ret_uid, pid_t *ret_pid,
-                                 sd_bus_error *error) {
-        uid_t uid;
-        pid_t pid;
-        int r = sender_ids(msg, &uid, &pid);
-        if (r < 0)
-                return sd_bus_error_setf(error, STASIS_ERROR_ACCESS_DENIED,
-                                         "Permission denied: cannot tell who is asking to %s", action);
-        if (uid != 0)
-                return sd_bus_error_setf(error, STASIS_ERROR_ACCESS_DENIED,
-                                         "Permission denied: only root may %s (caller uid %u)", action, (unsigned) uid);
-        if (ret_uid)
-                *ret_uid = uid;
-        if (ret_pid)
-                *ret_pid = pid;
-        return 0;
-}
-
 static int read_paths(sd_bus_message *msg, char ***ret, sd_bus_error *error) {
         _cleanup_strv_free_ char **paths = NULL;
         int r = sd_bus_message_read_strv(msg, &paths);

@@ -106,8 +106,3 @@ void manager_hold_ended(Manager *m);
 /* stasisd-manager-bus.c */
 extern const sd_bus_vtable manager_vtable[];
 int manager_bus_export(Manager *m);
-/* Fails with AccessDenied unless the sender is root. */
-int manager_check_privileged(sd_bus_message *msg, const char *action, sd_bus_error *error);
-/* The same, also giving the caller's uid and pid (0 if the bus does not say). */
-int manager_check_privileged_ids(sd_bus_message *msg, const char *action, uid_t *ret_uid, pid_t *ret_pid,
-                                 sd_bus_error *error);
