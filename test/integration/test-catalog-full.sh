@@ -46,8 +46,7 @@ mkdir -p "$E"
 mount "$EDEV" "$E"
 stasis_track_mount "$E"
 export STASIS_LOOPCLONE_STORE=$XPOOL/store
-mkdir -p "$T/providers.d"
-cp "$PROVIDER" "$T/providers.d/loopclone"
+stasis_install_provider loopclone "$PROVIDER" STASIS_LOOPCLONE_STORE="$STASIS_LOOPCLONE_STORE"
 STASISD_ARGS="--providers-dir=$T/providers.d"
 stasis_start_daemon
 
