@@ -20,6 +20,7 @@ PROVIDER=${STASIS_PROVIDER_LOOPCLONE:-$STASIS_BUILD_DIR/src/providers/exec/stasi
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
 [ -x "$PROVIDER" ] || stasis_die "no provider at $PROVIDER (build it first)"
 command -v mkfs.xfs >/dev/null || { echo "SKIP: needs mkfs.xfs"; exit 77; }
+command -v filefrag >/dev/null || { echo "SKIP: needs filefrag"; exit 77; }
 
 stasis_env_init
 stasis_start_bus
@@ -46,8 +47,7 @@ mkdir -p "$E"
 mount "$EDEV" "$E"
 stasis_track_mount "$E"
 export STASIS_LOOPCLONE_STORE=$XPOOL/store
-mkdir -p "$T/providers.d"
-cp "$PROVIDER" "$T/providers.d/loopclone"
+stasis_install_provider loopclone "$PROVIDER" STASIS_LOOPCLONE_STORE="$STASIS_LOOPCLONE_STORE"
 STASISD_ARGS="--providers-dir=$T/providers.d"
 stasis_start_daemon
 
@@ -63,7 +63,14 @@ fill() {        # fill the state file system up
         dd if=/dev/zero of="$STATE_FS/fill2" bs=4k status=none 2>/dev/null || true
         sync
 }
-reserve_kib() { echo $(( $(stat -c '%b * %B' "$STASIS_STATE_DIR/catalog.reserve") / 1024 )); }
+# The KiB of the reserve file's data that have room on disk: the lengths of
+# its extents (filefrag counts in 1 KiB blocks here). Not its st_blocks,
+# which also count ext4's extent-tree blocks once the file is in more than
+# four pieces, as it is when it is made whole again on a disk that was full.
+reserve_kib() {
+        filefrag -e -b1024 "$STASIS_STATE_DIR/catalog.reserve" |
+                awk -F: '$1 ~ /^ *[0-9]+$/ { n += $4 } END { print n + 0 }'
+}
 unfill() { rm -f "$STATE_FS/fill" "$STATE_FS/fill2"; sync; }
 nothing_left() {
         local what=$1

@@ -86,11 +86,11 @@ E2=$MNT
 export STASIS_LOOPCLONE_STORE=$POOL/store
 stasis_make_fs btrfs bt
 P=$STASIS_FS
+BT_UUID=$(blkid -p -s UUID -o value "$STASIS_DEV")
 btrfs -q subvolume create "$P/db"
 btrfs -q subvolume create "$P/plain"
 
-mkdir -p "$T/providers.d"
-cp "$PROVIDER" "$T/providers.d/loopclone"
+stasis_install_provider loopclone "$PROVIDER" STASIS_LOOPCLONE_STORE="$STASIS_LOOPCLONE_STORE"
 STASISD_ARGS="--providers-dir=$T/providers.d --commit-timeout=2 --hold-timeout=2 --prepare-timeout=30 --freeze-window=30"
 stasis_start_daemon
 stasis_start_writer --name app --component data="$P/db" --component files="$E1" --log "$T/app.log"
@@ -109,16 +109,19 @@ ids_listed() { "$STASIS" --json list | jq -r '.[].id' | sort -n | tr '\n' ' '; }
 # Nothing is being made or removed.
 settled() { [ "$("$STASIS" --json list | jq '[.[] | select(.state == "creating" or .state == "deleting")] | length')" = 0 ]; }
 
-# The snapshots on disk: btrfs snapshots (as a path), loopclone clones (as a
-# handle).
+# The snapshots on disk, as handles: every btrfs snapshot of the file system
+# (its path from the top level, which is mounted at $P, after the file
+# system's UUID: <uuid>:/.stasis/<set>-<index>), and loopclone's clones.
 snapshots_on_disk() {
-        btrfs subvolume list -s "$P" | awk '{ print $NF }' | sed "s|^|$P/|" || true
+        btrfs subvolume list -s "$P" | awk '{ print $NF }' | sed "s|^|$BT_UUID:/|" || true
         find "$STASIS_LOOPCLONE_STORE" -name '*.img' -printf '%f\n' 2>/dev/null | sed 's/\.img$//' || true
 }
-# snapshot_exists HANDLE
+# snapshot_exists HANDLE: a btrfs snapshot (<uuid>:/<path from the top
+# level>) that is a subvolume of that file system, or a loopclone clone.
 snapshot_exists() {
         case $1 in
-        /*) btrfs subvolume show "$1" >/dev/null 2>&1 ;;
+        "$BT_UUID":/*) btrfs subvolume show "$P/${1#"$BT_UUID":/}" >/dev/null 2>&1 ;;
+        *:/*) return 1 ;;
         *) [ -f "$STASIS_LOOPCLONE_STORE/$1.img" ] ;;
         esac
 }

@@ -10,7 +10,10 @@
 # btrfs volume itself before `stasis create`: the worker's snapshot ioctl
 # then waits, uninterruptibly, until the test thaws it. A worker killed there
 # dies as the ioctl returns, after making the snapshot; one stopped there
-# stops then, and is killed at its deadline.
+# stops then, and is killed at its deadline. The first set of the file system
+# is held the same way where the worker makes the file system's snapshot
+# store (/.stasis): a worker killed as that returns must leave a store that
+# later sets can use.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
@@ -18,9 +21,10 @@ set -euo pipefail
 stasis_env_init
 stasis_start_bus
 T=$STASIS_TMP
-export TEST_PROVIDER_DIR=$T/provider
-mkdir -p "$TEST_PROVIDER_DIR" "$T/providers.d"
-cp "$STASIS_SRC/test/helpers/test-provider" "$T/providers.d/testprov"
+TEST_PROVIDER_DIR=$T/provider
+mkdir -p "$TEST_PROVIDER_DIR"
+stasis_install_provider testprov "$STASIS_SRC/test/helpers/test-provider" \
+        TEST_PROVIDER_DIR="$TEST_PROVIDER_DIR" STASIS_STATE_DIR="$STASIS_STATE_DIR"
 echo ok > "$TEST_PROVIDER_DIR/mode"
 # Short commit and hold time limits (the stopped workers reach them; the slow
 # provider sleeps 3 s); long writer limits.
@@ -57,6 +61,14 @@ worker_in_kernel() { W=$(worker) && [ -n "$W" ] && [ "$(proc_state "$W")" = D ];
 in_commit() { grep -q '^commit' "$TEST_PROVIDER_DIR/log" 2>/dev/null; }
 worker_started() { W=$(worker) && [ -n "$W" ]; }
 
+# store_ok WHAT: the btrfs file system's snapshot store, if it was made, is a
+# root-owned 0700 subvolume in its top level (mounted at $P).
+store_ok() {
+        [ -e "$P/.stasis" ] || return 0
+        assert_eq "$(stat -c '%u %a' "$P/.stasis")" "0 700" "$1: owner and mode of $P/.stasis"
+        btrfs subvolume show "$P/.stasis" >/dev/null 2>&1 || stasis_die "$1: $P/.stasis is not a subvolume"
+}
+
 # start_create PATH...: `stasis create` in the background.
 start_create() {
         "$STASIS" create "$@" >"$T/create.out" 2>"$T/create.err" &
@@ -72,6 +84,7 @@ check_failed() {
         kill -0 "$STASISD_PID" 2>/dev/null ||
                 { tail -n 30 "$T/stasisd.log" >&2; stasis_die "$what: stasisd died"; }
         [ "$rc" != 0 ] || stasis_die "$what: create succeeded"
+        store_ok "$what"
         assert_contains "$(cat "$T/create.err")" "failed" "$what: the error"
         wait_until 10 '[ "$(n_sets)" = 0 ]'
         [ -z "$(btrfs subvolume list -s "$P")" ] ||
@@ -106,6 +119,14 @@ btrfs_fault() {
         kill "-$sig" "$W"
         fsfreeze -u "$P"
 }
+
+# 0. The first set of the file system: the worker is killed as it makes the
+# snapshot store. (The set fails; the store is left, and must be usable.)
+[ ! -e "$P/.stasis" ] || stasis_die "$P/.stasis exists before the first set"
+btrfs_fault KILL "btrfs, first set, worker killed making the store" "$P/plain"
+check_failed "btrfs, first set, worker killed making the store" "$P/plain"
+assert_contains "$(cat "$T/create.err")" "crashed" "btrfs, first set, worker killed making the store: why"
+[ -e "$P/.stasis" ] || stasis_die "the killed worker did not make $P/.stasis"
 
 # 1. btrfs with a writer: the worker is killed.
 btrfs_fault KILL "btrfs, writer, worker killed" "$P/db"

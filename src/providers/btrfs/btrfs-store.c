@@ -276,7 +276,16 @@ int btrfs_store_open(const uint8_t fsid[BTRFS_FSID_SIZE], bool create, BtrfsStor
 
         s.dir_fd = openat2_fd(s.mount_fd, BTRFS_STORE_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, BENEATH);
         if (s.dir_fd == -ENOENT && create) {
+                /* The kernel gives a new subvolume's root the mode 0777 less the umask: made
+                 * with 077 it is 0700 from the start, so a worker killed before the fchmod()
+                 * below (or while the create waits on a frozen file system) does not leave a
+                 * store that is refused from then on. (Only the commit worker creates the
+                 * store, a process of one thread, so the umask changes nothing else.) */
+                mode_t old_umask = umask(0077);
                 enum btrfs_util_error e = btrfs_util_create_subvolume_fd(s.mount_fd, BTRFS_STORE_NAME, 0, NULL, NULL);
+                int saved_errno = errno;
+                umask(old_umask);
+                errno = saved_errno;
                 if (e != BTRFS_UTIL_OK && errno != EEXIST)
                         return stasis_provider_result_set(res, -errno, "cannot create /" BTRFS_STORE_NAME
                                                           " in btrfs file system %s: %s (%m)", uuid, btrfs_util_strerror(e));
