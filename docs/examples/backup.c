@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* backup.c - a backup tool's use of libstasis: snapshot the paths given, read
- * them from the snapshots, report the backup and release the set.
+ * them from the snapshots, report the backup and release the set. Runs as
+ * root, on btrfs volumes whose file system's top-level subvolume is mounted
+ * where the volume is (mounted without subvol=).
  * Build: cc backup.c $(pkg-config --cflags --libs stasis) -o backup */
 #include <dirent.h>
 #include <fcntl.h>
@@ -51,6 +53,25 @@ static int back_up(const char *dir) {
         return 0;
 }
 
+/* 1 if the mount on dir shows the top of its file system (for btrfs, the
+ * top-level subvolume: the root field of /proc/self/mountinfo is "/"), 0 if
+ * it shows a subvolume or a directory below, -1 if dir is not a mount point.
+ * (mountinfo writes a space in a path as \040: this example does not decode
+ * that.) */
+static int shows_top(const char *dir) {
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[8192], root[4096], target[4096];
+        int top = -1;
+
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof line, f))
+                if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, target) == 2 && strcmp(target, dir) == 0)
+                        top = strcmp(root, "/") == 0;   /* the last mount on dir is the one in sight */
+        fclose(f);
+        return top;
+}
+
 int main(int argc, char *argv[]) {
         StasisRequestor *r = NULL;
         StasisSetRequest *q = NULL;
@@ -81,18 +102,33 @@ int main(int argc, char *argv[]) {
 
         for (unsigned i = 0; i < stasis_set_volume_count(set); i++) {
                 const char *path = stasis_set_volume_path(set, i);
+                const char *mount = stasis_set_volume_mount_point(set, i);
                 const char *source = stasis_set_volume_source(set, i);
                 const char *snapshot = stasis_set_volume_snapshot(set, i);
+                const char *in_fs = strchr(snapshot, ':');
                 char dir[4096];
 
-                /* A btrfs snapshot is a directory: the path given lies at the
+                /* A btrfs snapshot is "UUID:/.stasis/ID-INDEX": a read-only
+                 * subvolume at that path from the top of the file system, in
+                 * a store only root can enter. The path given lies at the
                  * same place below it as below the subvolume (the source). */
-                if (snapshot[0] != '/' || strncmp(path, source, strlen(source)) != 0) {
-                        fprintf(stderr, "backup: %s: the snapshot %s is not a directory\n", path, snapshot);
+                if (strcmp(stasis_set_volume_provider(set, i), "btrfs") != 0 || !in_fs || in_fs[1] != '/' ||
+                    strncmp(path, source, strlen(source)) != 0) {
+                        fprintf(stderr, "backup: %s: %s is not a btrfs snapshot\n", path, snapshot);
                         failed = 1;
                         continue;
                 }
-                snprintf(dir, sizeof dir, "%s%s", snapshot, path + (strcmp(source, "/") == 0 ? 0 : strlen(source)));
+                in_fs++;
+                /* Read it where the top of the file system is mounted. */
+                if (shows_top(mount) != 1) {
+                        fprintf(stderr, "backup: %s: %s does not show the top of its file system: "
+                                "mount -o subvolid=5,ro %s DIR and read DIR%s\n",
+                                path, mount, stasis_set_volume_device(set, i), in_fs);
+                        failed = 1;
+                        continue;
+                }
+                snprintf(dir, sizeof dir, "%s%s%s", strcmp(mount, "/") == 0 ? "" : mount, in_fs,
+                         path + (strcmp(source, "/") == 0 ? 0 : strlen(source)));
                 printf("volume %s: reading %s\n", path, dir);
                 if (back_up(dir) < 0) {
                         perror(dir);

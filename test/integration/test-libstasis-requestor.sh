@@ -17,11 +17,15 @@ T=$STASIS_TMP
 
 stasis_make_fs btrfs pool
 P=$STASIS_FS
+UUID=$(blkid -s UUID -o value "$STASIS_DEV")
 btrfs -q subvolume create "$P/a"
 btrfs -q subvolume create "$P/b"
 echo alpha > "$P/a/f"
 echo beta > "$P/b/f"
 
+# The snapshots are in the file system's store, .stasis in its top-level
+# subvolume, which is mounted at $P: the handle UUID:/.stasis/ID-INDEX is
+# the path $P/.stasis/ID-INDEX here.
 # req ARGS...: run the requestor; its output in $OUT, its status in $RC.
 req() {
         RC=0
@@ -52,8 +56,12 @@ assert_eq "$(field consistency)" per-volume "consistency of two btrfs subvolumes
 assert_eq "$(field completed)" 0 "not completed yet"
 assert_eq "$(grep -c '^volume=' <<<"$OUT")" 2 "two volumes"
 assert_contains "$OUT" "volume=$P/a $P " "volume a"
-assert_contains "$OUT" " $P/a/.stasis/$id ok" "snapshot of a"
-assert_eq "$(cat "$P/b/.stasis/$id/f")" beta "the snapshot path is readable"
+assert_contains "$OUT" " $P/a $UUID:/.stasis/$id-0 ok" "snapshot of a: the handle"
+assert_contains "$OUT" " $P/b $UUID:/.stasis/$id-1 ok" "snapshot of b: the handle"
+handle=$(sed -n "s|^volume=$P/b .* \([^ ]*\) ok\$|\1|p" <<<"$OUT")
+echo changed > "$P/b/f"
+assert_eq "$(cat "$P/${handle#*:/}/f")" beta "the snapshot of b holds b as it was"
+echo beta > "$P/b/f"
 [ "$(field created)" -gt 0 ] || stasis_die "created time is 0"
 req complete "$id"
 assert_eq "$RC" 0 "complete: $OUT"
@@ -63,7 +71,8 @@ req list
 assert_contains "$OUT" "$id created persistent nightly" "list"
 req delete "$id"
 assert_eq "$RC" 0 "delete: $OUT"
-[ ! -e "$P/a/.stasis/$id" ] || stasis_die "the snapshot stays after delete"
+[ -d "$P/.stasis" ] || stasis_die "no snapshot store in the top-level subvolume"
+[ ! -e "$P/.stasis/$id-0" ] && [ ! -e "$P/.stasis/$id-1" ] || stasis_die "the snapshots stay after delete"
 
 # 2. Concurrent asynchronous creates, in each way to run the loop; without
 # persistent, each set is released when the requestor exits.
@@ -73,7 +82,7 @@ for loop in wait poll event; do
         assert_eq "$(grep -c '^created ' <<<"$OUT")" 6 "$loop: six sets"
         assert_eq "$(sed -n 's/^created //p' <<<"$OUT" | sort -u | wc -l)" 6 "$loop: six ids"
         for id in $(sed -n 's/^created //p' <<<"$OUT"); do
-                [ -d "$P/a/.stasis/$id" ] || stasis_die "$loop: set $id has no snapshot"
+                [ -d "$P/.stasis/$id-0" ] || stasis_die "$loop: set $id has no snapshot"
                 req delete "$id"
                 assert_eq "$RC" 0 "$loop: delete $id: $OUT"
         done
@@ -81,7 +90,7 @@ for loop in wait poll event; do
         assert_eq "$(grep -c '^created ' <<<"$OUT")" 4 "$loop: four auto-release sets"
         wait_until 10 '[ "$(stasis_count_sets)" = 0 ]'
 done
-[ -z "$(ls "$P/a/.stasis")" ] || stasis_die "snapshots left: $(ls "$P/a/.stasis")"
+[ -z "$(ls "$P/.stasis")" ] || stasis_die "snapshots left: $(ls "$P/.stasis")"
 
 # 3. Auto-release while the requestor holds its connection, then exits; and
 # when it is killed.
@@ -95,10 +104,10 @@ wait_until 10 '[ -s "$T/hold.out" ]'
 id=$(sed -n 's/^created //p' "$T/hold.out")
 req show "$id"
 assert_eq "$(field persistent)" 0 "a set without persistent"
-assert_eq "$(cat "$P/a/.stasis/$id/f")" alpha "the set stays while the requestor runs"
+assert_eq "$(cat "$P/.stasis/$id-0/f")" alpha "the set stays while the requestor runs"
 exec 3>&-
 wait "$HOLD"
-wait_until 10 '[ ! -e "$P/a/.stasis/$id" ]'
+wait_until 10 '[ ! -e "$P/.stasis/$id-0" ]'
 expect_error org.stasis1.Error.NoSuchSet 2 6 show "$id"
 
 rm -f "$T/hold.out" "$T/in"; mkfifo "$T/in"
@@ -111,7 +120,7 @@ id=$(sed -n 's/^created //p' "$T/hold.out")
 kill -9 "$HOLD"
 wait "$HOLD" 2>/dev/null || true
 exec 3>&-
-wait_until 10 '[ ! -e "$P/b/.stasis/$id" ]'
+wait_until 10 '[ ! -e "$P/.stasis/$id-0" ]'
 assert_eq "$(stasis_count_sets)" 0 "killed requestor's set released"
 
 # 4. Signals: the set is added, changes and is removed; a signal forged by
@@ -211,8 +220,8 @@ stasis_stop_writer "$STASIS_WRITER_PID"
 # its commit on an ext4 volume.
 stasis_stop_daemon
 export TEST_PROVIDER_DIR=$T/provider
-mkdir -p "$TEST_PROVIDER_DIR" "$T/providers.d"
-cp "$STASIS_SRC/test/helpers/test-provider" "$T/providers.d/testprov"
+mkdir -p "$TEST_PROVIDER_DIR"
+stasis_install_provider testprov "$STASIS_SRC/test/helpers/test-provider" TEST_PROVIDER_DIR="$TEST_PROVIDER_DIR"
 STASISD_ARGS="--commit-timeout=1 --providers-dir=$T/providers.d" stasis_start_daemon
 fsfreeze -f "$P"
 expect_error org.stasis1.Error.Timeout 10 110 create "$P/a"

@@ -3,8 +3,10 @@
 # test-requestor-examples.sh - the examples of docs/requestors.md are the
 # files in docs/examples/, word for word, and they work: the C program (built
 # as backup-example), the Python one (python3-dbus) and the busctl one each
-# snapshot two paths, read a file from each snapshot, complete and delete
-# the set, and leave nothing behind.
+# snapshot two paths, read a file from each snapshot where the file system's
+# top-level subvolume is mounted (btrfs keeps the snapshots in .stasis there),
+# complete and delete the set, and leave nothing behind; they refuse to read
+# through a mount of another subvolume.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 DOC=$STASIS_SRC/docs/requestors.md
@@ -40,25 +42,47 @@ head -c 1000 /dev/zero > "$P/db/data/table"
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dbus' ||
         stasis_die "python3-dbus is missing (scripts/install-deps.sh installs it)"
 
-check() {      # check NAME OUTPUT: what each example prints and leaves
-        assert_contains "$2" "volume $P/home: reading $P/home/.stasis/" "$1"
-        assert_contains "$2" "volume $P/db/data: reading $P/db/.stasis/" "$1"
+# check NAME OUTPUT: each example reads the snapshots of set ID, the
+# handles UUID:/.stasis/ID-0 and -1, from the top-level subvolume mounted at
+# $P, and leaves nothing.
+check() {
+        id=$(sed -n 's/^set \([0-9]*\): .*/\1/p' <<<"$2")
+        [ -n "$id" ] || stasis_die "$1 prints no set id: $2"
+        grep -qxF "volume $P/home: reading $P/.stasis/$id-0" <<<"$2" || stasis_die "$1 does not read home's snapshot: $2"
+        grep -qxF "volume $P/db/data: reading $P/.stasis/$id-1/data" <<<"$2" || stasis_die "$1 does not read db's snapshot: $2"
         assert_eq "$(stasis_count_sets)" 0 "$1 leaves no set"
-        [ -z "$(find "$P/home/.stasis" "$P/db/.stasis" -mindepth 1 -maxdepth 1 2>/dev/null)" ] || stasis_die "$1 left a snapshot"
+        [ -z "$(find "$P/.stasis" -mindepth 1 -maxdepth 1)" ] || stasis_die "$1 left a snapshot: $(ls "$P/.stasis")"
 }
 
 out=$("$EXAMPLE" "$P/home" "$P/db/data")
-assert_contains "$out" "/notes: 6 bytes" "C example"
-assert_contains "$out" "/data/table: 1000 bytes" "C example"
 check "C example" "$out"
+assert_contains "$out" "  $P/.stasis/$id-0/notes: 6 bytes" "C example"
+assert_contains "$out" "  $P/.stasis/$id-1/data/table: 1000 bytes" "C example"
 
 out=$(/usr/bin/python3 "$STASIS_SRC/docs/examples/backup.py" "$P/home" "$P/db/data")
-assert_contains "$out" "/notes: 6 bytes" "Python example"
-assert_contains "$out" "/data/table: 1000 bytes" "Python example"
 check "Python example" "$out"
+assert_contains "$out" "  $P/.stasis/$id-0/notes: 6 bytes" "Python example"
+assert_contains "$out" "  $P/.stasis/$id-1/data/table: 1000 bytes" "Python example"
 
 out=$(sh "$STASIS_SRC/docs/examples/backup-busctl.sh" "$P/home" "$P/db/data")
 check "busctl example" "$out"
+grep -Eq '^-\S+ \S+ +6 .* \./notes$' <<<"$out" || stasis_die "busctl example: notes not in the tar of the snapshot: $out"
+grep -Eq '^-\S+ \S+ +1000 .* \./table$' <<<"$out" || stasis_die "busctl example: table not in the tar of the snapshot: $out"
+
+# Through a mount of another subvolume the store is out of sight: each
+# example says so, reads nothing, and still deletes the set.
+mkdir "$STASIS_TMP/homeonly"
+mount -o subvol=home "$STASIS_DEV" "$STASIS_TMP/homeonly"
+stasis_track_mount "$STASIS_TMP/homeonly"
+for ex in "$EXAMPLE" "/usr/bin/python3 $STASIS_SRC/docs/examples/backup.py" "sh $STASIS_SRC/docs/examples/backup-busctl.sh"; do
+        rc=0
+        out=$($ex "$STASIS_TMP/homeonly" 2>&1) || rc=$?
+        assert_eq "$rc" 1 "$ex, through a mount of the subvolume home"
+        assert_contains "$out" "$STASIS_TMP/homeonly does not show the top of its file system" "$ex"
+        assert_contains "$out" "mount -o subvolid=5,ro $STASIS_DEV DIR" "$ex"
+        ! grep -q "reading" <<<"$out" || stasis_die "$ex read through a mount of a subvolume: $out"
+        assert_eq "$(stasis_count_sets)" 0 "$ex leaves no set"
+done
 
 # A failure is reported with its error name, and nothing is left.
 rc=0

@@ -217,7 +217,9 @@ const char *stasis_event_reason(const StasisEvent *e);
  * reported it failed, -ENOENT if the component is not in the event. */
 int stasis_event_component_succeeded(const StasisEvent *e, const char *component);
 /* PostSnapshot: the snapshots of the writer's volumes, as pairs of the
- * volume's mount point and where its snapshot is. -ERANGE past the end. */
+ * volume's mount point and its snapshot, named as by
+ * stasis_set_volume_snapshot() (for btrfs "<uuid>:/.stasis/<id>-<index>",
+ * not a path under the mount point). -ERANGE past the end. */
 int stasis_event_get_snapshot(const StasisEvent *e, unsigned index, const char **ret_source,
                               const char **ret_snapshot);
 
@@ -235,7 +237,7 @@ int stasis_event_get_snapshot(const StasisEvent *e, unsigned index, const char *
  *     stasis_set_request_add_path(q, "/srv/data");
  *     stasis_requestor_create_set(r, q, &id);       // returns when the snapshots exist
  *     stasis_requestor_get_set(r, id, &set);
- *     back_up(stasis_set_volume_snapshot(set, 0));
+ *     back_up(set);             // each volume's stasis_set_volume_snapshot()
  *     stasis_requestor_complete_set(r, id, NULL);
  *     stasis_requestor_delete_set(r, id);
  *
@@ -385,8 +387,22 @@ uint64_t stasis_set_hold_usec(const StasisSet *s);
 uint64_t stasis_set_window_usec(const StasisSet *s);
 
 /* The volumes, in the set's order. Each accessor returns NULL for an index
- * past the end. The snapshot is where the snapshot is: for btrfs the path
- * of the read-only snapshot subvolume, to read the data from. */
+ * past the end.
+ *
+ * The snapshot is the volume's snapshot exactly as stasisd names it (field 6
+ * of Volumes in docs/dbus-api.md), not always a path that can be opened:
+ *   - btrfs: "<uuid>:/.stasis/<id>-<index>", the UUID of the file system and
+ *     the path of the read-only snapshot subvolume from the top of that file
+ *     system, in a store only root may enter. Root reads it as
+ *     DIR/.stasis/<id>-<index> where DIR is a mount of the file system's
+ *     top-level subvolume: a mount without subvol= (its root in
+ *     /proc/self/mountinfo is "/"; the volume's mount point may be one), or
+ *     one made with "mount -o subvolid=5,ro DEVICE DIR". Sets made by stasis
+ *     0.2.0 and earlier keep their old name, the path "<source>/.stasis/<id>".
+ *   - an external provider: the snapshot's name, "stasis-<id>-<index>".
+ * The library does not mount snapshots; views that show a set's volumes at
+ * their original paths are planned, not there yet. See docs/requestors.md,
+ * "Where the snapshots are". */
 unsigned stasis_set_volume_count(const StasisSet *s);
 const char *stasis_set_volume_path(const StasisSet *s, unsigned index);
 const char *stasis_set_volume_mount_point(const StasisSet *s, unsigned index);
