@@ -12,6 +12,7 @@
 #include "stasis/stasis.h"
 #include "stasisd-manager.h"
 #include "stasisd-freeze.h"
+#include "stasisd-orphans.h"
 #include "stasisd-set.h"
 #include "stasisd-writer.h"
 
@@ -52,6 +53,7 @@ Manager *manager_free(Manager *m) {
         while (m->sets)
                 set_free(m->sets);
         manager_writers_free(m);
+        orphans_free(m->orphans, m->n_orphans);
         while (m->deferred) {
                 Deferred *d = m->deferred;
                 m->deferred = d->next;
@@ -106,6 +108,12 @@ static int manager_load_catalog(Manager *m) {
                 set_reconcile(s);
         }
         log_info("Catalog loaded: %u set(s).", m->n_sets);
+
+        r = manager_scan_orphans(m);
+        if (r > 0)
+                log_warning("Found %d snapshot(s) in the snapshot stores that no set in the catalog holds "
+                            "(orphans); they are kept. See them with 'stasis list --orphans', then "
+                            "'stasis adopt SET-ID' or 'stasis delete-orphan HANDLE'.", r);
         return 0;
 }
 

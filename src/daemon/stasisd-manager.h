@@ -59,6 +59,10 @@ typedef struct Manager {
         usec_t identify_timeout;
         usec_t prepare_timeout;
         usec_t freeze_window;
+
+        /* Snapshots in the stores that no set holds (stasisd-orphans.c). */
+        struct Orphan *orphans;
+        size_t n_orphans;
 } Manager;
 
 int manager_new(const char *state_dir, Manager **ret);

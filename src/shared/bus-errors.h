@@ -18,6 +18,8 @@
 #define STASIS_ERROR_NO_SUCH_WRITER    "org.stasis1.Error.NoSuchWriter"
 #define STASIS_ERROR_WRITER_FAILED     "org.stasis1.Error.WriterFailed"
 #define STASIS_ERROR_WRITER_RETRYABLE  "org.stasis1.Error.WriterRetryable"
+#define STASIS_ERROR_NO_SUCH_ORPHAN    "org.stasis1.Error.NoSuchOrphan"
+#define STASIS_ERROR_SET_EXISTS        "org.stasis1.Error.SetExists"
 /* What a writer answers an event with to veto it (also in stasis/stasis.h). */
 #define STASIS_ERROR_VETO              "org.stasis1.Error.Veto"
 #define STASIS_ERROR_VETO_RETRYABLE    "org.stasis1.Error.VetoRetryable"
