@@ -29,6 +29,7 @@ int manager_new(const char *state_dir, Manager **ret) {
         m->identify_timeout = 10 * USEC_PER_SEC;
         m->prepare_timeout = 300 * USEC_PER_SEC;
         m->freeze_window = 60 * USEC_PER_SEC;
+        m->orphan_scan = true;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir) {
                 manager_free(m);
@@ -109,6 +110,10 @@ static int manager_load_catalog(Manager *m) {
         }
         log_info("Catalog loaded: %u set(s).", m->n_sets);
 
+        if (!m->orphan_scan) {
+                log_info("Not looking for orphan snapshots (--orphan-scan=no).");
+                return 0;
+        }
         r = manager_scan_orphans(m);
         if (r > 0)
                 log_warning("Found %d snapshot(s) in the snapshot stores that no set in the catalog holds "

@@ -63,6 +63,7 @@ typedef struct Manager {
         /* Snapshots in the stores that no set holds (stasisd-orphans.c). */
         struct Orphan *orphans;
         size_t n_orphans;
+        bool orphan_scan;               /* look for them at start-up */
 } Manager;
 
 int manager_new(const char *state_dir, Manager **ret);

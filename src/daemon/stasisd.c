@@ -19,6 +19,7 @@ static const char *arg_providers_dir = STASIS_PROVIDERS_DIR;
 static usec_t arg_identify_timeout = 10 * USEC_PER_SEC;
 static usec_t arg_prepare_timeout = 300 * USEC_PER_SEC;
 static usec_t arg_freeze_window = 60 * USEC_PER_SEC;
+static bool arg_orphan_scan = true;
 
 static void help(void) {
         printf("stasisd [OPTIONS...]\n\n"
@@ -42,6 +43,8 @@ static void help(void) {
                "                         PostSnapshot, BackupComplete and Abort (default 300)\n"
                "     --freeze-window=SEC Longest time writers stay frozen (default 60; less if\n"
                "                         a writer of the set asks for less)\n"
+               "     --orphan-scan=BOOL  Look for orphan snapshots in the stores at start-up\n"
+               "                         (default yes)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
                "See stasisd(8).\n", STASIS_STATE_DIR, STASIS_PROVIDERS_DIR);
 }
@@ -60,7 +63,8 @@ static int parse_seconds(const char *option, const char *s, double max, usec_t *
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
-               ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW };
+               ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW,
+               ARG_ORPHAN_SCAN };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
@@ -73,6 +77,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "identify-timeout", required_argument, NULL, ARG_IDENTIFY_TIMEOUT },
                 { "prepare-timeout", required_argument, NULL, ARG_PREPARE_TIMEOUT },
                 { "freeze-window", required_argument, NULL, ARG_FREEZE_WINDOW },
+                { "orphan-scan", required_argument, NULL, ARG_ORPHAN_SCAN },
                 {}
         };
         int c, l;
@@ -127,6 +132,16 @@ static int parse_argv(int argc, char *argv[]) {
                         if (parse_seconds("--freeze-window", optarg, 600, &arg_freeze_window) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_ORPHAN_SCAN:
+                        if (streq(optarg, "yes"))
+                                arg_orphan_scan = true;
+                        else if (streq(optarg, "no"))
+                                arg_orphan_scan = false;
+                        else {
+                                log_error("Invalid --orphan-scan '%s': give yes or no.", optarg);
+                                return -EINVAL;
+                        }
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -178,6 +193,7 @@ int main(int argc, char *argv[]) {
         m->identify_timeout = arg_identify_timeout;
         m->prepare_timeout = arg_prepare_timeout;
         m->freeze_window = arg_freeze_window;
+        m->orphan_scan = arg_orphan_scan;
         m->providers_dir = strdup(arg_providers_dir);
         if (!m->providers_dir)
                 return log_oom(), EXIT_FAILURE;

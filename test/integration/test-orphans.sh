@@ -5,6 +5,7 @@
 # into a set or deleted on request by root only; set ids stay above them.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
+export STASIS_ORPHAN_SCAN=yes
 stasis_setup
 
 stasis_make_fs btrfs pool
