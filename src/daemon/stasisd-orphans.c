@@ -103,6 +103,17 @@ static int scan_provider(Scan *scan, Manager *m, const StasisProvider *p) {
         return r;
 }
 
+/* By set id as a number, then index: the order people read them in. */
+static int compare_orphans(const void *a, const void *b) {
+        const Orphan *x = a, *y = b;
+        uint64_t i = strtoull(x->snapshot.set_id, NULL, 10), j = strtoull(y->snapshot.set_id, NULL, 10);
+        if (i != j)
+                return i < j ? -1 : 1;
+        if (x->snapshot.index != y->snapshot.index)
+                return x->snapshot.index < y->snapshot.index ? -1 : 1;
+        return strcmp(x->snapshot.handle, y->snapshot.handle);
+}
+
 int manager_scan_orphans(Manager *m) {
         const StasisProvider *all[256];
         size_t n = stasis_providers_list(all, ELEMENTSOF(all));
@@ -118,6 +129,8 @@ int manager_scan_orphans(Manager *m) {
                         return log_oom();
                 }
         }
+        if (scan.n > 1)
+                qsort(scan.orphans, scan.n, sizeof *scan.orphans, compare_orphans);
         orphans_free(m->orphans, m->n_orphans);
         m->orphans = scan.orphans;
         m->n_orphans = scan.n;
