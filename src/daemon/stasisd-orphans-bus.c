@@ -24,7 +24,7 @@ int method_list_orphans(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 r = sd_bus_message_open_container(reply, 'a', "(ssstt)");
         for (size_t i = 0; r >= 0 && i < m->n_orphans; i++) {
                 const Orphan *o = &m->orphans[i];
-                r = sd_bus_message_append(reply, "(ssstt)", o->provider->name, o->snapshot.handle,
+                r = sd_bus_message_append(reply, "(ssstt)", o->provider->name, o->snapshot.volume.handle,
                                           o->snapshot.set_id, o->snapshot.index, (uint64_t) o->snapshot.created);
         }
         if (r >= 0)

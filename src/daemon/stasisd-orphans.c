@@ -16,8 +16,7 @@
 
 void orphans_free(Orphan *o, size_t n) {
         for (size_t i = 0; o && i < n; i++) {
-                free(o[i].snapshot.handle);
-                free(o[i].snapshot.key);
+                stasis_volume_done(&o[i].snapshot.volume);
                 free(o[i].snapshot.set_id);
         }
         free(o);
@@ -25,7 +24,7 @@ void orphans_free(Orphan *o, size_t n) {
 
 Orphan *manager_find_orphan(Manager *m, const char *handle) {
         for (size_t i = 0; i < m->n_orphans; i++)
-                if (streq(m->orphans[i].snapshot.handle, handle))
+                if (streq(m->orphans[i].snapshot.volume.handle, handle))
                         return &m->orphans[i];
         return NULL;
 }
@@ -33,8 +32,7 @@ Orphan *manager_find_orphan(Manager *m, const char *handle) {
 void manager_drop_orphan(Manager *m, Orphan *o) {
         size_t i = (size_t) (o - m->orphans);
         assert(i < m->n_orphans);
-        free(o->snapshot.handle);
-        free(o->snapshot.key);
+        stasis_volume_done(&o->snapshot.volume);
         free(o->snapshot.set_id);
         memmove(o, o + 1, (m->n_orphans - i - 1) * sizeof *o);
         m->n_orphans--;
@@ -70,7 +68,7 @@ static int scan_add(Scan *scan, Manager *m, const StasisProvider *p, StasisStore
                 scan->orphans = o;
                 scan->alloc = na;
         }
-        Orphan *old = manager_find_orphan(m, snapshot->handle);
+        Orphan *old = manager_find_orphan(m, snapshot->volume.handle);
         scan->orphans[scan->n++] = (Orphan) {
                 .provider = p,
                 .snapshot = *snapshot,
@@ -96,7 +94,7 @@ static int scan_provider(Scan *scan, Manager *m, const StasisProvider *p) {
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 uint64_t id = strtoull(found[i].set_id, NULL, 10);
                 scan->max_set_id = MAX(scan->max_set_id, id);
-                if (!handle_known(m, p, found[i].handle))
+                if (!handle_known(m, p, found[i].volume.handle))
                         r = scan_add(scan, m, p, &found[i]);
         }
         stasis_stored_snapshots_free(found, n);
@@ -111,7 +109,7 @@ static int compare_orphans(const void *a, const void *b) {
                 return i < j ? -1 : 1;
         if (x->snapshot.index != y->snapshot.index)
                 return x->snapshot.index < y->snapshot.index ? -1 : 1;
-        return strcmp(x->snapshot.handle, y->snapshot.handle);
+        return strcmp(x->snapshot.volume.handle, y->snapshot.volume.handle);
 }
 
 int manager_scan_orphans(Manager *m) {
@@ -208,15 +206,15 @@ int orphan_delete(Manager *m, Orphan *o, sd_bus_message *msg, sd_bus_error *erro
 
         if (o->removing)
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "Orphan snapshot %s is being deleted already",
-                                         o->snapshot.handle);
+                                         o->snapshot.volume.handle);
         x = calloc(1, sizeof *x);
         if (!x)
                 return -ENOMEM;
         x->manager = m;
         x->msg = sd_bus_message_ref(msg);
         x->volume.provider = o->provider;
-        x->volume.handle = strdup(o->snapshot.handle);
-        x->volume.key = strdup(o->snapshot.key);
+        x->volume.handle = strdup(o->snapshot.volume.handle);
+        x->volume.key = strdup(o->snapshot.volume.key);
         if (!x->volume.handle || !x->volume.key) {
                 orphan_removal_free(x);
                 return -ENOMEM;
@@ -225,9 +223,9 @@ int orphan_delete(Manager *m, Orphan *o, sd_bus_message *msg, sd_bus_error *erro
                          on_orphan_removed, NULL);
         if (r < 0) {
                 orphan_removal_free(x);
-                log_error_errno(r, "Orphan snapshot %s: failed to start deleting it: %m", o->snapshot.handle);
+                log_error_errno(r, "Orphan snapshot %s: failed to start deleting it: %m", o->snapshot.volume.handle);
                 return sd_bus_error_set_errnof(error, r, "Failed to start deleting orphan snapshot %s: %m",
-                                               o->snapshot.handle);
+                                               o->snapshot.volume.handle);
         }
         /* Commits wait for removals (no catalog write may fall in a hold). */
         m->n_removing++;
@@ -265,7 +263,7 @@ int orphans_adopt(Manager *m, const char *id, uid_t uid, Set **ret, sd_bus_error
                         if (m->orphans[i].removing)
                                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
                                                          "Orphan snapshot %s is being deleted",
-                                                         m->orphans[i].snapshot.handle);
+                                                         m->orphans[i].snapshot.volume.handle);
                         mine[n++] = &m->orphans[i];
                 }
         if (n == 0)
@@ -297,10 +295,12 @@ int orphans_adopt(Manager *m, const char *id, uid_t uid, Set **ret, sd_bus_error
                 StasisVolume *v = &cs.volumes[i];
                 if (mine[i]->snapshot.created > 0)
                         cs.created = MIN(cs.created, mine[i]->snapshot.created);
+                const StasisVolume *f = &mine[i]->snapshot.volume;
                 v->provider = mine[i]->provider;
-                v->handle = strdup(mine[i]->snapshot.handle);
-                v->key = strdup(mine[i]->snapshot.key);
-                if (!v->handle || !v->key) {
+                if (!(v->handle = strdup(f->handle)) || !(v->key = strdup(f->key)) ||
+                    !(v->path = strdup(strempty(f->path))) || !(v->mount_point = strdup(strempty(f->mount_point))) ||
+                    !(v->device = strdup(strempty(f->device))) || !(v->fstype = strdup(strempty(f->fstype))) ||
+                    !(v->source = strdup(strempty(f->source)))) {
                         catalog_set_done(&cs);
                         return -ENOMEM;
                 }

@@ -31,8 +31,7 @@ void stasis_volume_done(StasisVolume *v) {
 
 void stasis_stored_snapshots_free(StasisStoredSnapshot *s, size_t n) {
         for (size_t i = 0; s && i < n; i++) {
-                free(s[i].handle);
-                free(s[i].key);
+                stasis_volume_done(&s[i].volume);
                 free(s[i].set_id);
         }
         free(s);

@@ -102,8 +102,11 @@ struct StasisProvider {
 
 /* A snapshot a provider found in its store. Strings owned. */
 struct StasisStoredSnapshot {
-        char *handle;           /* as prepare() names it */
-        char *key;              /* the volume it was taken of, as probe() names it */
+        /* As in a set: handle (as prepare() names it), key (the volume it was
+         * taken of, as probe() names it), provider; fstype, device,
+         * mount_point, source and path where the provider can tell where that
+         * volume is now mounted, else NULL. */
+        StasisVolume volume;
         char *set_id;           /* the set id in its name */
         uint64_t index;         /* the volume's place in that set, from its name */
         usec_t created;         /* CLOCK_REALTIME; 0 if the store does not say */

@@ -79,6 +79,11 @@ assert_exit 2 "$STASIS" adopt x1
 "$STASIS" adopt "$S2" >/dev/null
 assert_eq "$("$STASIS" --json show "$S2" | jq -c '[.state, .consistency, (.volumes | length)]')" \
         '["created","per-volume",2]' "adopted set"
+# What the store tells of each volume: the subvolume it was taken of, where
+# that is mounted now.
+assert_eq "$("$STASIS" --json show "$S2" | jq -c '[.volumes[] | [.source, .mount_point, .fstype, .device]]')" \
+        "[[\"$P/a\",\"$P\",\"btrfs\",\"$STASIS_DEV\"],[\"$P/b\",\"$P\",\"btrfs\",\"$STASIS_DEV\"]]" \
+        "volumes of the adopted set"
 assert_eq "$(orphans)" "[[\"$S1\",1,\"btrfs\"],[\"$S3\",0,\"btrfs\"]]" "orphans after the adoption"
 "$STASIS" delete "$S2" >/dev/null
 [ ! -e "$P/.stasis/$S2-0" ] && [ ! -e "$P/.stasis/$S2-1" ] || stasis_die "delete of the adopted set left snapshots"
