@@ -5,6 +5,7 @@
 
 #include "bus-errors.h"
 #include "bus-util.h"
+#include "escape.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-orphans.h"
@@ -60,10 +61,14 @@ static int read_orphan(Manager *m, sd_bus_message *msg, Orphan **ret, sd_bus_err
         if (r < 0)
                 return r;
         Orphan *o = strlen(handle) <= HANDLE_MAX ? manager_find_orphan(m, handle) : NULL;
-        if (!o)
+        if (!o) {
+                /* Quoted escaped and cut short: it is the caller's string. */
+                _cleanup_free_ char *quoted = cescape_full(handle, 256, ESCAPE_QUOTE);
+                if (!quoted)
+                        return -ENOMEM;
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_ORPHAN,
-                                         "\"%.256s\"%s is not an orphan snapshot (see ListOrphans)", handle,
-                                         strlen(handle) > 256 ? "..." : "");
+                                         "%s is not an orphan snapshot (see ListOrphans)", quoted);
+        }
         *ret = o;
         return 0;
 }
@@ -112,9 +117,13 @@ int method_adopt_orphans(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = sd_bus_message_read(msg, "s", &id);
         if (r < 0)
                 return r;
-        if (!set_id_valid(id))
+        if (!set_id_valid(id)) {
+                _cleanup_free_ char *quoted = cescape_full(id, 32, ESCAPE_QUOTE);
+                if (!quoted)
+                        return -ENOMEM;
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                         "\"%.32s\" is not a set id (a number from 1)", id);
+                                         "%s is not a set id (a number from 1)", quoted);
+        }
         r = orphans_adopt(m, id, uid, &s, error);
         if (r < 0)
                 return r;

@@ -317,9 +317,7 @@ int orphans_adopt(Manager *m, const char *id, uid_t uid, Set **ret, sd_bus_error
         if (r < 0)
                 return log_oom();
 
-        /* Handles first: dropping orphans moves the array mine points into. */
-        for (size_t i = 0; i < n; i++)
-                mine[i] = NULL;
+        /* By handle: dropping one moves the others, which mine points to. */
         for (size_t i = 0; i < s->n_volumes; i++) {
                 Orphan *o = manager_find_orphan(m, s->volumes[i].handle);
                 if (o)

@@ -65,6 +65,10 @@ for h in "$P/a" "$UUID:/.stasis/../a" "$UUID:/a" "$UUID:/.stasis/$S1-0" "$UUID:/
         assert_exit 3 "$STASIS" delete-orphan "$h"
         assert_contains "$STASIS_ERR" "not an orphan"
 done
+# A long one is quoted cut short, at a character (here 255 bytes and a
+# two-byte character).
+assert_exit 3 "$STASIS" delete-orphan "$(printf 'x%.0s' {1..255})é/.."
+assert_contains "$STASIS_ERR" 'xxx"... is not an orphan'
 [ -d "$P/a" ] && [ -d "$P/.stasis/$S1-0" ] && [ -d "$P/.stasis/$S4-0" ] && [ -d "$P/.stasis/$S3-0" ] ||
         stasis_die "delete-orphan removed something else"
 
