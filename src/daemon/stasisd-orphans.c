@@ -38,13 +38,31 @@ void manager_drop_orphan(Manager *m, Orphan *o) {
         m->n_orphans--;
 }
 
-/* Does a set of the catalog hold this snapshot? */
-static bool handle_known(Manager *m, const StasisProvider *p, const char *handle) {
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The handles of the snapshots of provider p that sets hold, sorted, to
+ * look up each snapshot of its stores in. */
+static int known_handles(Manager *m, const StasisProvider *p, const char ***ret, size_t *ret_n) {
+        const char **h;
+        size_t n = 0;
+
         for (Set *s = m->sets; s; s = s->next)
                 for (size_t i = 0; i < s->n_volumes; i++)
-                        if (s->volumes[i].provider == p && streq(strempty(s->volumes[i].handle), handle))
-                                return true;
-        return false;
+                        n += s->volumes[i].provider == p && s->volumes[i].handle;
+        h = malloc(MAX(n, (size_t) 1) * sizeof *h);
+        if (!h)
+                return -ENOMEM;
+        n = 0;
+        for (Set *s = m->sets; s; s = s->next)
+                for (size_t i = 0; i < s->n_volumes; i++)
+                        if (s->volumes[i].provider == p && s->volumes[i].handle)
+                                h[n++] = s->volumes[i].handle;
+        qsort(h, n, sizeof *h, compare_strings);
+        *ret = h;
+        *ret_n = n;
+        return 0;
 }
 
 typedef struct Scan {
@@ -81,9 +99,13 @@ static int scan_add(Scan *scan, Manager *m, const StasisProvider *p, StasisStore
 static int scan_provider(Scan *scan, Manager *m, const StasisProvider *p) {
         StasisProviderResult res = {};
         StasisStoredSnapshot *found = NULL;
-        size_t n = 0;
+        _cleanup_free_ const char **known = NULL;
+        size_t n = 0, n_known = 0;
         int r;
 
+        r = known_handles(m, p, &known, &n_known);
+        if (r < 0)
+                return r;
         r = p->list(p, &found, &n, &res);
         if (r < 0)
                 return log_warning_errno(r, "Cannot list the snapshots of provider %s: %s", p->name,
@@ -94,7 +116,8 @@ static int scan_provider(Scan *scan, Manager *m, const StasisProvider *p) {
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 uint64_t id = strtoull(found[i].set_id, NULL, 10);
                 scan->max_set_id = MAX(scan->max_set_id, id);
-                if (!handle_known(m, p, found[i].volume.handle))
+                const char *h = found[i].volume.handle;
+                if (!bsearch(&h, known, n_known, sizeof *known, compare_strings))
                         r = scan_add(scan, m, p, &found[i]);
         }
         stasis_stored_snapshots_free(found, n);
