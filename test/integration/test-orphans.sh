@@ -18,9 +18,20 @@ echo a > "$P/a/f"
 # Set ids come after those in every store on this machine: other btrfs file
 # systems may be mounted, with their own stores. Take them as they come.
 create() { "$STASIS" --json create "$@" | jq -r .id; }
+
+# Other test runs on this machine may make sets in their own stores while
+# this one runs, with small ids this stasisd sees at its next start: keep
+# this test's ids far above theirs, through a snapshot in its own store
+# found by a rescan.
+btrfs -q subvolume create "$P/.stasis"
+chmod 700 "$P/.stasis"
+btrfs -q subvolume snapshot -r "$P/a" "$P/.stasis/1000000-0"
+"$STASIS" list --orphans --rescan >/dev/null
+"$STASIS" delete-orphan "$UUID:/.stasis/1000000-0" >/dev/null
 S1=$(create "$P/a" "$P/b")
 S2=$(create "$P/a" "$P/b")
 S3=$(create "$P/b")
+[ "$S1" -gt 1000000 ] || stasis_die "set id $S1 after a rescan found set 1000000 in the store"
 
 # The catalog loses sets S2 and S3 and one volume of set S1, and its id
 # counter, as a power cut before the records reached the disk would.
