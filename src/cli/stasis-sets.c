@@ -146,6 +146,11 @@ int verb_list(sd_bus *bus, char **args) {
                                                 "PERSISTENT", "LABEL");
         int r;
 
+        if (arg_orphans) {
+                json_object_put(array);
+                table_free(t);
+                return list_orphans(bus);
+        }
         r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
                                "ListSets", &error, &reply, "");
         if (r < 0) {

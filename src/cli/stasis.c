@@ -20,6 +20,8 @@ const char *arg_label = NULL;
 char **arg_components = NULL;
 bool arg_require_writers = false;
 char **arg_failed = NULL;
+bool arg_orphans = false;
+bool arg_rescan = false;
 
 int report_bus_error_context(const char *context, const char *what, int r, const sd_bus_error *error) {
         const char *msg = error && sd_bus_error_is_set(error) ? error->message : NULL;
@@ -146,10 +148,14 @@ static void help(void) {
                "Commands:\n"
                "  create [PATH...]     Snapshot the volumes that hold PATHs and the --components,\n"
                "                       as one set\n"
-               "  list                 List the snapshot sets\n"
+               "  list                 List the snapshot sets (with --orphans: the snapshots\n"
+               "                       in the stores that no set holds)\n"
                "  show ID              Show one set, its volumes and its writer components\n"
                "  complete ID          Report that the backup of a set is done\n"
                "  delete ID...         Delete sets and their snapshots\n"
+               "  adopt SET            Make the orphan snapshots of set id SET a set again\n"
+               "  delete-orphan HANDLE...\n"
+               "                       Delete orphan snapshots\n"
                "  volumes PATH...      Show the volume, file system and provider of each PATH\n"
                "  writers              List the registered writers and their components\n"
                "\nOptions:\n"
@@ -160,6 +166,8 @@ static void help(void) {
                "     --component=NAME  With create: include the writer component NAME,\n"
                "                       WRITER[@INSTANCE][:COMPONENT] (may be repeated)\n"
                "     --require-writers With create: fail the set if a writer fails\n"
+               "     --orphans         With list: list the orphan snapshots\n"
+               "     --rescan          With list --orphans: look in the stores again first\n"
                "     --failed=NAME     With complete: the component WRITER[@INSTANCE]:COMPONENT\n"
                "                       was not backed up (may be repeated)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
@@ -181,6 +189,8 @@ static const struct {
         { "show",     1,  1, "ID",        verb_show },
         { "complete", 1,  1, "ID",        verb_complete },
         { "delete",   1, -1, "ID...",     verb_delete },
+        { "adopt",    1,  1, "SET",       verb_adopt },
+        { "delete-orphan", 1, -1, "HANDLE...", verb_delete_orphan },
         { "volumes",  1, -1, "PATH...",   verb_volumes },
         { "writers",  0,  0, "",          verb_writers },
 };
@@ -215,7 +225,7 @@ static bool component_name_ok(const char *name, bool need_component) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED, ARG_ORPHANS, ARG_RESCAN };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -224,6 +234,8 @@ int main(int argc, char *argv[]) {
                 { "component",       required_argument, NULL, ARG_COMPONENT },
                 { "require-writers", no_argument,       NULL, ARG_REQUIRE_WRITERS },
                 { "failed",          required_argument, NULL, ARG_FAILED },
+                { "orphans",         no_argument,       NULL, ARG_ORPHANS },
+                { "rescan",          no_argument,       NULL, ARG_RESCAN },
                 {}
         };
         _cleanup_bus_flush_close_unref_ sd_bus *bus = NULL;
@@ -265,6 +277,12 @@ int main(int argc, char *argv[]) {
                         if (strv_extend(&failed, optarg) < 0)
                                 return EXIT_FAILED;
                         arg_failed = failed;
+                        break;
+                case ARG_ORPHANS:
+                        arg_orphans = true;
+                        break;
+                case ARG_RESCAN:
+                        arg_rescan = true;
                         break;
                 default:
                         return EXIT_USAGE;
@@ -310,11 +328,19 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "stasis %s: --failed only goes with complete\n", verb);
                         return EXIT_USAGE;
                 }
+                if (arg_orphans && !streq(verb, "list")) {
+                        fprintf(stderr, "stasis %s: --orphans only goes with list\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (arg_rescan && !(arg_orphans && streq(verb, "list"))) {
+                        fprintf(stderr, "stasis %s: --rescan only goes with list --orphans\n", verb);
+                        return EXIT_USAGE;
+                }
                 if (arg_label && !utf8_argument_ok(verb, "label", arg_label))
                         return EXIT_USAGE;
-                if (streq(verb, "create") || streq(verb, "volumes"))
+                if (streq(verb, "create") || streq(verb, "volumes") || streq(verb, "delete-orphan"))
                         for (char **a = args; *a; a++)
-                                if (!utf8_argument_ok(verb, "path", *a))
+                                if (!utf8_argument_ok(verb, streq(verb, "delete-orphan") ? "handle" : "path", *a))
                                         return EXIT_USAGE;
                 (void) stasis_bus_error_map_register();
                 r = bus_connect(&bus);

@@ -27,6 +27,8 @@ extern const char *arg_label;
 extern char **arg_components;   /* --component, for create */
 extern bool arg_require_writers;
 extern char **arg_failed;       /* --failed, for complete */
+extern bool arg_orphans;        /* list --orphans */
+extern bool arg_rescan;         /* list --orphans --rescan */
 
 /* Prints "stasis: <what>: <message>" and returns the exit code for the error. */
 int report_bus_error(const char *what, int r, const sd_bus_error *error);
@@ -46,3 +48,7 @@ int verb_delete(sd_bus *bus, char **args);
 int verb_complete(sd_bus *bus, char **args);
 int verb_writers(sd_bus *bus, char **args);
 int verb_volumes(sd_bus *bus, char **args);
+int verb_adopt(sd_bus *bus, char **args);
+int verb_delete_orphan(sd_bus *bus, char **args);
+/* stasis-orphans.c: list --orphans */
+int list_orphans(sd_bus *bus);

@@ -43,6 +43,7 @@ static const struct {
         [AUTH_COMPLETE_SET]    = { "org.stasis1.complete-set",    "report backups" },
         [AUTH_RESOLVE_PATHS]   = { "org.stasis1.resolve-paths",   "resolve paths" },
         [AUTH_REGISTER_WRITER] = { "org.stasis1.register-writer", "register writers" },
+        [AUTH_MANAGE_ORPHANS]  = { "org.stasis1.manage-orphans",  "manage orphan snapshots" },
 };
 
 const char *auth_action_id(AuthAction a) {

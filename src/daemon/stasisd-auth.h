@@ -14,6 +14,7 @@ typedef enum AuthAction {
         AUTH_COMPLETE_SET,      /* Set.Complete */
         AUTH_RESOLVE_PATHS,     /* Manager.ResolvePaths */
         AUTH_REGISTER_WRITER,   /* Manager.RegisterWriter */
+        AUTH_MANAGE_ORPHANS,    /* Manager.RescanOrphans, DeleteOrphan, AdoptOrphans */
         _AUTH_ACTION_MAX,
 } AuthAction;
 

@@ -735,3 +735,69 @@ fail:
         catalog_sets_free(sets, n);
         return r;
 }
+
+int catalog_raise_next_id(Catalog *c, uint64_t above) {
+        _cleanup_stmt_ sqlite3_stmt *up = NULL, *ins = NULL;
+        int r;
+
+        if (above > INT64_MAX)
+                return -ERANGE;
+        /* AUTOINCREMENT hands out max(seq, largest id) + 1. */
+        if (sqlite3_prepare_v2(c->db, "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'sets' AND seq < ?1",
+                               -1, &up, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(c->db, "INSERT INTO sqlite_sequence (name, seq) SELECT 'sets', ?1 "
+                                      "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'sets')",
+                               -1, &ins, NULL) != SQLITE_OK)
+                return fail(c, -EIO, "preparing the set id update");
+        sqlite3_bind_int64(up, 1, (sqlite3_int64) above);
+        sqlite3_bind_int64(ins, 1, (sqlite3_int64) above);
+        r = step_done(c, up, "raising the next set id");
+        if (r >= 0)
+                r = step_done(c, ins, "raising the next set id");
+        return r;
+}
+
+static int adopt_set(Catalog *c, void *userdata) {
+        const CatalogSet *s = userdata;
+        _cleanup_stmt_ sqlite3_stmt *st = NULL, *vst = NULL;
+        int r;
+
+        if (sqlite3_prepare_v2(c->db, "INSERT INTO sets (id, created, label, persistent, owner_uid, state, "
+                                      "consistency) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(c->db, "INSERT INTO volumes (set_id, idx, path, mount_point, device, fstype, "
+                                      "provider, source, volume_key, handle, missing) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", -1, &vst, NULL) != SQLITE_OK)
+                return fail(c, -EIO, "preparing the adoption");
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) s->id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) s->created);
+        sqlite3_bind_text(st, 3, strempty(s->label), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, s->persistent);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64) s->owner_uid);
+        sqlite3_bind_text(st, 6, s->state, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, strempty(s->consistency), -1, SQLITE_STATIC);
+        r = step_done(c, st, "recording the adopted set");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                const StasisVolume *v = &s->volumes[i];
+                sqlite3_reset(vst);
+                sqlite3_bind_int64(vst, 1, (sqlite3_int64) s->id);
+                sqlite3_bind_int64(vst, 2, (sqlite3_int64) i);
+                sqlite3_bind_text(vst, 3, strempty(v->path), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 4, strempty(v->mount_point), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 5, strempty(v->device), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 6, strempty(v->fstype), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 7, v->provider ? v->provider->name : "", -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 8, strempty(v->source), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 9, strempty(v->key), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 10, strempty(v->handle), -1, SQLITE_STATIC);
+                r = step_done(c, vst, "recording a volume of the adopted set");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int catalog_adopt_set(Catalog *c, const CatalogSet *s) {
+        return in_transaction(c, adopt_set, (void *) s);
+}

@@ -93,3 +93,11 @@ int catalog_remove_set(Catalog *c, uint64_t id);
 /* Loads all sets, oldest first. *ret is an array of *ret_n sets. */
 int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n);
 void catalog_sets_free(CatalogSet *sets, size_t n);
+
+/* Makes the next set id larger than above (ids found outside the catalog,
+ * in the providers' stores). */
+int catalog_raise_next_id(Catalog *c, uint64_t above);
+/* Records a set under its own id s->id, with its volumes, in one
+ * transaction (snapshots found in a store that the catalog had lost).
+ * Fails if the id is taken. */
+int catalog_adopt_set(Catalog *c, const CatalogSet *s);

@@ -11,6 +11,7 @@
 #include "stasis/stasis.h"
 #include "stasisd-auth.h"
 #include "stasisd-manager.h"
+#include "stasisd-orphans.h"
 #include "stasisd-resolve.h"
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
@@ -291,6 +292,22 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", writer, "s", instance),
                                 SD_BUS_RESULT("s", metadata),
                                 method_get_writer_metadata, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListOrphans",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ssstt)", orphans),
+                                method_list_orphans, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RescanOrphans",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("u", count),
+                                method_rescan_orphans, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DeleteOrphan",
+                                SD_BUS_ARGS("s", handle),
+                                SD_BUS_NO_RESULT,
+                                method_delete_orphan, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("AdoptOrphans",
+                                SD_BUS_ARGS("s", id),
+                                SD_BUS_RESULT("s", id, "o", set),
+                                method_adopt_orphans, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 

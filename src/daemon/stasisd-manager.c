@@ -16,6 +16,7 @@
 #include "stasisd-auth.h"
 #include "stasisd-config.h"
 #include "stasisd-freeze.h"
+#include "stasisd-orphans.h"
 #include "stasisd-set.h"
 #include "stasisd-state-dir.h"
 #include "stasisd-writer.h"
@@ -33,6 +34,7 @@ int manager_new(const char *state_dir, Manager **ret) {
         m->identify_timeout = 10 * USEC_PER_SEC;
         m->prepare_timeout = 300 * USEC_PER_SEC;
         m->freeze_window = 60 * USEC_PER_SEC;
+        m->orphan_scan = true;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir) {
                 manager_free(m);
@@ -59,6 +61,7 @@ Manager *manager_free(Manager *m) {
         while (m->sets)
                 set_free(m->sets);
         manager_writers_free(m);
+        orphans_free(m->orphans, m->n_orphans);
         while (m->deferred) {
                 Deferred *d = m->deferred;
                 m->deferred = d->next;
@@ -166,6 +169,16 @@ static int manager_load_catalog(Manager *m) {
                 set_reconcile(s);
         }
         log_info("Catalog loaded: %u set(s).", m->n_sets);
+
+        if (!m->orphan_scan) {
+                log_info("Not looking for orphan snapshots (--orphan-scan=no).");
+                return 0;
+        }
+        r = manager_scan_orphans(m);
+        if (r > 0)
+                log_warning("Found %d snapshot(s) in the snapshot stores that no set in the catalog holds "
+                            "(orphans); they are kept. See them with 'stasis list --orphans', then "
+                            "'stasis adopt SET-ID' or 'stasis delete-orphan HANDLE'.", r);
         return 0;
 }
 

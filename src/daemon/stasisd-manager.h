@@ -71,6 +71,10 @@ typedef struct Manager {
         StasisdConfig *config;
         AuthQuery *auth_queries;
         unsigned n_auth_queries;
+        /* Snapshots in the stores that no set holds (stasisd-orphans.c). */
+        struct Orphan *orphans;
+        size_t n_orphans;
+        bool orphan_scan;               /* look for them at start-up */
 } Manager;
 
 int manager_new(const char *state_dir, Manager **ret);

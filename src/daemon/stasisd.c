@@ -22,6 +22,7 @@ static usec_t arg_prepare_timeout = 300 * USEC_PER_SEC;
 static usec_t arg_freeze_window = 60 * USEC_PER_SEC;
 static const char *arg_config = NULL;
 static bool arg_check_config = false;
+static bool arg_orphan_scan = true;
 
 static void help(void) {
         printf("stasisd [OPTIONS...]\n\n"
@@ -48,6 +49,8 @@ static void help(void) {
                "     --config=FILE       Read FILE instead of %s\n"
                "     --check-config      Check the configuration file and exit: 0 if it\n"
                "                         has no error, 1 if it has\n"
+               "     --orphan-scan=BOOL  Look for orphan snapshots in the stores at start-up\n"
+               "                         (default yes)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
                "See stasisd(8) and stasisd.conf(5).\n", STASIS_STATE_DIR, STASIS_PROVIDERS_DIR, STASIS_CONFIG_FILE);
 }
@@ -67,7 +70,7 @@ static int parse_seconds(const char *option, const char *s, double max, usec_t *
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
                ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW,
-               ARG_CONFIG, ARG_CHECK_CONFIG };
+               ARG_CONFIG, ARG_CHECK_CONFIG, ARG_ORPHAN_SCAN };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
@@ -82,6 +85,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "freeze-window", required_argument, NULL, ARG_FREEZE_WINDOW },
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
+                { "orphan-scan", required_argument, NULL, ARG_ORPHAN_SCAN },
                 {}
         };
         int c, l;
@@ -141,6 +145,16 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_CHECK_CONFIG:
                         arg_check_config = true;
+                        break;
+                case ARG_ORPHAN_SCAN:
+                        if (streq(optarg, "yes"))
+                                arg_orphan_scan = true;
+                        else if (streq(optarg, "no"))
+                                arg_orphan_scan = false;
+                        else {
+                                log_error("Invalid --orphan-scan '%s': give yes or no.", optarg);
+                                return -EINVAL;
+                        }
                         break;
                 default:
                         return -EINVAL;
@@ -231,6 +245,7 @@ int main(int argc, char *argv[]) {
         m->prepare_timeout = arg_prepare_timeout;
         m->freeze_window = arg_freeze_window;
         m->config = TAKE_PTR(config);
+        m->orphan_scan = arg_orphan_scan;
         m->providers_dir = strdup(arg_providers_dir);
         if (!m->providers_dir)
                 return log_oom(), EXIT_FAILURE;

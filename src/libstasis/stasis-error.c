@@ -27,6 +27,8 @@ static const char *const error_names[_STASIS_ERR_MAX] = {
         [STASIS_ERR_VETO]              = STASIS_ERROR_VETO,
         [STASIS_ERR_VETO_RETRYABLE]    = STASIS_ERROR_VETO_RETRYABLE,
         [STASIS_ERR_NO_SPACE]          = STASIS_ERROR_NO_SPACE,
+        [STASIS_ERR_NO_SUCH_ORPHAN]    = STASIS_ERROR_NO_SUCH_ORPHAN,
+        [STASIS_ERR_SET_EXISTS]        = STASIS_ERROR_SET_EXISTS,
 };
 
 const char *stasis_error_to_name(StasisError code) {

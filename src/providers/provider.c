@@ -29,6 +29,14 @@ void stasis_volume_done(StasisVolume *v) {
         *v = (StasisVolume) {};
 }
 
+void stasis_stored_snapshots_free(StasisStoredSnapshot *s, size_t n) {
+        for (size_t i = 0; s && i < n; i++) {
+                stasis_volume_done(&s[i].volume);
+                free(s[i].set_id);
+        }
+        free(s);
+}
+
 int stasis_provider_result_set(StasisProviderResult *res, int error, const char *fmt, ...) {
         va_list ap;
 

@@ -20,6 +20,7 @@ typedef enum StasisHold {
 } StasisHold;
 
 typedef struct StasisProvider StasisProvider;
+typedef struct StasisStoredSnapshot StasisStoredSnapshot;
 
 /* One volume of a set: what the provider snapshots. All strings owned. */
 typedef struct StasisVolume {
@@ -90,7 +91,28 @@ struct StasisProvider {
         /* 1 if the snapshot exists, 0 if it is gone, negative errno if it
          * cannot tell. */
         int (*exists)(const StasisProvider *self, const StasisVolume *v);
+
+        /* Optional: every snapshot in the stores the provider owns, known to
+         * the catalog or not (docs/providers.md). Runs in the daemon, so it
+         * only reads, and quickly. Returns the number found; a store it cannot
+         * read is skipped, and res->message names the first such store. */
+        int (*list)(const StasisProvider *self, StasisStoredSnapshot **ret, size_t *ret_n,
+                    StasisProviderResult *res);
 };
+
+/* A snapshot a provider found in its store. Strings owned. */
+struct StasisStoredSnapshot {
+        /* As in a set: handle (as prepare() names it), key (the volume it was
+         * taken of, as probe() names it), provider; fstype, device,
+         * mount_point, source and path where the provider can tell where that
+         * volume is now mounted, else NULL. */
+        StasisVolume volume;
+        char *set_id;           /* the set id in its name */
+        uint64_t index;         /* the volume's place in that set, from its name */
+        usec_t created;         /* CLOCK_REALTIME; 0 if the store does not say */
+};
+
+void stasis_stored_snapshots_free(StasisStoredSnapshot *s, size_t n);
 
 extern const StasisProvider provider_btrfs;
 

@@ -62,6 +62,11 @@ refused_all() {
         assert_contains "$out" "$reason org.stasis1.resolve-paths"
         out=$(nobody_call /org/stasis1 org.stasis1.Manager RegisterWriter os /w "$META") && stasis_die "nobody registered"
         assert_contains "$out" "only root may register writers (caller uid 65534, not named by RegisterWriterUsers= or RegisterWriterGroups=): $reason org.stasis1.register-writer"
+        for call in "RescanOrphans" "DeleteOrphan s x:/.stasis/1-0" "AdoptOrphans s 1"; do
+                # shellcheck disable=SC2086  # the method and its arguments
+                out=$(nobody_call /org/stasis1 org.stasis1.Manager $call) && stasis_die "nobody called ${call%% *}"
+                assert_contains "$out" "only root may manage orphan snapshots (caller uid 65534): $reason org.stasis1.manage-orphans"
+        done
 }
 
 # 1. No polkit on the bus.

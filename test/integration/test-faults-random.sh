@@ -230,7 +230,9 @@ if [ -n "${LAST_COPY:-}" ]; then
         mount "$dev" "$T/mnt/booted"
         stasis_track_mount "$T/mnt/booted"
         STASIS_STATE_DIR=$T/mnt/booted/state
-        stasis_start_daemon
+        # The orphan scan on: snapshots made after the copy are in the stores
+        # but not in its catalog.
+        STASIS_ORPHAN_SCAN=yes stasis_start_daemon
         listed=" $(ids_listed)"
         last=$(basename "$LAST_COPY" .img)
         last=${last#state-}
@@ -238,10 +240,22 @@ if [ -n "${LAST_COPY:-}" ]; then
                 [ "$id" -gt "$last" ] && continue       # made after that copy
                 [[ $listed == *" $id "* ]] || stasis_die "booted on the copy taken after set $last: set $id is missing"
         done
+        # Every snapshot on disk is known to the catalog or reported as an
+        # orphan, never silently dropped; and no id is given twice.
+        known=$( { "$STASIS" --json list | jq -r '.[].id' | while read -r id; do
+                        "$STASIS" --json show "$id" | jq -r '.volumes[].snapshot'; done
+                   "$STASIS" --json list --orphans | jq -r '.[].handle'; } )
+        top=$last
+        for h in $(snapshots_on_disk); do
+                grep -qxF "$h" <<<"$known" ||
+                        stasis_die "booted on the copy: snapshot $h on disk is neither in a set nor listed as an orphan"
+                n=${h##*/}; n=${n%%-*}; n=${n#stasis-}
+                [ "$n" -gt "$top" ] 2>/dev/null && top=$n
+        done
         wait_for 10 stasis_writer_listed app
         out=$("$STASIS" --json create "$P/plain") || stasis_die "a create after booting on the copy failed"
         new=$(jq -r .id <<<"$out")
-        [ "$new" -gt "$last" ] || stasis_die "booted on the copy: the new set got id $new, not above $last"
+        [ "$new" -gt "$top" ] || stasis_die "booted on the copy: the new set got id $new, not above $top (the highest on disk)"
         stasis_log "booted on the copy taken after set $last: sets$listed, a new set $new"
 fi
 stasis_log "seed $SEED: $ITERATIONS iterations, $N_COPIES power cuts checked"

@@ -236,3 +236,42 @@ TEST(unwritable_dir) {
         Catalog *c = NULL;
         CHECK(catalog_open("/proc/stasis-no-such-dir", &c) < 0);
 }
+
+TEST(raise_next_id_and_adopt) {
+        Catalog *c = NULL;
+        CatalogSet *sets = NULL;
+        StasisVolume vol;
+        size_t n = 0;
+
+        new_dir();
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        /* On a new catalog (no sequence row yet), then never lowered. */
+        CHECK_INTEQ(catalog_raise_next_id(c, 41), 0);
+        CHECK_INTEQ(catalog_raise_next_id(c, 5), 0);
+        CatalogSet s = { .created = 1, .persistent = true, .state = (char *) "created" };
+        CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
+        CHECK_INTEQ(s.id, 42);
+
+        /* A set under its own id, with its volume; an id in use is refused. */
+        fill_volume(&vol, "", "uuid:/.stasis/7-0");
+        CatalogSet a = { .id = 7, .created = 2, .persistent = true, .state = (char *) "created",
+                         .consistency = (char *) "per-volume", .volumes = &vol, .n_volumes = 1 };
+        CHECK_INTEQ(catalog_adopt_set(c, &a), 0);
+        CHECK(catalog_adopt_set(c, &a) < 0);
+        a.id = 42;
+        CHECK(catalog_adopt_set(c, &a) < 0);
+        stasis_volume_done(&vol);
+
+        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(n, 2);
+        CHECK_INTEQ(sets[0].id, 7);
+        CHECK_STREQ(sets[0].consistency, "per-volume");
+        CHECK_INTEQ(sets[0].n_volumes, 1);
+        CHECK_STREQ(sets[0].volumes[0].handle, "uuid:/.stasis/7-0");
+        catalog_sets_free(sets, n);
+
+        /* Adopting below the counter does not lower it. */
+        CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
+        CHECK_INTEQ(s.id, 43);
+        catalog_close(c);
+}

@@ -31,12 +31,14 @@ static const struct {
         { "org.stasis1.Error.Veto", 16 },
         { "org.stasis1.Error.VetoRetryable", 17 },
         { "org.stasis1.Error.NoSpace", 18 },
+        { "org.stasis1.Error.NoSuchOrphan", 19 },
+        { "org.stasis1.Error.SetExists", 20 },
 };
 
 TEST(error_codes_fixed) {
         CHECK_INTEQ(STASIS_ERR_NONE, 0);
         CHECK_INTEQ(STASIS_ERR_OTHER, 1);
-        CHECK_INTEQ(_STASIS_ERR_MAX, 19);
+        CHECK_INTEQ(_STASIS_ERR_MAX, 21);
         for (size_t i = 0; i < sizeof released / sizeof released[0]; i++) {
                 CHECK_INTEQ(stasis_error_from_name(released[i].name), released[i].code);
                 CHECK_STREQ(stasis_error_to_name((StasisError) released[i].code), released[i].name);
@@ -95,7 +97,7 @@ TEST(error_names_cover_stasisd) {
                 CHECK(c > STASIS_ERR_OTHER);
                 CHECK_STREQ(stasis_error_to_name(c), m->name);
         }
-        CHECK_INTEQ(n, 15);
+        CHECK_INTEQ(n, 17);
 }
 
 TEST(error_info_null) {

@@ -20,7 +20,7 @@ extern "C" {
 #define STASIS_WRITER_PATH       "/org/stasis1/writer"  /* where libstasis exports a writer */
 
 /* The D-Bus errors of stasis (docs/dbus-api.md, "Errors"). stasisd answers
- * with the first fourteen and STASIS_ERROR_NO_SPACE; a writer answers an event with STASIS_ERROR_VETO
+ * with the first fourteen and the last three; a writer answers an event with STASIS_ERROR_VETO
  * or STASIS_ERROR_VETO_RETRYABLE to veto it (any other error is a failure
  * that is not retryable). Match on these names, never on the messages. */
 #define STASIS_ERROR_NO_SUCH_SET       "org.stasis1.Error.NoSuchSet"
@@ -40,6 +40,8 @@ extern "C" {
 #define STASIS_ERROR_VETO              "org.stasis1.Error.Veto"
 #define STASIS_ERROR_VETO_RETRYABLE    "org.stasis1.Error.VetoRetryable"
 #define STASIS_ERROR_NO_SPACE          "org.stasis1.Error.NoSpace"
+#define STASIS_ERROR_NO_SUCH_ORPHAN    "org.stasis1.Error.NoSuchOrphan"
+#define STASIS_ERROR_SET_EXISTS        "org.stasis1.Error.SetExists"
 
 /* One code per error name above, for switch statements. The values are
  * fixed for good: a new name gets the next free value, a name that goes
@@ -66,6 +68,8 @@ typedef enum StasisError {
         STASIS_ERR_VETO              = 16,  /* a writer's answer: veto */
         STASIS_ERR_VETO_RETRYABLE    = 17,  /* a writer's answer: veto, try again later */
         STASIS_ERR_NO_SPACE          = 18,  /* the catalog's file system is full: stasisd is read-only */
+        STASIS_ERR_NO_SUCH_ORPHAN    = 19,  /* no orphan snapshot has this handle (any more) */
+        STASIS_ERR_SET_EXISTS        = 20,  /* a set with this id exists already */
         _STASIS_ERR_MAX,                    /* one more than the highest code; grows with new names */
 } StasisError;
 

@@ -13,6 +13,7 @@
 #include <linux/openat2.h>
 
 #include "btrfs-legacy.h"
+#include "btrfs-list.h"
 #include "btrfs-store.h"
 #include "fd-util.h"
 #include "macro.h"
@@ -347,4 +348,5 @@ const StasisProvider provider_btrfs = {
         .commit = btrfs_commit,
         .remove = btrfs_remove,
         .exists = btrfs_exists,
+        .list = btrfs_list,
 };

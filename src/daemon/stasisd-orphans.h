@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-orphans.h - snapshots in the providers' stores that the catalog does not know */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "provider.h"
+#include "stasisd-manager.h"
+
+#define MANAGER_ORPHANS_MAX 4096        /* orphans kept in the list; more are counted, not kept */
+
+typedef struct Orphan {
+        const StasisProvider *provider;
+        StasisStoredSnapshot snapshot;
+        bool removing;                  /* a worker is deleting it */
+} Orphan;
+
+void orphans_free(Orphan *o, size_t n);
+
+/* Asks every provider that can list its stores, keeps what no set of the
+ * catalog holds as the manager's orphans, and makes the next set id larger
+ * than every set id found in the stores. Returns the number of orphans. */
+int manager_scan_orphans(Manager *m);
+
+Orphan *manager_find_orphan(Manager *m, const char *handle);
+void manager_drop_orphan(Manager *m, Orphan *o);
+
+/* Starts deleting orphan o through its provider, in a worker; msg is
+ * answered when done. */
+int orphan_delete(Manager *m, Orphan *o, sd_bus_message *msg, sd_bus_error *error);
+/* Makes a set of the orphans with set id id (state created, consistency
+ * per-volume, owned by uid). Fails if a set has that id. */
+int orphans_adopt(Manager *m, const char *id, uid_t uid, Set **ret, sd_bus_error *error);
+
+/* stasisd-orphans-bus.c: the Manager methods ListOrphans, RescanOrphans,
+ * DeleteOrphan and AdoptOrphans. */
+int method_list_orphans(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_rescan_orphans(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_delete_orphan(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_adopt_orphans(sd_bus_message *msg, void *userdata, sd_bus_error *error);
