@@ -9,9 +9,13 @@
 #     fails with LimitExceeded, before anything is made; GetManagedObjects
 #     and ListSets, called by `nobody`, are answered and stasisd lives;
 #  2. a set whose own properties would pass 1 MiB is refused the same way;
-#  3. a catalog that already holds more (recorded before these limits) is
-#     loaded: stasisd says so, cuts what it shows of the sets' components,
-#     and GetManagedObjects still fits.
+#  3. a catalog that already holds more components (recorded before these
+#     limits) is loaded: stasisd says so, cuts what it shows of the sets'
+#     components (a last entry says how many are not shown), and
+#     GetManagedObjects still fits;
+#  4. a catalog whose volumes alone pass the budget: the sets that do not fit
+#     are left out of GetManagedObjects (still listed, shown by id), and come
+#     back when a set is deleted; a label longer than allowed is shown cut.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
@@ -59,7 +63,7 @@ W1=$STASIS_WRITER_PID
 
 # ---- 1. The budget of all sets ----
 
-made=0 refused= rc=0
+made=0 refused='' rc=0
 for i in $(seq 36); do
         if out=$("$STASIS" --json create "$P/vol" 2>&1); then
                 made=$((made + 1))
@@ -130,7 +134,7 @@ assert_contains "$(cat "$T/stasisd.log")" "components are not shown" "stasisd sa
 check_gmo "after loading a catalog of 36 MB of components"
 show=$(stasis_as_nobody "$STASIS" --json show "$id")
 n=$(jq '.components | length' <<<"$show")
-[ "$n" -gt 100 ] && [ "$n" -lt 30720 ] || stasis_die "set $id shows $n components"
+{ [ "$n" -gt 100 ] && [ "$n" -lt 30720 ]; } || stasis_die "set $id shows $n components"
 assert_contains "$(jq -r '.components[-1].reason' <<<"$show")" "not shown" "the marker of cut components"
 "$STASIS" delete "$id" >/dev/null
 alive || died "stasisd is gone"
@@ -168,7 +172,7 @@ listed=$(stasis_as_nobody "$STASIS" --json list | jq length)
 assert_eq "$listed" 30 "sets listed by ListSets"
 # A label longer than a label may be (100000 bytes) is shown cut.
 assert_eq "$(stasis_as_nobody "$STASIS" --json list | jq '[.[] | .label | length] | max')" 257 "longest label listed"
-[ "$shown" -gt 0 ] && [ "$shown" -lt 30 ] || stasis_die "GetManagedObjects shows $shown of 30 sets"
+{ [ "$shown" -gt 0 ] && [ "$shown" -lt 30 ]; } || stasis_die "GetManagedObjects shows $shown of 30 sets"
 echo "GetManagedObjects shows $shown of $listed sets"
 # One left out is still there, by its id.
 last=$("$STASIS" --json list | jq -r '.[-1].id')
