@@ -55,6 +55,8 @@ typedef struct Manager {
         Set *sets;              /* doubly linked, oldest first */
         Set *sets_tail;
         unsigned n_sets;
+        size_t sets_export_bytes;       /* their properties on the bus (stasisd-set-export.c) */
+        unsigned n_export_hidden;       /* sets left out of GetManagedObjects */
 
         /* Writers (stasisd-writer.c), in the order they registered. */
         Writer *writers, *writers_tail;

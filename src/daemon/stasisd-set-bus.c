@@ -10,6 +10,7 @@
 #include "stasis/stasis.h"
 #include "stasisd-auth.h"
 #include "stasisd-set.h"
+#include "stasisd-set-export.h"
 #include "stasisd-strings.h"
 #include "strv.h"
 
@@ -34,6 +35,8 @@ int set_bus_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nod
         int r;
 
         for (Set *s = m->sets; s; s = s->next) {
+                if (s->export_hidden)
+                        continue;       /* GetManagedObjects would not fit in a bus message */
                 r = strv_extend(&l, s->object_path);
                 if (r < 0)
                         return r;
@@ -75,20 +78,7 @@ static int property_get_volumes(sd_bus *bus, const char *path, const char *inter
 
 static int property_get_components(sd_bus *bus, const char *path, const char *interface, const char *property,
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Set *s = userdata;
-        int r = sd_bus_message_open_container(reply, 'a', "(sssss)");
-        for (size_t i = 0; r >= 0 && i < s->n_components; i++) {
-                const SetComponent *c = &s->components[i];
-                const char *fields[] = { c->writer, c->instance, c->component, c->consistency, c->reason };
-                r = sd_bus_message_open_container(reply, 'r', "sssss");
-                for (size_t j = 0; r >= 0 && j < ELEMENTSOF(fields); j++)
-                        r = bus_append_string(reply, fields[j]);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
+        return set_export_append_components(reply, userdata);
 }
 
 static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,

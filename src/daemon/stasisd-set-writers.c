@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-set.h"
+#include "stasisd-set-export.h"
 #include "strv.h"
 
 static WriterLevel level_of(const SetWriter *sw) {
@@ -211,7 +212,7 @@ static int set_make_components(Set *s) {
         for (size_t i = 0; i < s->n_writers; i++) {
                 const SetWriter *sw = &s->writers[i];
                 _cleanup_free_ char *reason = NULL;
-                if (sw->failed && asprintf(&reason, "writer %s %s", sw->writer->display, sw->error) < 0)
+                if (sw->failed && !(reason = set_component_reason(sw->writer->display, sw->error)))
                         return -ENOMEM;
                 STRV_FOREACH(c, sw->components) {
                         SetComponent *x = &s->components[k++];

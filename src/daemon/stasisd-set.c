@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "echo.h"
 #include "escape.h"
 #include "bus-util.h"
 #include "log.h"
@@ -16,6 +17,7 @@
 #include "stasis/stasis.h"
 #include "stasisd-commit.h"
 #include "stasisd-set.h"
+#include "stasisd-set-export.h"
 #include "stasisd-worker.h"
 #include "utf8.h"
 
@@ -70,6 +72,7 @@ Set *set_free(Set *s) {
         set_commit_release(s);
         set_writers_release(s);
         set_components_free(s->components, s->n_components);
+        set_export_release(s);
         set_unlink(s);
         sd_bus_slot_unref(s->requestor_check);
         sd_bus_message_unref(s->pending);
@@ -100,8 +103,10 @@ static int set_set_id(Set *s, uint64_t id) {
 /* msg may quote a provider's output: what is not UTF-8 is replaced, or the
  * Error property could not be sent, to anyone. */
 void set_set_error(Set *s, const char *msg) {
+        _cleanup_free_ char *safe = msg ? utf8_escape_invalid(msg) : NULL;
         free(s->error);
-        s->error = msg ? utf8_escape_invalid(msg) : NULL;
+        /* Bounded: it is among the properties of every set on the bus. */
+        s->error = safe ? echo_strdup(safe, SET_ERROR_MAX) : NULL;
 }
 
 /* Records the new state in the catalog; set_change_state() also tells the bus. */
@@ -127,6 +132,7 @@ int set_record_created(Set *s, const char *consistency) {
                 free(s->consistency);
                 s->consistency = strdup(consistency);
         }
+        set_export_update(s);   /* its components made, its handles chosen */
         r = catalog_record_created(s->manager->catalog, s->id_num, set_state_to_string(SET_CREATED), consistency,
                                    s->hold_usec, s->components, s->n_components);
         if (r < 0)
@@ -149,6 +155,7 @@ void set_remove(Set *s) {
                                 s->id, catalog_last_error(m->catalog));
         (void) sd_bus_emit_object_removed(m->bus, s->object_path);
         set_free(s);
+        sets_export_refit(m);   /* sets left out of GetManagedObjects may fit now */
         if (m->read_only)
                 (void) manager_check_room(m, NULL);     /* a removal may have made room */
 }
@@ -371,6 +378,7 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
                const char *label, bool persistent, uid_t owner_uid,
                SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(msg);
+        size_t export_size;
         Set *s;
         int r;
 
@@ -382,6 +390,12 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
                 return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED,
                                          "This connection already holds %d auto-release sets, the most allowed",
                                          MANAGER_SETS_PER_CLIENT_MAX);
+
+        /* What it will show on the bus, with the longest reasons its writers' components may get. */
+        export_size = set_export_estimate_new(label, volumes, n_volumes, writers, n_writers);
+        r = set_export_check(m, export_size, error);
+        if (r < 0)
+                return r;
 
         r = manager_check_room(m, error);
         if (r < 0)
@@ -426,6 +440,7 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
                 return sd_bus_error_set_errnof(error, r, "Failed to record the set in the catalog: %m");
         }
         set_link(m, s);
+        set_export_add(s, export_size);
 
         if (!persistent && s->requestor) {
                 r = set_watch_requestor(s);
@@ -506,6 +521,18 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
                 s->state = SET_CREATING;
         }
         s->label = TAKE_PTR(cs->label);
+        if (strlen(strempty(s->label)) > MANAGER_LABEL_MAX) {
+                /* Recorded by something that did not check it: ListSets sends every label. */
+                char *cut = echo_strdup(s->label, MANAGER_LABEL_MAX);
+                if (!cut) {
+                        set_free(s);
+                        return -ENOMEM;
+                }
+                log_warning("Set %" PRIu64 ": its label in the catalog is %zu bytes long, more than the %d a label "
+                            "may have; it is shown cut.", cs->id, strlen(s->label), MANAGER_LABEL_MAX);
+                free(s->label);
+                s->label = cut;
+        }
         s->consistency = isempty(cs->consistency) ? NULL : TAKE_PTR(cs->consistency);
         s->volumes = TAKE_PTR(cs->volumes);
         s->n_volumes = cs->n_volumes;
@@ -520,6 +547,7 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
                 return -ENOMEM;
         }
         set_link(m, s);
+        set_export_load(s);
         warn_not_utf8(s);
         *ret = s;
         return 0;

@@ -116,6 +116,11 @@ struct Set {
         SetComponent *components;
         size_t n_components;
         usec_t completed;
+
+        /* What it shows on the bus (stasisd-set-export.c). */
+        size_t export_size;             /* its share of the manager's sets_export_bytes */
+        size_t components_shown;        /* Components shows the first ones (SIZE_MAX: all) */
+        bool export_hidden;             /* left out of GetManagedObjects */
 };
 
 /* Creates a set for volumes (taking them over) and starts taking the

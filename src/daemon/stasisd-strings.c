@@ -2,6 +2,7 @@
 /* stasisd-strings.c - strings from callers checked on the way in, recorded strings made safe on the way out */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bus-errors.h"
 #include "escape.h"
@@ -40,6 +41,18 @@ const char *bus_string(const char *s, char **tmp) {
                 return s;
         *tmp = utf8_escape_invalid(s);
         return *tmp;
+}
+
+size_t bus_string_size(const char *s) {
+        size_t n = strlen(strempty(s)), z = 0;
+
+        for (size_t i = 0; i < n; ) {
+                uint32_t cp;
+                size_t l = utf8_decode(s + i, n - i, &cp);
+                z += l ? l : 3;         /* U+FFFD for a byte that is not UTF-8 */
+                i += l ? l : 1;
+        }
+        return z;
 }
 
 int bus_append_string(sd_bus_message *m, const char *s) {

@@ -15,5 +15,8 @@ int check_text_argument(const char *field, const char *value, sd_bus_error *erro
  * NULL on ENOMEM. */
 const char *bus_string(const char *s, char **tmp);
 
+/* The length of bus_string(s), without making it. */
+size_t bus_string_size(const char *s);
+
 /* Appends s as a D-Bus string, through bus_string(). */
 int bus_append_string(sd_bus_message *m, const char *s);
