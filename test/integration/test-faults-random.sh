@@ -23,8 +23,8 @@
 #     sets acknowledged after it are in the stores, not in its catalog, and
 #     must be listed as orphans (btrfs and loopclone alike) — every snapshot
 #     on disk is in a set or an orphan; the first such set's orphans are
-#     deleted, the others adopted back; and a new set's id is above every id
-#     on disk.
+#     deleted, the others adopted back (and those of sets made but never
+#     acknowledged deleted); and a new set's id is above every id on disk.
 # Now and then a set is deleted, which must stick too.
 #
 # The seed is printed; STASIS_FAULT_SEED=N replays the same choices (the
@@ -271,6 +271,7 @@ our_orphans() {
                 jq -r --arg u "$BT_UUID:/" '.[] | select(.provider == "loopclone" or (.handle | startswith($u))) | .handle'
 }
 orphans=$(our_orphans)
+stasis_log "booted on the copy taken after set $mid: orphans $(echo $orphans)"
 after=()
 for id in $(printf '%s\n' "${!ACKED[@]}" | sort -n); do
         if [ "$id" -le "$mid" ]; then
@@ -315,7 +316,19 @@ for id in "${after[@]:1}"; do
                 snapshot_exists "$h" || stasis_die "booted on the copy: snapshot $h of adopted set $id is gone"
         done
 done
+# Sets made but never acknowledged (stasisd killed between its record and
+# its answer) are orphans too: deleted.
+for h in $(our_orphans); do
+        "$STASIS" delete-orphan "$h" >/dev/null || stasis_die "booted on the copy: delete-orphan $h failed"
+        snapshot_exists "$h" && stasis_die "booted on the copy: delete-orphan left $h"
+done
 [ -z "$(our_orphans)" ] || stasis_die "booted on the copy: orphans left: $(our_orphans | tr '\n' ' ')"
+# Every snapshot on disk is in a set now.
+known=$("$STASIS" --json list | jq -r '.[].id' | while read -r id; do
+        "$STASIS" --json show "$id" | jq -r '.volumes[].snapshot'; done)
+for h in $(snapshots_on_disk); do
+        grep -qxF "$h" <<<"$known" || stasis_die "booted on the copy: snapshot $h on disk is in no set after the adoptions"
+done
 wait_for 10 stasis_writer_listed app
 out=$("$STASIS" --json create "$P/plain") || stasis_die "a create after booting on the copy failed"
 new=$(jq -r .id <<<"$out")
