@@ -53,7 +53,15 @@ chmod 755 "$T/evil"
 stasis_install_provider evil "$T/evil" ANSWER="$T/evil-answer" DELETED="$T/evil-deleted"
 export STASISD_ARGS="--providers-dir=$T/providers.d"
 LOG=$T/stasisd.log
+# The stores of every btrfs file system on the machine are scanned too, with
+# other test runs' sets in them, whose orphans an adoption by set id would
+# take as well: keep this test's ids far above theirs, through a clone in
+# its own store.
+mkdir -p "$STORE"
+chmod 700 "$STORE"
+: > "$STORE/stasis-2000000-0.img"
 stasis_start_daemon
+"$STASIS" delete-orphan stasis-2000000-0 >/dev/null
 
 create() { "$STASIS" --json create "$@" | jq -r .id; }
 # The orphans of the external providers (btrfs stores of other test runs may
@@ -69,6 +77,7 @@ grep -q "Cannot list the snapshots of provider evil: .*unknown verb list" "$LOG"
         stasis_die "no log line for a provider that cannot list"
 
 S1=$(create "$E")
+[ "$S1" -gt 2000000 ] || stasis_die "set id $S1 after a clone of set 2000000 in the store"
 S2=$(create "$E")
 [ -f "$STORE/stasis-$S2-0.img" ] || stasis_die "set $S2 has no clone"
 assert_eq "$(orphans)" "[]" "no orphans while the catalog knows every clone"
