@@ -105,11 +105,48 @@ static int read_snapshot(const StasisProvider *self, json_object *o, size_t i, S
         return 0;
 }
 
+int exec_list_parse(const StasisProvider *self, json_object *resp, StasisStoredSnapshot **ret, size_t *ret_n,
+                    StasisProviderResult *res) {
+        StasisStoredSnapshot *found = NULL;
+        json_object *arr;
+        size_t n = 0;
+        int r;
+
+        if (!json_object_is_type(resp, json_type_object) || !json_object_object_get_ex(resp, "snapshots", &arr) ||
+            !json_object_is_type(arr, json_type_array))
+                return stasis_provider_result_set(res, -EBADMSG, "provider %s list: answer lacks an array \"snapshots\"",
+                                                  self->name);
+        n = json_object_array_length(arr);
+        if (n > EXEC_LIST_MAX)
+                return stasis_provider_result_set(res, -EBADMSG, "provider %s list: answer lists %zu snapshots, more "
+                                                  "than the %d stasisd takes", self->name, n, EXEC_LIST_MAX);
+        found = calloc(MAX(n, (size_t) 1), sizeof *found);
+        if (!found)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                r = read_snapshot(self, json_object_array_get_idx(arr, i), i, &found[i], res);
+                if (r < 0)
+                        goto fail;
+        }
+        /* One name, one snapshot: an orphan is deleted by its handle. */
+        qsort(found, n, sizeof *found, compare_handles);
+        for (size_t i = 1; i < n; i++)
+                if (streq(found[i - 1].volume.handle, found[i].volume.handle)) {
+                        r = stasis_provider_result_set(res, -EBADMSG, "provider %s list: answer lists %s twice",
+                                                       self->name, found[i].volume.handle);
+                        goto fail;
+                }
+        *ret = found;
+        *ret_n = n;
+        return (int) n;
+fail:
+        stasis_stored_snapshots_free(found, n);
+        return r;
+}
+
 int exec_list(const StasisProvider *self, StasisStoredSnapshot **ret, size_t *ret_n, StasisProviderResult *res) {
         char err[STASIS_PROVIDER_MESSAGE_MAX];
-        json_object *req = json_object_new_object(), *resp = NULL, *arr;
-        StasisStoredSnapshot *found = NULL;
-        size_t n = 0;
+        json_object *req = json_object_new_object(), *resp = NULL;
         int r;
 
         json_object_object_add(req, "version", json_object_new_int(EXEC_PROTOCOL_VERSION));
@@ -118,44 +155,7 @@ int exec_list(const StasisProvider *self, StasisStoredSnapshot **ret, size_t *re
         json_object_put(req);
         if (r < 0)
                 return stasis_provider_result_set(res, r, "%s", err);
-
-        if (!json_object_object_get_ex(resp, "snapshots", &arr) || !json_object_is_type(arr, json_type_array)) {
-                r = stasis_provider_result_set(res, -EBADMSG, "provider %s list: answer lacks an array \"snapshots\"",
-                                               self->name);
-                goto finish;
-        }
-        n = json_object_array_length(arr);
-        if (n > EXEC_LIST_MAX) {
-                r = stasis_provider_result_set(res, -EBADMSG, "provider %s list: answer lists %zu snapshots, more "
-                                               "than the %d stasisd takes", self->name, n, EXEC_LIST_MAX);
-                n = 0;
-                goto finish;
-        }
-        found = calloc(MAX(n, (size_t) 1), sizeof *found);
-        if (!found) {
-                n = 0;
-                r = -ENOMEM;
-                goto finish;
-        }
-        for (size_t i = 0; i < n; i++) {
-                r = read_snapshot(self, json_object_array_get_idx(arr, i), i, &found[i], res);
-                if (r < 0)
-                        goto finish;
-        }
-        /* One name, one snapshot: an orphan is deleted by its handle. */
-        qsort(found, n, sizeof *found, compare_handles);
-        for (size_t i = 1; i < n; i++)
-                if (streq(found[i - 1].volume.handle, found[i].volume.handle)) {
-                        r = stasis_provider_result_set(res, -EBADMSG, "provider %s list: answer lists %s twice",
-                                                       self->name, found[i].volume.handle);
-                        goto finish;
-                }
-        *ret = TAKE_PTR(found);
-        *ret_n = n;
-        r = (int) n;
-finish:
-        if (r < 0)
-                stasis_stored_snapshots_free(found, n);
+        r = exec_list_parse(self, resp, ret, ret_n, res);
         json_object_put(resp);
         return r;
 }

@@ -2,6 +2,7 @@
 /* exec-list.h - the list verb of external providers: the snapshots in their stores, checked */
 #pragma once
 
+#include <json-c/json.h>
 #include <stdint.h>
 
 #include "provider.h"
@@ -15,6 +16,11 @@
  * INT64_MAX, index below EXEC_LIST_INDEX_MAX, decimal without leading zeros): -EINVAL for any
  * other string. */
 int exec_handle_parse(const char *handle, char **ret_set_id, uint64_t *ret_index);
+
+/* Reads a provider's answer to list (a JSON object with "version"): the number of snapshots with
+ * them in *ret, or -EBADMSG with res->message naming the provider and what is wrong. */
+int exec_list_parse(const StasisProvider *self, json_object *resp, StasisStoredSnapshot **ret, size_t *ret_n,
+                    StasisProviderResult *res);
 
 /* The list op of an external provider: runs "PROVIDER list" (STASIS_PROVIDER_LIST_TIMEOUT,
  * EXEC_LIST_OUTPUT_MAX) and checks every snapshot it names; an answer with one that stasisd
