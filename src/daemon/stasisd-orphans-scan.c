@@ -23,11 +23,42 @@
  * within WORKER_RESULT_MAX; what does not fit is counted in "dropped". */
 #define SCAN_RESULT_BUDGET (WORKER_RESULT_MAX - 4096)
 
+#define SCAN_FORGET_MAX 64
+
 typedef struct OrphanScan {
         Manager *manager;
         sd_bus_message *msg;            /* RescanOrphans, answered when done; NULL at start-up */
         Worker *worker;
+        /* Orphans deleted while it ran: the worker may have seen them still. */
+        char *deleted[SCAN_FORGET_MAX];
+        size_t n_deleted;
+        bool deleted_overflow;          /* more than that: the result is stale, keep the old list */
 } OrphanScan;
+
+static void orphan_scan_free(OrphanScan *x) {
+        sd_bus_message_unref(x->msg);
+        for (size_t i = 0; i < x->n_deleted; i++)
+                free(x->deleted[i]);
+        free(x);
+}
+
+static bool scan_deleted(const OrphanScan *x, const char *handle) {
+        for (size_t i = 0; i < x->n_deleted; i++)
+                if (streq(x->deleted[i], handle))
+                        return true;
+        return false;
+}
+
+void manager_scan_orphans_forget(Manager *m, const char *handle) {
+        OrphanScan *x = m->orphan_scan_running;
+        if (!x)
+                return;
+        char *h = x->n_deleted < SCAN_FORGET_MAX ? strdup(handle) : NULL;
+        if (h)
+                x->deleted[x->n_deleted++] = h;
+        else
+                x->deleted_overflow = true;
+}
 
 static int compare_strings(const void *a, const void *b) {
         return strcmp(*(const char * const *) a, *(const char * const *) b);
@@ -214,8 +245,9 @@ void manager_orphans_raise_next_id(Manager *m) {
                                 "stores: %s", id, catalog_last_error(m->catalog));
 }
 
-/* Makes the manager's orphans the worker's, less those a set took meanwhile. */
-static int scan_apply(Manager *m, json_object *result) {
+/* Makes the manager's orphans the worker's, less those a set took or a
+ * DeleteOrphan deleted meanwhile. */
+static int scan_apply(Manager *m, const OrphanScan *x, json_object *result) {
         json_object *arr, *j;
         Orphan *orphans;
         size_t n = 0, dropped = 0;
@@ -242,7 +274,8 @@ static int scan_apply(Manager *m, json_object *result) {
                 if (twice)
                         log_warning("Providers %s and another both list snapshot %s; only the first is listed as "
                                     "an orphan.", o->provider->name, o->snapshot.volume.handle);
-                if (twice || handle_known(m, o->provider, o->snapshot.volume.handle)) {
+                if (twice || handle_known(m, o->provider, o->snapshot.volume.handle) ||
+                    scan_deleted(x, o->snapshot.volume.handle)) {
                         stasis_volume_done(&o->snapshot.volume);
                         free(o->snapshot.set_id);
                         continue;
@@ -280,7 +313,7 @@ static void on_scan_done(Worker *w, int status, const void *data, size_t size, v
                 /* The worker is ours: its result is text it wrote, NUL-terminated here. */
                 char *text = strndup(data ? (const char *) data : "", size);
                 json_object *result = text ? json_tokener_parse(text) : NULL;
-                r = !text ? -ENOMEM : scan_apply(m, result);
+                r = !text ? -ENOMEM : x->deleted_overflow ? -ESTALE : scan_apply(m, x, result);
                 json_object_put(result);
                 free(text);
         }
@@ -288,6 +321,9 @@ static void on_scan_done(Worker *w, int status, const void *data, size_t size, v
                 if (r == -ETIMEDOUT)
                         log_error("Looking for orphan snapshots did not finish in time; the worker was killed. "
                                   "The list of orphans is unchanged.");
+                else if (r == -ESTALE)
+                        log_warning("More than %d orphans were deleted while stasisd looked for orphan "
+                                    "snapshots; the list of orphans is unchanged: rescan.", SCAN_FORGET_MAX);
                 else
                         log_error_errno(r, "Looking for orphan snapshots failed (%s); the list of orphans is "
                                         "unchanged.", r == -ECHILD ? "the worker crashed" : strerror(-r));
@@ -301,8 +337,7 @@ static void on_scan_done(Worker *w, int status, const void *data, size_t size, v
                 log_warning("Found %d snapshot(s) in the snapshot stores that no set in the catalog holds "
                             "(orphans); they are kept. See them with 'stasis list --orphans', then "
                             "'stasis adopt SET-ID' or 'stasis delete-orphan HANDLE'.", r);
-        sd_bus_message_unref(x->msg);
-        free(x);
+        orphan_scan_free(x);
         manager_commit_next(m);
 }
 
@@ -340,8 +375,7 @@ void manager_scan_orphans_cancel(Manager *m) {
         if (!x)
                 return;
         worker_set_userdata(x->worker, NULL);
-        sd_bus_message_unref(x->msg);
-        free(x);
+        orphan_scan_free(x);
         m->orphan_scan_running = NULL;
 }
 

@@ -83,6 +83,7 @@ static void on_orphan_removed(Worker *w, int status, const void *data, size_t si
                                                   "Deleting orphan snapshot %s failed: %s", x->volume.handle, msg);
         } else {
                 log_info("Orphan snapshot %s deleted.", x->volume.handle);
+                manager_scan_orphans_forget(m, x->volume.handle);
                 if (o)
                         manager_drop_orphan(m, o);
                 (void) sd_bus_reply_method_return(x->msg, "");

@@ -27,6 +27,8 @@ void orphans_free(Orphan *o, size_t n);
 int manager_scan_orphans_start(Manager *m, sd_bus_message *msg);
 /* The same at start-up: runs the event loop until the scan is done. */
 int manager_scan_orphans(Manager *m);
+/* Orphan handle was deleted: a scan under way must not list it again. */
+void manager_scan_orphans_forget(Manager *m, const char *handle);
 /* Forgets a scan under way (the manager is going away). */
 void manager_scan_orphans_cancel(Manager *m);
 /* Raises the catalog's next set id above the largest id the last scan

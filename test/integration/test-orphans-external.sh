@@ -32,15 +32,20 @@ echo e > "$E/f"
 STORE=$XPOOL/store
 stasis_install_provider loopclone "$PROVIDER" STASIS_LOOPCLONE_STORE="$STORE"
 
-# A second provider, "evil", that takes no volume and answers list with the
-# contents of $T/evil-answer (an unknown verb when it is empty); it records
-# every delete it is asked for.
+# A second provider, "zevil" (asked after loopclone), that takes no volume
+# and answers list with the contents of $T/evil-answer (an unknown verb when
+# it is empty), once $T/evil-gate is gone if it is there; it records every
+# delete it is asked for.
 cat > "$T/evil" <<'EOF'
 #!/bin/sh
 cat >/dev/null
 case $1 in
 probe)  echo '{"version": 1, "supported": false}' ;;
-list)   if [ -s "$ANSWER" ]; then cat "$ANSWER"; else
+list)   if [ -e "$GATE" ]; then
+                : > "$GATE.listing"
+                while [ -e "$GATE" ]; do sleep 0.05; done
+        fi
+        if [ -s "$ANSWER" ]; then cat "$ANSWER"; else
                 echo '{"version": 1, "error": "evil: unknown verb list"}'; exit 1; fi ;;
 delete) echo delete >> "$DELETED"; echo '{"version": 1}' ;;
 exists) echo '{"version": 1, "exists": true}' ;;
@@ -50,7 +55,7 @@ EOF
 chmod 755 "$T/evil"
 : > "$T/evil-answer"
 : > "$T/evil-deleted"
-stasis_install_provider evil "$T/evil" ANSWER="$T/evil-answer" DELETED="$T/evil-deleted"
+stasis_install_provider zevil "$T/evil" ANSWER="$T/evil-answer" DELETED="$T/evil-deleted" GATE="$T/evil-gate"
 export STASISD_ARGS="--providers-dir=$T/providers.d"
 LOG=$T/stasisd.log
 # The stores of every btrfs file system on the machine are scanned too, with
@@ -73,7 +78,7 @@ orphans() {
 rescan() { "$STASIS" list --orphans --rescan >/dev/null; }
 
 # A provider that does not know list: said once per scan, stasisd goes on.
-grep -q "Cannot list the snapshots of provider evil: .*unknown verb list" "$LOG" ||
+grep -q "Cannot list the snapshots of provider zevil: .*unknown verb list" "$LOG" ||
         stasis_die "no log line for a provider that cannot list"
 
 S1=$(create "$E")
@@ -114,7 +119,17 @@ rescan
 assert_eq "$(orphans)" "[[\"$S4\",0,\"loopclone\",\"stasis-$S4-0\"]]" "orphans after a rescan"
 S5=$(create "$E")
 [ "$S5" -gt "$S4" ] || stasis_die "set id $S5 after a rescan found $S4"
-"$STASIS" delete-orphan "stasis-$S4-0" >/dev/null
+# A rescan asks the providers in a worker: while one of them takes its time,
+# stasisd answers, and an orphan deleted meanwhile (that the worker listed
+# already) is not listed again when the rescan ends.
+: > "$T/evil-gate"
+"$STASIS" list --orphans --rescan > "$T/rescan.out" 2>&1 &
+RESCAN=$!
+wait_until 60 '[ -e "$T/evil-gate.listing" ]'
+timeout 60 "$STASIS" list >/dev/null || stasis_die "stasisd does not answer while a provider lists"
+timeout 60 "$STASIS" delete-orphan "stasis-$S4-0" >/dev/null || stasis_die "delete-orphan during a rescan failed"
+rm "$T/evil-gate"
+wait "$RESCAN" || stasis_die "the rescan failed: $(cat "$T/rescan.out")"
 [ ! -e "$STORE/stasis-$S4-0.img" ] || stasis_die "delete-orphan left the clone"
 [ -e "$STORE/not-a-clone.img" ] || stasis_die "a file not named like a clone was deleted"
 assert_eq "$(orphans)" "[]" "orphans after delete-orphan"
@@ -135,9 +150,9 @@ refused() {
 snap() { jq -nc --arg h "$1" '{handle: $h, key: "evil:k", source: "/x"}'; }
 answer() { local s; s=$(IFS=,; echo "$*"); echo "{\"version\": 1, \"snapshots\": [$s]}"; }
 
-refused "not json at all" "provider evil list exited 0 but did not print a JSON object"
-refused '{"version": 1}' "provider evil list: answer lacks an array \"snapshots\""
-refused '{"version": 1, "snapshots": ["stasis-9-0"]}' "provider evil list: snapshot 0 is not an object"
+refused "not json at all" "provider zevil list exited 0 but did not print a JSON object"
+refused '{"version": 1}' "provider zevil list: answer lacks an array \"snapshots\""
+refused '{"version": 1, "snapshots": ["stasis-9-0"]}' "provider zevil list: snapshot 0 is not an object"
 for h in "../../etc/passwd" "/etc" "stasis-9-0/../x" "stasis-09-0" "stasis-0-0" "stasis-9-00" "stasis-9-64" \
          "stasis-9-0 " "stasis--1-0" "stasis-9" "stasis-9223372036854775808-0" $'stasis-9-0\n' \
          $'stasis-9-0\001' "x/stasis-9-0" ""; do
@@ -146,13 +161,13 @@ for h in "../../etc/passwd" "/etc" "stasis-9-0/../x" "stasis-09-0" "stasis-0-0" 
 done
 refused "$(answer "$(jq -nc '{handle: "stasis-9-0", source: "/x"}')")" "snapshot stasis-9-0 lacks a \"key\""
 refused "$(answer "$(jq -nc '{handle: "stasis-9-0", key: "k\u0001", source: "/x"}')")" "control characters"
-refused "$(answer "$(snap stasis-9-0)" "$(snap stasis-9-0)")" "provider evil list: answer lists stasis-9-0 twice"
+refused "$(answer "$(snap stasis-9-0)" "$(snap stasis-9-0)")" "provider zevil list: answer lists stasis-9-0 twice"
 refused "$(answer "$(jq -nc '{handle: "stasis-9-0", key: "k", source: "/x", created: -5}')")" "\"created\" is not a time"
 # Too many snapshots, and too many bytes.
 refused "$(seq 1 16385 | jq -c -s '{version: 1, snapshots: [.[] | {handle: "stasis-\(.)-0", key: "k", source: "/x"}]}')" \
         "answer lists 16385 snapshots, more than the 16384 stasisd takes"
 refused "$(head -c 4200000 /dev/zero | tr '\0' ' '){\"version\": 1, \"snapshots\": []}" \
-        "provider evil list printed more than 4194304 bytes"
+        "provider zevil list printed more than 4194304 bytes"
 # Nor does a refused answer keep set ids above what it named.
 S6=$(create "$E")
 [ "$S6" -lt "$((S5 + 7))" ] || stasis_die "set id $S6: a refused list answer raised the set ids"
@@ -162,7 +177,7 @@ assert_eq "$(cat "$T/evil-deleted")" "" "evil was asked to delete something"
 # goes through evil's own delete.
 printf '%s\n' "$(answer "$(snap "stasis-$((S6 + 3))-1")")" > "$T/evil-answer"
 rescan
-assert_eq "$(orphans)" "[[\"$((S6 + 3))\",1,\"evil\",\"stasis-$((S6 + 3))-1\"]]" "evil's orphan"
+assert_eq "$(orphans)" "[[\"$((S6 + 3))\",1,\"zevil\",\"stasis-$((S6 + 3))-1\"]]" "evil's orphan"
 # A handle of a file system path is no orphan: nothing is asked to delete it.
 assert_exit 3 "$STASIS" delete-orphan "$STORE/stasis-$S1-0.img"
 assert_eq "$(cat "$T/evil-deleted")" "" "evil was asked to delete a path"
