@@ -61,6 +61,7 @@ Manager *manager_free(Manager *m) {
         while (m->sets)
                 set_free(m->sets);
         manager_writers_free(m);
+        manager_scan_orphans_cancel(m);
         orphans_free(m->orphans, m->n_orphans);
         while (m->deferred) {
                 Deferred *d = m->deferred;
@@ -175,11 +176,7 @@ static int manager_load_catalog(Manager *m) {
                 return 0;
         }
         r = manager_scan_orphans(m);
-        if (r > 0)
-                log_warning("Found %d snapshot(s) in the snapshot stores that no set in the catalog holds "
-                            "(orphans); they are kept. See them with 'stasis list --orphans', then "
-                            "'stasis adopt SET-ID' or 'stasis delete-orphan HANDLE'.", r);
-        return 0;
+        return r == -ECANCELED ? r : 0;
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -238,6 +235,8 @@ int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_han
 }
 
 void manager_hold_ended(Manager *m) {
+        /* An orphan scan that ended in the hold: the set ids it found. */
+        manager_orphans_raise_next_id(m);
         /* Calls that came in during the hold, in order. */
         while (m->deferred && !m->holding) {
                 Deferred *d = m->deferred;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -43,7 +44,7 @@ typedef struct Manager {
         Set *committing;
         Set *commit_queue, *commit_queue_tail;
         bool holding;           /* file systems are frozen right now */
-        unsigned n_removing;    /* removal workers running */
+        unsigned n_removing;    /* removal and orphan-scan workers running */
 
         /* Calls that would write to the catalog, put off while holding. */
         struct Deferred *deferred;
@@ -77,6 +78,8 @@ typedef struct Manager {
         struct Orphan *orphans;
         size_t n_orphans;
         bool orphan_scan;               /* look for them at start-up */
+        struct OrphanScan *orphan_scan_running;
+        uint64_t orphans_max_set_id;    /* found in the stores, not yet written to the catalog */
 } Manager;
 
 int manager_new(const char *state_dir, Manager **ret);

@@ -48,10 +48,12 @@ int method_rescan_orphans(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = manager_defer_if_holding(m, msg, method_rescan_orphans, m);
         if (r != 0)
                 return r;
-        r = manager_scan_orphans(m);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(msg, "u", (uint32_t) r);
+        /* The providers answer in a worker; the call is answered when it is done. */
+        r = manager_scan_orphans_start(m, msg);
+        if (r == -EBUSY)
+                return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "stasisd is looking for orphan snapshots "
+                                         "already; try again when it is done");
+        return r < 0 ? r : 1;
 }
 
 /* Only a handle of the list is taken, compared as a string: anything else,

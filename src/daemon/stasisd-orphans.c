@@ -38,144 +38,12 @@ void manager_drop_orphan(Manager *m, Orphan *o) {
         m->n_orphans--;
 }
 
-static int compare_strings(const void *a, const void *b) {
-        return strcmp(*(const char * const *) a, *(const char * const *) b);
-}
-
-/* The handles of the snapshots of provider p that sets hold, sorted, to
- * look up each snapshot of its stores in. */
-static int known_handles(Manager *m, const StasisProvider *p, const char ***ret, size_t *ret_n) {
-        const char **h;
-        size_t n = 0;
-
-        for (Set *s = m->sets; s; s = s->next)
-                for (size_t i = 0; i < s->n_volumes; i++)
-                        n += s->volumes[i].provider == p && s->volumes[i].handle;
-        h = malloc(MAX(n, (size_t) 1) * sizeof *h);
-        if (!h)
-                return -ENOMEM;
-        n = 0;
-        for (Set *s = m->sets; s; s = s->next)
-                for (size_t i = 0; i < s->n_volumes; i++)
-                        if (s->volumes[i].provider == p && s->volumes[i].handle)
-                                h[n++] = s->volumes[i].handle;
-        qsort(h, n, sizeof *h, compare_strings);
-        *ret = h;
-        *ret_n = n;
-        return 0;
-}
-
-typedef struct Scan {
-        Orphan *orphans;
-        size_t n, alloc;
-        size_t n_dropped;               /* past MANAGER_ORPHANS_MAX */
-        uint64_t max_set_id;
-} Scan;
-
-/* Takes over snapshot (its strings) as an orphan of provider p. */
-static int scan_add(Scan *scan, Manager *m, const StasisProvider *p, StasisStoredSnapshot *snapshot) {
-        if (scan->n >= MANAGER_ORPHANS_MAX) {
-                scan->n_dropped++;
-                return 0;
-        }
-        if (scan->n == scan->alloc) {
-                size_t na = scan->alloc ? scan->alloc * 2 : 16;
-                Orphan *o = realloc(scan->orphans, na * sizeof *o);
-                if (!o)
-                        return -ENOMEM;
-                scan->orphans = o;
-                scan->alloc = na;
-        }
-        Orphan *old = manager_find_orphan(m, snapshot->volume.handle);
-        scan->orphans[scan->n++] = (Orphan) {
-                .provider = p,
-                .snapshot = *snapshot,
-                .removing = old && old->removing,
-        };
-        *snapshot = (StasisStoredSnapshot) {};
-        return 0;
-}
-
-static int scan_provider(Scan *scan, Manager *m, const StasisProvider *p) {
-        StasisProviderResult res = {};
-        StasisStoredSnapshot *found = NULL;
-        _cleanup_free_ const char **known = NULL;
-        size_t n = 0, n_known = 0;
-        int r;
-
-        r = known_handles(m, p, &known, &n_known);
-        if (r < 0)
-                return r;
-        r = p->list(p, &found, &n, &res);
-        if (r < 0)
-                return log_warning_errno(r, "Cannot list the snapshots of provider %s: %s", p->name,
-                                         res.message[0] ? res.message : strerror(-r));
-        if (res.error < 0)
-                log_warning("Provider %s: %s; its snapshots there are not checked for orphans.", p->name,
-                            res.message);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                uint64_t id = strtoull(found[i].set_id, NULL, 10);
-                scan->max_set_id = MAX(scan->max_set_id, id);
-                const char *h = found[i].volume.handle;
-                if (!bsearch(&h, known, n_known, sizeof *known, compare_strings))
-                        r = scan_add(scan, m, p, &found[i]);
-        }
-        stasis_stored_snapshots_free(found, n);
-        return r;
-}
-
-/* By set id as a number, then index: the order people read them in. */
-static int compare_orphans(const void *a, const void *b) {
-        const Orphan *x = a, *y = b;
-        uint64_t i = strtoull(x->snapshot.set_id, NULL, 10), j = strtoull(y->snapshot.set_id, NULL, 10);
-        if (i != j)
-                return i < j ? -1 : 1;
-        if (x->snapshot.index != y->snapshot.index)
-                return x->snapshot.index < y->snapshot.index ? -1 : 1;
-        return strcmp(x->snapshot.volume.handle, y->snapshot.volume.handle);
-}
-
-int manager_scan_orphans(Manager *m) {
-        const StasisProvider *all[256];
-        size_t n = stasis_providers_list(all, ELEMENTSOF(all));
-        Scan scan = {};
-        int r;
-
-        for (size_t i = 0; i < n; i++) {
-                if (!all[i]->list)
-                        continue;
-                r = scan_provider(&scan, m, all[i]);
-                if (r == -ENOMEM) {
-                        orphans_free(scan.orphans, scan.n);
-                        return log_oom();
-                }
-        }
-        if (scan.n > 1)
-                qsort(scan.orphans, scan.n, sizeof *scan.orphans, compare_orphans);
-        orphans_free(m->orphans, m->n_orphans);
-        m->orphans = scan.orphans;
-        m->n_orphans = scan.n;
-
-        /* Set ids are never handed out twice, not even when the catalog lost
-         * the sets that had them. */
-        if (scan.max_set_id > 0) {
-                r = catalog_raise_next_id(m->catalog, scan.max_set_id);
-                if (r < 0)
-                        log_error_errno(r, "Failed to keep new set ids above %" PRIu64 ", the largest in the "
-                                        "snapshot stores: %s", scan.max_set_id, catalog_last_error(m->catalog));
-        }
-        if (scan.n_dropped > 0)
-                log_warning("%zu more orphan snapshot(s) are not listed: stasisd lists at most %d.",
-                            scan.n_dropped, MANAGER_ORPHANS_MAX);
-        return (int) m->n_orphans;
-}
-
 /* ---- deleting one ---- */
 
 typedef struct OrphanRemoval {
         Manager *manager;
         sd_bus_message *msg;
-        StasisVolume volume;            /* what the provider's remove takes: handle and key */
+        StasisVolume volume;            /* what the provider's remove takes: handle, key and what else is known */
 } OrphanRemoval;
 
 static void orphan_removal_free(OrphanRemoval *x) {
@@ -215,6 +83,7 @@ static void on_orphan_removed(Worker *w, int status, const void *data, size_t si
                                                   "Deleting orphan snapshot %s failed: %s", x->volume.handle, msg);
         } else {
                 log_info("Orphan snapshot %s deleted.", x->volume.handle);
+                manager_scan_orphans_forget(m, x->volume.handle);
                 if (o)
                         manager_drop_orphan(m, o);
                 (void) sd_bus_reply_method_return(x->msg, "");
@@ -238,7 +107,18 @@ int orphan_delete(Manager *m, Orphan *o, sd_bus_message *msg, sd_bus_error *erro
         x->volume.provider = o->provider;
         x->volume.handle = strdup(o->snapshot.volume.handle);
         x->volume.key = strdup(o->snapshot.volume.key);
-        if (!x->volume.handle || !x->volume.key) {
+        /* What the store told of it, which an external provider's delete gets too. */
+        const StasisVolume *f = &o->snapshot.volume;
+        bool ok = true;
+        struct { const char *from; char **to; } more[] = {
+                { f->source, &x->volume.source }, { f->path, &x->volume.path },
+                { f->mount_point, &x->volume.mount_point }, { f->device, &x->volume.device },
+                { f->fstype, &x->volume.fstype },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(more); i++)
+                if (more[i].from && !(*more[i].to = strdup(more[i].from)))
+                        ok = false;
+        if (!ok || !x->volume.handle || !x->volume.key) {
                 orphan_removal_free(x);
                 return -ENOMEM;
         }

@@ -132,20 +132,27 @@ int exec_start(const char *path, const char *verb, ExecCall *c, char *err, size_
         safe_close(errp[1]);
         (void) fcntl(in[1], F_SETFL, O_NONBLOCK);
         (void) signal(SIGPIPE, SIG_IGN);
-        *c = (ExecCall) { .path = path, .verb = verb, .pid = pid, .in = in[1], .out = out[0], .err = errp[0] };
+        *c = (ExecCall) { .path = path, .verb = verb, .pid = pid, .in = in[1], .out = out[0], .err = errp[0],
+                          .output_max = EXEC_OUTPUT_MAX };
         return 0;
 fail:
         close_pipes(in, out, errp);
         return r;
 }
 
-int exec_call(const char *path, const char *verb, json_object *request, usec_t timeout, int abort_fd,
-              json_object **ret, char *err, size_t err_size) {
+int exec_call_sized(const char *path, const char *verb, json_object *request, usec_t timeout, int abort_fd,
+                    size_t output_max, json_object **ret, char *err, size_t err_size) {
         ExecCall c;
         int r = exec_start(path, verb, &c, err, err_size);
         if (r < 0)
                 return r;
+        c.output_max = output_max;
         return exec_finish(&c, request, timeout, abort_fd, ret, err, err_size);
+}
+
+int exec_call(const char *path, const char *verb, json_object *request, usec_t timeout, int abort_fd,
+              json_object **ret, char *err, size_t err_size) {
+        return exec_call_sized(path, verb, request, timeout, abort_fd, EXEC_OUTPUT_MAX, ret, err, err_size);
 }
 
 int exec_finish(ExecCall *c, json_object *request, usec_t timeout, int abort_fd,
@@ -159,10 +166,11 @@ int exec_finish(ExecCall *c, json_object *request, usec_t timeout, int abort_fd,
         bool overflow = false;
         int status = 0, r;
         pid_t pid = c->pid;
+        size_t output_max = c->output_max > 0 ? c->output_max : EXEC_OUTPUT_MAX;
 
         *c = (ExecCall) { .pid = -1, .in = -1, .out = -1, .err = -1 };
         ebuf[0] = 0;
-        obuf = malloc(EXEC_OUTPUT_MAX + 1);
+        obuf = malloc(output_max + 1);
         if (!obuf) {
                 kill_group(pid);
                 (void) waitpid(pid, NULL, 0);
@@ -211,7 +219,7 @@ int exec_finish(ExecCall *c, json_object *request, usec_t timeout, int abort_fd,
                         ssize_t l = read(out[0], tmp, sizeof tmp);
                         if (l <= 0)
                                 out[0] = safe_close(out[0]);
-                        else if (olen + (size_t) l > EXEC_OUTPUT_MAX)
+                        else if (olen + (size_t) l > output_max)
                                 overflow = true;
                         else {
                                 memcpy(obuf + olen, tmp, (size_t) l);
@@ -255,7 +263,7 @@ int exec_finish(ExecCall *c, json_object *request, usec_t timeout, int abort_fd,
         }
         if (overflow) {
                 r = -EBADMSG;
-                snprintf(err, err_size, "provider %s %s printed more than %d bytes", name, verb, EXEC_OUTPUT_MAX);
+                snprintf(err, err_size, "provider %s %s printed more than %zu bytes", name, verb, output_max);
                 goto finish;
         }
         obuf[olen] = 0;

@@ -20,6 +20,9 @@
  * or stderr in err). */
 int exec_call(const char *path, const char *verb, json_object *request, usec_t timeout, int abort_fd,
               json_object **ret, char *err, size_t err_size);
+/* The same with another limit on what the provider may print (EXEC_OUTPUT_MAX for exec_call()). */
+int exec_call_sized(const char *path, const char *verb, json_object *request, usec_t timeout, int abort_fd,
+                    size_t output_max, json_object **ret, char *err, size_t err_size);
 
 /* The same in two steps: exec_start() starts the provider, which waits for
  * its request; exec_finish() sends the request and reads the answer (it
@@ -29,6 +32,7 @@ typedef struct ExecCall {
         const char *path, *verb;        /* borrowed */
         pid_t pid;
         int in, out, err;
+        size_t output_max;              /* what it may print; 0: EXEC_OUTPUT_MAX */
 } ExecCall;
 
 int exec_start(const char *path, const char *verb, ExecCall *ret, char *err, size_t err_size);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exec-call.h"
+#include "exec-list.h"
 #include "macro.h"
 #include "path-trust.h"
 #include "provider.h"
@@ -367,6 +368,7 @@ int stasis_providers_load_external(const char *dir, StasisProviderRefused refuse
                         .prestart = exec_prestart,
                         .remove = exec_remove,
                         .exists = exec_exists,
+                        .list = exec_list,
                 };
                 loaded[n_exec_providers++] = p;
         }

@@ -12,6 +12,7 @@
 
 #define STASIS_PROVIDER_OPS_VERSION 1
 #define STASIS_PROVIDER_MESSAGE_MAX 256
+#define STASIS_PROVIDER_LIST_TIMEOUT (60 * USEC_PER_SEC)
 
 /* How a provider wants the file system held while it commits (docs/providers.md). */
 typedef enum StasisHold {
@@ -93,9 +94,10 @@ struct StasisProvider {
         int (*exists)(const StasisProvider *self, const StasisVolume *v);
 
         /* Optional: every snapshot in the stores the provider owns, known to
-         * the catalog or not (docs/providers.md). Runs in the daemon, so it
-         * only reads, and quickly. Returns the number found; a store it cannot
-         * read is skipped, and res->message names the first such store. */
+         * the catalog or not (docs/providers.md). Runs in a worker process, in
+         * STASIS_PROVIDER_LIST_TIMEOUT at most; it only reads. Returns the
+         * number found; a store it cannot read is skipped, and res->message
+         * names the first such store. */
         int (*list)(const StasisProvider *self, StasisStoredSnapshot **ret, size_t *ret_n,
                     StasisProviderResult *res);
 };

@@ -17,8 +17,14 @@
 #     an xfs pool; right after each create that succeeded the image is copied
 #     (cp --reflink, as a crash-consistency test would cut the power), and
 #     the copy's catalog must hold that set, created. At the end stasisd
-#     starts on the last copy: it lists every set, and a new set gets a new
-#     id.
+#     starts on the copy taken at about the middle of the run (the first
+#     after half the iterations; two more sets, btrfs and loopclone, are
+#     made after it): it lists every set acknowledged before that copy; the
+#     sets acknowledged after it are in the stores, not in its catalog, and
+#     must be listed as orphans (btrfs and loopclone alike) — every snapshot
+#     on disk is in a set or an orphan; the first such set's orphans are
+#     deleted, the others adopted back (and those of sets made but never
+#     acknowledged deleted); and a new set's id is above every id on disk.
 # Now and then a set is deleted, which must stick too.
 #
 # The seed is printed; STASIS_FAULT_SEED=N replays the same choices (the
@@ -127,8 +133,12 @@ snapshot_exists() {
 }
 
 # power_cut ID: copy the state file system's image now, and check that its
-# catalog holds set ID, created.
+# catalog holds set ID, created. The first copy after half the iterations is
+# kept as MID_COPY (MID_ID the set acknowledged right before it), to boot on
+# at the end; of the others only the last.
 N_COPIES=0
+MID_COPY=
+MID_ID=
 power_cut() {
         local id=$1 copy dev state
         copy=$POOL/copies/state-$id.img
@@ -143,8 +153,13 @@ power_cut() {
         [ "$state" = created ] ||
                 stasis_die "power cut right after set $id was acknowledged: the catalog holds '${state:-no such set}', not created"
         LAST_COPY=$copy
-        # Keep the last one only.
-        find "$POOL/copies" -name '*.img' ! -path "$copy" -delete
+        if [ -z "$MID_COPY" ] && [ "$it" -gt $((ITERATIONS / 2)) ]; then
+                MID_COPY=$POOL/copies/mid.img
+                MID_ID=$id
+                cp --reflink=always "$copy" "$MID_COPY"
+        fi
+        # Keep the last one (and the middle one) only.
+        find "$POOL/copies" -name '*.img' ! -path "$copy" ! -path "$POOL/copies/mid.img" -delete
 }
 
 check_invariants() {
@@ -219,44 +234,105 @@ for (( it = 1; it <= ITERATIONS; it++ )); do
         fi
 done
 
-# Boot on the last power-cut copy: stop stasisd (its state goes away with the
-# file system), put the copy in place of the state file system, start.
-if [ -n "${LAST_COPY:-}" ]; then
-        stasis_stop_daemon
-        cp --reflink=always "$LAST_COPY" "$POOL/booted.img"
-        dev=$(losetup --find --show "$POOL/booted.img")
-        stasis_track_loop "$dev"
-        mkdir -p "$T/mnt/booted"
-        mount "$dev" "$T/mnt/booted"
-        stasis_track_mount "$T/mnt/booted"
-        STASIS_STATE_DIR=$T/mnt/booted/state
-        # The orphan scan on: snapshots made after the copy are in the stores
-        # but not in its catalog.
-        STASIS_ORPHAN_SCAN=yes stasis_start_daemon
-        listed=" $(ids_listed)"
-        last=$(basename "$LAST_COPY" .img)
-        last=${last#state-}
-        for id in "${!ACKED[@]}"; do
-                [ "$id" -gt "$last" ] && continue       # made after that copy
-                [[ $listed == *" $id "* ]] || stasis_die "booted on the copy taken after set $last: set $id is missing"
-        done
-        # Every snapshot on disk is known to the catalog or reported as an
-        # orphan, never silently dropped; and no id is given twice.
-        known=$( { "$STASIS" --json list | jq -r '.[].id' | while read -r id; do
-                        "$STASIS" --json show "$id" | jq -r '.volumes[].snapshot'; done
-                   "$STASIS" --json list --orphans | jq -r '.[].handle'; } )
-        top=$last
-        for h in $(snapshots_on_disk); do
-                grep -qxF "$h" <<<"$known" ||
-                        stasis_die "booted on the copy: snapshot $h on disk is neither in a set nor listed as an orphan"
-                n=${h##*/}; n=${n%%-*}; n=${n#stasis-}
-                [ "$n" -gt "$top" ] 2>/dev/null && top=$n
-        done
-        wait_for 10 stasis_writer_listed app
-        out=$("$STASIS" --json create "$P/plain") || stasis_die "a create after booting on the copy failed"
-        new=$(jq -r .id <<<"$out")
-        [ "$new" -gt "$top" ] || stasis_die "booted on the copy: the new set got id $new, not above $top (the highest on disk)"
-        stasis_log "booted on the copy taken after set $last: sets$listed, a new set $new"
+# Two more sets, btrfs and loopclone, after the middle copy (taken now if no
+# create succeeded in the second half), so that booting on it has orphans of
+# both kinds to find.
+if [ -z "$MID_COPY" ]; then
+        sync -f "$STATE_FS"
+        MID_COPY=$POOL/copies/mid.img
+        MID_ID=$(ids_listed | awk '{ print $NF }')
+        cp --reflink=always "$POOL/state.img" "$MID_COPY"
 fi
+for target in "$P/plain" "$E2"; do
+        out=$("$STASIS" --json create "$target") || stasis_die "a create of $target after the iterations failed"
+        id=$(jq -r .id <<<"$out")
+        power_cut "$id"
+        ACKED[$id]=$(jq -r '.volumes[].snapshot' <<<"$out" | tr '\n' ' ')
+done
+
+# Boot on the middle copy: stop stasisd (its state goes away with the file
+# system), put the copy in place of the state file system, start. The sets
+# acknowledged after that copy are in the stores, not in its catalog.
+stasis_stop_daemon
+cp --reflink=always "$MID_COPY" "$POOL/booted.img"
+dev=$(losetup --find --show "$POOL/booted.img")
+stasis_track_loop "$dev"
+mkdir -p "$T/mnt/booted"
+mount "$dev" "$T/mnt/booted"
+stasis_track_mount "$T/mnt/booted"
+STASIS_STATE_DIR=$T/mnt/booted/state
+STASIS_ORPHAN_SCAN=yes stasis_start_daemon
+listed=" $(ids_listed)"
+mid=${MID_ID:-0}
+# This file system's and loopclone's orphans (other test runs' btrfs stores
+# may be listed too).
+our_orphans() {
+        "$STASIS" --json list --orphans |
+                jq -r --arg u "$BT_UUID:/" '.[] | select(.provider == "loopclone" or (.handle | startswith($u))) | .handle'
+}
+orphans=$(our_orphans)
+stasis_log "booted on the copy taken after set $mid: orphans $(echo $orphans)"
+after=()
+for id in $(printf '%s\n' "${!ACKED[@]}" | sort -n); do
+        if [ "$id" -le "$mid" ]; then
+                [[ $listed == *" $id "* ]] || stasis_die "booted on the copy taken after set $mid: set $id is missing"
+                continue
+        fi
+        # Made after that copy: not a set, each snapshot an orphan.
+        [[ $listed == *" $id "* ]] && stasis_die "booted on the copy taken after set $mid: set $id is listed"
+        for h in ${ACKED[$id]}; do
+                grep -qxF "$h" <<<"$orphans" ||
+                        stasis_die "booted on the copy taken after set $mid: snapshot $h of set $id is not an orphan (orphans: $(echo $orphans))"
+        done
+        after+=("$id")
+done
+[ "${#after[@]}" -ge 2 ] || stasis_die "booted on the copy taken after set $mid: only ${#after[@]} set(s) made after it"
+grep -q '^stasis-' <<<"$orphans" || stasis_die "booted on the copy: no loopclone orphan listed"
+grep -q "^$BT_UUID:/" <<<"$orphans" || stasis_die "booted on the copy: no btrfs orphan listed"
+# Every snapshot on disk is known to the catalog or reported as an orphan,
+# never silently dropped.
+known=$( { "$STASIS" --json list | jq -r '.[].id' | while read -r id; do
+                "$STASIS" --json show "$id" | jq -r '.volumes[].snapshot'; done
+           echo "$orphans"; } )
+top=$mid
+for h in $(snapshots_on_disk); do
+        grep -qxF "$h" <<<"$known" ||
+                stasis_die "booted on the copy: snapshot $h on disk is neither in a set nor listed as an orphan"
+        n=${h##*/}; n=${n#stasis-}; n=${n%%-*}
+        [ "$n" -gt "$top" ] 2>/dev/null && top=$n
+done
+# The first set made after the copy: its orphans deleted. The others adopted
+# back, with their snapshots.
+for h in ${ACKED[${after[0]}]}; do
+        "$STASIS" delete-orphan "$h" >/dev/null || stasis_die "booted on the copy: delete-orphan $h failed"
+        snapshot_exists "$h" && stasis_die "booted on the copy: delete-orphan left $h"
+done
+unset "ACKED[${after[0]}]"
+for id in "${after[@]:1}"; do
+        "$STASIS" adopt "$id" >/dev/null || stasis_die "booted on the copy: adopting set $id failed"
+        snaps=$("$STASIS" --json show "$id" | jq -r '.volumes[].snapshot')
+        for h in ${ACKED[$id]}; do
+                grep -qxF "$h" <<<"$snaps" || stasis_die "booted on the copy: adopted set $id lacks $h"
+                snapshot_exists "$h" || stasis_die "booted on the copy: snapshot $h of adopted set $id is gone"
+        done
+done
+# Sets made but never acknowledged (stasisd killed between its record and
+# its answer) are orphans too: deleted.
+for h in $(our_orphans); do
+        "$STASIS" delete-orphan "$h" >/dev/null || stasis_die "booted on the copy: delete-orphan $h failed"
+        snapshot_exists "$h" && stasis_die "booted on the copy: delete-orphan left $h"
+done
+[ -z "$(our_orphans)" ] || stasis_die "booted on the copy: orphans left: $(our_orphans | tr '\n' ' ')"
+# Every snapshot on disk is in a set now.
+known=$("$STASIS" --json list | jq -r '.[].id' | while read -r id; do
+        "$STASIS" --json show "$id" | jq -r '.volumes[].snapshot'; done)
+for h in $(snapshots_on_disk); do
+        grep -qxF "$h" <<<"$known" || stasis_die "booted on the copy: snapshot $h on disk is in no set after the adoptions"
+done
+wait_for 10 stasis_writer_listed app
+out=$("$STASIS" --json create "$P/plain") || stasis_die "a create after booting on the copy failed"
+new=$(jq -r .id <<<"$out")
+[ "$new" -gt "$top" ] || stasis_die "booted on the copy: the new set got id $new, not above $top (the highest on disk)"
+stasis_log "booted on the copy taken after set $mid: sets$listed; orphan sets ${after[*]} (one deleted, the others adopted); a new set $new"
 stasis_log "seed $SEED: $ITERATIONS iterations, $N_COPIES power cuts checked"
 stasis_stop_writer "$APP"

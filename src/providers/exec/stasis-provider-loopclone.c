@@ -218,15 +218,19 @@ typedef struct Volume {
 } Volume;
 
 /* Reads and checks a volume object. with_handle: the fields stasisd adds after
- * probe (source, key, handle) must be there too. */
-static int parse_volume(json_object *o, const char *what, bool with_handle, Volume *v) {
+ * probe (source, key, handle) must be there too. placed: path and mount_point
+ * must be absolute paths (probe, commit). */
+static int parse_volume(json_object *o, const char *what, bool with_handle, bool placed, Volume *v) {
         *v = (Volume) {};
         if (!o)
                 return fail("request lacks \"volume\"");
         if (!json_object_is_type(o, json_type_object))
                 return fail("%s is not a JSON object", what);
-        if (get_path(o, what, "path", &v->path) < 0 ||
-            get_path(o, what, "mount_point", &v->mount_point) < 0 ||
+        /* A snapshot listed by list and adopted has no known place: delete,
+         * exists and mount get "" for path and mount_point then. */
+        if ((placed ? get_path(o, what, "path", &v->path) : get_string(o, what, "path", true, &v->path)) < 0 ||
+            (placed ? get_path(o, what, "mount_point", &v->mount_point) :
+                      get_string(o, what, "mount_point", true, &v->mount_point)) < 0 ||
             get_string(o, what, "device", true, &v->device) < 0 ||
             get_string(o, what, "fstype", true, &v->fstype) < 0)
                 return -1;
@@ -259,7 +263,7 @@ static int parse_single_volume(json_object *req, bool with_handle, Volume *v) {
         (void) json_object_object_get_ex(req, "volume", &o);
         if (o && json_object_is_type(o, json_type_null))
                 o = NULL;
-        return parse_volume(o, "volume", with_handle, v);
+        return parse_volume(o, "volume", with_handle, !with_handle, v);
 }
 
 /* ---- loop devices ---- */
@@ -760,7 +764,7 @@ static int do_commit(json_object *req, json_object *resp) {
         for (size_t i = 0; i < n && r == 0; i++) {
                 char what[64], *image = NULL;
                 snprintf(what, sizeof what, "volumes[%zu]", i);
-                if (parse_volume(json_object_array_get_idx(arr, i), what, true, &vols[i]) < 0) {
+                if (parse_volume(json_object_array_get_idx(arr, i), what, true, true, &vols[i]) < 0) {
                         r = -1;
                         break;
                 }
@@ -974,6 +978,128 @@ finish:
         return r;
 }
 
+/* ---- list ---- */
+
+#define LIST_STORES_MAX 256
+
+/* "stasis-<set id>-<index>.img", digits without leading zeros: a clone this
+ * provider made for stasis; anything else in a store is not listed. */
+static bool is_clone_name(const char *name) {
+        const char *p = name;
+        if (strncmp(p, "stasis-", 7) != 0)
+                return false;
+        p += 7;
+        for (int part = 0; part < 2; part++) {
+                const char *start = p;
+                while (isdigit((unsigned char) *p))
+                        p++;
+                if (p == start || p - start > 19 || (*start == '0' && (part == 0 || p - start > 1)))
+                        return false;
+                if (*p != (part == 0 ? '-' : '.'))
+                        return false;
+                p++;
+        }
+        return strcmp(p, "img") == 0;
+}
+
+/* The stores to look in: STASIS_LOOPCLONE_STORE, or the store next to the
+ * image of every loop device attached now. */
+static int list_stores(char **stores, size_t *n) {
+        const char *env = getenv(STORE_ENV);
+        DIR *d;
+        struct dirent *de;
+
+        *n = 0;
+        if (env && env[0]) {
+                stores[0] = store_dir("/");
+                if (!stores[0])
+                        return -1;
+                *n = 1;
+                return 0;
+        }
+        d = opendir("/sys/block");
+        if (!d)
+                return fail("cannot list /sys/block: %s", strerror(errno));
+        while ((de = readdir(d)) && *n < LIST_STORES_MAX) {
+                char dev[300], *image = NULL;
+                if (strncmp(de->d_name, "loop", 4) != 0)
+                        continue;
+                snprintf(dev, sizeof dev, "/dev/%s", de->d_name);
+                message[0] = 0;
+                if (loop_backing_file(dev, &image) <= 0) {
+                        message[0] = 0;     /* not attached, or not an image it could take */
+                        continue;
+                }
+                char *store = store_dir(image);
+                free(image);
+                if (!store) {
+                        closedir(d);
+                        return -1;
+                }
+                bool seen = false;
+                for (size_t i = 0; i < *n && !seen; i++)
+                        seen = strcmp(stores[i], store) == 0;
+                if (seen)
+                        free(store);
+                else
+                        stores[(*n)++] = store;
+        }
+        closedir(d);
+        return 0;
+}
+
+/* Adds the clones in store to snapshots; a store that is not there holds none. */
+static int list_store(const char *store, json_object *snapshots) {
+        DIR *d = opendir(store);
+        struct dirent *de;
+        char *key = NULL;
+
+        if (!d)
+                return errno == ENOENT ? 0 : fail("cannot list the store %s: %s", store, strerror(errno));
+        if (asprintf(&key, "loopclone:%s", store) < 0) {
+                closedir(d);
+                return fail("out of memory");
+        }
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (!is_clone_name(de->d_name) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(st.st_mode))
+                        continue;
+                /* The image a clone was taken of is not recorded: the store
+                 * stands for it, and delete, exists and mount find the clone
+                 * from it as they would from the image. */
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "handle", json_object_new_string_len(de->d_name, (int) strlen(de->d_name) - 4));
+                json_object_object_add(o, "key", json_object_new_string(key));
+                json_object_object_add(o, "source", json_object_new_string(store));
+                json_object_object_add(o, "created", json_object_new_int64((int64_t) st.st_mtim.tv_sec));
+                json_object_array_add(snapshots, o);
+        }
+        closedir(d);
+        free(key);
+        return 0;
+}
+
+static int do_list(json_object *req, json_object *resp) {
+        char *stores[LIST_STORES_MAX];
+        size_t n = 0;
+        int r;
+
+        (void) req;
+        r = list_stores(stores, &n);
+        json_object *snapshots = json_object_new_array();
+        for (size_t i = 0; r == 0 && i < n; i++)
+                r = list_store(stores[i], snapshots);
+        for (size_t i = 0; i < n; i++)
+                free(stores[i]);
+        if (r < 0) {
+                json_object_put(snapshots);
+                return -1;
+        }
+        json_object_object_add(resp, "snapshots", snapshots);
+        return 0;
+}
+
 /* ---- main ---- */
 
 static int emit(json_object *o) {
@@ -993,6 +1119,7 @@ int main(int argc, char *argv[]) {
                 { "delete", do_delete },
                 { "exists", do_exists },
                 { "mount", do_mount },
+                { "list", do_list },
         };
         json_object *req = NULL, *resp = json_object_new_object();
         int r = -1;
@@ -1005,7 +1132,7 @@ int main(int argc, char *argv[]) {
         umask(077);
 
         if (argc != 2) {
-                snprintf(message, sizeof message, "%s: usage: %s VERB < REQUEST (VERB: probe, commit, delete, exists, mount)",
+                snprintf(message, sizeof message, "%s: usage: %s VERB < REQUEST (VERB: probe, commit, delete, exists, mount, list)",
                          PROVIDER_NAME, PROVIDER_NAME);
                 goto finish;
         }
@@ -1019,7 +1146,7 @@ int main(int argc, char *argv[]) {
         if (r != 0 && !message[0])
                 fail("internal error: failed without a reason");
         if (verb[0] == '-')
-                snprintf(message, sizeof message, "%s: unknown verb '%.64s' (known: probe, commit, delete, exists, mount)",
+                snprintf(message, sizeof message, "%s: unknown verb '%.64s' (known: probe, commit, delete, exists, mount, list)",
                          PROVIDER_NAME, argv[1]);
 
 finish:
