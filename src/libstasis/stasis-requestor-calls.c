@@ -26,7 +26,7 @@ int requestor_set_path(StasisRequestor *r, const char *id, char **ret) {
 }
 
 static int new_manager_call(StasisRequestor *r, const char *member, sd_bus_message **ret) {
-        int q = sd_bus_message_new_method_call(r->bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+        int q = sd_bus_message_new_method_call(r->client.bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                                STASIS_MANAGER_INTERFACE, member);
         if (q < 0)
                 return requestor_fail(r, q, "Cannot make a %s call: %s", member, strerror(-q));
@@ -161,15 +161,15 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
         if (!c)
                 return requestor_fail(r, -ENOMEM, "Out of memory");
         *c = (CreateCall) { r, handler, userdata };
-        k = sd_bus_call_async(r->bus, &slot, m, on_create_reply, c, r->timeout_usec);
+        k = sd_bus_call_async(r->client.bus, &slot, m, on_create_reply, c, r->timeout_usec);
         if (k < 0) {
                 free(c);
                 return requestor_fail(r, k, "Cannot send CreateSet: %s", strerror(-k));
         }
         /* In the library's own loop, nothing may be left to write that the
          * loop's fd would not tell of. */
-        if (!r->event_foreign) {
-                k = sd_bus_flush(r->bus);
+        if (!r->client.outer) {
+                k = sd_bus_flush(r->client.bus);
                 if (k < 0) {
                         sd_bus_slot_unref(slot);        /* frees nothing of c: no destroy callback yet */
                         free(c);
@@ -211,7 +211,7 @@ int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char
         m = sd_bus_message_unref(m);
         reply = sd_bus_message_unref(reply);
 
-        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE, "Complete");
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE, "Complete");
         if (k >= 0)
                 k = sd_bus_message_append_strv(m, (char **) (failed ?: (const char *const[]) { NULL }));
         if (k < 0)

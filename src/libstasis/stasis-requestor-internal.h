@@ -8,43 +8,21 @@
 #include <systemd/sd-event.h>
 
 #include "macro.h"
+#include "stasis-client.h"
 #include "stasis/stasis.h"
 
 /* The most volumes and components one set's reply is read with; a set has
  * at most 64 volumes, so more is a malformed reply. */
 #define SET_ITEMS_MAX 4096
 
-struct StasisErrorInfo {
-        StasisError code;
-        int error;              /* positive errno */
-        char *name;             /* NULL: a local failure */
-        char *message;          /* NULL means "" */
-};
-
-/* stasis-error.c */
-void error_info_clear(StasisErrorInfo *e);
-/* Records a failure r (< 0) with the bus error e (may be NULL or unset)
- * in info; returns r. */
-int error_info_set_bus(StasisErrorInfo *info, int r, const sd_bus_error *e);
-/* Records a local failure r (< 0) with a message; returns r. */
-int error_info_set(StasisErrorInfo *info, int r, const char *format, ...) _printf_(3, 4);
-
 struct StasisRequestor {
         unsigned n_ref;
-        char *bus_address;              /* NULL: stasis_bus_address() */
+        Client client;                  /* in the caller's loop, its event is the caller's */
         uint64_t timeout_usec;          /* method calls */
-
-        sd_event *event;                /* the library's own loop, or the caller's */
-        bool event_foreign;
-        int64_t priority;
-        sd_bus *bus;
         /* In the library's own loop: made readable after a synchronous call
          * that left messages queued, which the loop's fd would not tell of. */
         int kick_fd;
         sd_event_source *kick_source;
-
-        StasisErrorInfo last_error;
-        bool failed;                    /* last_error is set */
 
         /* Watching sets: the handler, and who owns org.stasis1. */
         stasis_set_handler_t set_handler;
@@ -90,8 +68,8 @@ struct StasisSet {
 
 /* stasis-requestor.c */
 /* Records a failure in r's last error; returns error. */
-int requestor_fail(StasisRequestor *r, int error, const char *format, ...) _printf_(3, 4);
-int requestor_fail_bus(StasisRequestor *r, int error, const sd_bus_error *e);
+#define requestor_fail(r, error, ...) client_fail(&(r)->client, error, __VA_ARGS__)
+#define requestor_fail_bus(r, error, e) client_fail_bus(&(r)->client, error, e)
 /* Connects if not connected yet; clears the last error. */
 int requestor_begin(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */

@@ -162,7 +162,7 @@ static int find_owner(StasisRequestor *r) {
         const char *owner;
         int k;
 
-        k = sd_bus_call_method(r->bus, DBUS_NAME, DBUS_PATH, DBUS_INTERFACE, "GetNameOwner", &error, &reply, "s",
+        k = sd_bus_call_method(r->client.bus, DBUS_NAME, DBUS_PATH, DBUS_INTERFACE, "GetNameOwner", &error, &reply, "s",
                                STASIS_BUS_NAME);
         if (k < 0) {
                 if (sd_bus_error_has_name(&error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
@@ -206,7 +206,7 @@ int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler
         }
         /* The owner first, then the signals: a new owner is seen before
          * anything it sends. */
-        k = sd_bus_add_match(r->bus, &r->owner_slot, OWNER_MATCH, on_owner_changed, r);
+        k = sd_bus_add_match(r->client.bus, &r->owner_slot, OWNER_MATCH, on_owner_changed, r);
         if (k < 0) {
                 requestor_watch_stop(r);
                 return requestor_fail(r, k, "Cannot watch the owner of %s: %s", STASIS_BUS_NAME, strerror(-k));
@@ -217,7 +217,7 @@ int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler
                 return k;
         }
         for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
-                k = sd_bus_add_match(r->bus, &r->signal_slots[i], signals[i].match, signals[i].callback, r);
+                k = sd_bus_add_match(r->client.bus, &r->signal_slots[i], signals[i].match, signals[i].callback, r);
                 if (k < 0) {
                         requestor_watch_stop(r);
                         return requestor_fail(r, k, "Cannot subscribe to the signals of sets: %s", strerror(-k));

@@ -264,7 +264,7 @@ int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret
                 return k;
         /* GetSet first: it answers NoSuchSet, where GetAll on a path that has
          * no object answers the bus' UnknownObject. */
-        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                            STASIS_MANAGER_INTERFACE, "GetSet");
         if (k >= 0)
                 k = sd_bus_message_append(m, "s", id);
@@ -279,7 +279,7 @@ int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret
         m = sd_bus_message_unref(m);
         reply = sd_bus_message_unref(reply);
 
-        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, path, PROPERTIES_INTERFACE, "GetAll");
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, PROPERTIES_INTERFACE, "GetAll");
         if (k >= 0)
                 k = sd_bus_message_append(m, "s", STASIS_SET_INTERFACE);
         if (k < 0)
@@ -373,7 +373,7 @@ int stasis_requestor_list_sets(StasisRequestor *r, StasisSet ***ret, size_t *ret
                 return k;
         if (!ret)
                 return requestor_fail(r, -EINVAL, "list: ret must not be NULL");
-        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                            OBJECT_MANAGER_INTERFACE, "GetManagedObjects");
         if (k < 0)
                 return requestor_fail(r, k, "Cannot build the GetManagedObjects call: %s", strerror(-k));
