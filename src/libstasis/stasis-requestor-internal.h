@@ -70,7 +70,7 @@ struct StasisSet {
 /* Records a failure in r's last error; returns error. */
 #define requestor_fail(r, error, ...) client_fail(&(r)->client, error, __VA_ARGS__)
 #define requestor_fail_bus(r, error, e) client_fail_bus(&(r)->client, error, e)
-/* Connects if not connected yet; clears the last error. */
+/* Connects if not connected yet; clears the last error. -EINVAL if r is NULL. */
 int requestor_begin(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
@@ -78,13 +78,17 @@ int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_r
 /* stasis-requestor-calls.c */
 /* "/org/stasis1/set/<id>", or -EINVAL (recorded) if id is not a decimal number. */
 int requestor_set_path(StasisRequestor *r, const char *id, char **ret);
+/* Calls member(id) on the manager; ret_reply may be NULL. */
+int requestor_call_id(StasisRequestor *r, const char *member, const char *id, sd_bus_message **ret_reply);
 
 /* stasis-set.c */
-int set_new(StasisSet **ret);
+/* A set with the id and object path of path; -EINVAL if path is not a set's. */
+int set_new(const char *path, StasisSet **ret);
 /* Reads the a{sv} of org.stasis1.Set properties m points at into s. */
 int set_read_properties(StasisSet *s, sd_bus_message *m);
-/* Fills id and object_path from an object path; -EINVAL if not a set's. */
-int set_set_path(StasisSet *s, const char *path);
+/* Reads one object as GetManagedObjects and InterfacesAdded give it,
+ * o a{sa{sv}}: *ret is the set, or NULL if the object is not one. */
+int set_read_object(sd_bus_message *m, StasisSet **ret);
 
 /* stasis-requestor-watch.c */
 void requestor_watch_stop(StasisRequestor *r);

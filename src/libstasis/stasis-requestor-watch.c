@@ -71,35 +71,10 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 static int on_added(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         StasisRequestor *r = userdata;
         _cleanup_set_unref_ StasisSet *s = NULL;
-        const char *path, *interface;
-        bool found = false;
-        int k;
 
         if (!from_stasisd(r, m) || !r->set_handler)
                 return 0;
-        k = sd_bus_message_read_basic(m, 'o', &path);
-        if (k >= 0)
-                k = set_new(&s);
-        if (k >= 0)
-                k = set_set_path(s, path);
-        if (k >= 0)
-                k = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
-        while (k >= 0) {
-                k = sd_bus_message_enter_container(m, 'e', "sa{sv}");
-                if (k <= 0)
-                        break;
-                k = sd_bus_message_read_basic(m, 's', &interface);
-                if (k < 0)
-                        break;
-                if (streq(interface, STASIS_SET_INTERFACE)) {
-                        found = true;
-                        k = set_read_properties(s, m);
-                } else
-                        k = sd_bus_message_skip(m, "a{sv}");
-                if (k >= 0)
-                        k = sd_bus_message_exit_container(m);
-        }
-        if (k < 0 || !found)
+        if (set_read_object(m, &s) < 0 || !s)
                 return 0;       /* not a set, or malformed: nothing to tell */
         tell(r, STASIS_SET_ADDED, s);
         return 0;
@@ -117,9 +92,7 @@ static int on_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 return 0;
         k = sd_bus_message_read_basic(m, 'o', &path);
         if (k >= 0)
-                k = set_new(&s);
-        if (k >= 0)
-                k = set_set_path(s, path);
+                k = set_new(path, &s);
         if (k >= 0)
                 k = sd_bus_message_enter_container(m, 'a', "s");
         while (k > 0) {
@@ -145,9 +118,7 @@ static int on_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         k = sd_bus_message_read_basic(m, 's', &interface);
         if (k < 0 || !streq(interface, STASIS_SET_INTERFACE))
                 return 0;
-        k = set_new(&s);
-        if (k >= 0)
-                k = set_set_path(s, sd_bus_message_get_path(m));
+        k = set_new(sd_bus_message_get_path(m), &s);
         if (k >= 0)
                 k = set_read_properties(s, m);
         if (k < 0)
@@ -190,8 +161,6 @@ int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler
         };
         int k;
 
-        if (!r)
-                return -EINVAL;
         k = requestor_begin(r);
         if (k < 0)
                 return k;
