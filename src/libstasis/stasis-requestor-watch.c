@@ -4,17 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-util.h"
 #include "stasis-requestor-internal.h"
 
-#define DBUS_NAME      "org.freedesktop.DBus"
-#define DBUS_PATH      "/org/freedesktop/DBus"
-#define DBUS_INTERFACE "org.freedesktop.DBus"
 #define OBJECT_MANAGER_INTERFACE "org.freedesktop.DBus.ObjectManager"
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
-#define OWNER_MATCH                                                                     \
-        "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',interface='" DBUS_INTERFACE "'," \
-        "member='NameOwnerChanged',arg0='" STASIS_BUS_NAME "'"
 /* sender= lets the bus deliver only what the owner of org.stasis1 sends;
  * the handlers check the sender again (from_stasisd()) against the owner
  * the library followed, in case the bus or the match is not that strict. */
@@ -53,9 +48,8 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
         StasisRequestor *r = userdata;
         const char *name, *old, *new;
         char *o = NULL;
-        const char *sender = sd_bus_message_get_sender(m);
 
-        if (!sender || !streq(sender, DBUS_NAME) || sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !streq(name, STASIS_BUS_NAME))
+        if (!bus_message_from_driver(m) || sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !streq(name, STASIS_BUS_NAME))
                 return 0;
         if (!isempty(new)) {
                 o = strdup(new);
@@ -129,24 +123,15 @@ static int on_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 
 static int find_owner(StasisRequestor *r) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *owner;
+        char *owner;
         int k;
 
-        k = sd_bus_call_method(r->client.bus, DBUS_NAME, DBUS_PATH, DBUS_INTERFACE, "GetNameOwner", &error, &reply, "s",
-                               STASIS_BUS_NAME);
-        if (k < 0) {
-                if (sd_bus_error_has_name(&error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                        return 0;       /* stasisd is not running: NameOwnerChanged will tell */
-                return requestor_fail_bus(r, k, &error);
-        }
-        k = sd_bus_message_read(reply, "s", &owner);
+        /* Nobody owns it: stasisd is not running, NameOwnerChanged will tell. */
+        k = bus_get_name_owner(r->client.bus, STASIS_BUS_NAME, &error, &owner);
         if (k < 0)
-                return requestor_fail(r, k, "Malformed reply to GetNameOwner: %s", strerror(-k));
+                return requestor_fail_bus(r, k, &error);
         free(r->owner);
-        r->owner = strdup(owner);
-        if (!r->owner)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
+        r->owner = owner;
         return 0;
 }
 
@@ -175,7 +160,8 @@ int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler
         }
         /* The owner first, then the signals: a new owner is seen before
          * anything it sends. */
-        k = sd_bus_add_match(r->client.bus, &r->owner_slot, OWNER_MATCH, on_owner_changed, r);
+        k = sd_bus_add_match(r->client.bus, &r->owner_slot, BUS_OWNER_MATCH(STASIS_BUS_NAME), on_owner_changed,
+                             r);
         if (k < 0) {
                 requestor_watch_stop(r);
                 return requestor_fail(r, k, "Cannot watch the owner of %s: %s", STASIS_BUS_NAME, strerror(-k));

@@ -7,14 +7,6 @@
 #include "bus-util.h"
 #include "stasis-writer-internal.h"
 
-#define DBUS_NAME      BUS_DRIVER_NAME
-#define DBUS_PATH      BUS_DRIVER_PATH
-#define DBUS_INTERFACE BUS_DRIVER_NAME
-
-#define OWNER_MATCH                                                                     \
-        "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',interface='" DBUS_INTERFACE "'," \
-        "member='NameOwnerChanged',arg0='" STASIS_BUS_NAME "'"
-
 static int bus_open(StasisWriter *w, const char *address, sd_bus **ret) {
         _cleanup_free_ char *description = NULL;
 
@@ -135,22 +127,15 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
 static int get_name_owner(StasisWriter *w) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *owner;
+        char *owner;
         int r;
 
-        r = sd_bus_call_method(w->client.bus, DBUS_NAME, DBUS_PATH, DBUS_INTERFACE, "GetNameOwner", &error, &reply,
-                               "s", STASIS_BUS_NAME);
-        if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                return set_coordinator(w, NULL);
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "s", &owner);
+        r = bus_get_name_owner(w->client.bus, STASIS_BUS_NAME, &error, &owner);
         if (r < 0)
                 return writer_set_error(w, r, "Cannot ask the bus who owns %s: %s", STASIS_BUS_NAME,
                                         error.message ?: strerror(-r));
-        r = set_coordinator(w, owner);
-        if (r < 0)
-                return writer_set_error(w, r, "Out of memory");
+        free(w->coordinator);
+        w->coordinator = owner;
         return 0;
 }
 
@@ -176,7 +161,8 @@ static int connect_and_export(StasisWriter *w) {
                                 "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local", "Disconnected",
                                 on_disconnected, w);
         if (r >= 0)
-                r = sd_bus_add_match(w->client.bus, &w->owner_match_slot, OWNER_MATCH, on_name_owner_changed, w);
+                r = sd_bus_add_match(w->client.bus, &w->owner_match_slot, BUS_OWNER_MATCH(STASIS_BUS_NAME),
+                                     on_name_owner_changed, w);
         if (r < 0)
                 return writer_set_error(w, r, "Cannot watch the owner of %s: %s", STASIS_BUS_NAME, strerror(-r));
         return 0;
