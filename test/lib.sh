@@ -211,11 +211,18 @@ _stasis_writer_n=0
 # to $STASIS_TMP/writer.err). Sets STASIS_WRITER_PID. Call it directly, not in
 # $(...): the pid is tracked for the cleanup.
 stasis_start_writer() {
-        local ready i
+        local ready
         _stasis_writer_n=$((_stasis_writer_n + 1))
         ready=$STASIS_TMP/writer-ready.$_stasis_writer_n
         "$STASIS_TEST_WRITER" --ready-file "$ready" "$@" 2>>"$STASIS_TMP/writer.err" &
         STASIS_WRITER_PID=$!
+        _stasis_writer_wait "$ready" "$*"
+}
+
+# _stasis_writer_wait READY WHAT: track STASIS_WRITER_PID and wait until it
+# made READY (its writers are registered); fail naming WHAT if it exits first.
+_stasis_writer_wait() {
+        local ready=$1 i
         stasis_track_pid "$STASIS_WRITER_PID"
         for (( i = 0; i < 400; i++ )); do
                 [ -e "$ready" ] && return 0
@@ -223,7 +230,7 @@ stasis_start_writer() {
                 sleep 0.025
         done
         tail -n 20 "$STASIS_TMP/writer.err" >&2
-        stasis_die "stasis-test-writer $* did not register"
+        stasis_die "stasis-test-writer $2 did not register"
 }
 
 # stasis_stop_writer PID: SIGTERM; it must unregister and exit 0 (so that a
@@ -339,7 +346,7 @@ stasis_stop_polkit() {
 # with the writer run through setpriv with SETPRIV-OPTIONS (one string, such
 # as "--reuid=nobody --regid=nogroup --clear-groups") and no capabilities.
 stasis_start_writer_as() {
-        local as=$1 ready i
+        local as=$1 ready
         shift
         _stasis_writer_n=$((_stasis_writer_n + 1))
         mkdir -p "$STASIS_TMP/ready"
@@ -349,12 +356,5 @@ stasis_start_writer_as() {
         setpriv $as --inh-caps=-all --bounding-set=-all -- \
                 "$STASIS_TEST_WRITER" --ready-file "$ready" "$@" 2>>"$STASIS_TMP/writer.err" &
         STASIS_WRITER_PID=$!
-        stasis_track_pid "$STASIS_WRITER_PID"
-        for (( i = 0; i < 400; i++ )); do
-                [ -e "$ready" ] && return 0
-                kill -0 "$STASIS_WRITER_PID" 2>/dev/null || break
-                sleep 0.025
-        done
-        tail -n 20 "$STASIS_TMP/writer.err" >&2
-        stasis_die "stasis-test-writer $* (as $as) did not register"
+        _stasis_writer_wait "$ready" "$* (as $as)"
 }
