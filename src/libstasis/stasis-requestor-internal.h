@@ -61,9 +61,9 @@ struct StasisSet {
         uint32_t owner;
         uint64_t created, completed, hold, window;
         SetVolume *volumes;
-        unsigned n_volumes;
+        size_t n_volumes;
         SetComponent *components;
-        unsigned n_components;
+        size_t n_components;
 };
 
 /* stasis-requestor.c */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-records.h"
 #include "stasis-requestor-internal.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
@@ -27,14 +28,6 @@ int set_new(const char *path, StasisSet **ret) {
         return 0;
 }
 
-/* Frees n records of record_size bytes whose first member is char *fields[n_fields]. */
-static void records_free(void *items, unsigned n, size_t record_size, size_t n_fields) {
-        for (unsigned i = 0; i < n; i++)
-                for (size_t f = 0; f < n_fields; f++)
-                        free(((char **) ((char *) items + record_size * i))[f]);
-        free(items);
-}
-
 StasisSet *stasis_set_ref(StasisSet *s) {
         if (s)
                 s->n_ref++;
@@ -44,8 +37,9 @@ StasisSet *stasis_set_ref(StasisSet *s) {
 StasisSet *stasis_set_unref(StasisSet *s) {
         if (!s || --s->n_ref > 0)
                 return NULL;
-        records_free(s->volumes, s->n_volumes, sizeof(SetVolume), ELEMENTSOF(s->volumes->fields));
-        records_free(s->components, s->n_components, sizeof(SetComponent), ELEMENTSOF(s->components->fields));
+        string_records_free(s->volumes, s->n_volumes, ELEMENTSOF(s->volumes->fields), sizeof(SetVolume));
+        string_records_free(s->components, s->n_components, ELEMENTSOF(s->components->fields),
+                            sizeof(SetComponent));
         free(s->id);
         free(s->object_path);
         free(s->label);
@@ -79,77 +73,8 @@ static int read_string(sd_bus_message *m, char **field) {
         return 0;
 }
 
-/* Reads a variant holding an array of string structs (signature
- * "a(sss)", inner "sss") into an array of records whose first member is
- * char *fields[strlen(inner)]. */
-static int read_records(sd_bus_message *m, const char *signature, const char *inner, size_t record_size,
-                        void **items, unsigned *n_items) {
-        size_t n = strlen(inner);
-        void *l = NULL;
-        unsigned count = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'v', signature);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(m, 'a', signature + 1);
-        if (r < 0)
-                return r;
-        for (;;) {
-                char **fields;
-                void *nl;
-
-                r = sd_bus_message_enter_container(m, 'r', inner);
-                if (r < 0)
-                        goto fail;
-                if (r == 0)
-                        break;
-                if (count >= SET_ITEMS_MAX) {
-                        r = -EBADMSG;
-                        goto fail;
-                }
-                nl = realloc(l, record_size * (count + 1));
-                if (!nl) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                l = nl;
-                fields = (char **) ((char *) l + record_size * count);
-                memset(fields, 0, record_size);
-                count++;
-                for (size_t f = 0; f < n; f++) {
-                        const char *v;
-
-                        r = sd_bus_message_read_basic(m, 's', &v);
-                        if (r < 0)
-                                goto fail;
-                        fields[f] = strdup(v);
-                        if (!fields[f]) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                }
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        goto fail;
-        }
-        r = sd_bus_message_exit_container(m);
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                goto fail;
-        *items = l;
-        *n_items = count;
-        return 0;
-fail:
-        records_free(l, count, record_size, n);
-        return r;
-}
-
 static int read_property(sd_bus_message *m, const char *name, void *userdata) {
         StasisSet *s = userdata;
-        void *items;
-        unsigned n;
         int r, b;
 
         if (streq(name, "Id"))
@@ -178,25 +103,12 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
                 return sd_bus_message_read(m, "v", "t", &s->hold);
         if (streq(name, "WindowUSec"))
                 return sd_bus_message_read(m, "v", "t", &s->window);
-        if (streq(name, "Volumes")) {
-                r = read_records(m, "a(ssssssss)", "ssssssss", sizeof(SetVolume), &items, &n);
-                if (r < 0)
-                        return r;
-                records_free(s->volumes, s->n_volumes, sizeof(SetVolume), ELEMENTSOF(s->volumes->fields));
-                s->volumes = items;
-                s->n_volumes = n;
-                return 0;
-        }
-        if (streq(name, "Components")) {
-                r = read_records(m, "a(sssss)", "sssss", sizeof(SetComponent), &items, &n);
-                if (r < 0)
-                        return r;
-                records_free(s->components, s->n_components, sizeof(SetComponent),
-                             ELEMENTSOF(s->components->fields));
-                s->components = items;
-                s->n_components = n;
-                return 0;
-        }
+        if (streq(name, "Volumes"))
+                return bus_read_string_records(m, ELEMENTSOF(s->volumes->fields), sizeof(SetVolume), SET_ITEMS_MAX,
+                                               (void **) &s->volumes, &s->n_volumes);
+        if (streq(name, "Components"))
+                return bus_read_string_records(m, ELEMENTSOF(s->components->fields), sizeof(SetComponent),
+                                               SET_ITEMS_MAX, (void **) &s->components, &s->n_components);
         /* A property of a later stasisd. */
         return sd_bus_message_skip(m, "v");
 }
