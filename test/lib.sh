@@ -18,6 +18,15 @@ DBUS_PID=
 stasis_log() { printf '# %s\n' "$*" >&2; }
 stasis_die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
+# stasis_bench_require FILE...: for a bench script, stop (before setting up
+# anything) when a program it runs is not built.
+stasis_bench_require() {
+        local f
+        for f in "$@"; do
+                [ -x "$f" ] || { echo "$(basename "$0" .sh): $f is missing; build first (ninja -C build)" >&2; exit 1; }
+        done
+}
+
 # Make the work dir (world-readable, so an unprivileged user can reach the bus
 # socket) and arm the cleanup trap.
 stasis_env_init() {
