@@ -158,6 +158,16 @@ stasis_install_provider() {
         chmod 755 "$f"
 }
 
+# stasis_install_test_provider: test/helpers/test-provider as the external
+# provider "testprov", with its mode and log files in TEST_PROVIDER_DIR
+# ($STASIS_TMP/provider, exported).
+stasis_install_test_provider() {
+        export TEST_PROVIDER_DIR=$STASIS_TMP/provider
+        mkdir -p "$TEST_PROVIDER_DIR"
+        stasis_install_provider testprov "$STASIS_SRC/test/helpers/test-provider" \
+                TEST_PROVIDER_DIR="$TEST_PROVIDER_DIR" STASIS_STATE_DIR="$STASIS_STATE_DIR"
+}
+
 stasis_track_mount() { _stasis_mounts+=("$1"); }
 stasis_track_loop() { _stasis_loops+=("$1"); }
 stasis_track_pid() { _stasis_pids+=("$1"); }
