@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis-requestor.c - the StasisRequestor object: its connection, its loop, its errors, and calls made on it */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
-#include "bus-errors.h"
 #include "bus-util.h"
 #include "stasis-requestor-internal.h"
 

@@ -2,13 +2,11 @@
 /* stasis-writer.c - the StasisWriter object: its description, its handlers and the ways to run it */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "bus-errors.h"
 #include "stasis-writer-internal.h"
 #include "strv.h"
 #include "writer-event.h"
