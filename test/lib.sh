@@ -18,6 +18,15 @@ DBUS_PID=
 stasis_log() { printf '# %s\n' "$*" >&2; }
 stasis_die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
+# stasis_bench_require FILE...: for a bench script, stop (before setting up
+# anything) when a program it runs is not built.
+stasis_bench_require() {
+        local f
+        for f in "$@"; do
+                [ -x "$f" ] || { echo "$(basename "$0" .sh): $f is missing; build first (ninja -C build)" >&2; exit 1; }
+        done
+}
+
 # Make the work dir (world-readable, so an unprivileged user can reach the bus
 # socket) and arm the cleanup trap.
 stasis_env_init() {
@@ -149,6 +158,16 @@ stasis_install_provider() {
         chmod 755 "$f"
 }
 
+# stasis_install_test_provider: test/helpers/test-provider as the external
+# provider "testprov", with its mode and log files in TEST_PROVIDER_DIR
+# ($STASIS_TMP/provider, exported).
+stasis_install_test_provider() {
+        export TEST_PROVIDER_DIR=$STASIS_TMP/provider
+        mkdir -p "$TEST_PROVIDER_DIR"
+        stasis_install_provider testprov "$STASIS_SRC/test/helpers/test-provider" \
+                TEST_PROVIDER_DIR="$TEST_PROVIDER_DIR" STASIS_STATE_DIR="$STASIS_STATE_DIR"
+}
+
 stasis_track_mount() { _stasis_mounts+=("$1"); }
 stasis_track_loop() { _stasis_loops+=("$1"); }
 stasis_track_pid() { _stasis_pids+=("$1"); }
@@ -211,11 +230,18 @@ _stasis_writer_n=0
 # to $STASIS_TMP/writer.err). Sets STASIS_WRITER_PID. Call it directly, not in
 # $(...): the pid is tracked for the cleanup.
 stasis_start_writer() {
-        local ready i
+        local ready
         _stasis_writer_n=$((_stasis_writer_n + 1))
         ready=$STASIS_TMP/writer-ready.$_stasis_writer_n
         "$STASIS_TEST_WRITER" --ready-file "$ready" "$@" 2>>"$STASIS_TMP/writer.err" &
         STASIS_WRITER_PID=$!
+        _stasis_writer_wait "$ready" "$*"
+}
+
+# _stasis_writer_wait READY WHAT: track STASIS_WRITER_PID and wait until it
+# made READY (its writers are registered); fail naming WHAT if it exits first.
+_stasis_writer_wait() {
+        local ready=$1 i
         stasis_track_pid "$STASIS_WRITER_PID"
         for (( i = 0; i < 400; i++ )); do
                 [ -e "$ready" ] && return 0
@@ -223,7 +249,7 @@ stasis_start_writer() {
                 sleep 0.025
         done
         tail -n 20 "$STASIS_TMP/writer.err" >&2
-        stasis_die "stasis-test-writer $* did not register"
+        stasis_die "stasis-test-writer $2 did not register"
 }
 
 # stasis_stop_writer PID: SIGTERM; it must unregister and exit 0 (so that a
@@ -339,7 +365,7 @@ stasis_stop_polkit() {
 # with the writer run through setpriv with SETPRIV-OPTIONS (one string, such
 # as "--reuid=nobody --regid=nogroup --clear-groups") and no capabilities.
 stasis_start_writer_as() {
-        local as=$1 ready i
+        local as=$1 ready
         shift
         _stasis_writer_n=$((_stasis_writer_n + 1))
         mkdir -p "$STASIS_TMP/ready"
@@ -349,12 +375,5 @@ stasis_start_writer_as() {
         setpriv $as --inh-caps=-all --bounding-set=-all -- \
                 "$STASIS_TEST_WRITER" --ready-file "$ready" "$@" 2>>"$STASIS_TMP/writer.err" &
         STASIS_WRITER_PID=$!
-        stasis_track_pid "$STASIS_WRITER_PID"
-        for (( i = 0; i < 400; i++ )); do
-                [ -e "$ready" ] && return 0
-                kill -0 "$STASIS_WRITER_PID" 2>/dev/null || break
-                sleep 0.025
-        done
-        tail -n 20 "$STASIS_TMP/writer.err" >&2
-        stasis_die "stasis-test-writer $* (as $as) did not register"
+        _stasis_writer_wait "$ready" "$* (as $as)"
 }

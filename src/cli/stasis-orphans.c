@@ -106,32 +106,12 @@ int verb_adopt(sd_bus *bus, char **args) {
         return EXIT_OK;
 }
 
-int verb_delete_orphan(sd_bus *bus, char **args) {
-        int ret = EXIT_OK;
+static void print_deleted(const char *name) {
+        printf("Deleted orphan snapshot ");
+        print_escaped(stdout, name);
+        printf(".\n");
+}
 
-        for (char **a = args; *a; a++) {
-                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-                _cleanup_bus_message_unref_ sd_bus_message *m = NULL;
-                int r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
-                                                       STASIS_MANAGER_INTERFACE, "DeleteOrphan");
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", *a);
-                /* Longer than stasisd's own limit for a removal. */
-                if (r >= 0)
-                        r = sd_bus_call(bus, m, 60 * 60 * USEC_PER_SEC, &error, NULL);
-                if (r < 0) {
-                        r = report_bus_error("deleting the orphan snapshot", r, &error);
-                        if (ret == EXIT_OK)
-                                ret = r;
-                        continue;
-                }
-                if (!arg_json) {
-                        printf("Deleted orphan snapshot ");
-                        print_escaped(stdout, *a);
-                        printf(".\n");
-                }
-        }
-        if (arg_json)
-                printf("{\"deleted\":%s}\n", ret == EXIT_OK ? "true" : "false");
-        return ret;
+int verb_delete_orphan(sd_bus *bus, char **args) {
+        return delete_each(bus, args, "DeleteOrphan", "deleting the orphan snapshot", print_deleted);
 }

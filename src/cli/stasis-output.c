@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bus-records.h"
 #include "escape.h"
 #include "macro.h"
 #include "stasis-output.h"
@@ -14,12 +15,6 @@
 
 /* VolumeInfo and ComponentInfo are records of strings only, in the order of
  * their D-Bus structs: one reader and one destructor serve both. */
-static void string_record_done(void *record, size_t n_fields) {
-        char **f = record;
-        for (size_t i = 0; i < n_fields; i++)
-                free(f[i]);
-}
-
 #define VOLUME_FIELDS    (sizeof(VolumeInfo) / sizeof(char *))
 #define COMPONENT_FIELDS (sizeof(ComponentInfo) / sizeof(char *))
 
@@ -30,13 +25,8 @@ void set_info_done(SetInfo *s) {
         free(s->consistency);
         free(s->label);
         free(s->error);
-        if (s->volumes)
-                for (uint32_t i = 0; i < s->n_volumes; i++)
-                        string_record_done(&s->volumes[i], VOLUME_FIELDS);
-        free(s->volumes);
-        for (uint32_t i = 0; s->components && i < s->n_components; i++)
-                string_record_done(&s->components[i], COMPONENT_FIELDS);
-        free(s->components);
+        string_records_free(s->volumes, s->n_volumes, VOLUME_FIELDS, sizeof(VolumeInfo));
+        string_records_free(s->components, s->n_components, COMPONENT_FIELDS, sizeof(ComponentInfo));
         *s = (SetInfo) {};
 }
 
@@ -46,46 +36,16 @@ static int dup_to(char **p, const char *v) {
         return *p ? 0 : -ENOMEM;
 }
 
-/* Reads a property's value, an array of structs of n_fields strings, into
- * *array (records of as many char * fields), appending to its *n records. */
+/* Reads a property's value, an array of structs of n_fields strings, in
+ * place of the *n records (of as many char * fields) of *array. */
 static int read_string_records(sd_bus_message *m, size_t n_fields, void **array, uint32_t *n, size_t size) {
-        char sig[16] = "(";
+        size_t count = *n;
         int r;
 
-        memset(sig + 1, 's', n_fields);
-        sig[n_fields + 1] = ')';
-        r = sd_bus_message_enter_container(m, 'v', NULL);
+        r = bus_read_string_records(m, n_fields, size, UINT32_MAX, array, &count);
         if (r >= 0)
-                r = sd_bus_message_enter_container(m, 'a', sig);
-        if (r < 0)
-                return r;
-        sig[n_fields + 1] = 0;
-        while ((r = sd_bus_message_enter_container(m, 'r', sig + 1)) > 0) {
-                char *nv = realloc(*array, size * (*n + 1)), **f;
-                if (!nv)
-                        return -ENOMEM;
-                *array = nv;
-                f = (char **) (nv + size * (*n)++);
-                memset(f, 0, size);
-                for (size_t i = 0; i < n_fields; i++) {
-                        const char *v;
-                        r = sd_bus_message_read_basic(m, 's', &v);
-                        if (r < 0)
-                                return r;
-                        f[i] = strdup(v);
-                        if (!f[i])
-                                return -ENOMEM;
-                }
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+                *n = (uint32_t) count;
+        return r;
 }
 
 int set_info_from_properties(sd_bus_message *m, SetInfo *ret) {
@@ -129,7 +89,6 @@ int set_info_from_properties(sd_bus_message *m, SetInfo *ret) {
                 else if (streq(name, "Owner"))
                         r = sd_bus_message_read(m, "v", "u", &s.owner_uid);
                 else if (streq(name, "Volumes")) {
-                        s.n_volumes = 0;
                         r = read_string_records(m, VOLUME_FIELDS, (void **) &s.volumes, &s.n_volumes,
                                                 sizeof(VolumeInfo));
                 } else if (streq(name, "Components") && !s.has_components) {

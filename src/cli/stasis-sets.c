@@ -13,10 +13,6 @@
 #include "strv.h"
 #include "time-util.h"
 
-/* Longer than all of stasisd's own limits for one set together (with writers at
- * their defaults about 17 minutes), plus a wait for sets ahead in line. */
-#define CALL_TIMEOUT (60 * 60 * USEC_PER_SEC)
-
 static int show_set(sd_bus *bus, const char *object_path) {
         _cleanup_(set_info_done) SetInfo s = {};
         int r = fetch_set(bus, object_path, &s);
@@ -198,28 +194,10 @@ finish:
         return r;
 }
 
-int verb_delete(sd_bus *bus, char **args) {
-        int ret = EXIT_OK;
+static void print_deleted(const char *id) {
+        printf("Deleted snapshot set %s.\n", id);
+}
 
-        for (char **a = args; *a; a++) {
-                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-                _cleanup_bus_message_unref_ sd_bus_message *m = NULL;
-                int r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
-                                                       STASIS_MANAGER_INTERFACE, "DeleteSet");
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", *a);
-                if (r >= 0)
-                        r = sd_bus_call(bus, m, CALL_TIMEOUT, &error, NULL);
-                if (r < 0) {
-                        r = report_bus_error("deleting the set", r, &error);
-                        if (ret == EXIT_OK)
-                                ret = r;
-                        continue;
-                }
-                if (!arg_json)
-                        printf("Deleted snapshot set %s.\n", *a);
-        }
-        if (arg_json)
-                printf("{\"deleted\":%s}\n", ret == EXIT_OK ? "true" : "false");
-        return ret;
+int verb_delete(sd_bus *bus, char **args) {
+        return delete_each(bus, args, "DeleteSet", "deleting the set", print_deleted);
 }

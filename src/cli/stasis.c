@@ -142,6 +142,33 @@ int fetch_set(sd_bus *bus, const char *object_path, SetInfo *ret) {
         return 0;
 }
 
+int delete_each(sd_bus *bus, char **names, const char *method, const char *what,
+                void (*print_deleted)(const char *name)) {
+        int ret = EXIT_OK;
+
+        for (char **a = names; *a; a++) {
+                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_bus_message_unref_ sd_bus_message *m = NULL;
+                int r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                                                       STASIS_MANAGER_INTERFACE, method);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", *a);
+                if (r >= 0)
+                        r = sd_bus_call(bus, m, CALL_TIMEOUT, &error, NULL);
+                if (r < 0) {
+                        r = report_bus_error(what, r, &error);
+                        if (ret == EXIT_OK)
+                                ret = r;
+                        continue;
+                }
+                if (!arg_json)
+                        print_deleted(*a);
+        }
+        if (arg_json)
+                printf("{\"deleted\":%s}\n", ret == EXIT_OK ? "true" : "false");
+        return ret;
+}
+
 static void help(void) {
         printf("stasis [OPTIONS...] COMMAND [ARGS...]\n\n"
                "Application-consistent snapshot sets.\n\n"

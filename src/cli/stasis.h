@@ -6,6 +6,12 @@
 #include <systemd/sd-bus.h>
 
 #include "stasis-output.h"
+#include "time-util.h"
+
+/* Longer than all of stasisd's own limits for one set together (with writers at
+ * their defaults about 17 minutes), plus a wait for sets ahead in line; longer
+ * than its limit for removing a snapshot too. */
+#define CALL_TIMEOUT (60 * 60 * USEC_PER_SEC)
 
 /* Exit codes; documented in stasis(1). Never renumber. */
 enum {
@@ -40,6 +46,12 @@ int bus_connect(sd_bus **ret);
  * absolute against the current directory (stasisd has its own). */
 int new_paths_call(sd_bus *bus, const char *method, char **paths, sd_bus_message **ret);
 int fetch_set(sd_bus *bus, const char *object_path, SetInfo *ret);
+/* Calls the Manager's method (DeleteSet, DeleteOrphan) on each of names,
+ * going on after a failure, which it reports as what ("deleting the set").
+ * Tells of each deletion with print_deleted, or in the end of all as
+ * {"deleted":…} with --json. Returns the exit code of the first failure. */
+int delete_each(sd_bus *bus, char **names, const char *method, const char *what,
+                void (*print_deleted)(const char *name));
 
 int verb_create(sd_bus *bus, char **args);
 int verb_list(sd_bus *bus, char **args);

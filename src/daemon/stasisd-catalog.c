@@ -435,10 +435,41 @@ typedef struct AddSet {
         void *userdata;
 } AddSet;
 
+/* Records the volumes of set s, which is recorded; what names the step in an error. */
+static int insert_volumes(Catalog *c, const CatalogSet *s, const char *what) {
+        sqlite3_stmt *vst;
+        int r;
+
+        vst = stmt(c, STMT_INSERT_VOLUME,
+                   "INSERT INTO volumes (set_id, idx, path, mount_point, device, fstype, provider, "
+                   "source, volume_key, handle, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!vst)
+                return -EIO;
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                const StasisVolume *v = &s->volumes[i];
+                sqlite3_reset(vst);
+                sqlite3_bind_int64(vst, 1, (sqlite3_int64) s->id);
+                sqlite3_bind_int64(vst, 2, (sqlite3_int64) i);
+                sqlite3_bind_text(vst, 3, strempty(v->path), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 4, strempty(v->mount_point), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 5, strempty(v->device), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 6, strempty(v->fstype), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 7, v->provider ? v->provider->name : "", -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 8, strempty(v->source), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 9, strempty(v->key), -1, SQLITE_STATIC);
+                sqlite3_bind_text(vst, 10, strempty(v->handle), -1, SQLITE_STATIC);
+                sqlite3_bind_int(vst, 11, v->missing);
+                r = step_done(c, vst, what);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int add_set(Catalog *c, void *userdata) {
         AddSet *a = userdata;
         CatalogSet *s = a->set;
-        sqlite3_stmt *st, *vst;
+        sqlite3_stmt *st;
         int r;
 
         st = stmt(c, STMT_INSERT_SET, "INSERT INTO sets (created, label, persistent, owner_uid, state, consistency) "
@@ -464,30 +495,7 @@ static int add_set(Catalog *c, void *userdata) {
                 }
         }
 
-        vst = stmt(c, STMT_INSERT_VOLUME,
-                   "INSERT INTO volumes (set_id, idx, path, mount_point, device, fstype, provider, "
-                   "source, volume_key, handle, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        if (!vst)
-                return -EIO;
-        for (size_t i = 0; i < s->n_volumes; i++) {
-                const StasisVolume *v = &s->volumes[i];
-                sqlite3_reset(vst);
-                sqlite3_bind_int64(vst, 1, (sqlite3_int64) s->id);
-                sqlite3_bind_int64(vst, 2, (sqlite3_int64) i);
-                sqlite3_bind_text(vst, 3, strempty(v->path), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 4, strempty(v->mount_point), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 5, strempty(v->device), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 6, strempty(v->fstype), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 7, v->provider ? v->provider->name : "", -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 8, strempty(v->source), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 9, strempty(v->key), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 10, strempty(v->handle), -1, SQLITE_STATIC);
-                sqlite3_bind_int(vst, 11, v->missing);
-                r = step_done(c, vst, "recording a volume");
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return insert_volumes(c, s, "recording a volume");
 }
 
 int catalog_add_set(Catalog *c, CatalogSet *s,
@@ -759,14 +767,11 @@ int catalog_raise_next_id(Catalog *c, uint64_t above) {
 
 static int adopt_set(Catalog *c, void *userdata) {
         const CatalogSet *s = userdata;
-        _cleanup_stmt_ sqlite3_stmt *st = NULL, *vst = NULL;
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
 
         if (sqlite3_prepare_v2(c->db, "INSERT INTO sets (id, created, label, persistent, owner_uid, state, "
-                                      "consistency) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(c->db, "INSERT INTO volumes (set_id, idx, path, mount_point, device, fstype, "
-                                      "provider, source, volume_key, handle, missing) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", -1, &vst, NULL) != SQLITE_OK)
+                                      "consistency) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
                 return fail(c, -EIO, "preparing the adoption");
         sqlite3_bind_int64(st, 1, (sqlite3_int64) s->id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64) s->created);
@@ -778,24 +783,8 @@ static int adopt_set(Catalog *c, void *userdata) {
         r = step_done(c, st, "recording the adopted set");
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < s->n_volumes; i++) {
-                const StasisVolume *v = &s->volumes[i];
-                sqlite3_reset(vst);
-                sqlite3_bind_int64(vst, 1, (sqlite3_int64) s->id);
-                sqlite3_bind_int64(vst, 2, (sqlite3_int64) i);
-                sqlite3_bind_text(vst, 3, strempty(v->path), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 4, strempty(v->mount_point), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 5, strempty(v->device), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 6, strempty(v->fstype), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 7, v->provider ? v->provider->name : "", -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 8, strempty(v->source), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 9, strempty(v->key), -1, SQLITE_STATIC);
-                sqlite3_bind_text(vst, 10, strempty(v->handle), -1, SQLITE_STATIC);
-                r = step_done(c, vst, "recording a volume of the adopted set");
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        /* Their snapshots were just found: none is marked missing. */
+        return insert_volumes(c, s, "recording a volume of the adopted set");
 }
 
 int catalog_adopt_set(Catalog *c, const CatalogSet *s) {

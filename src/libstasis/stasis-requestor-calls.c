@@ -26,11 +26,24 @@ int requestor_set_path(StasisRequestor *r, const char *id, char **ret) {
 }
 
 static int new_manager_call(StasisRequestor *r, const char *member, sd_bus_message **ret) {
-        int q = sd_bus_message_new_method_call(r->bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+        int q = sd_bus_message_new_method_call(r->client.bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                                STASIS_MANAGER_INTERFACE, member);
         if (q < 0)
                 return requestor_fail(r, q, "Cannot make a %s call: %s", member, strerror(-q));
         return 0;
+}
+
+int requestor_call_id(StasisRequestor *r, const char *member, const char *id, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int k;
+
+        k = new_manager_call(r, member, &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "s", id);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the %s call: %s", member, strerror(-k));
+        return requestor_call(r, m, ret_reply);
 }
 
 static int append_create(StasisRequestor *r, sd_bus_message *m, const StasisSetRequest *q) {
@@ -161,15 +174,15 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
         if (!c)
                 return requestor_fail(r, -ENOMEM, "Out of memory");
         *c = (CreateCall) { r, handler, userdata };
-        k = sd_bus_call_async(r->bus, &slot, m, on_create_reply, c, r->timeout_usec);
+        k = sd_bus_call_async(r->client.bus, &slot, m, on_create_reply, c, r->timeout_usec);
         if (k < 0) {
                 free(c);
                 return requestor_fail(r, k, "Cannot send CreateSet: %s", strerror(-k));
         }
         /* In the library's own loop, nothing may be left to write that the
          * loop's fd would not tell of. */
-        if (!r->event_foreign) {
-                k = sd_bus_flush(r->bus);
+        if (!r->client.outer) {
+                k = sd_bus_flush(r->client.bus);
                 if (k < 0) {
                         sd_bus_slot_unref(slot);        /* frees nothing of c: no destroy callback yet */
                         free(c);
@@ -186,12 +199,10 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
 /* ---- Completing and deleting ---- */
 
 int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char *const *failed) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_free_ char *path = NULL;
         int k;
 
-        if (!r)
-                return -EINVAL;
         k = requestor_begin(r);
         if (k < 0)
                 return k;
@@ -200,40 +211,25 @@ int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char
                 return k;
         /* Set.Complete on a set that does not exist fails with the bus'
          * UnknownObject: ask the manager first for the stasis error. */
-        k = new_manager_call(r, "GetSet", &m);
-        if (k >= 0)
-                k = sd_bus_message_append(m, "s", id);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot build the GetSet call: %s", strerror(-k));
-        k = requestor_call(r, m, &reply);
+        k = requestor_call_id(r, "GetSet", id, NULL);
         if (k < 0)
                 return k;
-        m = sd_bus_message_unref(m);
-        reply = sd_bus_message_unref(reply);
 
-        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE, "Complete");
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE, "Complete");
         if (k >= 0)
                 k = sd_bus_message_append_strv(m, (char **) (failed ?: (const char *const[]) { NULL }));
         if (k < 0)
                 return requestor_fail(r, k, "Cannot build the Complete call: %s", strerror(-k));
-        return requestor_call(r, m, &reply);
+        return requestor_call(r, m, NULL);
 }
 
 int stasis_requestor_delete_set(StasisRequestor *r, const char *id) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         int k;
 
-        if (!r)
-                return -EINVAL;
         k = requestor_begin(r);
         if (k < 0)
                 return k;
         if (isempty(id))
                 return requestor_fail(r, -EINVAL, "delete: the set id must not be NULL or empty");
-        k = new_manager_call(r, "DeleteSet", &m);
-        if (k >= 0)
-                k = sd_bus_message_append(m, "s", id);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot build the DeleteSet call: %s", strerror(-k));
-        return requestor_call(r, m, &reply);
+        return requestor_call_id(r, "DeleteSet", id, NULL);
 }

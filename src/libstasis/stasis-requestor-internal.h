@@ -8,43 +8,21 @@
 #include <systemd/sd-event.h>
 
 #include "macro.h"
+#include "stasis-client.h"
 #include "stasis/stasis.h"
 
 /* The most volumes and components one set's reply is read with; a set has
  * at most 64 volumes, so more is a malformed reply. */
 #define SET_ITEMS_MAX 4096
 
-struct StasisErrorInfo {
-        StasisError code;
-        int error;              /* positive errno */
-        char *name;             /* NULL: a local failure */
-        char *message;          /* NULL means "" */
-};
-
-/* stasis-error.c */
-void error_info_clear(StasisErrorInfo *e);
-/* Records a failure r (< 0) with the bus error e (may be NULL or unset)
- * in info; returns r. */
-int error_info_set_bus(StasisErrorInfo *info, int r, const sd_bus_error *e);
-/* Records a local failure r (< 0) with a message; returns r. */
-int error_info_set(StasisErrorInfo *info, int r, const char *format, ...) _printf_(3, 4);
-
 struct StasisRequestor {
         unsigned n_ref;
-        char *bus_address;              /* NULL: stasis_bus_address() */
+        Client client;                  /* in the caller's loop, its event is the caller's */
         uint64_t timeout_usec;          /* method calls */
-
-        sd_event *event;                /* the library's own loop, or the caller's */
-        bool event_foreign;
-        int64_t priority;
-        sd_bus *bus;
         /* In the library's own loop: made readable after a synchronous call
          * that left messages queued, which the loop's fd would not tell of. */
         int kick_fd;
         sd_event_source *kick_source;
-
-        StasisErrorInfo last_error;
-        bool failed;                    /* last_error is set */
 
         /* Watching sets: the handler, and who owns org.stasis1. */
         stasis_set_handler_t set_handler;
@@ -83,16 +61,16 @@ struct StasisSet {
         uint32_t owner;
         uint64_t created, completed, hold, window;
         SetVolume *volumes;
-        unsigned n_volumes;
+        size_t n_volumes;
         SetComponent *components;
-        unsigned n_components;
+        size_t n_components;
 };
 
 /* stasis-requestor.c */
 /* Records a failure in r's last error; returns error. */
-int requestor_fail(StasisRequestor *r, int error, const char *format, ...) _printf_(3, 4);
-int requestor_fail_bus(StasisRequestor *r, int error, const sd_bus_error *e);
-/* Connects if not connected yet; clears the last error. */
+#define requestor_fail(r, error, ...) client_fail(&(r)->client, error, __VA_ARGS__)
+#define requestor_fail_bus(r, error, e) client_fail_bus(&(r)->client, error, e)
+/* Connects if not connected yet; clears the last error. -EINVAL if r is NULL. */
 int requestor_begin(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
@@ -100,13 +78,17 @@ int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_r
 /* stasis-requestor-calls.c */
 /* "/org/stasis1/set/<id>", or -EINVAL (recorded) if id is not a decimal number. */
 int requestor_set_path(StasisRequestor *r, const char *id, char **ret);
+/* Calls member(id) on the manager; ret_reply may be NULL. */
+int requestor_call_id(StasisRequestor *r, const char *member, const char *id, sd_bus_message **ret_reply);
 
 /* stasis-set.c */
-int set_new(StasisSet **ret);
+/* A set with the id and object path of path; -EINVAL if path is not a set's. */
+int set_new(const char *path, StasisSet **ret);
 /* Reads the a{sv} of org.stasis1.Set properties m points at into s. */
 int set_read_properties(StasisSet *s, sd_bus_message *m);
-/* Fills id and object_path from an object path; -EINVAL if not a set's. */
-int set_set_path(StasisSet *s, const char *path);
+/* Reads one object as GetManagedObjects and InterfacesAdded give it,
+ * o a{sa{sv}}: *ret is the set, or NULL if the object is not one. */
+int set_read_object(sd_bus_message *m, StasisSet **ret);
 
 /* stasis-requestor-watch.c */
 void requestor_watch_stop(StasisRequestor *r);

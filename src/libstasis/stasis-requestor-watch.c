@@ -4,17 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-util.h"
 #include "stasis-requestor-internal.h"
 
-#define DBUS_NAME      "org.freedesktop.DBus"
-#define DBUS_PATH      "/org/freedesktop/DBus"
-#define DBUS_INTERFACE "org.freedesktop.DBus"
 #define OBJECT_MANAGER_INTERFACE "org.freedesktop.DBus.ObjectManager"
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
-#define OWNER_MATCH                                                                     \
-        "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',interface='" DBUS_INTERFACE "'," \
-        "member='NameOwnerChanged',arg0='" STASIS_BUS_NAME "'"
 /* sender= lets the bus deliver only what the owner of org.stasis1 sends;
  * the handlers check the sender again (from_stasisd()) against the owner
  * the library followed, in case the bus or the match is not that strict. */
@@ -53,9 +48,8 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
         StasisRequestor *r = userdata;
         const char *name, *old, *new;
         char *o = NULL;
-        const char *sender = sd_bus_message_get_sender(m);
 
-        if (!sender || !streq(sender, DBUS_NAME) || sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !streq(name, STASIS_BUS_NAME))
+        if (!bus_message_from_driver(m) || sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !streq(name, STASIS_BUS_NAME))
                 return 0;
         if (!isempty(new)) {
                 o = strdup(new);
@@ -71,35 +65,10 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 static int on_added(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         StasisRequestor *r = userdata;
         _cleanup_set_unref_ StasisSet *s = NULL;
-        const char *path, *interface;
-        bool found = false;
-        int k;
 
         if (!from_stasisd(r, m) || !r->set_handler)
                 return 0;
-        k = sd_bus_message_read_basic(m, 'o', &path);
-        if (k >= 0)
-                k = set_new(&s);
-        if (k >= 0)
-                k = set_set_path(s, path);
-        if (k >= 0)
-                k = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
-        while (k >= 0) {
-                k = sd_bus_message_enter_container(m, 'e', "sa{sv}");
-                if (k <= 0)
-                        break;
-                k = sd_bus_message_read_basic(m, 's', &interface);
-                if (k < 0)
-                        break;
-                if (streq(interface, STASIS_SET_INTERFACE)) {
-                        found = true;
-                        k = set_read_properties(s, m);
-                } else
-                        k = sd_bus_message_skip(m, "a{sv}");
-                if (k >= 0)
-                        k = sd_bus_message_exit_container(m);
-        }
-        if (k < 0 || !found)
+        if (set_read_object(m, &s) < 0 || !s)
                 return 0;       /* not a set, or malformed: nothing to tell */
         tell(r, STASIS_SET_ADDED, s);
         return 0;
@@ -117,9 +86,7 @@ static int on_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 return 0;
         k = sd_bus_message_read_basic(m, 'o', &path);
         if (k >= 0)
-                k = set_new(&s);
-        if (k >= 0)
-                k = set_set_path(s, path);
+                k = set_new(path, &s);
         if (k >= 0)
                 k = sd_bus_message_enter_container(m, 'a', "s");
         while (k > 0) {
@@ -145,9 +112,7 @@ static int on_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         k = sd_bus_message_read_basic(m, 's', &interface);
         if (k < 0 || !streq(interface, STASIS_SET_INTERFACE))
                 return 0;
-        k = set_new(&s);
-        if (k >= 0)
-                k = set_set_path(s, sd_bus_message_get_path(m));
+        k = set_new(sd_bus_message_get_path(m), &s);
         if (k >= 0)
                 k = set_read_properties(s, m);
         if (k < 0)
@@ -158,24 +123,15 @@ static int on_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 
 static int find_owner(StasisRequestor *r) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *owner;
+        char *owner;
         int k;
 
-        k = sd_bus_call_method(r->bus, DBUS_NAME, DBUS_PATH, DBUS_INTERFACE, "GetNameOwner", &error, &reply, "s",
-                               STASIS_BUS_NAME);
-        if (k < 0) {
-                if (sd_bus_error_has_name(&error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                        return 0;       /* stasisd is not running: NameOwnerChanged will tell */
-                return requestor_fail_bus(r, k, &error);
-        }
-        k = sd_bus_message_read(reply, "s", &owner);
+        /* Nobody owns it: stasisd is not running, NameOwnerChanged will tell. */
+        k = bus_get_name_owner(r->client.bus, STASIS_BUS_NAME, &error, &owner);
         if (k < 0)
-                return requestor_fail(r, k, "Malformed reply to GetNameOwner: %s", strerror(-k));
+                return requestor_fail_bus(r, k, &error);
         free(r->owner);
-        r->owner = strdup(owner);
-        if (!r->owner)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
+        r->owner = owner;
         return 0;
 }
 
@@ -190,8 +146,6 @@ int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler
         };
         int k;
 
-        if (!r)
-                return -EINVAL;
         k = requestor_begin(r);
         if (k < 0)
                 return k;
@@ -206,7 +160,8 @@ int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler
         }
         /* The owner first, then the signals: a new owner is seen before
          * anything it sends. */
-        k = sd_bus_add_match(r->bus, &r->owner_slot, OWNER_MATCH, on_owner_changed, r);
+        k = sd_bus_add_match(r->client.bus, &r->owner_slot, BUS_OWNER_MATCH(STASIS_BUS_NAME), on_owner_changed,
+                             r);
         if (k < 0) {
                 requestor_watch_stop(r);
                 return requestor_fail(r, k, "Cannot watch the owner of %s: %s", STASIS_BUS_NAME, strerror(-k));
@@ -217,7 +172,7 @@ int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler
                 return k;
         }
         for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
-                k = sd_bus_add_match(r->bus, &r->signal_slots[i], signals[i].match, signals[i].callback, r);
+                k = sd_bus_add_match(r->client.bus, &r->signal_slots[i], signals[i].match, signals[i].callback, r);
                 if (k < 0) {
                         requestor_watch_stop(r);
                         return requestor_fail(r, k, "Cannot subscribe to the signals of sets: %s", strerror(-k));

@@ -1,38 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis-requestor.c - the StasisRequestor object: its connection, its loop, its errors, and calls made on it */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
-#include "bus-errors.h"
 #include "bus-util.h"
 #include "stasis-requestor-internal.h"
 
 #define REQUESTOR_TIMEOUT_DEFAULT_USEC (UINT64_C(60) * 60 * 1000000)
-
-int requestor_fail(StasisRequestor *r, int error, const char *format, ...) {
-        char *s = NULL;
-        va_list ap;
-
-        va_start(ap, format);
-        if (vasprintf(&s, format, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        (void) error_info_set(&r->last_error, error, "%s", strempty(s));
-        free(s);
-        r->failed = true;
-        return error;
-}
-
-int requestor_fail_bus(StasisRequestor *r, int error, const sd_bus_error *e) {
-        error_info_set_bus(&r->last_error, error, e);
-        r->failed = true;
-        return error;
-}
 
 static int run_loop(StasisRequestor *r, uint64_t usec);
 
@@ -45,6 +23,7 @@ int stasis_requestor_new(StasisRequestor **ret) {
         if (!r)
                 return -ENOMEM;
         r->n_ref = 1;
+        r->client.kind = "requestor";
         r->timeout_usec = REQUESTOR_TIMEOUT_DEFAULT_USEC;
         r->kick_fd = -1;
         *ret = r;
@@ -62,66 +41,45 @@ StasisRequestor *stasis_requestor_unref(StasisRequestor *r) {
                 return NULL;
 
         requestor_watch_stop(r);
-        if (r->bus) {
+        if (r->client.bus) {
                 /* Pending calls' slots go with the bus; their handlers are not called. */
-                sd_bus_detach_event(r->bus);
-                sd_bus_flush_close_unref(r->bus);
+                sd_bus_detach_event(r->client.bus);
+                sd_bus_flush_close_unref(r->client.bus);
         }
         sd_event_source_disable_unref(r->kick_source);
         safe_close(r->kick_fd);
-        sd_event_unref(r->event);
-        error_info_clear(&r->last_error);
-        free(r->bus_address);
+        client_done(&r->client);
         free(r);
         return NULL;
 }
 
 int stasis_requestor_set_bus_address(StasisRequestor *r, const char *address) {
-        char *a = NULL;
-
         if (!r)
                 return -EINVAL;
-        if (r->bus)
-                return requestor_fail(r, -EBUSY, "bus address: the requestor is connected already");
-        if (address) {
-                a = strdup(address);
-                if (!a)
-                        return requestor_fail(r, -ENOMEM, "Out of memory");
-        }
-        free(r->bus_address);
-        r->bus_address = a;
-        r->failed = false;
-        return 0;
+        return client_set_bus_address(&r->client, address);
 }
 
 int stasis_requestor_set_timeout(StasisRequestor *r, uint64_t usec) {
         if (!r)
                 return -EINVAL;
         r->timeout_usec = usec ?: REQUESTOR_TIMEOUT_DEFAULT_USEC;
-        r->failed = false;
+        r->client.failed = false;
         return 0;
 }
 
 int stasis_requestor_attach_event(StasisRequestor *r, sd_event *event, int64_t priority) {
-        sd_event *e = NULL;
         int q;
 
         if (!r)
                 return -EINVAL;
-        if (r->bus)
+        if (r->client.bus)
                 return requestor_fail(r, -EBUSY, "event loop: attach it before connecting");
-        if (event)
-                e = sd_event_ref(event);
-        else {
-                q = sd_event_default(&e);
-                if (q < 0)
-                        return requestor_fail(r, q, "Cannot get the default event loop: %s", strerror(-q));
-        }
-        sd_event_unref(r->event);
-        r->event = e;
-        r->event_foreign = true;
-        r->priority = priority;
-        r->failed = false;
+        q = client_attach_event(&r->client, event, priority);
+        if (q < 0)
+                return q;
+        /* The bus is attached to the caller's loop straight. */
+        sd_event_unref(r->client.event);
+        r->client.event = sd_event_ref(r->client.outer);
         return 0;
 }
 
@@ -138,7 +96,7 @@ static int kick_setup(StasisRequestor *r) {
         r->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (r->kick_fd < 0)
                 return -errno;
-        return sd_event_add_io(r->event, &r->kick_source, r->kick_fd, EPOLLIN, on_kick, r);
+        return sd_event_add_io(r->client.event, &r->kick_source, r->kick_fd, EPOLLIN, on_kick, r);
 }
 
 /* After a synchronous call in the library's own loop: if the bus read
@@ -147,46 +105,43 @@ static int kick_setup(StasisRequestor *r) {
 static void kick(StasisRequestor *r) {
         uint64_t t, one = 1;
 
-        if (r->kick_fd < 0 || sd_bus_get_timeout(r->bus, &t) <= 0 || t != 0)
+        if (r->kick_fd < 0 || sd_bus_get_timeout(r->client.bus, &t) <= 0 || t != 0)
                 return;
         (void) !write(r->kick_fd, &one, sizeof one);
 }
 
 int stasis_requestor_connect(StasisRequestor *r) {
         const char *address, *unique;
+        Client *c;
         int q;
 
         if (!r)
                 return -EINVAL;
-        r->failed = false;
-        if (r->bus)
+        c = &r->client;
+        c->failed = false;
+        if (c->bus)
                 return 0;
-        q = stasis_bus_error_map_register();
+        q = client_prepare(c);
         if (q < 0)
-                return requestor_fail(r, q, "Cannot register the stasis bus errors: %s", strerror(-q));
-        if (!r->event) {
-                q = sd_event_new(&r->event);
-                if (q < 0)
-                        return requestor_fail(r, q, "Cannot make an event loop: %s", strerror(-q));
-        }
-        address = r->bus_address ?: stasis_bus_address();
-        q = bus_open_address(address, "stasis-requestor", &r->bus);
+                return q;
+        address = c->bus_address ?: stasis_bus_address();
+        q = bus_open_address(address, "stasis-requestor", &c->bus);
         if (q < 0)
                 return requestor_fail(r, q, "Cannot connect to the bus %s: %s", address ?: "(the system bus)",
                                       strerror(-q));
         /* Wait for Hello now, so that calls are written as they are made. */
-        q = sd_bus_get_unique_name(r->bus, &unique);
+        q = sd_bus_get_unique_name(c->bus, &unique);
         if (q >= 0)
-                q = sd_bus_attach_event(r->bus, r->event, r->priority);
+                q = sd_bus_attach_event(c->bus, c->event, c->priority);
         if (q < 0) {
-                r->bus = sd_bus_flush_close_unref(r->bus);
+                c->bus = sd_bus_flush_close_unref(c->bus);
                 return requestor_fail(r, q, "Cannot connect to the bus %s: %s", address ?: "(the system bus)",
                                       strerror(-q));
         }
-        if (!r->event_foreign) {
+        if (!c->outer) {
                 q = kick_setup(r);
                 if (q < 0) {
-                        r->bus = sd_bus_flush_close_unref(r->bus);
+                        c->bus = sd_bus_flush_close_unref(c->bus);
                         return requestor_fail(r, q, "Cannot set up the event loop: %s", strerror(-q));
                 }
                 /* Make the loop's first pass now: from then on its fd tells
@@ -201,15 +156,15 @@ int requestor_begin(StasisRequestor *r) {
 }
 
 const StasisErrorInfo *stasis_requestor_last_error(StasisRequestor *r) {
-        return r && r->failed ? &r->last_error : NULL;
+        return r && r->client.failed ? &r->client.last_error : NULL;
 }
 
 /* ---- The library's own loop ---- */
 
 static int own_loop(StasisRequestor *r, const char *what) {
-        if (r->event_foreign)
-                return requestor_fail(r, -EBUSY, "%s: the requestor runs in the caller's event loop", what);
-        return requestor_begin(r);
+        int q = client_own_loop(&r->client, what);
+
+        return q < 0 ? q : requestor_begin(r);
 }
 
 int stasis_requestor_get_fd(StasisRequestor *r) {
@@ -220,24 +175,14 @@ int stasis_requestor_get_fd(StasisRequestor *r) {
         q = own_loop(r, "file descriptor");
         if (q < 0)
                 return q;
-        return sd_event_get_fd(r->event);
+        return sd_event_get_fd(r->client.event);
 }
 
-/* Dispatches everything that is ready, waiting up to usec for the first. */
 static int run_loop(StasisRequestor *r, uint64_t usec) {
-        int q, n = 0;
+        int n;
 
         stasis_requestor_ref(r);        /* a handler may drop the caller's reference */
-        for (;;) {
-                q = sd_event_run(r->event, n == 0 ? usec : 0);
-                if (q < 0) {
-                        n = requestor_fail(r, q, "Cannot run the event loop: %s", strerror(-q));
-                        break;
-                }
-                if (q == 0)
-                        break;
-                n++;
-        }
+        n = client_run(&r->client, usec);
         stasis_requestor_unref(r);
         return n;
 }
@@ -272,7 +217,7 @@ int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_r
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int q;
 
-        q = sd_bus_call(r->bus, m, r->timeout_usec, &error, ret_reply);
+        q = sd_bus_call(r->client.bus, m, r->timeout_usec, &error, ret_reply);
         kick(r);
         if (q < 0)
                 return requestor_fail_bus(r, q, &error);

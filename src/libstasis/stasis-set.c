@@ -4,18 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-records.h"
 #include "stasis-requestor-internal.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 #define OBJECT_MANAGER_INTERFACE "org.freedesktop.DBus.ObjectManager"
 
-int set_new(StasisSet **ret) {
-        StasisSet *s = calloc(1, sizeof(StasisSet));
+int set_new(const char *path, StasisSet **ret) {
+        _cleanup_set_unref_ StasisSet *s = NULL;
+        const char *id = startswith(path, STASIS_SET_PATH_PREFIX "/");
 
+        if (isempty(id) || strchr(id, '/'))
+                return -EINVAL;
+        s = calloc(1, sizeof(StasisSet));
         if (!s)
                 return -ENOMEM;
         s->n_ref = 1;
-        *ret = s;
+        s->object_path = strdup(path);
+        s->id = strdup(id);
+        if (!s->object_path || !s->id)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
         return 0;
 }
 
@@ -28,14 +37,9 @@ StasisSet *stasis_set_ref(StasisSet *s) {
 StasisSet *stasis_set_unref(StasisSet *s) {
         if (!s || --s->n_ref > 0)
                 return NULL;
-        for (unsigned i = 0; i < s->n_volumes; i++)
-                for (size_t f = 0; f < ELEMENTSOF(s->volumes[i].fields); f++)
-                        free(s->volumes[i].fields[f]);
-        for (unsigned i = 0; i < s->n_components; i++)
-                for (size_t f = 0; f < ELEMENTSOF(s->components[i].fields); f++)
-                        free(s->components[i].fields[f]);
-        free(s->volumes);
-        free(s->components);
+        string_records_free(s->volumes, s->n_volumes, ELEMENTSOF(s->volumes->fields), sizeof(SetVolume));
+        string_records_free(s->components, s->n_components, ELEMENTSOF(s->components->fields),
+                            sizeof(SetComponent));
         free(s->id);
         free(s->object_path);
         free(s->label);
@@ -51,26 +55,6 @@ StasisSet **stasis_set_list_free(StasisSet **list) {
                 stasis_set_unref(*s);
         free(list);
         return NULL;
-}
-
-int set_set_path(StasisSet *s, const char *path) {
-        const char *id = startswith(path, STASIS_SET_PATH_PREFIX "/");
-        char *p, *i;
-
-        if (isempty(id) || strchr(id, '/'))
-                return -EINVAL;
-        p = strdup(path);
-        i = strdup(id);
-        if (!p || !i) {
-                free(p);
-                free(i);
-                return -ENOMEM;
-        }
-        free(s->object_path);
-        free(s->id);
-        s->object_path = p;
-        s->id = i;
-        return 0;
 }
 
 static int read_string(sd_bus_message *m, char **field) {
@@ -89,79 +73,8 @@ static int read_string(sd_bus_message *m, char **field) {
         return 0;
 }
 
-/* Reads a variant holding an array of string structs (signature
- * "a(sss)", inner "sss") into an array of records whose first member is
- * char *fields[strlen(inner)]. */
-static int read_records(sd_bus_message *m, const char *signature, const char *inner, size_t record_size,
-                        void **items, unsigned *n_items) {
-        size_t n = strlen(inner);
-        void *l = NULL;
-        unsigned count = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'v', signature);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(m, 'a', signature + 1);
-        if (r < 0)
-                return r;
-        for (;;) {
-                char **fields;
-                void *nl;
-
-                r = sd_bus_message_enter_container(m, 'r', inner);
-                if (r < 0)
-                        goto fail;
-                if (r == 0)
-                        break;
-                if (count >= SET_ITEMS_MAX) {
-                        r = -EBADMSG;
-                        goto fail;
-                }
-                nl = realloc(l, record_size * (count + 1));
-                if (!nl) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                l = nl;
-                fields = (char **) ((char *) l + record_size * count);
-                memset(fields, 0, record_size);
-                count++;
-                for (size_t f = 0; f < n; f++) {
-                        const char *v;
-
-                        r = sd_bus_message_read_basic(m, 's', &v);
-                        if (r < 0)
-                                goto fail;
-                        fields[f] = strdup(v);
-                        if (!fields[f]) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                }
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        goto fail;
-        }
-        r = sd_bus_message_exit_container(m);
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                goto fail;
-        *items = l;
-        *n_items = count;
-        return 0;
-fail:
-        for (unsigned i = 0; i < count; i++)
-                for (size_t f = 0; f < n; f++)
-                        free(((char **) ((char *) l + record_size * i))[f]);
-        free(l);
-        return r;
-}
-
-static int read_property(StasisSet *s, sd_bus_message *m, const char *name) {
-        void *items;
-        unsigned n;
+static int read_property(sd_bus_message *m, const char *name, void *userdata) {
+        StasisSet *s = userdata;
         int r, b;
 
         if (streq(name, "Id"))
@@ -190,52 +103,37 @@ static int read_property(StasisSet *s, sd_bus_message *m, const char *name) {
                 return sd_bus_message_read(m, "v", "t", &s->hold);
         if (streq(name, "WindowUSec"))
                 return sd_bus_message_read(m, "v", "t", &s->window);
-        if (streq(name, "Volumes")) {
-                r = read_records(m, "a(ssssssss)", "ssssssss", sizeof(SetVolume), &items, &n);
-                if (r < 0)
-                        return r;
-                for (unsigned i = 0; i < s->n_volumes; i++)
-                        for (size_t f = 0; f < 8; f++)
-                                free(s->volumes[i].fields[f]);
-                free(s->volumes);
-                s->volumes = items;
-                s->n_volumes = n;
-                return 0;
-        }
-        if (streq(name, "Components")) {
-                r = read_records(m, "a(sssss)", "sssss", sizeof(SetComponent), &items, &n);
-                if (r < 0)
-                        return r;
-                for (unsigned i = 0; i < s->n_components; i++)
-                        for (size_t f = 0; f < 5; f++)
-                                free(s->components[i].fields[f]);
-                free(s->components);
-                s->components = items;
-                s->n_components = n;
-                return 0;
-        }
+        if (streq(name, "Volumes"))
+                return bus_read_string_records(m, ELEMENTSOF(s->volumes->fields), sizeof(SetVolume), SET_ITEMS_MAX,
+                                               (void **) &s->volumes, &s->n_volumes);
+        if (streq(name, "Components"))
+                return bus_read_string_records(m, ELEMENTSOF(s->components->fields), sizeof(SetComponent),
+                                               SET_ITEMS_MAX, (void **) &s->components, &s->n_components);
         /* A property of a later stasisd. */
         return sd_bus_message_skip(m, "v");
 }
 
-int set_read_properties(StasisSet *s, sd_bus_message *m) {
+/* Reads the array of dict entries m is at (entry "{sv}", contents "sv"),
+ * handing each key to read, which reads the value after it. */
+static int read_dict(sd_bus_message *m, const char *entry, const char *contents,
+                     int (*read)(sd_bus_message *m, const char *key, void *userdata), void *userdata) {
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        r = sd_bus_message_enter_container(m, 'a', entry);
         if (r < 0)
                 return r;
         for (;;) {
-                const char *name;
+                const char *key;
 
-                r = sd_bus_message_enter_container(m, 'e', "sv");
+                r = sd_bus_message_enter_container(m, 'e', contents);
                 if (r < 0)
                         return r;
                 if (r == 0)
                         break;
-                r = sd_bus_message_read_basic(m, 's', &name);
+                r = sd_bus_message_read_basic(m, 's', &key);
                 if (r < 0)
                         return r;
-                r = read_property(s, m, name);
+                r = read(m, key, userdata);
                 if (r < 0)
                         return r;
                 r = sd_bus_message_exit_container(m);
@@ -245,6 +143,42 @@ int set_read_properties(StasisSet *s, sd_bus_message *m) {
         return sd_bus_message_exit_container(m);
 }
 
+int set_read_properties(StasisSet *s, sd_bus_message *m) {
+        return read_dict(m, "{sv}", "sv", read_property, s);
+}
+
+typedef struct ObjectRead {
+        const char *path;
+        StasisSet *set;
+} ObjectRead;
+
+static int read_interface(sd_bus_message *m, const char *interface, void *userdata) {
+        ObjectRead *o = userdata;
+        int r;
+
+        if (!streq(interface, STASIS_SET_INTERFACE) || o->set)
+                return sd_bus_message_skip(m, "a{sv}");
+        r = set_new(o->path, &o->set);
+        if (r < 0)
+                return r;
+        return set_read_properties(o->set, m);
+}
+
+int set_read_object(sd_bus_message *m, StasisSet **ret) {
+        ObjectRead o = {};
+        int r;
+
+        r = sd_bus_message_read_basic(m, 'o', &o.path);
+        if (r >= 0)
+                r = read_dict(m, "{sa{sv}}", "sa{sv}", read_interface, &o);
+        if (r < 0) {
+                stasis_set_unref(o.set);
+                return r;
+        }
+        *ret = o.set;
+        return 0;
+}
+
 int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_set_unref_ StasisSet *s = NULL;
@@ -252,8 +186,6 @@ int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret
         const char *p;
         int k;
 
-        if (!r)
-                return -EINVAL;
         k = requestor_begin(r);
         if (k < 0)
                 return k;
@@ -264,22 +196,15 @@ int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret
                 return k;
         /* GetSet first: it answers NoSuchSet, where GetAll on a path that has
          * no object answers the bus' UnknownObject. */
-        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
-                                           STASIS_MANAGER_INTERFACE, "GetSet");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "s", id);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot build the GetSet call: %s", strerror(-k));
-        k = requestor_call(r, m, &reply);
+        k = requestor_call_id(r, "GetSet", id, &reply);
         if (k < 0)
                 return k;
         k = sd_bus_message_read(reply, "o", &p);
         if (k < 0)
                 return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
-        m = sd_bus_message_unref(m);
         reply = sd_bus_message_unref(reply);
 
-        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, path, PROPERTIES_INTERFACE, "GetAll");
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, PROPERTIES_INTERFACE, "GetAll");
         if (k >= 0)
                 k = sd_bus_message_append(m, "s", STASIS_SET_INTERFACE);
         if (k < 0)
@@ -287,9 +212,7 @@ int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret
         k = requestor_call(r, m, &reply);
         if (k < 0)
                 return k;
-        k = set_new(&s);
-        if (k >= 0)
-                k = set_set_path(s, path);
+        k = set_new(path, &s);
         if (k >= 0)
                 k = set_read_properties(s, reply);
         if (k < 0)
@@ -306,47 +229,12 @@ static int by_id(const void *a, const void *b) {
         return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->id, y->id);
 }
 
-/* One entry of GetManagedObjects: o a{sa{sv}}. Adds a set to *list if the
- * object has org.stasis1.Set. */
+/* One entry of GetManagedObjects: adds a set to *list if the object is one. */
 static int read_object(sd_bus_message *m, StasisSet ***list, size_t *n) {
         _cleanup_set_unref_ StasisSet *s = NULL;
-        const char *path;
-        bool is_set = false;
         int k;
 
-        k = sd_bus_message_read_basic(m, 'o', &path);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
-        if (k < 0)
-                return k;
-        for (;;) {
-                const char *interface;
-
-                k = sd_bus_message_enter_container(m, 'e', "sa{sv}");
-                if (k < 0)
-                        return k;
-                if (k == 0)
-                        break;
-                k = sd_bus_message_read_basic(m, 's', &interface);
-                if (k < 0)
-                        return k;
-                if (streq(interface, STASIS_SET_INTERFACE) && !is_set) {
-                        is_set = true;
-                        k = set_new(&s);
-                        if (k >= 0)
-                                k = set_set_path(s, path);
-                        if (k >= 0)
-                                k = set_read_properties(s, m);
-                } else
-                        k = sd_bus_message_skip(m, "a{sv}");
-                if (k < 0)
-                        return k;
-                k = sd_bus_message_exit_container(m);
-                if (k < 0)
-                        return k;
-        }
-        k = sd_bus_message_exit_container(m);
+        k = set_read_object(m, &s);
         if (k < 0 || !s)
                 return k;
         if (*n >= SET_ITEMS_MAX)
@@ -366,14 +254,12 @@ int stasis_requestor_list_sets(StasisRequestor *r, StasisSet ***ret, size_t *ret
         size_t n = 0;
         int k;
 
-        if (!r)
-                return -EINVAL;
         k = requestor_begin(r);
         if (k < 0)
                 return k;
         if (!ret)
                 return requestor_fail(r, -EINVAL, "list: ret must not be NULL");
-        k = sd_bus_message_new_method_call(r->bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                            OBJECT_MANAGER_INTERFACE, "GetManagedObjects");
         if (k < 0)
                 return requestor_fail(r, k, "Cannot build the GetManagedObjects call: %s", strerror(-k));

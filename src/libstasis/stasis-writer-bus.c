@@ -7,14 +7,6 @@
 #include "bus-util.h"
 #include "stasis-writer-internal.h"
 
-#define DBUS_NAME      BUS_DRIVER_NAME
-#define DBUS_PATH      BUS_DRIVER_PATH
-#define DBUS_INTERFACE BUS_DRIVER_NAME
-
-#define OWNER_MATCH                                                                     \
-        "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',interface='" DBUS_INTERFACE "'," \
-        "member='NameOwnerChanged',arg0='" STASIS_BUS_NAME "'"
-
 static int bus_open(StasisWriter *w, const char *address, sd_bus **ret) {
         _cleanup_free_ char *description = NULL;
 
@@ -48,7 +40,7 @@ static int register_async(StasisWriter *w) {
         r = writer_build_metadata(w, &json);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method_async(w->bus, &w->register_slot, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+        r = sd_bus_call_method_async(w->client.bus, &w->register_slot, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                      STASIS_MANAGER_INTERFACE, "RegisterWriter", on_register_reply, w,
                                      "os", STASIS_WRITER_PATH, json);
         if (r < 0)
@@ -71,7 +63,7 @@ static int register_sync(StasisWriter *w) {
         r = writer_build_metadata(w, &json);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method(w->bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
+        r = sd_bus_call_method(w->client.bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
                                "RegisterWriter", &error, NULL, "os", STASIS_WRITER_PATH, json);
         if (r >= 0) {
                 w->registered = true;
@@ -128,55 +120,49 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         w->registered = false;
         if (set_coordinator(w, NULL) >= 0)
                 writer_coordinator_gone(w, "the bus connection was lost");
-        if (!w->event_foreign)
-                sd_event_exit(w->event, -ECONNRESET);
+        if (!w->client.outer)
+                sd_event_exit(w->client.event, -ECONNRESET);
         return 0;
 }
 
 static int get_name_owner(StasisWriter *w) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *owner;
+        char *owner;
         int r;
 
-        r = sd_bus_call_method(w->bus, DBUS_NAME, DBUS_PATH, DBUS_INTERFACE, "GetNameOwner", &error, &reply,
-                               "s", STASIS_BUS_NAME);
-        if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                return set_coordinator(w, NULL);
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "s", &owner);
+        r = bus_get_name_owner(w->client.bus, STASIS_BUS_NAME, &error, &owner);
         if (r < 0)
                 return writer_set_error(w, r, "Cannot ask the bus who owns %s: %s", STASIS_BUS_NAME,
                                         error.message ?: strerror(-r));
-        r = set_coordinator(w, owner);
-        if (r < 0)
-                return writer_set_error(w, r, "Out of memory");
+        free(w->coordinator);
+        w->coordinator = owner;
         return 0;
 }
 
 static int connect_and_export(StasisWriter *w) {
-        const char *address = w->bus_address ?: stasis_bus_address();
+        const char *address = w->client.bus_address ?: stasis_bus_address();
         int r;
 
-        r = bus_open(w, address, &w->bus);
+        r = bus_open(w, address, &w->client.bus);
         if (r < 0)
                 return writer_set_error(w, r, "Cannot connect to %s: %s", address ?: "the system bus", strerror(-r));
         /* Not closed when the loop exits: stasis_writer_unref() still has
          * answers to send (events dropped unanswered) and UnregisterWriter. */
-        r = sd_bus_set_close_on_exit(w->bus, 0);
+        r = sd_bus_set_close_on_exit(w->client.bus, 0);
         if (r >= 0)
-                r = sd_bus_attach_event(w->bus, w->event, w->priority);
+                r = sd_bus_attach_event(w->client.bus, w->client.event, w->client.priority);
         if (r < 0)
                 return writer_set_error(w, r, "Cannot attach the bus to the event loop: %s", strerror(-r));
-        r = sd_bus_add_object_vtable(w->bus, &w->vtable_slot, STASIS_WRITER_PATH, STASIS_WRITER_INTERFACE,
+        r = sd_bus_add_object_vtable(w->client.bus, &w->vtable_slot, STASIS_WRITER_PATH, STASIS_WRITER_INTERFACE,
                                      writer_vtable, w);
         if (r < 0)
                 return writer_set_error(w, r, "Cannot export %s: %s", STASIS_WRITER_PATH, strerror(-r));
-        r = sd_bus_match_signal(w->bus, &w->disconnect_slot, "org.freedesktop.DBus.Local",
+        r = sd_bus_match_signal(w->client.bus, &w->disconnect_slot, "org.freedesktop.DBus.Local",
                                 "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local", "Disconnected",
                                 on_disconnected, w);
         if (r >= 0)
-                r = sd_bus_add_match(w->bus, &w->owner_match_slot, OWNER_MATCH, on_name_owner_changed, w);
+                r = sd_bus_add_match(w->client.bus, &w->owner_match_slot, BUS_OWNER_MATCH(STASIS_BUS_NAME),
+                                     on_name_owner_changed, w);
         if (r < 0)
                 return writer_set_error(w, r, "Cannot watch the owner of %s: %s", STASIS_BUS_NAME, strerror(-r));
         return 0;
@@ -199,12 +185,12 @@ int writer_connect(StasisWriter *w) {
 }
 
 void writer_disconnect(StasisWriter *w) {
-        if (!w->bus)
+        if (!w->client.bus)
                 return;
         /* Best effort and without waiting for an answer: closing the
          * connection unregisters the writer anyway. */
         if (w->registered)
-                (void) sd_bus_call_method_async(w->bus, NULL, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                (void) sd_bus_call_method_async(w->client.bus, NULL, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                                 STASIS_MANAGER_INTERFACE, "UnregisterWriter", NULL, NULL,
                                                 "o", STASIS_WRITER_PATH);
         w->registered = false;
@@ -214,6 +200,6 @@ void writer_disconnect(StasisWriter *w) {
         w->disconnect_slot = sd_bus_slot_unref(w->disconnect_slot);
         writer_freeze_state_clear(w);
         (void) set_coordinator(w, NULL);
-        (void) sd_bus_detach_event(w->bus);
-        w->bus = sd_bus_flush_close_unref(w->bus);
+        (void) sd_bus_detach_event(w->client.bus);
+        w->client.bus = sd_bus_flush_close_unref(w->client.bus);
 }

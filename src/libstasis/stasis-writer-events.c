@@ -89,10 +89,10 @@ static int freeze_begin(StasisWriter *w, const char *set, uint64_t window_usec, 
         if (!w->frozen_set)
                 return -ENOMEM;
         w->freeze_window_usec = window;
-        r = sd_event_add_time_relative(w->event, &w->thaw_timer, CLOCK_MONOTONIC, window, USEC_PER_MSEC,
+        r = sd_event_add_time_relative(w->client.event, &w->thaw_timer, CLOCK_MONOTONIC, window, USEC_PER_MSEC,
                                        on_thaw_timer, w);
         if (r >= 0)
-                r = sd_event_source_set_priority(w->thaw_timer, w->priority);
+                r = sd_event_source_set_priority(w->thaw_timer, w->client.priority);
         if (r < 0) {
                 free(freeze_end(w));
                 return r;

@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "macro.h"
+#include "stasis-client.h"
 #include "stasis/stasis.h"
 #include "time-util.h"
 #include "writer-metadata.h"
@@ -25,17 +26,13 @@ struct StasisWriter {
 
         WriterMetadata *meta;           /* components may be empty until the writer starts */
         char *metadata_json;            /* cache of the JSON of meta; NULL when stale */
-        char *last_error;               /* NULL means "" */
-        char *bus_address;              /* NULL: stasis_bus_address() */
         WriterHandler handlers[_STASIS_EVENT_MAX];
 
-        sd_event *event;                /* the writer's own loop */
-        bool event_foreign;             /* attached to the caller's loop */
-        sd_event *outer;                /* the caller's loop, which runs ours when its fd is readable */
+        /* Its event is the writer's own loop; its outer, the caller's loop,
+         * runs ours when our fd is readable. */
+        Client client;
         sd_event_source *outer_source;
-        int64_t priority;
 
-        sd_bus *bus;
         sd_bus_slot *vtable_slot;
         sd_bus_slot *owner_match_slot;
         sd_bus_slot *register_slot;     /* a RegisterWriter call in flight */
@@ -82,7 +79,7 @@ struct StasisEvent {
 };
 
 /* stasis-writer.c */
-int writer_set_error(StasisWriter *w, int r, const char *format, ...) _printf_(3, 4);
+#define writer_set_error(w, r, ...) client_fail(&(w)->client, r, __VA_ARGS__)
 /* The metadata JSON, built again if stale; -EINVAL (message in last_error) if not valid. */
 int writer_build_metadata(StasisWriter *w, const char **ret);
 

@@ -2,32 +2,17 @@
 /* stasis-writer.c - the StasisWriter object: its description, its handlers and the ways to run it */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "bus-errors.h"
 #include "stasis-writer-internal.h"
 #include "strv.h"
 #include "writer-event.h"
 
 const char *stasis_writer_event_to_string(StasisWriterEvent event) {
         return writer_event_name(event);
-}
-
-int writer_set_error(StasisWriter *w, int r, const char *format, ...) {
-        char *s = NULL;
-        va_list ap;
-
-        va_start(ap, format);
-        if (vasprintf(&s, format, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        free(w->last_error);
-        w->last_error = s;      /* "" if even the message ran out of memory */
-        return r;
 }
 
 static void metadata_changed(StasisWriter *w) {
@@ -66,6 +51,7 @@ int stasis_writer_new(StasisWriter **ret, const char *name, const char *instance
         if (!w)
                 return -ENOMEM;
         w->n_ref = 1;
+        w->client.kind = "writer";
         w->meta = calloc(1, sizeof(WriterMetadata));
         if (!w->meta) {
                 stasis_writer_unref(w);
@@ -94,12 +80,9 @@ StasisWriter *stasis_writer_unref(StasisWriter *w) {
 
         writer_disconnect(w);
         sd_event_source_disable_unref(w->outer_source);
-        sd_event_unref(w->outer);
-        sd_event_unref(w->event);
+        client_done(&w->client);
         writer_metadata_free(w->meta);
         free(w->metadata_json);
-        free(w->last_error);
-        free(w->bus_address);
         free(w);
         return NULL;
 }
@@ -254,20 +237,9 @@ int stasis_writer_set_handler(StasisWriter *w, StasisWriterEvent event, stasis_w
 }
 
 int stasis_writer_set_bus_address(StasisWriter *w, const char *address) {
-        char *a = NULL;
-
         if (!w)
                 return -EINVAL;
-        if (w->bus)
-                return writer_set_error(w, -EBUSY, "bus address: the writer is connected already");
-        if (address) {
-                a = strdup(address);
-                if (!a)
-                        return writer_set_error(w, -ENOMEM, "Out of memory");
-        }
-        free(w->bus_address);
-        w->bus_address = a;
-        return 0;
+        return client_set_bus_address(&w->client, address);
 }
 
 int writer_build_metadata(StasisWriter *w, const char **ret) {
@@ -295,49 +267,24 @@ const char *stasis_writer_get_metadata(StasisWriter *w) {
 }
 
 const char *stasis_writer_last_error(StasisWriter *w) {
-        return w && w->last_error ? w->last_error : "";
+        return w ? stasis_error_info_message(&w->client.last_error) : "";
 }
 
 /* ---- Running ---- */
 
 int stasis_writer_attach_event(StasisWriter *w, sd_event *event, int64_t priority) {
-        sd_event *e = NULL;
-        int r;
-
         if (!w)
                 return -EINVAL;
-        if (w->bus)
+        if (w->client.bus)
                 return writer_set_error(w, -EBUSY, "event loop: attach it before stasis_writer_start()");
-        if (event)
-                e = sd_event_ref(event);
-        else {
-                r = sd_event_default(&e);
-                if (r < 0)
-                        return writer_set_error(w, r, "Cannot get the default event loop: %s", strerror(-r));
-        }
-        sd_event_unref(w->outer);
-        w->outer = e;
-        w->event_foreign = true;
-        w->priority = priority;
-        return 0;
+        return client_attach_event(&w->client, event, priority);
 }
 
-/* Dispatches everything that is ready: a source made pending by one pass
- * (the bus read several messages at once) may not make the fd readable again. */
 static int process_ready(StasisWriter *w) {
-        int r, n = 0;
+        int n;
 
-        stasis_writer_ref(w);
-        while (sd_event_get_state(w->event) != SD_EVENT_FINISHED) {
-                r = sd_event_run(w->event, 0);
-                if (r < 0) {
-                        n = writer_set_error(w, r, "process: %s", strerror(-r));
-                        break;
-                }
-                if (r == 0)
-                        break;
-                n++;
-        }
+        stasis_writer_ref(w);   /* a handler may drop the caller's reference */
+        n = client_run(&w->client, 0);
         stasis_writer_unref(w);
         return n;
 }
@@ -352,13 +299,13 @@ static int on_own_loop_ready(sd_event_source *s, int fd, uint32_t revents, void 
  * the caller's loop would cost every pass of that loop a call per writer,
  * which adds up for a process with a thousand writers.) */
 static int attach_own_loop(StasisWriter *w) {
-        int fd = sd_event_get_fd(w->event), r;
+        int fd = sd_event_get_fd(w->client.event), r;
 
         if (fd < 0)
                 return writer_set_error(w, fd, "Cannot get the writer's event loop fd: %s", strerror(-fd));
-        r = sd_event_add_io(w->outer, &w->outer_source, fd, EPOLLIN, on_own_loop_ready, w);
+        r = sd_event_add_io(w->client.outer, &w->outer_source, fd, EPOLLIN, on_own_loop_ready, w);
         if (r >= 0)
-                r = sd_event_source_set_priority(w->outer_source, w->priority);
+                r = sd_event_source_set_priority(w->outer_source, w->client.priority);
         if (r < 0)
                 return writer_set_error(w, r, "Cannot attach to the caller's event loop: %s", strerror(-r));
         return 0;
@@ -370,23 +317,18 @@ int stasis_writer_start(StasisWriter *w) {
 
         if (!w)
                 return -EINVAL;
-        if (w->bus)
+        if (w->client.bus)
                 return writer_set_error(w, -EALREADY, "The writer is started already");
         r = writer_build_metadata(w, &json);
         if (r < 0)
                 return r;
-        if (!w->event) {
-                r = sd_event_new(&w->event);
-                if (r < 0)
-                        return writer_set_error(w, r, "Cannot make an event loop: %s", strerror(-r));
-        }
-        r = stasis_bus_error_map_register();
+        r = client_prepare(&w->client);
         if (r < 0)
-                return writer_set_error(w, r, "Cannot register the stasis bus errors: %s", strerror(-r));
+                return r;
         r = writer_connect(w);
         if (r < 0)
                 return r;
-        if (w->outer) {
+        if (w->client.outer) {
                 r = attach_own_loop(w);
                 if (r < 0)
                         return r;
@@ -399,9 +341,11 @@ int stasis_writer_start(StasisWriter *w) {
 
 /* The library's own loop, for stasis_writer_run/exit/get_fd/process. */
 static int own_event(StasisWriter *w, const char *what) {
-        if (w->event_foreign)
-                return writer_set_error(w, -EBUSY, "%s: the writer runs in the caller's event loop", what);
-        if (!w->event || !w->bus)
+        int r = client_own_loop(&w->client, what);
+
+        if (r < 0)
+                return r;
+        if (!w->client.event || !w->client.bus)
                 return writer_set_error(w, -ENXIO, "%s: the writer is not started", what);
         return 0;
 }
@@ -421,15 +365,15 @@ static int run_loop(StasisWriter *w) {
         r = -pthread_sigmask(SIG_BLOCK, &mask, &old);
         if (r < 0)
                 return writer_set_error(w, r, "Cannot block SIGTERM and SIGINT: %s", strerror(-r));
-        r = sd_event_add_signal(w->event, &term, SIGTERM, on_signal, NULL);
+        r = sd_event_add_signal(w->client.event, &term, SIGTERM, on_signal, NULL);
         if (r >= 0)
-                r = sd_event_add_signal(w->event, &intr, SIGINT, on_signal, NULL);
+                r = sd_event_add_signal(w->client.event, &intr, SIGINT, on_signal, NULL);
         if (r < 0)
                 writer_set_error(w, r, "Cannot watch SIGTERM and SIGINT: %s", strerror(-r));
         else {
                 /* The exit code, or a negative errno when the loop failed
                  * or the bus went away (-ECONNRESET). */
-                r = sd_event_loop(w->event);
+                r = sd_event_loop(w->client.event);
                 if (r < 0)
                         writer_set_error(w, r, "The writer's event loop ended: %s", strerror(-r));
         }
@@ -444,9 +388,9 @@ int stasis_writer_run(StasisWriter *w) {
 
         if (!w)
                 return -EINVAL;
-        if (w->event_foreign)
+        if (w->client.outer)
                 return own_event(w, "run");
-        if (!w->bus) {
+        if (!w->client.bus) {
                 r = stasis_writer_start(w);
                 if (r < 0)
                         return r;
@@ -465,7 +409,7 @@ int stasis_writer_exit(StasisWriter *w, int code) {
         r = own_event(w, "exit");
         if (r < 0)
                 return r;
-        return sd_event_exit(w->event, code);
+        return sd_event_exit(w->client.event, code);
 }
 
 int stasis_writer_get_fd(StasisWriter *w) {
@@ -476,7 +420,7 @@ int stasis_writer_get_fd(StasisWriter *w) {
         r = own_event(w, "file descriptor");
         if (r < 0)
                 return r;
-        return sd_event_get_fd(w->event);
+        return sd_event_get_fd(w->client.event);
 }
 
 int stasis_writer_process(StasisWriter *w) {
@@ -487,7 +431,7 @@ int stasis_writer_process(StasisWriter *w) {
         r = own_event(w, "process");
         if (r < 0)
                 return r;
-        if (sd_event_get_state(w->event) == SD_EVENT_FINISHED)
+        if (sd_event_get_state(w->client.event) == SD_EVENT_FINISHED)
                 return writer_set_error(w, -ESTALE, "process: the writer's event loop has exited");
         r = process_ready(w);
         return r < 0 ? r : r > 0;

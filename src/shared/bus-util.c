@@ -62,6 +62,31 @@ bool bus_message_is_local(sd_bus_message *m) {
         return sender_is(m, BUS_LOCAL_NAME);
 }
 
+int bus_get_name_owner(sd_bus *bus, const char *name, sd_bus_error *error, char **ret_owner) {
+        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
+        const char *owner;
+        char *o;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_DRIVER_NAME, BUS_DRIVER_PATH, BUS_DRIVER_NAME, "GetNameOwner", error,
+                               &reply, "s", name);
+        if (r < 0 && sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+                sd_bus_error_free(error);
+                *ret_owner = NULL;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "s", &owner);
+        if (r < 0)
+                return r;
+        o = strdup(owner);
+        if (!o)
+                return -ENOMEM;
+        *ret_owner = o;
+        return 0;
+}
+
 /* Adds the size of what follows in the current container to *sum. */
 static int body_walk(sd_bus_message *m, unsigned depth, size_t *sum) {
         for (;;) {

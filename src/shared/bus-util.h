@@ -9,6 +9,11 @@
 #define BUS_DRIVER_PATH "/org/freedesktop/DBus"
 #define BUS_LOCAL_NAME  "org.freedesktop.DBus.Local"
 
+/* A match for the bus driver's NameOwnerChanged of name (a string literal). */
+#define BUS_OWNER_MATCH(name)                                                                   \
+        "type='signal',sender='" BUS_DRIVER_NAME "',path='" BUS_DRIVER_PATH "',interface='"     \
+        BUS_DRIVER_NAME "',member='NameOwnerChanged',arg0='" name "'"
+
 /* $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else NULL (the system bus). */
 const char *bus_stasis_address(void);
 
@@ -25,6 +30,10 @@ int bus_open_stasis(sd_bus **ret);
 bool bus_message_from_driver(sd_bus_message *m);
 /* The message was made by sd-bus itself (Disconnected). */
 bool bus_message_is_local(sd_bus_message *m);
+
+/* Asks the bus who owns name: 0 and *ret_owner, NULL if nobody does; or the
+ * failure, with error as the bus answered (unset if the answer was malformed). */
+int bus_get_name_owner(sd_bus *bus, const char *name, sd_bus_error *error, char **ret_owner);
 
 /* About how many bytes the body of m takes (sd-bus does not say): its
  * strings, arrays and other values, walked from the start; the message is

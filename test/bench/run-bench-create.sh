@@ -15,9 +15,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
         shift
 fi
 BENCH=${BENCH_CREATE:-$STASIS_BUILD_DIR/test/bench/bench-create}
-for f in "$BENCH" "$STASIS" "$STASISD"; do
-        [ -x "$f" ] || { echo "run-bench-create: $f is missing; build first (ninja -C build)" >&2; exit 1; }
-done
+stasis_bench_require "$BENCH" "$STASIS" "$STASISD"
 
 stasis_env_init
 stasis_start_bus

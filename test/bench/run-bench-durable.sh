@@ -14,9 +14,7 @@ set -euo pipefail
 
 PAIRS=${1:-50}
 BENCH=${BENCH_DURABLE:-$STASIS_BUILD_DIR/test/bench/bench-durable}
-for f in "$BENCH" "$STASIS" "$STASISD"; do
-        [ -x "$f" ] || { echo "run-bench-durable: $f is missing; build first (ninja -C build)" >&2; exit 1; }
-done
+stasis_bench_require "$BENCH" "$STASIS" "$STASISD"
 
 stasis_env_init
 T=$STASIS_TMP

@@ -16,9 +16,7 @@ CONNECTIONS=${BENCH_FLOOD_CONNECTIONS:-16}
 DEPTH=${BENCH_FLOOD_DEPTH:-16}
 CALLS=${BENCH_FLOOD_CALLS:-ListSets ListWriters GetManagedObjects Introspect GetAll CreateSet}
 BENCH=${BENCH_FLOOD:-$STASIS_BUILD_DIR/test/bench/bench-flood}
-for f in "$BENCH" "$STASIS" "$STASISD"; do
-        [ -x "$f" ] || { echo "run-bench-flood: $f is missing; build first (ninja -C build)" >&2; exit 1; }
-done
+stasis_bench_require "$BENCH" "$STASIS" "$STASISD"
 
 stasis_env_init
 stasis_start_bus

@@ -20,9 +20,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 fi
 BENCH=${BENCH_HOLD:-$STASIS_BUILD_DIR/test/bench/bench-hold}
 PROVIDER=${STASIS_PROVIDER_LOOPCLONE:-$STASIS_BUILD_DIR/src/providers/exec/stasis-provider-loopclone}
-for f in "$BENCH" "$STASIS" "$STASISD" "$PROVIDER"; do
-        [ -x "$f" ] || { echo "run-bench-hold: $f is missing; build first (ninja -C build)" >&2; exit 1; }
-done
+stasis_bench_require "$BENCH" "$STASIS" "$STASISD" "$PROVIDER"
 command -v mkfs.xfs >/dev/null || { echo "SKIP: needs mkfs.xfs"; exit 77; }
 
 stasis_env_init

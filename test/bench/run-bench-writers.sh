@@ -23,9 +23,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 fi
 BENCH=${BENCH_WRITERS:-$STASIS_BUILD_DIR/test/bench/bench-writers}
 WRITER=${STASIS_TEST_WRITER:-$STASIS_BUILD_DIR/test/helpers/stasis-test-writer}
-for f in "$BENCH" "$STASIS" "$STASISD" "$WRITER"; do
-        [ -x "$f" ] || { echo "run-bench-writers: $f is missing; build first (ninja -C build)" >&2; exit 1; }
-done
+stasis_bench_require "$BENCH" "$STASIS" "$STASISD" "$WRITER"
 
 stasis_env_init
 stasis_start_bus

@@ -108,13 +108,18 @@ stasis_start_polkit "$T/50-stasis-test.rules" "$T/60-stasis-resolve.rules"
 # (stasisd waiting for polkit would answer root only when its call to polkit
 # timed out, and nobody's call would have failed by then.)
 asking() { grep -c "Asking polkit whether uid 65534 (:1\.[0-9]*) may org.stasis1.resolve-paths\." "$T/stasisd.log" || true; }
-n=$(asking)
-kill -STOP "$STASIS_POLKIT_PID"
-stasis_as_nobody busctl --address="$STASIS_BUS_ADDRESS" --allow-interactive-authorization=no call org.stasis1 \
-        /org/stasis1 org.stasis1.Manager ResolvePaths as 1 "$P/vol" >"$T/slow.out" 2>&1 &
-slow=$!
-stasis_track_pid "$slow"
-wait_until 10 '[ "$(asking)" -gt "$n" ]'
+# slow_resolve: stop polkitd, and make nobody's ResolvePaths (pid $slow) wait for it.
+slow_resolve() {
+        local n
+        n=$(asking)
+        kill -STOP "$STASIS_POLKIT_PID"
+        stasis_as_nobody busctl --address="$STASIS_BUS_ADDRESS" --allow-interactive-authorization=no call \
+                org.stasis1 /org/stasis1 org.stasis1.Manager ResolvePaths as 1 "$P/vol" >"$T/slow.out" 2>&1 &
+        slow=$!
+        stasis_track_pid "$slow"
+        wait_until 10 '[ "$(asking)" -gt "$n" ]'
+}
+slow_resolve
 "$STASIS" list >/dev/null
 "$STASIS" volumes "$P/vol" >/dev/null
 stasis_as_nobody "$STASIS" writers >/dev/null
@@ -124,13 +129,7 @@ wait "$slow" || stasis_die "nobody's ResolvePaths failed once polkit allowed it:
 assert_contains "$(cat "$T/slow.out")" "$P/vol"
 # stasisd stopped while a call waits for polkit: it exits cleanly (with
 # nothing leaked, under the sanitizers) and the caller is not left hanging.
-n=$(asking)
-kill -STOP "$STASIS_POLKIT_PID"
-stasis_as_nobody busctl --address="$STASIS_BUS_ADDRESS" --allow-interactive-authorization=no call org.stasis1 \
-        /org/stasis1 org.stasis1.Manager ResolvePaths as 1 "$P/vol" >"$T/slow.out" 2>&1 &
-slow=$!
-stasis_track_pid "$slow"
-wait_until 10 '[ "$(asking)" -gt "$n" ]'
+slow_resolve
 stasis_stop_daemon || stasis_die "stasisd did not exit cleanly with a polkit check under way"
 wait "$slow" && stasis_die "nobody's ResolvePaths succeeded without stasisd"
 kill -CONT "$STASIS_POLKIT_PID"

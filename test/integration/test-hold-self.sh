@@ -18,10 +18,7 @@ chmod 755 "$S" "$S/run"
 STASIS_TMP=$S/run stasis_start_bus
 STASIS_TMP=$STASIS_TMP_REAL
 
-export TEST_PROVIDER_DIR=$STASIS_TMP/provider
-mkdir -p "$TEST_PROVIDER_DIR"
-stasis_install_provider testprov "$STASIS_SRC/test/helpers/test-provider" \
-        TEST_PROVIDER_DIR="$TEST_PROVIDER_DIR" STASIS_STATE_DIR="$STASIS_STATE_DIR"
+stasis_install_test_provider
 echo slow > "$TEST_PROVIDER_DIR/mode"          # the provider takes 3 s: a long hold
 STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d --hold-timeout=10" stasis_start_daemon "$S/stasisd.log"
 

@@ -11,10 +11,7 @@ set -euo pipefail
 stasis_env_init
 stasis_start_bus
 
-export TEST_PROVIDER_DIR=$STASIS_TMP/provider
-mkdir -p "$TEST_PROVIDER_DIR"
-stasis_install_provider testprov "$STASIS_SRC/test/helpers/test-provider" \
-        TEST_PROVIDER_DIR="$TEST_PROVIDER_DIR" STASIS_STATE_DIR="$STASIS_STATE_DIR"
+stasis_install_test_provider
 mode() { echo "$1" > "$TEST_PROVIDER_DIR/mode"; : > "$TEST_PROVIDER_DIR/log"; }
 mode ok
 start() { STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d --hold-timeout=${1:-10}" stasis_start_daemon; }

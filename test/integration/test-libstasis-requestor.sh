@@ -94,14 +94,19 @@ done
 
 # 3. Auto-release while the requestor holds its connection, then exits; and
 # when it is killed.
-rm -f "$T/in"; mkfifo "$T/in"
-rm -f "$T/hold.out"     # the redirection below truncates it only once the child runs
-"$REQ" hold "$P/a" <"$T/in" >"$T/hold.out" 2>"$T/req.err" &
-HOLD=$!
-stasis_track_pid "$HOLD"
-exec 3>"$T/in"
-wait_until 10 '[ -s "$T/hold.out" ]'
-id=$(sed -n 's/^created //p' "$T/hold.out")
+# start_hold PATH: a requestor holding a set of PATH (pid $HOLD, set $id)
+# until its stdin, fd 3 here, is closed.
+start_hold() {
+        rm -f "$T/in"; mkfifo "$T/in"
+        rm -f "$T/hold.out"     # the redirection below truncates it only once the child runs
+        "$REQ" hold "$1" <"$T/in" >"$T/hold.out" 2>"$T/req.err" &
+        HOLD=$!
+        stasis_track_pid "$HOLD"
+        exec 3>"$T/in"
+        wait_until 10 '[ -s "$T/hold.out" ]'
+        id=$(sed -n 's/^created //p' "$T/hold.out")
+}
+start_hold "$P/a"
 req show "$id"
 assert_eq "$(field persistent)" 0 "a set without persistent"
 assert_eq "$(cat "$P/.stasis/$id-0/f")" alpha "the set stays while the requestor runs"
@@ -110,13 +115,7 @@ wait "$HOLD"
 wait_until 10 '[ ! -e "$P/.stasis/$id-0" ]'
 expect_error org.stasis1.Error.NoSuchSet 2 6 show "$id"
 
-rm -f "$T/hold.out" "$T/in"; mkfifo "$T/in"
-"$REQ" hold "$P/b" <"$T/in" >"$T/hold.out" 2>"$T/req.err" &
-HOLD=$!
-stasis_track_pid "$HOLD"
-exec 3>"$T/in"
-wait_until 10 '[ -s "$T/hold.out" ]'
-id=$(sed -n 's/^created //p' "$T/hold.out")
+start_hold "$P/b"
 kill -9 "$HOLD"
 wait "$HOLD" 2>/dev/null || true
 exec 3>&-

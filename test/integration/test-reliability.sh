@@ -21,10 +21,7 @@ set -euo pipefail
 stasis_env_init
 stasis_start_bus
 T=$STASIS_TMP
-TEST_PROVIDER_DIR=$T/provider
-mkdir -p "$TEST_PROVIDER_DIR"
-stasis_install_provider testprov "$STASIS_SRC/test/helpers/test-provider" \
-        TEST_PROVIDER_DIR="$TEST_PROVIDER_DIR" STASIS_STATE_DIR="$STASIS_STATE_DIR"
+stasis_install_test_provider
 echo ok > "$TEST_PROVIDER_DIR/mode"
 # Short commit and hold time limits (the stopped workers reach them; the slow
 # provider sleeps 3 s); long writer limits.

@@ -11,16 +11,6 @@
 #include "fd-util.h"
 #include "macro.h"
 
-static bool digits_only(const char *s) {
-        size_t n = strlen(s);
-        if (n == 0 || n > 20)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (s[i] < '0' || s[i] > '9')
-                        return false;
-        return true;
-}
-
 int btrfs_legacy_open(const StasisVolume *v, int *ret_dir_fd, uint64_t *ret_dir_id, const char **ret_name,
                       StasisProviderResult *res) {
         const char *source = v->source, *handle = v->handle, *p;
@@ -33,7 +23,7 @@ int btrfs_legacy_open(const StasisVolume *v, int *ret_dir_fd, uint64_t *ret_dir_
         /* Exactly <source>/.stasis/<set id>: what earlier versions made. */
         p = source && source[0] == '/' ? startswith(handle, streq(source, "/") ? "" : source) : NULL;
         p = p ? startswith(p, "/" BTRFS_STORE_NAME "/") : NULL;
-        if (!p || !digits_only(p) || btrfs_key_parse(v->key, want_fsid, &want_id) < 0)
+        if (!p || !btrfs_digits_valid(p, strlen(p)) || btrfs_key_parse(v->key, want_fsid, &want_id) < 0)
                 return stasis_provider_result_set(res, -EPERM, "%s is not a stasis snapshot handle of %s; "
                                                   "not touching it", handle, strempty(source));
 

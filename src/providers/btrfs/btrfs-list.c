@@ -40,11 +40,9 @@ static bool parse_name(const char *name, char **ret_set_id, uint64_t *ret_index)
         const char *dash = strchr(name, '-');
         char *end;
 
-        if (!dash || dash == name || dash - name > 20 || !dash[1] || strlen(dash + 1) > 20)
+        if (!dash || !btrfs_digits_valid(name, (size_t) (dash - name)) ||
+            !btrfs_digits_valid(dash + 1, strlen(dash + 1)))
                 return false;
-        for (const char *p = name; *p; p++)
-                if (p != dash && (*p < '0' || *p > '9'))
-                        return false;
         if ((name[0] == '0' && dash - name > 1) || (dash[1] == '0' && dash[2]))
                 return false;
         errno = 0;

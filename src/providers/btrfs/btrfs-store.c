@@ -71,8 +71,7 @@ static int parse_fsid(const char *s, bool dashes, uint8_t ret[BTRFS_FSID_SIZE], 
         return 0;
 }
 
-/* Only digits, 1 to 20 of them. */
-static bool all_digits(const char *s, size_t n) {
+bool btrfs_digits_valid(const char *s, size_t n) {
         if (n == 0 || n > 20)
                 return false;
         for (size_t i = 0; i < n; i++)
@@ -85,7 +84,7 @@ int btrfs_key_parse(const char *key, uint8_t ret_fsid[BTRFS_FSID_SIZE], uint64_t
         const char *p = key ? startswith(key, "btrfs:") : NULL;
         uint8_t fsid[BTRFS_FSID_SIZE];
 
-        if (!p || parse_fsid(p, false, fsid, &p) < 0 || *p != ':' || !all_digits(p + 1, strlen(p + 1)))
+        if (!p || parse_fsid(p, false, fsid, &p) < 0 || *p != ':' || !btrfs_digits_valid(p + 1, strlen(p + 1)))
                 return -EINVAL;
         errno = 0;
         uint64_t id = strtoull(p + 1, NULL, 10);
@@ -99,7 +98,7 @@ int btrfs_key_parse(const char *key, uint8_t ret_fsid[BTRFS_FSID_SIZE], uint64_t
 int btrfs_handle_format(const uint8_t fsid[BTRFS_FSID_SIZE], const char *set_id, size_t index, char **ret) {
         char uuid[BTRFS_FSID_STRING_MAX];
 
-        if (!all_digits(set_id, strlen(set_id)))
+        if (!btrfs_digits_valid(set_id, strlen(set_id)))
                 return -EINVAL;
         btrfs_fsid_format(fsid, uuid);
         if (asprintf(ret, "%s:/" BTRFS_STORE_NAME "/%s-%zu", uuid, set_id, index) < 0) {
@@ -120,7 +119,7 @@ int btrfs_handle_parse(const char *handle, uint8_t ret_fsid[BTRFS_FSID_SIZE], co
                 return 0;
         /* <set id>-<index>: nothing else, so no "..", no "/", no symlink name. */
         const char *dash = strchr(p, '-');
-        if (!dash || !all_digits(p, (size_t) (dash - p)) || !all_digits(dash + 1, strlen(dash + 1)))
+        if (!dash || !btrfs_digits_valid(p, (size_t) (dash - p)) || !btrfs_digits_valid(dash + 1, strlen(dash + 1)))
                 return 0;
         memcpy(ret_fsid, fsid, sizeof fsid);
         *ret_name = p;

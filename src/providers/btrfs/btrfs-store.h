@@ -25,6 +25,9 @@ typedef struct BtrfsStore {
 
 void btrfs_store_close(BtrfsStore *s);
 
+/* The n bytes at s are digits, 1 to 20 of them: a set id, an index, a subvolume id. */
+bool btrfs_digits_valid(const char *s, size_t n);
+
 int btrfs_fsid_of_fd(int fd, uint8_t ret[BTRFS_FSID_SIZE]);
 void btrfs_fsid_format(const uint8_t fsid[BTRFS_FSID_SIZE], char ret[BTRFS_FSID_STRING_MAX]);
 /* The file system and subvolume of a volume key, "btrfs:<32 hex digits>:<subvolume id>". */
