@@ -208,9 +208,13 @@ static void pending_free(Pending *p) {
 
 static int on_slow_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Pending *p = userdata;
-        int r = stasis_event_complete(p->e, 0);
 
-        log_event(p->tw, stasis_event_type(p->e), p->e, r < 0 ? "fail" : "ok");
+        /* Logged before the answer goes out, as a synchronous answer is:
+         * stasisd may call the next writer as soon as it has it, and that
+         * writer's line must not come first. */
+        log_event(p->tw, stasis_event_type(p->e), p->e, "ok");
+        if (stasis_event_complete(p->e, 0) < 0)
+                log_event(p->tw, stasis_event_type(p->e), p->e, "fail");
         pending_free(p);
         return 0;
 }
