@@ -184,9 +184,13 @@ assert_eq "$("$STASIS" --json show "$sid" | jq -r '.components[0].consistency')"
 # It unregisters as nobody on SIGTERM and exits 0.
 stasis_stop_writer "$wpid"
 wait_until 5 'stasis_writer_unlisted pg'
-# Another user is refused.
+# Another user is refused. daemon names a directory of its own (a writer
+# other than root may name only those: test-security-writers.sh).
+mkdir "$P/vol/daemon-db"
+chown daemon "$P/vol/daemon-db"
 out=$(setpriv --reuid=daemon --regid=daemon --clear-groups busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 \
-      /org/stasis1 org.stasis1.Manager RegisterWriter os /w "$META" 2>&1) || stasis_die "daemon could not register: $out"
+      /org/stasis1 org.stasis1.Manager RegisterWriter os /w "${META//vol\/db/vol\/daemon-db}" 2>&1) ||
+        stasis_die "daemon could not register: $out"
 out=$(setpriv --reuid=bin --regid=bin --clear-groups busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 \
       /org/stasis1 org.stasis1.Manager RegisterWriter os /w "$META" 2>&1) && stasis_die "bin registered a writer"
 assert_contains "$out" "only root may register writers (caller uid $(id -u bin), not named by RegisterWriterUsers= or RegisterWriterGroups=): polkit is not running"
