@@ -34,7 +34,7 @@ static int check_utf8(const char *path, const char *what, const char *value, sd_
                 return -ENOMEM;
         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                  "Path %s %s %s, which is not UTF-8; stasis takes only names that are UTF-8",
-                                 path, what, quoted);
+                                 ECHO(path), what, quoted);
 }
 
 static int check_mount_utf8(const char *path, const char *canonical, const MountEntry *m, sd_bus_error *error) {
@@ -121,7 +121,7 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
                 stasis_volume_done(&v);
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_PATH,
                                          "The mount point %s of %s changed while it was being resolved: %s",
-                                         m->mount_point, path,
+                                         m->mount_point, ECHO(path),
                                          identity_error_reason(mfd < 0 ? mfd : -ESTALE));
         }
 
