@@ -837,15 +837,24 @@ static int do_delete(json_object *req, json_object *resp) {
         r = find_clone(&v, &clone);
         if (r <= 0)
                 return r;   /* an error, or no store: nothing to delete */
+        /* From the store's checked descriptor: its path may have changed
+         * since find_clone() looked. */
+        char *store = store_dir(v.source);
+        int dfd = store ? open_store(store) : -1;
+        const char *name = strrchr(clone, '/') + 1;
+        free(store);
         r = 0;
-        if (lstat(clone, &st) < 0) {
+        if (dfd < 0)
+                r = errno == ENOENT ? 0 : -1;
+        else if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 r = errno == ENOENT ? 0 : fail("cannot access the clone %s: %s", clone, strerror(errno));
         } else if (!S_ISREG(st.st_mode)) {
                 r = fail("%s is not a regular file; not deleting it", clone);
-        } else if (unlink(clone) < 0 && errno != ENOENT) {
+        } else if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
                 r = fail("cannot delete the clone %s: %s", clone, strerror(errno));
         } else
-                sync_dir_of(clone);
+                (void) fsync(dfd);
+        close_keep_errno(dfd);
         free(clone);
         return r;
 }
