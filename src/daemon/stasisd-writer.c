@@ -228,10 +228,9 @@ static int check_paths(const WriterMetadata *meta, uid_t uid, sd_bus_error *erro
                         if (st.st_uid != uid)
                                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                                          "Writer metadata refused: components[%zu].paths[%zu]: "
-                                                         "%s is owned by uid %u, not by the writer's user (uid %u); "
-                                                         "a writer other than root may only name directories its "
-                                                         "user owns", i, j, ECHO(p), (unsigned) st.st_uid,
-                                                         (unsigned) uid);
+                                                         "%s is not owned by the writer's user (uid %u); a writer "
+                                                         "other than root may only name directories its user owns",
+                                                         i, j, ECHO(p), (unsigned) uid);
                 }
         return 0;
 }
