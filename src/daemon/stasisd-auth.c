@@ -75,6 +75,19 @@ void auth_queries_free(Manager *m) {
                 auth_query_free(m->auth_queries);
 }
 
+/* The connection left the bus: its checks are dropped (polkit's answer, if
+ * one is still to come, is ignored), so that they do not count against
+ * AUTH_QUERIES_MAX for a minute, and no call of a caller that is gone comes
+ * back. */
+void auth_caller_gone(Manager *m, const char *name) {
+        AuthQuery *next;
+        for (AuthQuery *q = m->auth_queries; q; q = next) {
+                next = q->next;
+                if (streq(strempty(sd_bus_message_get_sender(q->request)), name))
+                        auth_query_free(q);
+        }
+}
+
 /* "Permission denied: only root may create snapshot sets (caller uid 1000): <why>" */
 _printf_(4, 5)
 static int deny(sd_bus_error *error, AuthAction action, uid_t uid, const char *why, ...) {

@@ -43,3 +43,5 @@ int auth_check(Manager *m, sd_bus_message *msg, AuthAction action, AuthCaller *r
 
 /* Drops the checks under way (their callers get no answer). */
 void auth_queries_free(Manager *m);
+/* Forgets the checks of a connection that left the bus. */
+void auth_caller_gone(Manager *m, const char *name);

@@ -77,28 +77,43 @@ static void caller_free(void *p) {
 }
 
 /* The caller's record, made on its first call: the bus says who it is, once
- * per connection (a unique name is never given twice). NULL if out of memory. */
-static Caller *caller_get(Callers *c, const char *name) {
+ * per connection (a unique name is never given twice). The record goes when
+ * the bus says the connection left (callers_gone()). A call may come after
+ * that: one put back in the queue when polkit answered, its caller gone
+ * meanwhile. A record made then would never go, so none is: -ESRCH, the call
+ * has no one to answer. NULL with -ENOMEM if out of memory. */
+static int caller_get(Callers *c, const char *name, Caller **ret) {
         Caller key = { .name = (char *) name }, *k, **found;
         sd_bus_creds *creds = NULL;
+        int r;
 
         found = tfind(&key, &c->tree, caller_compare);
-        if (found)
-                return *found;
+        if (found) {
+                *ret = *found;
+                return 0;
+        }
         k = calloc(1, sizeof(Caller));
         if (!k || !(k->name = strdup(name))) {
                 free(k);
-                return NULL;
+                return -ENOMEM;
         }
         k->uid = (uid_t) -1;
-        if (sd_bus_get_name_creds(c->bus, name, SD_BUS_CREDS_EUID, &creds) >= 0)
+        r = sd_bus_get_name_creds(c->bus, name, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
                 (void) sd_bus_creds_get_euid(creds, &k->uid);
         sd_bus_creds_unref(creds);
+        if (r == -ENXIO || r == -ESRCH) {
+                log_debug("Dropped a call of %s, which left the bus.", name);
+                caller_free(k);
+                return -ESRCH;
+        }
         if (!tsearch(k, &c->tree, caller_compare)) {
                 caller_free(k);
-                return NULL;
+                return -ENOMEM;
         }
-        return k;
+        log_debug("Caller %s (uid %d) made its first call.", name, k->uid == (uid_t) -1 ? -1 : (int) k->uid);
+        *ret = k;
+        return 0;
 }
 
 static void ready_push(Callers *c, Caller *k) {
@@ -272,8 +287,10 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         sender = sd_bus_message_get_sender(m);
         if (!sender)
                 return 0;
-        k = caller_get(c, sender);
-        if (!k || k->uid == 0)
+        r = caller_get(c, sender, &k);
+        if (r == -ESRCH)
+                return 1;       /* its caller left: nothing to do, no one to answer */
+        if (r < 0 || k->uid == 0)
                 return 0;       /* root is never held back */
         if (k->n >= CALLERS_QUEUE_PER_CONNECTION || c->n_queued >= CALLERS_QUEUED_MAX)
                 return reply_busy(m, k->n_accepted >= CALLERS_CALLS_PER_CONNECTION_MAX ? BUSY_CONNECTION : BUSY_ALL);
@@ -322,6 +339,7 @@ void callers_gone(Callers *c, const char *name) {
         if (!found)
                 return;
         k = *found;
+        log_debug("Caller %s left the bus.", name);
         tdelete(&key, &c->tree, caller_compare);
         if (k->ready)
                 ready_remove(c, k);

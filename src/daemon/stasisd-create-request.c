@@ -41,6 +41,7 @@ typedef struct PathVolume {
         struct PathVolume *same;        /* an earlier one of the same path, which has the volume */
         StasisVolume volume;            /* moved into the set when it joins */
         char *key;
+        uid_t owner;                    /* of the directory resolved, from the same lookup */
         const char *error_name;         /* NULL if it resolved */
         char *error;
 } PathVolume;
@@ -197,6 +198,7 @@ static int resolve_once(Manager *m, Resolution *x, PathVolume *pv, const char *p
                 if (!streq(o->path, path))
                         continue;
                 pv->same = o->same ?: o;
+                pv->owner = o->owner;
                 pv->error_name = o->error_name;
                 pv->key = o->key ? strdup(o->key) : NULL;
                 pv->error = o->error ? strdup(o->error) : NULL;
@@ -204,7 +206,7 @@ static int resolve_once(Manager *m, Resolution *x, PathVolume *pv, const char *p
         }
         x->by_path[slot] = (size_t) (pv - x->pv) + 1;
 
-        r = resolve_path(&m->mounts, path, true, &pv->volume, &e);
+        r = resolve_path(&m->mounts, path, true, &pv->volume, &pv->owner, &e);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -325,10 +327,21 @@ static int close_over(Resolution *x, sd_bus_error *error) {
                         Candidate *k = &x->cands[i];
                         for (size_t p = 0; k->included && p < k->n_paths; p++) {
                                 PathVolume *pv = &x->pv[k->first_path + p];
+                                const Writer *w = x->b->replies[k->writer].writer;
                                 if (pv->error)
                                         return sd_bus_error_setf(error, pv->error_name, "Component %s:%s: %s",
-                                                                 x->b->replies[k->writer].writer->display,
-                                                                 k->component->name, pv->error);
+                                                                 w->display, k->component->name, pv->error);
+                                /* The path may have changed since the writer
+                                 * registered (a directory swapped for a
+                                 * symbolic link): checked on the lookup that
+                                 * found the volume. */
+                                if (w->uid != 0 && pv->owner != w->uid)
+                                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                                 "Component %s:%s: %s is owned by uid %u, not by "
+                                                                 "the writer's user (uid %u); a writer other than "
+                                                                 "root may only name directories its user owns",
+                                                                 w->display, k->component->name, ECHO(pv->path),
+                                                                 (unsigned) pv->owner, (unsigned) w->uid);
                                 if (have_volume(x, pv->key))
                                         continue;
                                 if (x->n_vols >= MANAGER_VOLUMES_PER_SET_MAX)

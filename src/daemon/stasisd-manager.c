@@ -209,6 +209,7 @@ static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         if (name[0] != ':' || !isempty(new_owner))
                 return 0;
         callers_gone(m->callers, name);
+        auth_caller_gone(m, name);
         manager_writers_owner_gone(m, name);
         manager_sets_requestor_gone(m, name);
         return 0;

@@ -34,7 +34,7 @@ static int check_utf8(const char *path, const char *what, const char *value, sd_
                 return -ENOMEM;
         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                  "Path %s %s %s, which is not UTF-8; stasis takes only names that are UTF-8",
-                                 path, what, quoted);
+                                 ECHO(path), what, quoted);
 }
 
 static int check_mount_utf8(const char *path, const char *canonical, const MountEntry *m, sd_bus_error *error) {
@@ -55,11 +55,13 @@ static int check_probe_utf8(const char *path, const StasisVolume *v, sd_bus_erro
         return r;
 }
 
-static int resolve_one(const MountTable *t, const char *path, bool allow_file, StasisVolume *ret, sd_bus_error *error) {
+static int resolve_one(const MountTable *t, const char *path, bool allow_file, StasisVolume *ret, uid_t *ret_owner,
+                       sd_bus_error *error) {
         _cleanup_free_ char *canonical = NULL;
         const MountEntry *m;
         StasisProviderResult res = {};
         StasisVolume v = {};
+        uid_t owner = (uid_t) -1;
         int r;
 
         if (path[0] != '/')
@@ -70,7 +72,7 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
                                          "Path '%.*s...' is longer than PATH_MAX",
                                          (int) utf8_prefix_len(path, 64), path);
 
-        r = mount_table_find_path(t, path, &canonical, &m);
+        r = mount_table_find_path(t, path, &canonical, &m, &owner);
         if (r == -ENOTDIR && allow_file) {
                 /* A file is on the volume of the directory that holds it. */
                 _cleanup_free_ char *dir = strdup(path);
@@ -81,7 +83,7 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
                         slash[1] = 0;
                 else if (slash)
                         *slash = 0;
-                r = mount_table_find_path(t, dir, &canonical, &m);
+                r = mount_table_find_path(t, dir, &canonical, &m, &owner);
         }
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_PATH, "%s: no such file or directory", ECHO(path));
@@ -119,7 +121,7 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
                 stasis_volume_done(&v);
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_PATH,
                                          "The mount point %s of %s changed while it was being resolved: %s",
-                                         m->mount_point, path,
+                                         m->mount_point, ECHO(path),
                                          identity_error_reason(mfd < 0 ? mfd : -ESTALE));
         }
 
@@ -132,15 +134,18 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
                 return -ENOMEM;
         }
         *ret = v;
+        if (ret_owner)
+                *ret_owner = owner;
         return 0;
 }
 
-int resolve_path(MountCache *mounts, const char *path, bool allow_file, StasisVolume *ret, sd_bus_error *error) {
+int resolve_path(MountCache *mounts, const char *path, bool allow_file, StasisVolume *ret, uid_t *ret_owner,
+                 sd_bus_error *error) {
         const MountTable *t = NULL;
         int r = mount_cache_get(mounts, &t);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot read the mount table: %m");
-        return resolve_one(t, path, allow_file, ret, error);
+        return resolve_one(t, path, allow_file, ret, ret_owner, error);
 }
 
 int resolve_paths(MountCache *mounts, char * const *paths, bool merge, size_t max_volumes,
@@ -165,7 +170,7 @@ int resolve_paths(MountCache *mounts, char * const *paths, bool merge, size_t ma
                 StasisVolume v;
                 bool dup = false;
 
-                r = resolve_one(t, *p, false, &v, error);
+                r = resolve_one(t, *p, false, &v, NULL, error);
                 if (r < 0) {
                         volumes_free(volumes, n);
                         return r;

@@ -196,8 +196,12 @@ void manager_writers_free(Manager *m) {
                 writer_unlink(m->writers);
 }
 
-/* Every component path must exist now (a file or a directory). */
-static int check_paths(const WriterMetadata *meta, sd_bus_error *error) {
+/* Every component path must exist now (a file or a directory). A writer
+ * registered by a user other than root may name only directories that user
+ * owns (for a file, the directory that holds it): it must not bring other
+ * file systems into root's sets. Checked again, on the lookup that finds the
+ * volume, when a set is made (stasisd-create-request.c). */
+static int check_paths(const WriterMetadata *meta, uid_t uid, sd_bus_error *error) {
         for (size_t i = 0; i < meta->n_components; i++)
                 for (size_t j = 0; meta->components[i].paths[j]; j++) {
                         struct stat st;
@@ -206,7 +210,27 @@ static int check_paths(const WriterMetadata *meta, sd_bus_error *error) {
                                 return sd_bus_error_setf(error, errno == ENOENT ? STASIS_ERROR_NO_SUCH_PATH
                                                                                 : STASIS_ERROR_INVALID_ARGUMENT,
                                                          "Writer metadata refused: components[%zu].paths[%zu]: "
-                                                         "%s: %s", i, j, p, strerror(errno));
+                                                         "%s: %s", i, j, ECHO(p), strerror(errno));
+                        if (uid == 0)
+                                continue;
+                        if (!S_ISDIR(st.st_mode)) {
+                                _cleanup_free_ char *dir = strdup(p);
+                                char *slash = dir ? strrchr(dir, '/') : NULL;
+                                if (!dir)
+                                        return -ENOMEM;
+                                if (slash)
+                                        slash[slash == dir] = 0;
+                                if (stat(dir, &st) < 0)
+                                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                                 "Writer metadata refused: components[%zu].paths[%zu]: "
+                                                                 "%s: %s", i, j, ECHO(p), strerror(errno));
+                        }
+                        if (st.st_uid != uid)
+                                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                         "Writer metadata refused: components[%zu].paths[%zu]: "
+                                                         "%s is not owned by the writer's user (uid %u); a writer "
+                                                         "other than root may only name directories its user owns",
+                                                         i, j, ECHO(p), (unsigned) uid);
                 }
         return 0;
 }
@@ -251,7 +275,7 @@ int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (r < 0)
                 return sd_bus_error_setf(error, r == -E2BIG ? STASIS_ERROR_LIMIT_EXCEEDED : STASIS_ERROR_INVALID_ARGUMENT,
                                          "Writer metadata refused: %s", err);
-        r = check_paths(meta, error);
+        r = check_paths(meta, caller.uid, error);
         if (r < 0)
                 return r;
 

@@ -224,7 +224,7 @@ const MountEntry *mount_table_find_prefix(const MountTable *t, const char *path)
 }
 
 int mount_table_find_path(const MountTable *t, const char *path,
-                          char **ret_canonical, const MountEntry **ret_mount) {
+                          char **ret_canonical, const MountEntry **ret_mount, uid_t *ret_owner) {
         /* One lookup: the canonical path and the mount are those of the
          * same file, even if the path changes meanwhile. */
         _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
@@ -232,7 +232,7 @@ int mount_table_find_path(const MountTable *t, const char *path,
                 return negative_errno();
 
         struct statx sx;
-        if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MNT_ID, &sx) < 0)
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_UID | STATX_MNT_ID, &sx) < 0)
                 return negative_errno();
         if (!S_ISDIR(sx.stx_mode))
                 return -ENOTDIR;
@@ -255,5 +255,7 @@ int mount_table_find_path(const MountTable *t, const char *path,
                 *ret_canonical = TAKE_PTR(canonical);
         if (ret_mount)
                 *ret_mount = m;
+        if (ret_owner)
+                *ret_owner = (uid_t) sx.stx_uid;
         return 0;
 }

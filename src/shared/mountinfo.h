@@ -56,7 +56,8 @@ const MountEntry *mount_table_find_prefix(const MountTable *t, const char *path)
 int path_has_prefix(const char *path, const char *prefix);
 
 /* Canonicalises path and returns the mount that holds it: by the kernel's
- * mount id where statx() gives it, else by the longest mount point prefix.
- * -ENOENT if path does not exist, -ENOTDIR if it is not a directory. */
+ * mount id where statx() gives it, else by the longest mount point prefix,
+ * and the directory's owner, all from one lookup. -ENOENT if path does not
+ * exist, -ENOTDIR if it is not a directory. */
 int mount_table_find_path(const MountTable *t, const char *path,
-                          char **ret_canonical, const MountEntry **ret_mount);
+                          char **ret_canonical, const MountEntry **ret_mount, uid_t *ret_owner);

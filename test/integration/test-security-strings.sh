@@ -48,6 +48,12 @@ assert_exit 2 "$STASIS" create "$P/link"
 assert_contains "$STASIS_ERR" "Path $P/link resolves to \"$P/vol/bad\\xff\\xfe\", which is not UTF-8"
 case $STASIS_ERR in *$'\xff'*) stasis_die "the error quotes the raw byte: $STASIS_ERR" ;; esac
 no_sets_left "a symlink to a path that is not UTF-8"
+# The caller's path is quoted cut, however long it is (3000 slashes here).
+slashes=$(printf '/%.0s' $(seq 3000))
+assert_exit 2 "$STASIS" create "$P$slashes""link"
+assert_contains "$STASIS_ERR" "which is not UTF-8"
+[ "${#STASIS_ERR}" -lt 1024 ] || stasis_die "the error quotes the caller's path whole (${#STASIS_ERR} bytes)"
+no_sets_left "a long path to a path that is not UTF-8"
 objects_answer
 # The same over D-Bus, as root; as nobody it is refused before any path is looked at.
 out=$("${BUSCTL[@]}" call org.stasis1 /org/stasis1 org.stasis1.Manager CreateSet 'asa{sv}' 1 "$P/link" 0 2>&1) &&

@@ -100,11 +100,13 @@ TEST(find_path_live) {
         _cleanup_mount_table_ MountTable *t = NULL;
         const MountEntry *m;
         char *canonical = NULL;
+        uid_t owner = 1;
         CHECK_INTEQ(mount_table_load(&t), 0);
-        CHECK_INTEQ(mount_table_find_path(t, "/proc/self/..", &canonical, &m), 0);
+        CHECK_INTEQ(mount_table_find_path(t, "/proc/self/..", &canonical, &m, &owner), 0);
+        CHECK_INTEQ((int) owner, 0);
         CHECK_STREQ(canonical, "/proc");
         CHECK_STREQ(m->fstype, "proc");
         free(canonical);
-        CHECK_INTEQ(mount_table_find_path(t, "/nonexistent/really", NULL, NULL), -ENOENT);
-        CHECK_INTEQ(mount_table_find_path(t, "/proc/self/status", NULL, NULL), -ENOTDIR);
+        CHECK_INTEQ(mount_table_find_path(t, "/nonexistent/really", NULL, NULL, NULL), -ENOENT);
+        CHECK_INTEQ(mount_table_find_path(t, "/proc/self/status", NULL, NULL, NULL), -ENOTDIR);
 }

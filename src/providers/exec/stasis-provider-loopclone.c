@@ -401,6 +401,46 @@ static char *clone_path(const char *store, const char *handle) {
         return p;
 }
 
+/* Opens the store, which must be a directory of root's that nobody else may
+ * write: it usually sits beside the image, in a directory whose owner may
+ * be a user (an image set up for a user, as udisks does), who could have
+ * put a symbolic link there (the clone would be written where it points) or
+ * a directory of their own (they could swap the clone). Opened without
+ * following a symbolic link and checked on the descriptor. The fd, or -1
+ * after fail() (errno kept for ENOENT). */
+static int open_store(const char *store) {
+        struct stat st;
+        int fd = open(store, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0) {
+                int e = errno;
+                if (e == ELOOP || (e == ENOTDIR && lstat(store, &st) == 0 && S_ISLNK(st.st_mode)))
+                        fail("store %s is a symbolic link; it must be a directory of root's", store);
+                else if (e == ENOTDIR)
+                        fail("store %s is not a directory", store);
+                else if (e != ENOENT)
+                        fail("cannot access the store %s: %s", store, strerror(e));
+                errno = e;
+                return -1;
+        }
+        if (fstat(fd, &st) < 0) {
+                fail("cannot access the store %s: %s", store, strerror(errno));
+                close(fd);
+                return -1;
+        }
+        if (st.st_uid != 0 || (st.st_mode & 022)) {
+                if (st.st_uid != 0)
+                        fail("store %s is owned by uid %u; it must be root's, not writable by others", store,
+                             (unsigned) st.st_uid);
+                else
+                        fail("store %s is writable by group or others; it must be root's alone", store);
+                close(fd);
+                errno = EPERM;
+                return -1;
+        }
+        return fd;
+}
+
 /* When the store is not there: 0 if it evidently was never made (the place it
  * would be made in is there), -1 after fail() when that cannot be told (its
  * file system is not mounted, say). */
@@ -434,7 +474,6 @@ static int store_absent_is_empty(const char *store, const char *image, const cha
  * neither it nor the clone can be there, -1 after fail(). */
 static int find_clone(const Volume *v, char **ret_clone) {
         char *store = store_dir(v->source), *clone = NULL;
-        struct stat st;
         int r;
 
         *ret_clone = NULL;
@@ -445,15 +484,14 @@ static int find_clone(const Volume *v, char **ret_clone) {
                 free(store);
                 return -1;
         }
-        if (stat(store, &st) == 0) {
-                if (!S_ISDIR(st.st_mode))
-                        r = fail("store %s is not a directory", store);
-                else
-                        r = 1;
+        int fd = open_store(store);
+        if (fd >= 0) {
+                close(fd);
+                r = 1;
         } else if (errno == ENOENT)
                 r = store_absent_is_empty(store, v->source, clone);
         else
-                r = fail("cannot access the store %s: %s", store, strerror(errno));
+                r = -1;
         free(store);
         if (r == 1)
                 *ret_clone = clone;
@@ -611,8 +649,8 @@ static void commit_undo(void) {
         n_made_stores = 0;
 }
 
+/* The store's fd, made if need be; -1 after fail(). */
 static int make_store(const char *store) {
-        struct stat st;
         if (mkdir(store, 0700) == 0) {
                 char *d = strdup(store);
                 if (d && n_made_stores < MADE_MAX)
@@ -620,27 +658,24 @@ static int make_store(const char *store) {
                 else
                         free(d);
                 sync_dir_of(store);
-                return 0;
-        }
-        if (errno != EEXIST)
+        } else if (errno != EEXIST)
                 return fail("cannot create the store %s: %s", store, strerror(errno));
-        if (stat(store, &st) < 0)
-                return fail("cannot access the store %s: %s", store, strerror(errno));
-        if (!S_ISDIR(st.st_mode))
-                return fail("store %s is not a directory", store);
-        return 0;
+        int fd = open_store(store);
+        if (fd < 0 && errno == ENOENT)
+                fail("the store %s went away as it was made", store);
+        return fd;
 }
 
 static int clone_one(const Volume *v) {
         char *store = NULL, *clone = NULL;
-        int in = -1, out = -1, r = -1;
+        int in = -1, out = -1, dfd = -1, r = -1;
         struct stat st;
 
         store = store_dir(v->source);
         if (!store)
                 goto finish;
         clone = clone_path(store, v->handle);
-        if (!clone || make_store(store) < 0)
+        if (!clone || (dfd = make_store(store)) < 0)
                 goto finish;
 
         in = open(v->source, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -656,7 +691,9 @@ static int clone_one(const Volume *v) {
                 fail("the image %s is not a regular file", v->source);
                 goto finish;
         }
-        out = open(clone, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+        /* In the store checked above, even if its path changed since. */
+        out = openat(dfd, strrchr(clone, '/') + 1, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+                     0600);
         if (out < 0) {
                 if (errno == EEXIST)
                         fail("clone %s exists already (snapshot %s was taken before?)", clone, v->handle);
@@ -699,6 +736,7 @@ static int clone_one(const Volume *v) {
 finish:
         close_keep_errno(in);
         close_keep_errno(out);
+        close_keep_errno(dfd);
         free(store);
         free(clone);
         return r;
@@ -803,15 +841,24 @@ static int do_delete(json_object *req, json_object *resp) {
         r = find_clone(&v, &clone);
         if (r <= 0)
                 return r;   /* an error, or no store: nothing to delete */
+        /* From the store's checked descriptor: its path may have changed
+         * since find_clone() looked. */
+        char *store = store_dir(v.source);
+        int dfd = store ? open_store(store) : -1;
+        const char *name = strrchr(clone, '/') + 1;
+        free(store);
         r = 0;
-        if (lstat(clone, &st) < 0) {
+        if (dfd < 0)
+                r = errno == ENOENT ? 0 : -1;
+        else if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 r = errno == ENOENT ? 0 : fail("cannot access the clone %s: %s", clone, strerror(errno));
         } else if (!S_ISREG(st.st_mode)) {
                 r = fail("%s is not a regular file; not deleting it", clone);
-        } else if (unlink(clone) < 0 && errno != ENOENT) {
+        } else if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
                 r = fail("cannot delete the clone %s: %s", clone, strerror(errno));
         } else
-                sync_dir_of(clone);
+                (void) fsync(dfd);
+        close_keep_errno(dfd);
         free(clone);
         return r;
 }
