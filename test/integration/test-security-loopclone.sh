@@ -10,7 +10,13 @@
 #     nothing there;
 #  2. a .stasis-loopclone directory made by nobody (0777): refused, so
 #     nobody cannot swap the clone after it is made;
-#  3. with no store, the provider makes a root-owned 0700 one and clones.
+#  3. with no store, the provider makes a root-owned 0700 one and clones;
+#  4. the image swapped, after probe, for a symbolic link to root's file, or
+#     for another file: commit refuses it, and nothing of root's file is
+#     cloned. (The provider checks the loop device's file by path and then
+#     opens the path without following a link and compares the file it got
+#     with the loop device's, so a swap between the two steps fails too;
+#     that window is too short to hit here.)
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -77,4 +83,21 @@ assert_eq "$(stat -c '%u %a' "$STORE")" "0 700" "the store"
 call delete "$(jq -nc --argjson v "$(vol "$DEV" "$MNT" "$IMG" stasis-4-0)" '{version: 1, volume: $v}')"
 [ "$RC" = 0 ] || stasis_die "delete failed: $OUT"
 [ ! -e "$STORE/stasis-4-0.img" ] || stasis_die "delete left the clone"
+
+# ---- 4. The image swapped between probe and commit ----
+head -c 1M /dev/urandom > "$POOL/rootonly/secret"
+stasis_as_nobody mv "$IMG" "$IMG.real"
+stasis_as_nobody ln -s "$POOL/rootonly/secret" "$IMG"
+call commit "$(commit_req 5 "$(vol "$DEV" "$MNT" "$IMG" stasis-5-0)")"
+[ "$RC" = 1 ] || stasis_die "commit of an image swapped for a symlink exited $RC: $OUT"
+[ ! -e "$STORE/stasis-5-0.img" ] || stasis_die "a clone was made through the symlink to root's file"
+stasis_as_nobody rm "$IMG"
+# Another file of nobody's in its place (the loop device still reads the old one).
+stasis_as_nobody cp "$IMG.real" "$IMG"
+call commit "$(commit_req 6 "$(vol "$DEV" "$MNT" "$IMG" stasis-6-0)")"
+[ "$RC" = 1 ] || stasis_die "commit of an image replaced by another file exited $RC: $OUT"
+assert_contains "$(jq -r .error <<<"$OUT")" "$DEV now reads $IMG.real"
+[ ! -e "$STORE/stasis-6-0.img" ] || stasis_die "a clone was made of a file the loop device does not read"
+stasis_as_nobody rm "$IMG"
+stasis_as_nobody mv "$IMG.real" "$IMG"
 echo PASS

@@ -305,6 +305,26 @@ static int read_loop_attr(long n, const char *attr, char *buf, size_t size) {
         return 1;
 }
 
+/* Whether st (of the file at path) is the file loop device reads: 0 if so,
+ * -1 with the reason reported if not. */
+static int loop_backs(const char *device, const struct stat *st, const char *path) {
+        int fd = open(device, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return fail("cannot open %s: %s", device, strerror(errno));
+        struct loop_info64 info = {};
+        if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0) {
+                int e = errno;
+                close(fd);
+                return fail("cannot read the state of %s: %s", device, strerror(e));
+        }
+        close(fd);
+        uint64_t ma = major(st->st_dev), mi = minor(st->st_dev);
+        uint64_t encoded = (mi & 0xff) | (ma << 8) | ((mi & ~(uint64_t) 0xff) << 12);
+        if (info.lo_inode != (uint64_t) st->st_ino || info.lo_device != encoded)
+                return fail("%s is not the file behind %s any more (renamed or replaced?)", path, device);
+        return 0;
+}
+
 /* The image file behind device: 1 with *ret (malloc'ed) when device is a
  * /dev/loopN with a backing file, 0 when it is not, -1 after fail() when it
  * is one that this provider cannot take. */
@@ -347,20 +367,9 @@ static int loop_backing_file(const char *device, char **ret) {
         if (!S_ISREG(st.st_mode))
                 return fail("the image %s behind %s is not a regular file", buf, device);
 
-        int fd = open(device, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return fail("cannot open %s: %s", device, strerror(errno));
-        struct loop_info64 info = {};
-        if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0) {
-                int e = errno;
-                close(fd);
-                return fail("cannot read the state of %s: %s", device, strerror(e));
-        }
-        close(fd);
-        uint64_t ma = major(st.st_dev), mi = minor(st.st_dev);
-        uint64_t encoded = (mi & 0xff) | (ma << 8) | ((mi & ~(uint64_t) 0xff) << 12);
-        if (info.lo_inode != (uint64_t) st.st_ino || info.lo_device != encoded)
-                return fail("%s is not the file behind %s any more (renamed or replaced?)", buf, device);
+        r = loop_backs(device, &st, buf);
+        if (r < 0)
+                return r;
 
         *ret = strdup(buf);
         if (!*ret)
@@ -678,7 +687,10 @@ static int clone_one(const Volume *v) {
         if (!clone || (dfd = make_store(store)) < 0)
                 goto finish;
 
-        in = open(v->source, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* The image's directory may be a user's: what is opened must be the
+         * very file the loop device reads (the path may have been swapped for
+         * a symbolic link, or another file, since probe). */
+        in = open(v->source, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
         if (in < 0) {
                 fail("cannot open the image %s: %s", v->source, strerror(errno));
                 goto finish;
@@ -691,6 +703,8 @@ static int clone_one(const Volume *v) {
                 fail("the image %s is not a regular file", v->source);
                 goto finish;
         }
+        if (loop_backs(v->device, &st, v->source) < 0)
+                goto finish;
         /* In the store checked above, even if its path changed since. */
         out = openat(dfd, strrchr(clone, '/') + 1, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
                      0600);
