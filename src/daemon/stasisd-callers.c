@@ -30,12 +30,14 @@ typedef struct Caller {
         char *name;                     /* unique bus name */
         uid_t uid;                      /* (uid_t) -1 if the bus did not say */
         /* Its calls in the order they came; for a refused one, the Busy
-         * answer, sent when it reaches the head. */
-        struct {
+         * answer, sent when it reaches the head. CALLERS_QUEUE_PER_CONNECTION
+         * entries (3 KiB), made on the first call held back: root's
+         * connections, such as a thousand writers', never need them. */
+        struct CallerEntry {
                 sd_bus_message *msg;
                 bool refused;
                 size_t size;            /* of an accepted call's body, about */
-        } queue[CALLERS_QUEUE_PER_CONNECTION];
+        } *queue;
         unsigned head, n;
         unsigned n_accepted;            /* not refused */
         size_t bytes;                   /* of the accepted calls */
@@ -72,6 +74,7 @@ static void caller_free(void *p) {
         Caller *k = p;
         for (unsigned i = 0; i < k->n; i++)
                 sd_bus_message_unref(k->queue[(k->head + i) % CALLERS_QUEUE_PER_CONNECTION].msg);
+        free(k->queue);
         free(k->name);
         free(k);
 }
@@ -292,6 +295,11 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 return 1;       /* its caller left: nothing to do, no one to answer */
         if (r < 0 || k->uid == 0)
                 return 0;       /* root is never held back */
+        if (!k->queue) {
+                k->queue = calloc(CALLERS_QUEUE_PER_CONNECTION, sizeof(struct CallerEntry));
+                if (!k->queue)
+                        return reply_busy(m, BUSY_ALL);
+        }
         if (k->n >= CALLERS_QUEUE_PER_CONNECTION || c->n_queued >= CALLERS_QUEUED_MAX)
                 return reply_busy(m, k->n_accepted >= CALLERS_CALLS_PER_CONNECTION_MAX ? BUSY_CONNECTION : BUSY_ALL);
         refused = k->n_accepted >= CALLERS_CALLS_PER_CONNECTION_MAX || c->n_waiting >= CALLERS_CALLS_MAX;
