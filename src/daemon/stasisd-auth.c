@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-auth.h"
+#include "stasisd-callers.h"
 #include "stasisd-config.h"
 
 /* polkit is asked without blocking, the way systemd's daemons do it: the
@@ -176,70 +177,6 @@ static int on_polkit_answer(sd_bus_message *reply, void *userdata, sd_bus_error 
         return 0;
 }
 
-/* Who the caller is, as the bus saw it when the caller connected
- * (GetConnectionCredentials): its uid, pid (0 if not told) and groups, its
- * effective and supplementary ones (none if not told; sd-bus does not read
- * them, hence this). A synchronous call to the bus itself, answered by the
- * bus at once, as sd_bus_query_sender_creds() makes. Nothing comes from /proc,
- * where a pid may be another process by now. */
-static int sender_credentials(sd_bus *bus, const char *sender, AuthCaller *ret, gid_t **ret_gids, size_t *ret_n_gids) {
-        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
-        _cleanup_free_ gid_t *gids = NULL;
-        AuthCaller c = { .uid = (uid_t) -1 };
-        size_t n = 0;
-        int r;
-
-        if (!sender)
-                return -ENXIO;
-        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "GetConnectionCredentials", NULL, &reply, "s", sender);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key;
-                uint32_t u;
-
-                r = sd_bus_message_read(reply, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, "UnixUserID")) {
-                        r = sd_bus_message_read(reply, "v", "u", &u);
-                        c.uid = (uid_t) u;
-                } else if (streq(key, "ProcessID")) {
-                        r = sd_bus_message_read(reply, "v", "u", &u);
-                        c.pid = (pid_t) u;
-                } else if (streq(key, "UnixGroupIDs")) {
-                        const void *a;
-                        size_t size = 0;
-                        r = sd_bus_message_enter_container(reply, 'v', "au");
-                        if (r >= 0)
-                                r = sd_bus_message_read_array(reply, 'u', &a, &size);
-                        if (r >= 0 && size > 0) {
-                                free(gids);
-                                gids = malloc(size);
-                                if (!gids)
-                                        return -ENOMEM;
-                                memcpy(gids, a, size);  /* gid_t is 32 bits, like 'u' */
-                                n = size / sizeof(uint32_t);
-                        }
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                } else
-                        r = sd_bus_message_skip(reply, "v");
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-        }
-        if (r < 0)
-                return r;
-        if (c.uid == (uid_t) -1)
-                return -ENODATA;
-        *ret = c;
-        *ret_gids = TAKE_PTR(gids);
-        *ret_n_gids = n;
-        return 0;
-}
-
 static AuthQuery *find_query(Manager *m, sd_bus_message *msg) {
         for (AuthQuery *q = m->auth_queries; q; q = q->next)
                 if (q->request == msg)
@@ -331,7 +268,14 @@ int auth_check(Manager *m, sd_bus_message *msg, AuthAction action, AuthCaller *r
         }
         auth_query_free(q);
 
-        r = sender_credentials(m->bus, sd_bus_message_get_sender(msg), &caller, &gids, &n_gids);
+        /* The bus's word on who the connection is, asked once per
+         * connection (stasisd-callers.c keeps it): a connection's
+         * credentials are those of its process when it connected. */
+        r = callers_credentials(m->callers, sd_bus_message_get_sender(msg), &caller.uid, &caller.pid,
+                                &gids, &n_gids);
+        if (r == -ENOENT)
+                r = bus_connection_credentials(m->bus, sd_bus_message_get_sender(msg), &caller.uid, &caller.pid,
+                                               &gids, &n_gids);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

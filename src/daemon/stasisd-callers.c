@@ -29,6 +29,11 @@
 typedef struct Caller {
         char *name;                     /* unique bus name */
         uid_t uid;                      /* (uid_t) -1 if the bus did not say */
+        /* The rest of what the bus said of it, for authorization checks. */
+        bool known;                     /* the bus answered */
+        pid_t pid;
+        gid_t *gids;
+        size_t n_gids;
         /* Its calls in the order they came; for a refused one, the Busy
          * answer, sent when it reaches the head. CALLERS_QUEUE_PER_CONNECTION
          * entries (3 KiB), made on the first call held back: root's
@@ -75,6 +80,7 @@ static void caller_free(void *p) {
         for (unsigned i = 0; i < k->n; i++)
                 sd_bus_message_unref(k->queue[(k->head + i) % CALLERS_QUEUE_PER_CONNECTION].msg);
         free(k->queue);
+        free(k->gids);
         free(k->name);
         free(k);
 }
@@ -87,7 +93,6 @@ static void caller_free(void *p) {
  * has no one to answer. NULL with -ENOMEM if out of memory. */
 static int caller_get(Callers *c, const char *name, Caller **ret) {
         Caller key = { .name = (char *) name }, *k, **found;
-        sd_bus_creds *creds = NULL;
         int r;
 
         found = tfind(&key, &c->tree, caller_compare);
@@ -101,10 +106,14 @@ static int caller_get(Callers *c, const char *name, Caller **ret) {
                 return -ENOMEM;
         }
         k->uid = (uid_t) -1;
-        r = sd_bus_get_name_creds(c->bus, name, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                (void) sd_bus_creds_get_euid(creds, &k->uid);
-        sd_bus_creds_unref(creds);
+        /* One question to the bus per connection, whose answer also serves
+         * stasisd-auth.c (callers_credentials()). */
+        r = bus_connection_credentials(c->bus, name, &k->uid, &k->pid, &k->gids, &k->n_gids);
+        k->known = r >= 0;
+        if (r == -ENOMEM) {
+                caller_free(k);
+                return r;
+        }
         if (r == -ENXIO || r == -ESRCH) {
                 log_debug("Dropped a call of %s, which left the bus.", name);
                 caller_free(k);
@@ -389,4 +398,27 @@ Callers *callers_free(Callers *c) {
         sd_event_unref(c->event);
         free(c);
         return NULL;
+}
+
+int callers_credentials(Callers *c, const char *name, uid_t *ret_uid, pid_t *ret_pid, gid_t **ret_gids,
+                        size_t *ret_n_gids) {
+        Caller key = { .name = (char *) name }, **found;
+        gid_t *gids = NULL;
+
+        if (!c || !name)
+                return -ENOENT;
+        found = tfind(&key, &c->tree, caller_compare);
+        if (!found || !(*found)->known)
+                return -ENOENT;
+        if ((*found)->n_gids > 0) {
+                gids = malloc((*found)->n_gids * sizeof(gid_t));
+                if (!gids)
+                        return -ENOMEM;
+                memcpy(gids, (*found)->gids, (*found)->n_gids * sizeof(gid_t));
+        }
+        *ret_uid = (*found)->uid;
+        *ret_pid = (*found)->pid;
+        *ret_gids = gids;
+        *ret_n_gids = (*found)->n_gids;
+        return 0;
 }

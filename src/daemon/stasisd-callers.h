@@ -38,5 +38,11 @@ typedef struct Callers Callers;
 int callers_new(sd_bus *bus, sd_event *event, Callers **ret);
 Callers *callers_free(Callers *c);
 
+/* What the bus said of the connection name when it made its first call:
+ * uid, pid (0 if not told) and groups (malloc'ed copy). -ENOENT if it is not
+ * known here (then ask the bus: bus_connection_credentials()). */
+int callers_credentials(Callers *c, const char *name, uid_t *ret_uid, pid_t *ret_pid, gid_t **ret_gids,
+                        size_t *ret_n_gids);
+
 /* The connection with this unique name left the bus: its calls are dropped. */
 void callers_gone(Callers *c, const char *name);

@@ -134,3 +134,70 @@ size_t bus_message_body_size(sd_bus_message *m) {
         (void) sd_bus_message_rewind(m, true);
         return sum;
 }
+
+/* The credentials the bus has for the connection name
+ * (GetConnectionCredentials): its uid, pid (0 if not told) and groups, its
+ * effective and supplementary ones (none if not told; sd-bus does not read
+ * them, hence this). A synchronous call to the bus itself, answered by the
+ * bus at once. Nothing comes from /proc, where a pid may be another process
+ * by now. */
+int bus_connection_credentials(sd_bus *bus, const char *name, uid_t *ret_uid, pid_t *ret_pid,
+                               gid_t **ret_gids, size_t *ret_n_gids) {
+        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
+        _cleanup_free_ gid_t *gids = NULL;
+        uid_t uid = (uid_t) -1;
+        pid_t pid = 0;
+        size_t n = 0;
+        int r;
+
+        if (!name)
+                return -ENXIO;
+        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "GetConnectionCredentials", NULL, &reply, "s", name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key;
+                uint32_t v;
+
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "UnixUserID")) {
+                        r = sd_bus_message_read(reply, "v", "u", &v);
+                        uid = (uid_t) v;
+                } else if (streq(key, "ProcessID")) {
+                        r = sd_bus_message_read(reply, "v", "u", &v);
+                        pid = (pid_t) v;
+                } else if (streq(key, "UnixGroupIDs")) {
+                        const void *a;
+                        size_t size = 0;
+                        r = sd_bus_message_enter_container(reply, 'v', "au");
+                        if (r >= 0)
+                                r = sd_bus_message_read_array(reply, 'u', &a, &size);
+                        if (r >= 0 && size > 0) {
+                                free(gids);
+                                gids = malloc(size);
+                                if (!gids)
+                                        return -ENOMEM;
+                                memcpy(gids, a, size);  /* gid_t is 32 bits, like 'u' */
+                                n = size / sizeof(uint32_t);
+                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r < 0)
+                return r;
+        if (uid == (uid_t) -1)
+                return -ENODATA;
+        *ret_uid = uid;
+        *ret_pid = pid;
+        *ret_gids = TAKE_PTR(gids);
+        *ret_n_gids = n;
+        return 0;
+}

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 #define BUS_DRIVER_NAME "org.freedesktop.DBus"
@@ -44,3 +46,9 @@ size_t bus_message_body_size(sd_bus_message *m);
 #define _cleanup_bus_flush_close_unref_ __attribute__((cleanup(sd_bus_flush_close_unrefp)))
 #define _cleanup_bus_error_ __attribute__((cleanup(sd_bus_error_free)))
 #define _cleanup_bus_message_unref_ __attribute__((cleanup(sd_bus_message_unrefp)))
+
+/* The uid, pid (0 if the bus does not tell) and groups (malloc'ed, may be
+ * NULL with 0) the bus has for the connection name: one
+ * GetConnectionCredentials call. -ENODATA if the bus gives no uid. */
+int bus_connection_credentials(sd_bus *bus, const char *name, uid_t *ret_uid, pid_t *ret_pid,
+                               gid_t **ret_gids, size_t *ret_n_gids);
