@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -410,8 +411,14 @@ int catalog_check_room(Catalog *c) {
                 if (r < 0)
                         return r;
         }
-        /* Room beyond it: allocated in an unnamed file, given back at close.
-         * (What statvfs() reports free includes blocks no file may use.) */
+        /* Room beyond it. Far from full, what statvfs() gives unprivileged
+         * users is room enough, and costs no write (this is asked before
+         * every create). Near full, its figure may include blocks no file
+         * can have: then room is allocated in an unnamed file, given back
+         * at close. */
+        struct statvfs sv;
+        if (statvfs(c->dir, &sv) >= 0 && (uint64_t) sv.f_bavail * sv.f_frsize >= CATALOG_ROOM_AMPLE)
+                return 0;
         _cleanup_close_ int fd = open(c->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
         if (fd < 0)
                 return errno == EOPNOTSUPP || errno == EISDIR ? 0 : -errno;     /* cannot tell */

@@ -17,6 +17,8 @@
 #define CATALOG_RESERVE_SIZE (1024 * 1024)
 #define CATALOG_RESERVE_STEP (256 * 1024)
 #define CATALOG_ROOM_MIN     (256 * 1024)
+/* More free than this (statvfs) needs no allocation to prove it. */
+#define CATALOG_ROOM_AMPLE   (64 * 1024 * 1024)
 
 typedef struct Catalog Catalog;
 
