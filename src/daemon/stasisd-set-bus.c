@@ -60,11 +60,7 @@ int set_bus_append_volumes(sd_bus_message *reply, Set *s) {
                 const char *fields[] = { v->path, v->mount_point, v->device, v->fstype,
                                          v->provider ? v->provider->name : "unknown", v->source, v->handle,
                                          v->missing ? "missing" : "ok" };
-                r = sd_bus_message_open_container(reply, 'r', "ssssssss");
-                for (size_t j = 0; r >= 0 && j < ELEMENTSOF(fields); j++)
-                        r = bus_append_string(reply, fields[j]);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
+                r = bus_append_string_struct(reply, "ssssssss", fields, ELEMENTSOF(fields));
                 if (r < 0)
                         return r;
         }

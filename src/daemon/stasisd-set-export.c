@@ -211,11 +211,7 @@ int set_export_append_components(sd_bus_message *reply, Set *s) {
                         fields[2] = MARKER_COMPONENT;
                         fields[4] = more;
                 }
-                r = sd_bus_message_open_container(reply, 'r', "sssss");
-                for (size_t j = 0; r >= 0 && j < ELEMENTSOF(fields); j++)
-                        r = bus_append_string(reply, fields[j]);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
+                r = bus_append_string_struct(reply, "sssss", fields, ELEMENTSOF(fields));
         }
         if (r < 0)
                 return r;

@@ -62,3 +62,10 @@ int bus_append_string(sd_bus_message *m, const char *s) {
                 return -ENOMEM;
         return sd_bus_message_append_basic(m, 's', v);
 }
+
+int bus_append_string_struct(sd_bus_message *m, const char *contents, const char *const *fields, size_t n) {
+        int r = sd_bus_message_open_container(m, 'r', contents);
+        for (size_t j = 0; r >= 0 && j < n; j++)
+                r = bus_append_string(m, fields[j]);
+        return r < 0 ? r : sd_bus_message_close_container(m);
+}

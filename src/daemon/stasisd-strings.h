@@ -20,3 +20,7 @@ size_t bus_string_size(const char *s);
 
 /* Appends s as a D-Bus string, through bus_string(). */
 int bus_append_string(sd_bus_message *m, const char *s);
+
+/* Appends a struct of n strings (contents: "ss...s"), each through
+ * bus_string(). */
+int bus_append_string_struct(sd_bus_message *m, const char *contents, const char *const *fields, size_t n);
