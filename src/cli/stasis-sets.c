@@ -135,18 +135,15 @@ finish:
 }
 
 int verb_list(sd_bus *bus, char **args) {
+        if (arg_orphans)
+                return list_orphans(bus);
+
         _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         json_object *array = arg_json ? json_object_new_array() : NULL;
         Table *t = arg_json ? NULL : table_new(7, "ID", "CREATED", "STATE", "CONSISTENCY", "VOLUMES",
                                                 "PERSISTENT", "LABEL");
         int r;
-
-        if (arg_orphans) {
-                json_object_put(array);
-                table_free(t);
-                return list_orphans(bus);
-        }
         r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
                                "ListSets", &error, &reply, "");
         if (r < 0) {
