@@ -9,7 +9,10 @@
 #include "provider.h"
 #include "time-util.h"
 
-#define CATALOG_SCHEMA_VERSION 2
+#define CATALOG_SCHEMA_VERSION 3
+
+/* Set ids are reserved (durably) this many at a time. */
+#define CATALOG_ID_BLOCK 64
 
 /* Room kept for deleting sets on a full disk: a file of this size beside the
  * catalog, given up a step at a time when a removal finds the disk full. New
