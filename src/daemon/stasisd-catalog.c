@@ -15,6 +15,9 @@
 #include "path-trust.h"
 #include "stasisd-catalog.h"
 
+#define CATALOG_STRINGIFY_(x) #x
+#define CATALOG_STRINGIFY(x) CATALOG_STRINGIFY_(x)
+
 enum {
         STMT_INSERT_SET,
         STMT_INSERT_COMPONENT,
@@ -22,6 +25,7 @@ enum {
         STMT_INSERT_VOLUME,
         STMT_UPDATE_STATE,
         STMT_REMOVE_SET,
+        STMT_NEXT_ID,
         _STMT_MAX,
 };
 
@@ -33,6 +37,9 @@ struct Catalog {
         char *dir;
         char *reserve_path;                 /* dir/catalog.reserve */
         bool not_durable;                   /* synchronous=NORMAL, for benchmarks only */
+        uint64_t reserved_id;               /* the ids up to it are reserved, durably */
+        bool raise_pending;                 /* raise the next id above reserved_id first */
+        bool made_sets;                     /* sets were recorded since the catalog was opened */
 };
 
 /* Creates the directories above path (0755), like mkdir -p of its parent. */
@@ -81,7 +88,11 @@ static const char schema[] =
         "  component TEXT NOT NULL,"
         "  consistency TEXT NOT NULL,"
         "  reason TEXT NOT NULL DEFAULT '',"
-        "  PRIMARY KEY (set_id, idx));";
+        "  PRIMARY KEY (set_id, idx));"
+        "CREATE TABLE IF NOT EXISTS id_reserve (reserved INTEGER NOT NULL);"
+        "INSERT INTO id_reserve (reserved) "
+        "  SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sets'), 0) "
+        "  WHERE NOT EXISTS (SELECT 1 FROM id_reserve);";
 
 /* Schema version 1 to 2: writer components, completion and hold time. */
 static const char upgrade_v2[] =
@@ -178,6 +189,14 @@ const char *catalog_last_error(const Catalog *c) {
 Catalog *catalog_close(Catalog *c) {
         if (!c)
                 return NULL;
+        /* A clean stop gives the unused reserved ids back, so that ids run on
+         * without gaps from one start to the next. Synced: the reservation
+         * must not outlive the records it covers. */
+        if (c->db && c->made_sets && !c->not_durable)
+                (void) sqlite3_exec(c->db, "UPDATE id_reserve SET reserved = "
+                                           "(SELECT seq FROM sqlite_sequence WHERE name = 'sets') "
+                                           "WHERE reserved > (SELECT seq FROM sqlite_sequence WHERE name = 'sets')",
+                                    NULL, NULL, NULL);
         for (size_t i = 0; i < _STMT_MAX; i++)
                 sqlite3_finalize(c->stmts[i]);
         sqlite3_close_v2(c->db);
@@ -304,11 +323,22 @@ static int open_into(Catalog *c, const char *dir) {
                 r = exec(c, schema);
                 if (r < 0)
                         return r;
-                r = exec(c, "PRAGMA user_version=2");
+                r = exec(c, "PRAGMA user_version=" CATALOG_STRINGIFY(CATALOG_SCHEMA_VERSION));
                 if (r < 0)
                         return r;
         }
 
+        rc = sqlite3_prepare_v2(c->db, "SELECT reserved FROM id_reserve", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return fail(c, sqlite_errno(rc), "reading the reserved set ids");
+        if (sqlite3_step(st) == SQLITE_ROW)
+                c->reserved_id = (uint64_t) sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        /* After a stop that did not lower it (a crash, a power cut), ids
+         * up to the mark may have been given: the first set recorded raises
+         * the next id above it (in its own transaction, so that a start on
+         * a full disk writes nothing). */
+        c->raise_pending = c->reserved_id > 0;
         return 0;
 }
 
@@ -437,6 +467,8 @@ static int with_reserve(Catalog *c, int (*body)(Catalog *c, void *userdata), voi
 }
 
 typedef struct AddSet {
+        bool synced;            /* the commit is synced */
+        uint64_t reserved;      /* the new mark, if this set's id passed the old one */
         CatalogSet *set;
         int (*prepare)(CatalogSet *s, void *userdata);
         void *userdata;
@@ -473,6 +505,44 @@ static int insert_volumes(Catalog *c, const CatalogSet *s, const char *what) {
         return 0;
 }
 
+/* The id the next set would get; UINT64_MAX when unknown (the commit is then synced). */
+static uint64_t next_id(Catalog *c) {
+        sqlite3_stmt *st = stmt(c, STMT_NEXT_ID, "SELECT seq FROM sqlite_sequence WHERE name = 'sets'");
+        uint64_t id = 1;
+        if (!st)
+                return UINT64_MAX;
+        if (sqlite3_step(st) == SQLITE_ROW)
+                id = (uint64_t) sqlite3_column_int64(st, 0) + 1;
+        sqlite3_reset(st);
+        return id;
+}
+
+/* Ids are reserved in blocks, durably: a new set's record need not be synced
+ * before its snapshots are taken, as no id up to the mark is ever given
+ * again (see catalog_open() and catalog_close()); only the set that passes
+ * the mark syncs, with the new mark. A power cut may then lose the record of
+ * a set that was never acknowledged; its snapshots, if any were taken, are
+ * orphans under an id that is not given again. */
+static int reserve_ids(Catalog *c, uint64_t id, bool synced, uint64_t *ret_reserved) {
+        _cleanup_stmt_ sqlite3_stmt *up = NULL;
+
+        *ret_reserved = 0;
+        if (id <= c->reserved_id)
+                return 0;
+        if (!synced)
+                return -EAGAIN;         /* guessed wrong: again, synced */
+        if (id > INT64_MAX - CATALOG_ID_BLOCK)
+                return fail(c, -ERANGE, "reserving set ids");
+        if (sqlite3_prepare_v2(c->db, "UPDATE id_reserve SET reserved = ?", -1, &up, NULL) != SQLITE_OK)
+                return fail(c, -EIO, "preparing the reservation of set ids");
+        sqlite3_bind_int64(up, 1, (sqlite3_int64) (id + CATALOG_ID_BLOCK - 1));
+        int r = step_done(c, up, "reserving set ids");
+        if (r < 0)
+                return r;
+        *ret_reserved = id + CATALOG_ID_BLOCK - 1;
+        return 0;
+}
+
 static int add_set(Catalog *c, void *userdata) {
         AddSet *a = userdata;
         CatalogSet *s = a->set;
@@ -489,10 +559,18 @@ static int add_set(Catalog *c, void *userdata) {
         sqlite3_bind_int64(st, 4, (sqlite3_int64) s->owner_uid);
         sqlite3_bind_text(st, 5, s->state, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, strempty(s->consistency), -1, SQLITE_STATIC);
+        if (c->raise_pending) {
+                r = catalog_raise_next_id(c, c->reserved_id);
+                if (r < 0)
+                        return r;
+        }
         r = step_done(c, st, "recording the set");
         if (r < 0)
                 return r;
         s->id = (uint64_t) sqlite3_last_insert_rowid(c->db);
+        r = reserve_ids(c, s->id, a->synced, &a->reserved);
+        if (r < 0)
+                return r;
 
         if (a->prepare) {
                 r = a->prepare(s, a->userdata);
@@ -508,7 +586,33 @@ static int add_set(Catalog *c, void *userdata) {
 int catalog_add_set(Catalog *c, CatalogSet *s,
                     int (*prepare)(CatalogSet *s, void *userdata), void *userdata) {
         AddSet a = { .set = s, .prepare = prepare, .userdata = userdata };
-        return in_transaction(c, add_set, &a);
+        int r;
+
+        /* The id AUTOINCREMENT will give is the sequence's next (the raise,
+         * when pending, goes past the mark anyway). synchronous cannot
+         * change inside a transaction, so it is chosen before. */
+        a.synced = c->not_durable || c->raise_pending || next_id(c) > c->reserved_id;
+        if (!a.synced) {
+                r = exec(c, "PRAGMA synchronous=NORMAL");
+                if (r < 0)
+                        return r;
+        }
+        r = in_transaction(c, add_set, &a);
+        if (!a.synced) {
+                int q = exec(c, "PRAGMA synchronous=FULL");
+                if (r == -EAGAIN) {
+                        a.synced = true;
+                        r = q < 0 ? q : in_transaction(c, add_set, &a);
+                } else if (r >= 0)
+                        r = q;
+        }
+        if (r < 0)
+                return r;
+        c->raise_pending = false;
+        c->made_sets = true;
+        if (a.reserved > 0)
+                c->reserved_id = a.reserved;
+        return r;
 }
 
 typedef struct UpdateState {

@@ -9,7 +9,10 @@
 #include "provider.h"
 #include "time-util.h"
 
-#define CATALOG_SCHEMA_VERSION 2
+#define CATALOG_SCHEMA_VERSION 3
+
+/* Set ids are reserved (durably) this many at a time. */
+#define CATALOG_ID_BLOCK 64
 
 /* Room kept for deleting sets on a full disk: a file of this size beside the
  * catalog, given up a step at a time when a removal finds the disk full. New
@@ -75,9 +78,12 @@ bool catalog_durable(const Catalog *c);
 /* A failure of any call leaves a message here until the next call. */
 const char *catalog_last_error(const Catalog *c);
 
-/* Records a new set with its volumes in one transaction, on disk when it
- * returns. The id is above every id ever given and every id in the catalog
- * (AUTOINCREMENT's sequence, which removals never lower). prepare, if set,
+/* Records a new set with its volumes in one transaction. It is on disk at the
+ * latest when the next synced commit returns (catalog_record_created(),
+ * say): only a set whose id passes the reserved block syncs at once. The id
+ * is above every id ever given and every id in the catalog
+ * (AUTOINCREMENT's sequence, which removals never lower), and above the
+ * block of reserved ids that an unclean stop left. prepare, if set,
  * runs inside the transaction once the id is known (to name the snapshots);
  * a failure there records nothing. */
 int catalog_add_set(Catalog *c, CatalogSet *s,

@@ -36,7 +36,26 @@ static void worker_free(Worker *w) {
         free(w);
 }
 
+/* What a child writes after its result when its function succeeded, and then
+ * closes its end: the parent need not wait for the child to be torn down
+ * (a copy of the daemon's address space, some 0.2 ms) to act on the result. */
+static const char worker_trailer[16] = "\0stasis-worker\n";
+
+/* At the end of file before the child was reaped: a result that ends with
+ * the trailer is complete and the function returned 0. */
+static bool take_trailer(Worker *w) {
+        if (w->overflow || w->size < sizeof worker_trailer ||
+            memcmp(w->buf + w->size - sizeof worker_trailer, worker_trailer, sizeof worker_trailer) != 0)
+                return false;
+        w->size -= sizeof worker_trailer;
+        return true;
+}
+
 static void worker_maybe_finish(Worker *w) {
+        if (!w->done_called && !w->exited && w->eof && take_trailer(w)) {
+                w->done_called = true;
+                w->done(w, 0, w->buf, w->size, w->userdata);
+        }
         if (!w->done_called && w->exited && w->eof) {
                 int status = w->overflow ? -EMSGSIZE : w->exit_status;
                 w->done_called = true;
@@ -118,6 +137,8 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
                 (void) drain(w);
                 w->eof = true;  /* the writer end is closed: the child is gone */
         }
+        if (!w->done_called && w->exit_status == 0)
+                (void) take_trailer(w);
         worker_maybe_finish(w);
         return 0;
 }
@@ -206,6 +227,9 @@ int worker_spawn(sd_event *e, const char *description, usec_t timeout,
                 sigemptyset(&all);
                 (void) sigprocmask(SIG_SETMASK, &all, NULL);
                 r = fn(pipefd[1], userdata);
+                if (r == 0 && worker_write_all(pipefd[1], worker_trailer, sizeof worker_trailer) < 0)
+                        r = -EIO;
+                (void) close(pipefd[1]);
                 _exit(r == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
         }
 

@@ -226,7 +226,7 @@ static int list_store(SnapshotList *l, const uint8_t fsid[BTRFS_FSID_SIZE], cons
         DIR *d;
         int r;
 
-        r = btrfs_store_open(fsid, false, &s, res);
+        r = btrfs_store_open(fsid, NULL, false, &s, res);
         if (r < 0)
                 return r;
         int fd = fcntl(s.dir_fd, F_DUPFD_CLOEXEC, 3);

@@ -188,24 +188,15 @@ static int find_mounted_device(const char *uuid, char **ret_source, bool *ret_ro
         return -ENODEV;
 }
 
-/* A detached mount of the top-level subvolume: no path leads to it, so no
- * one can swap anything on the way. */
-int btrfs_mount_top_level(const uint8_t fsid[BTRFS_FSID_SIZE], int *ret_tree_fd, int *ret_fd, StasisProviderResult *res) {
-        char uuid[BTRFS_FSID_STRING_MAX];
-        _cleanup_free_ char *source = NULL;
+/* Mounts the top-level subvolume of the file system on device source,
+ * detached, and checks that it is the top of file system fsid. */
+static int mount_top_level_of(const uint8_t fsid[BTRFS_FSID_SIZE], const char *uuid, const char *source, bool ro,
+                              int *ret_tree_fd, int *ret_fd, StasisProviderResult *res) {
         _cleanup_close_ int fs = -1, mfd = -1;
         uint8_t got[BTRFS_FSID_SIZE];
         uint64_t id = 0;
-        bool ro = false;
         int r;
 
-        btrfs_fsid_format(fsid, uuid);
-        r = find_mounted_device(uuid, &source, &ro);
-        if (r == -ENODEV)
-                return stasis_provider_result_set(res, r, "btrfs file system %s is not mounted", uuid);
-        if (r < 0)
-                return stasis_provider_result_set(res, r, "cannot find the devices of btrfs file system %s: %s",
-                                                  uuid, strerror(-r));
         fs = fsopen("btrfs", FSOPEN_CLOEXEC);
         if (fs < 0 ||
             fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0 ||
@@ -238,6 +229,34 @@ int btrfs_mount_top_level(const uint8_t fsid[BTRFS_FSID_SIZE], int *ret_tree_fd,
         return 0;
 }
 
+/* A detached mount of the top-level subvolume: no path leads to it, so no
+ * one can swap anything on the way. */
+int btrfs_mount_top_level(const uint8_t fsid[BTRFS_FSID_SIZE], const char *rw_device,
+                          int *ret_tree_fd, int *ret_fd, StasisProviderResult *res) {
+        char uuid[BTRFS_FSID_STRING_MAX];
+        _cleanup_free_ char *source = NULL;
+        bool ro = false;
+        int r;
+
+        btrfs_fsid_format(fsid, uuid);
+        /* The device the caller knows, without reading sysfs and the mount
+         * table: whatever it is, the mount is checked to be fsid's top. */
+        if (rw_device && rw_device[0] == '/') {
+                StasisProviderResult ignored = {};
+                struct stat st;
+                if (stat(rw_device, &st) >= 0 && S_ISBLK(st.st_mode) &&
+                    mount_top_level_of(fsid, uuid, rw_device, false, ret_tree_fd, ret_fd, &ignored) >= 0)
+                        return 0;
+        }
+        r = find_mounted_device(uuid, &source, &ro);
+        if (r == -ENODEV)
+                return stasis_provider_result_set(res, r, "btrfs file system %s is not mounted", uuid);
+        if (r < 0)
+                return stasis_provider_result_set(res, r, "cannot find the devices of btrfs file system %s: %s",
+                                                  uuid, strerror(-r));
+        return mount_top_level_of(fsid, uuid, source, ro, ret_tree_fd, ret_fd, res);
+}
+
 void btrfs_store_describe_nondir(int dir_fd, const char *name, char *why, size_t why_size) {
         struct stat st;
         if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
@@ -262,14 +281,15 @@ int btrfs_store_check_dir(int fd, char *why, size_t why_size) {
         return -EPERM;
 }
 
-int btrfs_store_open(const uint8_t fsid[BTRFS_FSID_SIZE], bool create, BtrfsStore *ret, StasisProviderResult *res) {
+int btrfs_store_open(const uint8_t fsid[BTRFS_FSID_SIZE], const char *rw_device, bool create, BtrfsStore *ret,
+                     StasisProviderResult *res) {
         _cleanup_(btrfs_store_close) BtrfsStore s = BTRFS_STORE_INIT;
         char uuid[BTRFS_FSID_STRING_MAX], why[64] = "";
         int r;
 
         btrfs_fsid_format(fsid, uuid);
         memcpy(s.fsid, fsid, sizeof s.fsid);
-        r = btrfs_mount_top_level(fsid, &s.tree_fd, &s.mount_fd, res);
+        r = btrfs_mount_top_level(fsid, rw_device, &s.tree_fd, &s.mount_fd, res);
         if (r < 0)
                 return r;
 

@@ -35,14 +35,19 @@ int btrfs_key_parse(const char *key, uint8_t ret_fsid[BTRFS_FSID_SIZE], uint64_t
 
 /* A detached mount of the top-level subvolume of file system fsid, which
  * must be mounted (-ENODEV if not): ret_tree_fd keeps the mount, ret_fd is
- * its root, open for ioctls. Read-only if the file system is mounted so. */
-int btrfs_mount_top_level(const uint8_t fsid[BTRFS_FSID_SIZE], int *ret_tree_fd, int *ret_fd, StasisProviderResult *res);
+ * its root, open for ioctls. Read-only if the file system is mounted so.
+ * rw_device, if not NULL, is a device that holds the file system, which the
+ * caller knows to be mounted read-write: it is tried first, saving the look
+ * through sysfs and the mount table (the mount is checked either way). */
+int btrfs_mount_top_level(const uint8_t fsid[BTRFS_FSID_SIZE], const char *rw_device,
+                          int *ret_tree_fd, int *ret_fd, StasisProviderResult *res);
 
 /* Opens the store of file system fsid, which must be mounted: -ENODEV if it
  * is not. With create, makes .stasis when it is missing; without, -ENOENT
  * then. A .stasis that is not a root-owned 0700 subvolume is refused
- * (-EPERM), res->message naming it. */
-int btrfs_store_open(const uint8_t fsid[BTRFS_FSID_SIZE], bool create, BtrfsStore *ret, StasisProviderResult *res);
+ * (-EPERM), res->message naming it. rw_device as for btrfs_mount_top_level(). */
+int btrfs_store_open(const uint8_t fsid[BTRFS_FSID_SIZE], const char *rw_device, bool create, BtrfsStore *ret,
+                     StasisProviderResult *res);
 
 /* Handles in the store: "<file system UUID>:/.stasis/<set id>-<index>". */
 int btrfs_handle_format(const uint8_t fsid[BTRFS_FSID_SIZE], const char *set_id, size_t index, char **ret);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <linux/openat2.h>
 
 #include "btrfs-legacy.h"
@@ -153,8 +155,8 @@ static void store_cache_done(StoreCache *c) {
         c->n = 0;
 }
 
-static int store_cache_get(StoreCache *c, const uint8_t fsid[BTRFS_FSID_SIZE], bool create, BtrfsStore **ret,
-                           StasisProviderResult *res) {
+static int store_cache_get(StoreCache *c, const uint8_t fsid[BTRFS_FSID_SIZE], const char *rw_device, bool create,
+                           BtrfsStore **ret, StasisProviderResult *res) {
         for (size_t i = 0; i < c->n; i++)
                 if (memcmp(c->stores[i].fsid, fsid, BTRFS_FSID_SIZE) == 0) {
                         *ret = &c->stores[i];
@@ -162,7 +164,7 @@ static int store_cache_get(StoreCache *c, const uint8_t fsid[BTRFS_FSID_SIZE], b
                 }
         if (c->n == ELEMENTSOF(c->stores))
                 store_cache_done(c);
-        int r = btrfs_store_open(fsid, create, &c->stores[c->n], res);
+        int r = btrfs_store_open(fsid, rw_device, create, &c->stores[c->n], res);
         if (r < 0)
                 return r;
         *ret = &c->stores[c->n++];
@@ -187,7 +189,7 @@ static int locate(StoreCache *c, const StasisVolume *v, int *ret_dir_fd, uint64_
             memcmp(fsid, key_fsid, sizeof fsid) != 0)
                 return stasis_provider_result_set(res, -EPERM, "%s is not a stasis snapshot handle of %s; "
                                                   "not touching it", v->handle, strempty(v->source));
-        r = store_cache_get(c, fsid, false, &s, res);
+        r = store_cache_get(c, fsid, NULL, false, &s, res);
         if (r < 0)
                 return r;
         *ret_dir_fd = fcntl(s->dir_fd, F_DUPFD_CLOEXEC, 3);
@@ -211,7 +213,7 @@ static int top_level_fd(StoreCache *c, const StasisVolume *v, BtrfsStore *top, i
                         *ret_fd = c->stores[i].mount_fd;
                         return 0;
                 }
-        int r = btrfs_mount_top_level(fsid, &top->tree_fd, &top->mount_fd, res);
+        int r = btrfs_mount_top_level(fsid, NULL, &top->tree_fd, &top->mount_fd, res);
         if (r < 0)
                 return r;
         *ret_fd = top->mount_fd;
@@ -281,7 +283,12 @@ static int snapshot_one(StoreCache *c, const StasisVolume *v, StasisProviderResu
         if (r < 0)
                 return stasis_provider_result_set(res, r, "%s changed after the set was planned (%s); not snapshotting it",
                                                   v->source, identity_error_reason(r));
-        r = store_cache_get(c, fsid, true, &s, res);
+        /* A file system mounted read-write here (its super block is then
+         * read-write too) is mounted so once more by the device it was
+         * planned on; any other is looked up (see btrfs_mount_top_level()). */
+        struct statfs sfs;
+        bool rw = fstatfs(src, &sfs) >= 0 && !(sfs.f_flags & ST_RDONLY);
+        r = store_cache_get(c, fsid, rw ? v->device : NULL, true, &s, res);
         if (r < 0)
                 return r;
         enum btrfs_util_error e = btrfs_util_create_snapshot_fd2(src, s->dir_fd, name,
