@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test-writer-reconnect.sh - libstasis writers survive a restart of the bus:
 # dbus-daemon is restarted on the same socket and stasisd started again (it
-# exits when the bus goes away, as a supervisor would restart it); writers
+# exits with status 1 when the bus goes away, and its unit restarts it on
+# failure: Restart=on-failure); writers
 # built on libstasis, in each way of running one (sd-event loop, fd and
 # stasis_writer_process(), stasis_writer_run()), reconnect by themselves,
 # register again with the same metadata, tell the application through their
@@ -57,6 +58,10 @@ restart_bus() {
         start_bus
         stasis_start_daemon
 }
+
+# The status 1 that stasisd exits with when the bus goes away is one that
+# its unit restarts.
+grep -qx 'Restart=on-failure' "$STASIS_SRC/data/stasisd.service" || stasis_die "stasisd.service does not restart stasisd"
 
 # ---- 1. A writer in each way of running one comes back by itself ----
 stasis_start_writer --name rw-att --log-states --loop attach --component data="$P/att" --log "$L"
