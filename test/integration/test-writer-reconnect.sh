@@ -7,7 +7,8 @@
 # built on libstasis, in each way of running one (sd-event loop, fd and
 # stasis_writer_process(), stasis_writer_run()), reconnect by themselves,
 # register again with the same metadata, tell the application through their
-# state handler, and take part in the next set, application-consistent. A
+# state handler, and take part in the next set, application-consistent;
+# also when the bus stays away for a while and comes back before stasisd. A
 # writer frozen when the bus dies thaws at once and comes back too.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -102,6 +103,27 @@ wait_until 10 'listed_all rw-att rw-pol rw-run'
 id=$("$STASIS" --json create --component rw-att --component rw-pol --component rw-run | jq -r .id)
 for w in rw-att rw-pol rw-run; do
         assert_eq "$(consistency "$id" "$w")" application "$w's component in set $id, after three restarts"
+done
+# The bus stays away for a while (several attempts fail, each after a
+# longer wait), then comes back without stasisd: the writers wait for it,
+# and register once it takes its name.
+kill "$DBUS_PID"
+wait "$DBUS_PID" 2>/dev/null || true
+DBUS_PID=
+wait "$STASISD_PID" 2>/dev/null || true
+STASISD_PID=
+sleep 1.5
+for p in "$ATT" "$POL" "$RUN"; do
+        kill -0 "$p" 2>/dev/null || stasis_die "writer $p exited while the bus was away: $(tail -n 5 "$T/writer.err")"
+done
+: > "$L"
+start_bus
+wait_until 10 'logged "rw-att State - waiting:stasisd is not on the bus" && logged "rw-pol State - waiting:stasisd is not on the bus" && logged "rw-run State - waiting:stasisd is not on the bus"'
+stasis_start_daemon
+wait_until 10 'listed_all rw-att rw-pol rw-run'
+id=$("$STASIS" --json create --component rw-att --component rw-pol --component rw-run | jq -r .id)
+for w in rw-att rw-pol rw-run; do
+        assert_eq "$(consistency "$id" "$w")" application "$w's component in set $id, after the bus was away"
 done
 stasis_stop_writer "$ATT"
 stasis_stop_writer "$POL"
