@@ -151,5 +151,5 @@ void writer_disconnect(StasisWriter *w) {
         writer_unregister(w);
         bus_close(w);
         writer_freeze_state_clear(w);
-        w->state = STASIS_WRITER_STOPPED;       /* the owner stops it: nobody to tell */
+        writer_enter(w, STASIS_WRITER_STOPPED, NULL);
 }

@@ -95,7 +95,8 @@ struct StasisEvent {
 int writer_build_metadata(StasisWriter *w, const char **ret);
 
 /* Moves w to state, and tells the application (reason may be NULL) if it
- * changed. The one place the state changes. */
+ * changed, unless to STOPPED (which only its own calls bring). The one
+ * place the state changes. */
 void writer_enter(StasisWriter *w, StasisWriterState state, const char *reason);
 
 /* stasis-writer-bus.c: the connection, losing it and connecting again */

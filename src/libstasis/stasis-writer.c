@@ -473,7 +473,8 @@ void writer_enter(StasisWriter *w, StasisWriterState state, const char *reason) 
         if (w->state == state)
                 return;
         w->state = state;
-        if (w->state_handler) {
+        /* Only the application's own calls stop a writer: nobody to tell. */
+        if (state != STASIS_WRITER_STOPPED && w->state_handler) {
                 stasis_writer_ref(w);
                 w->state_handler(w, state, reason, w->state_userdata);
                 stasis_writer_unref(w);

@@ -211,7 +211,8 @@ const char *stasis_writer_state_to_string(StasisWriterState state);
 /* The current state; STASIS_WRITER_STOPPED for NULL. */
 StasisWriterState stasis_writer_get_state(StasisWriter *w);
 /* Called, from the loop the writer runs in (and from stasis_writer_start()),
- * each time the state changes, so that the application can log it. reason
+ * each time the state changes, so that the application can log it (but not
+ * for STOPPED, which only the application's own calls bring). reason
  * says why for DISCONNECTED ("the bus connection was lost"), WAITING
  * ("stasisd is not on the bus", "stasisd left the bus") and REFUSED
  * (stasisd's message), and is NULL otherwise; it is valid during the call.
