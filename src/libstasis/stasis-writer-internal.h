@@ -33,12 +33,23 @@ struct StasisWriter {
         Client client;
         sd_event_source *outer_source;
 
+        /* The phase, moved by writer_enter() only; the application hears
+         * of each change through state_handler. */
+        StasisWriterState state;
+        stasis_writer_state_handler_t state_handler;
+        void *state_userdata;
+
         sd_bus_slot *vtable_slot;
         sd_bus_slot *owner_match_slot;
+        sd_bus_slot *owner_query_slot;  /* GetNameOwner in flight, after connecting again */
         sd_bus_slot *register_slot;     /* a RegisterWriter call in flight */
         sd_bus_slot *disconnect_slot;
         char *coordinator;              /* unique name owning org.stasis1, NULL if none */
-        bool registered;
+
+        /* Connecting again after the bus connection was lost: the timer of
+         * the next attempt and the delay after the one after it. */
+        sd_event_source *reconnect_timer;
+        usec_t reconnect_delay_usec;
 
         /* The freeze: the set the writer is frozen for, and the timer that
          * thaws it when the window passes. */
@@ -83,9 +94,34 @@ struct StasisEvent {
 /* The metadata JSON, built again if stale; -EINVAL (message in last_error) if not valid. */
 int writer_build_metadata(StasisWriter *w, const char **ret);
 
-/* stasis-writer-bus.c: the connection, the coordinator's name, registration */
+/* Moves w to state, and tells the application (reason may be NULL) if it
+ * changed, unless to STOPPED (which only its own calls bring). The one
+ * place the state changes. */
+void writer_enter(StasisWriter *w, StasisWriterState state, const char *reason);
+
+/* stasis-writer-bus.c: the connection, losing it and connecting again */
+/* Back-off between attempts to connect again: the first after 100 ms, each
+ * next one twice as long after the last, at most 5 s apart. */
+#define WRITER_RECONNECT_FIRST_USEC (100 * USEC_PER_MSEC)
+#define WRITER_RECONNECT_MAX_USEC (5 * USEC_PER_SEC)
+/* Connects, exports the object and registers if stasisd is there
+ * (synchronously: stasis_writer_start()). */
 int writer_connect(StasisWriter *w);
+/* Unregisters, closes the connection, stops connecting again. */
 void writer_disconnect(StasisWriter *w);
+
+/* stasis-writer-register.c: who owns org.stasis1, and registering with it */
+/* The match for NameOwnerChanged of org.stasis1; async: no round trip. */
+int writer_watch_owner(StasisWriter *w, bool async);
+/* Asks the bus who owns org.stasis1 and registers with it: at start,
+ * waiting for the answers (a refusal is the caller's error); after
+ * connecting again, without waiting. */
+int writer_find_coordinator_sync(StasisWriter *w);
+int writer_find_coordinator_async(StasisWriter *w);
+/* The owner went away (and the bus with it): not registered; thaws. */
+void writer_forget_coordinator(StasisWriter *w, const char *reason);
+/* Best effort, without waiting for the answer. */
+void writer_unregister(StasisWriter *w);
 
 /* stasis-writer-events.c: the org.stasis1.Writer object and the freeze state */
 extern const sd_bus_vtable writer_vtable[];

@@ -15,6 +15,21 @@ const char *stasis_writer_event_to_string(StasisWriterEvent event) {
         return writer_event_name(event);
 }
 
+static const char *const writer_state_table[_STASIS_WRITER_STATE_MAX] = {
+        [STASIS_WRITER_STOPPED] = "stopped",
+        [STASIS_WRITER_DISCONNECTED] = "disconnected",
+        [STASIS_WRITER_WAITING] = "waiting",
+        [STASIS_WRITER_REGISTERING] = "registering",
+        [STASIS_WRITER_REGISTERED] = "registered",
+        [STASIS_WRITER_REFUSED] = "refused",
+};
+
+const char *stasis_writer_state_to_string(StasisWriterState state) {
+        if ((int) state < 0 || state >= _STASIS_WRITER_STATE_MAX)
+                return NULL;
+        return writer_state_table[state];
+}
+
 static void metadata_changed(StasisWriter *w) {
         free(w->metadata_json);
         w->metadata_json = NULL;
@@ -275,7 +290,7 @@ const char *stasis_writer_last_error(StasisWriter *w) {
 int stasis_writer_attach_event(StasisWriter *w, sd_event *event, int64_t priority) {
         if (!w)
                 return -EINVAL;
-        if (w->client.bus)
+        if (w->state != STASIS_WRITER_STOPPED)
                 return writer_set_error(w, -EBUSY, "event loop: attach it before stasis_writer_start()");
         return client_attach_event(&w->client, event, priority);
 }
@@ -317,7 +332,7 @@ int stasis_writer_start(StasisWriter *w) {
 
         if (!w)
                 return -EINVAL;
-        if (w->client.bus)
+        if (w->state != STASIS_WRITER_STOPPED)
                 return writer_set_error(w, -EALREADY, "The writer is started already");
         r = writer_build_metadata(w, &json);
         if (r < 0)
@@ -345,7 +360,7 @@ static int own_event(StasisWriter *w, const char *what) {
 
         if (r < 0)
                 return r;
-        if (!w->client.event || !w->client.bus)
+        if (!w->client.event || w->state == STASIS_WRITER_STOPPED)
                 return writer_set_error(w, -ENXIO, "%s: the writer is not started", what);
         return 0;
 }
@@ -371,8 +386,9 @@ static int run_loop(StasisWriter *w) {
         if (r < 0)
                 writer_set_error(w, r, "Cannot watch SIGTERM and SIGINT: %s", strerror(-r));
         else {
-                /* The exit code, or a negative errno when the loop failed
-                 * or the bus went away (-ECONNRESET). */
+                /* The exit code, or a negative errno when the loop failed.
+                 * A lost bus connection does not end it: the writer
+                 * connects again. */
                 r = sd_event_loop(w->client.event);
                 if (r < 0)
                         writer_set_error(w, r, "The writer's event loop ended: %s", strerror(-r));
@@ -390,7 +406,7 @@ int stasis_writer_run(StasisWriter *w) {
                 return -EINVAL;
         if (w->client.outer)
                 return own_event(w, "run");
-        if (!w->client.bus) {
+        if (w->state == STASIS_WRITER_STOPPED) {
                 r = stasis_writer_start(w);
                 if (r < 0)
                         return r;
@@ -438,5 +454,29 @@ int stasis_writer_process(StasisWriter *w) {
 }
 
 int stasis_writer_is_registered(StasisWriter *w) {
-        return w && w->registered;
+        return w && w->state == STASIS_WRITER_REGISTERED;
+}
+
+StasisWriterState stasis_writer_get_state(StasisWriter *w) {
+        return w ? w->state : STASIS_WRITER_STOPPED;
+}
+
+int stasis_writer_set_state_handler(StasisWriter *w, stasis_writer_state_handler_t handler, void *userdata) {
+        if (!w)
+                return -EINVAL;
+        w->state_handler = handler;
+        w->state_userdata = userdata;
+        return 0;
+}
+
+void writer_enter(StasisWriter *w, StasisWriterState state, const char *reason) {
+        if (w->state == state)
+                return;
+        w->state = state;
+        /* Only the application's own calls stop a writer: nobody to tell. */
+        if (state != STASIS_WRITER_STOPPED && w->state_handler) {
+                stasis_writer_ref(w);
+                w->state_handler(w, state, reason, w->state_userdata);
+                stasis_writer_unref(w);
+        }
 }

@@ -69,6 +69,7 @@ static struct {
         long fault_index;               /* -1: all writers */
         unsigned fault_count;           /* 0: unlimited */
         LoopMode loop;
+        bool log_states;
 } arg = { .name = "testw", .count = 1, .fault_index = -1 };
 
 static sd_event *event;
@@ -284,6 +285,14 @@ static int on_event(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void 
         return 0;
 }
 
+/* The writer's state, as the library reports each change. */
+static void on_state(StasisWriter *w, StasisWriterState state, const char *reason, void *userdata) {
+        TestWriter *tw = userdata;
+
+        log_line("%s State - %s%s%s", tw->label, stasis_writer_state_to_string(state), reason ? ":" : "",
+                 reason ? reason : "");
+}
+
 /* ---- Ready: every writer registered ---- */
 
 static int on_ready_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -321,6 +330,9 @@ static void usage(FILE *f) {
                 "                             <monotonic us> <writer>[@<instance>] <Event> <set|-> <result>\n"
                 "                             result: ok, veto, fail, hang, crash, auto-thaw:<reason>;\n"
                 "                             and \"<us> ready\" once every writer is registered\n"
+                "  --log-states               also log \"<us> <writer> State - <state>[:<reason>]\"\n"
+                "                             at each change of the writer's state, as its state\n"
+                "                             handler hears of it (stasis_writer_state_to_string())\n"
                 "  --ready-file FILE          create FILE once every writer is registered\n"
                 "  --fault EVENT:ACTION       EVENT as on the bus (Freeze, Thaw, ...); ACTION one of\n"
                 "                             slow:MS, hang, crash, veto:REASON,\n"
@@ -417,7 +429,7 @@ static int parse_component(const char *s, int selectable) {
 enum {
         OPT_BUS = 0x100, OPT_NAME, OPT_INSTANCE, OPT_COUNT, OPT_LEVEL, OPT_FREEZE_TIMEOUT, OPT_COMPONENT,
         OPT_COMPONENT_UNSELECTABLE, OPT_LOG, OPT_READY_FILE, OPT_FAULT, OPT_FAULT_INDEX, OPT_FAULT_COUNT,
-        OPT_DATA, OPT_LOOP,
+        OPT_DATA, OPT_LOOP, OPT_LOG_STATES,
 };
 
 static int parse_option(int c, const char *o) {
@@ -429,6 +441,7 @@ static int parse_option(int c, const char *o) {
         case OPT_INSTANCE: arg.instance = o; return 0;
         case OPT_LEVEL: arg.level = o; return 0;
         case OPT_LOG: arg.log = o; return 0;
+        case OPT_LOG_STATES: arg.log_states = true; return 0;
         case OPT_READY_FILE: arg.ready_file = o; return 0;
         case OPT_DATA: arg.data = o; return 0;
         case OPT_COMPONENT: return parse_component(o, 1);
@@ -480,6 +493,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "component", required_argument, NULL, OPT_COMPONENT },
                 { "component-unselectable", required_argument, NULL, OPT_COMPONENT_UNSELECTABLE },
                 { "log", required_argument, NULL, OPT_LOG },
+                { "log-states", no_argument, NULL, OPT_LOG_STATES },
                 { "ready-file", required_argument, NULL, OPT_READY_FILE },
                 { "fault", required_argument, NULL, OPT_FAULT },
                 { "fault-index", required_argument, NULL, OPT_FAULT_INDEX },
@@ -541,6 +555,8 @@ static int writer_describe(TestWriter *tw) {
                                                 arg.components[i].selectable, NULL);
         for (int ev = 0; r >= 0 && ev < _STASIS_EVENT_MAX; ev++)
                 r = stasis_writer_set_handler(tw->w, (StasisWriterEvent) ev, on_event, tw);
+        if (r >= 0 && arg.log_states)
+                r = stasis_writer_set_state_handler(tw->w, on_state, tw);
         if (r >= 0 && arg.bus)
                 r = stasis_writer_set_bus_address(tw->w, arg.bus);
         return r;

@@ -179,7 +179,11 @@ const char *stasis_writer_last_error(StasisWriter *w);
  * stasis_writer_start() connects and registers with stasisd. If stasisd
  * refuses the registration (bad metadata, a name taken) it fails with that
  * error; if stasisd is not running it succeeds, and the writer registers
- * as soon as stasisd appears (and again after stasisd restarts). */
+ * as soon as stasisd appears (and again after stasisd restarts). If the bus
+ * connection is lost (dbus-daemon restarted), the writer thaws if frozen,
+ * connects again (after 100 ms, then waiting twice as long after each
+ * failed attempt, at most 5 s) and registers again with the same metadata
+ * once stasisd is back; in all three ways of running it. */
 int stasis_writer_attach_event(StasisWriter *w, sd_event *event, int64_t priority);
 int stasis_writer_start(StasisWriter *w);
 int stasis_writer_run(StasisWriter *w);                 /* returns the code given to stasis_writer_exit() */
@@ -188,6 +192,37 @@ int stasis_writer_get_fd(StasisWriter *w);
 int stasis_writer_process(StasisWriter *w);             /* never blocks; > 0 if it did something */
 /* 1 once stasisd has accepted the registration, 0 before. */
 int stasis_writer_is_registered(StasisWriter *w);
+
+/* Where the writer stands with the bus and stasisd. The values are fixed
+ * for good; a later library may add states after the last. */
+typedef enum StasisWriterState {
+        STASIS_WRITER_STOPPED,          /* not started (or stasis_writer_start() failed) */
+        STASIS_WRITER_DISCONNECTED,     /* the bus connection was lost: connecting again, with back-off */
+        STASIS_WRITER_WAITING,          /* connected; no one owns org.stasis1 (stasisd is not running) */
+        STASIS_WRITER_REGISTERING,      /* RegisterWriter sent to the owner of org.stasis1 */
+        STASIS_WRITER_REGISTERED,       /* stasisd accepted the registration */
+        STASIS_WRITER_REFUSED,          /* stasisd refused it; tried again when stasisd restarts */
+        _STASIS_WRITER_STATE_MAX,
+} StasisWriterState;
+
+/* "stopped", "disconnected", "waiting", "registering", "registered",
+ * "refused"; NULL if out of range. */
+const char *stasis_writer_state_to_string(StasisWriterState state);
+/* The current state; STASIS_WRITER_STOPPED for NULL. */
+StasisWriterState stasis_writer_get_state(StasisWriter *w);
+/* Called, from the loop the writer runs in (and from stasis_writer_start()),
+ * each time the state changes, so that the application can log it (but not
+ * for STOPPED, which only the application's own calls bring). reason
+ * says why for DISCONNECTED ("the bus connection was lost"), WAITING
+ * ("stasisd is not on the bus", "stasisd left the bus") and REFUSED
+ * (stasisd's message), and is NULL otherwise; it is valid during the call.
+ * A writer frozen when the connection or stasisd goes away has been thawed
+ * (its Thaw handler called) before the handler hears of it. The handler may
+ * call stasis_writer_exit() (to stop rather than wait for the bus) but must
+ * not drop the last reference to w. handler NULL stops the calls. */
+typedef void (*stasis_writer_state_handler_t)(StasisWriter *w, StasisWriterState state, const char *reason,
+                                              void *userdata);
+int stasis_writer_set_state_handler(StasisWriter *w, stasis_writer_state_handler_t handler, void *userdata);
 
 /* Events. A StasisEvent is valid during its handler, or until the last
  * stasis_event_unref() after STASIS_EVENT_ASYNC. */
