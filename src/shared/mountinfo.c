@@ -33,8 +33,10 @@ static int on_parse_error(struct libmnt_table *tb, const char *filename, int lin
         return -EBADMSG;
 }
 
-/* libmount reads what it can; the kernel lists mounts so. (A first line that
- * does not begin with two numbers makes libmount read the text as fstab.) */
+/* Whether libmount read fs as the kernel lists a mount: from a mountinfo line
+ * (a first line that does not begin with two numbers makes libmount read the
+ * whole text as fstab), with ids that are not negative and an absolute mount
+ * point. */
 static bool entry_is_mount(struct libmnt_fs *fs) {
         const char *target = mnt_fs_get_target(fs);
         return mnt_fs_is_kernel(fs) && mnt_fs_get_id(fs) >= 0 && mnt_fs_get_parent_id(fs) >= 0 &&
@@ -51,9 +53,13 @@ static unsigned line_of_entry(FILE *f, size_t k) {
         if (fseek(f, 0, SEEK_SET) < 0)
                 return 0;
         while (getline(&line, &cap, f) >= 0) {
+                size_t l = strcspn(line, "\n");
+                if (l > 0 && line[l - 1] == '\r')
+                        l--;
+                line[l] = 0;
                 const char *p = line + strspn(line, " \t");
                 lineno++;
-                if (*p == 0 || *p == '\n' || *p == '\r' || *p == '#')
+                if (*p == 0 || *p == '#')
                         continue;
                 if (k-- == 0)
                         return lineno;
@@ -65,47 +71,26 @@ static const char *str(const char *s) {
         return s ?: "";
 }
 
-int mount_table_parse(FILE *f, MountTable **ret, unsigned *ret_bad_line) {
-        _cleanup_(mount_table_freep) MountTable *t = calloc(1, sizeof(MountTable));
-        struct libmnt_iter *it = NULL;
+/* MountEntries for the entries libmount read: 1 and the index of the first
+ * that is not a mount if there is one. */
+static int fill_entries(MountTable *t, size_t *ret_bad) {
+        struct libmnt_iter *it;
         struct libmnt_fs *fs;
-        unsigned bad_line = 0;
-        int r;
-
-        if (!t)
-                return -ENOMEM;
-        t->table = mnt_new_table();
-        if (!t->table)
-                return -ENOMEM;
-        mnt_table_set_userdata(t->table, &bad_line);
-        mnt_table_set_parser_errcb(t->table, on_parse_error);
-
-        r = mnt_table_parse_stream(t->table, f, "mountinfo");
-        if (ferror(f))
-                return -EIO;
-        if (bad_line > 0) {
-                if (ret_bad_line)
-                        *ret_bad_line = bad_line;
-                return -EBADMSG;
-        }
-        if (r < 0)
-                return r;
-
         int n = mnt_table_get_nents(t->table);
+
         if (n > MOUNT_TABLE_MAX)
                 return -E2BIG;
         t->entries = calloc(MAX(n, 1), sizeof(MountEntry));
-        it = mnt_new_iter(MNT_ITER_FORWARD);
-        if (!t->entries || !it) {
-                mnt_free_iter(it);
+        if (!t->entries)
                 return -ENOMEM;
-        }
+        it = mnt_new_iter(MNT_ITER_FORWARD);
+        if (!it)
+                return -ENOMEM;
         while (t->n < (size_t) n && mnt_table_next_fs(t->table, it, &fs) == 0) {
                 if (!entry_is_mount(fs)) {
                         mnt_free_iter(it);
-                        if (ret_bad_line)
-                                *ret_bad_line = line_of_entry(f, t->n);
-                        return -EBADMSG;
+                        *ret_bad = t->n;
+                        return 1;
                 }
                 dev_t devno = mnt_fs_get_devno(fs);
                 t->entries[t->n++] = (MountEntry) {
@@ -122,6 +107,39 @@ int mount_table_parse(FILE *f, MountTable **ret, unsigned *ret_bad_line) {
                 };
         }
         mnt_free_iter(it);
+        return 0;
+}
+
+int mount_table_parse(FILE *f, MountTable **ret, unsigned *ret_bad_line) {
+        _cleanup_(mount_table_freep) MountTable *t = calloc(1, sizeof(MountTable));
+        unsigned bad_line = 0;
+        size_t bad_entry = 0;
+        int r;
+
+        if (!t)
+                return -ENOMEM;
+        t->table = mnt_new_table();
+        if (!t->table)
+                return -ENOMEM;
+        mnt_table_set_userdata(t->table, &bad_line);
+        mnt_table_set_parser_errcb(t->table, on_parse_error);
+
+        r = mnt_table_parse_stream(t->table, f, "mountinfo");
+        if (ferror(f))
+                return -EIO;
+        if (r < 0 && bad_line == 0)
+                return r;
+
+        /* What libmount read comes before the line it could not parse, if
+         * any: an entry there that is not a mount is the first error. */
+        r = fill_entries(t, &bad_entry);
+        if (r < 0)
+                return r;
+        if (r > 0 || bad_line > 0) {
+                if (ret_bad_line)
+                        *ret_bad_line = r > 0 ? line_of_entry(f, bad_entry) : bad_line;
+                return -EBADMSG;
+        }
 
         *ret = TAKE_PTR(t);
         return 0;

@@ -147,6 +147,12 @@ TEST(malformed_line_numbers) {
         CHECK(t == NULL);
         CHECK_INTEQ(r, -EBADMSG);
         CHECK_INTEQ(line, 1);
+        /* ... and what follows it, which libmount then cannot read as fstab. */
+        line = 0;
+        t = parse("/dev/vda / ext4 rw 0 0\n22 1 254:0 / / rw - ext4 /dev/vda rw\n", &r, &line);
+        CHECK(t == NULL);
+        CHECK_INTEQ(r, -EBADMSG);
+        CHECK_INTEQ(line, 1);
         /* A NUL byte in a line. */
         static const char nul[] = "22 1 254:0 / / rw - ext4 /dev/vda rw\n23 1 7:0 / /a\0b rw - ext4 /dev/vdb rw\n";
         FILE *f = fmemopen((void *) nul, sizeof nul - 1, "r");
