@@ -9,7 +9,7 @@ packages=(
         gcc meson ninja-build pkg-config
         # fuzzing: clang with libFuzzer and the sanitizer runtimes
         clang libclang-rt-14-dev
-        libsystemd-dev libbtrfsutil-dev libsqlite3-dev libjson-c-dev
+        libsystemd-dev libbtrfsutil-dev libsqlite3-dev libjson-c-dev libmount-dev
         # run: dbus-daemon for the private bus, busctl (from systemd) for raw D-Bus
         dbus-daemon systemd
         # polkitd: test-authz.sh runs the real one on the private bus

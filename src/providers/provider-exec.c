@@ -124,8 +124,8 @@ static int call(const StasisProvider *self, const char *verb, json_object *req, 
 
 static int exec_probe(const StasisProvider *self, const MountEntry *m, const char *path, StasisVolume *v,
                       StasisProviderResult *res) {
-        StasisVolume q = { .path = (char *) path, .mount_point = m->mount_point, .device = m->source,
-                           .fstype = m->fstype };
+        StasisVolume q = { .path = (char *) path, .mount_point = (char *) m->mount_point,
+                           .device = (char *) m->source, .fstype = (char *) m->fstype };
         json_object *req, *resp = NULL, *j;
         int r;
 

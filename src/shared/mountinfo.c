@@ -1,141 +1,145 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* mountinfo.c - parse /proc/self/mountinfo and find the mount that holds a path */
+/* mountinfo.c - the mount table, read by libmount, and the mount that holds a path */
 #include <errno.h>
-#include <stdint.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <libmount.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "macro.h"
 #include "mountinfo.h"
 
 #define MOUNT_TABLE_MAX 65536
 
-static void mount_entry_done(MountEntry *e) {
-        free(e->root);
-        free(e->mount_point);
-        free(e->options);
-        free(e->fstype);
-        free(e->source);
-        free(e->super_options);
-}
-
 MountTable *mount_table_free(MountTable *t) {
         if (!t)
                 return NULL;
-        for (size_t i = 0; i < t->n; i++)
-                mount_entry_done(&t->entries[i]);
         free(t->entries);
+        mnt_unref_table(t->table);
         free(t);
         return NULL;
 }
 
-void mountinfo_unescape(char *s) {
-        char *w = s;
-        for (char *r = s; *r; ) {
-                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' &&
-                    r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
-                        *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-                        r += 4;
-                } else
-                        *w++ = *r++;
-        }
-        *w = 0;
+/* The first line libmount could not parse. Fatal: the parse stops there
+ * (except on the last line, which is why it is noted here too). */
+static int on_parse_error(struct libmnt_table *tb, const char *filename, int line) {
+        unsigned *bad_line = mnt_table_get_userdata(tb);
+        if (*bad_line == 0)
+                *bad_line = line > 0 ? (unsigned) line : 1;
+        return -EBADMSG;
 }
 
-static int dup_field(const char *f, char **ret) {
-        char *c = strdup(f);
-        if (!c)
-                return -ENOMEM;
-        mountinfo_unescape(c);
-        *ret = c;
+/* Whether libmount read fs as the kernel lists a mount: from a mountinfo line
+ * (a first line that does not begin with two numbers makes libmount read the
+ * whole text as fstab), with ids that are not negative and an absolute mount
+ * point. */
+static bool entry_is_mount(struct libmnt_fs *fs) {
+        const char *target = mnt_fs_get_target(fs);
+        return mnt_fs_is_kernel(fs) && mnt_fs_get_id(fs) >= 0 && mnt_fs_get_parent_id(fs) >= 0 &&
+               target && target[0] == '/';
+}
+
+/* The number of the line entry k (from 0) came from: libmount skips blank
+ * lines and lines that begin with '#'. 0 if f cannot be read again. */
+static unsigned line_of_entry(FILE *f, size_t k) {
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        unsigned lineno = 0;
+
+        if (fseek(f, 0, SEEK_SET) < 0)
+                return 0;
+        while (getline(&line, &cap, f) >= 0) {
+                size_t l = strcspn(line, "\n");
+                if (l > 0 && line[l - 1] == '\r')
+                        l--;
+                line[l] = 0;
+                const char *p = line + strspn(line, " \t");
+                lineno++;
+                if (*p == 0 || *p == '#')
+                        continue;
+                if (k-- == 0)
+                        return lineno;
+        }
         return 0;
 }
 
-/* One line: ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
-static int parse_line(char *line, MountEntry *e) {
-        char *fields[64];
-        size_t n = 0;
-        char *save = NULL;
+static const char *str(const char *s) {
+        return s ?: "";
+}
 
-        for (char *tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-                if (n >= ELEMENTSOF(fields))
-                        return -EBADMSG;
-                fields[n++] = tok;
-        }
-        if (n < 9)
-                return -EBADMSG;
+/* MountEntries for the entries libmount read: 1 and the index of the first
+ * that is not a mount if there is one. */
+static int fill_entries(MountTable *t, size_t *ret_bad) {
+        struct libmnt_iter *it;
+        struct libmnt_fs *fs;
+        int n = mnt_table_get_nents(t->table);
 
-        size_t sep = 6;
-        while (sep < n && !streq(fields[sep], "-"))
-                sep++;
-        if (sep + 2 >= n)       /* no "-", or no fstype and source after it */
-                return -EBADMSG;
-
-        char *end;
-        errno = 0;
-        long id = strtol(fields[0], &end, 10);
-        if (*end || errno || id < 0 || id > INT32_MAX)
-                return -EBADMSG;
-        long parent = strtol(fields[1], &end, 10);
-        if (*end || errno || parent < 0 || parent > INT32_MAX)
-                return -EBADMSG;
-        unsigned maj, min;
-        char extra;
-        if (sscanf(fields[2], "%u:%u%c", &maj, &min, &extra) != 2)
-                return -EBADMSG;
-        if (fields[3][0] != '/' || fields[4][0] != '/')
-                return -EBADMSG;
-
-        *e = (MountEntry) { .mount_id = (int) id, .parent_id = (int) parent, .major = maj, .minor = min };
-        if (dup_field(fields[3], &e->root) < 0 ||
-            dup_field(fields[4], &e->mount_point) < 0 ||
-            dup_field(fields[5], &e->options) < 0 ||
-            dup_field(fields[sep + 1], &e->fstype) < 0 ||
-            dup_field(fields[sep + 2], &e->source) < 0 ||
-            dup_field(sep + 3 < n ? fields[sep + 3] : "", &e->super_options) < 0) {
-                mount_entry_done(e);
+        if (n > MOUNT_TABLE_MAX)
+                return -E2BIG;
+        t->entries = calloc(MAX(n, 1), sizeof(MountEntry));
+        if (!t->entries)
                 return -ENOMEM;
+        it = mnt_new_iter(MNT_ITER_FORWARD);
+        if (!it)
+                return -ENOMEM;
+        while (t->n < (size_t) n && mnt_table_next_fs(t->table, it, &fs) == 0) {
+                if (!entry_is_mount(fs)) {
+                        mnt_free_iter(it);
+                        *ret_bad = t->n;
+                        return 1;
+                }
+                dev_t devno = mnt_fs_get_devno(fs);
+                t->entries[t->n++] = (MountEntry) {
+                        .mount_id = mnt_fs_get_id(fs),
+                        .parent_id = mnt_fs_get_parent_id(fs),
+                        .major = major(devno),
+                        .minor = minor(devno),
+                        .root = str(mnt_fs_get_root(fs)),
+                        .mount_point = mnt_fs_get_target(fs),
+                        .options = str(mnt_fs_get_vfs_options(fs)),
+                        .fstype = str(mnt_fs_get_fstype(fs)),
+                        .source = str(mnt_fs_get_source(fs)),
+                        .super_options = str(mnt_fs_get_fs_options(fs)),
+                };
         }
+        mnt_free_iter(it);
         return 0;
 }
 
 int mount_table_parse(FILE *f, MountTable **ret, unsigned *ret_bad_line) {
         _cleanup_(mount_table_freep) MountTable *t = calloc(1, sizeof(MountTable));
-        _cleanup_free_ char *line = NULL;
-        size_t cap = 0, alloc = 0;
-        unsigned lineno = 0;
+        unsigned bad_line = 0;
+        size_t bad_entry = 0;
+        int r;
 
         if (!t)
                 return -ENOMEM;
+        t->table = mnt_new_table();
+        if (!t->table)
+                return -ENOMEM;
+        mnt_table_set_userdata(t->table, &bad_line);
+        mnt_table_set_parser_errcb(t->table, on_parse_error);
 
-        while (getline(&line, &cap, f) >= 0) {
-                lineno++;
-                if (line[0] == '\n' || line[0] == 0)
-                        continue;
-                if (t->n >= MOUNT_TABLE_MAX)
-                        return -E2BIG;
-                if (t->n == alloc) {
-                        size_t na = alloc ? alloc * 2 : 64;
-                        MountEntry *ne = realloc(t->entries, na * sizeof(MountEntry));
-                        if (!ne)
-                                return -ENOMEM;
-                        t->entries = ne;
-                        alloc = na;
-                }
-                int r = parse_line(line, &t->entries[t->n]);
-                if (r < 0) {
-                        if (ret_bad_line)
-                                *ret_bad_line = lineno;
-                        return r;
-                }
-                t->n++;
-        }
+        r = mnt_table_parse_stream(t->table, f, "mountinfo");
         if (ferror(f))
                 return -EIO;
+        if (r < 0 && bad_line == 0)
+                return r;
+
+        /* What libmount read comes before the line it could not parse, if
+         * any: an entry there that is not a mount is the first error. */
+        r = fill_entries(t, &bad_entry);
+        if (r < 0)
+                return r;
+        if (r > 0 || bad_line > 0) {
+                if (ret_bad_line)
+                        *ret_bad_line = r > 0 ? line_of_entry(f, bad_entry) : bad_line;
+                return -EBADMSG;
+        }
 
         *ret = TAKE_PTR(t);
         return 0;
@@ -151,33 +155,34 @@ int mount_table_load(MountTable **ret) {
 int mount_cache_get(MountCache *c, const MountTable **ret) {
         int r;
 
-        if (c->fd < 0) {
-                c->fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-                if (c->fd < 0)
-                        return -errno;
+        if (!c->monitor) {
+                struct libmnt_monitor *mn = mnt_new_monitor();
+                if (!mn)
+                        return -ENOMEM;
+                r = mnt_monitor_enable_kernel(mn, true);
+                if (r >= 0)
+                        r = mnt_monitor_get_fd(mn);     /* watches from here on */
+                if (r < 0) {
+                        mnt_unref_monitor(mn);
+                        return r;
+                }
+                c->monitor = mn;
                 c->table = mount_table_free(c->table);
         } else if (c->table) {
-                struct pollfd p = { .fd = c->fd, .events = POLLPRI };
-                if (poll(&p, 1, 0) < 0)
-                        return -errno;
-                if (p.revents & (POLLPRI | POLLERR))
+                r = mnt_monitor_next_change(c->monitor, NULL, NULL);
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        /* Changed: take all the news before reading, so that a
+                         * change made while reading is news next time. */
+                        r = mnt_monitor_event_cleanup(c->monitor);
+                        if (r < 0)
+                                return r;
                         c->table = mount_table_free(c->table);
+                }
         }
         if (!c->table) {
-                int fd = dup(c->fd);
-                if (fd < 0)
-                        return -errno;
-                if (lseek(fd, 0, SEEK_SET) < 0) {
-                        close(fd);
-                        return -errno;
-                }
-                FILE *f = fdopen(fd, "re");
-                if (!f) {
-                        close(fd);
-                        return -errno;
-                }
-                r = mount_table_parse(f, &c->table, NULL);
-                fclose(f);
+                r = mount_table_load(&c->table);
                 if (r < 0)
                         return r;
         }
@@ -186,7 +191,8 @@ int mount_cache_get(MountCache *c, const MountTable **ret) {
 }
 
 void mount_cache_done(MountCache *c) {
-        c->fd = safe_close(c->fd);
+        mnt_unref_monitor(c->monitor);
+        c->monitor = NULL;
         c->table = mount_table_free(c->table);
 }
 
