@@ -16,7 +16,7 @@
 
 struct CreateRequest {
         Manager *manager;
-        CreateRequest *next;
+        LIST_FIELDS(CreateRequest, requests);
         sd_bus_message *msg;
         char **paths;
         char **selectors;
@@ -73,11 +73,7 @@ static void resolution_done(Resolution *x) {
 static CreateRequest *create_request_free(CreateRequest *req) {
         if (!req)
                 return NULL;
-        for (CreateRequest **i = &req->manager->requests; *i; i = &(*i)->next)
-                if (*i == req) {
-                        *i = req->next;
-                        break;
-                }
+        LIST_REMOVE(requests, req->manager->requests, req->manager->requests_tail, req);
         writer_batch_free(req->identify);
         sd_bus_message_unref(req->msg);
         strv_free(req->paths);
@@ -523,7 +519,7 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
                 free(req);
                 return -ENOMEM;
         }
-        for (Writer *w = m->writers; w; w = w->next)
+        LIST_FOREACH(writers, w, m->writers)
                 ws[n++] = w;
         req->manager = m;
         req->msg = sd_bus_message_ref(msg);
@@ -533,8 +529,7 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
         req->persistent = persistent;
         req->require_writers = require_writers;
         req->uid = uid;
-        req->next = m->requests;
-        m->requests = req;
+        LIST_PREPEND(requests, m->requests, m->requests_tail, req);
         if ((paths && !req->paths) || (selectors && !req->selectors) || (label && !req->label)) {
                 create_request_free(req);
                 return -ENOMEM;

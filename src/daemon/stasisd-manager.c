@@ -28,12 +28,12 @@ int manager_new(const char *state_dir, Manager **ret) {
         if (!m)
                 return -ENOMEM;
         m->mounts = (MountCache) MOUNT_CACHE_INIT;
-        m->commit_timeout = 60 * USEC_PER_SEC;
-        m->hold_timeout = 10 * USEC_PER_SEC;
-        m->freeze_settle = 40 * USEC_PER_MSEC;
-        m->identify_timeout = 10 * USEC_PER_SEC;
-        m->prepare_timeout = 300 * USEC_PER_SEC;
-        m->freeze_window = 60 * USEC_PER_SEC;
+        m->commit_timeout = MANAGER_COMMIT_TIMEOUT_DEFAULT;
+        m->hold_timeout = MANAGER_HOLD_TIMEOUT_DEFAULT;
+        m->freeze_settle = MANAGER_FREEZE_SETTLE_DEFAULT;
+        m->identify_timeout = MANAGER_IDENTIFY_TIMEOUT_DEFAULT;
+        m->prepare_timeout = MANAGER_PREPARE_TIMEOUT_DEFAULT;
+        m->freeze_window = MANAGER_FREEZE_WINDOW_DEFAULT;
         m->orphan_scan = true;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir) {
@@ -63,9 +63,7 @@ Manager *manager_free(Manager *m) {
         manager_writers_free(m);
         manager_scan_orphans_cancel(m);
         orphans_free(m->orphans, m->n_orphans);
-        while (m->deferred) {
-                Deferred *d = m->deferred;
-                m->deferred = d->next;
+        for (Deferred *d; (d = LIST_POP(deferred, m->deferred, m->deferred_tail)); ) {
                 sd_bus_message_unref(d->msg);
                 free(d);
         }
@@ -83,7 +81,7 @@ Manager *manager_free(Manager *m) {
 }
 
 Set *manager_find_set(Manager *m, const char *id) {
-        for (Set *s = m->sets; s; s = s->next)
+        LIST_FOREACH(sets, s, m->sets)
                 if (streq(s->id, id))
                         return s;
         return NULL;
@@ -164,11 +162,8 @@ static int manager_load_catalog(Manager *m) {
         }
 
         /* Reconcile after all are loaded: it may remove sets from the list. */
-        Set *next;
-        for (Set *s = m->sets; s; s = next) {
-                next = s->next;
+        LIST_FOREACH_SAFE(sets, s, next, m->sets)
                 set_reconcile(s);
-        }
         log_info("Catalog loaded: %u set(s).", m->n_sets);
 
         if (!m->orphan_scan) {
@@ -222,15 +217,13 @@ int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_han
                 return sd_bus_reply_method_errorf(msg, STASIS_ERROR_BUSY,
                                                   "stasisd is holding file systems frozen and %u calls already "
                                                   "wait for it to end; try again", m->n_deferred) < 0 ? -EIO : 1;
-        Deferred *d = calloc(1, sizeof(Deferred)), **tail = &m->deferred;
+        Deferred *d = calloc(1, sizeof(Deferred));
         if (!d)
                 return -ENOMEM;
         d->msg = sd_bus_message_ref(msg);
         d->handler = handler;
         d->userdata = userdata;
-        while (*tail)
-                tail = &(*tail)->next;
-        *tail = d;
+        LIST_APPEND(deferred, m->deferred, m->deferred_tail, d);
         m->n_deferred++;
         return 1;
 }
@@ -240,11 +233,10 @@ void manager_hold_ended(Manager *m) {
         manager_orphans_raise_next_id(m);
         /* Calls that came in during the hold, in order. */
         while (m->deferred && !m->holding) {
-                Deferred *d = m->deferred;
+                Deferred *d = LIST_POP(deferred, m->deferred, m->deferred_tail);
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 int r;
 
-                m->deferred = d->next;
                 m->n_deferred--;
                 (void) sd_bus_message_rewind(d->msg, true);
                 r = d->handler(d->msg, d->userdata, &error);
@@ -255,13 +247,14 @@ void manager_hold_ended(Manager *m) {
                 free(d);
         }
         /* Releases asked for during the hold, and sets whose writers failed then. */
-        Set *next;
-        for (Set *s = m->sets; s && !m->holding; s = next) {
-                next = s->next;
+        LIST_FOREACH_SAFE(sets, s, next, m->sets) {
+                if (m->holding)
+                        break;
                 set_writers_hold_ended(s);
         }
-        for (Set *s = m->sets; s && !m->holding; s = next) {
-                next = s->next;
+        LIST_FOREACH_SAFE(sets, s, next, m->sets) {
+                if (m->holding)
+                        break;
                 if (s->release_requested && !s->busy && s->state != SET_CREATING) {
                         s->release_requested = false;
                         (void) set_delete(s, NULL, NULL);

@@ -34,7 +34,7 @@ int set_bus_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nod
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        for (Set *s = m->sets; s; s = s->next) {
+        LIST_FOREACH(sets, s, m->sets) {
                 if (s->export_hidden)
                         continue;       /* GetManagedObjects would not fit in a bus message */
                 r = strv_extend(&l, s->object_path);

@@ -27,23 +27,13 @@ static void close_target_fds(Set *s) {
 
 static void set_unqueue(Set *s) {
         Manager *m = s->manager;
-        Set *prev = NULL;
 
         if (!m)
                 return;
         if (m->committing == s)
                 m->committing = NULL;
-        for (Set *i = m->commit_queue; i; prev = i, i = i->queue_next)
-                if (i == s) {
-                        if (prev)
-                                prev->queue_next = s->queue_next;
-                        else
-                                m->commit_queue = s->queue_next;
-                        if (m->commit_queue_tail == s)
-                                m->commit_queue_tail = prev;
-                        break;
-                }
-        s->queue_next = NULL;
+        if (LIST_LINKED(queue, m->commit_queue, s))
+                LIST_REMOVE(queue, m->commit_queue, m->commit_queue_tail, s);
 }
 
 static int worker_commit(int fd, void *userdata) {
@@ -347,11 +337,7 @@ void manager_commit_next(Manager *m) {
         /* A removal still running could finish inside a hold and write the
          * catalog there: commits wait for removals. */
         while (!m->committing && m->n_removing == 0 && m->commit_queue) {
-                Set *s = m->commit_queue;
-                m->commit_queue = s->queue_next;
-                if (!m->commit_queue)
-                        m->commit_queue_tail = NULL;
-                s->queue_next = NULL;
+                Set *s = LIST_POP(queue, m->commit_queue, m->commit_queue_tail);
                 s->turn_started = now_usec(CLOCK_MONOTONIC);
                 if (s->n_writers > 0) {
                         /* Writers freeze first; the commit follows. */
@@ -371,11 +357,7 @@ void set_queue_commit(Set *s) {
 
         /* Busy from now on: it waits for its turn, then commits. */
         s->busy = true;
-        if (m->commit_queue_tail)
-                m->commit_queue_tail->queue_next = s;
-        else
-                m->commit_queue = s;
-        m->commit_queue_tail = s;
+        LIST_APPEND(queue, m->commit_queue, m->commit_queue_tail, s);
         log_debug("Set %s: %zu volume(s), %zu file system(s) to hold; queued.", s->id, s->n_volumes, s->n_targets);
         manager_commit_next(m);
 }

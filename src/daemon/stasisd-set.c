@@ -15,6 +15,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasis/stasis.h"
+#include "string-table.h"
 #include "stasisd-commit.h"
 #include "stasisd-set.h"
 #include "stasisd-set-export.h"
@@ -28,25 +29,11 @@ static const char *const set_state_table[_SET_STATE_MAX] = {
         [SET_DELETING] = "deleting",
 };
 
-const char *set_state_to_string(SetState s) {
-        return s >= 0 && s < _SET_STATE_MAX ? set_state_table[s] : NULL;
-}
-
-SetState set_state_from_string(const char *s) {
-        for (int i = 0; i < _SET_STATE_MAX; i++)
-                if (streq(set_state_table[i], s))
-                        return (SetState) i;
-        return _SET_STATE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(set_state, SetState, _SET_STATE_INVALID)
 
 static void set_link(Manager *m, Set *s) {
         s->manager = m;
-        s->prev = m->sets_tail;
-        if (m->sets_tail)
-                m->sets_tail->next = s;
-        else
-                m->sets = s;
-        m->sets_tail = s;
+        LIST_APPEND(sets, m->sets, m->sets_tail, s);
         m->n_sets++;
 }
 
@@ -54,14 +41,7 @@ static void set_unlink(Set *s) {
         Manager *m = s->manager;
         if (!m)
                 return;
-        if (s->prev)
-                s->prev->next = s->next;
-        else
-                m->sets = s->next;
-        if (s->next)
-                s->next->prev = s->prev;
-        else
-                m->sets_tail = s->prev;
+        LIST_REMOVE(sets, m->sets, m->sets_tail, s);
         m->n_sets--;
         s->manager = NULL;
 }
@@ -326,13 +306,9 @@ static void set_requestor_gone(Set *s) {
 }
 
 void manager_sets_requestor_gone(Manager *m, const char *requestor) {
-        Set *next;
-
-        for (Set *s = m->sets; s; s = next) {
-                next = s->next;
+        LIST_FOREACH_SAFE(sets, s, next, m->sets)
                 if (s->auto_release && s->requestor && streq(s->requestor, requestor) && s->state != SET_DELETING)
                         set_requestor_gone(s);
-        }
 }
 
 /* NameOwnerChanged is watched from the start, but the requestor may have left
@@ -368,7 +344,7 @@ static int prepare_volumes(CatalogSet *cs, void *userdata) {
 
 static unsigned count_sets_of(Manager *m, const char *requestor) {
         unsigned n = 0;
-        for (Set *i = m->sets; i; i = i->next)
+        LIST_FOREACH(sets, i, m->sets)
                 if (!i->persistent && i->requestor && streq(i->requestor, requestor))
                         n++;
         return n;

@@ -49,7 +49,7 @@ typedef struct SetWriter {
 
 struct Set {
         Manager *manager;
-        Set *prev, *next;
+        LIST_FIELDS(Set, sets);         /* the manager's, oldest first */
 
         uint64_t id_num;
         char id[24];
@@ -88,7 +88,7 @@ struct Set {
         void *commit_data;
         size_t commit_size;
         usec_t hold_usec;       /* how long the file systems were held */
-        Set *queue_next;        /* waiting for its turn to commit */
+        LIST_FIELDS(Set, queue);        /* waiting for its turn to commit */
 
         /* Writers taking part (stasisd-set-writers.c), while it is made. */
         SetWriter *writers;

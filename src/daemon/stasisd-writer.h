@@ -38,7 +38,7 @@ typedef struct Writer Writer;
 struct Writer {
         unsigned n_ref;
         Manager *manager;               /* NULL once unregistered or gone */
-        Writer *prev, *next;
+        LIST_FIELDS(Writer, writers);
 
         char *owner;                    /* unique bus name */
         char *path;                     /* its object */
@@ -99,7 +99,7 @@ typedef void (*writer_batch_done_t)(WriterBatch *b, void *userdata);
 
 struct WriterBatch {
         Manager *manager;
-        WriterBatch *prev, *next;
+        LIST_FIELDS(WriterBatch, batches);
         StasisWriterEvent event;
         char set_id[24];
         WriterReply *replies;
@@ -135,8 +135,6 @@ WriterBatch *writer_batch_free(WriterBatch *b);
 static inline void writer_batch_freep(WriterBatch **b) {
         writer_batch_free(*b);
 }
-/* Number of replies that failed. */
-size_t writer_batch_failures(const WriterBatch *b);
 /* Sends more calls if the window has room: after any call ended. */
 void manager_writer_calls_pump(Manager *m);
 /* w left: its calls in every batch fail at once. */
