@@ -6,12 +6,15 @@
 #include <string.h>
 
 #include "bus-errors.h"
-#include "echo.h"
 #include "bus-util.h"
+#include "echo.h"
 #include "log.h"
 #include "macro.h"
+#include "stasisd-create-request.h"
 #include "stasisd-resolve.h"
+#include "stasisd-set-writers.h"
 #include "stasisd-set.h"
+#include "stasisd-writer-call.h"
 #include "strv.h"
 
 struct CreateRequest {

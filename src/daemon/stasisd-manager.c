@@ -12,14 +12,26 @@
 #include "macro.h"
 #include "path-util.h"
 #include "stasis/stasis.h"
-#include "stasisd-manager.h"
 #include "stasisd-auth.h"
 #include "stasisd-config.h"
+#include "stasisd-create-request.h"
 #include "stasisd-freeze.h"
+#include "stasisd-manager-bus.h"
+#include "stasisd-manager.h"
+#include "stasisd-orphans-scan.h"
 #include "stasisd-orphans.h"
+#include "stasisd-set-bus.h"
+#include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-state-dir.h"
+#include "stasisd-writer-call.h"
 #include "stasisd-writer.h"
+
+/* A writer left: the sets it takes part in fail its components. */
+static void on_writer_gone(Manager *m, Writer *w, const char *why) {
+        LIST_FOREACH(sets, s, m->sets)
+                set_writer_gone(s, w, why);
+}
 
 int manager_new(const char *state_dir, Manager **ret) {
         Manager *m = calloc(1, sizeof(Manager));
@@ -35,6 +47,7 @@ int manager_new(const char *state_dir, Manager **ret) {
         m->prepare_timeout = MANAGER_PREPARE_TIMEOUT_DEFAULT;
         m->freeze_window = MANAGER_FREEZE_WINDOW_DEFAULT;
         m->orphan_scan = true;
+        m->writer_gone = on_writer_gone;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir) {
                 manager_free(m);
@@ -255,7 +268,7 @@ void manager_hold_ended(Manager *m) {
         LIST_FOREACH_SAFE(sets, s, next, m->sets) {
                 if (m->holding)
                         break;
-                if (s->release_requested && !s->busy && s->state != SET_CREATING) {
+                if (s->release_requested && !set_phase_busy(s->phase) && s->state != SET_CREATING) {
                         s->release_requested = false;
                         (void) set_delete(s, NULL, NULL);
                 }

@@ -71,6 +71,8 @@ typedef struct Manager {
         /* Writers (stasisd-writer.c), in the order they registered. */
         Writer *writers, *writers_tail;
         unsigned n_writers;
+        /* Told when a writer leaves (stasisd-writer.c knows nothing of sets). */
+        void (*writer_gone)(struct Manager *m, Writer *w, const char *why);
         size_t writers_metadata_bytes;  /* their meta_json, together */
         WriterBatch *batches, *batches_tail;    /* events being sent */
         unsigned n_calls_in_flight;
@@ -121,6 +123,3 @@ typedef struct Deferred {
 int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_handler_t handler, void *userdata);
 void manager_hold_ended(Manager *m);
 
-/* stasisd-manager-bus.c */
-extern const sd_bus_vtable manager_vtable[];
-int manager_bus_export(Manager *m);

@@ -13,6 +13,8 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-commit.h"
+#include "stasisd-orphans-scan.h"
+#include "stasisd-set-commit.h"
 #include "stasisd-orphans.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"

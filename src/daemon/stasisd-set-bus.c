@@ -9,8 +9,10 @@
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-auth.h"
-#include "stasisd-set.h"
+#include "stasisd-set-bus.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-writers.h"
+#include "stasisd-set.h"
 #include "stasisd-strings.h"
 #include "strv.h"
 

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
 #include "strv.h"

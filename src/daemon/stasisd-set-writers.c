@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-set-writers.c - the writers' part of making a set: prepare, freeze by level, thaw, post-snapshot, abort */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,12 @@
 #include "echo.h"
 #include "log.h"
 #include "macro.h"
-#include "stasisd-set.h"
+#include "stasisd-set-commit.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-bus.h"
+#include "stasisd-set-writers.h"
+#include "stasisd-set.h"
+#include "stasisd-writer-call.h"
 #include "strv.h"
 
 static WriterLevel level_of(const SetWriter *sw) {
@@ -231,29 +236,27 @@ static int set_make_components(Set *s) {
 
 /* ---- before the set's turn: PrepareBackup, PrepareSnapshot ---- */
 
-/* A required writer failed before anything was frozen or taken: the set
- * goes, with its record. */
-static void set_fail_early(Set *s) {
-        Manager *m = s->manager;
-
-        if (m->holding) {
-                /* No catalog writes during another set's hold. */
-                s->fail_after_hold = true;
-                return;
-        }
+/* Failing: the set goes, with its record. */
+static void set_fail_now(Set *s) {
         set_writers_abort(s, true, s->writers_failed);
         log_error("Set %s failed: %s", s->id, s->writers_failed);
         set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE : STASIS_ERROR_WRITER_FAILED,
                         "Creating", s->writers_failed);
-        s->busy = false;
         set_remove(s);
 }
 
+/* A required writer failed before anything was frozen or taken. */
+static void set_fail_early(Set *s) {
+        set_enter(s, SET_PHASE_FAILING);
+        /* No catalog writes during another set's hold: then at its end. */
+        if (!s->manager->holding)
+                set_fail_now(s);
+}
+
 void set_writers_hold_ended(Set *s) {
-        if (s->fail_after_hold) {
-                s->fail_after_hold = false;
-                set_fail_early(s);
-        }
+        assert(s);
+        if (s->phase == SET_PHASE_FAILING)
+                set_fail_now(s);
 }
 
 static void on_prepare_snapshot_done(WriterBatch *b, void *userdata) {
@@ -265,7 +268,7 @@ static void on_prepare_snapshot_done(WriterBatch *b, void *userdata) {
                 return;
         }
         set_writers_abort(s, false, "the writer failed");
-        set_queue_commit(s);
+        set_queue_commit(s);    /* preparing -> queued */
 }
 
 static void on_prepare_backup_done(WriterBatch *b, void *userdata) {
@@ -284,7 +287,9 @@ static void on_prepare_backup_done(WriterBatch *b, void *userdata) {
 }
 
 int set_writers_prepare(Set *s) {
-        s->busy = true;
+        assert(s);
+        assert(s->n_writers > 0);
+        set_enter(s, SET_PHASE_PREPARING);
         if (set_writers_check(s))
                 return -ECANCELED;
         return set_send(s, STASIS_EVENT_PREPARE_BACKUP, pick_alive, s->manager->prepare_timeout,
@@ -298,15 +303,25 @@ static void set_writers_finish(Set *s);
 
 static void freeze_next_level(Set *s);
 
+/* Thaws who froze, the last level first; the commit's result is in s->commit. */
+static void set_writers_thaw(Set *s) {
+        set_enter(s, SET_PHASE_THAWING);
+        s->level = _WRITER_LEVEL_MAX - 1;
+        set_writers_thaw_level(s);
+}
+
+/* No snapshot is taken: why is in s->commit. */
+static void set_writers_give_up(Set *s, CommitOutcome outcome, int error) {
+        s->commit = (CommitResult) { .outcome = outcome, .error = error };
+        set_writers_thaw(s);
+}
 static void on_freeze_done(WriterBatch *b, void *userdata) {
         Set *s = userdata;
 
         set_take_batch(s, b);
         if (set_writers_check(s)) {
                 /* Required writers failed: thaw who froze, take nothing. */
-                s->commit_skipped = true;
-                s->level = _WRITER_LEVEL_MAX - 1;
-                set_writers_thaw_level(s);
+                set_writers_give_up(s, COMMIT_SKIPPED, 0);
                 return;
         }
         s->level++;
@@ -327,22 +342,18 @@ static void freeze_next_level(Set *s) {
                              s->freeze_deadline > now ? s->freeze_deadline - now : 0, on_freeze_done);
                 if (r >= 0)
                         return;
-                s->commit_start_error = r;
-                s->level = _WRITER_LEVEL_MAX - 1;
-                set_writers_thaw_level(s);
+                set_writers_give_up(s, COMMIT_NOT_STARTED, r);
                 return;
         }
-        r = set_start_commit(s);
-        if (r < 0) {
-                s->commit_start_error = r;
-                s->level = _WRITER_LEVEL_MAX - 1;
-                set_writers_thaw_level(s);
-        }
+        r = set_start_commit(s);        /* freezing -> committing */
+        if (r < 0)
+                set_writers_give_up(s, COMMIT_NOT_STARTED, r);
 }
 
-int set_writers_freeze(Set *s) {
+void set_writers_freeze(Set *s) {
         Manager *m = s->manager;
 
+        assert(s->phase == SET_PHASE_FREEZING);
         s->freeze_window = m->freeze_window;
         for (size_t i = 0; i < s->n_writers; i++)
                 if (pick_alive(s, &s->writers[i], 0))
@@ -352,13 +363,10 @@ int set_writers_freeze(Set *s) {
         s->level = WRITER_LEVEL_FRONT_END;
         if (set_writers_check(s)) {
                 /* A required writer failed (or left) while the set waited. */
-                s->commit_skipped = true;
-                s->level = _WRITER_LEVEL_MAX - 1;
-                set_writers_thaw_level(s);
-                return 0;
+                set_writers_give_up(s, COMMIT_SKIPPED, 0);
+                return;
         }
         freeze_next_level(s);
-        return 0;
 }
 
 static void on_thaw_done(WriterBatch *b, void *userdata) {
@@ -392,25 +400,10 @@ static void set_writers_thaw_level(Set *s) {
         set_writers_finish(s);
 }
 
-void set_writers_after_commit(Set *s, int status, const void *data, size_t size) {
+void set_writers_after_commit(Set *s) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
-        s->commit_result = status;
-        free(s->result_data);
-        s->result_data = size > 0 ? malloc(size) : NULL;
-        s->result_size = s->result_data ? size : 0;
-        if (s->result_data)
-                memcpy(s->result_data, data, size);
-        else if (size > 0)
-                s->commit_result = -ENOMEM;
-        s->committed = true;
-        {
-                char msg[1024];
-                if (check_results(s, s->commit_result, s->result_data, s->result_size, "taking the snapshots",
-                                  msg, sizeof msg) != -1)
-                        s->commit_failed = strdup(msg);
-        }
-
+        assert(s->phase == SET_PHASE_COMMITTING);
         if (now > s->freeze_deadline)
                 for (size_t i = 0; i < s->n_writers; i++) {
                         char msg[256];
@@ -419,8 +412,7 @@ void set_writers_after_commit(Set *s, int status, const void *data, size_t size)
                         if (s->writers[i].frozen)
                                 sw_fail(s, &s->writers[i], msg, true);
                 }
-        s->level = _WRITER_LEVEL_MAX - 1;
-        set_writers_thaw_level(s);
+        set_writers_thaw(s);
 }
 
 /* ---- after the thaw: PostSnapshot, then the result ---- */
@@ -435,14 +427,16 @@ static void on_post_snapshot_done(WriterBatch *b, void *userdata) {
 }
 
 static bool commit_succeeded(const Set *s) {
-        return s->committed && !s->commit_failed;
+        return s->commit.outcome == COMMIT_SUCCEEDED;
 }
 
 static void set_writers_finish(Set *s) {
         if (commit_succeeded(s) && !set_writers_check(s) &&
             set_send(s, STASIS_EVENT_POST_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
-                     on_post_snapshot_done) >= 0)
+                     on_post_snapshot_done) >= 0) {
+                set_enter(s, SET_PHASE_POST_SNAPSHOT);
                 return;
+        }
         set_writers_done(s);
 }
 
@@ -454,36 +448,32 @@ static void set_writers_done(Set *s) {
         (void) set_writers_check(s);
         if (!ok || s->writers_failed) {
                 char msg[1024];
-                if (s->commit_start_error < 0 && !s->writers_failed)
-                        snprintf(msg, sizeof msg, "cannot start taking the snapshots: %s", strerror(-s->commit_start_error));
+                if (s->writers_failed)
+                        snprintf(msg, sizeof msg, "%s", s->writers_failed);
                 else
-                        snprintf(msg, sizeof msg, "%s", s->writers_failed ?: s->commit_failed ?: "taking the snapshots failed");
+                        set_commit_describe(s, msg, sizeof msg);
                 set_writers_abort(s, true, msg);
         } else
                 set_writers_abort(s, false, "the writer failed");
         if (set_make_components(s) < 0)
                 log_oom();
 
-        if (s->commit_skipped || s->commit_start_error < 0) {
+        if (s->commit.outcome == COMMIT_SKIPPED || s->commit.outcome == COMMIT_NOT_STARTED) {
                 /* Nothing was taken: the set goes, and the slot with it. */
-                int err = s->commit_start_error;
                 if (s->writers_failed) {
                         log_error("Set %s failed: %s", s->id, s->writers_failed);
                         set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE
                                                                 : STASIS_ERROR_WRITER_FAILED,
                                         "Creating", s->writers_failed);
-                        s->busy = false;
                         set_remove(s);
                 } else
-                        set_commit_failed_to_start(s, err);
+                        set_commit_failed_to_start(s, s->commit.error);
                 m->committing = NULL;
                 manager_hold_ended(m);
                 manager_commit_next(m);
                 return;
         }
-        void *data = TAKE_PTR(s->result_data);
-        set_commit_finished(s, s->commit_result, data, s->result_size);
-        free(data);
+        set_commit_finished(s);
 }
 
 /* ---- a writer left ---- */
@@ -523,9 +513,7 @@ void set_writers_release(Set *s) {
         s->writers = NULL;
         s->n_writers = 0;
         s->batch_map = mfree(s->batch_map);
-        s->result_data = mfree(s->result_data);
         s->writers_failed = mfree(s->writers_failed);
-        s->commit_failed = mfree(s->commit_failed);
 }
 
 /* ---- BackupComplete ---- */

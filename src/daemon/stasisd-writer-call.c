@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "bus-errors.h"
-#include "echo.h"
 #include "bus-util.h"
+#include "echo.h"
 #include "list.h"
 #include "log.h"
 #include "macro.h"
 #include "stasis/stasis.h"
+#include "stasisd-writer-call.h"
 #include "stasisd-writer.h"
 #include "utf8.h"
 

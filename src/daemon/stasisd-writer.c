@@ -14,9 +14,9 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-auth.h"
-#include "string-table.h"
-#include "stasisd-set.h"
+#include "stasisd-writer-call.h"
 #include "stasisd-writer.h"
+#include "string-table.h"
 
 static const char *const writer_failed_at_table[_STASIS_EVENT_MAX] = {
         [STASIS_EVENT_IDENTIFY]         = "failed-at-identify",
@@ -166,8 +166,8 @@ static void writer_gone(Writer *w, const char *why) {
         log_info("Writer %s (%s %s) %s.", w->display, w->owner, w->path, why);
         writer_ref(w);
         writer_unlink(w);
-        LIST_FOREACH(sets, s, m->sets)
-                set_writer_gone(s, w, why);
+        if (m->writer_gone)
+                m->writer_gone(m, w, why);      /* before its calls fail: the sets name the event */
         writer_batches_writer_gone(m, w, why);
         writer_unref(w);
 }

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasisd-set-commit.h - taking a set's snapshots: the commit queue, the hold, the result */
+#pragma once
+
+#include <stddef.h>
+
+#include "stasisd-set.h"
+
+/* Queues the set for its turn (phase queued); replies to s->pending when done. */
+void set_queue_commit(Set *s);
+void set_commit_release(Set *s);        /* for set_free() */
+/* Starts the next queued commit, if none is running. */
+void manager_commit_next(Manager *m);
+
+/* For stasisd-set-writers.c: the writers are frozen, take the snapshots. */
+int set_start_commit(Set *s);
+/* The commit could not start: the set goes (answering its caller). */
+void set_commit_failed_to_start(Set *s, int r);
+/* The end of making a set: the slot is free again; s->commit is recorded
+ * and answered (a failed commit cleans up). */
+void set_commit_finished(Set *s);
+/* Why s->commit failed, for people. */
+void set_commit_describe(const Set *s, char *buf, size_t size);
+const char *set_consistency(const Set *s);
