@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-create-request.c - a CreateSet with writers: Identify, then which volumes and writers take part */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,8 @@ static CreateRequest *create_request_free(CreateRequest *req) {
 }
 
 void create_requests_free(Manager *m) {
+        assert(m);
+
         while (m->requests)
                 create_request_free(m->requests);
 }

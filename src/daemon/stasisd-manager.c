@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-manager.c - the coordinator: bus, event loop, catalog and the sets it keeps */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -34,6 +35,9 @@ static void on_writer_gone(Manager *m, Writer *w, const char *why) {
 }
 
 int manager_new(const char *state_dir, Manager **ret) {
+        assert(state_dir);
+        assert(ret);
+
         Manager *m = calloc(1, sizeof(Manager));
         int r;
 
@@ -94,6 +98,9 @@ Manager *manager_free(Manager *m) {
 }
 
 Set *manager_find_set(Manager *m, const char *id) {
+        assert(m);
+        assert(id);
+
         LIST_FOREACH(sets, s, m->sets)
                 if (streq(s->id, id))
                         return s;
@@ -224,6 +231,10 @@ static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_err
 }
 
 int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_handler_t handler, void *userdata) {
+        assert(m);
+        assert(msg);
+        assert(handler);
+
         if (!m->holding)
                 return 0;
         if (m->n_deferred >= MANAGER_DEFERRED_MAX)
@@ -242,6 +253,8 @@ int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_han
 }
 
 void manager_hold_ended(Manager *m) {
+        assert(m);
+
         /* An orphan scan that ended in the hold: the set ids it found. */
         manager_orphans_raise_next_id(m);
         /* Calls that came in during the hold, in order. */
@@ -281,6 +294,8 @@ static void on_provider_refused(const char *path, const char *why, void *userdat
 }
 
 int manager_start(Manager *m) {
+        assert(m);
+
         int r;
 
         /* Before anything is read from it or written to it. */
@@ -354,5 +369,7 @@ int manager_start(Manager *m) {
 }
 
 int manager_run(Manager *m) {
+        assert(m);
+
         return sd_event_loop(m->event);
 }

@@ -57,6 +57,9 @@ const char *set_consistency(const Set *s) {
 }
 
 void set_commit_describe(const Set *s, char *buf, size_t size) {
+        assert(s);
+        assert(buf);
+
         const Manager *m = s->manager;
         commit_result_describe(&s->commit, "taking the snapshots",
                                m->commit_timeout + (s->n_targets ? m->hold_timeout : 0), m->hold_timeout, buf, size);
@@ -96,6 +99,9 @@ static void on_runner(CommitRunner *r, CommitRunnerEvent event, const CommitResu
 }
 
 void set_commit_finished(Set *s) {
+        assert(s);
+        assert(s->manager->committing == s);
+
         Manager *m = s->manager;
 
         m->committing = NULL;
@@ -200,6 +206,9 @@ static void set_commit_result(Set *s) {
 }
 
 void set_commit_failed_to_start(Set *s, int r) {
+        assert(s);
+        assert(r < 0);
+
         log_error_errno(r, "Set %s: failed to start taking the snapshots: %m", s->id);
         if (s->pending) {
                 (void) sd_bus_reply_method_errorf(s->pending, STASIS_ERROR_PROVIDER_FAILED,
@@ -242,6 +251,8 @@ int set_start_commit(Set *s) {
 }
 
 void manager_commit_next(Manager *m) {
+        assert(m);
+
         /* A removal still running could finish inside a hold and write the
          * catalog there: commits wait for removals. */
         while (!m->committing && m->n_removing == 0 && m->commit_queue) {
@@ -261,6 +272,8 @@ void manager_commit_next(Manager *m) {
 }
 
 void set_queue_commit(Set *s) {
+        assert(s);
+
         Manager *m = s->manager;
 
         /* Busy from now on: it waits for its turn, then commits. */

@@ -200,6 +200,8 @@ static void set_writers_abort(Set *s, bool all, const char *reason) {
 }
 
 void set_writers_abort_all(Set *s, const char *reason) {
+        assert(s);
+
         set_writers_abort(s, true, reason);
 }
 
@@ -479,6 +481,10 @@ static void set_writers_done(Set *s) {
 /* ---- a writer left ---- */
 
 void set_writer_gone(Set *s, Writer *w, const char *why) {
+        assert(s);
+        assert(w);
+        assert(why);
+
         const char *ev = NULL;
 
         /* The event it was called for, if any: the reason names it. */
@@ -508,6 +514,8 @@ void set_writers_free(SetWriter *sw, size_t n) {
 }
 
 void set_writers_release(Set *s) {
+        assert(s);
+
         s->batch = writer_batch_free(s->batch);
         set_writers_free(s->writers, s->n_writers);
         s->writers = NULL;
@@ -554,6 +562,9 @@ static bool component_named(const SetComponent *c, const char *name) {
 }
 
 int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error) {
+        assert(s);
+        assert(msg);
+
         Manager *m = s->manager;
         _cleanup_free_ Writer **ws = calloc(MAX(s->n_components, 1), sizeof(Writer *));
         CompleteArgs *a = calloc(1, sizeof(CompleteArgs));

@@ -87,6 +87,8 @@ static int set_set_id(Set *s, uint64_t id) {
 /* msg may quote a provider's output: what is not UTF-8 is replaced, or the
  * Error property could not be sent, to anyone. */
 void set_set_error(Set *s, const char *msg) {
+        assert(s);
+
         _cleanup_free_ char *safe = msg ? utf8_escape_invalid(msg) : NULL;
         free(s->error);
         /* Bounded: it is among the properties of every set on the bus. */
@@ -95,6 +97,9 @@ void set_set_error(Set *s, const char *msg) {
 
 /* Records the new state in the catalog; set_change_state() also tells the bus. */
 void set_record_state(Set *s, SetState state, const char *consistency) {
+        assert(s);
+        assert(state >= 0 && state < _SET_STATE_MAX);
+
         int r;
 
         s->state = state;
@@ -109,6 +114,9 @@ void set_record_state(Set *s, SetState state, const char *consistency) {
 }
 
 int set_record_created(Set *s, const char *consistency) {
+        assert(s);
+        assert(consistency);
+
         int r;
 
         s->state = SET_CREATED;
@@ -143,6 +151,9 @@ void set_enter(Set *s, SetPhase to) {
 
 /* Drops the set: from the catalog, the bus and memory. */
 void set_remove(Set *s) {
+        assert(s);
+        assert(s->manager);
+
         Manager *m = s->manager;
         int r;
 
@@ -159,6 +170,10 @@ void set_remove(Set *s) {
 }
 
 void set_reply_error(Set *s, const char *name, const char *what, const char *detail) {
+        assert(s);
+        assert(name);
+        assert(what);
+
         if (!s->pending)
                 return;
         _cleanup_free_ char *safe = utf8_escape_invalid(strempty(detail));
@@ -248,6 +263,9 @@ static void set_remove_result(Set *s, int status, const void *data, size_t size)
 }
 
 int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
+        assert(s);
+        assert(s->manager);
+
         int r;
 
         s->retry = sd_event_source_disable_unref(s->retry);
@@ -284,6 +302,9 @@ static void set_requestor_gone(Set *s) {
 }
 
 void manager_sets_requestor_gone(Manager *m, const char *requestor) {
+        assert(m);
+        assert(requestor);
+
         LIST_FOREACH_SAFE(sets, s, next, m->sets)
                 if (s->auto_release && s->requestor && streq(s->requestor, requestor) && s->state != SET_DELETING)
                         set_requestor_gone(s);
@@ -462,6 +483,10 @@ static void warn_not_utf8(const Set *s) {
 }
 
 int set_load(Manager *m, CatalogSet *cs, Set **ret) {
+        assert(m);
+        assert(cs);
+        assert(ret);
+
         Set *s = calloc(1, sizeof(Set));
         if (!s)
                 return -ENOMEM;
@@ -509,6 +534,9 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
 }
 
 void set_reconcile(Set *s) {
+        assert(s);
+        assert(s->phase == SET_PHASE_IDLE);
+
         bool any_missing = false, changed = false;
 
         if (s->state == SET_CREATING || s->state == SET_DELETING) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-writer-call.c - one event to many writers at once, each call with a deadline */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,12 +172,18 @@ static int reply_send(WriterReply *r) {
 }
 
 void manager_writer_calls_pump(Manager *m) {
+        assert(m);
+
         LIST_FOREACH(batches, b, m->batches)
                 while (b->n_sent < b->n && m->n_calls_in_flight < WRITER_CALLS_IN_FLIGHT_MAX)
                         (void) reply_send(&b->replies[b->n_sent++]);
 }
 
 void writer_batches_writer_gone(Manager *m, Writer *w, const char *why) {
+        assert(m);
+        assert(w);
+        assert(why);
+
         LIST_FOREACH(batches, b, m->batches)
                 for (size_t i = 0; i < b->n_sent; i++)
                         if (b->replies[i].writer == w && !b->replies[i].done)
@@ -186,6 +193,11 @@ void writer_batches_writer_gone(Manager *m, Writer *w, const char *why) {
 }
 
 int writer_batch_start(Manager *m, const WriterBatchSpec *spec, Writer **writers, size_t n, WriterBatch **ret) {
+        assert(m);
+        assert(spec);
+        assert(writers || n == 0);
+        assert(spec->owned ? !!ret : true);
+
         WriterBatch *b = calloc(1, sizeof(WriterBatch));
         int r;
 

@@ -82,6 +82,9 @@ static int make_display(const WriterMetadata *meta, char **ret) {
 }
 
 int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t err_size) {
+        assert(w);
+        assert(meta);
+
         _cleanup_free_ char *json = NULL;
         int r;
 
@@ -119,6 +122,9 @@ int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t er
 }
 
 void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message) {
+        assert(w);
+        assert(event >= 0 && event < _STASIS_EVENT_MAX);
+
         w->state = WRITER_FAILED;
         w->failed_at = event;
         free(w->last_error);
@@ -126,6 +132,9 @@ void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message)
 }
 
 Writer *manager_find_writer(Manager *m, const char *name, const char *instance) {
+        assert(m);
+        assert(name);
+
         LIST_FOREACH(writers, w, m->writers)
                 if (streq(w->meta->writer, name) && streq(w->meta->instance, strempty(instance)))
                         return w;
@@ -173,12 +182,17 @@ static void writer_gone(Writer *w, const char *why) {
 }
 
 void manager_writers_owner_gone(Manager *m, const char *owner) {
+        assert(m);
+        assert(owner);
+
         LIST_FOREACH_SAFE(writers, w, next, m->writers)
                 if (streq(w->owner, owner))
                         writer_gone(w, "left the bus");        /* unlinks w only */
 }
 
 void manager_writers_free(Manager *m) {
+        assert(m);
+
         while (m->batches)
                 writer_batch_free(m->batches);
         while (m->writers)
