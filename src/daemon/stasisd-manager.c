@@ -22,6 +22,7 @@
 #include "stasisd-orphans-scan.h"
 #include "stasisd-orphans.h"
 #include "stasisd-set-bus.h"
+#include "stasisd-set-life.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-state-dir.h"
@@ -276,7 +277,7 @@ void manager_hold_ended(Manager *m) {
         LIST_FOREACH_SAFE(sets, s, next, m->sets) {
                 if (m->holding)
                         break;
-                set_writers_hold_ended(s);
+                set_life_hold_ended(s);
         }
         LIST_FOREACH_SAFE(sets, s, next, m->sets) {
                 if (m->holding)

@@ -89,13 +89,7 @@ static void on_runner(CommitRunner *r, CommitRunnerEvent event, const CommitResu
                 s->runner = commit_runner_free(s->runner);
         set_end_hold(s);
         s->window_usec = now_usec(CLOCK_MONOTONIC) - s->turn_started;      /* writers: until their thaw */
-        if (s->n_writers > 0) {
-                /* The slot stays taken until the writers are thawed and told. */
-                set_writers_after_commit(s);
-                manager_hold_ended(s->manager);
-                return;
-        }
-        set_commit_finished(s);
+        TAKE_PTR(s->step_done)(s);
 }
 
 void set_commit_finished(Set *s) {
@@ -219,7 +213,7 @@ void set_commit_failed_to_start(Set *s, int r) {
         set_remove(s);
 }
 
-int set_start_commit(Set *s) {
+int set_start_commit(Set *s, set_step_done_t done) {
         Manager *m = s->manager;
         CommitRunnerSpec spec = {
                 .event = m->event,
@@ -237,10 +231,12 @@ int set_start_commit(Set *s) {
         };
         int r;
 
+        assert(done);
         assert(!s->runner);
         r = commit_runner_start(&spec, &s->runner);
         if (r < 0)
                 return r;
+        s->step_done = done;
         set_enter(s, SET_PHASE_COMMITTING);
         m->committing = s;
         if (s->n_targets > 0) {
@@ -258,26 +254,20 @@ void manager_commit_next(Manager *m) {
         while (!m->committing && m->n_removing == 0 && m->commit_queue) {
                 Set *s = LIST_POP(queue, m->commit_queue, m->commit_queue_tail);
                 s->turn_started = now_usec(CLOCK_MONOTONIC);
-                if (s->n_writers > 0) {
-                        /* Writers freeze first; the commit follows. */
-                        m->committing = s;
-                        set_enter(s, SET_PHASE_FREEZING);
-                        set_writers_freeze(s);
-                        continue;
-                }
-                int r = set_start_commit(s);
-                if (r < 0)
-                        set_commit_failed_to_start(s, r);
+                /* The turn is the set's from here to its end (writers freeze first). */
+                m->committing = s;
+                TAKE_PTR(s->step_done)(s);
         }
 }
 
-void set_queue_commit(Set *s) {
-        assert(s);
-
+void set_queue_commit(Set *s, set_step_done_t turn) {
         Manager *m = s->manager;
+
+        assert(turn);
 
         /* Busy from now on: it waits for its turn, then commits. */
         set_enter(s, SET_PHASE_QUEUED);
+        s->step_done = turn;
         LIST_APPEND(queue, m->commit_queue, m->commit_queue_tail, s);
         log_debug("Set %s: %zu volume(s), %zu file system(s) to hold; queued.", s->id, s->n_volumes, s->n_targets);
         manager_commit_next(m);

@@ -6,14 +6,15 @@
 
 #include "stasisd-set.h"
 
-/* Queues the set for its turn (phase queued); replies to s->pending when done. */
-void set_queue_commit(Set *s);
+/* Queues the set (phase queued); turn(s) is called when its turn comes. */
+void set_queue_commit(Set *s, set_step_done_t turn);
 void set_commit_release(Set *s);        /* for set_free() */
 /* Starts the next queued commit, if none is running. */
 void manager_commit_next(Manager *m);
 
-/* For stasisd-set-writers.c: the writers are frozen, take the snapshots. */
-int set_start_commit(Set *s);
+/* Starts the commit runner (phase committing); done(s) is called with its
+ * result in s->commit (with a hold, once the hold is over). */
+int set_start_commit(Set *s, set_step_done_t done);
 /* The commit could not start: the set goes (answering its caller). */
 void set_commit_failed_to_start(Set *s, int r);
 /* The end of making a set: the slot is free again; s->commit is recorded

@@ -10,7 +10,6 @@
 #include "echo.h"
 #include "log.h"
 #include "macro.h"
-#include "stasisd-set-commit.h"
 #include "stasisd-set-export.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-writers.h"
@@ -33,8 +32,7 @@ static void sw_fail(Set *s, SetWriter *sw, const char *message, bool retryable) 
         log_warning("Set %s: writer %s %s.", s->id, sw->writer->display, strempty(message));
 }
 
-/* The first failure, for a set that required its writers. */
-static bool set_writers_check(Set *s) {
+bool set_writers_check(Set *s) {
         if (!s->require_writers || s->writers_failed)
                 return !!s->writers_failed;
         for (size_t i = 0; i < s->n_writers; i++) {
@@ -205,6 +203,11 @@ void set_writers_abort_all(Set *s, const char *reason) {
         set_writers_abort(s, true, reason);
 }
 
+void set_writers_abort_failed(Set *s) {
+        assert(s);
+        set_writers_abort(s, false, "the writer failed");
+}
+
 /* The components and how consistent each is, as the set records them. */
 static int set_make_components(Set *s) {
         size_t n = 0, k = 0;
@@ -236,41 +239,20 @@ static int set_make_components(Set *s) {
         return 0;
 }
 
-/* ---- before the set's turn: PrepareBackup, PrepareSnapshot ---- */
+/* ---- the steps: each ends by calling done(s) ---- */
 
-/* Failing: the set goes, with its record. */
-static void set_fail_now(Set *s) {
-        set_writers_abort(s, true, s->writers_failed);
-        log_error("Set %s failed: %s", s->id, s->writers_failed);
-        set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE : STASIS_ERROR_WRITER_FAILED,
-                        "Creating", s->writers_failed);
-        set_remove(s);
-}
-
-/* A required writer failed before anything was frozen or taken. */
-static void set_fail_early(Set *s) {
-        set_enter(s, SET_PHASE_FAILING);
-        /* No catalog writes during another set's hold: then at its end. */
-        if (!s->manager->holding)
-                set_fail_now(s);
-}
-
-void set_writers_hold_ended(Set *s) {
-        assert(s);
-        if (s->phase == SET_PHASE_FAILING)
-                set_fail_now(s);
+/* The step's batch ended: on to the step's next event, or done. */
+static void step_finished(Set *s) {
+        set_step_done_t done = TAKE_PTR(s->step_done);
+        assert(done);
+        done(s);
 }
 
 static void on_prepare_snapshot_done(WriterBatch *b, void *userdata) {
         Set *s = userdata;
 
         set_take_batch(s, b);
-        if (set_writers_check(s)) {
-                set_fail_early(s);
-                return;
-        }
-        set_writers_abort(s, false, "the writer failed");
-        set_queue_commit(s);    /* preparing -> queued */
+        step_finished(s);
 }
 
 static void on_prepare_backup_done(WriterBatch *b, void *userdata) {
@@ -278,52 +260,42 @@ static void on_prepare_backup_done(WriterBatch *b, void *userdata) {
 
         set_take_batch(s, b);
         if (set_writers_check(s)) {
-                set_fail_early(s);
+                step_finished(s);
                 return;
         }
         if (set_send(s, STASIS_EVENT_PREPARE_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
                      on_prepare_snapshot_done) < 0) {
                 s->writers_failed = strdup("cannot send PrepareSnapshot to the writers");
-                set_fail_early(s);
+                step_finished(s);
         }
 }
 
-int set_writers_prepare(Set *s) {
+int set_writers_prepare(Set *s, set_step_done_t done) {
         assert(s);
-        assert(s->n_writers > 0);
-        set_enter(s, SET_PHASE_PREPARING);
+        assert(done);
+        assert(s->phase == SET_PHASE_PREPARING);
         if (set_writers_check(s))
                 return -ECANCELED;
+        s->step_done = done;
         return set_send(s, STASIS_EVENT_PREPARE_BACKUP, pick_alive, s->manager->prepare_timeout,
                         on_prepare_backup_done);
 }
 
-/* ---- the set's turn: Freeze by level, commit, Thaw by level ---- */
-
-static void set_writers_thaw_level(Set *s);
-static void set_writers_finish(Set *s);
-
 static void freeze_next_level(Set *s);
 
-/* Thaws who froze, the last level first; the commit's result is in s->commit. */
-static void set_writers_thaw(Set *s) {
-        set_enter(s, SET_PHASE_THAWING);
-        s->level = _WRITER_LEVEL_MAX - 1;
-        set_writers_thaw_level(s);
+/* No snapshot is to be taken: why is in s->commit. */
+static void freeze_give_up(Set *s, CommitOutcome outcome, int error) {
+        s->commit = (CommitResult) { .outcome = outcome, .error = error };
+        step_finished(s);
 }
 
-/* No snapshot is taken: why is in s->commit. */
-static void set_writers_give_up(Set *s, CommitOutcome outcome, int error) {
-        s->commit = (CommitResult) { .outcome = outcome, .error = error };
-        set_writers_thaw(s);
-}
 static void on_freeze_done(WriterBatch *b, void *userdata) {
         Set *s = userdata;
 
         set_take_batch(s, b);
         if (set_writers_check(s)) {
                 /* Required writers failed: thaw who froze, take nothing. */
-                set_writers_give_up(s, COMMIT_SKIPPED, 0);
+                freeze_give_up(s, COMMIT_SKIPPED, 0);
                 return;
         }
         s->level++;
@@ -342,20 +314,19 @@ static void freeze_next_level(Set *s) {
                         continue;
                 r = set_send(s, STASIS_EVENT_FREEZE, pick_alive_level,
                              s->freeze_deadline > now ? s->freeze_deadline - now : 0, on_freeze_done);
-                if (r >= 0)
-                        return;
-                set_writers_give_up(s, COMMIT_NOT_STARTED, r);
+                if (r < 0)
+                        freeze_give_up(s, COMMIT_NOT_STARTED, r);
                 return;
         }
-        r = set_start_commit(s);        /* freezing -> committing */
-        if (r < 0)
-                set_writers_give_up(s, COMMIT_NOT_STARTED, r);
+        step_finished(s);               /* every level is frozen */
 }
 
-void set_writers_freeze(Set *s) {
+void set_writers_freeze(Set *s, set_step_done_t done) {
         Manager *m = s->manager;
 
+        assert(done);
         assert(s->phase == SET_PHASE_FREEZING);
+        s->step_done = done;
         s->freeze_window = m->freeze_window;
         for (size_t i = 0; i < s->n_writers; i++)
                 if (pick_alive(s, &s->writers[i], 0))
@@ -365,21 +336,23 @@ void set_writers_freeze(Set *s) {
         s->level = WRITER_LEVEL_FRONT_END;
         if (set_writers_check(s)) {
                 /* A required writer failed (or left) while the set waited. */
-                set_writers_give_up(s, COMMIT_SKIPPED, 0);
+                freeze_give_up(s, COMMIT_SKIPPED, 0);
                 return;
         }
         freeze_next_level(s);
 }
+
+static void thaw_level(Set *s);
 
 static void on_thaw_done(WriterBatch *b, void *userdata) {
         Set *s = userdata;
 
         set_take_batch(s, b);
         s->level--;
-        set_writers_thaw_level(s);
+        thaw_level(s);
 }
 
-static void set_writers_thaw_level(Set *s) {
+static void thaw_level(Set *s) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         for (; s->level >= 0; s->level--) {
@@ -399,83 +372,59 @@ static void set_writers_thaw_level(Set *s) {
                         }
         }
         s->window_usec = now - s->turn_started;
-        set_writers_finish(s);
+        step_finished(s);
 }
 
-void set_writers_after_commit(Set *s) {
+void set_writers_thaw(Set *s, set_step_done_t done) {
+        assert(done);
+        assert(s->phase == SET_PHASE_THAWING);
+        s->step_done = done;
+        s->level = _WRITER_LEVEL_MAX - 1;
+        thaw_level(s);
+}
+
+void set_writers_check_window(Set *s) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
-        assert(s->phase == SET_PHASE_COMMITTING);
-        if (now > s->freeze_deadline)
-                for (size_t i = 0; i < s->n_writers; i++) {
-                        char msg[256];
-                        snprintf(msg, sizeof msg, "stayed frozen past its freeze window (%.3g s): the snapshots "
-                                 "took too long (retryable)", (double) s->freeze_window / USEC_PER_SEC);
-                        if (s->writers[i].frozen)
-                                sw_fail(s, &s->writers[i], msg, true);
-                }
-        set_writers_thaw(s);
+        assert(s);
+        if (now <= s->freeze_deadline)
+                return;
+        for (size_t i = 0; i < s->n_writers; i++) {
+                char msg[256];
+                snprintf(msg, sizeof msg, "stayed frozen past its freeze window (%.3g s): the snapshots "
+                         "took too long (retryable)", (double) s->freeze_window / USEC_PER_SEC);
+                if (s->writers[i].frozen)
+                        sw_fail(s, &s->writers[i], msg, true);
+        }
 }
-
-/* ---- after the thaw: PostSnapshot, then the result ---- */
-
-static void set_writers_done(Set *s);
 
 static void on_post_snapshot_done(WriterBatch *b, void *userdata) {
         Set *s = userdata;
 
         set_take_batch(s, b);
-        set_writers_done(s);
+        step_finished(s);
 }
 
-static bool commit_succeeded(const Set *s) {
-        return s->commit.outcome == COMMIT_SUCCEEDED;
+int set_writers_post_snapshot(Set *s, set_step_done_t done) {
+        int r;
+
+        assert(done);
+        assert(s->phase == SET_PHASE_THAWING);
+        r = set_send(s, STASIS_EVENT_POST_SNAPSHOT, pick_alive, s->manager->prepare_timeout, on_post_snapshot_done);
+        if (r >= 0)
+                s->step_done = done;
+        return r;
 }
 
-static void set_writers_finish(Set *s) {
-        if (commit_succeeded(s) && !set_writers_check(s) &&
-            set_send(s, STASIS_EVENT_POST_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
-                     on_post_snapshot_done) >= 0) {
-                set_enter(s, SET_PHASE_POST_SNAPSHOT);
-                return;
-        }
-        set_writers_done(s);
-}
+void set_writers_finish(Set *s, const char *failure) {
+        assert(s);
 
-/* Every writer event of the set's making is over: record and answer. */
-static void set_writers_done(Set *s) {
-        Manager *m = s->manager;
-        bool ok = commit_succeeded(s);
-
-        (void) set_writers_check(s);
-        if (!ok || s->writers_failed) {
-                char msg[1024];
-                if (s->writers_failed)
-                        snprintf(msg, sizeof msg, "%s", s->writers_failed);
-                else
-                        set_commit_describe(s, msg, sizeof msg);
-                set_writers_abort(s, true, msg);
-        } else
+        if (failure)
+                set_writers_abort(s, true, failure);
+        else
                 set_writers_abort(s, false, "the writer failed");
         if (set_make_components(s) < 0)
                 log_oom();
-
-        if (s->commit.outcome == COMMIT_SKIPPED || s->commit.outcome == COMMIT_NOT_STARTED) {
-                /* Nothing was taken: the set goes, and the slot with it. */
-                if (s->writers_failed) {
-                        log_error("Set %s failed: %s", s->id, s->writers_failed);
-                        set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE
-                                                                : STASIS_ERROR_WRITER_FAILED,
-                                        "Creating", s->writers_failed);
-                        set_remove(s);
-                } else
-                        set_commit_failed_to_start(s, s->commit.error);
-                m->committing = NULL;
-                manager_hold_ended(m);
-                manager_commit_next(m);
-                return;
-        }
-        set_commit_finished(s);
 }
 
 /* ---- a writer left ---- */

@@ -22,14 +22,30 @@ struct SetWriter {
         char *error;                    /* why it failed */
 };
 
-/* After the set is recorded: PrepareBackup, PrepareSnapshot, then its turn. */
-int set_writers_prepare(Set *s);
-/* The set's turn has come (phase freezing): freeze its writers, then commit. */
-void set_writers_freeze(Set *s);
-/* The commit is over (the hold too; s->commit says how): thaw the writers, then finish. */
-void set_writers_after_commit(Set *s);
-/* Another set's hold ended: carry out what had to wait for it. */
-void set_writers_hold_ended(Set *s);
+/* The writers' steps of a set's making (stasisd-set-life.c runs them).
+ * Each runs its events and then calls done(s), once; a required writer
+ * that fails sets s->writers_failed (set_writers_check()). */
+
+/* Phase preparing: PrepareBackup, then PrepareSnapshot. < 0 if PrepareBackup
+ * cannot be sent (done is not called then). */
+int set_writers_prepare(Set *s, set_step_done_t done);
+/* Phase freezing: Freeze, level by level. When nothing may be taken (a
+ * required writer failed, Freeze could not be sent), s->commit says why. */
+void set_writers_freeze(Set *s, set_step_done_t done);
+/* Phase thawing: Thaw to who froze, level by level in reverse. */
+void set_writers_thaw(Set *s, set_step_done_t done);
+/* Still phase thawing: PostSnapshot. < 0 if it cannot be sent (done is not called then). */
+int set_writers_post_snapshot(Set *s, set_step_done_t done);
+
+/* Whether a writer the requestor required failed (s->writers_failed says how). */
+bool set_writers_check(Set *s);
+/* After the commit: writers still frozen past their freeze window fail (retryable). */
+void set_writers_check_window(Set *s);
+/* The end of the making: Abort to every writer prepared if the set failed
+ * (failure says why), else to those that failed; and the set's components. */
+void set_writers_finish(Set *s, const char *failure);
+/* Abort to the writers that failed (the set goes on without them). */
+void set_writers_abort_failed(Set *s);
 void set_writer_gone(Set *s, Writer *w, const char *why);
 /* The set failed after all: Abort to every writer prepared and not aborted yet. */
 void set_writers_abort_all(Set *s, const char *reason);

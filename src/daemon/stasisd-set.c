@@ -20,6 +20,7 @@
 #include "stasisd-set-bus.h"
 #include "stasisd-set-commit.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-life.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
@@ -439,16 +440,14 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
 
         s->pending = sd_bus_message_ref(msg);
         (void) sd_bus_emit_object_added(m->bus, s->object_path);
-        if (n_writers == 0) {
-                set_queue_commit(s);
-                return 1;
+        if (n_writers > 0) {
+                /* The writers are the set's from here on. */
+                s->writers = writers;
+                s->n_writers = n_writers;
+                s->require_writers = require_writers;
+                log_info("Set %s: %zu volume(s), %zu writer(s).", s->id, n_volumes, n_writers);
         }
-        /* The writers are the set's from here on. */
-        s->writers = writers;
-        s->n_writers = n_writers;
-        s->require_writers = require_writers;
-        log_info("Set %s: %zu volume(s), %zu writer(s).", s->id, n_volumes, n_writers);
-        r = set_writers_prepare(s);
+        r = set_life_start(s);
         if (r < 0) {
                 set_reply_error(s, STASIS_ERROR_WRITER_FAILED, "Creating", "cannot send PrepareBackup to the writers");
                 set_remove(s);

@@ -34,6 +34,9 @@ SetState set_state_from_string(const char *s);
 
 typedef struct SetWriter SetWriter;
 
+/* The end of a step of a set's making (stasisd-set-life.c). */
+typedef void (*set_step_done_t)(Set *s);
+
 struct Set {
         Manager *manager;
         LIST_FIELDS(Set, sets);         /* the manager's, oldest first */
@@ -58,6 +61,7 @@ struct Set {
         SetPhase phase;         /* what is under way (set_enter() moves it) */
         sd_bus_message *pending;/* the call to answer when the current step ends */
         bool release_requested; /* delete as soon as the current step ends */
+        set_step_done_t step_done;      /* called when the step under way ends */
         sd_event_source *retry; /* retries a failed removal */
         usec_t retry_delay;
 
