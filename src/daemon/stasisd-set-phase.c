@@ -29,13 +29,13 @@ DEFINE_STRING_TABLE_LOOKUP(set_phase, SetPhase, _SET_PHASE_INVALID)
 
 /* For each phase, the phases it may move to (docs/HACKING.md says on which event). */
 static const unsigned transitions[_SET_PHASE_MAX] = {
-        [SET_PHASE_NEW]            = P(PREPARING) | P(QUEUED) | P(REMOVED),
+        [SET_PHASE_NEW]            = P(PREPARING) | P(QUEUED),
         [SET_PHASE_PREPARING]      = P(QUEUED) | P(FAILING) | P(REMOVED),
         [SET_PHASE_QUEUED]         = P(FREEZING) | P(COMMITTING) | P(REMOVED),
         [SET_PHASE_FREEZING]       = P(COMMITTING) | P(THAWING),
         [SET_PHASE_COMMITTING]     = P(THAWING) | FINISH,
         [SET_PHASE_THAWING]        = P(POST_SNAPSHOT) | FINISH,
-        [SET_PHASE_POST_SNAPSHOT]  = FINISH,
+        [SET_PHASE_POST_SNAPSHOT]  = P(IDLE) | P(DELETE_WAITING),      /* only after a commit that succeeded */
         [SET_PHASE_IDLE]           = P(DELETING),
         [SET_PHASE_FAILING]        = P(REMOVED),
         [SET_PHASE_REAPING]        = P(DELETE_WAITING),

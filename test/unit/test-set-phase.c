@@ -20,7 +20,6 @@ static const struct {
 } moves[] = {
         { SET_PHASE_NEW,            SET_PHASE_PREPARING,      "recorded, with writers: PrepareBackup sent" },
         { SET_PHASE_NEW,            SET_PHASE_QUEUED,         "recorded, without writers" },
-        { SET_PHASE_NEW,            SET_PHASE_REMOVED,        "PrepareBackup cannot be sent" },
         { SET_PHASE_PREPARING,      SET_PHASE_QUEUED,         "PrepareSnapshot answered" },
         { SET_PHASE_PREPARING,      SET_PHASE_FAILING,        "a required writer failed" },
         { SET_PHASE_PREPARING,      SET_PHASE_REMOVED,        "PrepareBackup cannot be sent" },
@@ -41,8 +40,6 @@ static const struct {
         { SET_PHASE_THAWING,        SET_PHASE_REAPING,        "thawed, worker lost, not gone yet" },
         { SET_PHASE_POST_SNAPSHOT,  SET_PHASE_IDLE,           "PostSnapshot answered, created" },
         { SET_PHASE_POST_SNAPSHOT,  SET_PHASE_DELETE_WAITING, "a required writer failed at PostSnapshot" },
-        { SET_PHASE_POST_SNAPSHOT,  SET_PHASE_REMOVED,        "(finish after a failed commit)" },
-        { SET_PHASE_POST_SNAPSHOT,  SET_PHASE_REAPING,        "(finish after a lost worker)" },
         { SET_PHASE_IDLE,           SET_PHASE_DELETING,       "Delete, release, or start-up clean-up" },
         { SET_PHASE_FAILING,        SET_PHASE_REMOVED,        "no hold (any more)" },
         { SET_PHASE_REAPING,        SET_PHASE_DELETE_WAITING, "the worker is gone" },
@@ -106,7 +103,6 @@ TEST(every_phase_can_end) {
 /* Failure in each phase of the making: where it goes. */
 TEST(failure_in_each_phase) {
         static const SetPhase failed_to[][2] = {
-                { SET_PHASE_NEW,           SET_PHASE_REMOVED },         /* writers unreachable */
                 { SET_PHASE_PREPARING,     SET_PHASE_FAILING },         /* required writer failed */
                 { SET_PHASE_QUEUED,        SET_PHASE_REMOVED },         /* worker not started */
                 { SET_PHASE_FREEZING,      SET_PHASE_THAWING },         /* Freeze failed: thaw who froze */
