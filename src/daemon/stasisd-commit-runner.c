@@ -16,18 +16,6 @@
  * before it kills the worker and thaws by itself. */
 #define HOLD_WATCHDOG_GRACE_USEC (500 * USEC_PER_MSEC)
 
-struct CommitRunner {
-        CommitRunnerSpec spec;
-        char id[24];
-        Worker *worker;                 /* until it has been reaped */
-        pid_t pid;
-        int *target_fds;                /* the daemon's own, to thaw if the worker cannot */
-        sd_event_source *hold_watchdog;
-        bool hold_overrun;              /* the watchdog fired */
-        bool thaw_on_exit;              /* the worker did not end its hold itself: thaw once it is gone */
-        bool reported;                  /* result holds its report, not delivered yet (a hold) */
-        CommitResult result;
-};
 
 static void close_target_fds(CommitRunner *r) {
         for (size_t i = 0; r->target_fds && i < r->spec.n_targets; i++)
@@ -68,7 +56,7 @@ static void deliver(CommitRunner *r) {
          * worker said (unless it missed its own deadline first). */
         if (r->hold_overrun && r->result.outcome != COMMIT_TIMED_OUT)
                 r->result = (CommitResult) { .outcome = COMMIT_HOLD_OVERRUN };
-        r->spec.callback(r, COMMIT_RUNNER_DONE, &r->result, r->spec.userdata);        /* may free r */
+        r->spec.callback(r, COMMIT_RUNNER_DONE, &r->result, r->spec.userdata);        /* may release r */
 }
 
 static int on_hold_watchdog(sd_event_source *es, uint64_t usec, void *userdata) {
@@ -123,32 +111,26 @@ static void on_worker_exited(void *userdata) {
                 r->spec.callback(r, COMMIT_RUNNER_GONE, &r->result, r->spec.userdata);
 }
 
-int commit_runner_start(const CommitRunnerSpec *spec, CommitRunner **ret) {
-        CommitRunner *r;
+int commit_runner_start(CommitRunner *r, const CommitRunnerSpec *spec) {
         char desc[64];
         int k;
 
+        assert(r);
         assert(spec);
         assert(spec->event);
         assert(spec->id);
         assert(spec->callback);
         assert(spec->n_volumes > 0);
-        assert(ret);
 
-        r = calloc(1, sizeof(CommitRunner));
-        if (!r)
-                return -ENOMEM;
-        r->spec = *spec;
+        *r = (CommitRunner) { .spec = *spec };
         snprintf(r->id, sizeof r->id, "%s", spec->id);
         r->spec.id = r->id;
 
         /* The daemon's own handles on what will be frozen, to thaw if the worker cannot. */
         if (spec->n_targets > 0) {
                 r->target_fds = calloc(spec->n_targets, sizeof(int));
-                if (!r->target_fds) {
-                        free(r);
+                if (!r->target_fds)
                         return -ENOMEM;
-                }
                 for (size_t i = 0; i < spec->n_targets; i++) {
                         /* Only the mount planned; if it changed, the worker fails the set. */
                         r->target_fds[i] = -1;
@@ -163,7 +145,7 @@ int commit_runner_start(const CommitRunnerSpec *spec, CommitRunner **ret) {
         k = worker_spawn(spec->event, desc, spec->commit_timeout + (spec->n_targets ? spec->hold_timeout : 0),
                          worker_commit, r, on_worker_done, &r->worker);
         if (k < 0) {
-                commit_runner_free(r);
+                commit_runner_done(r);
                 return k;
         }
         r->pid = worker_pid(r->worker);
@@ -177,11 +159,10 @@ int commit_runner_start(const CommitRunnerSpec *spec, CommitRunner **ret) {
                                                on_hold_watchdog, r);
                 if (k < 0) {
                         (void) kill(r->pid, SIGKILL);
-                        commit_runner_free(r);
+                        commit_runner_done(r);
                         return k;
                 }
         }
-        *ret = r;
         return 0;
 }
 
@@ -189,7 +170,7 @@ bool commit_runner_gone(const CommitRunner *r) {
         return !r || !r->worker;
 }
 
-CommitRunner *commit_runner_free(CommitRunner *r) {
+CommitRunner *commit_runner_done(CommitRunner *r) {
         if (!r)
                 return NULL;
         r->hold_watchdog = sd_event_source_disable_unref(r->hold_watchdog);
@@ -200,7 +181,7 @@ CommitRunner *commit_runner_free(CommitRunner *r) {
                 worker_set_exited_callback(r->worker, NULL);
                 worker_set_userdata(r->worker, NULL);
         }
+        r->worker = NULL;
         close_target_fds(r);
-        free(r);
         return NULL;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "provider.h"
@@ -14,6 +15,7 @@
 /* Knows nothing of sets: it runs one commit worker for a list of volumes and
  * the file systems to hold around it, and reports through one callback. */
 typedef struct CommitRunner CommitRunner;
+typedef struct Worker Worker;
 
 typedef enum CommitRunnerEvent {
         /* The result is final. With a hold, the worker is gone too (until
@@ -43,13 +45,29 @@ typedef struct CommitRunnerSpec {
         void *userdata;
 } CommitRunnerSpec;
 
-/* Opens the targets (to thaw them itself if the worker cannot), forks the
- * worker and, with a hold, arms the watchdog. */
-int commit_runner_start(const CommitRunnerSpec *spec, CommitRunner **ret);
+/* Kept in its owner (no allocation of its own); its fields are the runner's. */
+struct CommitRunner {
+        CommitRunnerSpec spec;
+        char id[24];
+        Worker *worker;                 /* until it has been reaped */
+        pid_t pid;
+        int *target_fds;                /* the daemon's own, to thaw if the worker cannot */
+        sd_event_source *hold_watchdog;
+        bool hold_overrun;              /* the watchdog fired */
+        bool thaw_on_exit;              /* the worker did not end its hold itself: thaw once it is gone */
+        bool reported;                  /* result holds its report, not delivered yet (a hold) */
+        CommitResult result;
+};
 
-/* Whether the worker has been reaped. */
+/* Sets up r: opens the targets (to thaw them itself if the worker cannot),
+ * forks the worker and, with a hold, arms the watchdog. On failure r holds
+ * nothing. */
+int commit_runner_start(CommitRunner *r, const CommitRunnerSpec *spec);
+
+/* Whether the worker has been reaped (NULL: there is no runner). */
 bool commit_runner_gone(const CommitRunner *r);
 
-/* Frees the runner. A worker still running is forgotten (it is killed at
- * its deadline), after a thaw if it may have left file systems frozen. */
-CommitRunner *commit_runner_free(CommitRunner *r);
+/* Releases what r holds and returns NULL. A worker still running is
+ * forgotten (it is killed at its deadline), after a thaw if it may have
+ * left file systems frozen. */
+CommitRunner *commit_runner_done(CommitRunner *r);

@@ -71,7 +71,7 @@ static void on_runner(CommitRunner *r, CommitRunnerEvent event, const CommitResu
 
         assert(s->runner == r);
         if (event == COMMIT_RUNNER_GONE) {
-                s->runner = commit_runner_free(s->runner);
+                s->runner = commit_runner_done(s->runner);
                 if (s->phase == SET_PHASE_REAPING) {
                         /* The lost worker can change nothing any more: remove what it made. */
                         log_info("Set %s: the commit worker is gone; removing what it made.", s->id);
@@ -86,7 +86,7 @@ static void on_runner(CommitRunner *r, CommitRunnerEvent event, const CommitResu
         s->commit = *res;
         s->hold_usec = s->commit.hold_usec;
         if (commit_runner_gone(s->runner))
-                s->runner = commit_runner_free(s->runner);
+                s->runner = commit_runner_done(s->runner);
         set_end_hold(s);
         s->window_usec = now_usec(CLOCK_MONOTONIC) - s->turn_started;      /* writers: until their thaw */
         TAKE_PTR(s->step_done)(s);
@@ -233,9 +233,10 @@ int set_start_commit(Set *s, set_step_done_t done) {
 
         assert(done);
         assert(!s->runner);
-        r = commit_runner_start(&spec, &s->runner);
+        r = commit_runner_start(&s->runner_mem, &spec);
         if (r < 0)
                 return r;
+        s->runner = &s->runner_mem;
         s->step_done = done;
         set_enter(s, SET_PHASE_COMMITTING);
         m->committing = s;
@@ -275,7 +276,7 @@ void set_queue_commit(Set *s, set_step_done_t turn) {
 
 void set_commit_release(Set *s) {
         set_unqueue(s);
-        s->runner = commit_runner_free(s->runner);
+        s->runner = commit_runner_done(s->runner);
         freeze_targets_free(s->targets, s->n_targets);
         s->targets = NULL;
         s->n_targets = 0;

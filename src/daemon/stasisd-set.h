@@ -68,7 +68,8 @@ struct Set {
         /* The hold: file systems frozen around the commit, in freeze order. */
         FreezeTarget *targets;
         size_t n_targets;
-        CommitRunner *runner;   /* from the commit's start until its worker is gone */
+        CommitRunner *runner;   /* &runner_mem from the commit's start until its worker is gone */
+        CommitRunner runner_mem;
         CommitResult commit;    /* how the commit went */
         usec_t hold_usec;       /* how long the file systems were held */
         LIST_FIELDS(Set, queue);        /* waiting for its turn to commit */
