@@ -9,6 +9,7 @@
 
 #include "bus-errors.h"
 #include "bus-util.h"
+#include "list.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-auth.h"
@@ -23,7 +24,7 @@
  * afterwards, should the handler not come back for it (its object gone). */
 struct AuthQuery {
         Manager *manager;
-        AuthQuery *prev, *next;
+        LIST_FIELDS(AuthQuery, queries);
         sd_bus_message *request;
         AuthAction action;
         AuthCaller caller;
@@ -55,12 +56,7 @@ static AuthQuery *auth_query_free(AuthQuery *q) {
         if (!q)
                 return NULL;
         if (q->manager) {
-                if (q->prev)
-                        q->prev->next = q->next;
-                else
-                        q->manager->auth_queries = q->next;
-                if (q->next)
-                        q->next->prev = q->prev;
+                LIST_REMOVE(queries, q->manager->auth_queries, q->manager->auth_queries_tail, q);
                 q->manager->n_auth_queries--;
         }
         sd_bus_slot_unref(q->slot);
@@ -81,12 +77,9 @@ void auth_queries_free(Manager *m) {
  * AUTH_QUERIES_MAX for a minute, and no call of a caller that is gone comes
  * back. */
 void auth_caller_gone(Manager *m, const char *name) {
-        AuthQuery *next;
-        for (AuthQuery *q = m->auth_queries; q; q = next) {
-                next = q->next;
+        LIST_FOREACH_SAFE(queries, q, next, m->auth_queries)
                 if (streq(strempty(sd_bus_message_get_sender(q->request)), name))
                         auth_query_free(q);
-        }
 }
 
 /* "Permission denied: only root may create snapshot sets (caller uid 1000): <why>" */
@@ -178,7 +171,7 @@ static int on_polkit_answer(sd_bus_message *reply, void *userdata, sd_bus_error 
 }
 
 static AuthQuery *find_query(Manager *m, sd_bus_message *msg) {
-        for (AuthQuery *q = m->auth_queries; q; q = q->next)
+        LIST_FOREACH(queries, q, m->auth_queries)
                 if (q->request == msg)
                         return q;
         return NULL;
@@ -186,7 +179,7 @@ static AuthQuery *find_query(Manager *m, sd_bus_message *msg) {
 
 static unsigned queries_of(Manager *m, const char *sender) {
         unsigned n = 0;
-        for (AuthQuery *q = m->auth_queries; q; q = q->next)
+        LIST_FOREACH(queries, q, m->auth_queries)
                 if (!q->done && streq(strempty(sd_bus_message_get_sender(q->request)), sender))
                         n++;
         return n;
@@ -234,10 +227,7 @@ static int ask_polkit(Manager *m, sd_bus_message *msg, AuthAction action, const 
                             action_table[action].id, strerror(-r));
         }
         q->manager = m;
-        q->next = m->auth_queries;
-        if (q->next)
-                q->next->prev = q;
-        m->auth_queries = q;
+        LIST_PREPEND(queries, m->auth_queries, m->auth_queries_tail, q);
         m->n_auth_queries++;
         log_debug("Asking polkit whether uid %u (%s) may %s%s.", (unsigned) caller->uid, sender, action_table[action].id,
                   interactive ? ", allowing interactive authorization" : "");

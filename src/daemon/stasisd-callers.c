@@ -19,6 +19,7 @@
 #include "bus-errors.h"
 #include "bus-util.h"
 #include "echo.h"
+#include "list.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-callers.h"
@@ -46,8 +47,8 @@ typedef struct Caller {
         unsigned head, n;
         unsigned n_accepted;            /* not refused */
         size_t bytes;                   /* of the accepted calls */
-        bool ready;                     /* in the turn list */
-        struct Caller *next;
+        bool in_ready;                  /* in the turn list */
+        LIST_FIELDS(struct Caller, ready);
 } Caller;
 
 struct Callers {
@@ -129,41 +130,21 @@ static int caller_get(Callers *c, const char *name, Caller **ret) {
 }
 
 static void ready_push(Callers *c, Caller *k) {
-        k->ready = true;
-        k->next = NULL;
-        if (c->ready_tail)
-                c->ready_tail->next = k;
-        else
-                c->ready = k;
-        c->ready_tail = k;
+        k->in_ready = true;
+        LIST_APPEND(ready, c->ready, c->ready_tail, k);
 }
 
 static Caller *ready_pop(Callers *c) {
-        Caller *k = c->ready;
-        if (!k)
-                return NULL;
-        c->ready = k->next;
-        if (!c->ready)
-                c->ready_tail = NULL;
-        k->next = NULL;
-        k->ready = false;
+        Caller *k = LIST_POP(ready, c->ready, c->ready_tail);
+        if (k)
+                k->in_ready = false;
         return k;
 }
 
 static void ready_remove(Callers *c, Caller *k) {
-        Caller *prev = NULL;
-        for (Caller *i = c->ready; i; prev = i, i = i->next)
-                if (i == k) {
-                        if (prev)
-                                prev->next = k->next;
-                        else
-                                c->ready = k->next;
-                        if (c->ready_tail == k)
-                                c->ready_tail = prev;
-                        break;
-                }
-        k->next = NULL;
-        k->ready = false;
+        if (k->in_ready)
+                LIST_REMOVE(ready, c->ready, c->ready_tail, k);
+        k->in_ready = false;
 }
 
 static void schedule_turn(Callers *c) {
@@ -339,7 +320,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 k->bytes += size;
                 c->bytes += size;
         }
-        if (!k->ready) {
+        if (!k->in_ready) {
                 ready_push(c, k);
                 if (c->ready == k)
                         schedule_turn(c);
@@ -358,8 +339,7 @@ void callers_gone(Callers *c, const char *name) {
         k = *found;
         log_debug("Caller %s left the bus.", name);
         tdelete(&key, &c->tree, caller_compare);
-        if (k->ready)
-                ready_remove(c, k);
+        ready_remove(c, k);
         c->n_waiting -= k->n_accepted;
         c->n_queued -= k->n;
         c->bytes -= k->bytes;

@@ -316,7 +316,6 @@ int commit_run(int fd, const CommitJob *job) {
                         if (is_frozen[i - 1])
                                 (void) freeze_thaw_fd(tfd[i - 1]);
                 h.hold_usec = now_usec(CLOCK_MONOTONIC) - t_freeze;
-                h.n_frozen = (uint32_t) frozen;
                 /* End of the hold window. */
                 (void) freeze_journal_remove(job->state_dir);
                 if (r < 0)
@@ -340,12 +339,6 @@ fail:
                         stasis_provider_result_set(&res[0], r < 0 ? r : -EIO, "%s", strerror(r < 0 ? -r : EIO));
         }
         remove_made(v, n, res, done);
-        for (size_t i = 0; i < n; i++)
-                if (res[i].error < 0 && res[i].error != -ECANCELED) {
-                        h.error = res[i].error;
-                        memcpy(h.message, res[i].message, sizeof h.message);
-                        break;
-                }
 finish:
         for (size_t i = 0; i < VOLUMES_MAX; i++)
                 safe_close(tfd[i]);

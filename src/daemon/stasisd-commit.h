@@ -8,12 +8,10 @@
 #include "stasisd-freeze.h"
 #include "time-util.h"
 
-/* What a commit worker sends back first, before one StasisProviderResult per volume. */
+/* What a commit worker sends back first, before one StasisProviderResult per
+ * volume (which say what failed). */
 typedef struct CommitHeader {
-        int32_t error;                  /* 0, or the first failure */
-        uint32_t n_frozen;              /* file systems held together */
         uint64_t hold_usec;             /* first FIFREEZE to last FITHAW */
-        char message[STASIS_PROVIDER_MESSAGE_MAX];
 } CommitHeader;
 
 typedef struct CommitJob {

@@ -1,22 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-create-request.c - a CreateSet with writers: Identify, then which volumes and writers take part */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bus-errors.h"
-#include "echo.h"
 #include "bus-util.h"
+#include "echo.h"
 #include "log.h"
 #include "macro.h"
+#include "stasisd-create-request.h"
 #include "stasisd-resolve.h"
+#include "stasisd-select.h"
+#include "stasisd-set-writers.h"
 #include "stasisd-set.h"
+#include "stasisd-writer-call.h"
 #include "strv.h"
 
 struct CreateRequest {
         Manager *manager;
-        CreateRequest *next;
+        LIST_FIELDS(CreateRequest, requests);
         sd_bus_message *msg;
         char **paths;
         char **selectors;
@@ -27,57 +32,10 @@ struct CreateRequest {
         WriterBatch *identify;
 };
 
-/* A component of a writer that answered (or failed) Identify, and where its
- * paths are. */
-typedef struct Candidate {
-        size_t writer;                  /* index into the Identify batch */
-        const WriterComponent *component;
-        bool included;
-        size_t first_path, n_paths;
-} Candidate;
-
-typedef struct PathVolume {
-        const char *path;
-        struct PathVolume *same;        /* an earlier one of the same path, which has the volume */
-        StasisVolume volume;            /* moved into the set when it joins */
-        char *key;
-        uid_t owner;                    /* of the directory resolved, from the same lookup */
-        const char *error_name;         /* NULL if it resolved */
-        char *error;
-} PathVolume;
-
-typedef struct Resolution {
-        WriterBatch *b;
-        size_t *by_path;                /* hash of pv indexes + 1 by path; 0 is empty */
-        size_t n_by_path;
-        Candidate *cands;
-        size_t n_cands;
-        PathVolume *pv;
-        size_t n_pv;
-        StasisVolume *vols;
-        size_t n_vols;
-} Resolution;
-
-static void resolution_done(Resolution *x) {
-        for (size_t i = 0; i < x->n_pv; i++) {
-                stasis_volume_done(&x->pv[i].volume);
-                free(x->pv[i].key);
-                free(x->pv[i].error);
-        }
-        free(x->pv);
-        free(x->by_path);
-        free(x->cands);
-        volumes_free(x->vols, x->n_vols);
-}
-
 static CreateRequest *create_request_free(CreateRequest *req) {
         if (!req)
                 return NULL;
-        for (CreateRequest **i = &req->manager->requests; *i; i = &(*i)->next)
-                if (*i == req) {
-                        *i = req->next;
-                        break;
-                }
+        LIST_REMOVE(requests, req->manager->requests, req->manager->requests_tail, req);
         writer_batch_free(req->identify);
         sd_bus_message_unref(req->msg);
         strv_free(req->paths);
@@ -88,52 +46,10 @@ static CreateRequest *create_request_free(CreateRequest *req) {
 }
 
 void create_requests_free(Manager *m) {
+        assert(m);
+
         while (m->requests)
                 create_request_free(m->requests);
-}
-
-static bool name_valid(const char *s, size_t n) {
-        if (n == 0 || n > WRITER_NAME_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
-                        return false;
-        return true;
-}
-
-/* WRITER[@INSTANCE][:COMPONENT]. instance is NULL for any instance,
- * component NULL for all of the writer's components. Pointers into sel. */
-typedef struct Selector {
-        const char *writer, *instance, *component;
-        size_t writer_len, instance_len;
-} Selector;
-
-static int parse_selector(const char *sel, Selector *ret) {
-        const char *colon = strchr(sel, ':'), *end = colon ? colon : sel + strlen(sel);
-        const char *at = memchr(sel, '@', (size_t) (end - sel));
-        Selector x = { .writer = sel, .writer_len = (size_t) ((at ? at : end) - sel) };
-
-        if (at) {
-                x.instance = at + 1;
-                x.instance_len = (size_t) (end - at - 1);
-                if (!name_valid(x.instance, x.instance_len))
-                        return -EINVAL;
-        }
-        if (colon) {
-                x.component = colon + 1;
-                if (isempty(x.component))
-                        return -EINVAL;
-        }
-        if (!name_valid(x.writer, x.writer_len))
-                return -EINVAL;
-        *ret = x;
-        return 0;
-}
-
-static bool selector_matches(const Selector *x, const WriterMetadata *meta) {
-        return strlen(meta->writer) == x->writer_len && strneq(meta->writer, x->writer, x->writer_len) &&
-               (!x->instance || (strlen(meta->instance) == x->instance_len &&
-                                 strneq(meta->instance, x->instance, x->instance_len)));
 }
 
 /* Takes the metadata each writer sent; one that sent none or bad metadata
@@ -253,119 +169,6 @@ static int resolve_candidates(Manager *m, Resolution *x) {
         return 0;
 }
 
-static bool have_volume(const Resolution *x, const char *key) {
-        for (size_t i = 0; i < x->n_vols; i++)
-                if (streq(x->vols[i].key, key))
-                        return true;
-        return false;
-}
-
-static int select_components(Resolution *x, char **selectors, sd_bus_error *error) {
-        STRV_FOREACH(sel, selectors) {
-                Selector s;
-                bool writer_found = false, found = false, unselectable = false;
-
-                (void) parse_selector(*sel, &s);        /* checked when the call came */
-                for (size_t i = 0; i < x->n_cands; i++) {
-                        Candidate *k = &x->cands[i];
-                        if (!selector_matches(&s, x->b->replies[k->writer].writer->meta))
-                                continue;
-                        writer_found = true;
-                        if (s.component && !streq(s.component, k->component->name))
-                                continue;
-                        if (s.component && !k->component->selectable) {
-                                unselectable = true;    /* it only comes along with its writer */
-                                continue;
-                        }
-                        k->included = found = true;
-                }
-                if (!writer_found)
-                        return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
-                                                 "Component %s: no writer %.*s%s%.*s is registered", ECHO(*sel),
-                                                 (int) MIN(s.writer_len, ECHO_MAX), s.writer, s.instance ? "@" : "",
-                                                 (int) MIN(s.instance_len, ECHO_MAX), strempty(s.instance));
-                if (!found && unselectable)
-                        return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
-                                                 "Component %s: component \"%s\" of writer %.*s is not selectable "
-                                                 "(it comes along when its writer takes part)", ECHO(*sel), ECHO(s.component),
-                                                 (int) MIN(s.component - 1 - *sel, ECHO_MAX), *sel);
-                if (!found)
-                        return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_COMPONENT,
-                                                 "Component %s: writer %.*s has no component \"%s\"", ECHO(*sel),
-                                                 (int) MIN(s.component - 1 - *sel, ECHO_MAX), *sel, ECHO(s.component));
-        }
-        return 0;
-}
-
-static bool writer_included(const Resolution *x, size_t writer) {
-        for (size_t i = 0; i < x->n_cands; i++)
-                if (x->cands[i].writer == writer && x->cands[i].included)
-                        return true;
-        return false;
-}
-
-/* Components join the set when selected, when one of their paths is on a
- * volume of the set, or when they are not selectable and their writer takes
- * part; every volume of a component that joins joins too. Until nothing
- * changes. */
-static int close_over(Resolution *x, sd_bus_error *error) {
-        bool changed;
-
-        do {
-                changed = false;
-                for (size_t i = 0; i < x->n_cands; i++) {
-                        Candidate *k = &x->cands[i];
-                        for (size_t p = 0; !k->included && p < k->n_paths; p++) {
-                                const PathVolume *pv = &x->pv[k->first_path + p];
-                                if (pv->key && have_volume(x, pv->key))
-                                        k->included = changed = true;
-                        }
-                        if (!k->included && !k->component->selectable && writer_included(x, k->writer))
-                                k->included = changed = true;
-                }
-                for (size_t i = 0; i < x->n_cands; i++) {
-                        Candidate *k = &x->cands[i];
-                        for (size_t p = 0; k->included && p < k->n_paths; p++) {
-                                PathVolume *pv = &x->pv[k->first_path + p];
-                                const Writer *w = x->b->replies[k->writer].writer;
-                                if (pv->error)
-                                        return sd_bus_error_setf(error, pv->error_name, "Component %s:%s: %s",
-                                                                 w->display, k->component->name, pv->error);
-                                /* The path may have changed since the writer
-                                 * registered (a directory swapped for a
-                                 * symbolic link): checked on the lookup that
-                                 * found the volume. */
-                                if (w->uid != 0 && pv->owner != w->uid)
-                                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                                                 "Component %s:%s: %s is owned by uid %u, not by "
-                                                                 "the writer's user (uid %u); a writer other than "
-                                                                 "root may only name directories its user owns",
-                                                                 w->display, k->component->name, ECHO(pv->path),
-                                                                 (unsigned) pv->owner, (unsigned) w->uid);
-                                if (have_volume(x, pv->key))
-                                        continue;
-                                if (x->n_vols >= MANAGER_VOLUMES_PER_SET_MAX)
-                                        return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED,
-                                                                 "The paths and components lie on more than %d "
-                                                                 "volumes, the most one set may have",
-                                                                 MANAGER_VOLUMES_PER_SET_MAX);
-                                PathVolume *has = pv->same ?: pv;
-                                x->vols[x->n_vols++] = has->volume;
-                                has->volume = (StasisVolume) {};
-                                changed = true;
-                        }
-                }
-        } while (changed);
-        return 0;
-}
-
-static ssize_t volume_index(const Resolution *x, const char *key) {
-        for (size_t i = 0; i < x->n_vols; i++)
-                if (streq(x->vols[i].key, key))
-                        return (ssize_t) i;
-        return -1;
-}
-
 /* The writers taking part, with their components and volumes. */
 static int make_set_writers(const Resolution *x, SetWriter **ret, size_t *ret_n) {
         SetWriter *sw = calloc(MAX(x->b->n, 1), sizeof(SetWriter));
@@ -377,7 +180,7 @@ static int make_set_writers(const Resolution *x, SetWriter **ret, size_t *ret_n)
                 const WriterReply *r = &x->b->replies[w];
                 SetWriter *s = &sw[n];
 
-                if (!writer_included(x, w))
+                if (!resolution_writer_included(x, w))
                         continue;
                 n++;
                 s->writer = writer_ref(r->writer);
@@ -391,7 +194,7 @@ static int make_set_writers(const Resolution *x, SetWriter **ret, size_t *ret_n)
                         if (strv_extend(&s->components, k->component->name) < 0)
                                 goto oom;
                         for (size_t p = 0; p < k->n_paths; p++) {
-                                size_t v = (size_t) volume_index(x, x->pv[k->first_path + p].key);
+                                size_t v = (size_t) resolution_volume_index(x, x->pv[k->first_path + p].key);
                                 bool dup = false;
                                 for (size_t j = 0; j < s->n_volumes; j++)
                                         dup = dup || s->volumes[j] == v;
@@ -466,9 +269,9 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
         }
         r = resolve_candidates(m, &x);
         if (r >= 0)
-                r = select_components(&x, req->selectors, error);
+                r = resolution_select(&x, req->selectors, error);
         if (r >= 0)
-                r = close_over(&x, error);
+                r = resolution_close_over(&x, error);
         if (r >= 0)
                 r = make_set_writers(&x, &sw, &n_sw);
         if (r < 0)
@@ -509,7 +312,7 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
 
         STRV_FOREACH(sel, selectors) {
                 Selector x;
-                if (parse_selector(*sel, &x) < 0)
+                if (selector_parse(*sel, &x) < 0)
                         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                                  "Component '%s' is not WRITER[@INSTANCE][:COMPONENT] (a writer "
                                                  "name is a-z, 0-9, '.', '_' and '-')", ECHO(*sel));
@@ -523,7 +326,7 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
                 free(req);
                 return -ENOMEM;
         }
-        for (Writer *w = m->writers; w; w = w->next)
+        LIST_FOREACH(writers, w, m->writers)
                 ws[n++] = w;
         req->manager = m;
         req->msg = sd_bus_message_ref(msg);
@@ -533,8 +336,7 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
         req->persistent = persistent;
         req->require_writers = require_writers;
         req->uid = uid;
-        req->next = m->requests;
-        m->requests = req;
+        LIST_PREPEND(requests, m->requests, m->requests_tail, req);
         if ((paths && !req->paths) || (selectors && !req->selectors) || (label && !req->label)) {
                 create_request_free(req);
                 return -ENOMEM;

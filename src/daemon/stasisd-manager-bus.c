@@ -5,14 +5,18 @@
 #include <string.h>
 
 #include "bus-errors.h"
-#include "echo.h"
 #include "bus-util.h"
+#include "echo.h"
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-auth.h"
+#include "stasisd-create-request.h"
+#include "stasisd-manager-bus.h"
 #include "stasisd-manager.h"
+#include "stasisd-orphans-bus.h"
 #include "stasisd-orphans.h"
 #include "stasisd-resolve.h"
+#include "stasisd-set-bus.h"
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
 #include "stasisd-writer.h"
@@ -199,7 +203,7 @@ static int method_list_sets(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sotsssbu)");
-        for (Set *s = m->sets; r >= 0 && s; s = s->next) {
+        for (Set *s = m->sets; r >= 0 && s; s = s->sets_next) {
                 _cleanup_free_ char *tmp = NULL;
                 const char *label = bus_string(s->label, &tmp);
                 r = !label ? -ENOMEM :

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-manager.c - the coordinator: bus, event loop, catalog and the sets it keeps */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -12,29 +13,46 @@
 #include "macro.h"
 #include "path-util.h"
 #include "stasis/stasis.h"
-#include "stasisd-manager.h"
 #include "stasisd-auth.h"
 #include "stasisd-config.h"
+#include "stasisd-create-request.h"
 #include "stasisd-freeze.h"
+#include "stasisd-manager-bus.h"
+#include "stasisd-manager.h"
+#include "stasisd-orphans-scan.h"
 #include "stasisd-orphans.h"
+#include "stasisd-set-bus.h"
+#include "stasisd-set-life.h"
+#include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-state-dir.h"
+#include "stasisd-writer-call.h"
 #include "stasisd-writer.h"
 
+/* A writer left: the sets it takes part in fail its components. */
+static void on_writer_gone(Manager *m, Writer *w, const char *why) {
+        LIST_FOREACH(sets, s, m->sets)
+                set_writer_gone(s, w, why);
+}
+
 int manager_new(const char *state_dir, Manager **ret) {
+        assert(state_dir);
+        assert(ret);
+
         Manager *m = calloc(1, sizeof(Manager));
         int r;
 
         if (!m)
                 return -ENOMEM;
         m->mounts = (MountCache) MOUNT_CACHE_INIT;
-        m->commit_timeout = 60 * USEC_PER_SEC;
-        m->hold_timeout = 10 * USEC_PER_SEC;
-        m->freeze_settle = 40 * USEC_PER_MSEC;
-        m->identify_timeout = 10 * USEC_PER_SEC;
-        m->prepare_timeout = 300 * USEC_PER_SEC;
-        m->freeze_window = 60 * USEC_PER_SEC;
+        m->commit_timeout = MANAGER_COMMIT_TIMEOUT_DEFAULT;
+        m->hold_timeout = MANAGER_HOLD_TIMEOUT_DEFAULT;
+        m->freeze_settle = MANAGER_FREEZE_SETTLE_DEFAULT;
+        m->identify_timeout = MANAGER_IDENTIFY_TIMEOUT_DEFAULT;
+        m->prepare_timeout = MANAGER_PREPARE_TIMEOUT_DEFAULT;
+        m->freeze_window = MANAGER_FREEZE_WINDOW_DEFAULT;
         m->orphan_scan = true;
+        m->writer_gone = on_writer_gone;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir) {
                 manager_free(m);
@@ -63,9 +81,7 @@ Manager *manager_free(Manager *m) {
         manager_writers_free(m);
         manager_scan_orphans_cancel(m);
         orphans_free(m->orphans, m->n_orphans);
-        while (m->deferred) {
-                Deferred *d = m->deferred;
-                m->deferred = d->next;
+        for (Deferred *d; (d = LIST_POP(deferred, m->deferred, m->deferred_tail)); ) {
                 sd_bus_message_unref(d->msg);
                 free(d);
         }
@@ -83,7 +99,10 @@ Manager *manager_free(Manager *m) {
 }
 
 Set *manager_find_set(Manager *m, const char *id) {
-        for (Set *s = m->sets; s; s = s->next)
+        assert(m);
+        assert(id);
+
+        LIST_FOREACH(sets, s, m->sets)
                 if (streq(s->id, id))
                         return s;
         return NULL;
@@ -164,11 +183,8 @@ static int manager_load_catalog(Manager *m) {
         }
 
         /* Reconcile after all are loaded: it may remove sets from the list. */
-        Set *next;
-        for (Set *s = m->sets; s; s = next) {
-                next = s->next;
+        LIST_FOREACH_SAFE(sets, s, next, m->sets)
                 set_reconcile(s);
-        }
         log_info("Catalog loaded: %u set(s).", m->n_sets);
 
         if (!m->orphan_scan) {
@@ -216,35 +232,38 @@ static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_err
 }
 
 int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_handler_t handler, void *userdata) {
+        assert(m);
+        assert(msg);
+        assert(handler);
+
         if (!m->holding)
                 return 0;
         if (m->n_deferred >= MANAGER_DEFERRED_MAX)
                 return sd_bus_reply_method_errorf(msg, STASIS_ERROR_BUSY,
                                                   "stasisd is holding file systems frozen and %u calls already "
                                                   "wait for it to end; try again", m->n_deferred) < 0 ? -EIO : 1;
-        Deferred *d = calloc(1, sizeof(Deferred)), **tail = &m->deferred;
+        Deferred *d = calloc(1, sizeof(Deferred));
         if (!d)
                 return -ENOMEM;
         d->msg = sd_bus_message_ref(msg);
         d->handler = handler;
         d->userdata = userdata;
-        while (*tail)
-                tail = &(*tail)->next;
-        *tail = d;
+        LIST_APPEND(deferred, m->deferred, m->deferred_tail, d);
         m->n_deferred++;
         return 1;
 }
 
 void manager_hold_ended(Manager *m) {
+        assert(m);
+
         /* An orphan scan that ended in the hold: the set ids it found. */
         manager_orphans_raise_next_id(m);
         /* Calls that came in during the hold, in order. */
         while (m->deferred && !m->holding) {
-                Deferred *d = m->deferred;
+                Deferred *d = LIST_POP(deferred, m->deferred, m->deferred_tail);
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 int r;
 
-                m->deferred = d->next;
                 m->n_deferred--;
                 (void) sd_bus_message_rewind(d->msg, true);
                 r = d->handler(d->msg, d->userdata, &error);
@@ -255,14 +274,15 @@ void manager_hold_ended(Manager *m) {
                 free(d);
         }
         /* Releases asked for during the hold, and sets whose writers failed then. */
-        Set *next;
-        for (Set *s = m->sets; s && !m->holding; s = next) {
-                next = s->next;
-                set_writers_hold_ended(s);
+        LIST_FOREACH_SAFE(sets, s, next, m->sets) {
+                if (m->holding)
+                        break;
+                set_life_hold_ended(s);
         }
-        for (Set *s = m->sets; s && !m->holding; s = next) {
-                next = s->next;
-                if (s->release_requested && !s->busy && s->state != SET_CREATING) {
+        LIST_FOREACH_SAFE(sets, s, next, m->sets) {
+                if (m->holding)
+                        break;
+                if (s->release_requested && !set_phase_busy(s->phase) && s->state != SET_CREATING) {
                         s->release_requested = false;
                         (void) set_delete(s, NULL, NULL);
                 }
@@ -275,6 +295,8 @@ static void on_provider_refused(const char *path, const char *why, void *userdat
 }
 
 int manager_start(Manager *m) {
+        assert(m);
+
         int r;
 
         /* Before anything is read from it or written to it. */
@@ -348,5 +370,7 @@ int manager_start(Manager *m) {
 }
 
 int manager_run(Manager *m) {
+        assert(m);
+
         return sd_event_loop(m->event);
 }

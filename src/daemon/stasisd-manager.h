@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "list.h"
 #include "mountinfo.h"
 #include "stasisd-callers.h"
 #include "stasisd-catalog.h"
@@ -19,6 +20,14 @@
 #define MANAGER_VOLUMES_PER_SET_MAX     64
 #define MANAGER_LABEL_MAX              256
 #define MANAGER_DEFERRED_MAX          1024     /* calls put off during a hold */
+
+/* Defaults of the time limits (stasisd(8) documents them; --help shows them). */
+#define MANAGER_COMMIT_TIMEOUT_DEFAULT   (60 * USEC_PER_SEC)
+#define MANAGER_HOLD_TIMEOUT_DEFAULT     (10 * USEC_PER_SEC)
+#define MANAGER_FREEZE_SETTLE_DEFAULT    (40 * USEC_PER_MSEC)
+#define MANAGER_IDENTIFY_TIMEOUT_DEFAULT (10 * USEC_PER_SEC)
+#define MANAGER_PREPARE_TIMEOUT_DEFAULT  (300 * USEC_PER_SEC)
+#define MANAGER_FREEZE_WINDOW_DEFAULT    (60 * USEC_PER_SEC)
 
 typedef struct Set Set;
 typedef struct Writer Writer;
@@ -42,12 +51,12 @@ typedef struct Manager {
         /* Commits run one at a time, so no two holds ever interleave and no
          * provider is called on a file system another set holds frozen. */
         Set *committing;
-        Set *commit_queue, *commit_queue_tail;
+        Set *commit_queue, *commit_queue_tail;   /* waiting for their turn */
         bool holding;           /* file systems are frozen right now */
         unsigned n_removing;    /* removal and orphan-scan workers running */
 
         /* Calls that would write to the catalog, put off while holding. */
-        struct Deferred *deferred;
+        struct Deferred *deferred, *deferred_tail;
         unsigned n_deferred;
 
         Callers *callers;               /* unprivileged calls wait their turn */
@@ -62,17 +71,19 @@ typedef struct Manager {
         /* Writers (stasisd-writer.c), in the order they registered. */
         Writer *writers, *writers_tail;
         unsigned n_writers;
+        /* Told when a writer leaves (stasisd-writer.c knows nothing of sets). */
+        void (*writer_gone)(struct Manager *m, Writer *w, const char *why);
         size_t writers_metadata_bytes;  /* their meta_json, together */
         WriterBatch *batches, *batches_tail;    /* events being sent */
         unsigned n_calls_in_flight;
-        CreateRequest *requests;        /* CreateSet calls asking the writers first */
+        CreateRequest *requests, *requests_tail;        /* CreateSet calls asking the writers first */
         usec_t identify_timeout;
         usec_t prepare_timeout;
         usec_t freeze_window;
 
         /* Authorization (stasisd-auth.c): stasisd.conf, and polkit checks under way. */
         StasisdConfig *config;
-        AuthQuery *auth_queries;
+        AuthQuery *auth_queries, *auth_queries_tail;
         unsigned n_auth_queries;
         /* Snapshots in the stores that no set holds (stasisd-orphans.c). */
         struct Orphan *orphans;
@@ -101,7 +112,7 @@ Set *manager_find_set(Manager *m, const char *id);
 int manager_check_room(Manager *m, sd_bus_error *error);
 
 typedef struct Deferred {
-        struct Deferred *next;
+        LIST_FIELDS(struct Deferred, deferred);
         sd_bus_message *msg;
         sd_bus_message_handler_t handler;
         void *userdata;
@@ -112,6 +123,3 @@ typedef struct Deferred {
 int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_handler_t handler, void *userdata);
 void manager_hold_ended(Manager *m);
 
-/* stasisd-manager-bus.c */
-extern const sd_bus_vtable manager_vtable[];
-int manager_bus_export(Manager *m);

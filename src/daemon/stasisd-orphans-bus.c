@@ -9,6 +9,8 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-auth.h"
+#include "stasisd-orphans-bus.h"
+#include "stasisd-orphans-scan.h"
 #include "stasisd-orphans.h"
 #include "stasisd-set.h"
 

@@ -9,9 +9,12 @@
 
 #include "bus-errors.h"
 #include "exec-call.h"
+#include "list.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-commit.h"
+#include "stasisd-orphans-scan.h"
+#include "stasisd-set-commit.h"
 #include "stasisd-orphans.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
@@ -70,14 +73,14 @@ static int known_handles(Manager *m, const StasisProvider *p, const char ***ret,
         const char **h;
         size_t n = 0;
 
-        for (Set *s = m->sets; s; s = s->next)
+        LIST_FOREACH(sets, s, m->sets)
                 for (size_t i = 0; i < s->n_volumes; i++)
                         n += s->volumes[i].provider == p && s->volumes[i].handle;
         h = malloc(MAX(n, (size_t) 1) * sizeof *h);
         if (!h)
                 return -ENOMEM;
         n = 0;
-        for (Set *s = m->sets; s; s = s->next)
+        LIST_FOREACH(sets, s, m->sets)
                 for (size_t i = 0; i < s->n_volumes; i++)
                         if (s->volumes[i].provider == p && s->volumes[i].handle)
                                 h[n++] = s->volumes[i].handle;
@@ -88,7 +91,7 @@ static int known_handles(Manager *m, const StasisProvider *p, const char ***ret,
 }
 
 static bool handle_known(Manager *m, const StasisProvider *p, const char *handle) {
-        for (Set *s = m->sets; s; s = s->next)
+        LIST_FOREACH(sets, s, m->sets)
                 for (size_t i = 0; i < s->n_volumes; i++)
                         if (s->volumes[i].provider == p && s->volumes[i].handle && streq(s->volumes[i].handle, handle))
                                 return true;

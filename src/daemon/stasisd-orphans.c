@@ -10,7 +10,10 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-commit.h"
+#include "stasisd-orphans-scan.h"
+#include "stasisd-set-commit.h"
 #include "stasisd-orphans.h"
+#include "stasisd-set-bus.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
 

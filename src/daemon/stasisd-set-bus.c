@@ -9,8 +9,10 @@
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-auth.h"
-#include "stasisd-set.h"
+#include "stasisd-set-bus.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-writers.h"
+#include "stasisd-set.h"
 #include "stasisd-strings.h"
 #include "strv.h"
 
@@ -34,7 +36,7 @@ int set_bus_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nod
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        for (Set *s = m->sets; s; s = s->next) {
+        LIST_FOREACH(sets, s, m->sets) {
                 if (s->export_hidden)
                         continue;       /* GetManagedObjects would not fit in a bus message */
                 r = strv_extend(&l, s->object_path);

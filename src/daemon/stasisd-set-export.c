@@ -8,9 +8,11 @@
 
 #include "bus-errors.h"
 #include "echo.h"
+#include "list.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
 #include "strv.h"
@@ -184,7 +186,7 @@ void set_export_load(Set *s) {
 }
 
 void sets_export_refit(Manager *m) {
-        for (Set *s = m->sets; s && m->n_export_hidden > 0; s = s->next) {
+        for (Set *s = m->sets; s && m->n_export_hidden > 0; s = s->sets_next) {
                 if (!s->export_hidden)
                         continue;
                 if (!set_fit(s, load_room(m, s)))

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-set-writers.c - the writers' part of making a set: prepare, freeze by level, thaw, post-snapshot, abort */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,11 @@
 #include "echo.h"
 #include "log.h"
 #include "macro.h"
-#include "stasisd-set.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-bus.h"
+#include "stasisd-set-writers.h"
+#include "stasisd-set.h"
+#include "stasisd-writer-call.h"
 #include "strv.h"
 
 static WriterLevel level_of(const SetWriter *sw) {
@@ -28,8 +32,7 @@ static void sw_fail(Set *s, SetWriter *sw, const char *message, bool retryable) 
         log_warning("Set %s: writer %s %s.", s->id, sw->writer->display, strempty(message));
 }
 
-/* The first failure, for a set that required its writers. */
-static bool set_writers_check(Set *s) {
+bool set_writers_check(Set *s) {
         if (!s->require_writers || s->writers_failed)
                 return !!s->writers_failed;
         for (size_t i = 0; i < s->n_writers; i++) {
@@ -195,7 +198,14 @@ static void set_writers_abort(Set *s, bool all, const char *reason) {
 }
 
 void set_writers_abort_all(Set *s, const char *reason) {
+        assert(s);
+
         set_writers_abort(s, true, reason);
+}
+
+void set_writers_abort_failed(Set *s) {
+        assert(s);
+        set_writers_abort(s, false, "the writer failed");
 }
 
 /* The components and how consistent each is, as the set records them. */
@@ -229,43 +239,20 @@ static int set_make_components(Set *s) {
         return 0;
 }
 
-/* ---- before the set's turn: PrepareBackup, PrepareSnapshot ---- */
+/* ---- the steps: each ends by calling done(s) ---- */
 
-/* A required writer failed before anything was frozen or taken: the set
- * goes, with its record. */
-static void set_fail_early(Set *s) {
-        Manager *m = s->manager;
-
-        if (m->holding) {
-                /* No catalog writes during another set's hold. */
-                s->fail_after_hold = true;
-                return;
-        }
-        set_writers_abort(s, true, s->writers_failed);
-        log_error("Set %s failed: %s", s->id, s->writers_failed);
-        set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE : STASIS_ERROR_WRITER_FAILED,
-                        "Creating", s->writers_failed);
-        s->busy = false;
-        set_remove(s);
-}
-
-void set_writers_hold_ended(Set *s) {
-        if (s->fail_after_hold) {
-                s->fail_after_hold = false;
-                set_fail_early(s);
-        }
+/* The step's batch ended: on to the step's next event, or done. */
+static void step_finished(Set *s) {
+        set_step_done_t done = TAKE_PTR(s->step_done);
+        assert(done);
+        done(s);
 }
 
 static void on_prepare_snapshot_done(WriterBatch *b, void *userdata) {
         Set *s = userdata;
 
         set_take_batch(s, b);
-        if (set_writers_check(s)) {
-                set_fail_early(s);
-                return;
-        }
-        set_writers_abort(s, false, "the writer failed");
-        set_queue_commit(s);
+        step_finished(s);
 }
 
 static void on_prepare_backup_done(WriterBatch *b, void *userdata) {
@@ -273,30 +260,34 @@ static void on_prepare_backup_done(WriterBatch *b, void *userdata) {
 
         set_take_batch(s, b);
         if (set_writers_check(s)) {
-                set_fail_early(s);
+                step_finished(s);
                 return;
         }
         if (set_send(s, STASIS_EVENT_PREPARE_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
                      on_prepare_snapshot_done) < 0) {
                 s->writers_failed = strdup("cannot send PrepareSnapshot to the writers");
-                set_fail_early(s);
+                step_finished(s);
         }
 }
 
-int set_writers_prepare(Set *s) {
-        s->busy = true;
+int set_writers_prepare(Set *s, set_step_done_t done) {
+        assert(s);
+        assert(done);
+        assert(s->phase == SET_PHASE_PREPARING);
         if (set_writers_check(s))
                 return -ECANCELED;
+        s->step_done = done;
         return set_send(s, STASIS_EVENT_PREPARE_BACKUP, pick_alive, s->manager->prepare_timeout,
                         on_prepare_backup_done);
 }
 
-/* ---- the set's turn: Freeze by level, commit, Thaw by level ---- */
-
-static void set_writers_thaw_level(Set *s);
-static void set_writers_finish(Set *s);
-
 static void freeze_next_level(Set *s);
+
+/* No snapshot is to be taken: why is in s->commit. */
+static void freeze_give_up(Set *s, CommitOutcome outcome, int error) {
+        s->commit = (CommitResult) { .outcome = outcome, .error = error };
+        step_finished(s);
+}
 
 static void on_freeze_done(WriterBatch *b, void *userdata) {
         Set *s = userdata;
@@ -304,9 +295,7 @@ static void on_freeze_done(WriterBatch *b, void *userdata) {
         set_take_batch(s, b);
         if (set_writers_check(s)) {
                 /* Required writers failed: thaw who froze, take nothing. */
-                s->commit_skipped = true;
-                s->level = _WRITER_LEVEL_MAX - 1;
-                set_writers_thaw_level(s);
+                freeze_give_up(s, COMMIT_SKIPPED, 0);
                 return;
         }
         s->level++;
@@ -325,24 +314,19 @@ static void freeze_next_level(Set *s) {
                         continue;
                 r = set_send(s, STASIS_EVENT_FREEZE, pick_alive_level,
                              s->freeze_deadline > now ? s->freeze_deadline - now : 0, on_freeze_done);
-                if (r >= 0)
-                        return;
-                s->commit_start_error = r;
-                s->level = _WRITER_LEVEL_MAX - 1;
-                set_writers_thaw_level(s);
+                if (r < 0)
+                        freeze_give_up(s, COMMIT_NOT_STARTED, r);
                 return;
         }
-        r = set_start_commit(s);
-        if (r < 0) {
-                s->commit_start_error = r;
-                s->level = _WRITER_LEVEL_MAX - 1;
-                set_writers_thaw_level(s);
-        }
+        step_finished(s);               /* every level is frozen */
 }
 
-int set_writers_freeze(Set *s) {
+void set_writers_freeze(Set *s, set_step_done_t done) {
         Manager *m = s->manager;
 
+        assert(done);
+        assert(s->phase == SET_PHASE_FREEZING);
+        s->step_done = done;
         s->freeze_window = m->freeze_window;
         for (size_t i = 0; i < s->n_writers; i++)
                 if (pick_alive(s, &s->writers[i], 0))
@@ -352,24 +336,23 @@ int set_writers_freeze(Set *s) {
         s->level = WRITER_LEVEL_FRONT_END;
         if (set_writers_check(s)) {
                 /* A required writer failed (or left) while the set waited. */
-                s->commit_skipped = true;
-                s->level = _WRITER_LEVEL_MAX - 1;
-                set_writers_thaw_level(s);
-                return 0;
+                freeze_give_up(s, COMMIT_SKIPPED, 0);
+                return;
         }
         freeze_next_level(s);
-        return 0;
 }
+
+static void thaw_level(Set *s);
 
 static void on_thaw_done(WriterBatch *b, void *userdata) {
         Set *s = userdata;
 
         set_take_batch(s, b);
         s->level--;
-        set_writers_thaw_level(s);
+        thaw_level(s);
 }
 
-static void set_writers_thaw_level(Set *s) {
+static void thaw_level(Set *s) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         for (; s->level >= 0; s->level--) {
@@ -389,106 +372,68 @@ static void set_writers_thaw_level(Set *s) {
                         }
         }
         s->window_usec = now - s->turn_started;
-        set_writers_finish(s);
+        step_finished(s);
 }
 
-void set_writers_after_commit(Set *s, int status, const void *data, size_t size) {
+void set_writers_thaw(Set *s, set_step_done_t done) {
+        assert(done);
+        assert(s->phase == SET_PHASE_THAWING);
+        s->step_done = done;
+        s->level = _WRITER_LEVEL_MAX - 1;
+        thaw_level(s);
+}
+
+void set_writers_check_window(Set *s) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
-        s->commit_result = status;
-        free(s->result_data);
-        s->result_data = size > 0 ? malloc(size) : NULL;
-        s->result_size = s->result_data ? size : 0;
-        if (s->result_data)
-                memcpy(s->result_data, data, size);
-        else if (size > 0)
-                s->commit_result = -ENOMEM;
-        s->committed = true;
-        {
-                char msg[1024];
-                if (check_results(s, s->commit_result, s->result_data, s->result_size, "taking the snapshots",
-                                  msg, sizeof msg) != -1)
-                        s->commit_failed = strdup(msg);
+        assert(s);
+        if (now <= s->freeze_deadline)
+                return;
+        for (size_t i = 0; i < s->n_writers; i++) {
+                char msg[256];
+                snprintf(msg, sizeof msg, "stayed frozen past its freeze window (%.3g s): the snapshots "
+                         "took too long (retryable)", (double) s->freeze_window / USEC_PER_SEC);
+                if (s->writers[i].frozen)
+                        sw_fail(s, &s->writers[i], msg, true);
         }
-
-        if (now > s->freeze_deadline)
-                for (size_t i = 0; i < s->n_writers; i++) {
-                        char msg[256];
-                        snprintf(msg, sizeof msg, "stayed frozen past its freeze window (%.3g s): the snapshots "
-                                 "took too long (retryable)", (double) s->freeze_window / USEC_PER_SEC);
-                        if (s->writers[i].frozen)
-                                sw_fail(s, &s->writers[i], msg, true);
-                }
-        s->level = _WRITER_LEVEL_MAX - 1;
-        set_writers_thaw_level(s);
 }
-
-/* ---- after the thaw: PostSnapshot, then the result ---- */
-
-static void set_writers_done(Set *s);
 
 static void on_post_snapshot_done(WriterBatch *b, void *userdata) {
         Set *s = userdata;
 
         set_take_batch(s, b);
-        set_writers_done(s);
+        step_finished(s);
 }
 
-static bool commit_succeeded(const Set *s) {
-        return s->committed && !s->commit_failed;
+int set_writers_post_snapshot(Set *s, set_step_done_t done) {
+        int r;
+
+        assert(done);
+        assert(s->phase == SET_PHASE_THAWING);
+        r = set_send(s, STASIS_EVENT_POST_SNAPSHOT, pick_alive, s->manager->prepare_timeout, on_post_snapshot_done);
+        if (r >= 0)
+                s->step_done = done;
+        return r;
 }
 
-static void set_writers_finish(Set *s) {
-        if (commit_succeeded(s) && !set_writers_check(s) &&
-            set_send(s, STASIS_EVENT_POST_SNAPSHOT, pick_alive, s->manager->prepare_timeout,
-                     on_post_snapshot_done) >= 0)
-                return;
-        set_writers_done(s);
-}
+void set_writers_finish(Set *s, const char *failure) {
+        assert(s);
 
-/* Every writer event of the set's making is over: record and answer. */
-static void set_writers_done(Set *s) {
-        Manager *m = s->manager;
-        bool ok = commit_succeeded(s);
-
-        (void) set_writers_check(s);
-        if (!ok || s->writers_failed) {
-                char msg[1024];
-                if (s->commit_start_error < 0 && !s->writers_failed)
-                        snprintf(msg, sizeof msg, "cannot start taking the snapshots: %s", strerror(-s->commit_start_error));
-                else
-                        snprintf(msg, sizeof msg, "%s", s->writers_failed ?: s->commit_failed ?: "taking the snapshots failed");
-                set_writers_abort(s, true, msg);
-        } else
+        if (failure)
+                set_writers_abort(s, true, failure);
+        else
                 set_writers_abort(s, false, "the writer failed");
         if (set_make_components(s) < 0)
                 log_oom();
-
-        if (s->commit_skipped || s->commit_start_error < 0) {
-                /* Nothing was taken: the set goes, and the slot with it. */
-                int err = s->commit_start_error;
-                if (s->writers_failed) {
-                        log_error("Set %s failed: %s", s->id, s->writers_failed);
-                        set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE
-                                                                : STASIS_ERROR_WRITER_FAILED,
-                                        "Creating", s->writers_failed);
-                        s->busy = false;
-                        set_remove(s);
-                } else
-                        set_commit_failed_to_start(s, err);
-                m->committing = NULL;
-                manager_hold_ended(m);
-                manager_commit_next(m);
-                return;
-        }
-        void *data = TAKE_PTR(s->result_data);
-        set_commit_finished(s, s->commit_result, data, s->result_size);
-        free(data);
 }
 
 /* ---- a writer left ---- */
 
 void set_writer_gone(Set *s, Writer *w, const char *why) {
+        assert(s);
+        assert(w);
+        assert(why);
+
         const char *ev = NULL;
 
         /* The event it was called for, if any: the reason names it. */
@@ -518,14 +463,14 @@ void set_writers_free(SetWriter *sw, size_t n) {
 }
 
 void set_writers_release(Set *s) {
+        assert(s);
+
         s->batch = writer_batch_free(s->batch);
         set_writers_free(s->writers, s->n_writers);
         s->writers = NULL;
         s->n_writers = 0;
         s->batch_map = mfree(s->batch_map);
-        s->result_data = mfree(s->result_data);
         s->writers_failed = mfree(s->writers_failed);
-        s->commit_failed = mfree(s->commit_failed);
 }
 
 /* ---- BackupComplete ---- */
@@ -566,6 +511,9 @@ static bool component_named(const SetComponent *c, const char *name) {
 }
 
 int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error) {
+        assert(s);
+        assert(msg);
+
         Manager *m = s->manager;
         _cleanup_free_ Writer **ws = calloc(MAX(s->n_components, 1), sizeof(Writer *));
         CompleteArgs *a = calloc(1, sizeof(CompleteArgs));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-set.c - one snapshot set: its volumes, its state and its life from create to delete */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -9,16 +10,21 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "bus-util.h"
 #include "echo.h"
 #include "escape.h"
-#include "bus-util.h"
 #include "log.h"
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-commit.h"
-#include "stasisd-set.h"
+#include "stasisd-set-bus.h"
+#include "stasisd-set-commit.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-life.h"
+#include "stasisd-set-writers.h"
+#include "stasisd-set.h"
 #include "stasisd-worker.h"
+#include "string-table.h"
 #include "utf8.h"
 
 static const char *const set_state_table[_SET_STATE_MAX] = {
@@ -28,25 +34,11 @@ static const char *const set_state_table[_SET_STATE_MAX] = {
         [SET_DELETING] = "deleting",
 };
 
-const char *set_state_to_string(SetState s) {
-        return s >= 0 && s < _SET_STATE_MAX ? set_state_table[s] : NULL;
-}
-
-SetState set_state_from_string(const char *s) {
-        for (int i = 0; i < _SET_STATE_MAX; i++)
-                if (streq(set_state_table[i], s))
-                        return (SetState) i;
-        return _SET_STATE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(set_state, SetState, _SET_STATE_INVALID)
 
 static void set_link(Manager *m, Set *s) {
         s->manager = m;
-        s->prev = m->sets_tail;
-        if (m->sets_tail)
-                m->sets_tail->next = s;
-        else
-                m->sets = s;
-        m->sets_tail = s;
+        LIST_APPEND(sets, m->sets, m->sets_tail, s);
         m->n_sets++;
 }
 
@@ -54,14 +46,7 @@ static void set_unlink(Set *s) {
         Manager *m = s->manager;
         if (!m)
                 return;
-        if (s->prev)
-                s->prev->next = s->next;
-        else
-                m->sets = s->next;
-        if (s->next)
-                s->next->prev = s->prev;
-        else
-                m->sets_tail = s->prev;
+        LIST_REMOVE(sets, m->sets, m->sets_tail, s);
         m->n_sets--;
         s->manager = NULL;
 }
@@ -103,6 +88,8 @@ static int set_set_id(Set *s, uint64_t id) {
 /* msg may quote a provider's output: what is not UTF-8 is replaced, or the
  * Error property could not be sent, to anyone. */
 void set_set_error(Set *s, const char *msg) {
+        assert(s);
+
         _cleanup_free_ char *safe = msg ? utf8_escape_invalid(msg) : NULL;
         free(s->error);
         /* Bounded: it is among the properties of every set on the bus. */
@@ -111,6 +98,9 @@ void set_set_error(Set *s, const char *msg) {
 
 /* Records the new state in the catalog; set_change_state() also tells the bus. */
 void set_record_state(Set *s, SetState state, const char *consistency) {
+        assert(s);
+        assert(state >= 0 && state < _SET_STATE_MAX);
+
         int r;
 
         s->state = state;
@@ -125,6 +115,9 @@ void set_record_state(Set *s, SetState state, const char *consistency) {
 }
 
 int set_record_created(Set *s, const char *consistency) {
+        assert(s);
+        assert(consistency);
+
         int r;
 
         s->state = SET_CREATED;
@@ -146,10 +139,27 @@ void set_change_state(Set *s, SetState state, const char *consistency) {
         set_bus_emit_changed(s);
 }
 
+void set_enter(Set *s, SetPhase to) {
+        assert(s);
+        if (!set_phase_transition_allowed(s->phase, to)) {
+                log_error("Set %s: no move from phase %s to %s; this is a bug.", s->id,
+                          strna(set_phase_to_string(s->phase)), strna(set_phase_to_string(to)));
+                assert(!"illegal set phase transition");
+        }
+        log_debug("Set %s: %s -> %s.", s->id, set_phase_to_string(s->phase), set_phase_to_string(to));
+        s->phase = to;
+}
+
 /* Drops the set: from the catalog, the bus and memory. */
 void set_remove(Set *s) {
+        assert(s);
+        assert(s->manager);
+
         Manager *m = s->manager;
-        int r = catalog_remove_set(m->catalog, s->id_num);
+        int r;
+
+        set_enter(s, SET_PHASE_REMOVED);
+        r = catalog_remove_set(m->catalog, s->id_num);
         if (r < 0)
                 log_error_errno(r, "Set %s: failed to remove it from the catalog: %s",
                                 s->id, catalog_last_error(m->catalog));
@@ -161,6 +171,10 @@ void set_remove(Set *s) {
 }
 
 void set_reply_error(Set *s, const char *name, const char *what, const char *detail) {
+        assert(s);
+        assert(name);
+        assert(what);
+
         if (!s->pending)
                 return;
         _cleanup_free_ char *safe = utf8_escape_invalid(strempty(detail));
@@ -178,47 +192,6 @@ static int worker_remove(int fd, void *userdata) {
 
 /* ---- the daemon's side ---- */
 
-/* Checks the worker's answer; returns the index of the first failed volume,
- * -1 if all succeeded, or -2 (with *ret_msg) if the worker itself failed. */
-ssize_t check_results(Set *s, int status, const void *data, size_t size, const char *what,
-                             char *msg, size_t msg_size) {
-        const StasisProviderResult *res = data;
-        size_t header = streq(what, "taking the snapshots") ? sizeof(CommitHeader) : 0;
-
-        if (status == -ETIMEDOUT) {
-                snprintf(msg, msg_size, "%s did not finish within %g s; the worker was killed", what,
-                         (double) (s->manager->commit_timeout + (header && s->n_targets ? s->manager->hold_timeout : 0))
-                         / USEC_PER_SEC);
-                return -2;
-        }
-        if (header && s->hold_overrun) {
-                snprintf(msg, msg_size, "the hold did not end within %g s; stasisd killed the worker and thawed",
-                         (double) s->manager->hold_timeout / USEC_PER_SEC);
-                return -3;
-        }
-        if (status < 0 || size != header + sizeof(StasisProviderResult) * s->n_volumes) {
-                snprintf(msg, msg_size, "the worker %s crashed or sent a malformed result (%zu bytes)",
-                         what, size);
-                return -2;
-        }
-        if (header) {
-                const CommitHeader *h = data;
-                s->hold_usec = h->hold_usec;
-                res = (const StasisProviderResult *) ((const char *) data + header);
-        }
-        for (size_t i = 0; i < s->n_volumes; i++)
-                if (res[i].error < 0 && res[i].error != -ECANCELED) {
-                        snprintf(msg, msg_size, "%.*s", (int) sizeof res[i].message, res[i].message);
-                        return (ssize_t) i;
-                }
-        for (size_t i = 0; i < s->n_volumes; i++)
-                if (res[i].error < 0) {
-                        snprintf(msg, msg_size, "%.*s", (int) sizeof res[i].message, res[i].message);
-                        return (ssize_t) i;
-                }
-        return -1;
-}
-
 static void on_remove_done(Worker *w, int status, const void *data, size_t size, void *userdata);
 static void set_remove_result(Set *s, int status, const void *data, size_t size);
 
@@ -229,7 +202,7 @@ static int set_start_remove(Set *s) {
                              worker_remove, s, on_remove_done, NULL);
         if (r < 0)
                 return r;
-        s->busy = true;
+        set_enter(s, SET_PHASE_DELETING);
         s->manager->n_removing++;
         return 0;
 }
@@ -250,18 +223,17 @@ static void on_remove_done(Worker *w, int status, const void *data, size_t size,
         Set *s = userdata;
         Manager *m = s->manager;
 
-        s->busy = false;
         m->n_removing--;
         set_remove_result(s, status, data, size);     /* may free s */
         manager_commit_next(m);
 }
 
 static void set_remove_result(Set *s, int status, const void *data, size_t size) {
+        CommitResult res;
         char msg[512];
-        ssize_t bad;
 
-        bad = check_results(s, status, data, size, "removing the snapshots", msg, sizeof msg);
-        if (bad == -1) {
+        commit_result_parse(status, data, size, s->n_volumes, false, &res);
+        if (res.outcome == COMMIT_SUCCEEDED) {
                 log_info("Set %s deleted.", s->id);
                 if (s->pending)
                         (void) sd_bus_reply_method_return(s->pending, "");
@@ -269,9 +241,11 @@ static void set_remove_result(Set *s, int status, const void *data, size_t size)
                 return;
         }
 
+        commit_result_describe(&res, "removing the snapshots", s->manager->commit_timeout, 0, msg, sizeof msg);
+        set_enter(s, SET_PHASE_DELETE_WAITING);
         log_error("Set %s: deleting failed: %s", s->id, msg);
         set_set_error(s, msg);
-        set_reply_error(s, status == -ETIMEDOUT ? STASIS_ERROR_TIMEOUT : STASIS_ERROR_PROVIDER_FAILED,
+        set_reply_error(s, res.outcome == COMMIT_TIMED_OUT ? STASIS_ERROR_TIMEOUT : STASIS_ERROR_PROVIDER_FAILED,
                         "Deleting", msg);
         /* It stays "deleting" (some snapshots may be gone) and stasisd retries, with
          * a growing delay, until it is gone: whoever asked wants it gone, and a
@@ -290,6 +264,9 @@ static void set_remove_result(Set *s, int status, const void *data, size_t size)
 }
 
 int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
+        assert(s);
+        assert(s->manager);
+
         int r;
 
         s->retry = sd_event_source_disable_unref(s->retry);
@@ -298,7 +275,7 @@ int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
                 s->release_requested = true;
                 return 1;
         }
-        if (s->busy)
+        if (set_phase_busy(s->phase))
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
                                          "Snapshot set %s is busy (%s); try again when that ends",
                                          s->id, set_state_to_string(s->state));
@@ -317,7 +294,7 @@ int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
 static void set_requestor_gone(Set *s) {
         s->auto_release = false;
         s->requestor_check = sd_bus_slot_unref(s->requestor_check);
-        if (s->busy || s->manager->holding) {
+        if (set_phase_busy(s->phase) || s->manager->holding) {
                 s->release_requested = true;
                 return;
         }
@@ -326,13 +303,12 @@ static void set_requestor_gone(Set *s) {
 }
 
 void manager_sets_requestor_gone(Manager *m, const char *requestor) {
-        Set *next;
+        assert(m);
+        assert(requestor);
 
-        for (Set *s = m->sets; s; s = next) {
-                next = s->next;
+        LIST_FOREACH_SAFE(sets, s, next, m->sets)
                 if (s->auto_release && s->requestor && streq(s->requestor, requestor) && s->state != SET_DELETING)
                         set_requestor_gone(s);
-        }
 }
 
 /* NameOwnerChanged is watched from the start, but the requestor may have left
@@ -368,7 +344,7 @@ static int prepare_volumes(CatalogSet *cs, void *userdata) {
 
 static unsigned count_sets_of(Manager *m, const char *requestor) {
         unsigned n = 0;
-        for (Set *i = m->sets; i; i = i->next)
+        LIST_FOREACH(sets, i, m->sets)
                 if (!i->persistent && i->requestor && streq(i->requestor, requestor))
                         n++;
         return n;
@@ -464,16 +440,14 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
 
         s->pending = sd_bus_message_ref(msg);
         (void) sd_bus_emit_object_added(m->bus, s->object_path);
-        if (n_writers == 0) {
-                set_queue_commit(s);
-                return 1;
+        if (n_writers > 0) {
+                /* The writers are the set's from here on. */
+                s->writers = writers;
+                s->n_writers = n_writers;
+                s->require_writers = require_writers;
+                log_info("Set %s: %zu volume(s), %zu writer(s).", s->id, n_volumes, n_writers);
         }
-        /* The writers are the set's from here on. */
-        s->writers = writers;
-        s->n_writers = n_writers;
-        s->require_writers = require_writers;
-        log_info("Set %s: %zu volume(s), %zu writer(s).", s->id, n_volumes, n_writers);
-        r = set_writers_prepare(s);
+        r = set_life_start(s);
         if (r < 0) {
                 set_reply_error(s, STASIS_ERROR_WRITER_FAILED, "Creating", "cannot send PrepareBackup to the writers");
                 set_remove(s);
@@ -508,12 +482,17 @@ static void warn_not_utf8(const Set *s) {
 }
 
 int set_load(Manager *m, CatalogSet *cs, Set **ret) {
+        assert(m);
+        assert(cs);
+        assert(ret);
+
         Set *s = calloc(1, sizeof(Set));
         if (!s)
                 return -ENOMEM;
         s->created = cs->created;
         s->persistent = cs->persistent;
         s->owner_uid = cs->owner_uid;
+        s->phase = SET_PHASE_IDLE;
         s->state = set_state_from_string(cs->state);
         if (s->state == _SET_STATE_INVALID) {
                 log_warning("Set %" PRIu64 " has unknown state '%s' in the catalog; treating it as half made.",
@@ -554,6 +533,9 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
 }
 
 void set_reconcile(Set *s) {
+        assert(s);
+        assert(s->phase == SET_PHASE_IDLE);
+
         bool any_missing = false, changed = false;
 
         if (s->state == SET_CREATING || s->state == SET_DELETING) {

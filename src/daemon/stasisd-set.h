@@ -7,19 +7,18 @@
 #include <systemd/sd-bus.h>
 
 #include "provider.h"
+#include "stasisd-commit-result.h"
+#include "stasisd-commit-runner.h"
 #include "stasisd-freeze.h"
 #include "stasisd-manager.h"
-#include "stasisd-writer.h"
+#include "stasisd-set-phase.h"
+#include "list.h"
 #include "time-util.h"
 
 /* A failed removal is retried after this (or the commit time limit, if
  * shorter), then twice as long each time, up to the maximum. */
 #define SET_REMOVE_RETRY_USEC     (10 * USEC_PER_SEC)
 #define SET_REMOVE_RETRY_MAX_USEC (3600 * USEC_PER_SEC)
-
-/* How long past the hold time limit the daemon waits for the worker to thaw
- * before it kills the worker and thaws by itself. */
-#define HOLD_WATCHDOG_GRACE_USEC (500 * USEC_PER_MSEC)
 
 typedef enum SetState {
         SET_CREATING,   /* recorded, snapshots being taken */
@@ -33,23 +32,14 @@ typedef enum SetState {
 const char *set_state_to_string(SetState s);
 SetState set_state_from_string(const char *s);
 
-/* A writer taking part in a set (stasisd-set-writers.c). */
-typedef struct SetWriter {
-        Writer *writer;                 /* a reference */
-        char **components;              /* its components in the set */
-        size_t *volumes;                /* indexes of the set's volumes they are on */
-        size_t n_volumes;
-        bool prepared;                  /* it got PrepareBackup */
-        bool frozen;                    /* Freeze succeeded and no Thaw yet */
-        bool aborted;
-        bool failed;                    /* no more events for it but Abort */
-        bool retryable;
-        char *error;                    /* why it failed */
-} SetWriter;
+typedef struct SetWriter SetWriter;
+
+/* The end of a step of a set's making (stasisd-set-life.c). */
+typedef void (*set_step_done_t)(Set *s);
 
 struct Set {
         Manager *manager;
-        Set *prev, *next;
+        LIST_FIELDS(Set, sets);         /* the manager's, oldest first */
 
         uint64_t id_num;
         char id[24];
@@ -68,27 +58,21 @@ struct Set {
         char *requestor;        /* its unique bus name */
         bool auto_release;      /* released when the requestor leaves the bus */
         sd_bus_slot *requestor_check;   /* is the requestor still there (GetNameOwner)? */
-        bool busy;              /* a worker is taking or removing the snapshots */
+        SetPhase phase;         /* what is under way (set_enter() moves it) */
         sd_bus_message *pending;/* the call to answer when the current step ends */
         bool release_requested; /* delete as soon as the current step ends */
+        set_step_done_t step_done;      /* called when the step under way ends */
         sd_event_source *retry; /* retries a failed removal */
         usec_t retry_delay;
 
         /* The hold: file systems frozen around the commit, in freeze order. */
         FreezeTarget *targets;
         size_t n_targets;
-        int *target_fds;        /* the daemon's own, to thaw if the worker cannot */
-        sd_event_source *hold_watchdog;
-        bool hold_overrun;      /* the watchdog fired */
-        bool thaw_on_exit;      /* the worker did not end its hold itself: thaw once it is gone */
-        pid_t worker_pid;
-        struct Worker *commit_worker;   /* until the commit worker has exited */
-        bool commit_reported;   /* its result, kept until it has exited */
-        int commit_status;
-        void *commit_data;
-        size_t commit_size;
+        CommitRunner *runner;   /* &runner_mem from the commit's start until its worker is gone */
+        CommitRunner runner_mem;
+        CommitResult commit;    /* how the commit went */
         usec_t hold_usec;       /* how long the file systems were held */
-        Set *queue_next;        /* waiting for its turn to commit */
+        LIST_FIELDS(Set, queue);        /* waiting for its turn to commit */
 
         /* Writers taking part (stasisd-set-writers.c), while it is made. */
         SetWriter *writers;
@@ -98,19 +82,11 @@ struct Set {
         size_t *batch_map;              /* its replies' index into writers */
         char *writers_failed;           /* a required writer failed: why */
         bool writers_retryable;
-        int commit_start_error;         /* the commit could not even start */
-        bool commit_skipped;            /* writers failed it before it began */
-        bool committed;                 /* the commit ran; commit_failed says how it went */
-        char *commit_failed;            /* why it failed; NULL if it succeeded */
         int level;                      /* the level being frozen or thawed */
         usec_t freeze_window;
         usec_t freeze_started, freeze_deadline; /* CLOCK_MONOTONIC */
         usec_t turn_started;            /* its turn came (CLOCK_MONOTONIC) */
         usec_t window_usec;             /* from its turn to the last Thaw answered */
-        bool fail_after_hold;           /* fail once another set's hold ends */
-        int commit_result;              /* the commit's outcome, while writers thaw */
-        void *result_data;
-        size_t result_size;
 
         /* The writer components it holds, and whether the backup was reported. */
         SetComponent *components;
@@ -143,58 +119,13 @@ void set_reconcile(Set *s);
 
 Set *set_free(Set *s);
 
-/* stasisd-set-commit.c: taking the snapshots */
-void set_queue_commit(Set *s);          /* busy until done; replies to s->pending */
-void set_commit_release(Set *s);        /* for set_free() */
-/* Starts the next queued commit, if none is running. */
-void manager_commit_next(Manager *m);
-
 /* Shared by stasisd-set.c and stasisd-set-commit.c. */
 void set_set_error(Set *s, const char *msg);
 void set_record_state(Set *s, SetState state, const char *consistency);
 /* Records the set created, with its consistency, hold time and components. */
 int set_record_created(Set *s, const char *consistency);
 void set_change_state(Set *s, SetState state, const char *consistency);
+/* Moves the set to phase to; a move the table does not allow is a bug. */
+void set_enter(Set *s, SetPhase to);
 void set_remove(Set *s);                /* drops the set: catalog, bus, memory */
 void set_reply_error(Set *s, const char *name, const char *what, const char *detail);
-/* The index of the first failed volume in a worker's answer, -1 if all went
- * well, -2 if the worker failed, -3 if the hold overran; msg says why. */
-ssize_t check_results(Set *s, int status, const void *data, size_t size, const char *what,
-                      char *msg, size_t msg_size);
-
-
-/* Starts a CreateSet with writers: Identify, resolve, create, prepare. */
-int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
-                         bool persistent, bool require_writers, uid_t uid, sd_bus_error *error);
-void create_requests_free(Manager *m);
-/* After the set is recorded: PrepareBackup, PrepareSnapshot, then its turn. */
-int set_writers_prepare(Set *s);
-/* The set's turn has come: freeze its writers, then commit. */
-int set_writers_freeze(Set *s);
-/* The commit is over (the hold too): thaw the writers, then finish. */
-void set_writers_after_commit(Set *s, int status, const void *data, size_t size);
-/* Another set's hold ended: carry out what had to wait for it. */
-void set_writers_hold_ended(Set *s);
-void set_writer_gone(Set *s, Writer *w, const char *why);
-/* The set failed after all: Abort to every writer prepared and not aborted yet. */
-void set_writers_abort_all(Set *s, const char *reason);
-void set_writers_release(Set *s);       /* for set_free() */
-void set_writers_free(SetWriter *sw, size_t n);
-/* Set.Complete: BackupComplete to the writers. */
-int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error);
-
-/* stasisd-set-commit.c, for stasisd-set-writers.c */
-int set_start_commit(Set *s);
-void set_commit_failed_to_start(Set *s, int r);
-/* The end of making a set: the slot is free again; the result is recorded
- * and answered (a failed commit cleans up). */
-void set_commit_finished(Set *s, int status, const void *data, size_t size);
-const char *set_consistency(const Set *s);
-
-/* stasisd-set-bus.c */
-extern const sd_bus_vtable set_vtable[];
-int set_bus_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
-                 void **found, sd_bus_error *error);
-int set_bus_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
-void set_bus_emit_changed(Set *s);
-int set_bus_append_volumes(sd_bus_message *reply, Set *s);

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-writer-call.c - one event to many writers at once, each call with a deadline */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bus-errors.h"
-#include "echo.h"
 #include "bus-util.h"
+#include "echo.h"
+#include "list.h"
 #include "log.h"
 #include "macro.h"
 #include "stasis/stasis.h"
+#include "stasisd-writer-call.h"
 #include "stasisd-writer.h"
 #include "utf8.h"
 
@@ -169,13 +172,19 @@ static int reply_send(WriterReply *r) {
 }
 
 void manager_writer_calls_pump(Manager *m) {
-        for (WriterBatch *b = m->batches; b; b = b->next)
+        assert(m);
+
+        LIST_FOREACH(batches, b, m->batches)
                 while (b->n_sent < b->n && m->n_calls_in_flight < WRITER_CALLS_IN_FLIGHT_MAX)
                         (void) reply_send(&b->replies[b->n_sent++]);
 }
 
 void writer_batches_writer_gone(Manager *m, Writer *w, const char *why) {
-        for (WriterBatch *b = m->batches; b; b = b->next)
+        assert(m);
+        assert(w);
+        assert(why);
+
+        LIST_FOREACH(batches, b, m->batches)
                 for (size_t i = 0; i < b->n_sent; i++)
                         if (b->replies[i].writer == w && !b->replies[i].done)
                                 reply_failed_errorf(&b->replies[i], false, "%s during %s", why,
@@ -183,14 +192,12 @@ void writer_batches_writer_gone(Manager *m, Writer *w, const char *why) {
         manager_writer_calls_pump(m);
 }
 
-size_t writer_batch_failures(const WriterBatch *b) {
-        size_t n = 0;
-        for (size_t i = 0; i < b->n; i++)
-                n += b->replies[i].error < 0;
-        return n;
-}
-
 int writer_batch_start(Manager *m, const WriterBatchSpec *spec, Writer **writers, size_t n, WriterBatch **ret) {
+        assert(m);
+        assert(spec);
+        assert(writers || n == 0);
+        assert(spec->owned ? !!ret : true);
+
         WriterBatch *b = calloc(1, sizeof(WriterBatch));
         int r;
 
@@ -217,12 +224,7 @@ int writer_batch_start(Manager *m, const WriterBatchSpec *spec, Writer **writers
                 b->replies[i].writer = writer_ref(writers[i]);
         }
         /* Linked at the tail: calls go out in the order the batches began. */
-        b->prev = m->batches_tail;
-        if (m->batches_tail)
-                m->batches_tail->next = b;
-        else
-                m->batches = b;
-        m->batches_tail = b;
+        LIST_APPEND(batches, m->batches, m->batches_tail, b);
 
         if (n == 0) {
                 r = sd_event_add_defer(m->event, &b->finish, on_finish, b);
@@ -259,14 +261,7 @@ WriterBatch *writer_batch_free(WriterBatch *b) {
         if (b->args_free)
                 b->args_free(b->args);
         sd_event_source_disable_unref(b->finish);
-        if (b->prev)
-                b->prev->next = b->next;
-        else
-                m->batches = b->next;
-        if (b->next)
-                b->next->prev = b->prev;
-        else
-                m->batches_tail = b->prev;
+        LIST_REMOVE(batches, m->batches, m->batches_tail, b);
         free(b);
         if (cancelled)
                 manager_writer_calls_pump(m);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-writer.c - the registered writers: RegisterWriter, UnregisterWriter, ListWriters, liveness */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +10,15 @@
 #include "bus-errors.h"
 #include "bus-util.h"
 #include "echo.h"
+#include "list.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-auth.h"
-#include "stasisd-set.h"
+#include "stasisd-writer-call.h"
 #include "stasisd-writer.h"
+#include "string-table.h"
 
-static const char *const failed_table[_STASIS_EVENT_MAX] = {
+static const char *const writer_failed_at_table[_STASIS_EVENT_MAX] = {
         [STASIS_EVENT_IDENTIFY]         = "failed-at-identify",
         [STASIS_EVENT_PREPARE_BACKUP]   = "failed-at-prepare-backup",
         [STASIS_EVENT_PREPARE_SNAPSHOT] = "failed-at-prepare-snapshot",
@@ -28,7 +31,7 @@ static const char *const failed_table[_STASIS_EVENT_MAX] = {
         [STASIS_EVENT_POST_RESTORE]     = "failed-at-post-restore",
 };
 
-static const char *const state_table[_WRITER_STATE_MAX] = {
+static const char *const writer_state_table[_WRITER_STATE_MAX] = {
         [WRITER_STABLE]                      = "stable",
         [WRITER_WAITING_FOR_FREEZE]          = "waiting-for-freeze",
         [WRITER_FROZEN]                      = "frozen",
@@ -36,11 +39,14 @@ static const char *const state_table[_WRITER_STATE_MAX] = {
         [WRITER_WAITING_FOR_BACKUP_COMPLETE] = "waiting-for-backup-complete",
 };
 
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP_TO_STRING(writer_failed_at, StasisWriterEvent)
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP_TO_STRING(writer_state, WriterState)
+
 const char *writer_state_string(const Writer *w, char *buf, size_t size) {
-        if (w->state == WRITER_FAILED)
-                snprintf(buf, size, "%s", failed_table[w->failed_at]);
-        else
-                snprintf(buf, size, "%s", state_table[w->state]);
+        assert(w);
+        assert(buf);
+        snprintf(buf, size, "%s", strna(w->state == WRITER_FAILED ? writer_failed_at_to_string(w->failed_at)
+                                                                  : writer_state_to_string(w->state)));
         return buf;
 }
 
@@ -76,6 +82,9 @@ static int make_display(const WriterMetadata *meta, char **ret) {
 }
 
 int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t err_size) {
+        assert(w);
+        assert(meta);
+
         _cleanup_free_ char *json = NULL;
         int r;
 
@@ -113,6 +122,9 @@ int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t er
 }
 
 void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message) {
+        assert(w);
+        assert(event >= 0 && event < _STASIS_EVENT_MAX);
+
         w->state = WRITER_FAILED;
         w->failed_at = event;
         free(w->last_error);
@@ -120,14 +132,17 @@ void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message)
 }
 
 Writer *manager_find_writer(Manager *m, const char *name, const char *instance) {
-        for (Writer *w = m->writers; w; w = w->next)
+        assert(m);
+        assert(name);
+
+        LIST_FOREACH(writers, w, m->writers)
                 if (streq(w->meta->writer, name) && streq(w->meta->instance, strempty(instance)))
                         return w;
         return NULL;
 }
 
 static Writer *find_by_owner_path(Manager *m, const char *owner, const char *path) {
-        for (Writer *w = m->writers; w; w = w->next)
+        LIST_FOREACH(writers, w, m->writers)
                 if (streq(w->owner, owner) && streq(w->path, path))
                         return w;
         return NULL;
@@ -135,12 +150,7 @@ static Writer *find_by_owner_path(Manager *m, const char *owner, const char *pat
 
 static void writer_link(Manager *m, Writer *w) {
         w->manager = m;
-        w->prev = m->writers_tail;
-        if (m->writers_tail)
-                m->writers_tail->next = w;
-        else
-                m->writers = w;
-        m->writers_tail = w;
+        LIST_APPEND(writers, m->writers, m->writers_tail, w);
         m->n_writers++;
         m->writers_metadata_bytes += strlen(w->meta_json);
 }
@@ -150,18 +160,10 @@ static void writer_unlink(Writer *w) {
         Manager *m = w->manager;
         if (!m)
                 return;
-        if (w->prev)
-                w->prev->next = w->next;
-        else
-                m->writers = w->next;
-        if (w->next)
-                w->next->prev = w->prev;
-        else
-                m->writers_tail = w->prev;
+        LIST_REMOVE(writers, m->writers, m->writers_tail, w);
         m->n_writers--;
         m->writers_metadata_bytes -= strlen(w->meta_json);
         w->manager = NULL;
-        w->prev = w->next = NULL;
         writer_unref(w);
 }
 
@@ -173,23 +175,24 @@ static void writer_gone(Writer *w, const char *why) {
         log_info("Writer %s (%s %s) %s.", w->display, w->owner, w->path, why);
         writer_ref(w);
         writer_unlink(w);
-        for (Set *s = m->sets; s; s = s->next)
-                set_writer_gone(s, w, why);
+        if (m->writer_gone)
+                m->writer_gone(m, w, why);      /* before its calls fail: the sets name the event */
         writer_batches_writer_gone(m, w, why);
         writer_unref(w);
 }
 
 void manager_writers_owner_gone(Manager *m, const char *owner) {
-        Writer *next;
+        assert(m);
+        assert(owner);
 
-        for (Writer *w = m->writers; w; w = next) {
-                next = w->next;
+        LIST_FOREACH_SAFE(writers, w, next, m->writers)
                 if (streq(w->owner, owner))
                         writer_gone(w, "left the bus");        /* unlinks w only */
-        }
 }
 
 void manager_writers_free(Manager *m) {
+        assert(m);
+
         while (m->batches)
                 writer_batch_free(m->batches);
         while (m->writers)
@@ -237,7 +240,7 @@ static int check_paths(const WriterMetadata *meta, uid_t uid, sd_bus_error *erro
 
 static unsigned count_writers_of(Manager *m, const char *owner) {
         unsigned n = 0;
-        for (Writer *w = m->writers; w; w = w->next)
+        LIST_FOREACH(writers, w, m->writers)
                 n += streq(w->owner, owner);
         return n;
 }
@@ -360,7 +363,7 @@ int method_list_writers(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = sd_bus_message_open_container(reply, 'a', "(ssssuusssuu)");
         if (r < 0)
                 return r;
-        for (Writer *w = m->writers; w; w = w->next) {
+        LIST_FOREACH(writers, w, m->writers) {
                 char state[64];
                 r = sd_bus_message_append(reply, "(ssssuusssuu)", w->meta->writer, w->meta->instance,
                                           writer_level_to_string(w->meta->level), w->owner,

@@ -13,16 +13,18 @@
 #include "stasisd-manager.h"
 
 static const char *arg_state_dir = NULL;
-static usec_t arg_commit_timeout = 60 * USEC_PER_SEC;
-static usec_t arg_hold_timeout = 10 * USEC_PER_SEC;
-static usec_t arg_freeze_settle = 40 * USEC_PER_MSEC;
+static usec_t arg_commit_timeout = MANAGER_COMMIT_TIMEOUT_DEFAULT;
+static usec_t arg_hold_timeout = MANAGER_HOLD_TIMEOUT_DEFAULT;
+static usec_t arg_freeze_settle = MANAGER_FREEZE_SETTLE_DEFAULT;
 static const char *arg_providers_dir = STASIS_PROVIDERS_DIR;
-static usec_t arg_identify_timeout = 10 * USEC_PER_SEC;
-static usec_t arg_prepare_timeout = 300 * USEC_PER_SEC;
-static usec_t arg_freeze_window = 60 * USEC_PER_SEC;
+static usec_t arg_identify_timeout = MANAGER_IDENTIFY_TIMEOUT_DEFAULT;
+static usec_t arg_prepare_timeout = MANAGER_PREPARE_TIMEOUT_DEFAULT;
+static usec_t arg_freeze_window = MANAGER_FREEZE_WINDOW_DEFAULT;
 static const char *arg_config = NULL;
 static bool arg_check_config = false;
 static bool arg_orphan_scan = true;
+
+#define SEC(usec) ((double) (usec) / USEC_PER_SEC)
 
 static void help(void) {
         printf("stasisd [OPTIONS...]\n\n"
@@ -34,17 +36,17 @@ static void help(void) {
                "                         or debug, or 0-7 (default info)\n"
                "     --commit-timeout=SEC\n"
                "                         Time limit for a provider to take or remove a set's\n"
-               "                         snapshots (default 60)\n"
-               "     --hold-timeout=SEC  Longest time file systems stay frozen (default 10)\n"
+               "                         snapshots (default %g)\n"
+               "     --hold-timeout=SEC  Longest time file systems stay frozen (default %g)\n"
                "     --freeze-settle=SEC Pause before freezing, which shortens the freeze\n"
-               "                         itself (default 0.04; 0 for none)\n"
+               "                         itself (default %g; 0 for none)\n"
                "     --providers-dir=DIR External provider executables (default %s)\n"
                "     --identify-timeout=SEC\n"
-               "                         Time limit for writers to answer Identify (default 10)\n"
+               "                         Time limit for writers to answer Identify (default %g)\n"
                "     --prepare-timeout=SEC\n"
                "                         Time limit for PrepareBackup, PrepareSnapshot,\n"
-               "                         PostSnapshot, BackupComplete and Abort (default 300)\n"
-               "     --freeze-window=SEC Longest time writers stay frozen (default 60; less if\n"
+               "                         PostSnapshot, BackupComplete and Abort (default %g)\n"
+               "     --freeze-window=SEC Longest time writers stay frozen (default %g; less if\n"
                "                         a writer of the set asks for less)\n"
                "     --config=FILE       Read FILE instead of %s\n"
                "     --check-config      Check the configuration file and exit: 0 if it\n"
@@ -52,7 +54,10 @@ static void help(void) {
                "     --orphan-scan=BOOL  Look for orphan snapshots in the stores at start-up\n"
                "                         (default yes)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
-               "See stasisd(8) and stasisd.conf(5).\n", STASIS_STATE_DIR, STASIS_PROVIDERS_DIR, STASIS_CONFIG_FILE);
+               "See stasisd(8) and stasisd.conf(5).\n", STASIS_STATE_DIR,
+               SEC(MANAGER_COMMIT_TIMEOUT_DEFAULT), SEC(MANAGER_HOLD_TIMEOUT_DEFAULT),
+               SEC(MANAGER_FREEZE_SETTLE_DEFAULT), STASIS_PROVIDERS_DIR, SEC(MANAGER_IDENTIFY_TIMEOUT_DEFAULT),
+               SEC(MANAGER_PREPARE_TIMEOUT_DEFAULT), SEC(MANAGER_FREEZE_WINDOW_DEFAULT), STASIS_CONFIG_FILE);
 }
 
 static int parse_seconds(const char *option, const char *s, double max, usec_t *ret) {

@@ -23,13 +23,6 @@ size_t strv_length(char * const *l) {
         return n;
 }
 
-bool strv_contains(char * const *l, const char *s) {
-        STRV_FOREACH(i, l)
-                if (streq(*i, s))
-                        return true;
-        return false;
-}
-
 int strv_extend(char ***l, const char *s) {
         size_t n = strv_length(*l);
         char *c = strdup(s);

@@ -7,7 +7,6 @@
 
 char **strv_free(char **l);
 size_t strv_length(char * const *l);
-bool strv_contains(char * const *l, const char *s);
 /* Appends a copy of s; returns 0 or -ENOMEM. */
 int strv_extend(char ***l, const char *s);
 /* A deep copy; NULL for NULL (and on -ENOMEM, so check l first). */

@@ -2,9 +2,10 @@
 /* writer-event.c - the names of the org.stasis1.Writer events, for stasisd and libstasis */
 #include <stddef.h>
 
+#include "string-table.h"
 #include "writer-event.h"
 
-static const char *const names[_STASIS_EVENT_MAX] = {
+static const char *const writer_event_table[_STASIS_EVENT_MAX] = {
         [STASIS_EVENT_IDENTIFY]         = "Identify",
         [STASIS_EVENT_PREPARE_BACKUP]   = "PrepareBackup",
         [STASIS_EVENT_PREPARE_SNAPSHOT] = "PrepareSnapshot",
@@ -17,6 +18,8 @@ static const char *const names[_STASIS_EVENT_MAX] = {
         [STASIS_EVENT_POST_RESTORE]     = "PostRestore",
 };
 
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP_TO_STRING(writer_event, StasisWriterEvent)
+
 const char *writer_event_name(StasisWriterEvent e) {
-        return (int) e >= 0 && e < _STASIS_EVENT_MAX ? names[e] : NULL;
+        return writer_event_to_string(e);
 }

@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "strv.h"
 #include "utf8.h"
+#include "string-table.h"
 #include "writer-metadata.h"
 
 /* The schema nests containers 4 deep: object > "components" array >
@@ -59,35 +60,8 @@ static const char *const component_keys[] = {
         "name", "paths", "selectable", "description", NULL,
 };
 
-const char *writer_level_to_string(WriterLevel l) {
-        if (l < 0 || l >= _WRITER_LEVEL_MAX)
-                return NULL;
-        return writer_level_table[l];
-}
-
-WriterLevel writer_level_from_string(const char *s) {
-        if (!s)
-                return _WRITER_LEVEL_INVALID;
-        for (int i = 0; i < _WRITER_LEVEL_MAX; i++)
-                if (streq(writer_level_table[i], s))
-                        return (WriterLevel) i;
-        return _WRITER_LEVEL_INVALID;
-}
-
-const char *writer_restore_method_to_string(WriterRestoreMethod m) {
-        if (m < 0 || m >= _WRITER_RESTORE_METHOD_MAX)
-                return NULL;
-        return writer_restore_method_table[m];
-}
-
-WriterRestoreMethod writer_restore_method_from_string(const char *s) {
-        if (!s)
-                return _WRITER_RESTORE_METHOD_INVALID;
-        for (int i = 0; i < _WRITER_RESTORE_METHOD_MAX; i++)
-                if (streq(writer_restore_method_table[i], s))
-                        return (WriterRestoreMethod) i;
-        return _WRITER_RESTORE_METHOD_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(writer_level, WriterLevel, _WRITER_LEVEL_INVALID)
+DEFINE_STRING_TABLE_LOOKUP(writer_restore_method, WriterRestoreMethod, _WRITER_RESTORE_METHOD_INVALID)
 
 WriterMetadata *writer_metadata_free(WriterMetadata *m) {
         if (!m)
