@@ -7,6 +7,7 @@
 
 #include "stasis-requestor-internal.h"
 #include "strv.h"
+#include "time-util.h"
 
 static bool id_valid(const char *id) {
         if (isempty(id) || strlen(id) > 20)
@@ -135,6 +136,7 @@ typedef struct CreateCall {
         StasisRequestor *requestor;     /* not a reference: the call goes with the bus */
         stasis_create_handler_t handler;
         void *userdata;
+        uint64_t started, timeout;      /* CLOCK_MONOTONIC, when sent; the call's time-out */
 } CreateCall;
 
 static int on_create_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -145,8 +147,10 @@ static int on_create_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         int k;
 
         if (e)
-                error_info_set_bus(&info, -sd_bus_error_get_errno(e) ?: -EIO, e);
+                (void) requestor_fail_call(c->requestor, &info, -sd_bus_error_get_errno(e) ?: -EIO, e, c->started,
+                                           c->timeout);
         else {
+                requestor_note_answer(c->requestor, reply);
                 k = read_id(reply, &id);
                 if (k < 0)
                         error_info_set(&info, k, "Malformed reply to CreateSet: %s", strerror(-k));
@@ -173,7 +177,7 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
         c = calloc(1, sizeof(CreateCall));
         if (!c)
                 return requestor_fail(r, -ENOMEM, "Out of memory");
-        *c = (CreateCall) { r, handler, userdata };
+        *c = (CreateCall) { r, handler, userdata, now_usec(CLOCK_MONOTONIC), r->timeout_usec };
         k = sd_bus_call_async(r->client.bus, &slot, m, on_create_reply, c, r->timeout_usec);
         if (k < 0) {
                 free(c);

@@ -30,6 +30,7 @@ struct StasisRequestor {
         sd_bus_slot *owner_slot;
         sd_bus_slot *signal_slots[3];
         char *owner;                    /* unique name of stasisd; NULL if none known */
+        char *stasisd;                  /* the unique name that last answered a call; NULL: none yet */
 };
 
 struct StasisSetRequest {
@@ -74,6 +75,16 @@ struct StasisSet {
 int requestor_begin(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
+
+/* Records in info the failure q (with e, as sd-bus gave it) of a call
+ * sent at started (CLOCK_MONOTONIC) with a time-out: a call that got no
+ * answer is STASIS_ERR_DISCONNECTED (-ECONNRESET) if stasisd left or the
+ * connection closed, STASIS_ERR_NO_ANSWER (-ETIMEDOUT) if stasisd is still
+ * there; any other failure as it is. Returns the negative errno. */
+int requestor_fail_call(StasisRequestor *r, StasisErrorInfo *info, int q, const sd_bus_error *e, uint64_t started,
+                        uint64_t timeout);
+/* Notes who sent an answer of stasisd. */
+void requestor_note_answer(StasisRequestor *r, sd_bus_message *reply);
 
 /* stasis-requestor-calls.c */
 /* "/org/stasis1/set/<id>", or -EINVAL (recorded) if id is not a decimal number. */

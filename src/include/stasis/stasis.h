@@ -20,9 +20,12 @@ extern "C" {
 #define STASIS_WRITER_PATH       "/org/stasis1/writer"  /* where libstasis exports a writer */
 
 /* The D-Bus errors of stasis (docs/dbus-api.md, "Errors"). stasisd answers
- * with the first fourteen and the last three; a writer answers an event with STASIS_ERROR_VETO
- * or STASIS_ERROR_VETO_RETRYABLE to veto it (any other error is a failure
- * that is not retryable). Match on these names, never on the messages. */
+ * with the first fourteen and NoSpace, NoSuchOrphan and SetExists; a writer
+ * answers an event with STASIS_ERROR_VETO or STASIS_ERROR_VETO_RETRYABLE to
+ * veto it (any other error is a failure that is not retryable). The last
+ * two are never sent by anyone: libstasis reports them to a requestor whose
+ * call got no answer (see StasisError). Match on these names, never on the
+ * messages. */
 #define STASIS_ERROR_NO_SUCH_SET       "org.stasis1.Error.NoSuchSet"
 #define STASIS_ERROR_NO_SUCH_PATH      "org.stasis1.Error.NoSuchPath"
 #define STASIS_ERROR_NOT_A_DIRECTORY   "org.stasis1.Error.NotADirectory"
@@ -42,6 +45,8 @@ extern "C" {
 #define STASIS_ERROR_NO_SPACE          "org.stasis1.Error.NoSpace"
 #define STASIS_ERROR_NO_SUCH_ORPHAN    "org.stasis1.Error.NoSuchOrphan"
 #define STASIS_ERROR_SET_EXISTS        "org.stasis1.Error.SetExists"
+#define STASIS_ERROR_DISCONNECTED      "org.stasis1.Error.Disconnected"
+#define STASIS_ERROR_NO_ANSWER         "org.stasis1.Error.NoAnswer"
 
 /* One code per error name above, for switch statements. The values are
  * fixed for good: a new name gets the next free value, a name that goes
@@ -70,6 +75,15 @@ typedef enum StasisError {
         STASIS_ERR_NO_SPACE          = 18,  /* the catalog's file system is full: stasisd is read-only */
         STASIS_ERR_NO_SUCH_ORPHAN    = 19,  /* no orphan snapshot has this handle (any more) */
         STASIS_ERR_SET_EXISTS        = 20,  /* a set with this id exists already */
+        /* The two below come from libstasis, not from stasisd: a call got no
+         * answer, so whether it took effect (a set made, deleted) is not
+         * known. Ask again (stasis_requestor_list_sets()) to find out. */
+        STASIS_ERR_DISCONNECTED      = 21,  /* stasisd went away during the call: it left the bus
+                                             * (crashed, was stopped or restarted) or the connection
+                                             * to the bus closed */
+        STASIS_ERR_NO_ANSWER         = 22,  /* stasisd did not answer within the requestor's
+                                             * time-out (stasis_requestor_set_timeout()), or the
+                                             * bus gave up waiting for it; it is still there */
         _STASIS_ERR_MAX,                    /* one more than the highest code; grows with new names */
 } StasisError;
 
@@ -287,7 +301,9 @@ StasisRequestor *stasis_requestor_unref(StasisRequestor *r);
  * stasis_bus_address(). -EBUSY once connected. */
 int stasis_requestor_set_bus_address(StasisRequestor *r, const char *address);
 /* How long a call may take before it fails with -ETIMEDOUT
- * (org.freedesktop.DBus.Error.NoReply), for calls sent from now on. 0
+ * (STASIS_ERR_NO_ANSWER), for calls sent from now on. A call whose answer
+ * is lost because stasisd went away fails sooner, with -ECONNRESET
+ * (STASIS_ERR_DISCONNECTED). 0
  * means the default, 60 minutes: CreateSet waits for writers and for the
  * sets before it (docs/dbus-api.md, "Time limits"). */
 int stasis_requestor_set_timeout(StasisRequestor *r, uint64_t usec);
