@@ -9,23 +9,6 @@
 #include "strv.h"
 #include "time-util.h"
 
-static bool id_valid(const char *id) {
-        if (isempty(id) || strlen(id) > 20)
-                return false;
-        for (const char *c = id; *c; c++)
-                if (*c < '0' || *c > '9')
-                        return false;
-        return true;
-}
-
-int requestor_set_path(StasisRequestor *r, const char *id, char **ret) {
-        if (!id_valid(id))
-                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
-        if (asprintf(ret, "%s/%s", STASIS_SET_PATH_PREFIX, id) < 0)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
-        return 0;
-}
-
 static int new_manager_call(StasisRequestor *r, const char *member, sd_bus_message **ret) {
         int q = sd_bus_message_new_method_call(r->client.bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                                STASIS_MANAGER_INTERFACE, member);
@@ -203,21 +186,23 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
 /* ---- Completing and deleting ---- */
 
 int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char *const *failed) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        _cleanup_free_ char *path = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *path;
         int k;
 
         k = requestor_begin(r);
         if (k < 0)
                 return k;
-        k = requestor_set_path(r, id, &path);
-        if (k < 0)
-                return k;
+        if (!set_id_valid(id))
+                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
         /* Set.Complete on a set that does not exist fails with the bus'
-         * UnknownObject: ask the manager first for the stasis error. */
-        k = requestor_call_id(r, "GetSet", id, NULL);
+         * UnknownObject: ask the manager first, for stasisd's NoSuchSet. */
+        k = requestor_call_id(r, "GetSet", id, &reply);
         if (k < 0)
                 return k;
+        k = sd_bus_message_read(reply, "o", &path);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
 
         k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE, "Complete");
         if (k >= 0)

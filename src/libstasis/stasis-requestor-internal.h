@@ -65,6 +65,8 @@ struct StasisSet {
         size_t n_volumes;
         SetComponent *components;
         size_t n_components;
+        bool summary;                   /* from ListSets: only the summary's fields are known */
+        size_t n_volumes_listed;        /* with summary: how many volumes ListSets counted */
 };
 
 /* stasis-requestor.c */
@@ -75,7 +77,6 @@ struct StasisSet {
 int requestor_begin(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
-
 /* Records in info the failure q (with e, as sd-bus gave it) of a call
  * sent at started (CLOCK_MONOTONIC) with a time-out: a call that got no
  * answer is STASIS_ERR_DISCONNECTED (-ECONNRESET) if stasisd left or the
@@ -87,12 +88,13 @@ int requestor_fail_call(StasisRequestor *r, StasisErrorInfo *info, int q, const 
 void requestor_note_answer(StasisRequestor *r, sd_bus_message *reply);
 
 /* stasis-requestor-calls.c */
-/* "/org/stasis1/set/<id>", or -EINVAL (recorded) if id is not a decimal number. */
-int requestor_set_path(StasisRequestor *r, const char *id, char **ret);
 /* Calls member(id) on the manager; ret_reply may be NULL. */
 int requestor_call_id(StasisRequestor *r, const char *member, const char *id, sd_bus_message **ret_reply);
 
 /* stasis-set.c */
+/* id could name a set's object: letters, digits and '_' (stasisd's ids
+ * are decimal numbers; it answers NoSuchSet for the others). */
+bool set_id_valid(const char *id);
 /* A set with the id and object path of path; -EINVAL if path is not a set's. */
 int set_new(const char *path, StasisSet **ret);
 /* Reads the a{sv} of org.stasis1.Set properties m points at into s. */
