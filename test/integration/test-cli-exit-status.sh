@@ -8,7 +8,8 @@
 #     made; it was not, and the command said so honestly;
 #  3. stasisd stopped (SIGSTOP) while a create waits with --timeout: "did
 #     not answer in time", 8, with the same advice;
-#  4. stasisd not running: 5.
+#  4. stasisd not running: 5;
+#  5. the errors of providers: ProviderFailed (1), stasisd's own Timeout (8).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
@@ -133,5 +134,20 @@ kill -CONT "$STASISD_PID"
 wait_for 10 "$STASIS" list
 no_sets() { [ "$(stasis_count_sets)" = 0 ]; }
 wait_for 10 no_sets
-"$STASIS" list >&2
+
+# ---- 5. Providers: ProviderFailed 1, Timeout 8 ----
+
+stasis_stop_daemon
+stasis_install_test_provider
+echo fail > "$TEST_PROVIDER_DIR/mode"
+STASISD_ARGS="--providers-dir $T/providers.d --commit-timeout=1" stasis_start_daemon
+assert_exit 1 "$STASIS" create "$E"
+assert_contains "$STASIS_ERR" "provider testprov commit failed"
+stasis_writable "$E" || stasis_die "$E left frozen after the failed commit"
+# A btrfs snapshot waits on a frozen file system past the commit time limit.
+fsfreeze -f "$P"
+assert_exit 8 "$STASIS" create "$P/vol"
+assert_contains "$STASIS_ERR" "taking the snapshots did not finish within 1 s"
+fsfreeze -u "$P"
+wait_until 15 '[ "$(stasis_count_sets)" = 0 ]'
 echo "ok"
