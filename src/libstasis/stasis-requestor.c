@@ -251,8 +251,14 @@ int requestor_fail_call(StasisRequestor *r, StasisErrorInfo *info, int q, const 
                 why = "nobody owns " STASIS_BUS_NAME " now";
         else if (r->stasisd && !streq(owner, r->stasisd))
                 why = "another process owns " STASIS_BUS_NAME " now";
+        else if (!r->stasisd)
+                /* The bus ends a call unanswered when the callee leaves (a bus
+                 * with a reply time-out of its own is rare): with an owner
+                 * again, and no answer ever seen to compare, stasisd most
+                 * likely restarted. */
+                why = "the bus ended the call unanswered, and " STASIS_BUS_NAME " has an owner again";
         else {
-                /* stasisd is still there: the bus gave up waiting for it. */
+                /* The same stasisd is still there: the bus gave up waiting for it. */
                 if (asprintf(&msg, "stasisd did not answer: %s", e && e->message ? e->message : "no reply") < 0)
                         msg = NULL;
                 return error_info_set_code(info, -ETIMEDOUT, STASIS_ERR_NO_ANSWER,
