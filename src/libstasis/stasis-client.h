@@ -50,6 +50,9 @@ int client_set_bus_address(Client *c, const char *address);
 /* Takes event (NULL: the default loop) as the caller's loop; the owner
  * refuses first if it is connected. */
 int client_attach_event(Client *c, sd_event *event, int64_t priority);
+/* Before connecting: the stasis bus errors (so that sd-bus converts their
+ * names and errnos). */
+int client_register_errors(Client *c);
 /* Before connecting: the stasis bus errors, and the library's own loop
  * unless c has one already. */
 int client_prepare(Client *c);

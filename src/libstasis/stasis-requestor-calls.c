@@ -155,6 +155,8 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
         if (r && !handler)
                 return requestor_fail(r, -EINVAL, "create: the handler must not be NULL");
         k = new_create_call(r, q, &m);
+        if (k >= 0)
+                k = requestor_own_loop(r);
         if (k < 0)
                 return k;
         c = calloc(1, sizeof(CreateCall));

@@ -75,6 +75,10 @@ struct StasisSet {
 #define requestor_fail_bus(r, error, e) client_fail_bus(&(r)->client, error, e)
 /* Connects if not connected yet; clears the last error. -EINVAL if r is NULL. */
 int requestor_begin(StasisRequestor *r);
+/* Without the caller's loop: makes the library's own and attaches the bus
+ * to it, if not done yet. Needed before anything is dispatched: answers
+ * of asynchronous calls, signals. */
+int requestor_own_loop(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
 /* Records in info the failure q (with e, as sd-bus gave it) of a call

@@ -124,7 +124,10 @@ int stasis_requestor_connect(StasisRequestor *r) {
         c->failed = false;
         if (c->bus)
                 return 0;
-        q = client_prepare(c);
+        /* The library's own loop is made when first needed
+         * (requestor_own_loop()): a requestor that only makes synchronous
+         * calls never has one. */
+        q = c->outer ? client_prepare(c) : client_register_errors(c);
         if (q < 0)
                 return q;
         address = c->bus_address ?: stasis_bus_address();
@@ -134,23 +137,36 @@ int stasis_requestor_connect(StasisRequestor *r) {
                                       strerror(-q));
         /* Wait for Hello now, so that calls are written as they are made. */
         q = sd_bus_get_unique_name(c->bus, &unique);
-        if (q >= 0)
+        if (q >= 0 && c->outer)
                 q = sd_bus_attach_event(c->bus, c->event, c->priority);
         if (q < 0) {
                 c->bus = sd_bus_flush_close_unref(c->bus);
                 return requestor_fail(r, q, "Cannot connect to the bus %s: %s", address ?: "(the system bus)",
                                       strerror(-q));
         }
-        if (!c->outer) {
+        return 0;
+}
+
+int requestor_own_loop(StasisRequestor *r) {
+        Client *c = &r->client;
+        int q;
+
+        if (c->outer || r->kick_source)
+                return 0;
+        q = client_prepare(c);
+        if (q >= 0)
+                q = sd_bus_attach_event(c->bus, c->event, c->priority);
+        if (q >= 0)
                 q = kick_setup(r);
-                if (q < 0) {
-                        c->bus = sd_bus_flush_close_unref(c->bus);
-                        return requestor_fail(r, q, "Cannot set up the event loop: %s", strerror(-q));
-                }
-                /* Make the loop's first pass now: from then on its fd tells
-                 * of what the bus waits for. */
-                (void) run_loop(r, 0);
+        if (q < 0) {
+                (void) sd_bus_detach_event(c->bus);
+                r->kick_source = sd_event_source_disable_unref(r->kick_source);
+                r->kick_fd = safe_close(r->kick_fd);
+                return requestor_fail(r, q, "Cannot set up the event loop: %s", strerror(-q));
         }
+        /* Make the loop's first pass now: from then on its fd tells of
+         * what the bus waits for (messages read already included). */
+        (void) run_loop(r, 0);
         return 0;
 }
 
@@ -167,7 +183,9 @@ const StasisErrorInfo *stasis_requestor_last_error(StasisRequestor *r) {
 static int own_loop(StasisRequestor *r, const char *what) {
         int q = client_own_loop(&r->client, what);
 
-        return q < 0 ? q : requestor_begin(r);
+        if (q >= 0)
+                q = requestor_begin(r);
+        return q < 0 ? q : requestor_own_loop(r);
 }
 
 int stasis_requestor_get_fd(StasisRequestor *r) {
