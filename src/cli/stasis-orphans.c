@@ -5,46 +5,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bus-util.h"
 #include "macro.h"
 #include "stasis.h"
-#include "stasis/stasis.h"
 #include "time-util.h"
 
-static int rescan(sd_bus *bus) {
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
-                                   "RescanOrphans", &error, NULL, "");
-        return r < 0 ? report_bus_error("scanning for orphans", r, &error) : EXIT_OK;
+static void orphan_list_freep(StasisOrphanList **l) {
+        stasis_orphan_list_free(*l);
 }
 
-int list_orphans(sd_bus *bus) {
-        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-        json_object *array = arg_json ? json_object_new_array() : NULL;
-        Table *t = arg_json ? NULL : table_new(5, "HANDLE", "SET", "INDEX", "CREATED", "PROVIDER");
-        int r;
+int list_orphans(StasisRequestor *r) {
+        _cleanup_(orphan_list_freep) StasisOrphanList *l = NULL;
+        json_object *array = NULL;
+        Table *t = NULL;
+        unsigned n;
 
-        if (arg_rescan) {
-                r = rescan(bus);
-                if (r != EXIT_OK)
-                        goto finish;
-        }
-        r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
-                               "ListOrphans", &error, &reply, "");
-        if (r < 0) {
-                r = report_bus_error("listing orphan snapshots", r, &error);
-                goto finish;
-        }
-        r = sd_bus_message_enter_container(reply, 'a', "(ssstt)");
-        while (r >= 0) {
-                const char *provider, *handle, *set;
-                uint64_t index, created;
+        if (arg_rescan && stasis_requestor_rescan_orphans(r) < 0)
+                return report_error(r, "scanning for orphans");
+        if (stasis_requestor_list_orphans(r, &l) < 0)
+                return report_error(r, "listing orphan snapshots");
+
+        if (arg_json)
+                array = json_object_new_array();
+        else
+                t = table_new(5, "HANDLE", "SET", "INDEX", "CREATED", "PROVIDER");
+        n = stasis_orphan_list_count(l);
+        for (unsigned i = 0; i < n; i++) {
+                const char *provider = stasis_orphan_list_provider(l, i), *handle = stasis_orphan_list_handle(l, i),
+                           *set = stasis_orphan_list_set_id(l, i);
+                uint64_t index = stasis_orphan_list_index(l, i), created = stasis_orphan_list_created_usec(l, i);
                 char ts[64], idx[24];
 
-                r = sd_bus_message_read(reply, "(ssstt)", &provider, &handle, &set, &index, &created);
-                if (r <= 0)
-                        break;
                 if (array) {
                         json_object *o = json_object_new_object();
                         json_object_object_add(o, "provider", json_object_new_string(provider));
@@ -62,43 +52,27 @@ int list_orphans(sd_bus *bus) {
                                              created ? format_timestamp(ts, sizeof ts, created, 0) : NULL, provider);
                 }
         }
-        if (r < 0) {
-                r = report_bus_error("reading the list", r, NULL);
-                goto finish;
-        }
-        if (array)
+        if (array) {
                 print_json(stdout, array);
-        else if (table_rows(t) == 0)
+                json_object_put(array);
+        } else if (table_rows(t) == 0)
                 printf("No orphan snapshots.\n");
         else {
                 table_print(t, stdout);
                 printf("\nAdopt them as a set with 'stasis adopt SET', or delete them with "
                        "'stasis delete-orphan HANDLE'.\n");
         }
-        r = EXIT_OK;
-finish:
-        if (array)
-                json_object_put(array);
         table_free(t);
-        return r;
+        return EXIT_OK;
 }
 
-int verb_adopt(sd_bus *bus, char **args) {
-        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *context = NULL;
-        const char *id, *path;
-        int r;
+int verb_adopt(StasisRequestor *r, char **args) {
+        _cleanup_free_ char *context = NULL, *id = NULL;
 
         if (asprintf(&context, "adopt %s", args[0]) < 0)
-                return report_bus_error("adopt", -ENOMEM, NULL);
-        r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
-                               "AdoptOrphans", &error, &reply, "s", args[0]);
-        if (r < 0)
-                return report_bus_error_context(context, "adopting the orphans", r, &error);
-        r = sd_bus_message_read(reply, "so", &id, &path);
-        if (r < 0)
-                return report_bus_error("reading the answer", r, NULL);
+                return report_local("adopt", -ENOMEM);
+        if (stasis_requestor_adopt_orphans(r, args[0], &id) < 0)
+                return report_error_context(r, context, "adopting the orphans");
         if (arg_json)
                 printf("{\"adopted\":true,\"id\":\"%s\"}\n", id);
         else
@@ -112,6 +86,6 @@ static void print_deleted(const char *name) {
         printf(".\n");
 }
 
-int verb_delete_orphan(sd_bus *bus, char **args) {
-        return delete_each(bus, args, "DeleteOrphan", "deleting the orphan snapshot", print_deleted);
+int verb_delete_orphan(StasisRequestor *r, char **args) {
+        return delete_each(r, args, stasis_requestor_delete_orphan, "deleting the orphan snapshot", print_deleted);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* stasis-output.c - what the CLI shows of a set: read from the bus, printed as a table or JSON */
+/* stasis-output.c - what the CLI shows of a set: copied from libstasis's StasisSet, printed as a table or JSON */
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -7,16 +7,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bus-records.h"
 #include "escape.h"
 #include "macro.h"
 #include "stasis-output.h"
 #include "time-util.h"
 
 /* VolumeInfo and ComponentInfo are records of strings only, in the order of
- * their D-Bus structs: one reader and one destructor serve both. */
+ * libstasis's accessors: one destructor serves both. */
 #define VOLUME_FIELDS    (sizeof(VolumeInfo) / sizeof(char *))
 #define COMPONENT_FIELDS (sizeof(ComponentInfo) / sizeof(char *))
+
+static void string_records_free(void *items, size_t n, size_t n_fields, size_t size) {
+        for (size_t i = 0; items && i < n; i++)
+                for (size_t j = 0; j < n_fields; j++)
+                        free(((char **) ((char *) items + i * size))[j]);
+        free(items);
+}
 
 void set_info_done(SetInfo *s) {
         free(s->id);
@@ -30,97 +36,68 @@ void set_info_done(SetInfo *s) {
         *s = (SetInfo) {};
 }
 
-static int dup_to(char **p, const char *v) {
-        free(*p);
-        *p = strdup(v);
-        return *p ? 0 : -ENOMEM;
+/* Copies n strings of values into fields; false when out of memory. */
+static bool dup_all(char **fields, const char *const *values, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!(fields[i] = strdup(strempty(values[i]))))
+                        return false;
+        return true;
 }
 
-/* Reads a property's value, an array of structs of n_fields strings, in
- * place of the *n records (of as many char * fields) of *array. */
-static int read_string_records(sd_bus_message *m, size_t n_fields, void **array, uint32_t *n, size_t size) {
-        size_t count = *n;
-        int r;
+int set_info_from_set(const StasisSet *set, bool full, SetInfo *ret) {
+        _cleanup_(set_info_done) SetInfo s = {
+                .created = stasis_set_created_usec(set),
+                .persistent = stasis_set_persistent(set),
+                .n_volumes = stasis_set_volume_count(set),
+        };
+        const char *const head[] = { stasis_set_id(set), stasis_set_state(set), stasis_set_consistency(set),
+                                     stasis_set_label(set) };
 
-        r = bus_read_string_records(m, n_fields, size, UINT32_MAX, array, &count);
-        if (r >= 0)
-                *n = (uint32_t) count;
-        return r;
-}
-
-int set_info_from_properties(sd_bus_message *m, SetInfo *ret) {
-        SetInfo s = {};
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *name, *str;
-                char **target = NULL;
-
-                r = sd_bus_message_read(m, "s", &name);
-                if (r < 0)
-                        goto fail;
-
-                if (streq(name, "Id"))
-                        target = &s.id;
-                else if (streq(name, "State"))
-                        target = &s.state;
-                else if (streq(name, "Consistency"))
-                        target = &s.consistency;
-                else if (streq(name, "Label"))
-                        target = &s.label;
-                else if (streq(name, "Error"))
-                        target = &s.error;
-
-                if (target) {
-                        r = sd_bus_message_read(m, "v", "s", &str);
-                        if (r >= 0)
-                                r = dup_to(target, str);
-                } else if (streq(name, "Created"))
-                        r = sd_bus_message_read(m, "v", "t", &s.created);
-                else if (streq(name, "Persistent")) {
-                        int b;
-                        r = sd_bus_message_read(m, "v", "b", &b);
-                        s.persistent = b;
-                } else if (streq(name, "HoldUSec"))
-                        r = sd_bus_message_read(m, "v", "t", &s.hold_usec);
-                else if (streq(name, "Owner"))
-                        r = sd_bus_message_read(m, "v", "u", &s.owner_uid);
-                else if (streq(name, "Volumes")) {
-                        r = read_string_records(m, VOLUME_FIELDS, (void **) &s.volumes, &s.n_volumes,
-                                                sizeof(VolumeInfo));
-                } else if (streq(name, "Components") && !s.has_components) {
-                        s.has_components = true;
-                        r = read_string_records(m, COMPONENT_FIELDS, (void **) &s.components, &s.n_components,
-                                                sizeof(ComponentInfo));
-                }
-                else if (streq(name, "Completed")) {
-                        r = sd_bus_message_read(m, "v", "t", &s.completed);
-                        s.has_completed = r >= 0;
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        goto fail;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        goto fail;
+        if (!(s.id = strdup(head[0])) || !(s.state = strdup(head[1])) || !(s.consistency = strdup(head[2])) ||
+            !(s.label = strdup(head[3])))
+                return -ENOMEM;
+        if (!full) {
+                *ret = s;
+                s = (SetInfo) {};
+                return 0;
         }
-        if (r < 0)
-                goto fail;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                goto fail;
-        if (!s.id) {
-                r = -EBADMSG;
-                goto fail;
+        s.owner_uid = stasis_set_owner(set);
+        s.hold_usec = stasis_set_hold_usec(set);
+        s.has_completed = true;
+        s.completed = stasis_set_completed_usec(set);
+        if (!(s.object_path = strdup(stasis_set_object_path(set))) || !(s.error = strdup(stasis_set_error(set))))
+                return -ENOMEM;
+        /* None: NULL, which the JSON shows as a count of 0, as for a set read from an older stasisd. */
+        s.volumes = s.n_volumes > 0 ? calloc(s.n_volumes, sizeof(VolumeInfo)) : NULL;
+        if (s.n_volumes > 0 && !s.volumes)
+                return -ENOMEM;
+        for (unsigned i = 0; i < s.n_volumes; i++) {
+                const char *const v[] = {
+                        stasis_set_volume_path(set, i), stasis_set_volume_mount_point(set, i),
+                        stasis_set_volume_device(set, i), stasis_set_volume_fstype(set, i),
+                        stasis_set_volume_provider(set, i), stasis_set_volume_source(set, i),
+                        stasis_set_volume_snapshot(set, i), stasis_set_volume_state(set, i),
+                };
+                if (!dup_all((char **) &s.volumes[i], v, VOLUME_FIELDS))
+                        return -ENOMEM;
+        }
+        s.has_components = true;
+        s.n_components = stasis_set_component_count(set);
+        s.components = s.n_components > 0 ? calloc(s.n_components, sizeof(ComponentInfo)) : NULL;
+        if (s.n_components > 0 && !s.components)
+                return -ENOMEM;
+        for (unsigned i = 0; i < s.n_components; i++) {
+                const char *const c[] = {
+                        stasis_set_component_writer(set, i), stasis_set_component_instance(set, i),
+                        stasis_set_component_name(set, i), stasis_set_component_consistency(set, i),
+                        stasis_set_component_reason(set, i),
+                };
+                if (!dup_all((char **) &s.components[i], c, COMPONENT_FIELDS))
+                        return -ENOMEM;
         }
         *ret = s;
+        s = (SetInfo) {};
         return 0;
-fail:
-        set_info_done(&s);
-        return r;
 }
 
 static json_object *jstr(const char *s) {

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* stasis-output.h - what the CLI shows of a set: read from the bus, printed as a table or JSON */
+/* stasis-output.h - what the CLI shows of a set: copied from libstasis's StasisSet, printed as a table or JSON */
 #pragma once
 
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <systemd/sd-bus.h>
+
+#include "stasis/stasis.h"
 
 typedef struct VolumeInfo {
         char *path, *mount_point, *device, *fstype, *provider, *source, *snapshot, *state;
@@ -39,8 +40,10 @@ typedef struct SetInfo {
 
 void set_info_done(SetInfo *s);
 
-/* Reads a{sv} of org.stasis1.Set properties. Unknown properties are skipped. */
-int set_info_from_properties(sd_bus_message *m, SetInfo *ret);
+/* A copy of what s says. With full, the details of show (volumes,
+ * components, owner, error, hold, completed); without, the summary of
+ * list (the count of volumes). */
+int set_info_from_set(const StasisSet *s, bool full, SetInfo *ret);
 
 json_object *set_info_to_json(const SetInfo *s);
 json_object *volume_info_to_json(const VolumeInfo *v);

@@ -6,11 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-util.h"
 #include "escape.h"
 #include "macro.h"
 #include "stasis.h"
-#include "stasis/stasis.h"
 
 enum { W_WRITER, W_INSTANCE, W_LEVEL, W_OWNER, W_STATE, W_LAST_SET, W_LAST_ERROR, _W_MAX };
 
@@ -124,16 +122,13 @@ static void print_writer(FILE *f, const WriterRecord *w) {
         print_components(f, w->metadata, w->n_components);
 }
 
-/* One writer's metadata, from GetWriterMetadata (ListWriters gives only a
- * summary); NULL if the writer left meanwhile or sent something unreadable. */
-static json_object *get_metadata(sd_bus *bus, const WriterRecord *w) {
-        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
-        const char *json;
+/* One writer's metadata (ListWriters gives only a summary); NULL if the
+ * writer left meanwhile or sent something unreadable. */
+static json_object *get_metadata(StasisRequestor *r, const WriterRecord *w) {
+        _cleanup_free_ char *json = NULL;
         json_object *o;
 
-        if (sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
-                               "GetWriterMetadata", NULL, &reply, "ss", w->f[W_WRITER], w->f[W_INSTANCE]) < 0 ||
-            sd_bus_message_read(reply, "s", &json) < 0)
+        if (stasis_requestor_get_writer_metadata(r, w->f[W_WRITER], w->f[W_INSTANCE], &json) < 0)
                 return NULL;
         o = json_tokener_parse(json);
         if (o && !json_object_is_type(o, json_type_object)) {
@@ -143,49 +138,51 @@ static json_object *get_metadata(sd_bus *bus, const WriterRecord *w) {
         return o;
 }
 
-int verb_writers(sd_bus *bus, char **args) {
-        _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-        json_object *array = NULL;
-        size_t n = 0;
-        int r;
+static void writer_list_freep(StasisWriterList **l) {
+        stasis_writer_list_free(*l);
+}
 
-        r = sd_bus_call_method(bus, STASIS_BUS_NAME, STASIS_MANAGER_PATH, STASIS_MANAGER_INTERFACE,
-                               "ListWriters", &error, &reply, "");
-        if (r < 0)
-                return report_bus_error_context("writers", "listing writers", r, &error);
+int verb_writers(StasisRequestor *r, char **args) {
+        _cleanup_(writer_list_freep) StasisWriterList *l = NULL;
+        json_object *array = NULL;
+        unsigned n;
+
+        if (stasis_requestor_list_writers(r, &l) < 0)
+                return report_error_context(r, "writers", "listing writers");
 
         if (arg_json)
                 array = json_object_new_array();
-        r = sd_bus_message_enter_container(reply, 'a', "(ssssuusssuu)");
-        while (r >= 0) {
-                WriterRecord w = {};
-                r = sd_bus_message_read(reply, "(ssssuusssuu)", &w.f[W_WRITER], &w.f[W_INSTANCE], &w.f[W_LEVEL],
-                                        &w.f[W_OWNER], &w.pid, &w.uid, &w.f[W_STATE], &w.f[W_LAST_SET],
-                                        &w.f[W_LAST_ERROR], &w.n_components, &w.metadata_size);
-                if (r <= 0)
-                        break;
-                w.metadata = get_metadata(bus, &w);
+        n = stasis_writer_list_count(l);
+        for (unsigned i = 0; i < n; i++) {
+                WriterRecord w = {
+                        .f = {
+                                [W_WRITER] = stasis_writer_list_name(l, i),
+                                [W_INSTANCE] = stasis_writer_list_instance(l, i),
+                                [W_LEVEL] = stasis_writer_list_level(l, i),
+                                [W_OWNER] = stasis_writer_list_bus_name(l, i),
+                                [W_STATE] = stasis_writer_list_state(l, i),
+                                [W_LAST_SET] = stasis_writer_list_last_set(l, i),
+                                [W_LAST_ERROR] = stasis_writer_list_last_error(l, i),
+                        },
+                        .pid = stasis_writer_list_pid(l, i),
+                        .uid = stasis_writer_list_uid(l, i),
+                        .n_components = stasis_writer_list_component_count(l, i),
+                        .metadata_size = stasis_writer_list_metadata_size(l, i),
+                };
+                w.metadata = get_metadata(r, &w);
                 if (array)
                         json_object_array_add(array, writer_to_json(&w));
                 else {
-                        if (n > 0)
+                        if (i > 0)
                                 fputc('\n', stdout);
                         print_writer(stdout, &w);
                 }
                 json_object_put(w.metadata);
-                n++;
         }
-        if (r < 0)
-                r = report_bus_error_context("writers", "reading the list", r, NULL);
-        else {
-                if (array)
-                        print_json(stdout, array);
-                else if (n == 0)
-                        printf("No writers registered.\n");
-                r = EXIT_OK;
-        }
-        if (array)
+        if (array) {
+                print_json(stdout, array);
                 json_object_put(array);
-        return r;
+        } else if (n == 0)
+                printf("No writers registered.\n");
+        return EXIT_OK;
 }

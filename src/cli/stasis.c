@@ -5,9 +5,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "bus-errors.h"
-#include "bus-util.h"
 #include "escape.h"
 #include "macro.h"
 #include "stasis.h"
@@ -22,143 +22,40 @@ bool arg_require_writers = false;
 char **arg_failed = NULL;
 bool arg_orphans = false;
 bool arg_rescan = false;
+static uint64_t arg_timeout = 0;        /* 0: the verb's own */
+const char *outcome_hint = NULL;
 
-int report_bus_error_context(const char *context, const char *what, int r, const sd_bus_error *error) {
-        const char *msg = error && sd_bus_error_is_set(error) ? error->message : NULL;
-        const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
-        const char *sep = context ? ": " : "";
-        int code;
-
-        context = strempty(context);
-        if (name && (sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-                     sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))) {
-                fprintf(stderr, "stasis: %s%s%s: stasisd is not running on this bus (%s)\n", context, sep, what,
-                        bus_stasis_address() ?: "system bus");
-                return EXIT_NO_DAEMON;
-        }
-        if (name && sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY)) {
-                fprintf(stderr, "stasis: %s%s%s: stasisd did not answer in time\n", context, sep, what);
-                return EXIT_TIMEOUT;
-        }
-        if (name && sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
-                /* A stasisd older than this command. */
-                fprintf(stderr, "stasis: %s%s%s: %s (is stasisd older than this stasis command?)\n",
-                        context, sep, what, strna(msg));
-                return EXIT_FAILED;
-        }
-        /* The set vanished between GetSet and the call on its object. */
-        if (name && sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT))
-                r = ENXIO;
-
-        if (r < 0)
-                r = -r;
-        switch (r) {
-        case EINVAL: case ENOTDIR: case E2BIG: code = EXIT_USAGE; break;
-        case ENOENT: case ENXIO: code = EXIT_NOT_FOUND; break;
-        case EACCES: case EPERM: code = EXIT_DENIED; break;
-        case EOPNOTSUPP: case EROFS: code = EXIT_UNSUPPORTED; break;
-        case EBUSY: code = EXIT_BUSY; break;
-        case ETIMEDOUT: code = EXIT_TIMEOUT; break;
-        case ECONNREFUSED: case ENOTCONN: case ECONNRESET: case EHOSTDOWN: code = EXIT_NO_DAEMON; break;
-        case ECANCELED: code = EXIT_WRITER_FAILED; break;
-        case EAGAIN: code = EXIT_WRITER_RETRYABLE; break;
-        default: code = EXIT_FAILED;
-        }
-        if (msg) {
-                /* It may quote paths anyone named: escaped for the terminal
-                 * (stasisd's own escapes, with '\', are kept as they are). */
-                _cleanup_free_ char *e = cescape_full(msg, SIZE_MAX, ESCAPE_KEEP_BACKSLASH);
-                fprintf(stderr, "stasis: %s%s%s\n", context, sep, e ?: msg);
-        }
-        else
-                fprintf(stderr, "stasis: %s%s%s: %s\n", context, sep, what, strerror(r));
-        return code;
-}
-
-int report_bus_error(const char *what, int r, const sd_bus_error *error) {
-        return report_bus_error_context(NULL, what, r, error);
-}
-
-int bus_connect(sd_bus **ret) {
-        int r = bus_open_stasis(ret);
-        if (r < 0) {
-                fprintf(stderr, "stasis: cannot connect to the bus %s: %s\n",
-                        bus_stasis_address() ?: "(system bus)", strerror(-r));
-                return -EXIT_NO_DAEMON;
-        }
-        return 0;
-}
-
-int new_paths_call(sd_bus *bus, const char *method, char **paths, sd_bus_message **ret) {
-        sd_bus_message *m = NULL;
+int absolute_paths(char **paths, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
         char cwd[PATH_MAX];
-        int r;
 
         if (!getcwd(cwd, sizeof cwd))
                 return -errno;
-        r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
-                                           STASIS_MANAGER_INTERFACE, method);
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'a', "s");
-        for (char **a = paths; r >= 0 && *a; a++) {
-                char *abs = NULL;
-                if ((*a)[0] == '/')
-                        r = sd_bus_message_append(m, "s", *a);
-                else if (asprintf(&abs, "%s/%s", streq(cwd, "/") ? "" : cwd, *a) < 0)
-                        r = -ENOMEM;
-                else
-                        r = sd_bus_message_append(m, "s", abs);
-                free(abs);
+        STRV_FOREACH(a, paths) {
+                _cleanup_free_ char *abs = NULL;
+                if ((*a)[0] != '/' && asprintf(&abs, "%s/%s", streq(cwd, "/") ? "" : cwd, *a) < 0)
+                        return -ENOMEM;
+                if (strv_extend(&l, abs ?: *a) < 0)
+                        return -ENOMEM;
         }
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r < 0) {
-                sd_bus_message_unref(m);
-                return r;
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
         }
-        *ret = m;
+        *ret = TAKE_PTR(l);
         return 0;
 }
 
-int fetch_set(sd_bus *bus, const char *object_path, SetInfo *ret) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_call_method(bus, STASIS_BUS_NAME, object_path, "org.freedesktop.DBus.Properties",
-                               "GetAll", &error, &reply, "s", STASIS_SET_INTERFACE);
-        if (r < 0) {
-                r = report_bus_error("reading the set", r, &error);
-                sd_bus_error_free(&error);
-                return -r;
-        }
-        r = set_info_from_properties(reply, ret);
-        sd_bus_message_unref(reply);
-        if (r < 0) {
-                fprintf(stderr, "stasis: malformed answer from stasisd: %s\n", strerror(-r));
-                return -EXIT_FAILED;
-        }
-        ret->object_path = strdup(object_path);
-        return 0;
-}
-
-int delete_each(sd_bus *bus, char **names, const char *method, const char *what,
-                void (*print_deleted)(const char *name)) {
+int delete_each(StasisRequestor *r, char **names, int (*call)(StasisRequestor *r, const char *name),
+                const char *what, void (*print_deleted)(const char *name)) {
         int ret = EXIT_OK;
 
-        for (char **a = names; *a; a++) {
-                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-                _cleanup_bus_message_unref_ sd_bus_message *m = NULL;
-                int r = sd_bus_message_new_method_call(bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
-                                                       STASIS_MANAGER_INTERFACE, method);
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", *a);
-                if (r >= 0)
-                        r = sd_bus_call(bus, m, CALL_TIMEOUT, &error, NULL);
-                if (r < 0) {
-                        r = report_bus_error(what, r, &error);
+        STRV_FOREACH(a, names) {
+                if (call(r, *a) < 0) {
+                        int q = report_error(r, what);
                         if (ret == EXIT_OK)
-                                ret = r;
+                                ret = q;
                         continue;
                 }
                 if (!arg_json)
@@ -189,6 +86,9 @@ static void help(void) {
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
                "     --json            Print JSON instead of tables\n"
+               "     --timeout=SEC     Wait at most SEC seconds for each answer of stasisd\n"
+               "                       (default: 60 minutes for create, complete, delete and\n"
+               "                       delete-orphan, 25 seconds for the others)\n"
                "  -l --label=LABEL     With create: a label for the set\n"
                "     --component=NAME  With create: include the writer component NAME,\n"
                "                       WRITER[@INSTANCE][:COMPONENT] (may be repeated)\n"
@@ -200,7 +100,8 @@ static void help(void) {
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
                "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 permission denied,\n"
                "5 stasisd unreachable, 6 unsupported volume, 7 busy, 8 timed out,\n"
-               "9 a writer failed or vetoed, 10 a writer failed but a retry may work. See stasis(1).\n");
+               "9 a writer failed or vetoed, 10 a writer failed but a retry may work,\n"
+               "11 stasisd went away before it answered. See stasis(1).\n");
 }
 
 /* The arguments are counted before connecting, so a bad command line is a
@@ -209,18 +110,43 @@ static const struct {
         const char *name;
         int min_args, max_args;   /* after the verb; -1: no limit */
         const char *args;         /* for the messages */
-        int (*run)(sd_bus *bus, char **args);
+        int (*run)(StasisRequestor *r, char **args);
+        uint64_t timeout;         /* for each call, unless --timeout */
+        const char *hint;         /* outcome_hint */
 } verbs[] = {
-        { "create",   0, -1, "[PATH...]", verb_create },     /* PATHs or --component: checked below */
-        { "list",     0,  0, "",          verb_list },
-        { "show",     1,  1, "ID",        verb_show },
-        { "complete", 1,  1, "ID",        verb_complete },
-        { "delete",   1, -1, "ID...",     verb_delete },
-        { "adopt",    1,  1, "SET",       verb_adopt },
-        { "delete-orphan", 1, -1, "HANDLE...", verb_delete_orphan },
-        { "volumes",  1, -1, "PATH...",   verb_volumes },
-        { "writers",  0,  0, "",          verb_writers },
+        /* PATHs or --component: checked below */
+        { "create",   0, -1, "[PATH...]", verb_create,   CALL_TIMEOUT,
+          "whether the set was made is not known: see 'stasis list'" },
+        { "list",     0,  0, "",          verb_list,     CALL_TIMEOUT_SHORT, NULL },
+        { "show",     1,  1, "ID",        verb_show,     CALL_TIMEOUT_SHORT, NULL },
+        { "complete", 1,  1, "ID",        verb_complete, CALL_TIMEOUT,
+          "whether the backup was reported is not known: see 'stasis show ID'" },
+        { "delete",   1, -1, "ID...",     verb_delete,   CALL_TIMEOUT,
+          "whether the set was deleted is not known: see 'stasis list'" },
+        { "adopt",    1,  1, "SET",       verb_adopt,    CALL_TIMEOUT_SHORT,
+          "whether the set was adopted is not known: see 'stasis list'" },
+        { "delete-orphan", 1, -1, "HANDLE...", verb_delete_orphan, CALL_TIMEOUT,
+          "whether the snapshot was deleted is not known: see 'stasis list --orphans'" },
+        { "volumes",  1, -1, "PATH...",   verb_volumes,  CALL_TIMEOUT_SHORT, NULL },
+        { "writers",  0,  0, "",          verb_writers,  CALL_TIMEOUT_SHORT, NULL },
 };
+
+static void stasis_requestor_unrefp(StasisRequestor **r) {
+        stasis_requestor_unref(*r);
+}
+
+/* SEC: a number of seconds, fractions allowed, more than 0 and at most a week. */
+static int parse_timeout(const char *s, uint64_t *ret) {
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 7 * 24 * 3600)
+                return -EINVAL;
+        *ret = (uint64_t) (v * USEC_PER_SEC) ?: 1;
+        return 0;
+}
 
 /* D-Bus carries only UTF-8: a path or label that is not is refused here,
  * with what it is, before anything is sent. */
@@ -232,6 +158,18 @@ static bool utf8_argument_ok(const char *verb, const char *what, const char *val
         e = cescape_full(value, 256, ESCAPE_QUOTE);
         fprintf(stderr, "stasis %s: %s %s is not UTF-8; stasis takes only %ss that are UTF-8\n", verb, what,
                 strna(e), what);
+        return false;
+}
+
+/* libstasis reads a set by its object path: an id that cannot be part of
+ * one is refused here, as a bad argument. */
+static bool set_id_argument_ok(const char *verb, const char *id) {
+        _cleanup_free_ char *e = NULL;
+
+        if (*id && strspn(id, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(id))
+                return true;
+        e = cescape_full(id, 256, ESCAPE_QUOTE);
+        fprintf(stderr, "stasis %s: %s is not a set id; set ids are decimal numbers\n", verb, strna(e));
         return false;
 }
 
@@ -252,7 +190,8 @@ static bool component_name_ok(const char *name, bool need_component) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED, ARG_ORPHANS, ARG_RESCAN };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED, ARG_ORPHANS, ARG_RESCAN,
+               ARG_TIMEOUT };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -263,9 +202,10 @@ int main(int argc, char *argv[]) {
                 { "failed",          required_argument, NULL, ARG_FAILED },
                 { "orphans",         no_argument,       NULL, ARG_ORPHANS },
                 { "rescan",          no_argument,       NULL, ARG_RESCAN },
+                { "timeout",         required_argument, NULL, ARG_TIMEOUT },
                 {}
         };
-        _cleanup_bus_flush_close_unref_ sd_bus *bus = NULL;
+        _cleanup_(stasis_requestor_unrefp) StasisRequestor *requestor = NULL;
         _cleanup_strv_free_ char **components = NULL, **failed = NULL;
         int c, r;
 
@@ -310,6 +250,13 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_RESCAN:
                         arg_rescan = true;
+                        break;
+                case ARG_TIMEOUT:
+                        if (parse_timeout(optarg, &arg_timeout) < 0) {
+                                fprintf(stderr, "stasis: --timeout '%s': not a number of seconds above 0 "
+                                        "and up to 604800\n", optarg);
+                                return EXIT_USAGE;
+                        }
                         break;
                 default:
                         return EXIT_USAGE;
@@ -365,15 +312,24 @@ int main(int argc, char *argv[]) {
                 }
                 if (arg_label && !utf8_argument_ok(verb, "label", arg_label))
                         return EXIT_USAGE;
+                if ((streq(verb, "show") || streq(verb, "complete")) && !set_id_argument_ok(verb, args[0]))
+                        return EXIT_USAGE;
                 if (streq(verb, "create") || streq(verb, "volumes") || streq(verb, "delete-orphan"))
                         for (char **a = args; *a; a++)
                                 if (!utf8_argument_ok(verb, streq(verb, "delete-orphan") ? "handle" : "path", *a))
                                         return EXIT_USAGE;
-                (void) stasis_bus_error_map_register();
-                r = bus_connect(&bus);
+                r = stasis_requestor_new(&requestor);
                 if (r < 0)
-                        return -r;
-                return verbs[i].run(bus, args);
+                        return report_local("cannot make a requestor", r);
+                (void) stasis_requestor_set_timeout(requestor, arg_timeout ?: verbs[i].timeout);
+                r = stasis_requestor_connect(requestor);
+                if (r < 0) {
+                        fprintf(stderr, "stasis: cannot connect to the bus %s: %s\n",
+                                stasis_bus_address() ?: "(system bus)", strerror(-r));
+                        return EXIT_NO_DAEMON;
+                }
+                outcome_hint = verbs[i].hint;
+                return verbs[i].run(requestor, args);
         }
         fprintf(stderr, "stasis: unknown command '%s'; see 'stasis --help'\n", verb);
         return EXIT_USAGE;

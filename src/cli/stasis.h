@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* stasis.h - shared state of the stasis CLI: options, exit codes, bus helpers */
+/* stasis.h - shared state of the stasis CLI: options, exit statuses, reporting libstasis's errors */
 #pragma once
 
 #include <stdbool.h>
-#include <systemd/sd-bus.h>
 
 #include "stasis-output.h"
+#include "stasis/stasis.h"
 #include "time-util.h"
 
 /* Longer than all of stasisd's own limits for one set together (with writers at
  * their defaults about 17 minutes), plus a wait for sets ahead in line; longer
- * than its limit for removing a snapshot too. */
+ * than its limit for removing a snapshot too. For create, complete, delete and
+ * delete-orphan. */
 #define CALL_TIMEOUT (60 * 60 * USEC_PER_SEC)
+/* For the commands that only read, and for adopt. */
+#define CALL_TIMEOUT_SHORT (25 * USEC_PER_SEC)
 
-/* Exit codes; documented in stasis(1). Never renumber. */
+/* Exit statuses; documented in stasis(1). Never renumber. Each comes from
+ * the error libstasis reports (stasis-report.c). */
 enum {
         EXIT_OK = 0,
         EXIT_FAILED = 1,         /* the operation failed (a provider error, say) */
@@ -23,9 +27,10 @@ enum {
         EXIT_NO_DAEMON = 5,      /* stasisd cannot be reached */
         EXIT_UNSUPPORTED = 6,    /* no provider can snapshot the volume */
         EXIT_BUSY = 7,           /* the set or volume is busy */
-        EXIT_TIMEOUT = 8,        /* a step ran out of time */
+        EXIT_TIMEOUT = 8,        /* a step ran out of time, or stasisd did not answer in time */
         EXIT_WRITER_FAILED = 9,  /* a writer failed or vetoed */
         EXIT_WRITER_RETRYABLE = 10, /* a writer failed; trying again later may work */
+        EXIT_DISCONNECTED = 11,  /* stasisd went away before it answered */
 };
 
 extern bool arg_json;
@@ -36,31 +41,42 @@ extern char **arg_failed;       /* --failed, for complete */
 extern bool arg_orphans;        /* list --orphans */
 extern bool arg_rescan;         /* list --orphans --rescan */
 
-/* Prints "stasis: <what>: <message>" and returns the exit code for the error. */
-int report_bus_error(const char *what, int r, const sd_bus_error *error);
+/* How to find out what a call that got no answer did, for the verb under
+ * way ("whether the set was made: see 'stasis list'"); NULL for the verbs
+ * that only read. */
+extern const char *outcome_hint;
+
+/* Prints "stasis: <what>: <message>" for the last failure of r and returns
+ * its exit status. */
+int report_error(StasisRequestor *r, const char *what);
 /* The same, prefixed by context, which names the thing at fault: "stasis: complete 99: <message>". */
-int report_bus_error_context(const char *context, const char *what, int r, const sd_bus_error *error);
+int report_error_context(StasisRequestor *r, const char *context, const char *what);
+/* The last failure of r was that nobody owns org.stasis1. */
+bool stasisd_absent(StasisRequestor *r);
+/* A failure of the CLI itself (out of memory): "stasis: <what>: <strerror>", EXIT_FAILED. */
+int report_local(const char *what, int error);
 
-int bus_connect(sd_bus **ret);
-/* A call of a Manager method whose first argument is "as": the paths, made
- * absolute against the current directory (stasisd has its own). */
-int new_paths_call(sd_bus *bus, const char *method, char **paths, sd_bus_message **ret);
-int fetch_set(sd_bus *bus, const char *object_path, SetInfo *ret);
-/* Calls the Manager's method (DeleteSet, DeleteOrphan) on each of names,
- * going on after a failure, which it reports as what ("deleting the set").
- * Tells of each deletion with print_deleted, or in the end of all as
- * {"deleted":…} with --json. Returns the exit code of the first failure. */
-int delete_each(sd_bus *bus, char **names, const char *method, const char *what,
-                void (*print_deleted)(const char *name));
+/* paths, made absolute against the current directory (stasisd has its
+ * own), in *ret (a strv, never NULL). */
+int absolute_paths(char **paths, char ***ret);
+/* Calls call(r, name) (stasis_requestor_delete_set, _delete_orphan) on each
+ * of names, going on after a failure, which it reports as what ("deleting
+ * the set"). Tells of each deletion with print_deleted, or in the end of
+ * all as {"deleted":…} with --json. Returns the exit status of the first
+ * failure. */
+int delete_each(StasisRequestor *r, char **names, int (*call)(StasisRequestor *r, const char *name),
+                const char *what, void (*print_deleted)(const char *name));
+/* Prints set id in full, as show does. */
+int show_set(StasisRequestor *r, const char *id);
 
-int verb_create(sd_bus *bus, char **args);
-int verb_list(sd_bus *bus, char **args);
-int verb_show(sd_bus *bus, char **args);
-int verb_delete(sd_bus *bus, char **args);
-int verb_complete(sd_bus *bus, char **args);
-int verb_writers(sd_bus *bus, char **args);
-int verb_volumes(sd_bus *bus, char **args);
-int verb_adopt(sd_bus *bus, char **args);
-int verb_delete_orphan(sd_bus *bus, char **args);
+int verb_create(StasisRequestor *r, char **args);
+int verb_list(StasisRequestor *r, char **args);
+int verb_show(StasisRequestor *r, char **args);
+int verb_delete(StasisRequestor *r, char **args);
+int verb_complete(StasisRequestor *r, char **args);
+int verb_writers(StasisRequestor *r, char **args);
+int verb_volumes(StasisRequestor *r, char **args);
+int verb_adopt(StasisRequestor *r, char **args);
+int verb_delete_orphan(StasisRequestor *r, char **args);
 /* stasis-orphans.c: list --orphans */
-int list_orphans(sd_bus *bus);
+int list_orphans(StasisRequestor *r);

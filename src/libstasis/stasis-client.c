@@ -70,12 +70,19 @@ int client_attach_event(Client *c, sd_event *event, int64_t priority) {
         return 0;
 }
 
+int client_register_errors(Client *c) {
+        int r = stasis_bus_error_map_register();
+        if (r < 0)
+                return client_fail(c, r, "Cannot register the stasis bus errors: %s", strerror(-r));
+        return 0;
+}
+
 int client_prepare(Client *c) {
         int r;
 
-        r = stasis_bus_error_map_register();
+        r = client_register_errors(c);
         if (r < 0)
-                return client_fail(c, r, "Cannot register the stasis bus errors: %s", strerror(-r));
+                return r;
         if (!c->event) {
                 r = sd_event_new(&c->event);
                 if (r < 0)

@@ -22,6 +22,9 @@ void error_info_clear(StasisErrorInfo *e);
 /* Records a failure r (< 0) with the bus error e (may be NULL or unset)
  * in info; returns r. */
 int error_info_set_bus(StasisErrorInfo *info, int r, const sd_bus_error *e);
+/* Records a failure r (< 0) with a code of its own and its name (the
+ * library's: STASIS_ERR_DISCONNECTED, STASIS_ERR_NO_ANSWER); returns r. */
+int error_info_set_code(StasisErrorInfo *info, int r, StasisError code, const char *message);
 /* Records a local failure r (< 0) with a message; returns r. */
 int error_info_set(StasisErrorInfo *info, int r, const char *format, ...) _printf_(3, 4);
 
@@ -47,6 +50,9 @@ int client_set_bus_address(Client *c, const char *address);
 /* Takes event (NULL: the default loop) as the caller's loop; the owner
  * refuses first if it is connected. */
 int client_attach_event(Client *c, sd_event *event, int64_t priority);
+/* Before connecting: the stasis bus errors (so that sd-bus converts their
+ * names and errnos). */
+int client_register_errors(Client *c);
 /* Before connecting: the stasis bus errors, and the library's own loop
  * unless c has one already. */
 int client_prepare(Client *c);

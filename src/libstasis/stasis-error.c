@@ -29,6 +29,8 @@ static const char *const error_names[_STASIS_ERR_MAX] = {
         [STASIS_ERR_NO_SPACE]          = STASIS_ERROR_NO_SPACE,
         [STASIS_ERR_NO_SUCH_ORPHAN]    = STASIS_ERROR_NO_SUCH_ORPHAN,
         [STASIS_ERR_SET_EXISTS]        = STASIS_ERROR_SET_EXISTS,
+        [STASIS_ERR_DISCONNECTED]      = STASIS_ERROR_DISCONNECTED,
+        [STASIS_ERR_NO_ANSWER]         = STASIS_ERROR_NO_ANSWER,
 };
 
 const char *stasis_error_to_name(StasisError code) {
@@ -79,6 +81,15 @@ int error_info_set_bus(StasisErrorInfo *info, int r, const sd_bus_error *e) {
                 info->message = strdup(strerror(-r));
                 info->code = STASIS_ERR_OTHER;
         }
+        return r;
+}
+
+int error_info_set_code(StasisErrorInfo *info, int r, StasisError code, const char *message) {
+        error_info_clear(info);
+        info->error = -r;
+        info->code = code;
+        info->name = code > STASIS_ERR_OTHER ? strdup(stasis_error_to_name(code)) : NULL;
+        info->message = strdup(message);
         return r;
 }
 

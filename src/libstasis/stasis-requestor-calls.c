@@ -7,23 +7,7 @@
 
 #include "stasis-requestor-internal.h"
 #include "strv.h"
-
-static bool id_valid(const char *id) {
-        if (isempty(id) || strlen(id) > 20)
-                return false;
-        for (const char *c = id; *c; c++)
-                if (*c < '0' || *c > '9')
-                        return false;
-        return true;
-}
-
-int requestor_set_path(StasisRequestor *r, const char *id, char **ret) {
-        if (!id_valid(id))
-                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
-        if (asprintf(ret, "%s/%s", STASIS_SET_PATH_PREFIX, id) < 0)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
-        return 0;
-}
+#include "time-util.h"
 
 static int new_manager_call(StasisRequestor *r, const char *member, sd_bus_message **ret) {
         int q = sd_bus_message_new_method_call(r->client.bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
@@ -135,6 +119,7 @@ typedef struct CreateCall {
         StasisRequestor *requestor;     /* not a reference: the call goes with the bus */
         stasis_create_handler_t handler;
         void *userdata;
+        uint64_t started, timeout;      /* CLOCK_MONOTONIC, when sent; the call's time-out */
 } CreateCall;
 
 static int on_create_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -145,8 +130,10 @@ static int on_create_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         int k;
 
         if (e)
-                error_info_set_bus(&info, -sd_bus_error_get_errno(e) ?: -EIO, e);
+                (void) requestor_fail_call(c->requestor, &info, -sd_bus_error_get_errno(e) ?: -EIO, e, c->started,
+                                           c->timeout);
         else {
+                requestor_note_answer(c->requestor, reply);
                 k = read_id(reply, &id);
                 if (k < 0)
                         error_info_set(&info, k, "Malformed reply to CreateSet: %s", strerror(-k));
@@ -168,12 +155,14 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
         if (r && !handler)
                 return requestor_fail(r, -EINVAL, "create: the handler must not be NULL");
         k = new_create_call(r, q, &m);
+        if (k >= 0)
+                k = requestor_own_loop(r);
         if (k < 0)
                 return k;
         c = calloc(1, sizeof(CreateCall));
         if (!c)
                 return requestor_fail(r, -ENOMEM, "Out of memory");
-        *c = (CreateCall) { r, handler, userdata };
+        *c = (CreateCall) { r, handler, userdata, now_usec(CLOCK_MONOTONIC), r->timeout_usec };
         k = sd_bus_call_async(r->client.bus, &slot, m, on_create_reply, c, r->timeout_usec);
         if (k < 0) {
                 free(c);
@@ -199,21 +188,23 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
 /* ---- Completing and deleting ---- */
 
 int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char *const *failed) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        _cleanup_free_ char *path = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *path;
         int k;
 
         k = requestor_begin(r);
         if (k < 0)
                 return k;
-        k = requestor_set_path(r, id, &path);
-        if (k < 0)
-                return k;
+        if (!set_id_valid(id))
+                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
         /* Set.Complete on a set that does not exist fails with the bus'
-         * UnknownObject: ask the manager first for the stasis error. */
-        k = requestor_call_id(r, "GetSet", id, NULL);
+         * UnknownObject: ask the manager first, for stasisd's NoSuchSet. */
+        k = requestor_call_id(r, "GetSet", id, &reply);
         if (k < 0)
                 return k;
+        k = sd_bus_message_read(reply, "o", &path);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
 
         k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE, "Complete");
         if (k >= 0)

@@ -30,6 +30,7 @@ struct StasisRequestor {
         sd_bus_slot *owner_slot;
         sd_bus_slot *signal_slots[3];
         char *owner;                    /* unique name of stasisd; NULL if none known */
+        char *stasisd;                  /* the unique name that last answered a call; NULL: none yet */
 };
 
 struct StasisSetRequest {
@@ -64,6 +65,8 @@ struct StasisSet {
         size_t n_volumes;
         SetComponent *components;
         size_t n_components;
+        bool summary;                   /* from ListSets: only the summary's fields are known */
+        size_t n_volumes_listed;        /* with summary: how many volumes ListSets counted */
 };
 
 /* stasis-requestor.c */
@@ -72,16 +75,30 @@ struct StasisSet {
 #define requestor_fail_bus(r, error, e) client_fail_bus(&(r)->client, error, e)
 /* Connects if not connected yet; clears the last error. -EINVAL if r is NULL. */
 int requestor_begin(StasisRequestor *r);
+/* Without the caller's loop: makes the library's own and attaches the bus
+ * to it, if not done yet. Needed before anything is dispatched: answers
+ * of asynchronous calls, signals. */
+int requestor_own_loop(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
+/* Records in info the failure q (with e, as sd-bus gave it) of a call
+ * sent at started (CLOCK_MONOTONIC) with a time-out: a call that got no
+ * answer is STASIS_ERR_DISCONNECTED (-ECONNRESET) if stasisd left or the
+ * connection closed, STASIS_ERR_NO_ANSWER (-ETIMEDOUT) if stasisd is still
+ * there; any other failure as it is. Returns the negative errno. */
+int requestor_fail_call(StasisRequestor *r, StasisErrorInfo *info, int q, const sd_bus_error *e, uint64_t started,
+                        uint64_t timeout);
+/* Notes who sent an answer of stasisd. */
+void requestor_note_answer(StasisRequestor *r, sd_bus_message *reply);
 
 /* stasis-requestor-calls.c */
-/* "/org/stasis1/set/<id>", or -EINVAL (recorded) if id is not a decimal number. */
-int requestor_set_path(StasisRequestor *r, const char *id, char **ret);
 /* Calls member(id) on the manager; ret_reply may be NULL. */
 int requestor_call_id(StasisRequestor *r, const char *member, const char *id, sd_bus_message **ret_reply);
 
 /* stasis-set.c */
+/* id could name a set's object: letters, digits and '_' (stasisd's ids
+ * are decimal numbers; it answers NoSuchSet for the others). */
+bool set_id_valid(const char *id);
 /* A set with the id and object path of path; -EINVAL if path is not a set's. */
 int set_new(const char *path, StasisSet **ret);
 /* Reads the a{sv} of org.stasis1.Set properties m points at into s. */

@@ -153,6 +153,9 @@ int stasis_requestor_watch_sets(StasisRequestor *r, stasis_set_handler_t handler
                 requestor_watch_stop(r);
                 return 0;
         }
+        k = requestor_own_loop(r);
+        if (k < 0)
+                return k;
         if (r->owner_slot) {
                 r->set_handler = handler;
                 r->set_userdata = userdata;

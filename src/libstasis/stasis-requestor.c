@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis-requestor.c - the StasisRequestor object: its connection, its loop, its errors, and calls made on it */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "bus-util.h"
 #include "stasis-requestor-internal.h"
+#include "time-util.h"
 
 #define REQUESTOR_TIMEOUT_DEFAULT_USEC (UINT64_C(60) * 60 * 1000000)
 
@@ -49,6 +51,7 @@ StasisRequestor *stasis_requestor_unref(StasisRequestor *r) {
         sd_event_source_disable_unref(r->kick_source);
         safe_close(r->kick_fd);
         client_done(&r->client);
+        free(r->stasisd);
         free(r);
         return NULL;
 }
@@ -121,7 +124,10 @@ int stasis_requestor_connect(StasisRequestor *r) {
         c->failed = false;
         if (c->bus)
                 return 0;
-        q = client_prepare(c);
+        /* The library's own loop is made when first needed
+         * (requestor_own_loop()): a requestor that only makes synchronous
+         * calls never has one. */
+        q = c->outer ? client_prepare(c) : client_register_errors(c);
         if (q < 0)
                 return q;
         address = c->bus_address ?: stasis_bus_address();
@@ -131,23 +137,36 @@ int stasis_requestor_connect(StasisRequestor *r) {
                                       strerror(-q));
         /* Wait for Hello now, so that calls are written as they are made. */
         q = sd_bus_get_unique_name(c->bus, &unique);
-        if (q >= 0)
+        if (q >= 0 && c->outer)
                 q = sd_bus_attach_event(c->bus, c->event, c->priority);
         if (q < 0) {
                 c->bus = sd_bus_flush_close_unref(c->bus);
                 return requestor_fail(r, q, "Cannot connect to the bus %s: %s", address ?: "(the system bus)",
                                       strerror(-q));
         }
-        if (!c->outer) {
+        return 0;
+}
+
+int requestor_own_loop(StasisRequestor *r) {
+        Client *c = &r->client;
+        int q;
+
+        if (c->outer || r->kick_source)
+                return 0;
+        q = client_prepare(c);
+        if (q >= 0)
+                q = sd_bus_attach_event(c->bus, c->event, c->priority);
+        if (q >= 0)
                 q = kick_setup(r);
-                if (q < 0) {
-                        c->bus = sd_bus_flush_close_unref(c->bus);
-                        return requestor_fail(r, q, "Cannot set up the event loop: %s", strerror(-q));
-                }
-                /* Make the loop's first pass now: from then on its fd tells
-                 * of what the bus waits for. */
-                (void) run_loop(r, 0);
+        if (q < 0) {
+                (void) sd_bus_detach_event(c->bus);
+                r->kick_source = sd_event_source_disable_unref(r->kick_source);
+                r->kick_fd = safe_close(r->kick_fd);
+                return requestor_fail(r, q, "Cannot set up the event loop: %s", strerror(-q));
         }
+        /* Make the loop's first pass now: from then on its fd tells of
+         * what the bus waits for (messages read already included). */
+        (void) run_loop(r, 0);
         return 0;
 }
 
@@ -164,7 +183,9 @@ const StasisErrorInfo *stasis_requestor_last_error(StasisRequestor *r) {
 static int own_loop(StasisRequestor *r, const char *what) {
         int q = client_own_loop(&r->client, what);
 
-        return q < 0 ? q : requestor_begin(r);
+        if (q >= 0)
+                q = requestor_begin(r);
+        return q < 0 ? q : requestor_own_loop(r);
 }
 
 int stasis_requestor_get_fd(StasisRequestor *r) {
@@ -211,15 +232,88 @@ int stasis_requestor_wait(StasisRequestor *r, uint64_t usec) {
         return q < 0 ? q : q > 0;
 }
 
-/* ---- Calls ---- */
+/* ---- Calls, and calls that got no answer ---- */
+
+static bool failure_is_disconnect(StasisRequestor *r, int q) {
+        return !r->client.bus || sd_bus_is_open(r->client.bus) <= 0 ||
+               q == -ECONNRESET || q == -ENOTCONN || q == -EPIPE || q == -ESHUTDOWN || q == -ECONNABORTED;
+}
+
+/* NoReply comes from the bus (the callee left, or the bus's own time
+ * limit passed) or from sd-bus (the call's time-out passed, or the
+ * connection closed); a synchronous call that timed out fails with
+ * ETIMEDOUT and sd-bus's name for it. stasisd's own Timeout is not one. */
+static bool failure_is_no_reply(int q, const sd_bus_error *e) {
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
+                return true;
+        return q == -ETIMEDOUT && (!sd_bus_error_is_set(e) || sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT));
+}
+
+int requestor_fail_call(StasisRequestor *r, StasisErrorInfo *info, int q, const sd_bus_error *e, uint64_t started,
+                        uint64_t timeout) {
+        _cleanup_(sd_bus_error_free) sd_bus_error oe = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *owner = NULL, *msg = NULL;
+        uint64_t elapsed = now_usec(CLOCK_MONOTONIC) - started;
+        const char *why = NULL;
+
+        if (failure_is_disconnect(r, q))
+                why = "the connection to the bus closed";
+        else if (!failure_is_no_reply(q, e))
+                return error_info_set_bus(info, q, e);
+        else if (elapsed >= timeout) {
+                if (asprintf(&msg, "stasisd did not answer within %" PRIu64 " ms", timeout / 1000) < 0)
+                        msg = NULL;
+                return error_info_set_code(info, -ETIMEDOUT, STASIS_ERR_NO_ANSWER,
+                                           msg ?: "stasisd did not answer in time");
+        } else if (bus_get_name_owner(r->client.bus, STASIS_BUS_NAME, &oe, &owner) < 0 || !owner)
+                why = "nobody owns " STASIS_BUS_NAME " now";
+        else if (r->stasisd && !streq(owner, r->stasisd))
+                why = "another process owns " STASIS_BUS_NAME " now";
+        else if (!r->stasisd)
+                /* The bus ends a call unanswered when the callee leaves (a bus
+                 * with a reply time-out of its own is rare): with an owner
+                 * again, and no answer ever seen to compare, stasisd most
+                 * likely restarted. */
+                why = "the bus ended the call unanswered, and " STASIS_BUS_NAME " has an owner again";
+        else {
+                /* The same stasisd is still there: the bus gave up waiting for it. */
+                if (asprintf(&msg, "stasisd did not answer: %s", e && e->message ? e->message : "no reply") < 0)
+                        msg = NULL;
+                return error_info_set_code(info, -ETIMEDOUT, STASIS_ERR_NO_ANSWER,
+                                           msg ?: "stasisd did not answer in time");
+        }
+        if (asprintf(&msg, "stasisd went away before it answered: %s", why) < 0)
+                msg = NULL;
+        return error_info_set_code(info, -ECONNRESET, STASIS_ERR_DISCONNECTED,
+                                   msg ?: "stasisd went away before it answered");
+}
+
+void requestor_note_answer(StasisRequestor *r, sd_bus_message *reply) {
+        const char *sender = sd_bus_message_get_sender(reply);
+
+        /* The unique name that answers for org.stasis1, to tell later
+         * whether another process took the name over. */
+        if (!sender || (r->stasisd && streq(sender, r->stasisd)))
+                return;
+        free(r->stasisd);
+        r->stasisd = strdup(sender);
+}
 
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint64_t started = now_usec(CLOCK_MONOTONIC);
         int q;
 
-        q = sd_bus_call(r->client.bus, m, r->timeout_usec, &error, ret_reply);
+        q = sd_bus_call(r->client.bus, m, r->timeout_usec, &error, &reply);
         kick(r);
-        if (q < 0)
-                return requestor_fail_bus(r, q, &error);
+        if (q < 0) {
+                q = requestor_fail_call(r, &r->client.last_error, q, &error, started, r->timeout_usec);
+                r->client.failed = true;
+                return q;
+        }
+        requestor_note_answer(r, reply);
+        if (ret_reply)
+                *ret_reply = TAKE_PTR(reply);
         return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis-set.c - StasisSet: a set's properties as read from stasisd; reading one set or all */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,8 +180,42 @@ int set_read_object(sd_bus_message *m, StasisSet **ret) {
         return 0;
 }
 
+static int get_all(StasisRequestor *r, const char *path, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int k;
+
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, PROPERTIES_INTERFACE, "GetAll");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "s", STASIS_SET_INTERFACE);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the GetAll call: %s", strerror(-k));
+        return requestor_call(r, m, ret);
+}
+
+static bool id_is_number(const char *id) {
+        if (isempty(id) || strlen(id) > 20)
+                return false;
+        for (const char *c = id; *c; c++)
+                if (*c < '0' || *c > '9')
+                        return false;
+        return true;
+}
+
+bool set_id_valid(const char *id) {
+        if (isempty(id) || strlen(id) > 64)
+                return false;
+        for (const char *c = id; *c; c++)
+                if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_'))
+                        return false;
+        return true;
+}
+
+static bool last_error_is(StasisRequestor *r, const char *name) {
+        return r->client.failed && r->client.last_error.name && streq(r->client.last_error.name, name);
+}
+
 int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_set_unref_ StasisSet *s = NULL;
         _cleanup_free_ char *path = NULL;
         const char *p;
@@ -191,27 +226,38 @@ int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret
                 return k;
         if (!ret)
                 return requestor_fail(r, -EINVAL, "get: ret must not be NULL");
-        k = requestor_set_path(r, id, &path);
-        if (k < 0)
-                return k;
-        /* GetSet first: it answers NoSuchSet, where GetAll on a path that has
-         * no object answers the bus' UnknownObject. */
-        k = requestor_call_id(r, "GetSet", id, &reply);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_read(reply, "o", &p);
-        if (k < 0)
-                return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
-        reply = sd_bus_message_unref(reply);
-
-        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, PROPERTIES_INTERFACE, "GetAll");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "s", STASIS_SET_INTERFACE);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot build the GetAll call: %s", strerror(-k));
-        k = requestor_call(r, m, &reply);
-        if (k < 0)
-                return k;
+        if (!set_id_valid(id))
+                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
+        /* One call where the set is there. Where it is not, GetAll answers
+         * the bus' UnknownObject: GetSet then answers stasisd's NoSuchSet,
+         * as it does for an id that is not a number (but could name an
+         * object). */
+        if (id_is_number(id)) {
+                if (asprintf(&path, "%s/%s", STASIS_SET_PATH_PREFIX, id) < 0)
+                        return requestor_fail(r, -ENOMEM, "Out of memory");
+                k = get_all(r, path, &reply);
+                if (k < 0 && !last_error_is(r, SD_BUS_ERROR_UNKNOWN_OBJECT) &&
+                    !last_error_is(r, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                        return k;
+        } else
+                k = -ENXIO;
+        if (k < 0) {
+                k = requestor_call_id(r, "GetSet", id, &reply);
+                if (k < 0)
+                        return k;
+                k = sd_bus_message_read(reply, "o", &p);
+                if (k < 0)
+                        return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
+                free(path);
+                path = strdup(p);
+                if (!path)
+                        return requestor_fail(r, -ENOMEM, "Out of memory");
+                reply = sd_bus_message_unref(reply);
+                k = get_all(r, path, &reply);
+                if (k < 0)
+                        return k;
+                r->client.failed = false;       /* the first GetAll's failure is not this call's */
+        }
         k = set_new(path, &s);
         if (k >= 0)
                 k = set_read_properties(s, reply);
@@ -324,7 +370,9 @@ SET_TIME(hold, hold)
 SET_TIME(window, window)
 
 unsigned stasis_set_volume_count(const StasisSet *s) {
-        return s ? s->n_volumes : 0;
+        if (!s)
+                return 0;
+        return s->summary ? s->n_volumes_listed : s->n_volumes;
 }
 
 #define SET_VOLUME(name, index)                                                 \

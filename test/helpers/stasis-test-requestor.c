@@ -18,6 +18,7 @@ static struct {
         StasisSetRequest *request;
         unsigned count;
         int sync_calls;                 /* watch: create and delete synchronously, outside the loop */
+        uint64_t timeout_usec;          /* 0: the library's default */
 } arg = { .loop = "wait", .count = 1 };
 
 static sd_event *event;
@@ -113,6 +114,7 @@ static int setup(StasisRequestor **ret) {
                 return q;
         if (arg.bus)
                 (void) stasis_requestor_set_bus_address(r, arg.bus);
+        (void) stasis_requestor_set_timeout(r, arg.timeout_usec);
         if (strcmp(arg.loop, "event") == 0) {
                 q = sd_event_new(&event);
                 if (q >= 0)
@@ -311,7 +313,8 @@ static void usage(FILE *f) {
                    "  --loop MODE          sync (create only), wait (default), poll, event\n"
                    "  --count N            create: N asynchronous creates at once\n"
                    "  --label L, --persistent, --require-writers, --component C   the request\n"
-                   "  --sync-calls         watch: create and delete with synchronous calls\n\n"
+                   "  --sync-calls         watch: create and delete with synchronous calls\n"
+                   "  --timeout MS         how long each call may wait for stasisd's answer\n\n"
                    "commands: create PATH..., hold PATH... (until stdin closes), show ID, list,\n"
                    "          complete ID [FAILED...], delete ID, watch PATH...\n"
                    "An error prints \"error NAME CODE ERRNO: MESSAGE\" and exits 1.\n");
@@ -323,7 +326,7 @@ int main(int argc, char *argv[]) {
                 { "count", required_argument, NULL, 'n' }, { "label", required_argument, NULL, 'l' },
                 { "persistent", no_argument, NULL, 'p' },  { "require-writers", no_argument, NULL, 'w' },
                 { "component", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
-                { "sync-calls", no_argument, NULL, 's' },
+                { "sync-calls", no_argument, NULL, 's' },  { "timeout", required_argument, NULL, 't' },
                 {}
         };
         StasisRequestor *r = NULL;
@@ -341,6 +344,7 @@ int main(int argc, char *argv[]) {
                 case 'w': stasis_set_request_set_require_writers(arg.request, 1); break;
                 case 'c': stasis_set_request_add_component(arg.request, optarg); break;
                 case 's': arg.sync_calls = 1; break;
+                case 't': arg.timeout_usec = (uint64_t) strtoull(optarg, NULL, 10) * 1000; break;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
                 }

@@ -33,12 +33,14 @@ static const struct {
         { "org.stasis1.Error.NoSpace", 18 },
         { "org.stasis1.Error.NoSuchOrphan", 19 },
         { "org.stasis1.Error.SetExists", 20 },
+        { "org.stasis1.Error.Disconnected", 21 },
+        { "org.stasis1.Error.NoAnswer", 22 },
 };
 
 TEST(error_codes_fixed) {
         CHECK_INTEQ(STASIS_ERR_NONE, 0);
         CHECK_INTEQ(STASIS_ERR_OTHER, 1);
-        CHECK_INTEQ(_STASIS_ERR_MAX, 21);
+        CHECK_INTEQ(_STASIS_ERR_MAX, 23);
         for (size_t i = 0; i < sizeof released / sizeof released[0]; i++) {
                 CHECK_INTEQ(stasis_error_from_name(released[i].name), released[i].code);
                 CHECK_STREQ(stasis_error_to_name((StasisError) released[i].code), released[i].name);

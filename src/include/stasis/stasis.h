@@ -20,9 +20,12 @@ extern "C" {
 #define STASIS_WRITER_PATH       "/org/stasis1/writer"  /* where libstasis exports a writer */
 
 /* The D-Bus errors of stasis (docs/dbus-api.md, "Errors"). stasisd answers
- * with the first fourteen and the last three; a writer answers an event with STASIS_ERROR_VETO
- * or STASIS_ERROR_VETO_RETRYABLE to veto it (any other error is a failure
- * that is not retryable). Match on these names, never on the messages. */
+ * with the first fourteen and NoSpace, NoSuchOrphan and SetExists; a writer
+ * answers an event with STASIS_ERROR_VETO or STASIS_ERROR_VETO_RETRYABLE to
+ * veto it (any other error is a failure that is not retryable). The last
+ * two are never sent by anyone: libstasis reports them to a requestor whose
+ * call got no answer (see StasisError). Match on these names, never on the
+ * messages. */
 #define STASIS_ERROR_NO_SUCH_SET       "org.stasis1.Error.NoSuchSet"
 #define STASIS_ERROR_NO_SUCH_PATH      "org.stasis1.Error.NoSuchPath"
 #define STASIS_ERROR_NOT_A_DIRECTORY   "org.stasis1.Error.NotADirectory"
@@ -42,6 +45,8 @@ extern "C" {
 #define STASIS_ERROR_NO_SPACE          "org.stasis1.Error.NoSpace"
 #define STASIS_ERROR_NO_SUCH_ORPHAN    "org.stasis1.Error.NoSuchOrphan"
 #define STASIS_ERROR_SET_EXISTS        "org.stasis1.Error.SetExists"
+#define STASIS_ERROR_DISCONNECTED      "org.stasis1.Error.Disconnected"
+#define STASIS_ERROR_NO_ANSWER         "org.stasis1.Error.NoAnswer"
 
 /* One code per error name above, for switch statements. The values are
  * fixed for good: a new name gets the next free value, a name that goes
@@ -70,6 +75,15 @@ typedef enum StasisError {
         STASIS_ERR_NO_SPACE          = 18,  /* the catalog's file system is full: stasisd is read-only */
         STASIS_ERR_NO_SUCH_ORPHAN    = 19,  /* no orphan snapshot has this handle (any more) */
         STASIS_ERR_SET_EXISTS        = 20,  /* a set with this id exists already */
+        /* The two below come from libstasis, not from stasisd: a call got no
+         * answer, so whether it took effect (a set made, deleted) is not
+         * known. Ask again (stasis_requestor_list_sets()) to find out. */
+        STASIS_ERR_DISCONNECTED      = 21,  /* stasisd went away during the call: it left the bus
+                                             * (crashed, was stopped or restarted) or the connection
+                                             * to the bus closed */
+        STASIS_ERR_NO_ANSWER         = 22,  /* stasisd did not answer within the requestor's
+                                             * time-out (stasis_requestor_set_timeout()), or the
+                                             * bus gave up waiting for it; it is still there */
         _STASIS_ERR_MAX,                    /* one more than the highest code; grows with new names */
 } StasisError;
 
@@ -322,7 +336,9 @@ StasisRequestor *stasis_requestor_unref(StasisRequestor *r);
  * stasis_bus_address(). -EBUSY once connected. */
 int stasis_requestor_set_bus_address(StasisRequestor *r, const char *address);
 /* How long a call may take before it fails with -ETIMEDOUT
- * (org.freedesktop.DBus.Error.NoReply), for calls sent from now on. 0
+ * (STASIS_ERR_NO_ANSWER), for calls sent from now on. A call whose answer
+ * is lost because stasisd went away fails sooner, with -ECONNRESET
+ * (STASIS_ERR_DISCONNECTED). 0
  * means the default, 60 minutes: CreateSet waits for writers and for the
  * sets before it (docs/dbus-api.md, "Time limits"). */
 int stasis_requestor_set_timeout(StasisRequestor *r, uint64_t usec);
@@ -394,7 +410,8 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
 /* -- Reading sets -- */
 
 /* Reads all properties of set id into *ret (one call). STASIS_ERR_NO_SUCH_SET
- * (-ENXIO) if there is none. The StasisSet is a copy made at the time of
+ * (-ENXIO) if there is none; -EINVAL for an id that cannot name a set
+ * (empty, or with characters other than letters, digits and '_'). The StasisSet is a copy made at the time of
  * the call: it does not change. */
 int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret);
 /* Every set stasisd has, oldest first, in *ret: a NULL-terminated array
@@ -403,6 +420,14 @@ int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret
 int stasis_requestor_list_sets(StasisRequestor *r, StasisSet ***ret, size_t *ret_n);
 /* Unrefs each set and frees the array. Accepts NULL; returns NULL. */
 StasisSet **stasis_set_list_free(StasisSet **list);
+
+/* Every set stasisd has, as ListSets gives them: a summary of each, in
+ * stasisd's order, in one short answer; sets whose label GetManagedObjects
+ * leaves out are listed too. Only the id, object path, label, state,
+ * consistency, persistent, created and stasis_set_volume_count() are
+ * known; the other accessors return "" or 0, and the volumes' NULL. Freed
+ * as stasis_requestor_list_sets()'s. */
+int stasis_requestor_list_set_summaries(StasisRequestor *r, StasisSet ***ret, size_t *ret_n);
 
 StasisSet *stasis_set_ref(StasisSet *s);
 StasisSet *stasis_set_unref(StasisSet *s);
@@ -462,6 +487,79 @@ const char *stasis_set_component_name(const StasisSet *s, unsigned index);
 const char *stasis_set_component_consistency(const StasisSet *s, unsigned index);
 const char *stasis_set_component_reason(const StasisSet *s, unsigned index);
 
+/* -- Writers, volumes and orphan snapshots -- */
+
+/* The registered writers, as ListWriters gives them (docs/dbus-api.md),
+ * in *ret; freed with stasis_writer_list_free(). Anyone may list them. The
+ * string accessors return NULL for an index past the end, the numbers 0.
+ * state is "idle" or the event under way; last_set and last_error are ""
+ * if none; bus_name is the writer's unique bus name. */
+typedef struct StasisWriterList StasisWriterList;
+int stasis_requestor_list_writers(StasisRequestor *r, StasisWriterList **ret);
+StasisWriterList *stasis_writer_list_free(StasisWriterList *l);          /* accepts NULL; returns NULL */
+unsigned stasis_writer_list_count(const StasisWriterList *l);
+const char *stasis_writer_list_name(const StasisWriterList *l, unsigned index);
+const char *stasis_writer_list_instance(const StasisWriterList *l, unsigned index);     /* "" if none */
+const char *stasis_writer_list_level(const StasisWriterList *l, unsigned index);
+const char *stasis_writer_list_bus_name(const StasisWriterList *l, unsigned index);
+const char *stasis_writer_list_state(const StasisWriterList *l, unsigned index);
+const char *stasis_writer_list_last_set(const StasisWriterList *l, unsigned index);
+const char *stasis_writer_list_last_error(const StasisWriterList *l, unsigned index);
+uint32_t stasis_writer_list_pid(const StasisWriterList *l, unsigned index);    /* 0 if the bus did not tell */
+uint32_t stasis_writer_list_uid(const StasisWriterList *l, unsigned index);
+uint32_t stasis_writer_list_component_count(const StasisWriterList *l, unsigned index);
+uint32_t stasis_writer_list_metadata_size(const StasisWriterList *l, unsigned index);
+/* The metadata a writer registered with (JSON, docs/writers.md), in
+ * *ret_json, which the caller frees. instance NULL or "": none.
+ * STASIS_ERR_NO_SUCH_WRITER (-ENXIO) if no such writer is registered (it
+ * may have left since it was listed). */
+int stasis_requestor_get_writer_metadata(StasisRequestor *r, const char *writer, const char *instance,
+                                         char **ret_json);
+
+/* What each path resolves to, as CreateSet would resolve it, without
+ * making anything (ResolvePaths): paths is NULL-terminated, absolute (the
+ * library does not look at them; stasisd resolves them in its own
+ * directory). Errors as CreateSet's (STASIS_ERR_NO_SUCH_PATH,
+ * STASIS_ERR_NO_PROVIDER, ...). One entry per path, in their order; the
+ * accessors return NULL past the end. requested is the path as given, path
+ * as resolved; volume is stasisd's key of the volume (equal for paths on
+ * one volume). */
+typedef struct StasisPathList StasisPathList;
+int stasis_requestor_resolve_paths(StasisRequestor *r, const char *const *paths, StasisPathList **ret);
+StasisPathList *stasis_path_list_free(StasisPathList *l);                /* accepts NULL; returns NULL */
+unsigned stasis_path_list_count(const StasisPathList *l);
+const char *stasis_path_list_requested(const StasisPathList *l, unsigned index);
+const char *stasis_path_list_path(const StasisPathList *l, unsigned index);
+const char *stasis_path_list_mount_point(const StasisPathList *l, unsigned index);
+const char *stasis_path_list_device(const StasisPathList *l, unsigned index);
+const char *stasis_path_list_fstype(const StasisPathList *l, unsigned index);
+const char *stasis_path_list_provider(const StasisPathList *l, unsigned index);
+const char *stasis_path_list_source(const StasisPathList *l, unsigned index);
+const char *stasis_path_list_volume(const StasisPathList *l, unsigned index);
+
+/* Orphan snapshots: snapshots in a provider's store that no set of the
+ * catalog holds (docs/dbus-api.md, "Orphan snapshots"). Listing is open to
+ * all; rescanning, adopting and deleting need root. The accessors return
+ * NULL (strings) or 0 past the end; created is 0 if not known. */
+typedef struct StasisOrphanList StasisOrphanList;
+int stasis_requestor_list_orphans(StasisRequestor *r, StasisOrphanList **ret);
+StasisOrphanList *stasis_orphan_list_free(StasisOrphanList *l);          /* accepts NULL; returns NULL */
+unsigned stasis_orphan_list_count(const StasisOrphanList *l);
+const char *stasis_orphan_list_provider(const StasisOrphanList *l, unsigned index);
+const char *stasis_orphan_list_handle(const StasisOrphanList *l, unsigned index);
+const char *stasis_orphan_list_set_id(const StasisOrphanList *l, unsigned index);
+uint64_t stasis_orphan_list_index(const StasisOrphanList *l, unsigned index);
+uint64_t stasis_orphan_list_created_usec(const StasisOrphanList *l, unsigned index);
+/* Looks in the stores again (RescanOrphans); >= 0: how many orphans
+ * there are now. */
+int stasis_requestor_rescan_orphans(StasisRequestor *r);
+/* Makes the orphans of set id set_id a set again (AdoptOrphans); its id
+ * in *ret_id (free() it). STASIS_ERR_NO_SUCH_ORPHAN, STASIS_ERR_SET_EXISTS. */
+int stasis_requestor_adopt_orphans(StasisRequestor *r, const char *set_id, char **ret_id);
+/* Deletes one orphan snapshot by its handle (DeleteOrphan);
+ * STASIS_ERR_NO_SUCH_ORPHAN if it is not one. */
+int stasis_requestor_delete_orphan(StasisRequestor *r, const char *handle);
+
 /* -- Finishing with a set -- */
 
 /* Reports the backup of set id done. failed: NULL-terminated names
@@ -469,7 +567,8 @@ const char *stasis_set_component_reason(const StasisSet *s, unsigned index);
  * NULL or empty: none. STASIS_ERR_BUSY if the set is not created or was
  * completed already, STASIS_ERR_NO_SUCH_COMPONENT for a name not in the
  * set, STASIS_ERR_NO_SUCH_SET if there is no such set (the library asks
- * stasisd for the set first), -EINVAL for an id that is not a number. */
+ * stasisd for the set first), -EINVAL for an id that cannot name a set
+ * (as stasis_requestor_get_set()). */
 int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char *const *failed);
 /* Deletes set id and its snapshots; returns when they are removed.
  * STASIS_ERR_NO_SUCH_SET, STASIS_ERR_BUSY (still being made),

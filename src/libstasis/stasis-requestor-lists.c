@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-requestor-lists.c - what a requestor reads besides sets: writers, what paths resolve to, orphan snapshots */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-records.h"
+#include "stasis-requestor-internal.h"
+#include "strv.h"
+
+/* The most entries a list is read with; more is a malformed answer. */
+#define LIST_MAX 65536
+
+typedef struct WriterEntry {
+        char *fields[7];        /* name, instance, level, bus name, state, last set, last error */
+        uint32_t pid, uid, n_components, metadata_size;
+} WriterEntry;
+
+struct StasisWriterList {
+        WriterEntry *entries;
+        size_t n;
+};
+
+typedef struct PathEntry {
+        char *fields[8];        /* requested, path, mount point, device, fstype, provider, source, volume */
+} PathEntry;
+
+struct StasisPathList {
+        PathEntry *entries;
+        size_t n;
+};
+
+typedef struct OrphanEntry {
+        char *fields[3];        /* provider, handle, set id */
+        uint64_t index, created;
+} OrphanEntry;
+
+struct StasisOrphanList {
+        OrphanEntry *entries;
+        size_t n;
+};
+
+static int new_manager_call(StasisRequestor *r, const char *member, sd_bus_message **ret) {
+        int k = sd_bus_message_new_method_call(r->client.bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                                               STASIS_MANAGER_INTERFACE, member);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot make a %s call: %s", member, strerror(-k));
+        return 0;
+}
+
+/* Calls member without arguments; the reply in *ret. */
+static int call_plain(StasisRequestor *r, const char *member, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int k;
+
+        k = new_manager_call(r, member, &m);
+        if (k < 0)
+                return k;
+        return requestor_call(r, m, ret);
+}
+
+static int dup_fields(char **fields, const char *const *values, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                fields[i] = strdup(values[i]);
+                if (!fields[i])
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Grows *entries (of size bytes each) by one zeroed entry at *n. */
+static void *grow(void **entries, size_t *n, size_t size) {
+        char *e;
+
+        if (*n >= LIST_MAX)
+                return NULL;
+        e = realloc(*entries, (*n + 1) * size);
+        if (!e)
+                return NULL;
+        *entries = e;
+        memset(e + *n * size, 0, size);
+        return e + (*n)++ * size;
+}
+
+/* ---- Sets, as ListSets sums them up ---- */
+
+static int read_summary(sd_bus_message *reply, StasisSet **ret) {
+        _cleanup_set_unref_ StasisSet *s = NULL;
+        const char *id, *path, *state, *consistency, *label;
+        uint64_t created;
+        uint32_t n_volumes;
+        int persistent, k;
+
+        k = sd_bus_message_read(reply, "(sotsssbu)", &id, &path, &created, &state, &consistency, &label,
+                                &persistent, &n_volumes);
+        if (k <= 0)
+                return k;
+        k = set_new(path, &s);
+        if (k < 0)
+                return k;
+        s->summary = true;
+        s->created = created;
+        s->persistent = persistent;
+        s->n_volumes_listed = n_volumes;
+        free(s->id);
+        s->id = strdup(id);
+        s->state = strdup(state);
+        s->consistency = strdup(consistency);
+        s->label = strdup(label);
+        if (!s->id || !s->state || !s->consistency || !s->label)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
+        return 1;
+}
+
+int stasis_requestor_list_set_summaries(StasisRequestor *r, StasisSet ***ret, size_t *ret_n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        StasisSet **list = NULL;
+        size_t n = 0;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret)
+                return requestor_fail(r, -EINVAL, "list: ret must not be NULL");
+        k = call_plain(r, "ListSets", &reply);
+        if (k < 0)
+                return k;
+        list = calloc(1, sizeof(StasisSet *));
+        if (!list)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        k = sd_bus_message_enter_container(reply, 'a', "(sotsssbu)");
+        while (k >= 0) {
+                StasisSet *s = NULL, **nl;
+
+                k = read_summary(reply, &s);
+                if (k <= 0)
+                        break;
+                nl = n < LIST_MAX ? realloc(list, sizeof(StasisSet *) * (n + 2)) : NULL;
+                if (!nl) {
+                        stasis_set_unref(s);
+                        k = n < LIST_MAX ? -ENOMEM : -EBADMSG;
+                        break;
+                }
+                list = nl;
+                list[n++] = s;
+                list[n] = NULL;
+        }
+        if (k >= 0)
+                k = sd_bus_message_exit_container(reply);
+        if (k < 0) {
+                stasis_set_list_free(list);
+                return requestor_fail(r, k, "Malformed reply to ListSets: %s", strerror(-k));
+        }
+        *ret = list;
+        if (ret_n)
+                *ret_n = n;
+        return 0;
+}
+
+/* ---- Writers ---- */
+
+StasisWriterList *stasis_writer_list_free(StasisWriterList *l) {
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++)
+                for (size_t j = 0; j < ELEMENTSOF(l->entries[i].fields); j++)
+                        free(l->entries[i].fields[j]);
+        free(l->entries);
+        free(l);
+        return NULL;
+}
+
+static int read_writers(sd_bus_message *reply, StasisWriterList *l) {
+        int k;
+
+        k = sd_bus_message_enter_container(reply, 'a', "(ssssuusssuu)");
+        while (k >= 0) {
+                const char *f[7];
+                uint32_t pid, uid, n_components, metadata_size;
+                WriterEntry *w;
+
+                k = sd_bus_message_read(reply, "(ssssuusssuu)", &f[0], &f[1], &f[2], &f[3], &pid, &uid, &f[4],
+                                        &f[5], &f[6], &n_components, &metadata_size);
+                if (k <= 0)
+                        break;
+                w = grow((void **) &l->entries, &l->n, sizeof(WriterEntry));
+                if (!w)
+                        return l->n >= LIST_MAX ? -EBADMSG : -ENOMEM;
+                *w = (WriterEntry) { .pid = pid, .uid = uid, .n_components = n_components,
+                                     .metadata_size = metadata_size };
+                k = dup_fields(w->fields, f, ELEMENTSOF(f));
+        }
+        if (k >= 0)
+                k = sd_bus_message_exit_container(reply);
+        return k;
+}
+
+int stasis_requestor_list_writers(StasisRequestor *r, StasisWriterList **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        StasisWriterList *l;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret)
+                return requestor_fail(r, -EINVAL, "list writers: ret must not be NULL");
+        k = call_plain(r, "ListWriters", &reply);
+        if (k < 0)
+                return k;
+        l = calloc(1, sizeof(StasisWriterList));
+        if (!l)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        k = read_writers(reply, l);
+        if (k < 0) {
+                stasis_writer_list_free(l);
+                return requestor_fail(r, k, "Malformed reply to ListWriters: %s", strerror(-k));
+        }
+        *ret = l;
+        return 0;
+}
+
+unsigned stasis_writer_list_count(const StasisWriterList *l) {
+        return l ? l->n : 0;
+}
+
+#define WRITER_STRING(name, index)                                                      \
+        const char *stasis_writer_list_##name(const StasisWriterList *l, unsigned i) {  \
+                return l && i < l->n ? l->entries[i].fields[index] : NULL;              \
+        }
+WRITER_STRING(name, 0)
+WRITER_STRING(instance, 1)
+WRITER_STRING(level, 2)
+WRITER_STRING(bus_name, 3)
+WRITER_STRING(state, 4)
+WRITER_STRING(last_set, 5)
+WRITER_STRING(last_error, 6)
+
+#define WRITER_NUMBER(name, field)                                                      \
+        uint32_t stasis_writer_list_##name(const StasisWriterList *l, unsigned i) {     \
+                return l && i < l->n ? l->entries[i].field : 0;                         \
+        }
+WRITER_NUMBER(pid, pid)
+WRITER_NUMBER(uid, uid)
+WRITER_NUMBER(component_count, n_components)
+WRITER_NUMBER(metadata_size, metadata_size)
+
+int stasis_requestor_get_writer_metadata(StasisRequestor *r, const char *writer, const char *instance,
+                                         char **ret_json) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *json;
+        char *s;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (isempty(writer) || !ret_json)
+                return requestor_fail(r, -EINVAL, "writer metadata: the writer and ret_json must not be NULL");
+        k = new_manager_call(r, "GetWriterMetadata", &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "ss", writer, strempty(instance));
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the GetWriterMetadata call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_read(reply, "s", &json);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to GetWriterMetadata: %s", strerror(-k));
+        s = strdup(json);
+        if (!s)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        *ret_json = s;
+        return 0;
+}
+
+/* ---- What paths resolve to ---- */
+
+StasisPathList *stasis_path_list_free(StasisPathList *l) {
+        if (!l)
+                return NULL;
+        string_records_free(l->entries, l->n, ELEMENTSOF(l->entries->fields), sizeof(PathEntry));
+        free(l);
+        return NULL;
+}
+
+static int read_paths(sd_bus_message *reply, StasisPathList *l) {
+        int k;
+
+        k = sd_bus_message_enter_container(reply, 'a', "(ssssssss)");
+        while (k >= 0) {
+                const char *f[8];
+                PathEntry *p;
+
+                k = sd_bus_message_read(reply, "(ssssssss)", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]);
+                if (k <= 0)
+                        break;
+                p = grow((void **) &l->entries, &l->n, sizeof(PathEntry));
+                if (!p)
+                        return l->n >= LIST_MAX ? -EBADMSG : -ENOMEM;
+                k = dup_fields(p->fields, f, ELEMENTSOF(f));
+        }
+        if (k >= 0)
+                k = sd_bus_message_exit_container(reply);
+        return k;
+}
+
+int stasis_requestor_resolve_paths(StasisRequestor *r, const char *const *paths, StasisPathList **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        StasisPathList *l;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!paths || !ret)
+                return requestor_fail(r, -EINVAL, "resolve: the paths and ret must not be NULL");
+        k = new_manager_call(r, "ResolvePaths", &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append_strv(m, (char **) paths);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the ResolvePaths call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        l = calloc(1, sizeof(StasisPathList));
+        if (!l)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        k = read_paths(reply, l);
+        if (k < 0) {
+                stasis_path_list_free(l);
+                return requestor_fail(r, k, "Malformed reply to ResolvePaths: %s", strerror(-k));
+        }
+        *ret = l;
+        return 0;
+}
+
+unsigned stasis_path_list_count(const StasisPathList *l) {
+        return l ? l->n : 0;
+}
+
+#define PATH_STRING(name, index)                                                        \
+        const char *stasis_path_list_##name(const StasisPathList *l, unsigned i) {      \
+                return l && i < l->n ? l->entries[i].fields[index] : NULL;              \
+        }
+PATH_STRING(requested, 0)
+PATH_STRING(path, 1)
+PATH_STRING(mount_point, 2)
+PATH_STRING(device, 3)
+PATH_STRING(fstype, 4)
+PATH_STRING(provider, 5)
+PATH_STRING(source, 6)
+PATH_STRING(volume, 7)
+
+/* ---- Orphan snapshots ---- */
+
+StasisOrphanList *stasis_orphan_list_free(StasisOrphanList *l) {
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++)
+                for (size_t j = 0; j < ELEMENTSOF(l->entries[i].fields); j++)
+                        free(l->entries[i].fields[j]);
+        free(l->entries);
+        free(l);
+        return NULL;
+}
+
+static int read_orphans(sd_bus_message *reply, StasisOrphanList *l) {
+        int k;
+
+        k = sd_bus_message_enter_container(reply, 'a', "(ssstt)");
+        while (k >= 0) {
+                const char *f[3];
+                uint64_t index, created;
+                OrphanEntry *o;
+
+                k = sd_bus_message_read(reply, "(ssstt)", &f[0], &f[1], &f[2], &index, &created);
+                if (k <= 0)
+                        break;
+                o = grow((void **) &l->entries, &l->n, sizeof(OrphanEntry));
+                if (!o)
+                        return l->n >= LIST_MAX ? -EBADMSG : -ENOMEM;
+                *o = (OrphanEntry) { .index = index, .created = created };
+                k = dup_fields(o->fields, f, ELEMENTSOF(f));
+        }
+        if (k >= 0)
+                k = sd_bus_message_exit_container(reply);
+        return k;
+}
+
+int stasis_requestor_list_orphans(StasisRequestor *r, StasisOrphanList **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        StasisOrphanList *l;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret)
+                return requestor_fail(r, -EINVAL, "list orphans: ret must not be NULL");
+        k = call_plain(r, "ListOrphans", &reply);
+        if (k < 0)
+                return k;
+        l = calloc(1, sizeof(StasisOrphanList));
+        if (!l)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        k = read_orphans(reply, l);
+        if (k < 0) {
+                stasis_orphan_list_free(l);
+                return requestor_fail(r, k, "Malformed reply to ListOrphans: %s", strerror(-k));
+        }
+        *ret = l;
+        return 0;
+}
+
+unsigned stasis_orphan_list_count(const StasisOrphanList *l) {
+        return l ? l->n : 0;
+}
+
+#define ORPHAN_STRING(name, index)                                                      \
+        const char *stasis_orphan_list_##name(const StasisOrphanList *l, unsigned i) {  \
+                return l && i < l->n ? l->entries[i].fields[index] : NULL;              \
+        }
+ORPHAN_STRING(provider, 0)
+ORPHAN_STRING(handle, 1)
+ORPHAN_STRING(set_id, 2)
+
+uint64_t stasis_orphan_list_index(const StasisOrphanList *l, unsigned i) {
+        return l && i < l->n ? l->entries[i].index : 0;
+}
+
+uint64_t stasis_orphan_list_created_usec(const StasisOrphanList *l, unsigned i) {
+        return l && i < l->n ? l->entries[i].created : 0;
+}
+
+int stasis_requestor_rescan_orphans(StasisRequestor *r) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint32_t n;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        k = call_plain(r, "RescanOrphans", &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_read(reply, "u", &n);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to RescanOrphans: %s", strerror(-k));
+        return (int) MIN(n, (uint32_t) INT32_MAX);
+}
+
+int stasis_requestor_adopt_orphans(StasisRequestor *r, const char *set_id, char **ret_id) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *id, *path;
+        char *s;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (isempty(set_id) || !ret_id)
+                return requestor_fail(r, -EINVAL, "adopt: the set id and ret_id must not be NULL");
+        k = requestor_call_id(r, "AdoptOrphans", set_id, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_read(reply, "so", &id, &path);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to AdoptOrphans: %s", strerror(-k));
+        s = strdup(id);
+        if (!s)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        *ret_id = s;
+        return 0;
+}
+
+int stasis_requestor_delete_orphan(StasisRequestor *r, const char *handle) {
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (isempty(handle))
+                return requestor_fail(r, -EINVAL, "delete orphan: the handle must not be NULL or empty");
+        return requestor_call_id(r, "DeleteOrphan", handle, NULL);
+}
