@@ -745,7 +745,7 @@ static void *grow(void *array, size_t *alloc, size_t n, size_t size, size_t firs
         return (char *) *a + n * size;
 }
 
-static int load_volumes(Catalog *c, sqlite3_stmt *vst, CatalogSet *s) {
+static int load_volumes(Catalog *c, const StasisProviders *providers, sqlite3_stmt *vst, CatalogSet *s) {
         size_t alloc = 0;
         int rc;
 
@@ -768,7 +768,7 @@ static int load_volumes(Catalog *c, sqlite3_stmt *vst, CatalogSet *s) {
                     column_strdup(vst, 7, &v->handle) < 0)
                         return -ENOMEM;
                 v->missing = sqlite3_column_int(vst, 8) != 0;
-                v->provider = stasis_provider_find(provider);   /* NULL: a provider this build lacks */
+                v->provider = stasis_provider_find(providers, provider);   /* NULL: a provider this build lacks */
         }
         if (rc != SQLITE_DONE)
                 return fail(c, sqlite_errno(rc), "reading volumes");
@@ -799,7 +799,7 @@ static int load_components(Catalog *c, sqlite3_stmt *cst, CatalogSet *s) {
         return 0;
 }
 
-int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n) {
+int catalog_load(Catalog *c, const StasisProviders *providers, CatalogSet **ret, size_t *ret_n) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL, *vst = NULL, *cst = NULL;
         CatalogSet *sets = NULL;
         size_t n = 0, alloc = 0;
@@ -835,7 +835,7 @@ int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n) {
                         r = -ENOMEM;
                         goto fail;
                 }
-                r = load_volumes(c, vst, s);
+                r = load_volumes(c, providers, vst, s);
                 if (r >= 0)
                         r = load_components(c, cst, s);
                 if (r < 0)

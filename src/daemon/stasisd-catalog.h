@@ -98,8 +98,10 @@ int catalog_update_completed(Catalog *c, uint64_t id, usec_t completed);
 int catalog_update_volume_missing(Catalog *c, uint64_t id, size_t index, bool missing);
 int catalog_remove_set(Catalog *c, uint64_t id);
 
-/* Loads all sets, oldest first. *ret is an array of *ret_n sets. */
-int catalog_load(Catalog *c, CatalogSet **ret, size_t *ret_n);
+/* Loads all sets, oldest first. *ret is an array of *ret_n sets. Each
+ * volume's provider is looked up by name among the built-in providers and
+ * those in providers (NULL: built-in only); NULL for one this stasisd lacks. */
+int catalog_load(Catalog *c, const StasisProviders *providers, CatalogSet **ret, size_t *ret_n);
 void catalog_sets_free(CatalogSet *sets, size_t n);
 
 /* Makes the next set id larger than above (ids found outside the catalog,

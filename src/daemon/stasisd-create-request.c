@@ -122,7 +122,7 @@ static int resolve_once(Manager *m, Resolution *x, PathVolume *pv, const char *p
         }
         x->by_path[slot] = (size_t) (pv - x->pv) + 1;
 
-        r = resolve_path(&m->mounts, path, true, &pv->volume, &pv->owner, &e);
+        r = resolve_path(&m->mounts, &m->providers, path, true, &pv->volume, &pv->owner, &e);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -261,7 +261,7 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
         }
         if (!strv_isempty(req->paths)) {
                 StasisVolume *v = NULL;
-                r = resolve_paths(&m->mounts, req->paths, true, MANAGER_VOLUMES_PER_SET_MAX, &v, &x.n_vols, error);
+                r = resolve_paths(&m->mounts, &m->providers, req->paths, true, MANAGER_VOLUMES_PER_SET_MAX, &v, &x.n_vols, error);
                 if (r < 0)
                         goto finish;
                 memcpy(x.vols, v, x.n_vols * sizeof(StasisVolume));

@@ -147,7 +147,7 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
                 /* Writers first: which of them take part decides the volumes. */
                 return create_request_start(m, msg, paths, o.components, o.label, o.persistent,
                                             o.require_writers, uid, error);
-        r = resolve_paths(&m->mounts, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
+        r = resolve_paths(&m->mounts, &m->providers, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
         if (r < 0)
                 return r;
         r = set_create(m, msg, volumes, n, o.label, o.persistent, uid, NULL, 0, false, error);
@@ -175,7 +175,7 @@ static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_erro
         r = read_paths(msg, &paths, error);
         if (r < 0)
                 return r;
-        r = resolve_paths(&((Manager *) userdata)->mounts, paths, false, MANAGER_PATHS_PER_REQUEST_MAX, &volumes, &n, error);
+        r = resolve_paths(&((Manager *) userdata)->mounts, &((Manager *) userdata)->providers, paths, false, MANAGER_PATHS_PER_REQUEST_MAX, &volumes, &n, error);
         if (r < 0)
                 return r;
 

@@ -87,7 +87,7 @@ Manager *manager_free(Manager *m) {
         }
         auth_queries_free(m);
         config_free(m->config);
-        stasis_providers_free_external();
+        stasis_providers_free_external(&m->providers);
         mount_cache_done(&m->mounts);
         free(m->providers_dir);
         catalog_close(m->catalog);
@@ -160,7 +160,7 @@ static int manager_load_catalog(Manager *m) {
         if (!catalog_durable(m->catalog))
                 log_warning("STASIS_BENCH_CATALOG_SYNC=normal: catalog commits are not synced to disk; "
                             "for benchmarks only.");
-        r = catalog_load(m->catalog, &sets, &n);
+        r = catalog_load(m->catalog, &m->providers, &sets, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the catalog: %s", catalog_last_error(m->catalog));
 
@@ -345,7 +345,7 @@ int manager_start(Manager *m) {
                 log_error_errno(r, "Failed to read the freeze journal in %s: %m", m->state_dir);
 
         char why[512];
-        r = stasis_providers_load_external(m->providers_dir, on_provider_refused, m, why, sizeof why);
+        r = stasis_providers_load_external(&m->providers, m->providers_dir, on_provider_refused, m, why, sizeof why);
         if (r == -EPERM)
                 log_error("Refusing the providers directory %s: %s; it, and every directory above it, must be "
                           "owned by root and writable by nobody else. No external provider is loaded.",

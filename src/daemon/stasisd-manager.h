@@ -44,6 +44,7 @@ typedef struct Manager {
         char *state_dir;
         char *providers_dir;
         MountCache mounts;
+        StasisProviders providers;      /* the external ones loaded */
         usec_t commit_timeout;
         usec_t hold_timeout;
         usec_t freeze_settle;

@@ -168,7 +168,7 @@ static int scan_provider(Manager *m, const StasisProvider *p, ScanOutput *out) {
 static int worker_scan(int fd, void *userdata) {
         OrphanScan *x = userdata;
         const StasisProvider *all[256];
-        size_t n = stasis_providers_list(all, ELEMENTSOF(all));
+        size_t n = stasis_providers_list(&x->manager->providers, all, ELEMENTSOF(all));
         ScanOutput out = { .orphans = json_object_new_array() };
         char max[32];
         int r = 0;
@@ -192,7 +192,7 @@ static int worker_scan(int fd, void *userdata) {
 static int orphan_from_json(Manager *m, json_object *o, Orphan *ret) {
         const char *name = json_get_string(o, "provider"), *handle = json_get_string(o, "handle"),
                    *set_id = json_get_string(o, "set_id");
-        const StasisProvider *p = name ? stasis_provider_find(name) : NULL;
+        const StasisProvider *p = name ? stasis_provider_find(&m->providers, name) : NULL;
         json_object *j;
 
         if (!p || !handle || !set_id || !json_get_string(o, "key"))
@@ -346,7 +346,7 @@ static void on_scan_done(Worker *w, int status, const void *data, size_t size, v
 
 int manager_scan_orphans_start(Manager *m, sd_bus_message *msg) {
         const StasisProvider *all[256];
-        size_t n = stasis_providers_list(all, ELEMENTSOF(all)), n_list = 0;
+        size_t n = stasis_providers_list(&m->providers, all, ELEMENTSOF(all)), n_list = 0;
         OrphanScan *x;
         int r;
 

@@ -55,7 +55,7 @@ static int check_probe_utf8(const char *path, const StasisVolume *v, sd_bus_erro
         return r;
 }
 
-static int resolve_one(const MountTable *t, const char *path, bool allow_file, StasisVolume *ret, uid_t *ret_owner,
+static int resolve_one(const StasisProviders *providers, const MountTable *t, const char *path, bool allow_file, StasisVolume *ret, uid_t *ret_owner,
                        sd_bus_error *error) {
         _cleanup_free_ char *canonical = NULL;
         const MountEntry *m;
@@ -97,7 +97,7 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
         if (r < 0)
                 return r;
 
-        r = stasis_provider_probe(m, canonical, &v, &res);
+        r = stasis_provider_probe(providers, m, canonical, &v, &res);
         if (r < 0) {
                 _cleanup_free_ char *msg = utf8_escape_invalid(res.message);
                 stasis_volume_done(&v);
@@ -139,16 +139,16 @@ static int resolve_one(const MountTable *t, const char *path, bool allow_file, S
         return 0;
 }
 
-int resolve_path(MountCache *mounts, const char *path, bool allow_file, StasisVolume *ret, uid_t *ret_owner,
+int resolve_path(MountCache *mounts, const StasisProviders *providers, const char *path, bool allow_file, StasisVolume *ret, uid_t *ret_owner,
                  sd_bus_error *error) {
         const MountTable *t = NULL;
         int r = mount_cache_get(mounts, &t);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot read the mount table: %m");
-        return resolve_one(t, path, allow_file, ret, ret_owner, error);
+        return resolve_one(providers, t, path, allow_file, ret, ret_owner, error);
 }
 
-int resolve_paths(MountCache *mounts, char * const *paths, bool merge, size_t max_volumes,
+int resolve_paths(MountCache *mounts, const StasisProviders *providers, char * const *paths, bool merge, size_t max_volumes,
                   StasisVolume **ret, size_t *ret_n, sd_bus_error *error) {
         const MountTable *t = NULL;
         size_t n_paths = strv_length(paths), n = 0;
@@ -170,7 +170,7 @@ int resolve_paths(MountCache *mounts, char * const *paths, bool merge, size_t ma
                 StasisVolume v;
                 bool dup = false;
 
-                r = resolve_one(t, *p, false, &v, NULL, error);
+                r = resolve_one(providers, t, *p, false, &v, NULL, error);
                 if (r < 0) {
                         volumes_free(volumes, n);
                         return r;

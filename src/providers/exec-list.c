@@ -8,6 +8,7 @@
 #include "exec-list.h"
 #include "macro.h"
 #include "path-util.h"
+#include "provider-exec.h"
 #include "utf8.h"
 
 /* Whether s is n decimal digits, without a leading zero (but "0"), at most max_digits long. */
@@ -150,7 +151,7 @@ int exec_list(const StasisProvider *self, StasisStoredSnapshot **ret, size_t *re
         int r;
 
         json_object_object_add(req, "version", json_object_new_int(EXEC_PROTOCOL_VERSION));
-        r = exec_call_sized(self->data, "list", req, STASIS_PROVIDER_LIST_TIMEOUT, -1, EXEC_LIST_OUTPUT_MAX,
+        r = exec_call_sized(exec_provider_path(self), "list", req, STASIS_PROVIDER_LIST_TIMEOUT, -1, EXEC_LIST_OUTPUT_MAX,
                             &resp, err, sizeof err);
         json_object_put(req);
         if (r < 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* provider-exec.c - external providers: executables in the providers directory (docs/provider-spec.md) */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,15 +14,10 @@
 #include "exec-list.h"
 #include "macro.h"
 #include "path-trust.h"
-#include "provider.h"
+#include "provider-exec.h"
 
 #define EXEC_PROBE_TIMEOUT  (5 * USEC_PER_SEC)
 #define EXEC_REMOVE_TIMEOUT (60 * USEC_PER_SEC)
-#define EXEC_PROVIDERS_MAX  64
-
-static StasisProvider *loaded[EXEC_PROVIDERS_MAX];
-const StasisProvider *const *exec_providers = (const StasisProvider *const *) loaded;
-size_t n_exec_providers = 0;
 
 /* Answers to probe, kept a while: running a provider for every path of every
  * set costs a process start, and a process that exits right before a hold
@@ -41,7 +37,17 @@ typedef struct ProbeAnswer {
         char *key, *source;
 } ProbeAnswer;
 
-static ProbeAnswer probe_cache[PROBE_CACHE_MAX];
+/* What an external provider keeps: StasisProvider.data. */
+typedef struct ExecProvider {
+        char *path;                             /* the executable */
+        ProbeAnswer probe_cache[PROBE_CACHE_MAX];
+        bool prestarted;                        /* a commit started ahead (in the worker process) */
+        ExecCall prestart;
+} ExecProvider;
+
+static ExecProvider *exec_of(const StasisProvider *self) {
+        return self->data;
+}
 
 static void probe_answer_done(ProbeAnswer *a) {
         free(a->path);
@@ -50,12 +56,13 @@ static void probe_answer_done(ProbeAnswer *a) {
         *a = (ProbeAnswer) {};
 }
 
-static void probe_cache_clear(void) {
+static void probe_cache_clear(ProbeAnswer *probe_cache) {
         for (size_t i = 0; i < PROBE_CACHE_MAX; i++)
                 probe_answer_done(&probe_cache[i]);
 }
 
 static const ProbeAnswer *probe_cache_find(const StasisProvider *self, const MountEntry *m, const char *path) {
+        const ProbeAnswer *probe_cache = exec_of(self)->probe_cache;
         usec_t now = now_usec(CLOCK_MONOTONIC);
         for (size_t i = 0; i < PROBE_CACHE_MAX; i++) {
                 const ProbeAnswer *a = &probe_cache[i];
@@ -68,6 +75,7 @@ static const ProbeAnswer *probe_cache_find(const StasisProvider *self, const Mou
 
 static void probe_cache_add(const StasisProvider *self, const MountEntry *m, const char *path, int priority,
                             const StasisVolume *v) {
+        ProbeAnswer *probe_cache = exec_of(self)->probe_cache;
         ProbeAnswer *slot = &probe_cache[0];
         for (size_t i = 0; i < PROBE_CACHE_MAX; i++) {
                 if (!probe_cache[i].provider) {
@@ -87,8 +95,8 @@ static void probe_cache_add(const StasisProvider *self, const MountEntry *m, con
                 probe_answer_done(slot);
 }
 
-static const char *path_of(const StasisProvider *self) {
-        return self->data;
+const char *exec_provider_path(const StasisProvider *self) {
+        return exec_of(self)->path;
 }
 
 static json_object *volume_to_json(const StasisVolume *v) {
@@ -115,7 +123,7 @@ static json_object *new_request(void) {
 static int call(const StasisProvider *self, const char *verb, json_object *req, usec_t timeout, int abort_fd,
                 json_object **ret, StasisProviderResult *res) {
         char err[STASIS_PROVIDER_MESSAGE_MAX];
-        int r = exec_call(path_of(self), verb, req, timeout, abort_fd, ret, err, sizeof err);
+        int r = exec_call(exec_provider_path(self), verb, req, timeout, abort_fd, ret, err, sizeof err);
         json_object_put(req);
         if (r < 0)
                 return stasis_provider_result_set(res, r, "%s", err);
@@ -196,23 +204,18 @@ static int exec_prepare(const StasisProvider *self, StasisVolume *v, const char 
         return 0;
 }
 
-/* Commits started ahead of a hold, one per provider (in the worker process). */
-static struct {
-        const StasisProvider *provider;
-        ExecCall call;
-} prestarted[EXEC_PROVIDERS_MAX];
-
+/* A commit started ahead of a hold (in the worker process, whose copy of
+ * the provider it is). */
 static int exec_prestart(const StasisProvider *self) {
         char err[STASIS_PROVIDER_MESSAGE_MAX];
-        for (size_t i = 0; i < EXEC_PROVIDERS_MAX; i++)
-                if (!prestarted[i].provider) {
-                        int r = exec_start(path_of(self), "commit", &prestarted[i].call, err, sizeof err);
-                        if (r < 0)
-                                return r;
-                        prestarted[i].provider = self;
-                        return 0;
-                }
-        return -ENOSPC;
+        ExecProvider *x = exec_of(self);
+        if (x->prestarted)
+                return 0;       /* one is enough: the commit takes all its volumes */
+        int r = exec_start(x->path, "commit", &x->prestart, err, sizeof err);
+        if (r < 0)
+                return r;
+        x->prestarted = true;
+        return 0;
 }
 
 static int exec_commit(const StasisProvider *self, StasisVolume * const *volumes, size_t n,
@@ -232,11 +235,10 @@ static int exec_commit(const StasisProvider *self, StasisVolume * const *volumes
 
         /* The provider started ahead of the hold, if it was. */
         ExecCall *early = NULL;
-        for (size_t i = 0; i < EXEC_PROVIDERS_MAX && !early; i++)
-                if (prestarted[i].provider == self) {
-                        early = &prestarted[i].call;
-                        prestarted[i].provider = NULL;
-                }
+        if (exec_of(self)->prestarted) {
+                early = &exec_of(self)->prestart;
+                exec_of(self)->prestarted = false;
+        }
         if (early) {
                 char err[STASIS_PROVIDER_MESSAGE_MAX];
                 r = exec_finish(early, req, timeout, abort_fd, &resp, err, sizeof err);
@@ -274,15 +276,19 @@ static int exec_exists(const StasisProvider *self, const StasisVolume *v) {
         return r;
 }
 
-void stasis_providers_free_external(void) {
-        probe_cache_clear();
-        for (size_t i = 0; i < n_exec_providers; i++) {
-                free((char *) loaded[i]->name);
-                free(loaded[i]->data);
-                free(loaded[i]);
-                loaded[i] = NULL;
+void stasis_providers_free_external(StasisProviders *providers) {
+        assert(providers);
+        for (size_t i = 0; i < providers->n_external; i++) {
+                StasisProvider *p = providers->external[i];
+                ExecProvider *x = exec_of(p);
+                probe_cache_clear(x->probe_cache);
+                free(x->path);
+                free(x);
+                free((char *) p->name);
+                free(p);
+                providers->external[i] = NULL;
         }
-        n_exec_providers = 0;
+        providers->n_external = 0;
 }
 
 static int name_cmp(const void *a, const void *b) {
@@ -297,9 +303,9 @@ static bool looks_like_provider(const char *path) {
         return stat(path, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
 }
 
-int stasis_providers_load_external(const char *dir, StasisProviderRefused refused, void *userdata,
-                                   char *why, size_t why_size) {
-        char *names[EXEC_PROVIDERS_MAX];
+int stasis_providers_load_external(StasisProviders *providers, const char *dir, StasisProviderRefused refused,
+                                   void *userdata, char *why, size_t why_size) {
+        char *names[STASIS_PROVIDERS_EXTERNAL_MAX];
         size_t n = 0;
         _cleanup_close_ int dfd = -1;
         struct stat st;
@@ -307,7 +313,9 @@ int stasis_providers_load_external(const char *dir, StasisProviderRefused refuse
         struct dirent *de;
         int r;
 
-        stasis_providers_free_external();
+        assert(providers);
+        assert(dir);
+        stasis_providers_free_external(providers);
         r = path_open_trusted(dir, false, &dfd, &st, why, why_size);
         if (r == -ENOENT)
                 return 0;
@@ -332,7 +340,7 @@ int stasis_providers_load_external(const char *dir, StasisProviderRefused refuse
                         continue;
                 if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
                         break;
-                if (!looks_like_provider(p) || stasis_provider_find(de->d_name) || n >= EXEC_PROVIDERS_MAX) {
+                if (!looks_like_provider(p) || stasis_provider_find(NULL, de->d_name) || n >= STASIS_PROVIDERS_EXTERNAL_MAX) {
                         free(p);
                         continue;
                 }
@@ -352,16 +360,22 @@ int stasis_providers_load_external(const char *dir, StasisProviderRefused refuse
         qsort(names, n, sizeof(char *), name_cmp);
         for (size_t i = 0; i < n; i++) {
                 StasisProvider *p = calloc(1, sizeof(StasisProvider));
-                if (!p) {
+                ExecProvider *x = calloc(1, sizeof(ExecProvider));
+                char *name = strdup(strrchr(names[i], '/') + 1);
+                if (!p || !x || !name) {
+                        free(p);
+                        free(x);
+                        free(name);
                         free(names[i]);
                         continue;
                 }
+                x->path = names[i];
                 *p = (StasisProvider) {
                         .version = STASIS_PROVIDER_OPS_VERSION,
                         .size = sizeof(StasisProvider),
-                        .name = strdup(strrchr(names[i], '/') + 1),
+                        .name = name,
                         .external = true,
-                        .data = names[i],
+                        .data = x,
                         .probe = exec_probe,
                         .prepare = exec_prepare,
                         .commit = exec_commit,
@@ -370,7 +384,7 @@ int stasis_providers_load_external(const char *dir, StasisProviderRefused refuse
                         .exists = exec_exists,
                         .list = exec_list,
                 };
-                loaded[n_exec_providers++] = p;
+                providers->external[providers->n_external++] = p;
         }
-        return (int) n_exec_providers;
+        return (int) providers->n_external;
 }

@@ -12,9 +12,6 @@ static const StasisProvider * const builtin_providers[] = {
         &provider_btrfs,
 };
 
-/* External providers, loaded by stasis_providers_load_external(). */
-extern const StasisProvider *const *exec_providers;
-extern size_t n_exec_providers;
 
 void stasis_volume_done(StasisVolume *v) {
         if (!v)
@@ -47,18 +44,18 @@ int stasis_provider_result_set(StasisProviderResult *res, int error, const char 
         return error;
 }
 
-size_t stasis_providers_list(const StasisProvider **ret, size_t max) {
+size_t stasis_providers_list(const StasisProviders *providers, const StasisProvider **ret, size_t max) {
         size_t n = 0;
         for (size_t i = 0; i < ELEMENTSOF(builtin_providers) && n < max; i++)
                 ret[n++] = builtin_providers[i];
-        for (size_t i = 0; i < n_exec_providers && n < max; i++)
-                ret[n++] = exec_providers[i];
+        for (size_t i = 0; providers && i < providers->n_external && n < max; i++)
+                ret[n++] = providers->external[i];
         return n;
 }
 
-const StasisProvider *stasis_provider_find(const char *name) {
-        const StasisProvider *all[256];
-        size_t n = stasis_providers_list(all, ELEMENTSOF(all));
+const StasisProvider *stasis_provider_find(const StasisProviders *providers, const char *name) {
+        const StasisProvider *all[ELEMENTSOF(builtin_providers) + STASIS_PROVIDERS_EXTERNAL_MAX];
+        size_t n = stasis_providers_list(providers, all, ELEMENTSOF(all));
         for (size_t i = 0; i < n; i++)
                 if (streq(all[i]->name, name))
                         return all[i];
@@ -87,7 +84,8 @@ static int probe_one(const StasisProvider *p, const MountEntry *m, const char *p
         return 0;
 }
 
-int stasis_provider_probe(const MountEntry *m, const char *path, StasisVolume *v, StasisProviderResult *res) {
+int stasis_provider_probe(const StasisProviders *providers, const MountEntry *m, const char *path, StasisVolume *v,
+                          StasisProviderResult *res) {
         const StasisProvider *best = NULL;
         int best_prio = 0, r;
 
@@ -100,8 +98,8 @@ int stasis_provider_probe(const MountEntry *m, const char *path, StasisVolume *v
                         return r;
         }
         bool builtin = best != NULL;
-        for (size_t i = 0; !builtin && i < n_exec_providers; i++) {
-                r = probe_one(exec_providers[i], m, path, v, &best, &best_prio, res);
+        for (size_t i = 0; !builtin && providers && i < providers->n_external; i++) {
+                r = probe_one(providers->external[i], m, path, v, &best, &best_prio, res);
                 if (r < 0)
                         return r;
         }

@@ -118,23 +118,32 @@ void stasis_stored_snapshots_free(StasisStoredSnapshot *s, size_t n);
 
 extern const StasisProvider provider_btrfs;
 
-/* Built-in providers first, then the external ones loaded from a directory. */
-const StasisProvider *stasis_provider_find(const char *name);
+/* The external providers a daemon loaded (the built-in ones are always
+ * there). Functions that take one accept NULL: the built-in ones only. */
+#define STASIS_PROVIDERS_EXTERNAL_MAX 64
+typedef struct StasisProviders {
+        StasisProvider *external[STASIS_PROVIDERS_EXTERNAL_MAX];
+        size_t n_external;
+} StasisProviders;
 
-/* Loads every executable in dir as an external provider (provider-exec.c);
- * a missing dir is no error. Replaces those loaded before. dir, every
- * directory above it and each provider (a symbolic link: its target, and
- * every directory above that) must be owned by root and not writable by
- * group or others (path_open_trusted()): an entry that is not is left out
- * and refused(path, why, userdata) is told why. Returns the number loaded,
- * or -EPERM with why (the directory itself cannot be trusted), or another
- * negative errno (it cannot be read). */
+/* Built-in providers first, then the external ones loaded from a directory. */
+const StasisProvider *stasis_provider_find(const StasisProviders *providers, const char *name);
+
+/* Loads every executable in dir as an external provider (provider-exec.c)
+ * into providers; a missing dir is no error. Replaces those loaded before.
+ * dir, every directory above it and each provider (a symbolic link: its
+ * target, and every directory above that) must be owned by root and not
+ * writable by group or others (path_open_trusted()): an entry that is not is
+ * left out and refused(path, why, userdata) is told why. Returns the number
+ * loaded, or -EPERM with why (the directory itself cannot be trusted), or
+ * another negative errno (it cannot be read). */
 typedef void (*StasisProviderRefused)(const char *path, const char *why, void *userdata);
-int stasis_providers_load_external(const char *dir, StasisProviderRefused refused, void *userdata,
-                                   char *why, size_t why_size);
-void stasis_providers_free_external(void);
-size_t stasis_providers_list(const StasisProvider **ret, size_t max);
+int stasis_providers_load_external(StasisProviders *providers, const char *dir, StasisProviderRefused refused,
+                                   void *userdata, char *why, size_t why_size);
+void stasis_providers_free_external(StasisProviders *providers);
+size_t stasis_providers_list(const StasisProviders *providers, const StasisProvider **ret, size_t max);
 
 /* Probes every provider; the one with the highest priority takes v.
  * -EOPNOTSUPP with a message naming path and fstype when none does. */
-int stasis_provider_probe(const MountEntry *m, const char *path, StasisVolume *v, StasisProviderResult *res);
+int stasis_provider_probe(const StasisProviders *providers, const MountEntry *m, const char *path, StasisVolume *v,
+                          StasisProviderResult *res);

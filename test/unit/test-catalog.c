@@ -29,7 +29,7 @@ static void fill_volume(StasisVolume *v, const char *path, const char *handle) {
         *v = (StasisVolume) {
                 .path = strdup(path), .mount_point = strdup("/mnt"), .device = strdup("/dev/loop7"),
                 .fstype = strdup("btrfs"), .source = strdup(path), .key = strdup("btrfs:abc"),
-                .handle = strdup(handle), .provider = stasis_provider_find("btrfs"),
+                .handle = strdup(handle), .provider = stasis_provider_find(NULL, "btrfs"),
         };
 }
 
@@ -89,7 +89,7 @@ TEST(roundtrip) {
 
         /* reopen: everything is still there */
         CHECK_INTEQ(catalog_open(dir, &c), 0);
-        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
         CHECK_INTEQ(n, 2);
         CHECK_INTEQ(sets[0].id, 1);
         CHECK_INTEQ(sets[0].created, 1234567);
@@ -100,7 +100,7 @@ TEST(roundtrip) {
         CHECK_INTEQ(sets[0].n_volumes, 2);
         CHECK_STREQ(sets[0].volumes[0].handle, "/mnt/.stasis/1");
         CHECK_STREQ(sets[0].volumes[1].path, "/mnt/sub");
-        CHECK(sets[0].volumes[0].provider == stasis_provider_find("btrfs"));
+        CHECK(sets[0].volumes[0].provider == stasis_provider_find(NULL, "btrfs"));
         CHECK(!sets[0].volumes[0].missing);
         CHECK(sets[0].volumes[1].missing);
         CHECK_INTEQ(sets[1].id, 3);
@@ -111,7 +111,7 @@ TEST(roundtrip) {
 
         /* removing a set removes its volumes */
         CHECK_INTEQ(catalog_remove_set(c, 1), 0);
-        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
         CHECK_INTEQ(n, 1);
         catalog_sets_free(sets, n);
         catalog_close(c);
@@ -136,7 +136,7 @@ TEST(components_and_completion) {
         catalog_close(c);
 
         CHECK_INTEQ(catalog_open(dir, &c), 0);
-        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
         CHECK_INTEQ(n, 1);
         CHECK_STREQ(sets[0].state, "created");
         CHECK_STREQ(sets[0].consistency, "crash-atomic");
@@ -259,7 +259,7 @@ TEST(upgrades_schema_1) {
                  "PRAGMA user_version=1;\"", dir);
         CHECK_INTEQ(system(cmd), 0);
         CHECK_INTEQ(catalog_open(dir, &c), 0);
-        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
         CHECK_INTEQ(n, 1);
         CHECK_INTEQ(sets[0].id, 7);
         CHECK_STREQ(sets[0].label, "old");
@@ -316,7 +316,7 @@ TEST(raise_next_id_and_adopt) {
         CHECK(catalog_adopt_set(c, &a) < 0);
         stasis_volume_done(&vol);
 
-        CHECK_INTEQ(catalog_load(c, &sets, &n), 0);
+        CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
         CHECK_INTEQ(n, 2);
         CHECK_INTEQ(sets[0].id, 7);
         CHECK_STREQ(sets[0].consistency, "per-volume");
