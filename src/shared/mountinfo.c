@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "mountinfo.h"
@@ -229,6 +231,31 @@ const MountEntry *mount_table_find_prefix(const MountTable *t, const char *path)
         return best;
 }
 
+/* The path of the directory open as fd (whose statx() is sx): the kernel's
+ * name for it, in one readlink() of its /proc/self/fd link, used when that
+ * name leads back to the same file (same device, inode and mount); else what
+ * realpath() makes of the link, which walks it a component at a time. */
+static int fd_canonical_path(int fd, const struct statx *sx, char **ret) {
+        char self[64], buf[PATH_MAX];
+        struct statx again;
+
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        ssize_t l = readlink(self, buf, sizeof buf);
+        if (l > 0 && (size_t) l < sizeof buf && buf[0] == '/') {
+                buf[l] = 0;
+                if (statx(AT_FDCWD, buf, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO | STATX_MNT_ID, &again) >= 0 &&
+                    again.stx_dev_major == sx->stx_dev_major && again.stx_dev_minor == sx->stx_dev_minor &&
+                    again.stx_ino == sx->stx_ino &&
+                    (!(sx->stx_mask & STATX_MNT_ID) || !(again.stx_mask & STATX_MNT_ID) ||
+                     again.stx_mnt_id == sx->stx_mnt_id)) {
+                        *ret = strdup(buf);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        }
+        *ret = realpath(self, NULL);
+        return *ret ? 0 : negative_errno();
+}
+
 int mount_table_find_path(const MountTable *t, const char *path,
                           char **ret_canonical, const MountEntry **ret_mount, uid_t *ret_owner) {
         /* One lookup: the canonical path and the mount are those of the
@@ -238,16 +265,15 @@ int mount_table_find_path(const MountTable *t, const char *path,
                 return negative_errno();
 
         struct statx sx;
-        if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_UID | STATX_MNT_ID, &sx) < 0)
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_UID | STATX_MNT_ID, &sx) < 0)
                 return negative_errno();
         if (!S_ISDIR(sx.stx_mode))
                 return -ENOTDIR;
 
-        char self[64];
-        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-        _cleanup_free_ char *canonical = realpath(self, NULL);
-        if (!canonical)
-                return negative_errno();
+        _cleanup_free_ char *canonical = NULL;
+        int r = fd_canonical_path(fd, &sx, &canonical);
+        if (r < 0)
+                return r;
 
         const MountEntry *m = NULL;
         if (sx.stx_mask & STATX_MNT_ID)
