@@ -49,6 +49,22 @@ static int new_manager_call(StasisRequestor *r, const char *member, sd_bus_messa
         return 0;
 }
 
+/* Reads reply into a new list of type Type with read(reply, list); on
+ * failure frees it with free_fn and says which reply was malformed. */
+#define READ_LIST(r, member, reply, Type, read, free_fn, ret)                                           \
+        ({                                                                                              \
+                Type *_l = calloc(1, sizeof(Type));                                                     \
+                int _k = _l ? read(reply, _l) : -ENOMEM;                                                \
+                if (!_l)                                                                                \
+                        _k = requestor_fail(r, _k, "Out of memory");                                    \
+                else if (_k < 0) {                                                                      \
+                        free_fn(_l);                                                                    \
+                        _k = requestor_fail(r, _k, "Malformed reply to %s: %s", member, strerror(-_k)); \
+                } else                                                                                  \
+                        *(ret) = _l;                                                                    \
+                _k;                                                                                     \
+        })
+
 /* Calls member without arguments; the reply in *ret. */
 static int call_plain(StasisRequestor *r, const char *member, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -200,7 +216,6 @@ static int read_writers(sd_bus_message *reply, StasisWriterList *l) {
 
 int stasis_requestor_list_writers(StasisRequestor *r, StasisWriterList **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        StasisWriterList *l;
         int k;
 
         k = requestor_begin(r);
@@ -211,16 +226,8 @@ int stasis_requestor_list_writers(StasisRequestor *r, StasisWriterList **ret) {
         k = call_plain(r, "ListWriters", &reply);
         if (k < 0)
                 return k;
-        l = calloc(1, sizeof(StasisWriterList));
-        if (!l)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
-        k = read_writers(reply, l);
-        if (k < 0) {
-                stasis_writer_list_free(l);
-                return requestor_fail(r, k, "Malformed reply to ListWriters: %s", strerror(-k));
-        }
-        *ret = l;
-        return 0;
+        k = READ_LIST(r, "ListWriters", reply, StasisWriterList, read_writers, stasis_writer_list_free, ret);
+        return k < 0 ? k : 0;
 }
 
 unsigned stasis_writer_list_count(const StasisWriterList *l) {
@@ -312,7 +319,6 @@ static int read_paths(sd_bus_message *reply, StasisPathList *l) {
 
 int stasis_requestor_resolve_paths(StasisRequestor *r, const char *const *paths, StasisPathList **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        StasisPathList *l;
         int k;
 
         k = requestor_begin(r);
@@ -329,16 +335,8 @@ int stasis_requestor_resolve_paths(StasisRequestor *r, const char *const *paths,
         k = requestor_call(r, m, &reply);
         if (k < 0)
                 return k;
-        l = calloc(1, sizeof(StasisPathList));
-        if (!l)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
-        k = read_paths(reply, l);
-        if (k < 0) {
-                stasis_path_list_free(l);
-                return requestor_fail(r, k, "Malformed reply to ResolvePaths: %s", strerror(-k));
-        }
-        *ret = l;
-        return 0;
+        k = READ_LIST(r, "ResolvePaths", reply, StasisPathList, read_paths, stasis_path_list_free, ret);
+        return k < 0 ? k : 0;
 }
 
 unsigned stasis_path_list_count(const StasisPathList *l) {
@@ -396,7 +394,6 @@ static int read_orphans(sd_bus_message *reply, StasisOrphanList *l) {
 
 int stasis_requestor_list_orphans(StasisRequestor *r, StasisOrphanList **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        StasisOrphanList *l;
         int k;
 
         k = requestor_begin(r);
@@ -407,16 +404,8 @@ int stasis_requestor_list_orphans(StasisRequestor *r, StasisOrphanList **ret) {
         k = call_plain(r, "ListOrphans", &reply);
         if (k < 0)
                 return k;
-        l = calloc(1, sizeof(StasisOrphanList));
-        if (!l)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
-        k = read_orphans(reply, l);
-        if (k < 0) {
-                stasis_orphan_list_free(l);
-                return requestor_fail(r, k, "Malformed reply to ListOrphans: %s", strerror(-k));
-        }
-        *ret = l;
-        return 0;
+        k = READ_LIST(r, "ListOrphans", reply, StasisOrphanList, read_orphans, stasis_orphan_list_free, ret);
+        return k < 0 ? k : 0;
 }
 
 unsigned stasis_orphan_list_count(const StasisOrphanList *l) {
