@@ -65,6 +65,14 @@ void set_commit_describe(const Set *s, char *buf, size_t size) {
                                m->commit_timeout + (s->n_targets ? m->hold_timeout : 0), m->hold_timeout, buf, size);
 }
 
+/* A set that failed after its commit began: remove what it made. */
+static void set_remove_snapshots(Set *s) {
+        set_enter(s, SET_PHASE_DELETE_WAITING);
+        int r = set_delete(s, NULL, NULL);
+        if (r < 0)
+                log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+}
+
 /* The commit runner's one callback. */
 static void on_runner(CommitRunner *r, CommitRunnerEvent event, const CommitResult *res, void *userdata) {
         Set *s = userdata;
@@ -75,10 +83,7 @@ static void on_runner(CommitRunner *r, CommitRunnerEvent event, const CommitResu
                 if (s->phase == SET_PHASE_REAPING) {
                         /* The lost worker can change nothing any more: remove what it made. */
                         log_info("Set %s: the commit worker is gone; removing what it made.", s->id);
-                        set_enter(s, SET_PHASE_DELETE_WAITING);
-                        int k = set_delete(s, NULL, NULL);
-                        if (k < 0)
-                                log_error_errno(k, "Set %s: failed to start removing its snapshots: %m", s->id);
+                        set_remove_snapshots(s);
                 }
                 return;
         }
@@ -129,11 +134,8 @@ static void set_created(Set *s) {
                                 "Creating", why);
                 set_set_error(s, why);
                 set_writers_abort_all(s, why);
-                set_enter(s, SET_PHASE_DELETE_WAITING);
                 set_change_state(s, SET_DELETING, NULL);
-                r = set_delete(s, NULL, NULL);
-                if (r < 0)
-                        log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+                set_remove_snapshots(s);
                 return;
         }
         set_enter(s, SET_PHASE_IDLE);
@@ -152,7 +154,6 @@ static void set_created(Set *s) {
 /* The end of making a set, by how its commit went. */
 static void set_commit_result(Set *s) {
         char msg[1024];
-        int r;
 
         if (s->commit.outcome == COMMIT_SUCCEEDED && s->writers_failed) {
                 /* The snapshots exist, but a writer the requestor required failed. */
@@ -160,11 +161,8 @@ static void set_commit_result(Set *s) {
                 set_reply_error(s, s->writers_retryable ? STASIS_ERROR_WRITER_RETRYABLE : STASIS_ERROR_WRITER_FAILED,
                                 "Creating", s->writers_failed);
                 set_set_error(s, s->writers_failed);
-                set_enter(s, SET_PHASE_DELETE_WAITING);
                 set_change_state(s, SET_DELETING, NULL);
-                r = set_delete(s, NULL, NULL);
-                if (r < 0)
-                        log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+                set_remove_snapshots(s);
                 return;
         }
         if (s->commit.outcome == COMMIT_SUCCEEDED) {
@@ -190,10 +188,7 @@ static void set_commit_result(Set *s) {
          * and the worker is usually reaped meanwhile. */
         set_change_state(s, SET_DELETING, NULL);
         if (commit_runner_gone(s->runner)) {
-                set_enter(s, SET_PHASE_DELETE_WAITING);
-                r = set_delete(s, NULL, NULL);
-                if (r < 0)
-                        log_error_errno(r, "Set %s: failed to start removing its snapshots: %m", s->id);
+                set_remove_snapshots(s);
                 return;
         }
         set_enter(s, SET_PHASE_REAPING);
