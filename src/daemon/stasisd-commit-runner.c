@@ -43,6 +43,7 @@ static int worker_commit(int fd, void *userdata) {
                 .hold_timeout = r->spec.hold_timeout,
                 .commit_timeout = r->spec.commit_timeout,
                 .freeze_settle = r->spec.freeze_settle,
+                .expedite_freeze = r->spec.expedite_freeze,
                 .state_dir = r->spec.state_dir,
         };
         return commit_run(fd, &job);
@@ -101,7 +102,7 @@ static void on_worker_exited(void *userdata) {
         r->worker = NULL;
         if (r->thaw_on_exit) {
                 thaw_all(r, "after the hold worker was killed");
-                (void) freeze_journal_remove(r->spec.state_dir);
+                (void) freeze_journal_remove(r->spec.state_dir, true);
                 r->thaw_on_exit = false;
         }
         close_target_fds(r);

@@ -40,6 +40,7 @@ typedef struct CommitRunnerSpec {
         usec_t hold_timeout;
         usec_t commit_timeout;
         usec_t freeze_settle;
+        bool expedite_freeze;
         const char *state_dir;
         commit_runner_callback_t callback;
         void *userdata;

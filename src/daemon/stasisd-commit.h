@@ -2,6 +2,7 @@
 /* stasisd-commit.h - the worker's side of a set: hold, commit, thaw; remove */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "provider.h"
@@ -22,6 +23,7 @@ typedef struct CommitJob {
         usec_t hold_timeout;
         usec_t commit_timeout;          /* for the volumes that are not held */
         usec_t freeze_settle;           /* pause before the first FIFREEZE */
+        bool expedite_freeze;           /* expedited RCU grace periods for the FIFREEZEs */
         const char *state_dir;          /* for the freeze journal */
 } CommitJob;
 

@@ -14,8 +14,8 @@
 
 #include "log.h"
 #include "macro.h"
-#include "mountinfo.h"
 #include "stasisd-freeze.h"
+#include "stasisd-rcu.h"
 
 void freeze_targets_free(FreezeTarget *t, size_t n) {
         for (size_t i = 0; t && i < n; i++)
@@ -206,6 +206,9 @@ int freeze_thaw_fd(int fd) {
         return 1;
 }
 
+/* The journal's last line when the worker expedites RCU grace periods. */
+#define JOURNAL_RCU_LINE "rcu_expedited 0"
+
 static char *journal_path(const char *state_dir) {
         char *p;
         if (asprintf(&p, "%s/" FREEZE_JOURNAL_NAME, state_dir) < 0)
@@ -213,7 +216,7 @@ static char *journal_path(const char *state_dir) {
         return p;
 }
 
-int freeze_journal_write(const char *state_dir, const FreezeTarget *t, size_t n) {
+int freeze_journal_write(const char *state_dir, const FreezeTarget *t, size_t n, bool rcu_restore) {
         _cleanup_free_ char *path = journal_path(state_dir), *tmp = NULL;
         _cleanup_close_ int fd = -1;
         int r = 0;
@@ -226,6 +229,8 @@ int freeze_journal_write(const char *state_dir, const FreezeTarget *t, size_t n)
         for (size_t i = 0; i < n && r == 0; i++)
                 if (dprintf(fd, "%u:%u %s\n", major(t[i].dev), minor(t[i].dev), t[i].mount_point) < 0)
                         r = -EIO;
+        if (r == 0 && rcu_restore && dprintf(fd, JOURNAL_RCU_LINE "\n") < 0)
+                r = -EIO;
         /* No fsync: a freeze does not outlive a reboot, so the journal only has
          * to outlive stasisd, and the page cache does that. (Syncing here also
          * made the FIFREEZE that follows measurably slower.) */
@@ -238,10 +243,27 @@ int freeze_journal_write(const char *state_dir, const FreezeTarget *t, size_t n)
         return 0;
 }
 
-int freeze_journal_remove(const char *state_dir) {
+/* Turns expedited RCU grace periods off if the journal at path says a worker
+ * turned them on. */
+static void journal_restore_rcu(const char *path) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+
+        while (f && getline(&line, &cap, f) > 0)
+                if (streq(line, JOURNAL_RCU_LINE "\n")) {
+                        rcu_expedite_end(0);
+                        log_info("Turned expedited RCU grace periods off again, as the hold's worker did not.");
+                        return;
+                }
+}
+
+int freeze_journal_remove(const char *state_dir, bool restore_rcu) {
         _cleanup_free_ char *path = journal_path(state_dir);
         if (!path)
                 return -ENOMEM;
+        if (restore_rcu)
+                journal_restore_rcu(path);
         if (unlink(path) < 0 && errno != ENOENT)
                 return -errno;
         return 0;
@@ -258,6 +280,7 @@ int freeze_journal_recover(const char *state_dir) {
         f = fopen(path, "re");
         if (!f)
                 return errno == ENOENT ? 0 : -errno;
+        journal_restore_rcu(path);
 
         /* The journal lists file systems in freeze order; thaw in reverse (a
          * stacked file system's thaw writes through to the one below it). */
@@ -265,6 +288,8 @@ int freeze_journal_recover(const char *state_dir) {
         size_t n = 0;
         while (n < ELEMENTSOF(lines) && getline(&line, &cap, f) > 0) {
                 line[strcspn(line, "\n")] = 0;
+                if (streq(line, JOURNAL_RCU_LINE))
+                        continue;
                 lines[n] = strdup(line);
                 if (lines[n])
                         n++;

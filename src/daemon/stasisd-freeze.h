@@ -2,6 +2,7 @@
 /* stasisd-freeze.h - which file systems to FIFREEZE for a set, in which order, and the freeze journal */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -42,7 +43,14 @@ int freeze_thaw_fd(int fd);
  * not outlive a reboot, only the journal must outlive stasisd), removed
  * after the last FITHAW. At start-up, freeze_journal_recover() thaws every
  * file system a previous run may have left frozen. */
-int freeze_journal_write(const char *state_dir, const FreezeTarget *t, size_t n);
-int freeze_journal_remove(const char *state_dir);
+/* rcu_restore: the worker will turn expedited RCU grace periods on for its
+ * FIFREEZEs (stasisd-rcu.h) and they were off: whoever ends the hold in its
+ * place turns them off again (freeze_journal_remove(), at start-up
+ * freeze_journal_recover()). */
+int freeze_journal_write(const char *state_dir, const FreezeTarget *t, size_t n, bool rcu_restore);
+/* Removes the journal; with restore_rcu, first turns expedited RCU grace
+ * periods off if the journal says the worker turned them on (for the daemon
+ * ending a hold its worker did not end). */
+int freeze_journal_remove(const char *state_dir, bool restore_rcu);
 /* Returns the number of file systems it found still frozen and thawed. */
 int freeze_journal_recover(const char *state_dir);

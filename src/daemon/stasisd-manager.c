@@ -48,6 +48,7 @@ int manager_new(const char *state_dir, Manager **ret) {
         m->commit_timeout = MANAGER_COMMIT_TIMEOUT_DEFAULT;
         m->hold_timeout = MANAGER_HOLD_TIMEOUT_DEFAULT;
         m->freeze_settle = MANAGER_FREEZE_SETTLE_DEFAULT;
+        m->expedite_freeze = true;
         m->identify_timeout = MANAGER_IDENTIFY_TIMEOUT_DEFAULT;
         m->prepare_timeout = MANAGER_PREPARE_TIMEOUT_DEFAULT;
         m->freeze_window = MANAGER_FREEZE_WINDOW_DEFAULT;

@@ -48,6 +48,7 @@ typedef struct Manager {
         usec_t commit_timeout;
         usec_t hold_timeout;
         usec_t freeze_settle;
+        bool expedite_freeze;   /* expedited RCU grace periods for FIFREEZE (stasisd-rcu.h) */
 
         /* Commits run one at a time, so no two holds ever interleave and no
          * provider is called on a file system another set holds frozen. */

@@ -220,6 +220,7 @@ int set_start_commit(Set *s, set_step_done_t done) {
                 .hold_timeout = m->hold_timeout,
                 .commit_timeout = m->commit_timeout,
                 .freeze_settle = m->freeze_settle,
+                .expedite_freeze = m->expedite_freeze,
                 .state_dir = m->state_dir,
                 .callback = on_runner,
                 .userdata = s,

@@ -23,6 +23,7 @@ static usec_t arg_freeze_window = MANAGER_FREEZE_WINDOW_DEFAULT;
 static const char *arg_config = NULL;
 static bool arg_check_config = false;
 static bool arg_orphan_scan = true;
+static bool arg_expedite_freeze = true;
 
 #define SEC(usec) ((double) (usec) / USEC_PER_SEC)
 
@@ -51,6 +52,9 @@ static void help(void) {
                "     --config=FILE       Read FILE instead of %s\n"
                "     --check-config      Check the configuration file and exit: 0 if it\n"
                "                         has no error, 1 if it has\n"
+               "     --expedite-freeze=BOOL\n"
+               "                         Expedited RCU grace periods while freezing, which\n"
+               "                         shortens the freeze (default yes)\n"
                "     --orphan-scan=BOOL  Look for orphan snapshots in the stores at start-up\n"
                "                         (default yes)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
@@ -72,10 +76,22 @@ static int parse_seconds(const char *option, const char *s, double max, usec_t *
         return 0;
 }
 
+static int parse_yes_no(const char *option, const char *value, bool *ret) {
+        if (streq(value, "yes"))
+                *ret = true;
+        else if (streq(value, "no"))
+                *ret = false;
+        else {
+                log_error("Invalid %s '%s': give yes or no.", option, value);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
                ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW,
-               ARG_CONFIG, ARG_CHECK_CONFIG, ARG_ORPHAN_SCAN };
+               ARG_CONFIG, ARG_CHECK_CONFIG, ARG_ORPHAN_SCAN, ARG_EXPEDITE_FREEZE };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
@@ -91,6 +107,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
                 { "orphan-scan", required_argument, NULL, ARG_ORPHAN_SCAN },
+                { "expedite-freeze", required_argument, NULL, ARG_EXPEDITE_FREEZE },
                 {}
         };
         int c, l;
@@ -151,15 +168,13 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_CHECK_CONFIG:
                         arg_check_config = true;
                         break;
-                case ARG_ORPHAN_SCAN:
-                        if (streq(optarg, "yes"))
-                                arg_orphan_scan = true;
-                        else if (streq(optarg, "no"))
-                                arg_orphan_scan = false;
-                        else {
-                                log_error("Invalid --orphan-scan '%s': give yes or no.", optarg);
+                case ARG_EXPEDITE_FREEZE:
+                        if (parse_yes_no("--expedite-freeze", optarg, &arg_expedite_freeze) < 0)
                                 return -EINVAL;
-                        }
+                        break;
+                case ARG_ORPHAN_SCAN:
+                        if (parse_yes_no("--orphan-scan", optarg, &arg_orphan_scan) < 0)
+                                return -EINVAL;
                         break;
                 default:
                         return -EINVAL;
@@ -251,6 +266,7 @@ int main(int argc, char *argv[]) {
         m->freeze_window = arg_freeze_window;
         m->config = TAKE_PTR(config);
         m->orphan_scan = arg_orphan_scan;
+        m->expedite_freeze = arg_expedite_freeze;
         m->providers_dir = strdup(arg_providers_dir);
         if (!m->providers_dir)
                 return log_oom(), EXIT_FAILURE;

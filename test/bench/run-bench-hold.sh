@@ -109,7 +109,7 @@ sync -f "${VOLS[@]}" "$POOL"
 # clones in a store on the pool (the volumes it freezes are not the pool).
 export STASIS_LOOPCLONE_STORE=$POOL/store
 stasis_install_provider loopclone "$PROVIDER" STASIS_LOOPCLONE_STORE="$STASIS_LOOPCLONE_STORE"
-STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d" stasis_start_daemon
+STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d ${BENCH_HOLD_STASISD_ARGS:-}" stasis_start_daemon
 got=$("$STASIS" --json volumes "${VOLS[0]}" "${VOLS[1]}" | jq -r '[.[].provider] | join(",")')
 [ "$got" = "loopclone,loopclone" ] || stasis_die "the volumes are not loopclone's: $got"
 

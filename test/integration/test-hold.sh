@@ -5,11 +5,20 @@
 # after; bind mounts are frozen once; a stacked file system is frozen before
 # the one holding its image; and nothing stays frozen when the provider
 # hangs, fails or talks nonsense, when the worker is stopped, or when
-# stasisd is killed in the middle of the hold.
+# stasisd is killed in the middle of the hold. stasisd expedites RCU grace
+# periods for its FIFREEZEs, and whoever ends a hold in the worker's place
+# turns them off again.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 stasis_env_init
 stasis_start_bus
+
+# The kernel's switch for expedited RCU grace periods, for the whole
+# system: off for this test, and put back as it was at the end.
+RCU=/sys/kernel/rcu_expedited
+RCU0=$(cat "$RCU")
+echo 0 > "$RCU"
+trap 'rc=$?; echo "$RCU0" > "$RCU"; (exit $rc); stasis_cleanup' EXIT
 
 stasis_install_test_provider
 mode() { echo "$1" > "$TEST_PROVIDER_DIR/mode"; : > "$TEST_PROVIDER_DIR/log"; }
@@ -175,8 +184,11 @@ assert_contains "$(cat "$STASIS_TMP/create.err")" "did not end within 1 s"
 stasis_writable "$E1" || stasis_die "E1 frozen after the worker was stopped"
 grep -q "did not thaw within 1 s; killing it and thawing" "$STASIS_TMP/stasisd.log" || stasis_die "watchdog not logged"
 
-# 7b. The worker is killed (by someone else) in the hold: stasisd thaws at once.
+# 7b. The worker is killed (by someone else) in the hold: stasisd thaws at once
+# (and turns expedited grace periods off, as if the worker died with them on).
 create_in_hold "$E2"
+grep -qx "rcu_expedited 0" "$STASIS_STATE_DIR/freeze.journal" || stasis_die "the worker does not expedite its freeze"
+echo 1 > "$RCU"
 kill -9 "$WORKER"
 t0=$(date +%s%N)
 stasis_writable "$E2" || stasis_die "E2 frozen after its worker was killed"
@@ -186,6 +198,7 @@ rc=0; wait "$CLI" || rc=$?
 assert_eq "$rc" 1 "create exit code when the worker is killed"
 assert_contains "$(cat "$STASIS_TMP/create.err")" "crashed"
 wait_for 5 test ! -e "$STASIS_STATE_DIR/freeze.journal"
+assert_eq "$(cat "$RCU")" 0 "expedited RCU grace periods after the hold's worker was killed"
 
 # 8. stasisd is killed during the hold: the worker thaws at once.
 stasis_stop_daemon
@@ -205,7 +218,10 @@ create_in_hold "$E2"
 kill -9 "$WORKER" "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
 if stasis_writable "$E2"; then stasis_die "E2 should still be frozen: nobody was left to thaw it"; fi
 [ -s "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "no freeze journal"
+echo 1 > "$RCU"
 start 10
+assert_eq "$(cat "$RCU")" 0 "expedited RCU grace periods after recovery from the journal"
+grep -q "Turned expedited RCU grace periods off again" "$STASIS_TMP/stasisd.log" || stasis_die "RCU restore not logged"
 stasis_writable "$E2" || stasis_die "the restarted stasisd did not thaw E2 from its journal"
 grep -q "Thawed $E2, which a previous run left frozen" "$STASIS_TMP/stasisd.log" || stasis_die "journal thaw not logged"
 [ ! -e "$STASIS_STATE_DIR/freeze.journal" ] || stasis_die "journal left after recovery"
@@ -221,4 +237,21 @@ if stasis_writable "$X"; then stasis_die "X should still be frozen"; fi
 start 10
 stasis_writable "$X" && stasis_writable "$I" || stasis_die "the stacked pair was not thawed from the journal"
 wait "$CLI" 2>/dev/null || true
+
+# 11. With --expedite-freeze=no the worker leaves the switch alone; with it, a
+# switch already on is left on.
+stasis_stop_daemon
+STASISD_ARGS="--providers-dir=$STASIS_TMP/providers.d --expedite-freeze=no" stasis_start_daemon
+create_in_hold "$E1"
+if grep -q "rcu_expedited" "$STASIS_STATE_DIR/freeze.journal"; then stasis_die "expedited with --expedite-freeze=no"; fi
+wait "$CLI"
+stasis_stop_daemon
+start 10
+echo 1 > "$RCU"
+mode ok
+"$STASIS" create "$E1" >/dev/null
+assert_eq "$(cat "$RCU")" 1 "a switch that was on before the freeze"
+echo 0 > "$RCU"
+"$STASIS" create "$E1" >/dev/null
+assert_eq "$(cat "$RCU")" 0 "the switch after a freeze"
 echo "ok"
