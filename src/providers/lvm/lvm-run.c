@@ -283,9 +283,11 @@ int lvm_lvs(const char *const *targets, const char *selection, LvmLv **ret, size
         if (r < 0)
                 return r;
         if (r != 0) {
-                /* lvs says "Volume group "X" not found" or "Failed to find
-                 * logical volume "X/Y"" for a target that is not there. */
-                bool gone = strstr(err, "not found") || strstr(err, "Failed to find");
+                /* lvs ends with "Cannot process volume group X" (after
+                 * "Volume group "X" not found") or "Failed to find logical
+                 * volume "X/Y"" for a target that is not there. */
+                bool gone = strstr(err, "not found") || strstr(err, "Failed to find") ||
+                            strstr(err, "Cannot process volume group");
                 if (!err[0])
                         snprintf(err, LVM_ERR_MAX, "lvs failed with exit status %d", r);
                 free(out);

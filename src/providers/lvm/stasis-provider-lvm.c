@@ -150,18 +150,18 @@ static int find_planned(const Volume *v, LvmLv **ret_lvs, size_t *ret_n, LvmLv *
                         return fail("cannot look for volume group %s of %s: vgs: %s", v->vg, v->path, err);
                 if (r == 0)
                         return fail("volume group %s of %s is not there (vgs does not list it): are its physical "
-                                    "volumes missing? Check with pvs and vgs", v->vg, v->path);
-                return fail("logical volume %s/%s of %s is gone (no LV has its UUID %s): it was removed after "
-                            "the set was planned; not snapshotting anything", v->vg, v->lv, v->path, v->uuid);
+                                    "volumes missing? Check with pvs and vgs", v->vg, v->mount_point);
+                return fail("logical volume %s/%s of %s is gone: it was removed after the set was planned",
+                            v->vg, v->lv, v->mount_point);
         }
         LvmLv *l = &lvs[0];
         if (strcmp(l->vg, v->vg) != 0 || strcmp(l->name, v->lv) != 0) {
                 fail("logical volume %s/%s of %s is now %s/%s (renamed after the set was planned); not "
-                     "snapshotting it", v->vg, v->lv, v->path, l->vg, l->name);
+                     "snapshotting it", v->vg, v->lv, v->mount_point, l->vg, l->name);
                 goto bad;
         }
         if (l->major < 0) {
-                fail("logical volume %s/%s of %s is not active; not snapshotting it", v->vg, v->lv, v->path);
+                fail("logical volume %s/%s of %s is not active; not snapshotting it", v->vg, v->lv, v->mount_point);
                 goto bad;
         }
         if (stat(v->mount_point, &st) < 0) {
@@ -169,9 +169,8 @@ static int find_planned(const Volume *v, LvmLv **ret_lvs, size_t *ret_n, LvmLv *
                 goto bad;
         }
         if (st.st_dev != makedev((unsigned) l->major, (unsigned) l->minor)) {
-                fail("the file system at %s is no longer on %s/%s (it is on device %u:%u now, the LV is %d:%d); "
-                     "not snapshotting it", v->mount_point, v->vg, v->lv, major(st.st_dev), minor(st.st_dev),
-                     l->major, l->minor);
+                fail("the file system at %s is no longer on %s/%s (device %u:%u, not %d:%d); not snapshotting it",
+                     v->mount_point, v->vg, v->lv, major(st.st_dev), minor(st.st_dev), l->major, l->minor);
                 goto bad;
         }
         *ret_lvs = lvs;
@@ -184,9 +183,9 @@ bad:
 }
 
 /* The snapshot LV VG/handle: 1 and *ret_ours (whether it carries the tags of
- * handle's set and index) if it is there, 0 if it is not, -1 after fail()
+ * handle's set and index) and *ret_active if it is there, 0 if it is not, -1 after fail()
  * when that cannot be told (the VG is not there, lvs fails). */
-static int find_snapshot(const char *vg, const char *handle, bool *ret_ours, char **ret_tags) {
+static int find_snapshot(const char *vg, const char *handle, bool *ret_ours, bool *ret_active) {
         char target[260], err[LVM_ERR_MAX], set_id[20], tag[64];
         const char *targets[] = { target, NULL };
         LvmLv *lvs = NULL;
@@ -218,10 +217,8 @@ static int find_snapshot(const char *vg, const char *handle, bool *ret_ours, cha
         bool ours = lvm_tags_contain(lvs[0].tags, tag);
         snprintf(tag, sizeof tag, "stasis_vol_%u", index);
         *ret_ours = ours && lvm_tags_contain(lvs[0].tags, tag);
-        if (ret_tags) {
-                *ret_tags = lvs[0].tags;
-                lvs[0].tags = NULL;
-        }
+        if (ret_active)
+                *ret_active = lvs[0].major >= 0;
         lvm_lvs_free(lvs, n);
         return 1;
 }
@@ -274,11 +271,10 @@ static int snapshot_one(const Volume *v, const char *set_id, unsigned index) {
                 }
                 uint64_t size = lvm_size_policy_bytes(&p, l->size, used, l->extent_size);
                 if (size > l->vg_free) {
-                        fail("volume group %s has %s free, and the classic snapshot of %s/%s for %s needs %s (%s=%s): "
-                             "add space to the VG (vgextend) or make %s smaller", v->vg,
-                             lvm_format_bytes(l->vg_free, b1), v->vg, v->lv, v->path, lvm_format_bytes(size, b2),
-                             SIZE_ENV, getenv(SIZE_ENV) && *getenv(SIZE_ENV) ? getenv(SIZE_ENV) :
-                             LVM_SIZE_POLICY_DEFAULT, SIZE_ENV);
+                        fail("no room for a classic snapshot of %s/%s: volume group %s has %s free, it needs %s "
+                             "(%s=%s); extend the VG (vgextend) or lower the size", v->vg, v->lv, v->vg,
+                             lvm_format_bytes(l->vg_free, b1), lvm_format_bytes(size, b2), SIZE_ENV,
+                             getenv(SIZE_ENV) && *getenv(SIZE_ENV) ? getenv(SIZE_ENV) : LVM_SIZE_POLICY_DEFAULT);
                         goto bad;
                 }
                 snprintf(size_arg, sizeof size_arg, "%llub", (unsigned long long) size);
@@ -294,8 +290,8 @@ static int snapshot_one(const Volume *v, const char *set_id, unsigned index) {
         r = lvm_run(args, NULL, NULL, err);
         if (r != 0) {
                 bool ours = false;
-                fail("cannot create the %s snapshot %s/%s of %s/%s for %s: lvcreate: %s", thin ? "thin" : "classic",
-                     v->vg, v->handle, v->vg, v->lv, v->path, err[0] ? err : "failed without a reason");
+                fail("cannot create the %s snapshot %s/%s of %s/%s: lvcreate: %s", thin ? "thin" : "classic",
+                     v->vg, v->handle, v->vg, v->lv, err[0] ? err : "failed without a reason");
                 /* lvcreate may have made the LV before it failed: remove it,
                  * if it is ours (the name may be someone else's LV). */
                 char saved[8192];
@@ -457,7 +453,7 @@ static int do_list(json_object *req, json_object *resp) {
 static int do_mount(json_object *req, json_object *resp) {
         Volume v;
         json_object *t = NULL;
-        bool ours = false;
+        bool ours = false, active = false;
         char err[LVM_ERR_MAX], target_lv[260], dev[300];
         const char *opts;
 
@@ -466,7 +462,7 @@ static int do_mount(json_object *req, json_object *resp) {
         if (!json_object_object_get_ex(req, "target", &t) || !json_object_is_type(t, json_type_string) ||
             json_object_get_string(t)[0] != '/')
                 return fail("request lacks an absolute path \"target\"");
-        int r = find_snapshot(v.vg, v.handle, &ours, NULL);
+        int r = find_snapshot(v.vg, v.handle, &ours, &active);
         if (r < 0)
                 return -1;
         if (r == 0)
@@ -476,7 +472,7 @@ static int do_mount(json_object *req, json_object *resp) {
         /* Thin snapshots are made with LVM's activation skip flag: -K. */
         snprintf(target_lv, sizeof target_lv, "%s/%s", v.vg, v.handle);
         const char *args[] = { "lvchange", "-q", "-ay", "-K", target_lv, NULL };
-        r = lvm_run(args, NULL, NULL, err);
+        r = active ? 0 : lvm_run(args, NULL, NULL, err);
         if (r != 0)
                 return fail("cannot activate snapshot %s: lvchange: %s", target_lv, err);
         if (strcmp(v.fstype, "xfs") == 0)
