@@ -52,6 +52,8 @@ mount /dev/vg0/classic "$T/mnt/classic"; stasis_track_mount "$T/mnt/classic"
 mount /dev/vgsmall/c1 "$T/mnt/c1"; stasis_track_mount "$T/mnt/c1"
 mount /dev/vgsmall/c2 "$T/mnt/c2"; stasis_track_mount "$T/mnt/c2"
 for m in thin classic c1 c2; do echo "before $m" > "$T/mnt/$m/f"; done
+# stasisd must not freeze these file systems (lvcreate fails on a frozen
+# one, below): the sets through stasisd show it does not.
 stasis_log "LVM set up after ${SECONDS}s"
 
 # Classic snapshots of 12 MiB (3 extents): both fit in vg0, one in vgsmall.
@@ -178,6 +180,17 @@ out=$(ask commit "$(req vgnone/classic 000000-0000-0000-0000-0000-0000-000000)" 
 assert_contains "$(jq -r .error <<<"$out")" "volume group vgnone of $T/mnt/classic is not there" "commit in a missing VG"
 out=$(ask commit "$(req vg0/other "$key")" 2>/dev/null) && stasis_die "commit of a renamed LV succeeded"
 assert_contains "$(jq -r .error <<<"$out")" "is now vg0/classic (renamed" "commit of a renamed LV"
+# On a frozen file system lvcreate fails (its suspend cannot freeze it
+# again) and leaves a half-made LV, which the provider must remove: the
+# reason it answers the hold mode none.
+fsfreeze -f "$T/mnt/classic"
+out=$(timeout 120 "$PROVIDER" commit <<<"$(req vg0/classic "$key")" 2>"$T/frozen.err") && rc=0 || rc=$?
+fsfreeze -u "$T/mnt/classic"
+[ "$rc" = 1 ] || stasis_die "commit on a frozen file system exited $rc: $out"
+assert_contains "$(jq -r .error <<<"$out")" \
+        "cannot create the classic snapshot vg0/stasis-99-0 of vg0/classic: lvcreate: Failed to suspend logical volume vg0/classic. (is its file system frozen?" \
+        "commit on a frozen file system"
+assert_eq "$(all_lvs | grep stasis-99 || true)" "" "LVs after a commit on a frozen file system"
 # The mount is no longer on the LV planned.
 umount "$T/mnt/classic"
 mount -t tmpfs x "$T/mnt/classic"

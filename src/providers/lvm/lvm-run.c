@@ -69,11 +69,18 @@ static void last_error_line(const char *text, char *err) {
                         n--;
                 }
                 if (n > 0 && strncmp(s, "WARNING: This metadata update is NOT backed up", 46) != 0 &&
-                    strncmp(s, "File descriptor ", 16) != 0) {
+                    strncmp(s, "File descriptor ", 16) != 0 && strncmp(s, "Aborting.", 9) != 0) {
                         best = s;
                         best_len = n;
                 }
                 p = e ? e + 1 : NULL;
+        }
+        /* A failed suspend (of a frozen file system's device, say) is the
+         * cause of whatever lvm says after it. */
+        const char *susp = text ? strstr(text, "Failed to suspend") : NULL;
+        if (susp) {
+                best = susp;
+                best_len = strcspn(susp, "\n");
         }
         if (best)
                 snprintf(err, LVM_ERR_MAX, "%.*s", (int) best_len, best);

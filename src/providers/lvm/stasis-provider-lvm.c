@@ -290,8 +290,9 @@ static int snapshot_one(const Volume *v, const char *set_id, unsigned index) {
         r = lvm_run(args, NULL, NULL, err);
         if (r != 0) {
                 bool ours = false;
-                fail("cannot create the %s snapshot %s/%s of %s/%s: lvcreate: %s", thin ? "thin" : "classic",
-                     v->vg, v->handle, v->vg, v->lv, err[0] ? err : "failed without a reason");
+                fail("cannot create the %s snapshot %s/%s of %s/%s: lvcreate: %s%s", thin ? "thin" : "classic",
+                     v->vg, v->handle, v->vg, v->lv, err[0] ? err : "failed without a reason",
+                     strstr(err, "Failed to suspend") ? " (is its file system frozen? LVM freezes it itself)" : "");
                 /* lvcreate may have made the LV before it failed: remove it,
                  * if it is ours (the name may be someone else's LV). */
                 char saved[8192];
