@@ -14,8 +14,13 @@ command -v lvm >/dev/null || { echo "SKIP: lvm2 is not installed (scripts/instal
 out=$(mktemp -d /tmp/stasis-vm.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 rc=0
-VMTEST_ENV="STASIS_SRC=$STASIS_SRC STASIS_BUILD_DIR=$STASIS_BUILD_DIR" \
-        "$STASIS_SRC/test/vm/vmtest.sh" "$STASIS_SRC/test/vm/guest-lvm.sh" "$out" || rc=$?
+# The sanitizers' settings too, for a sanitizer build.
+VMTEST_ENV="STASIS_SRC=$STASIS_SRC STASIS_BUILD_DIR=$STASIS_BUILD_DIR"
+for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+        [ -z "${!v:-}" ] || VMTEST_ENV+=" $v=${!v}"
+done
+export VMTEST_ENV
+"$STASIS_SRC/test/vm/vmtest.sh" "$STASIS_SRC/test/vm/guest-lvm.sh" "$out" || rc=$?
 case $rc in
 0) ;;
 77) exit 77 ;;

@@ -5,17 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lvm-report.h"
+
 #define LVM_ERR_MAX 512
-
-/* One row of `lvm lvs --reportformat json`. Strings owned. */
-typedef struct LvmLv {
-        char *name, *vg, *uuid, *attr, *segtype, *pool, *origin, *tags, *path;
-        uint64_t size, vg_free, extent_size;
-        int major, minor;       /* -1 when the LV is not active */
-        int64_t time;           /* when it was made, seconds since the epoch */
-} LvmLv;
-
-void lvm_lvs_free(LvmLv *lvs, size_t n);
 
 /* Runs `lvm ARGS...` (args[0] is the lvm command, such as "lvcreate"), with
  * the --config of STASIS_LVM_CONFIG (and extra_config) added, standard input
