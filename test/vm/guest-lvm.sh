@@ -119,6 +119,53 @@ assert_eq "$(jq -r '.snapshots[] | select(.handle | endswith("-0")) | .source' <
 wait_until 30 '[ -z "$(stasis_lvs)" ]'
 stasis_log "set $S1 deleted after ${SECONDS}s"
 
+# ---- a writer frozen around the LVM snapshots ----
+# An application writing transactions to the thin LV: the snapshot holds
+# only whole ones, since the writer was frozen while LVM took it.
+stasis_start_writer --name app --component data="$T/mnt/thin" --data "$T/mnt/thin/app.data" \
+        --log "$T/app.log"
+APP=$STASIS_WRITER_PID
+wait_until 30 '[ "$(grep -c "^end" "$T/mnt/thin/app.data" 2>/dev/null)" -ge 3 ]'
+SA=$("$STASIS" --json create --component app:data "$T/mnt/classic" | jq -r .id)
+show=$("$STASIS" --json show "$SA")
+assert_eq "$(jq -r .consistency <<<"$show")" application "consistency of a set whose writer froze"
+assert_contains "$(grep " Freeze $SA " "$T/app.log")" ok "the writer's Freeze"
+assert_contains "$(grep " Thaw $SA " "$T/app.log")" ok "the writer's Thaw"
+i=$(jq -r '[.volumes[].source] | index("vg0/thin")' <<<"$show")
+mkdir -p "$T/viewA"
+ask mount "{\"version\":1,\"volume\":$(vol "$show" "$i" "$(key_of vg0/thin)"),\"target\":\"$T/viewA\"}" >/dev/null ||
+        stasis_die "mount of the application's snapshot failed"
+stasis_track_mount "$T/viewA"
+last=$(tail -n 1 "$T/viewA/app.data")
+case $last in "end "*) ;; *) stasis_die "the snapshot holds a transaction cut in the middle: last line '$last'" ;; esac
+umount "$T/viewA"
+stasis_stop_writer "$APP"
+"$STASIS" delete "$SA" >/dev/null
+wait_until 30 '[ -z "$(stasis_lvs)" ]'
+
+# ---- the LV renamed while the set is prepared ----
+# A writer hangs in PrepareSnapshot, after the set was planned; the LV is
+# renamed, the writer goes away, and the provider, at the commit, finds the
+# LV under another name: it removes the thin snapshot it made before and
+# fails. (A second writer, which stays, is frozen and thawed around it.)
+stasis_start_writer --name slow --component c="$T/mnt/classic" --fault PrepareSnapshot:hang --log "$T/slow.log"
+SLOW=$STASIS_WRITER_PID
+stasis_start_writer --name ok --component d="$T/mnt/thin"
+OK=$STASIS_WRITER_PID
+"$STASIS" create --component ok:d --component slow:c >"$T/renamed.out" 2>&1 &
+CREATE=$!
+wait_until 60 'grep -q " PrepareSnapshot .* hang" "$T/slow.log"'
+lvmc lvrename -q vg0 classic classic2
+kill -9 "$SLOW"
+rc=0
+wait "$CREATE" || rc=$?
+lvmc lvrename -q vg0 classic2 classic
+[ "$rc" = 1 ] || stasis_die "create of a renamed LV exited $rc: $(cat "$T/renamed.out")"
+assert_contains "$(cat "$T/renamed.out")" "logical volume vg0/classic of $T/mnt/classic is now vg0/classic2 (renamed after the set was planned)" \
+        "create of a renamed LV"
+assert_eq "$(stasis_lvs)" "" "stasis LVs after the set of a renamed LV"
+stasis_stop_writer "$OK"
+
 # ---- a VG without room: the second classic snapshot does not fit ----
 before=$(all_lvs)
 assert_exit 1 "$STASIS" create "$T/mnt/c1" "$T/mnt/c2"
