@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "lvm-lv.h"
 #include "lvm-policy.h"
 #include "lvm-request.h"
 #include "lvm-run.h"
@@ -39,25 +40,6 @@ static bool is_thin(const LvmLv *l) {
         return strcmp(l->segtype, "thin") == 0;
 }
 
-/* The device-mapper UUID of block device dev; 0 and "" if it is no
- * device-mapper device. */
-static int dm_uuid_of(dev_t dev, char *buf, size_t size) {
-        char p[64];
-        snprintf(p, sizeof p, "/sys/dev/block/%u:%u/dm/uuid", major(dev), minor(dev));
-        buf[0] = 0;
-        int fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        ssize_t l = read(fd, buf, size - 1);
-        int e = errno;
-        close(fd);
-        if (l < 0)
-                return -e;
-        buf[l] = 0;
-        buf[strcspn(buf, "\n")] = 0;
-        return 0;
-}
-
 /* ---- probe ---- */
 
 static int do_probe(json_object *req, json_object *resp) {
@@ -74,7 +56,7 @@ static int do_probe(json_object *req, json_object *resp) {
                 return -1;
         if (stat(v.mount_point, &st) < 0)
                 return fail("cannot look at mount point %s: %s", v.mount_point, strerror(errno));
-        r = dm_uuid_of(st.st_dev, uuid, sizeof uuid);
+        r = lvm_dm_uuid_of(st.st_dev, uuid, sizeof uuid);
         if (r < 0)
                 return fail("cannot read the device-mapper UUID of %s (device %u:%u): %s", v.mount_point,
                             major(st.st_dev), minor(st.st_dev), strerror(-r));
@@ -127,118 +109,12 @@ bad:
         return -1;
 }
 
-/* ---- the LV planned, and the snapshot's ---- */
-
-/* The origin of v, checked to be the LV the set was planned with: the same
- * UUID, name and VG, and still the device of the file system at its mount
- * point. */
-static int find_planned(const Volume *v, LvmLv **ret_lvs, size_t *ret_n, LvmLv **ret) {
-        char sel[96], err[LVM_ERR_MAX];
-        LvmLv *lvs = NULL;
-        size_t n = 0;
-        struct stat st;
-        int r;
-
-        snprintf(sel, sizeof sel, "lv_uuid=%s", v->uuid);
-        r = lvm_lvs(NULL, sel, &lvs, &n, err);
-        if (r < 0)
-                return fail("cannot look for %s/%s of %s: lvs: %s", v->vg, v->lv, v->path, err);
-        if (n == 0) {
-                lvm_lvs_free(lvs, n);
-                r = lvm_vg_exists(v->vg, err);
-                if (r < 0)
-                        return fail("cannot look for volume group %s of %s: vgs: %s", v->vg, v->path, err);
-                if (r == 0)
-                        return fail("volume group %s of %s is not there (vgs does not list it): are its physical "
-                                    "volumes missing? Check with pvs and vgs", v->vg, v->mount_point);
-                return fail("logical volume %s/%s of %s is gone: it was removed after the set was planned",
-                            v->vg, v->lv, v->mount_point);
-        }
-        LvmLv *l = &lvs[0];
-        if (strcmp(l->vg, v->vg) != 0 || strcmp(l->name, v->lv) != 0) {
-                fail("logical volume %s/%s of %s is now %s/%s (renamed after the set was planned); not "
-                     "snapshotting it", v->vg, v->lv, v->mount_point, l->vg, l->name);
-                goto bad;
-        }
-        if (l->major < 0) {
-                fail("logical volume %s/%s of %s is not active; not snapshotting it", v->vg, v->lv, v->mount_point);
-                goto bad;
-        }
-        if (stat(v->mount_point, &st) < 0) {
-                fail("cannot look at mount point %s of %s/%s: %s", v->mount_point, v->vg, v->lv, strerror(errno));
-                goto bad;
-        }
-        if (st.st_dev != makedev((unsigned) l->major, (unsigned) l->minor)) {
-                fail("the file system at %s is no longer on %s/%s (device %u:%u, not %d:%d); not snapshotting it",
-                     v->mount_point, v->vg, v->lv, major(st.st_dev), minor(st.st_dev), l->major, l->minor);
-                goto bad;
-        }
-        *ret_lvs = lvs;
-        *ret_n = n;
-        *ret = l;
-        return 0;
-bad:
-        lvm_lvs_free(lvs, n);
-        return -1;
-}
-
-/* The snapshot LV VG/handle: 1 and *ret_ours (whether it carries the tags of
- * handle's set and index) and *ret_active if it is there, 0 if it is not, -1 after fail()
- * when that cannot be told (the VG is not there, lvs fails). */
-static int find_snapshot(const char *vg, const char *handle, bool *ret_ours, bool *ret_active) {
-        char target[260], err[LVM_ERR_MAX], set_id[20], tag[64];
-        const char *targets[] = { target, NULL };
-        LvmLv *lvs = NULL;
-        size_t n = 0;
-        unsigned index;
-        int r;
-
-        if (lvm_handle_parse(handle, set_id, &index) < 0)
-                return fail("'%s' is not a handle stasisd makes", handle);
-        snprintf(target, sizeof target, "%s/%s", vg, handle);
-        r = lvm_lvs(targets, NULL, &lvs, &n, err);
-        if (r == -ENOENT) {
-                r = lvm_vg_exists(vg, err);
-                if (r < 0)
-                        return fail("cannot look for volume group %s: vgs: %s", vg, err);
-                if (r == 0)
-                        return fail("volume group %s is not there (vgs does not list it), so whether snapshot %s/%s "
-                                    "exists cannot be told: make its physical volumes available (pvs, vgs)", vg, vg,
-                                    handle);
-                return 0;
-        }
-        if (r < 0)
-                return fail("cannot look for snapshot %s/%s: lvs: %s", vg, handle, err);
-        if (n == 0) {
-                lvm_lvs_free(lvs, n);
-                return 0;
-        }
-        snprintf(tag, sizeof tag, "stasis_set_%s", set_id);
-        bool ours = lvm_tags_contain(lvs[0].tags, tag);
-        snprintf(tag, sizeof tag, "stasis_vol_%u", index);
-        *ret_ours = ours && lvm_tags_contain(lvs[0].tags, tag);
-        if (ret_active)
-                *ret_active = lvs[0].major >= 0;
-        lvm_lvs_free(lvs, n);
-        return 1;
-}
-
-static int remove_lv(const char *vg, const char *name, char *err) {
-        char target[260];
-        snprintf(target, sizeof target, "%s/%s", vg, name);
-        const char *args[] = { "lvremove", "-f", target, NULL };
-        int r = lvm_run(args, NULL, NULL, err);
-        if (r > 0 && !err[0])
-                snprintf(err, LVM_ERR_MAX, "lvremove failed with exit status %d", r);
-        return r == 0 ? 0 : -EIO;
-}
-
 /* ---- commit ---- */
 
 static void commit_undo(void) {
         char err[LVM_ERR_MAX];
         for (size_t i = n_made; i > 0; i--)
-                if (remove_lv(made[i - 1].vg, made[i - 1].name, err) < 0)
+                if (lvm_remove_lv(made[i - 1].vg, made[i - 1].name, err) < 0)
                         fail_more("and %s/%s, made before, could not be removed: lvremove: %s", made[i - 1].vg,
                                   made[i - 1].name, err);
         n_made = 0;
@@ -252,7 +128,7 @@ static int snapshot_one(const Volume *v, const char *set_id, unsigned index) {
         bool thin;
         int r;
 
-        if (find_planned(v, &lvs, &n, &l) < 0)
+        if (lvm_find_planned(v, &lvs, &n, &l) < 0)
                 return -1;
         thin = is_thin(l);
         if (!thin) {
@@ -297,9 +173,9 @@ static int snapshot_one(const Volume *v, const char *set_id, unsigned index) {
                  * if it is ours (the name may be someone else's LV). */
                 char saved[8192];
                 snprintf(saved, sizeof saved, "%s", fail_message());
-                r = find_snapshot(v->vg, v->handle, &ours, NULL);
+                r = lvm_find_snapshot(v->vg, v->handle, &ours, NULL);
                 fail("%s", saved + strlen(PROVIDER_NAME) + strlen(verb) + 4);
-                if (r > 0 && ours && remove_lv(v->vg, v->handle, err) < 0)
+                if (r > 0 && ours && lvm_remove_lv(v->vg, v->handle, err) < 0)
                         fail_more("and the half-made %s/%s could not be removed: lvremove: %s", v->vg, v->handle, err);
                 goto bad;
         }
@@ -367,13 +243,13 @@ static int do_delete(json_object *req, json_object *resp) {
 
         if (parse_single_volume(req, &v) < 0)
                 return -1;
-        int r = find_snapshot(v.vg, v.handle, &ours, NULL);
+        int r = lvm_find_snapshot(v.vg, v.handle, &ours, NULL);
         if (r <= 0)
                 return r;
         if (!ours)
                 return fail("%s/%s is not a snapshot stasis made for this set (it lacks the tags of the handle); "
                             "not removing it", v.vg, v.handle);
-        if (remove_lv(v.vg, v.handle, err) < 0)
+        if (lvm_remove_lv(v.vg, v.handle, err) < 0)
                 return fail("cannot remove snapshot %s/%s: lvremove: %s", v.vg, v.handle, err);
         return 0;
 }
@@ -384,7 +260,7 @@ static int do_exists(json_object *req, json_object *resp) {
 
         if (parse_single_volume(req, &v) < 0)
                 return -1;
-        int r = find_snapshot(v.vg, v.handle, &ours, NULL);
+        int r = lvm_find_snapshot(v.vg, v.handle, &ours, NULL);
         if (r < 0)
                 return -1;
         if (r > 0 && !ours)
@@ -463,7 +339,7 @@ static int do_mount(json_object *req, json_object *resp) {
         if (!json_object_object_get_ex(req, "target", &t) || !json_object_is_type(t, json_type_string) ||
             json_object_get_string(t)[0] != '/')
                 return fail("request lacks an absolute path \"target\"");
-        int r = find_snapshot(v.vg, v.handle, &ours, &active);
+        int r = lvm_find_snapshot(v.vg, v.handle, &ours, &active);
         if (r < 0)
                 return -1;
         if (r == 0)
