@@ -220,7 +220,8 @@ assert_eq "$(stasis_lvs)" "" "stasis LVs after the VG came back and the set was 
 
 # ---- the origin gone, or not the LV planned, at commit ----
 key=$(lvmc lvs --noheadings -o lv_uuid vg0/classic | tr -d ' ')
-req() { echo "{\"version\":1,\"set_id\":\"99\",\"volumes\":[{\"path\":\"$T/mnt/classic\",\"mount_point\":\"$T/mnt/classic\",\"device\":\"/dev/vg0/classic\",\"fstype\":\"ext4\",\"source\":\"$1\",\"key\":\"lvm:$2\",\"handle\":\"stasis-99-0\"}]}"; }
+# req SOURCE UUID [SET-ID]: a commit request for the classic LV.
+req() { echo "{\"version\":1,\"set_id\":\"${3:-99}\",\"volumes\":[{\"path\":\"$T/mnt/classic\",\"mount_point\":\"$T/mnt/classic\",\"device\":\"/dev/vg0/classic\",\"fstype\":\"ext4\",\"source\":\"$1\",\"key\":\"lvm:$2\",\"handle\":\"stasis-${3:-99}-0\"}]}"; }
 out=$(ask commit "$(req vg0/classic 000000-0000-0000-0000-0000-0000-000000)" 2>/dev/null) && stasis_die "commit of a gone LV succeeded"
 assert_contains "$(jq -r .error <<<"$out")" "logical volume vg0/classic of $T/mnt/classic is gone" "commit of a gone LV"
 out=$(ask commit "$(req vgnone/classic 000000-0000-0000-0000-0000-0000-000000)" 2>/dev/null) && stasis_die "commit in a missing VG succeeded"
@@ -238,6 +239,25 @@ assert_contains "$(jq -r .error <<<"$out")" \
         "cannot create the classic snapshot vg0/stasis-99-0 of vg0/classic: lvcreate: Failed to suspend logical volume vg0/classic. (is its file system frozen?" \
         "commit on a frozen file system"
 assert_eq "$(all_lvs | grep stasis-99 || true)" "" "LVs after a commit on a frozen file system"
+# ---- orphans: snapshots that no set of the catalog holds ----
+# Made by the provider itself, as a commit whose set the catalog lost
+# would have; stasisd finds them through list, adopts one and deletes the
+# other.
+ask commit "$(req vg0/classic "$key" 500)" >/dev/null
+lvmc lvrename -q vg0 stasis-500-0 stasis-501-0
+lvmc lvchange -q --deltag stasis_set_500 --addtag stasis_set_501 vg0/stasis-501-0
+ask commit "$(req vg0/classic "$key" 500)" >/dev/null
+"$STASIS" list --orphans --rescan >/dev/null
+assert_eq "$("$STASIS" --json list --orphans | jq -r '[.[] | "\(.provider) \(.handle)"] | sort | join(",")')" \
+        "lvm stasis-500-0,lvm stasis-501-0" "orphans found by the LVM provider's list"
+"$STASIS" delete-orphan stasis-500-0 >/dev/null
+"$STASIS" adopt 501 >/dev/null
+assert_eq "$("$STASIS" --json show 501 | jq -r '[.state, .volumes[0].provider, .volumes[0].source] | join(" ")')" \
+        "created lvm vg0/classic" "the adopted set"
+"$STASIS" delete 501 >/dev/null
+wait_until 30 '[ -z "$(stasis_lvs)" ]'
+assert_eq "$("$STASIS" --json list --orphans)" "[]" "orphans after delete-orphan and adopt"
+
 # The mount is no longer on the LV planned.
 umount "$T/mnt/classic"
 mount -t tmpfs x "$T/mnt/classic"

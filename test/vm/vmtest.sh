@@ -86,8 +86,10 @@ cd /run
 exec busybox poweroff -f'
 EOI
         chmod 755 "$d/init"
-        (cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd.tmp"
-        mv "$initrd.tmp" "$initrd"
+        # Another run may build it at the same time: each in a file of its own.
+        tmp=$(mktemp "$initrd.XXXXXX")
+        (cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp"
+        mv "$tmp" "$initrd"
         rm -rf "$d"
 fi
 
