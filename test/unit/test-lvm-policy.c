@@ -117,3 +117,14 @@ TEST(names_are_lvm_names) {
         CHECK(!lvm_name_valid("a/b"));
         CHECK(!lvm_name_valid("a b"));
 }
+
+TEST(invalid_snapshots_are_told_by_their_attributes) {
+        CHECK(lvm_attr_invalid("swi-I-s---"));
+        CHECK(lvm_attr_invalid("Swi-I-s---"));
+        CHECK(lvm_attr_invalid("Swi-a-s---"));
+        CHECK(!lvm_attr_invalid("swi-a-s---"));
+        CHECK(!lvm_attr_invalid("owi-aos---"));
+        CHECK(!lvm_attr_invalid("Vwi---tz-k"));
+        CHECK(!lvm_attr_invalid("-wi-I-----"));
+        CHECK(!lvm_attr_invalid(""));
+}

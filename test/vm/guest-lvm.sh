@@ -166,6 +166,22 @@ assert_contains "$(cat "$T/renamed.out")" "logical volume vg0/classic of $T/mnt/
 assert_eq "$(stasis_lvs)" "" "stasis LVs after the set of a renamed LV"
 stasis_stop_writer "$OK"
 
+# ---- a classic snapshot that fills up ----
+# 20 MiB written to the origin of a 12 MiB snapshot: LVM invalidates it,
+# and mounting it says so instead of showing a broken file system.
+SF=$("$STASIS" --json create "$T/mnt/classic" | jq -r .id)
+dd if=/dev/urandom of="$T/mnt/classic/big" bs=1M count=20 conv=fsync status=none
+attr=$(lvmc lvs --noheadings -o lv_attr "vg0/stasis-$SF-0" | tr -d ' ')
+case $attr in S*|s???I*) ;; *) stasis_die "vg0/stasis-$SF-0 did not fill up: lv_attr $attr" ;; esac
+mkdir -p "$T/viewF"
+out=$(ask mount "{\"version\":1,\"volume\":$(vol "$("$STASIS" --json show "$SF")" 0 "$(key_of vg0/classic)"),\"target\":\"$T/viewF\"}" 2>/dev/null) &&
+        stasis_die "an invalid snapshot was mounted"
+assert_contains "$(jq -r .error <<<"$out")" "snapshot vg0/stasis-$SF-0 is invalid: its copy-on-write area filled up" \
+        "mount of a snapshot that filled up"
+rm "$T/mnt/classic/big"
+"$STASIS" delete "$SF" >/dev/null
+wait_until 30 '[ -z "$(stasis_lvs)" ]'
+
 # ---- a VG without room: the second classic snapshot does not fit ----
 before=$(all_lvs)
 assert_exit 1 "$STASIS" create "$T/mnt/c1" "$T/mnt/c2"

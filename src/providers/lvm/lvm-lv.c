@@ -85,10 +85,7 @@ bad:
         return -1;
 }
 
-/* The snapshot LV VG/handle: 1 and *ret_ours (whether it carries the tags of
- * handle's set and index) and *ret_active if it is there, 0 if it is not, -1 after fail()
- * when that cannot be told (the VG is not there, lvs fails). */
-int lvm_find_snapshot(const char *vg, const char *handle, bool *ret_ours, bool *ret_active) {
+int lvm_find_snapshot(const char *vg, const char *handle, LvmSnapshotState *ret) {
         char target[260], err[LVM_ERR_MAX], set_id[20], tag[64];
         const char *targets[] = { target, NULL };
         LvmLv *lvs = NULL;
@@ -119,9 +116,11 @@ int lvm_find_snapshot(const char *vg, const char *handle, bool *ret_ours, bool *
         snprintf(tag, sizeof tag, "stasis_set_%s", set_id);
         bool ours = lvm_tags_contain(lvs[0].tags, tag);
         snprintf(tag, sizeof tag, "stasis_vol_%u", index);
-        *ret_ours = ours && lvm_tags_contain(lvs[0].tags, tag);
-        if (ret_active)
-                *ret_active = lvs[0].major >= 0;
+        *ret = (LvmSnapshotState) {
+                .ours = ours && lvm_tags_contain(lvs[0].tags, tag),
+                .active = lvs[0].major >= 0,
+                .invalid = lvm_attr_invalid(lvs[0].attr),
+        };
         lvm_lvs_free(lvs, n);
         return 1;
 }

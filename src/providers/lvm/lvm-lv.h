@@ -18,10 +18,15 @@ int lvm_dm_uuid_of(dev_t dev, char *buf, size_t size);
  * fail() naming what differs. */
 int lvm_find_planned(const Volume *v, LvmLv **ret_lvs, size_t *ret_n, LvmLv **ret);
 
-/* The snapshot LV VG/handle: 1 if it is there, with *ret_ours (it carries
- * the tags of handle's set and index) and, if asked, *ret_active; 0 if it
- * is not; -1 after fail() when that cannot be told. */
-int lvm_find_snapshot(const char *vg, const char *handle, bool *ret_ours, bool *ret_active);
+typedef struct LvmSnapshotState {
+        bool ours;      /* it carries the tags of its handle's set and index */
+        bool active;
+        bool invalid;   /* a classic snapshot LVM invalidated (its area filled up) */
+} LvmSnapshotState;
+
+/* The snapshot LV VG/handle: 1 and *ret if it is there; 0 if it is not; -1
+ * after fail() when that cannot be told (the VG is not there, lvs fails). */
+int lvm_find_snapshot(const char *vg, const char *handle, LvmSnapshotState *ret);
 
 /* lvremove -f VG/name: 0, or -EIO with lvremove's reason in err. */
 int lvm_remove_lv(const char *vg, const char *name, char *err);

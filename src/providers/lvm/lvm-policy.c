@@ -172,3 +172,9 @@ bool lvm_name_valid(const char *name) {
                         return false;
         return true;
 }
+
+bool lvm_attr_invalid(const char *attr) {
+        if (!attr || !*attr)
+                return false;
+        return attr[0] == 'S' || (strlen(attr) >= 5 && (attr[0] == 's' || attr[0] == 'S') && attr[4] == 'I');
+}

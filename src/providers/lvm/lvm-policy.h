@@ -49,5 +49,9 @@ bool lvm_dm_uuid_matches(const char *dm_uuid, const char *lv_uuid);
 /* Is tag in the comma-separated tag list (as lvs -o lv_tags prints it)? */
 bool lvm_tags_contain(const char *tags, const char *tag);
 
+/* Does lv_attr (as lvs -o lv_attr prints it) say the LV is a classic
+ * snapshot that LVM invalidated ("Swi-...", or "swi-I...")? */
+bool lvm_attr_invalid(const char *attr);
+
 /* Is name a name lvm2 takes for a VG or an LV? */
 bool lvm_name_valid(const char *name);

@@ -165,7 +165,7 @@ static int snapshot_one(const Volume *v, const char *set_id, unsigned index) {
                                thin ? NULL : size_arg, origin, NULL };
         r = lvm_run(args, NULL, NULL, err);
         if (r != 0) {
-                bool ours = false;
+                LvmSnapshotState st = {};
                 fail("cannot create the %s snapshot %s/%s of %s/%s: lvcreate: %s%s", thin ? "thin" : "classic",
                      v->vg, v->handle, v->vg, v->lv, err[0] ? err : "failed without a reason",
                      strstr(err, "Failed to suspend") ? " (is its file system frozen? LVM freezes it itself)" : "");
@@ -173,9 +173,9 @@ static int snapshot_one(const Volume *v, const char *set_id, unsigned index) {
                  * if it is ours (the name may be someone else's LV). */
                 char saved[8192];
                 snprintf(saved, sizeof saved, "%s", fail_message());
-                r = lvm_find_snapshot(v->vg, v->handle, &ours, NULL);
+                r = lvm_find_snapshot(v->vg, v->handle, &st);
                 fail("%s", saved + strlen(PROVIDER_NAME) + strlen(verb) + 4);
-                if (r > 0 && ours && lvm_remove_lv(v->vg, v->handle, err) < 0)
+                if (r > 0 && st.ours && lvm_remove_lv(v->vg, v->handle, err) < 0)
                         fail_more("and the half-made %s/%s could not be removed: lvremove: %s", v->vg, v->handle, err);
                 goto bad;
         }
@@ -237,16 +237,16 @@ bad:
 
 static int do_delete(json_object *req, json_object *resp) {
         Volume v;
-        bool ours = false;
+        LvmSnapshotState st = {};
         char err[LVM_ERR_MAX];
         (void) resp;
 
         if (parse_single_volume(req, &v) < 0)
                 return -1;
-        int r = lvm_find_snapshot(v.vg, v.handle, &ours, NULL);
+        int r = lvm_find_snapshot(v.vg, v.handle, &st);
         if (r <= 0)
                 return r;
-        if (!ours)
+        if (!st.ours)
                 return fail("%s/%s is not a snapshot stasis made for this set (it lacks the tags of the handle); "
                             "not removing it", v.vg, v.handle);
         if (lvm_remove_lv(v.vg, v.handle, err) < 0)
@@ -256,14 +256,14 @@ static int do_delete(json_object *req, json_object *resp) {
 
 static int do_exists(json_object *req, json_object *resp) {
         Volume v;
-        bool ours = false;
+        LvmSnapshotState st = {};
 
         if (parse_single_volume(req, &v) < 0)
                 return -1;
-        int r = lvm_find_snapshot(v.vg, v.handle, &ours, NULL);
+        int r = lvm_find_snapshot(v.vg, v.handle, &st);
         if (r < 0)
                 return -1;
-        if (r > 0 && !ours)
+        if (r > 0 && !st.ours)
                 return fail("%s/%s is not a snapshot stasis made for this set (it lacks the tags of the handle)",
                             v.vg, v.handle);
         json_object_object_add(resp, "exists", json_object_new_boolean(r > 0));
@@ -330,7 +330,7 @@ static int do_list(json_object *req, json_object *resp) {
 static int do_mount(json_object *req, json_object *resp) {
         Volume v;
         json_object *t = NULL;
-        bool ours = false, active = false;
+        LvmSnapshotState st = {};
         char err[LVM_ERR_MAX], target_lv[260], dev[300];
         const char *opts;
 
@@ -339,17 +339,21 @@ static int do_mount(json_object *req, json_object *resp) {
         if (!json_object_object_get_ex(req, "target", &t) || !json_object_is_type(t, json_type_string) ||
             json_object_get_string(t)[0] != '/')
                 return fail("request lacks an absolute path \"target\"");
-        int r = lvm_find_snapshot(v.vg, v.handle, &ours, &active);
+        int r = lvm_find_snapshot(v.vg, v.handle, &st);
         if (r < 0)
                 return -1;
         if (r == 0)
                 return fail("snapshot %s/%s is not there", v.vg, v.handle);
-        if (!ours)
+        if (!st.ours)
                 return fail("%s/%s is not a snapshot stasis made for this set; not mounting it", v.vg, v.handle);
+        if (st.invalid)
+                return fail("snapshot %s/%s is invalid: its copy-on-write area filled up and LVM dropped it; "
+                            "it cannot be read (make classic snapshots bigger: STASIS_LVM_SNAPSHOT_SIZE)", v.vg,
+                            v.handle);
         /* Thin snapshots are made with LVM's activation skip flag: -K. */
         snprintf(target_lv, sizeof target_lv, "%s/%s", v.vg, v.handle);
         const char *args[] = { "lvchange", "-q", "-ay", "-K", target_lv, NULL };
-        r = active ? 0 : lvm_run(args, NULL, NULL, err);
+        r = st.active ? 0 : lvm_run(args, NULL, NULL, err);
         if (r != 0)
                 return fail("cannot activate snapshot %s: lvchange: %s", target_lv, err);
         if (strcmp(v.fstype, "xfs") == 0)
