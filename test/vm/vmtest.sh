@@ -3,7 +3,9 @@
 # vmtest.sh GUEST-SCRIPT [OUTDIR] - run GUEST-SCRIPT as the only job of a
 # small virtual machine with Debian's kernel (package linux-image-amd64, which
 # has the device-mapper modules the host kernel may lack), under qemu's
-# software emulation, and exit with the script's exit status.
+# software emulation, and exit with the script's exit status. GUEST-SCRIPT
+# is run as root (it must be executable), with DM_DISABLE_UDEV=1: the guest
+# has no udev.
 #
 # The guest's root is the host's / shared read-only over 9p, so the programs
 # built on the host run in it as they are. Writable in the guest: /run and
@@ -13,7 +15,8 @@
 # did not report one (it crashed, or qemu failed); 77 when no usable kernel
 # or qemu is installed.
 #
-# Environment: VMTEST_KERNEL (default: the newest /boot/vmlinuz-*),
+# Environment: VMTEST_KERNEL (default: the newest /boot/vmlinuz-* whose
+# modules are installed),
 # VMTEST_INITRD (the initrd to build once and reuse; default in $TMPDIR),
 # VMTEST_TIMEOUT (seconds, default 300), VMTEST_MEM (MiB, default 1024),
 # VMTEST_ENV (NAME=VALUE words handed to the guest script's environment).
@@ -37,7 +40,11 @@ if [ -n "${VMTEST_KERNEL:-}" ]; then
         kernel=$VMTEST_KERNEL
         kver=${kernel##*/vmlinuz-}
 else
-        kver=$(ls /boot/ 2>/dev/null | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
+        # The newest kernel in /boot whose modules are installed.
+        kver=
+        for k in $(ls /boot/ 2>/dev/null | sed -n 's/^vmlinuz-//p' | sort -V -r); do
+                [ -d "/lib/modules/$k/kernel" ] && { kver=$k; break; }
+        done
         kernel=/boot/vmlinuz-$kver
 fi
 [ -r "$kernel" ] && [ -d "/lib/modules/$kver" ] ||
