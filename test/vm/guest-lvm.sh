@@ -119,6 +119,7 @@ assert_eq "$(jq -r '.snapshots[] | select(.handle | endswith("-0")) | .source' <
 wait_until 30 '[ -z "$(stasis_lvs)" ]'
 stasis_log "set $S1 deleted after ${SECONDS}s"
 
+stasis_log "after ${SECONDS}s: a writer frozen around the LVM snapshots"
 # ---- a writer frozen around the LVM snapshots ----
 # An application writing transactions to the thin LV: the snapshot holds
 # only whole ones, since the writer was frozen while LVM took it.
@@ -143,6 +144,7 @@ stasis_stop_writer "$APP"
 "$STASIS" delete "$SA" >/dev/null
 wait_until 30 '[ -z "$(stasis_lvs)" ]'
 
+stasis_log "after ${SECONDS}s: the LV renamed while the set is prepared"
 # ---- the LV renamed while the set is prepared ----
 # A writer hangs in PrepareSnapshot, after the set was planned; the LV is
 # renamed, the writer goes away, and the provider, at the commit, finds the
@@ -166,6 +168,7 @@ assert_contains "$(cat "$T/renamed.out")" "logical volume vg0/classic of $T/mnt/
 assert_eq "$(stasis_lvs)" "" "stasis LVs after the set of a renamed LV"
 stasis_stop_writer "$OK"
 
+stasis_log "after ${SECONDS}s: a classic snapshot that fills up"
 # ---- a classic snapshot that fills up ----
 # 20 MiB written to the origin of a 12 MiB snapshot: LVM invalidates it,
 # and mounting it says so instead of showing a broken file system.
@@ -182,6 +185,7 @@ rm "$T/mnt/classic/big"
 "$STASIS" delete "$SF" >/dev/null
 wait_until 30 '[ -z "$(stasis_lvs)" ]'
 
+stasis_log "after ${SECONDS}s: a VG without room"
 # ---- a VG without room: the second classic snapshot does not fit ----
 before=$(all_lvs)
 assert_exit 1 "$STASIS" create "$T/mnt/c1" "$T/mnt/c2"
@@ -189,6 +193,7 @@ assert_contains "$STASIS_ERR" "no room for a classic snapshot of vgsmall/c2: vol
         "error for a VG without room"
 assert_eq "$(all_lvs)" "$before" "LVs after a set that did not fit (the first snapshot must be removed)"
 
+stasis_log "after ${SECONDS}s: lvcreate failing"
 # ---- lvcreate failing: an LV of the snapshot's name is there already ----
 S2=$("$STASIS" --json create "$T/mnt/c1" | jq -r .id)
 "$STASIS" delete "$S2" >/dev/null
@@ -202,6 +207,7 @@ assert_contains "$STASIS_ERR" "already exists" "lvcreate's reason"
 assert_eq "$(all_lvs)" "$before" "LVs after lvcreate failed (thin snapshot removed, the other LV kept)"
 lvmc lvremove -q -f "vg0/stasis-$NEXT-1"
 
+stasis_log "after ${SECONDS}s: a snapshot removed behind stasisds back"
 # ---- a snapshot removed behind stasisd's back ----
 S3=$("$STASIS" --json create "$T/mnt/thin" "$T/mnt/c1" | jq -r .id)
 lvmc lvremove -q -f "vg0/stasis-$S3-0"
@@ -212,6 +218,7 @@ assert_eq "$("$STASIS" --json show "$S3" | jq -r '[.state, .volumes[0].state, .v
 "$STASIS" delete "$S3" >/dev/null
 wait_until 30 '[ -z "$(stasis_lvs)" ]'
 
+stasis_log "after ${SECONDS}s: a VG gone"
 # ---- a VG gone: the snapshot cannot be found, nor said to be gone ----
 S4=$("$STASIS" --json create "$T/mnt/c2" | jq -r .id)
 k4=$(key_of vgsmall/c2)
@@ -227,6 +234,7 @@ assert_contains "$(jq -r .error <<<"$out")" "volume group vgsmall is not there" 
 if out=$(ask exists "{\"version\":1,\"volume\":$v}" 2>/dev/null); then stasis_die "exists in a VG that is gone answered: $out"; fi
 assert_contains "$(jq -r .error <<<"$out")" "whether snapshot vgsmall/stasis-$S4-0 exists cannot be told" "exists in a missing VG"
 grep -q "volume group vgsmall is not there" "$T/stasisd.log" || stasis_die "stasisd did not log why set $S4 cannot be deleted"
+stasis_log "after ${SECONDS}s: It comes back"
 # It comes back: the retried delete goes through.
 PV1=$(losetup --find --show "$T/pv1.img")
 stasis_track_loop "$PV1"
@@ -234,6 +242,7 @@ lvmc vgchange -q -ay vgsmall
 wait_until 120 '! "$STASIS" show "$S4" >/dev/null 2>&1'
 assert_eq "$(stasis_lvs)" "" "stasis LVs after the VG came back and the set was deleted"
 
+stasis_log "after ${SECONDS}s: the origin gone, or not the LV planned, at commit"
 # ---- the origin gone, or not the LV planned, at commit ----
 key=$(lvmc lvs --noheadings -o lv_uuid vg0/classic | tr -d ' ')
 # req SOURCE UUID [SET-ID]: a commit request for the classic LV.
@@ -255,6 +264,7 @@ assert_contains "$(jq -r .error <<<"$out")" \
         "cannot create the classic snapshot vg0/stasis-99-0 of vg0/classic: lvcreate: Failed to suspend logical volume vg0/classic. (is its file system frozen?" \
         "commit on a frozen file system"
 assert_eq "$(all_lvs | grep stasis-99 || true)" "" "LVs after a commit on a frozen file system"
+stasis_log "after ${SECONDS}s: orphans"
 # ---- orphans: snapshots that no set of the catalog holds ----
 # Made by the provider itself, as a commit whose set the catalog lost
 # would have; stasisd finds them through list, adopts one and deletes the
