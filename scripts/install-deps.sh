@@ -18,6 +18,10 @@ packages=(
         btrfs-progs xfsprogs e2fsprogs util-linux mount jq sqlite3 procps
         # the Python example of docs/requestors.md
         python3-dbus
+        # the LVM provider, and test-lvm-vm.sh's virtual machine (test/vm/vmtest.sh):
+        # qemu, Debian's kernel with device-mapper, busybox and the tools
+        # that build its initrd
+        lvm2 thin-provisioning-tools qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils zstd
 )
 
 missing=()
