@@ -234,6 +234,28 @@ static int ask_polkit(Manager *m, sd_bus_message *msg, AuthAction action, const 
         return 1;
 }
 
+int auth_caller_uid(Manager *m, sd_bus_message *msg, uid_t *ret, sd_bus_error *error) {
+        AuthCaller caller = {};
+        _cleanup_free_ gid_t *gids = NULL;
+        size_t n_gids = 0;
+        int r;
+
+        assert(m);
+        assert(msg);
+        assert(ret);
+
+        r = callers_credentials(m->callers, sd_bus_message_get_sender(msg), &caller.uid, &caller.pid, &gids, &n_gids);
+        if (r == -ENOENT)
+                r = bus_connection_credentials(m->bus, sd_bus_message_get_sender(msg), &caller.uid, &caller.pid,
+                                               &gids, &n_gids);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_ACCESS_DENIED, "Permission denied: cannot tell who is asking");
+        *ret = caller.uid;
+        return 0;
+}
+
 int auth_check(Manager *m, sd_bus_message *msg, AuthAction action, AuthCaller *ret_caller, sd_bus_error *error) {
         AuthCaller caller = {};
         _cleanup_free_ gid_t *gids = NULL;

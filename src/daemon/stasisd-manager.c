@@ -21,6 +21,7 @@
 #include "stasisd-manager.h"
 #include "stasisd-orphans-scan.h"
 #include "stasisd-orphans.h"
+#include "stasisd-request-id.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-life.h"
 #include "stasisd-set-writers.h"
@@ -73,6 +74,7 @@ Manager *manager_free(Manager *m) {
         /* Exiting in a hold: the worker thaws when we are gone (PR_SET_PDEATHSIG);
          * write what was logged meanwhile. */
         log_release();
+        request_waiters_free(m);        /* first: the requests would look at them */
         create_requests_free(m);
         m->name_match = sd_bus_slot_unref(m->name_match);
         m->callers = callers_free(m->callers);

@@ -77,6 +77,10 @@ typedef struct Manager {
         WriterBatch *batches, *batches_tail;    /* events being sent */
         unsigned n_calls_in_flight;
         CreateRequest *requests, *requests_tail;        /* CreateSet calls asking the writers first */
+        /* CreateSet calls waiting for the create with their request id (stasisd-request-id.c). */
+        struct RequestWaiter *request_waiters, *request_waiters_tail;
+        unsigned n_request_waiters;
+        sd_event_source *request_waiters_kick;
         usec_t identify_timeout;
         usec_t prepare_timeout;
         usec_t freeze_window;
