@@ -7,6 +7,7 @@
 
 #include "macro.h"
 #include "stasisd-catalog-requests.h"
+#include "stasisd-catalog-writers.h"
 #include "stasisd-catalog.h"
 #include "tests.h"
 
@@ -362,6 +363,49 @@ TEST(failed_requests) {
         CHECK_INTEQ(catalog_find_failed_request(c, 0, "id-0", 300, &name, &message), 1);
         free(name);
         free(message);
+        catalog_close(c);
+}
+
+/* The registered writers: recorded, replaced, forgotten, and read again
+ * after the catalog is opened again. */
+TEST(writers) {
+        Catalog *c = NULL;
+        CatalogWriter *l = NULL;
+        size_t n = 0;
+
+        new_dir();
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CatalogWriter a = { .name = (char *) "pg", .instance = (char *) "main", .uid = 70,
+                            .metadata = (char *) "{\"v\":1}", .registered = 1 };
+        CatalogWriter b = { .name = (char *) "redis", .instance = (char *) "", .uid = 0,
+                            .metadata = (char *) "{}", .registered = 2 };
+        CHECK_INTEQ(catalog_writer_record(c, &a), 0);
+        CHECK_INTEQ(catalog_writer_record(c, &b), 0);
+        a.metadata = (char *) "{\"v\":2}";
+        CHECK_INTEQ(catalog_writer_record(c, &a), 0);          /* replaces */
+        CHECK_INTEQ(catalog_writer_forget(c, "nosuch", ""), 0);
+        catalog_close(c);
+        c = NULL;
+
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CHECK_INTEQ(catalog_writers_load(c, &l, &n), 0);
+        CHECK_INTEQ(n, 2);
+        CHECK_STREQ(l[0].name, "pg");
+        CHECK_STREQ(l[0].instance, "main");
+        CHECK_INTEQ(l[0].uid, 70);
+        CHECK_STREQ(l[0].metadata, "{\"v\":2}");
+        CHECK_STREQ(l[1].name, "redis");
+        catalog_writers_free(l, n);
+        CHECK_INTEQ(catalog_writer_forget(c, "pg", "main"), 1);
+        CHECK_INTEQ(catalog_writers_load(c, &l, &n), 0);
+        CHECK_INTEQ(n, 1);
+        CHECK_STREQ(l[0].name, "redis");
+        catalog_writers_free(l, n);
+        CHECK_INTEQ(catalog_writers_replace(c, &a, 1), 0);
+        CHECK_INTEQ(catalog_writers_load(c, &l, &n), 0);
+        CHECK_INTEQ(n, 1);
+        CHECK_STREQ(l[0].name, "pg");
+        catalog_writers_free(l, n);
         catalog_close(c);
 }
 
