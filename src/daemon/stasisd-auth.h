@@ -15,6 +15,7 @@ typedef enum AuthAction {
         AUTH_RESOLVE_PATHS,     /* Manager.ResolvePaths */
         AUTH_REGISTER_WRITER,   /* Manager.RegisterWriter */
         AUTH_MANAGE_ORPHANS,    /* Manager.RescanOrphans, DeleteOrphan, AdoptOrphans */
+        AUTH_FORGET_WRITER,     /* Manager.ForgetWriter */
         _AUTH_ACTION_MAX,
 } AuthAction;
 

@@ -18,6 +18,7 @@
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-writer-call.h"
+#include "stasisd-writer-memory.h"
 #include "strv.h"
 
 struct CreateRequest {
@@ -88,6 +89,8 @@ static void take_identities(WriterBatch *b) {
                 else if (writer_metadata_parse(json, strlen(json), &meta, err, sizeof err) >= 0 &&
                          writer_update_metadata(r->writer, meta, err, sizeof err) >= 0) {
                         meta = NULL;
+                        if (r->writer->manager)
+                                writer_memory_changed(r->writer->manager, r->writer);
                         continue;
                 }
                 r->error = -EBADMSG;
@@ -245,6 +248,13 @@ static void on_identified(WriterBatch *b, void *userdata) {
         int r;
 
         take_identities(b);
+        /* The writers of stasisd's previous life that are not back take part as failed. */
+        r = writer_memory_add_missing(m, b);
+        if (r < 0) {
+                (void) sd_bus_reply_method_errno(msg, r, NULL);
+                create_request_free(req);
+                return;
+        }
         /* Recording the set writes the catalog: not during another set's hold. */
         if (m->holding && m->n_deferred >= MANAGER_DEFERRED_MAX) {
                 (void) sd_bus_reply_method_errorf(msg, STASIS_ERROR_BUSY,

@@ -20,6 +20,7 @@
 #include "stasisd-set-bus.h"
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
+#include "stasisd-writer-memory.h"
 #include "stasisd-writer.h"
 #include "strv.h"
 
@@ -167,7 +168,7 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
                 if (r != 0)
                         return r;
         }
-        if (m->n_writers > 0 || !strv_isempty(o.components))
+        if (m->n_writers > 0 || m->n_missing_writers > 0 || !strv_isempty(o.components))
                 /* Writers first: which of them take part decides the volumes. */
                 r = create_request_start(m, msg, paths, o.components, o.label, o.request_id, o.persistent,
                                          o.require_writers, uid, error);
@@ -330,6 +331,10 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", request_id),
                                 SD_BUS_RESULT("s", id, "o", set),
                                 method_lookup_request_id, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ForgetWriter",
+                                SD_BUS_ARGS("s", writer, "s", instance),
+                                SD_BUS_NO_RESULT,
+                                method_forget_writer, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("DeleteSet",
                                 SD_BUS_ARGS("s", id),
                                 SD_BUS_NO_RESULT,

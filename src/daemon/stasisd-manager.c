@@ -28,6 +28,7 @@
 #include "stasisd-set.h"
 #include "stasisd-state-dir.h"
 #include "stasisd-writer-call.h"
+#include "stasisd-writer-memory.h"
 #include "stasisd-writer.h"
 
 /* A writer left: the sets it takes part in fail its components. */
@@ -81,6 +82,7 @@ Manager *manager_free(Manager *m) {
         while (m->sets)
                 set_free(m->sets);
         manager_writers_free(m);
+        writer_memory_free(m);
         manager_scan_orphans_cancel(m);
         orphans_free(m->orphans, m->n_orphans);
         for (Deferred *d; (d = LIST_POP(deferred, m->deferred, m->deferred_tail)); ) {
@@ -258,6 +260,8 @@ int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_han
 void manager_hold_ended(Manager *m) {
         assert(m);
 
+        /* Registered writers whose record waited for the hold to end. */
+        writer_memory_hold_ended(m);
         /* An orphan scan that ended in the hold: the set ids it found. */
         manager_orphans_raise_next_id(m);
         /* Calls that came in during the hold, in order. */
@@ -358,6 +362,8 @@ int manager_start(Manager *m) {
                 log_info("Loaded %d external provider(s) from %s.", r, m->providers_dir);
 
         r = manager_load_catalog(m);
+        if (r >= 0)
+                r = writer_memory_load(m);
         if (r < 0)
                 return r;
 
