@@ -83,6 +83,8 @@ static void help(void) {
                "                       Delete orphan snapshots\n"
                "  volumes PATH...      Show the volume, file system and provider of each PATH\n"
                "  writers              List the registered writers and their components\n"
+               "  forget-writer WRITER[@INSTANCE]...\n"
+               "                       Forget writers missing since stasisd restarted\n"
                "\nOptions:\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
@@ -133,6 +135,8 @@ static const struct {
           "whether the snapshot was deleted is not known: see 'stasis list --orphans'" },
         { "volumes",  1, -1, "PATH...",   verb_volumes,  CALL_TIMEOUT_SHORT, NULL },
         { "writers",  0,  0, "",          verb_writers,  CALL_TIMEOUT_SHORT, NULL },
+        { "forget-writer", 1, -1, "WRITER[@INSTANCE]...", verb_forget_writer, CALL_TIMEOUT_SHORT,
+          "whether the writer was forgotten is not known: see 'stasis writers'" },
 };
 
 static void stasis_requestor_unrefp(StasisRequestor **r) {

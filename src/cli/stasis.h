@@ -76,6 +76,7 @@ int verb_show(StasisRequestor *r, char **args);
 int verb_delete(StasisRequestor *r, char **args);
 int verb_complete(StasisRequestor *r, char **args);
 int verb_writers(StasisRequestor *r, char **args);
+int verb_forget_writer(StasisRequestor *r, char **args);
 int verb_volumes(StasisRequestor *r, char **args);
 int verb_adopt(StasisRequestor *r, char **args);
 int verb_delete_orphan(StasisRequestor *r, char **args);

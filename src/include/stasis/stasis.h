@@ -511,7 +511,10 @@ const char *stasis_set_component_reason(const StasisSet *s, unsigned index);
  * in *ret; freed with stasis_writer_list_free(). Anyone may list them. The
  * string accessors return NULL for an index past the end, the numbers 0.
  * state is "idle" or the event under way; last_set and last_error are ""
- * if none; bus_name is the writer's unique bus name. */
+ * if none; bus_name is the writer's unique bus name. A writer that was
+ * registered before stasisd restarted and has not registered again is
+ * listed with state "missing" (bus_name "", pid 0) and its last metadata,
+ * until it comes back or stasis_requestor_forget_writer() forgets it. */
 typedef struct StasisWriterList StasisWriterList;
 int stasis_requestor_list_writers(StasisRequestor *r, StasisWriterList **ret);
 StasisWriterList *stasis_writer_list_free(StasisWriterList *l);          /* accepts NULL; returns NULL */
@@ -531,6 +534,12 @@ uint32_t stasis_writer_list_metadata_size(const StasisWriterList *l, unsigned in
  * *ret_json, which the caller frees. instance NULL or "": none.
  * STASIS_ERR_NO_SUCH_WRITER (-ENXIO) if no such writer is registered (it
  * may have left since it was listed). */
+/* Forgets the missing writer writer@instance (instance NULL or "": none):
+ * it is no longer listed, and sets no longer record its components as
+ * crash-consistent for it. Root only, or polkit's org.stasis1.forget-writer
+ * (STASIS_ERR_ACCESS_DENIED). STASIS_ERR_NO_SUCH_WRITER if no such writer
+ * is missing; STASIS_ERR_INVALID_ARGUMENT if it is registered. Since 0.3. */
+int stasis_requestor_forget_writer(StasisRequestor *r, const char *writer, const char *instance);
 int stasis_requestor_get_writer_metadata(StasisRequestor *r, const char *writer, const char *instance,
                                          char **ret_json);
 
