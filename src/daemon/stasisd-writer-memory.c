@@ -84,7 +84,7 @@ static int missing_from_record(const CatalogWriter *cw, Writer **ret) {
 
 int writer_memory_load(Manager *m) {
         CatalogWriter *l = NULL;
-        size_t n = 0;
+        size_t n = 0, bytes = 0;
         int r;
 
         assert(m);
@@ -92,8 +92,18 @@ int writer_memory_load(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read the writers from the catalog: %s",
                                        catalog_last_error(m->catalog));
-        for (size_t i = 0; i < n && m->n_missing_writers < MANAGER_WRITERS_MAX; i++) {
+        for (size_t i = 0; i < n; i++) {
                 Writer *w = NULL;
+                /* Bounded as the registered writers are: by number and by their metadata together. */
+                if (m->n_missing_writers >= MANAGER_WRITERS_MAX ||
+                    bytes + strlen(l[i].metadata) > MANAGER_WRITERS_METADATA_TOTAL_MAX) {
+                        log_warning("The catalog records more writers than stasisd keeps (%u, or %u bytes of "
+                                    "metadata); writer %s%s%s and those after it are not waited for.",
+                                    MANAGER_WRITERS_MAX, MANAGER_WRITERS_METADATA_TOTAL_MAX, l[i].name,
+                                    isempty(l[i].instance) ? "" : "@", l[i].instance);
+                        break;
+                }
+                bytes += strlen(l[i].metadata);
                 r = missing_from_record(&l[i], &w);
                 if (r < 0) {
                         catalog_writers_free(l, n);
