@@ -128,6 +128,23 @@ assert_eq "$STASIS_ERR" "$first_err" "the retry got the same error"
 assert_exit 9 "$STASIS" show --request-id veto-1
 assert_contains "$STASIS_ERR" "disk full"
 assert_eq "$(stasis_count_sets)" $((n_before + 1)) "the failed request made no set, nor did its retry"
+# A create waiting for one with its id that fails gets the same error.
+stasis_start_writer --name vetoer2 --component data="$P/db" --fault PrepareSnapshot:slow:1500 \
+        --fault Freeze:veto:disk\ full
+VETO2_PID=$STASIS_WRITER_PID
+"$STASIS" create --request-id veto-2 --require-writers --component vetoer2:data >/dev/null 2>"$T/first.err" &
+first=$!
+stasis_track_pid "$first"
+wait_until 10 '[ "$(stasis_count_sets)" = $((n_before + 2)) ]'
+rc=0; "$STASIS" create --request-id veto-2 --require-writers --component vetoer2:data >/dev/null 2>"$T/second.err" ||
+        rc=$?
+assert_eq "$rc" 9 "the waiting create's exit status"
+rc=0; wait "$first" || rc=$?
+assert_eq "$rc" 9 "the first create's exit status"
+assert_eq "$(cat "$T/second.err")" "$(cat "$T/first.err")" "the waiting create got the first one's error"
+assert_contains "$(cat "$T/second.err")" "disk full"
+stasis_stop_writer "$VETO2_PID"
+wait_until 10 '[ "$(stasis_count_sets)" = $((n_before + 1)) ]'
 # An error before anything is made is remembered too.
 assert_exit 3 "$STASIS" create --request-id nopath-1 "$P/nope"
 mkdir "$P/nope"
