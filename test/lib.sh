@@ -270,8 +270,16 @@ stasis_writer_field() {
                 '.[] | select(.writer == $n and .instance == $i) | .[$f] // ""'
 }
 
-# stasis_writer_listed WRITER[@INSTANCE]: stasisd lists that writer.
-stasis_writer_listed() { [ -n "$(stasis_writer_field "$1" state)" ]; }
+# stasis_writer_listed WRITER[@INSTANCE]: stasisd lists that writer as
+# registered (not missing: see stasis_writer_missing).
+stasis_writer_listed() {
+        local s
+        s=$(stasis_writer_field "$1" state)
+        [ -n "$s" ] && [ "$s" != missing ]
+}
+# stasis_writer_missing WRITER[@INSTANCE]: stasisd lists that writer as
+# missing (registered before it restarted, not back).
+stasis_writer_missing() { [ "$(stasis_writer_field "$1" state)" = missing ]; }
 stasis_writer_unlisted() { ! stasis_writer_listed "$1"; }
 
 # stasis_elapsed_ms START_NS: milliseconds since START_NS (date +%s%N).

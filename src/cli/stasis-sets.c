@@ -59,6 +59,8 @@ static int make_request(char **args, StasisSetRequest **ret) {
                 k = stasis_set_request_set_label(q, arg_label);
         if (k >= 0)
                 k = stasis_set_request_set_require_writers(q, arg_require_writers);
+        if (k >= 0)
+                k = stasis_set_request_set_request_id(q, arg_request_id);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(q);
@@ -79,7 +81,13 @@ int verb_create(StasisRequestor *r, char **args) {
 }
 
 int verb_show(StasisRequestor *r, char **args) {
-        return show_set(r, args[0]);
+        _cleanup_free_ char *id = NULL;
+
+        if (!arg_request_id)
+                return show_set(r, args[0]);
+        if (stasis_requestor_lookup_request_id(r, arg_request_id, &id) < 0)
+                return report_error(r, "finding the set of the request id");
+        return show_set(r, id);
 }
 
 int verb_complete(StasisRequestor *r, char **args) {

@@ -109,9 +109,14 @@ static void print_writer(FILE *f, const WriterRecord *w) {
         }
         fputs("\n       Level: ", f);
         print_escaped(f, w->f[W_LEVEL]);
-        fprintf(f, "\n     Process: pid %s, uid %u%s%s%s, bus name ", pid, w->uid, pw ? " (" : "",
-                pw ? pw->pw_name : "", pw ? ")" : "");
-        print_escaped(f, w->f[W_OWNER]);
+        if (isempty(w->f[W_OWNER]))     /* missing: not on the bus */
+                fprintf(f, "\n     Process: none (last registered by uid %u%s%s%s)", w->uid, pw ? " (" : "",
+                        pw ? pw->pw_name : "", pw ? ")" : "");
+        else {
+                fprintf(f, "\n     Process: pid %s, uid %u%s%s%s, bus name ", pid, w->uid, pw ? " (" : "",
+                        pw ? pw->pw_name : "", pw ? ")" : "");
+                print_escaped(f, w->f[W_OWNER]);
+        }
         fputs("\n       State: ", f);
         print_escaped(f, w->f[W_STATE]);
         fputs("\n    Last set: ", f);
@@ -140,6 +145,33 @@ static json_object *get_metadata(StasisRequestor *r, const WriterRecord *w) {
 
 static void writer_list_freep(StasisWriterList **l) {
         stasis_writer_list_free(*l);
+}
+
+/* forget-writer NAME[@INSTANCE]... */
+int verb_forget_writer(StasisRequestor *r, char **args) {
+        int ret = EXIT_OK;
+
+        for (char **a = args; *a; a++) {
+                _cleanup_free_ char *name = strdup(*a), *context = NULL;
+                char *at;
+
+                if (!name)
+                        return report_local("forget-writer", -ENOMEM);
+                at = strchr(name, '@');
+                if (at)
+                        *at++ = 0;
+                if (asprintf(&context, "forget-writer %s", *a) < 0)
+                        return report_local("forget-writer", -ENOMEM);
+                if (stasis_requestor_forget_writer(r, name, at) < 0) {
+                        int q = report_error_context(r, context, "forgetting the writer");
+                        if (ret == EXIT_OK)
+                                ret = q;
+                        continue;
+                }
+                if (!arg_json)
+                        printf("Writer %s forgotten.\n", *a);
+        }
+        return ret;
 }
 
 int verb_writers(StasisRequestor *r, char **args) {

@@ -19,6 +19,7 @@ bool arg_json = false;
 const char *arg_label = NULL;
 char **arg_components = NULL;
 bool arg_require_writers = false;
+const char *arg_request_id = NULL;
 char **arg_failed = NULL;
 bool arg_orphans = false;
 bool arg_rescan = false;
@@ -82,6 +83,8 @@ static void help(void) {
                "                       Delete orphan snapshots\n"
                "  volumes PATH...      Show the volume, file system and provider of each PATH\n"
                "  writers              List the registered writers and their components\n"
+               "  forget-writer WRITER[@INSTANCE]...\n"
+               "                       Forget writers missing since stasisd restarted\n"
                "\nOptions:\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
@@ -93,6 +96,9 @@ static void help(void) {
                "     --component=NAME  With create: include the writer component NAME,\n"
                "                       WRITER[@INSTANCE][:COMPONENT] (may be repeated)\n"
                "     --require-writers With create: fail the set if a writer fails\n"
+               "     --request-id=ID   With create: the caller's own id for it; the same ID\n"
+               "                       again makes no second set, but answers with the first\n"
+               "                       (or its failure). With show: show the set made with ID\n"
                "     --orphans         With list: list the orphan snapshots\n"
                "     --rescan          With list --orphans: look in the stores again first\n"
                "     --failed=NAME     With complete: the component WRITER[@INSTANCE]:COMPONENT\n"
@@ -118,7 +124,7 @@ static const struct {
         { "create",   0, -1, "[PATH...]", verb_create,   CALL_TIMEOUT,
           "whether the set was made is not known: see 'stasis list'" },
         { "list",     0,  0, "",          verb_list,     CALL_TIMEOUT_SHORT, NULL },
-        { "show",     1,  1, "ID",        verb_show,     CALL_TIMEOUT_SHORT, NULL },
+        { "show",     0,  1, "ID",        verb_show,     CALL_TIMEOUT_SHORT, NULL },
         { "complete", 1,  1, "ID",        verb_complete, CALL_TIMEOUT,
           "whether the backup was reported is not known: see 'stasis show ID'" },
         { "delete",   1, -1, "ID...",     verb_delete,   CALL_TIMEOUT,
@@ -129,6 +135,8 @@ static const struct {
           "whether the snapshot was deleted is not known: see 'stasis list --orphans'" },
         { "volumes",  1, -1, "PATH...",   verb_volumes,  CALL_TIMEOUT_SHORT, NULL },
         { "writers",  0,  0, "",          verb_writers,  CALL_TIMEOUT_SHORT, NULL },
+        { "forget-writer", 1, -1, "WRITER[@INSTANCE]...", verb_forget_writer, CALL_TIMEOUT_SHORT,
+          "whether the writer was forgotten is not known: see 'stasis writers'" },
 };
 
 static void stasis_requestor_unrefp(StasisRequestor **r) {
@@ -191,7 +199,7 @@ static bool component_name_ok(const char *name, bool need_component) {
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED, ARG_ORPHANS, ARG_RESCAN,
-               ARG_TIMEOUT };
+               ARG_TIMEOUT, ARG_REQUEST_ID };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -203,6 +211,7 @@ int main(int argc, char *argv[]) {
                 { "orphans",         no_argument,       NULL, ARG_ORPHANS },
                 { "rescan",          no_argument,       NULL, ARG_RESCAN },
                 { "timeout",         required_argument, NULL, ARG_TIMEOUT },
+                { "request-id",      required_argument, NULL, ARG_REQUEST_ID },
                 {}
         };
         _cleanup_(stasis_requestor_unrefp) StasisRequestor *requestor = NULL;
@@ -235,6 +244,13 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_REQUIRE_WRITERS:
                         arg_require_writers = true;
+                        break;
+                case ARG_REQUEST_ID:
+                        if (isempty(optarg)) {
+                                fprintf(stderr, "stasis: --request-id: the request id is empty\n");
+                                return EXIT_USAGE;
+                        }
+                        arg_request_id = optarg;        /* stasisd checks the rest, and names it if bad */
                         break;
                 case ARG_FAILED:
                         if (!component_name_ok(optarg, true)) {
@@ -298,6 +314,15 @@ int main(int argc, char *argv[]) {
                                 "see 'stasis --help'\n");
                         return EXIT_USAGE;
                 }
+                if (arg_request_id && !streq(verb, "create") && !streq(verb, "show")) {
+                        fprintf(stderr, "stasis %s: --request-id only goes with create and show\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (streq(verb, "show") && (n_args == 1) == !!arg_request_id) {
+                        fprintf(stderr, "stasis show: give either a set ID or --request-id=ID; "
+                                "see 'stasis --help'\n");
+                        return EXIT_USAGE;
+                }
                 if (arg_failed && !streq(verb, "complete")) {
                         fprintf(stderr, "stasis %s: --failed only goes with complete\n", verb);
                         return EXIT_USAGE;
@@ -312,7 +337,10 @@ int main(int argc, char *argv[]) {
                 }
                 if (arg_label && !utf8_argument_ok(verb, "label", arg_label))
                         return EXIT_USAGE;
-                if ((streq(verb, "show") || streq(verb, "complete")) && !set_id_argument_ok(verb, args[0]))
+                if (arg_request_id && !utf8_argument_ok(verb, "request id", arg_request_id))
+                        return EXIT_USAGE;
+                if (((streq(verb, "show") && n_args == 1) || streq(verb, "complete")) &&
+                    !set_id_argument_ok(verb, args[0]))
                         return EXIT_USAGE;
                 if (streq(verb, "create") || streq(verb, "volumes") || streq(verb, "delete-orphan"))
                         for (char **a = args; *a; a++)
@@ -329,6 +357,10 @@ int main(int argc, char *argv[]) {
                         return EXIT_NO_DAEMON;
                 }
                 outcome_hint = verbs[i].hint;
+                if (streq(verb, "create") && arg_request_id)
+                        outcome_hint = "whether the set was made is not known: run the same command again "
+                                       "(with the same --request-id) to get it, or see "
+                                       "'stasis show --request-id=ID'";
                 return verbs[i].run(requestor, args);
         }
         fprintf(stderr, "stasis: unknown command '%s'; see 'stasis --help'\n", verb);

@@ -37,6 +37,7 @@ extern bool arg_json;
 extern const char *arg_label;
 extern char **arg_components;   /* --component, for create */
 extern bool arg_require_writers;
+extern const char *arg_request_id;      /* --request-id, for create and show */
 extern char **arg_failed;       /* --failed, for complete */
 extern bool arg_orphans;        /* list --orphans */
 extern bool arg_rescan;         /* list --orphans --rescan */
@@ -75,6 +76,7 @@ int verb_show(StasisRequestor *r, char **args);
 int verb_delete(StasisRequestor *r, char **args);
 int verb_complete(StasisRequestor *r, char **args);
 int verb_writers(StasisRequestor *r, char **args);
+int verb_forget_writer(StasisRequestor *r, char **args);
 int verb_volumes(StasisRequestor *r, char **args);
 int verb_adopt(StasisRequestor *r, char **args);
 int verb_delete_orphan(StasisRequestor *r, char **args);

@@ -46,6 +46,7 @@ static const struct {
         [AUTH_RESOLVE_PATHS]   = { "org.stasis1.resolve-paths",   "resolve paths" },
         [AUTH_REGISTER_WRITER] = { "org.stasis1.register-writer", "register writers" },
         [AUTH_MANAGE_ORPHANS]  = { "org.stasis1.manage-orphans",  "manage orphan snapshots" },
+        [AUTH_FORGET_WRITER]   = { "org.stasis1.forget-writer",   "forget missing writers" },
 };
 
 const char *auth_action_id(AuthAction a) {
@@ -232,6 +233,28 @@ static int ask_polkit(Manager *m, sd_bus_message *msg, AuthAction action, const 
         log_debug("Asking polkit whether uid %u (%s) may %s%s.", (unsigned) caller->uid, sender, action_table[action].id,
                   interactive ? ", allowing interactive authorization" : "");
         return 1;
+}
+
+int auth_caller_uid(Manager *m, sd_bus_message *msg, uid_t *ret, sd_bus_error *error) {
+        AuthCaller caller = {};
+        _cleanup_free_ gid_t *gids = NULL;
+        size_t n_gids = 0;
+        int r;
+
+        assert(m);
+        assert(msg);
+        assert(ret);
+
+        r = callers_credentials(m->callers, sd_bus_message_get_sender(msg), &caller.uid, &caller.pid, &gids, &n_gids);
+        if (r == -ENOENT)
+                r = bus_connection_credentials(m->bus, sd_bus_message_get_sender(msg), &caller.uid, &caller.pid,
+                                               &gids, &n_gids);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_ACCESS_DENIED, "Permission denied: cannot tell who is asking");
+        *ret = caller.uid;
+        return 0;
 }
 
 int auth_check(Manager *m, sd_bus_message *msg, AuthAction action, AuthCaller *ret_caller, sd_bus_error *error) {

@@ -15,6 +15,7 @@ typedef enum AuthAction {
         AUTH_RESOLVE_PATHS,     /* Manager.ResolvePaths */
         AUTH_REGISTER_WRITER,   /* Manager.RegisterWriter */
         AUTH_MANAGE_ORPHANS,    /* Manager.RescanOrphans, DeleteOrphan, AdoptOrphans */
+        AUTH_FORGET_WRITER,     /* Manager.ForgetWriter */
         _AUTH_ACTION_MAX,
 } AuthAction;
 
@@ -40,6 +41,10 @@ const char *auth_action_id(AuthAction a);
  * without touching anything, and msg is dispatched again when polkit answers,
  * when this function gives the answer. Never blocks on polkit. */
 int auth_check(Manager *m, sd_bus_message *msg, AuthAction action, AuthCaller *ret_caller, sd_bus_error *error);
+
+/* The uid of the sender of msg, as the bus tells it (for methods open to
+ * all that answer each user about their own). */
+int auth_caller_uid(Manager *m, sd_bus_message *msg, uid_t *ret, sd_bus_error *error);
 
 /* Drops the checks under way (their callers get no answer). */
 void auth_queries_free(Manager *m);

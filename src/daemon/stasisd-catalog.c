@@ -13,34 +13,13 @@
 
 #include "macro.h"
 #include "path-trust.h"
+#include "stasisd-catalog-internal.h"
 #include "stasisd-catalog.h"
 
 #define CATALOG_STRINGIFY_(x) #x
 #define CATALOG_STRINGIFY(x) CATALOG_STRINGIFY_(x)
 
-enum {
-        STMT_INSERT_SET,
-        STMT_INSERT_COMPONENT,
-        STMT_RECORD_CREATED,
-        STMT_INSERT_VOLUME,
-        STMT_UPDATE_STATE,
-        STMT_REMOVE_SET,
-        STMT_NEXT_ID,
-        _STMT_MAX,
-};
 
-struct Catalog {
-        sqlite3 *db;
-        sqlite3_stmt *stmts[_STMT_MAX];     /* prepared once, reused */
-        char *path;
-        char error[1024];
-        char *dir;
-        char *reserve_path;                 /* dir/catalog.reserve */
-        bool not_durable;                   /* synchronous=NORMAL, for benchmarks only */
-        uint64_t reserved_id;               /* the ids up to it are reserved, durably */
-        bool raise_pending;                 /* raise the next id above reserved_id first */
-        bool made_sets;                     /* sets were recorded since the catalog was opened */
-};
 
 /* Creates the directories above path (0755), like mkdir -p of its parent. */
 static int mkdir_parents(const char *path) {
@@ -66,7 +45,8 @@ static const char schema[] =
         "  state TEXT NOT NULL,"
         "  consistency TEXT NOT NULL DEFAULT '',"
         "  completed INTEGER NOT NULL DEFAULT 0,"
-        "  hold_usec INTEGER NOT NULL DEFAULT 0);"
+        "  hold_usec INTEGER NOT NULL DEFAULT 0,"
+        "  request_id TEXT);"
         "CREATE TABLE IF NOT EXISTS volumes ("
         "  set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,"
         "  idx INTEGER NOT NULL,"
@@ -89,6 +69,21 @@ static const char schema[] =
         "  consistency TEXT NOT NULL,"
         "  reason TEXT NOT NULL DEFAULT '',"
         "  PRIMARY KEY (set_id, idx));"
+        "CREATE TABLE IF NOT EXISTS failed_requests ("
+        "  owner_uid INTEGER NOT NULL,"
+        "  request_id TEXT NOT NULL,"
+        "  failed INTEGER NOT NULL,"
+        "  error_name TEXT NOT NULL,"
+        "  error_message TEXT NOT NULL,"
+        "  PRIMARY KEY (owner_uid, request_id));"
+        "CREATE INDEX IF NOT EXISTS failed_requests_by_time ON failed_requests (failed);"
+        "CREATE TABLE IF NOT EXISTS writers ("
+        "  name TEXT NOT NULL,"
+        "  instance TEXT NOT NULL,"
+        "  owner_uid INTEGER NOT NULL,"
+        "  metadata TEXT NOT NULL,"
+        "  registered INTEGER NOT NULL,"
+        "  PRIMARY KEY (name, instance));"
         "CREATE TABLE IF NOT EXISTS id_reserve (reserved INTEGER NOT NULL);"
         "INSERT INTO id_reserve (reserved) "
         "  SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sets'), 0) "
@@ -99,7 +94,12 @@ static const char upgrade_v2[] =
         "ALTER TABLE sets ADD COLUMN completed INTEGER NOT NULL DEFAULT 0;"
         "ALTER TABLE sets ADD COLUMN hold_usec INTEGER NOT NULL DEFAULT 0;";
 
-static int fail(Catalog *c, int r, const char *what) {
+/* Schema version 3 to 4: a set's request id. (The tables of failed
+ * requests and of registered writers are new: the schema makes them.) */
+static const char upgrade_v4[] =
+        "ALTER TABLE sets ADD COLUMN request_id TEXT;";
+
+int catalog_fail(Catalog *c, int r, const char *what) {
         int code = c->db ? sqlite3_errcode(c->db) & 0xff : SQLITE_OK;
         if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
                 snprintf(c->error, sizeof c->error,
@@ -178,7 +178,7 @@ static int sqlite_errno(int rc) {
 static int exec(Catalog *c, const char *sql) {
         int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
         if (rc != SQLITE_OK)
-                return fail(c, sqlite_errno(rc), sql);
+                return catalog_fail(c, sqlite_errno(rc), sql);
         return 0;
 }
 
@@ -209,6 +209,26 @@ Catalog *catalog_close(Catalog *c) {
 
 static int open_into(Catalog *c, const char *dir);
 
+/* From schema version *userdata (0: a new catalog) to this one. */
+static int upgrade(Catalog *c, void *userdata) {
+        int version = *(const int *) userdata, r;
+
+        if (version == 1) {
+                r = exec(c, upgrade_v2);
+                if (r < 0)
+                        return r;
+        }
+        if (version >= 1 && version < 4) {
+                r = exec(c, upgrade_v4);
+                if (r < 0)
+                        return r;
+        }
+        r = exec(c, schema);
+        if (r < 0)
+                return r;
+        return exec(c, "PRAGMA user_version=" CATALOG_STRINGIFY(CATALOG_SCHEMA_VERSION));
+}
+
 /* Opens path and sets the connection up. exclusive: hold the catalog for
  * this connection alone, which keeps SQLite's WAL index in memory instead of
  * a -shm file (that needs room the disk may not have). */
@@ -217,7 +237,7 @@ static int open_db(Catalog *c, const char *path, bool exclusive) {
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
                                  SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW, NULL);
         if (rc != SQLITE_OK)
-                return fail(c, sqlite_errno(rc), path);
+                return catalog_fail(c, sqlite_errno(rc), path);
         sqlite3_busy_timeout(c->db, 5000);
         if (exclusive) {
                 int r = exec(c, "PRAGMA locking_mode=EXCLUSIVE");
@@ -302,7 +322,7 @@ static int open_into(Catalog *c, const char *dir) {
         int version = 0;
         rc = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL);
         if (rc != SQLITE_OK)
-                return fail(c, sqlite_errno(rc), "reading the schema version");
+                return catalog_fail(c, sqlite_errno(rc), "reading the schema version");
         if (sqlite3_step(st) == SQLITE_ROW)
                 version = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
@@ -313,24 +333,18 @@ static int open_into(Catalog *c, const char *dir) {
                          path, version, CATALOG_SCHEMA_VERSION);
                 return -EPROTO;
         }
-        if (version == 1) {
-                r = exec(c, upgrade_v2);
-                if (r < 0)
-                        return r;
-        }
         if (version != CATALOG_SCHEMA_VERSION) {
-                /* (Written only when it changes: a start on a full disk writes nothing.) */
-                r = exec(c, schema);
-                if (r < 0)
-                        return r;
-                r = exec(c, "PRAGMA user_version=" CATALOG_STRINGIFY(CATALOG_SCHEMA_VERSION));
+                /* In one transaction with the new version number, so that an
+                 * upgrade cut short is done again from the start. (Written
+                 * only when it changes: a start on a full disk writes nothing.) */
+                r = catalog_in_transaction(c, upgrade, &version);
                 if (r < 0)
                         return r;
         }
 
         rc = sqlite3_prepare_v2(c->db, "SELECT reserved FROM id_reserve", -1, &st, NULL);
         if (rc != SQLITE_OK)
-                return fail(c, sqlite_errno(rc), "reading the reserved set ids");
+                return catalog_fail(c, sqlite_errno(rc), "reading the reserved set ids");
         if (sqlite3_step(st) == SQLITE_ROW)
                 c->reserved_id = (uint64_t) sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
@@ -358,6 +372,7 @@ void catalog_set_done(CatalogSet *s) {
         free(s->label);
         free(s->state);
         free(s->consistency);
+        free(s->request_id);
         for (size_t i = 0; i < s->n_volumes; i++)
                 stasis_volume_done(&s->volumes[i]);
         free(s->volumes);
@@ -370,16 +385,12 @@ void catalog_sets_free(CatalogSet *sets, size_t n) {
         free(sets);
 }
 
-static void finalizep(sqlite3_stmt **st) {
-        sqlite3_finalize(*st);
-}
-#define _cleanup_stmt_ _cleanup_(finalizep)
 
 /* The cached statement idx, reset and unbound; NULL with c->error set. */
 static sqlite3_stmt *stmt(Catalog *c, int idx, const char *sql) {
         if (!c->stmts[idx] && sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
                                                  &c->stmts[idx], NULL) != SQLITE_OK) {
-                fail(c, -EIO, sql);
+                catalog_fail(c, -EIO, sql);
                 return NULL;
         }
         sqlite3_reset(c->stmts[idx]);
@@ -387,16 +398,16 @@ static sqlite3_stmt *stmt(Catalog *c, int idx, const char *sql) {
         return c->stmts[idx];
 }
 
-static int step_done(Catalog *c, sqlite3_stmt *st, const char *what) {
+int catalog_step_done(Catalog *c, sqlite3_stmt *st, const char *what) {
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
-                return fail(c, sqlite_errno(rc), what);
+                return catalog_fail(c, sqlite_errno(rc), what);
         return 0;
 }
 
 /* Runs body in one transaction: all of it is recorded, or none. */
-static int in_transaction(Catalog *c, int (*body)(Catalog *c, void *userdata), void *userdata) {
+int catalog_in_transaction(Catalog *c, int (*body)(Catalog *c, void *userdata), void *userdata) {
         int r = exec(c, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
@@ -498,7 +509,7 @@ static int insert_volumes(Catalog *c, const CatalogSet *s, const char *what) {
                 sqlite3_bind_text(vst, 9, strempty(v->key), -1, SQLITE_STATIC);
                 sqlite3_bind_text(vst, 10, strempty(v->handle), -1, SQLITE_STATIC);
                 sqlite3_bind_int(vst, 11, v->missing);
-                r = step_done(c, vst, what);
+                r = catalog_step_done(c, vst, what);
                 if (r < 0)
                         return r;
         }
@@ -532,11 +543,11 @@ static int reserve_ids(Catalog *c, uint64_t id, bool synced, uint64_t *ret_reser
         if (!synced)
                 return -EAGAIN;         /* guessed wrong: again, synced */
         if (id > INT64_MAX - CATALOG_ID_BLOCK)
-                return fail(c, -ERANGE, "reserving set ids");
+                return catalog_fail(c, -ERANGE, "reserving set ids");
         if (sqlite3_prepare_v2(c->db, "UPDATE id_reserve SET reserved = ?", -1, &up, NULL) != SQLITE_OK)
-                return fail(c, -EIO, "preparing the reservation of set ids");
+                return catalog_fail(c, -EIO, "preparing the reservation of set ids");
         sqlite3_bind_int64(up, 1, (sqlite3_int64) (id + CATALOG_ID_BLOCK - 1));
-        int r = step_done(c, up, "reserving set ids");
+        int r = catalog_step_done(c, up, "reserving set ids");
         if (r < 0)
                 return r;
         *ret_reserved = id + CATALOG_ID_BLOCK - 1;
@@ -549,8 +560,8 @@ static int add_set(Catalog *c, void *userdata) {
         sqlite3_stmt *st;
         int r;
 
-        st = stmt(c, STMT_INSERT_SET, "INSERT INTO sets (created, label, persistent, owner_uid, state, consistency) "
-                                      "VALUES (?, ?, ?, ?, ?, ?)");
+        st = stmt(c, STMT_INSERT_SET, "INSERT INTO sets (created, label, persistent, owner_uid, state, consistency, "
+                                      "request_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, (sqlite3_int64) s->created);
@@ -559,12 +570,16 @@ static int add_set(Catalog *c, void *userdata) {
         sqlite3_bind_int64(st, 4, (sqlite3_int64) s->owner_uid);
         sqlite3_bind_text(st, 5, s->state, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, strempty(s->consistency), -1, SQLITE_STATIC);
+        if (s->request_id)
+                sqlite3_bind_text(st, 7, s->request_id, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 7);
         if (c->raise_pending) {
                 r = catalog_raise_next_id(c, c->reserved_id);
                 if (r < 0)
                         return r;
         }
-        r = step_done(c, st, "recording the set");
+        r = catalog_step_done(c, st, "recording the set");
         if (r < 0)
                 return r;
         s->id = (uint64_t) sqlite3_last_insert_rowid(c->db);
@@ -597,12 +612,12 @@ int catalog_add_set(Catalog *c, CatalogSet *s,
                 if (r < 0)
                         return r;
         }
-        r = in_transaction(c, add_set, &a);
+        r = catalog_in_transaction(c, add_set, &a);
         if (!a.synced) {
                 int q = exec(c, "PRAGMA synchronous=FULL");
                 if (r == -EAGAIN) {
                         a.synced = true;
-                        r = q < 0 ? q : in_transaction(c, add_set, &a);
+                        r = q < 0 ? q : catalog_in_transaction(c, add_set, &a);
                 } else if (r >= 0)
                         r = q;
         }
@@ -632,7 +647,7 @@ static int update_state(Catalog *c, void *userdata) {
         else
                 sqlite3_bind_null(st, 2);
         sqlite3_bind_int64(st, 3, (sqlite3_int64) x->id);
-        return step_done(c, st, "updating the set state");
+        return catalog_step_done(c, st, "updating the set state");
 }
 
 int catalog_update_state(Catalog *c, uint64_t id, const char *state, const char *consistency) {
@@ -660,7 +675,7 @@ static int record_created(Catalog *c, void *userdata) {
         sqlite3_bind_text(st, 2, strempty(x->consistency), -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (sqlite3_int64) x->hold_usec);
         sqlite3_bind_int64(st, 4, (sqlite3_int64) x->id);
-        r = step_done(c, st, "recording the created set");
+        r = catalog_step_done(c, st, "recording the created set");
         if (r < 0)
                 return r;
         cst = stmt(c, STMT_INSERT_COMPONENT, "INSERT OR REPLACE INTO components (set_id, idx, writer, instance, "
@@ -677,7 +692,7 @@ static int record_created(Catalog *c, void *userdata) {
                 sqlite3_bind_text(cst, 5, k->component, -1, SQLITE_STATIC);
                 sqlite3_bind_text(cst, 6, k->consistency, -1, SQLITE_STATIC);
                 sqlite3_bind_text(cst, 7, strempty(k->reason), -1, SQLITE_STATIC);
-                r = step_done(c, cst, "recording a component");
+                r = catalog_step_done(c, cst, "recording a component");
                 if (r < 0)
                         return r;
         }
@@ -687,17 +702,17 @@ static int record_created(Catalog *c, void *userdata) {
 int catalog_record_created(Catalog *c, uint64_t id, const char *state, const char *consistency,
                            usec_t hold_usec, const SetComponent *components, size_t n_components) {
         RecordCreated x = { id, state, consistency, hold_usec, components, n_components };
-        return in_transaction(c, record_created, &x);
+        return catalog_in_transaction(c, record_created, &x);
 }
 
 int catalog_update_completed(Catalog *c, uint64_t id, usec_t completed) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
 
         if (sqlite3_prepare_v2(c->db, "UPDATE sets SET completed = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-                return fail(c, -EIO, "preparing the completion update");
+                return catalog_fail(c, -EIO, "preparing the completion update");
         sqlite3_bind_int64(st, 1, (sqlite3_int64) completed);
         sqlite3_bind_int64(st, 2, (sqlite3_int64) id);
-        return step_done(c, st, "recording the completion");
+        return catalog_step_done(c, st, "recording the completion");
 }
 
 int catalog_update_volume_missing(Catalog *c, uint64_t id, size_t index, bool missing) {
@@ -705,11 +720,11 @@ int catalog_update_volume_missing(Catalog *c, uint64_t id, size_t index, bool mi
 
         if (sqlite3_prepare_v2(c->db, "UPDATE volumes SET missing = ? WHERE set_id = ? AND idx = ?",
                                -1, &st, NULL) != SQLITE_OK)
-                return fail(c, -EIO, "preparing the volume update");
+                return catalog_fail(c, -EIO, "preparing the volume update");
         sqlite3_bind_int(st, 1, missing);
         sqlite3_bind_int64(st, 2, (sqlite3_int64) id);
         sqlite3_bind_int64(st, 3, (sqlite3_int64) index);
-        return step_done(c, st, "updating a volume");
+        return catalog_step_done(c, st, "updating a volume");
 }
 
 static int remove_set(Catalog *c, void *userdata) {
@@ -717,14 +732,14 @@ static int remove_set(Catalog *c, void *userdata) {
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, (sqlite3_int64) *(const uint64_t *) userdata);
-        return step_done(c, st, "removing the set");
+        return catalog_step_done(c, st, "removing the set");
 }
 
 int catalog_remove_set(Catalog *c, uint64_t id) {
         return with_reserve(c, remove_set, &id);
 }
 
-static int column_strdup(sqlite3_stmt *st, int col, char **ret) {
+int catalog_column_strdup(sqlite3_stmt *st, int col, char **ret) {
         const unsigned char *t = sqlite3_column_text(st, col);
         *ret = strdup(t ? (const char *) t : "");
         return *ret ? 0 : -ENOMEM;
@@ -758,20 +773,20 @@ static int load_volumes(Catalog *c, const StasisProviders *providers, sqlite3_st
                 _cleanup_free_ char *provider = NULL;
                 *v = (StasisVolume) {};
                 s->n_volumes++;
-                if (column_strdup(vst, 0, &v->path) < 0 ||
-                    column_strdup(vst, 1, &v->mount_point) < 0 ||
-                    column_strdup(vst, 2, &v->device) < 0 ||
-                    column_strdup(vst, 3, &v->fstype) < 0 ||
-                    column_strdup(vst, 4, &provider) < 0 ||
-                    column_strdup(vst, 5, &v->source) < 0 ||
-                    column_strdup(vst, 6, &v->key) < 0 ||
-                    column_strdup(vst, 7, &v->handle) < 0)
+                if (catalog_column_strdup(vst, 0, &v->path) < 0 ||
+                    catalog_column_strdup(vst, 1, &v->mount_point) < 0 ||
+                    catalog_column_strdup(vst, 2, &v->device) < 0 ||
+                    catalog_column_strdup(vst, 3, &v->fstype) < 0 ||
+                    catalog_column_strdup(vst, 4, &provider) < 0 ||
+                    catalog_column_strdup(vst, 5, &v->source) < 0 ||
+                    catalog_column_strdup(vst, 6, &v->key) < 0 ||
+                    catalog_column_strdup(vst, 7, &v->handle) < 0)
                         return -ENOMEM;
                 v->missing = sqlite3_column_int(vst, 8) != 0;
                 v->provider = stasis_provider_find(providers, provider);   /* NULL: a provider this build lacks */
         }
         if (rc != SQLITE_DONE)
-                return fail(c, sqlite_errno(rc), "reading volumes");
+                return catalog_fail(c, sqlite_errno(rc), "reading volumes");
         return 0;
 }
 
@@ -787,15 +802,15 @@ static int load_components(Catalog *c, sqlite3_stmt *cst, CatalogSet *s) {
                         return -ENOMEM;
                 *k = (SetComponent) {};
                 s->n_components++;
-                if (column_strdup(cst, 0, &k->writer) < 0 ||
-                    column_strdup(cst, 1, &k->instance) < 0 ||
-                    column_strdup(cst, 2, &k->component) < 0 ||
-                    column_strdup(cst, 3, &k->consistency) < 0 ||
-                    column_strdup(cst, 4, &k->reason) < 0)
+                if (catalog_column_strdup(cst, 0, &k->writer) < 0 ||
+                    catalog_column_strdup(cst, 1, &k->instance) < 0 ||
+                    catalog_column_strdup(cst, 2, &k->component) < 0 ||
+                    catalog_column_strdup(cst, 3, &k->consistency) < 0 ||
+                    catalog_column_strdup(cst, 4, &k->reason) < 0)
                         return -ENOMEM;
         }
         if (rc != SQLITE_DONE)
-                return fail(c, sqlite_errno(rc), "reading components");
+                return catalog_fail(c, sqlite_errno(rc), "reading components");
         return 0;
 }
 
@@ -806,13 +821,13 @@ int catalog_load(Catalog *c, const StasisProviders *providers, CatalogSet **ret,
         int rc, r = 0;
 
         if (sqlite3_prepare_v2(c->db, "SELECT id, created, label, persistent, owner_uid, state, consistency, "
-                                      "completed, hold_usec FROM sets ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
+                                      "completed, hold_usec, request_id FROM sets ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(c->db, "SELECT writer, instance, component, consistency, reason FROM components "
                                       "WHERE set_id = ? ORDER BY idx", -1, &cst, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(c->db, "SELECT path, mount_point, device, fstype, provider, source, "
                                       "volume_key, handle, missing FROM volumes WHERE set_id = ? ORDER BY idx",
                                -1, &vst, NULL) != SQLITE_OK)
-                return fail(c, -EIO, "preparing the catalog load");
+                return catalog_fail(c, -EIO, "preparing the catalog load");
 
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 CatalogSet *s = grow(&sets, &alloc, n, sizeof(CatalogSet), 16);
@@ -829,9 +844,10 @@ int catalog_load(Catalog *c, const StasisProviders *providers, CatalogSet **ret,
                         .completed = (usec_t) sqlite3_column_int64(st, 7),
                         .hold_usec = (usec_t) sqlite3_column_int64(st, 8),
                 };
-                if (column_strdup(st, 2, &s->label) < 0 ||
-                    column_strdup(st, 5, &s->state) < 0 ||
-                    column_strdup(st, 6, &s->consistency) < 0) {
+                if (catalog_column_strdup(st, 2, &s->label) < 0 ||
+                    catalog_column_strdup(st, 5, &s->state) < 0 ||
+                    catalog_column_strdup(st, 6, &s->consistency) < 0 ||
+                    (sqlite3_column_type(st, 9) != SQLITE_NULL && catalog_column_strdup(st, 9, &s->request_id) < 0)) {
                         r = -ENOMEM;
                         goto fail;
                 }
@@ -842,7 +858,7 @@ int catalog_load(Catalog *c, const StasisProviders *providers, CatalogSet **ret,
                         goto fail;
         }
         if (rc != SQLITE_DONE) {
-                r = fail(c, sqlite_errno(rc), "reading sets");
+                r = catalog_fail(c, sqlite_errno(rc), "reading sets");
                 goto fail;
         }
 
@@ -867,12 +883,12 @@ int catalog_raise_next_id(Catalog *c, uint64_t above) {
             sqlite3_prepare_v2(c->db, "INSERT INTO sqlite_sequence (name, seq) SELECT 'sets', ?1 "
                                       "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'sets')",
                                -1, &ins, NULL) != SQLITE_OK)
-                return fail(c, -EIO, "preparing the set id update");
+                return catalog_fail(c, -EIO, "preparing the set id update");
         sqlite3_bind_int64(up, 1, (sqlite3_int64) above);
         sqlite3_bind_int64(ins, 1, (sqlite3_int64) above);
-        r = step_done(c, up, "raising the next set id");
+        r = catalog_step_done(c, up, "raising the next set id");
         if (r >= 0)
-                r = step_done(c, ins, "raising the next set id");
+                r = catalog_step_done(c, ins, "raising the next set id");
         return r;
 }
 
@@ -883,7 +899,7 @@ static int adopt_set(Catalog *c, void *userdata) {
 
         if (sqlite3_prepare_v2(c->db, "INSERT INTO sets (id, created, label, persistent, owner_uid, state, "
                                       "consistency) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
-                return fail(c, -EIO, "preparing the adoption");
+                return catalog_fail(c, -EIO, "preparing the adoption");
         sqlite3_bind_int64(st, 1, (sqlite3_int64) s->id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64) s->created);
         sqlite3_bind_text(st, 3, strempty(s->label), -1, SQLITE_STATIC);
@@ -891,7 +907,7 @@ static int adopt_set(Catalog *c, void *userdata) {
         sqlite3_bind_int64(st, 5, (sqlite3_int64) s->owner_uid);
         sqlite3_bind_text(st, 6, s->state, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, strempty(s->consistency), -1, SQLITE_STATIC);
-        r = step_done(c, st, "recording the adopted set");
+        r = catalog_step_done(c, st, "recording the adopted set");
         if (r < 0)
                 return r;
         /* Their snapshots were just found: none is marked missing. */
@@ -899,5 +915,5 @@ static int adopt_set(Catalog *c, void *userdata) {
 }
 
 int catalog_adopt_set(Catalog *c, const CatalogSet *s) {
-        return in_transaction(c, adopt_set, (void *) s);
+        return catalog_in_transaction(c, adopt_set, (void *) s);
 }

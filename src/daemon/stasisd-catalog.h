@@ -9,7 +9,7 @@
 #include "provider.h"
 #include "time-util.h"
 
-#define CATALOG_SCHEMA_VERSION 3
+#define CATALOG_SCHEMA_VERSION 4
 
 /* Set ids are reserved (durably) this many at a time. */
 #define CATALOG_ID_BLOCK 64
@@ -51,6 +51,7 @@ typedef struct CatalogSet {
         size_t n_components;
         usec_t completed;       /* when the requestor reported the backup; 0 if not */
         usec_t hold_usec;
+        char *request_id;       /* the requestor's own id of the create; NULL if none */
 } CatalogSet;
 
 void catalog_set_done(CatalogSet *s);

@@ -123,7 +123,28 @@ typedef enum Section {
         SECTION_NONE,
         SECTION_UNKNOWN,
         SECTION_AUTHORIZATION,
+        SECTION_WRITERS,
 } Section;
+
+/* A whole number of seconds, 0 to CONFIG_WRITER_GRACE_MAX_SEC. */
+static void parse_grace(Parser *p, const char *key, const char *v) {
+        char q[80], *end;
+        unsigned long n;
+
+        errno = 0;
+        n = strtoul(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || errno != 0 || n > CONFIG_WRITER_GRACE_MAX_SEC) {
+                report(p, LOG_ERR, "%s=: '%s' is not a whole number of seconds from 0 to %d", key,
+                       quote(v, strlen(v), q, sizeof q), CONFIG_WRITER_GRACE_MAX_SEC);
+                return;
+        }
+        p->config->writer_grace_sec = (unsigned) n;
+        p->config->writer_grace_set = true;
+}
+
+unsigned long long config_writer_grace_usec(const StasisdConfig *c) {
+        return (c && c->writer_grace_set ? c->writer_grace_sec : CONFIG_WRITER_GRACE_DEFAULT_SEC) * 1000000ULL;
+}
 
 static int parse_assignment(Parser *p, Section section, const char *key, const char *value) {
         StasisdConfig *c = p->config;
@@ -131,7 +152,7 @@ static int parse_assignment(Parser *p, Section section, const char *key, const c
 
         switch (section) {
         case SECTION_NONE:
-                report(p, LOG_ERR, "'%s' is not in a section; put it under [Authorization]",
+                report(p, LOG_ERR, "'%s' is not in a section; put it under [Authorization] or [Writers]",
                        quote(key, strlen(key), q, sizeof q));
                 return 0;
         case SECTION_UNKNOWN:
@@ -142,6 +163,13 @@ static int parse_assignment(Parser *p, Section section, const char *key, const c
                 if (streq(key, "RegisterWriterGroups"))
                         return parse_names(p, key, "group", value, &c->writer_groups, &c->n_writer_groups);
                 report(p, LOG_ERR, "unknown key '%s' in section [Authorization]", quote(key, strlen(key), q, sizeof q));
+                return 0;
+        case SECTION_WRITERS:
+                if (streq(key, "WriterGraceSec")) {
+                        parse_grace(p, key, value);
+                        return 0;
+                }
+                report(p, LOG_ERR, "unknown key '%s' in section [Writers]", quote(key, strlen(key), q, sizeof q));
                 return 0;
         }
         return 0;
@@ -172,6 +200,8 @@ static int parse_line(Parser *p, char *l, Section *section) {
                 e[-1] = 0;
                 if (streq(l + 1, "Authorization"))
                         *section = SECTION_AUTHORIZATION;
+                else if (streq(l + 1, "Writers"))
+                        *section = SECTION_WRITERS;
                 else {
                         report(p, LOG_ERR, "unknown section [%s]", quote(l + 1, strlen(l + 1), q, sizeof q));
                         *section = SECTION_UNKNOWN;

@@ -10,6 +10,8 @@
 #define CONFIG_LINE_MAX   4096          /* bytes in one line */
 #define CONFIG_NAMES_MAX  256           /* names in one list */
 #define CONFIG_NAME_MAX   256           /* bytes in one user or group name */
+#define CONFIG_WRITER_GRACE_DEFAULT_SEC 30      /* [Writers] WriterGraceSec= */
+#define CONFIG_WRITER_GRACE_MAX_SEC     86400
 
 /* A user or group name as written, with the line it is on (for messages). */
 typedef struct ConfigName {
@@ -31,7 +33,16 @@ typedef struct StasisdConfig {
         size_t n_writer_uids;
         gid_t *writer_gids;
         size_t n_writer_gids;
+
+        /* [Writers] WriterGraceSec=: how long the writers of stasisd's
+         * previous life have to register again before they are logged
+         * missing. 0 when not set: see config_writer_grace_usec(). */
+        unsigned writer_grace_sec;
+        bool writer_grace_set;
 } StasisdConfig;
+
+/* WriterGraceSec=, or its default, in microseconds (c may be NULL). */
+unsigned long long config_writer_grace_usec(const StasisdConfig *c);
 
 /* Called once for each problem: level is LOG_ERR or LOG_WARNING, line 0 means
  * the file as a whole. message has no file, line or final period. */

@@ -12,11 +12,13 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-create-request.h"
+#include "stasisd-request-id.h"
 #include "stasisd-resolve.h"
 #include "stasisd-select.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-writer-call.h"
+#include "stasisd-writer-memory.h"
 #include "strv.h"
 
 struct CreateRequest {
@@ -26,6 +28,7 @@ struct CreateRequest {
         char **paths;
         char **selectors;
         char *label;
+        char *request_id;       /* NULL if none */
         bool persistent;
         bool require_writers;
         uid_t uid;
@@ -41,8 +44,22 @@ static CreateRequest *create_request_free(CreateRequest *req) {
         strv_free(req->paths);
         strv_free(req->selectors);
         free(req->label);
+        if (req->request_id) {
+                free(req->request_id);
+                request_ids_answered(req->manager);     /* those waiting for it look again */
+        }
         free(req);
         return NULL;
+}
+
+bool create_request_in_flight(Manager *m, uid_t uid, const char *request_id) {
+        assert(m);
+        assert(request_id);
+
+        LIST_FOREACH(requests, req, m->requests)
+                if (req->request_id && req->uid == uid && streq(req->request_id, request_id))
+                        return true;
+        return false;
 }
 
 void create_requests_free(Manager *m) {
@@ -72,6 +89,8 @@ static void take_identities(WriterBatch *b) {
                 else if (writer_metadata_parse(json, strlen(json), &meta, err, sizeof err) >= 0 &&
                          writer_update_metadata(r->writer, meta, err, sizeof err) >= 0) {
                         meta = NULL;
+                        if (r->writer->manager)
+                                writer_memory_changed(r->writer->manager, r->writer);
                         continue;
                 }
                 r->error = -EBADMSG;
@@ -229,6 +248,13 @@ static void on_identified(WriterBatch *b, void *userdata) {
         int r;
 
         take_identities(b);
+        /* The writers of stasisd's previous life that are not back take part as failed. */
+        r = writer_memory_add_missing(m, b);
+        if (r < 0) {
+                (void) sd_bus_reply_method_errno(msg, r, NULL);
+                create_request_free(req);
+                return;
+        }
         /* Recording the set writes the catalog: not during another set's hold. */
         if (m->holding && m->n_deferred >= MANAGER_DEFERRED_MAX) {
                 (void) sd_bus_reply_method_errorf(msg, STASIS_ERROR_BUSY,
@@ -288,7 +314,7 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
 
         if (n_sw == 0)          /* no writer takes part: a plain set */
                 sw = mfree(sw);
-        r = set_create(m, msg, x.vols, x.n_vols, req->label, req->persistent, req->uid,
+        r = set_create(m, msg, x.vols, x.n_vols, req->label, req->request_id, req->persistent, req->uid,
                        sw, n_sw, req->require_writers, error);
         if (r >= 0) {
                 x.vols = NULL;          /* the set's now */
@@ -297,6 +323,8 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
                 n_sw = 0;
         }
 finish:
+        if (r < 0)
+                request_id_failed(m, req->uid, req->request_id, r, error);
         set_writers_free(sw, n_sw);
         resolution_done(&x);
         create_request_free(req);
@@ -304,7 +332,8 @@ finish:
 }
 
 int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
-                         bool persistent, bool require_writers, uid_t uid, sd_bus_error *error) {
+                         const char *request_id, bool persistent, bool require_writers, uid_t uid,
+                         sd_bus_error *error) {
         _cleanup_free_ Writer **ws = NULL;
         CreateRequest *req;
         size_t n = 0;
@@ -333,11 +362,13 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
         req->paths = strv_copy(paths);
         req->selectors = strv_copy(selectors);
         req->label = label ? strdup(label) : NULL;
+        req->request_id = request_id ? strdup(request_id) : NULL;
         req->persistent = persistent;
         req->require_writers = require_writers;
         req->uid = uid;
         LIST_PREPEND(requests, m->requests, m->requests_tail, req);
-        if ((paths && !req->paths) || (selectors && !req->selectors) || (label && !req->label)) {
+        if ((paths && !req->paths) || (selectors && !req->selectors) || (label && !req->label) ||
+            (request_id && !req->request_id)) {
                 create_request_free(req);
                 return -ENOMEM;
         }

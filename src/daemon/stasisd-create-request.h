@@ -10,5 +10,8 @@
 
 /* Starts a CreateSet with writers: Identify, resolve, create, prepare. */
 int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
-                         bool persistent, bool require_writers, uid_t uid, sd_bus_error *error);
+                         const char *request_id, bool persistent, bool require_writers, uid_t uid,
+                         sd_bus_error *error);
+/* Whether a CreateSet with request_id of uid is asking the writers now. */
+bool create_request_in_flight(Manager *m, uid_t uid, const char *request_id);
 void create_requests_free(Manager *m);

@@ -15,10 +15,12 @@
 #include "stasisd-manager.h"
 #include "stasisd-orphans-bus.h"
 #include "stasisd-orphans.h"
+#include "stasisd-request-id.h"
 #include "stasisd-resolve.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
+#include "stasisd-writer-memory.h"
 #include "stasisd-writer.h"
 #include "strv.h"
 
@@ -37,6 +39,7 @@ static int read_paths(sd_bus_message *msg, char ***ret, sd_bus_error *error) {
 
 typedef struct CreateOptions {
         char *label;
+        char *request_id;
         bool persistent;
         char **components;
         bool require_writers;
@@ -44,6 +47,7 @@ typedef struct CreateOptions {
 
 static void create_options_done(CreateOptions *o) {
         free(o->label);
+        free(o->request_id);
         strv_free(o->components);
 }
 
@@ -61,6 +65,19 @@ static int read_label(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error
         free(o->label);
         o->label = strdup(l);
         return o->label ? 0 : -ENOMEM;
+}
+
+static int read_request_id(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error) {
+        const char *id;
+        int r = sd_bus_message_read(msg, "v", "s", &id);
+        if (r < 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Option 'RequestId' must be a string");
+        r = request_id_check(id, error);
+        if (r < 0)
+                return r;
+        free(o->request_id);
+        o->request_id = strdup(id);
+        return o->request_id ? 0 : -ENOMEM;
 }
 
 static int read_components(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error) {
@@ -106,6 +123,8 @@ static int read_options(sd_bus_message *msg, CreateOptions *o, sd_bus_error *err
                         r = read_components(msg, o, error);
                 else if (streq(key, "require-writers"))
                         r = read_bool(msg, key, &o->require_writers, error);
+                else if (streq(key, "RequestId"))
+                        r = read_request_id(msg, o, error);
                 else
                         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                                  "Unknown option '%s'", ECHO(key));
@@ -143,16 +162,29 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = read_options(msg, &o, error);
         if (r < 0)
                 return r;
-        if (m->n_writers > 0 || !strv_isempty(o.components))
+        if (o.request_id) {
+                /* The same id again: its set, its failure, or wait for its answer. */
+                r = request_id_lookup(m, msg, uid, o.request_id, method_create_set, m, error);
+                if (r != 0)
+                        return r;
+        }
+        if (m->n_writers > 0 || m->n_missing_writers > 0 || !strv_isempty(o.components))
                 /* Writers first: which of them take part decides the volumes. */
-                return create_request_start(m, msg, paths, o.components, o.label, o.persistent,
-                                            o.require_writers, uid, error);
-        r = resolve_paths(&m->mounts, &m->providers, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
-        if (r < 0)
-                return r;
-        r = set_create(m, msg, volumes, n, o.label, o.persistent, uid, NULL, 0, false, error);
-        if (r < 0)
-                volumes_free(volumes, n);
+                r = create_request_start(m, msg, paths, o.components, o.label, o.request_id, o.persistent,
+                                         o.require_writers, uid, error);
+        else {
+                r = resolve_paths(&m->mounts, &m->providers, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
+                if (r >= 0) {
+                        r = set_create(m, msg, volumes, n, o.label, o.request_id, o.persistent, uid, NULL, 0,
+                                       false, error);
+                        if (r < 0)
+                                volumes_free(volumes, n);
+                }
+        }
+        if (r < 0 && o.request_id) {
+                request_id_failed(m, uid, o.request_id, r, error);
+                request_ids_answered(m);
+        }
         return r;
 }
 
@@ -252,6 +284,29 @@ static int method_delete_set(sd_bus_message *msg, void *userdata, sd_bus_error *
         return set_delete(s, msg, error);
 }
 
+static int method_lookup_request_id(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *id;
+        Set *s = NULL;
+        uid_t uid;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        r = request_id_check(id, error);
+        if (r < 0)
+                return r;
+        /* The caller's own: the uid is part of the id. */
+        r = auth_caller_uid(m, msg, &uid, error);
+        if (r < 0)
+                return r;
+        r = request_id_find(m, uid, id, &s, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "so", s->id, s->object_path);
+}
+
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return sd_bus_message_append(reply, "s", STASIS_VERSION);
@@ -272,6 +327,14 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", id),
                                 SD_BUS_RESULT("o", set),
                                 method_get_set, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("LookupRequestId",
+                                SD_BUS_ARGS("s", request_id),
+                                SD_BUS_RESULT("s", id, "o", set),
+                                method_lookup_request_id, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ForgetWriter",
+                                SD_BUS_ARGS("s", writer, "s", instance),
+                                SD_BUS_NO_RESULT,
+                                method_forget_writer, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("DeleteSet",
                                 SD_BUS_ARGS("s", id),
                                 SD_BUS_NO_RESULT,

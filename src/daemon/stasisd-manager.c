@@ -21,12 +21,14 @@
 #include "stasisd-manager.h"
 #include "stasisd-orphans-scan.h"
 #include "stasisd-orphans.h"
+#include "stasisd-request-id.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-life.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-state-dir.h"
 #include "stasisd-writer-call.h"
+#include "stasisd-writer-memory.h"
 #include "stasisd-writer.h"
 
 /* A writer left: the sets it takes part in fail its components. */
@@ -74,12 +76,14 @@ Manager *manager_free(Manager *m) {
         /* Exiting in a hold: the worker thaws when we are gone (PR_SET_PDEATHSIG);
          * write what was logged meanwhile. */
         log_release();
+        request_waiters_free(m);        /* first: the requests would look at them */
         create_requests_free(m);
         m->name_match = sd_bus_slot_unref(m->name_match);
         m->callers = callers_free(m->callers);
         while (m->sets)
                 set_free(m->sets);
         manager_writers_free(m);
+        writer_memory_free(m);
         manager_scan_orphans_cancel(m);
         orphans_free(m->orphans, m->n_orphans);
         for (Deferred *d; (d = LIST_POP(deferred, m->deferred, m->deferred_tail)); ) {
@@ -257,6 +261,8 @@ int manager_defer_if_holding(Manager *m, sd_bus_message *msg, sd_bus_message_han
 void manager_hold_ended(Manager *m) {
         assert(m);
 
+        /* Registered writers whose record waited for the hold to end. */
+        writer_memory_hold_ended(m);
         /* An orphan scan that ended in the hold: the set ids it found. */
         manager_orphans_raise_next_id(m);
         /* Calls that came in during the hold, in order. */
@@ -357,6 +363,8 @@ int manager_start(Manager *m) {
                 log_info("Loaded %d external provider(s) from %s.", r, m->providers_dir);
 
         r = manager_load_catalog(m);
+        if (r >= 0)
+                r = writer_memory_load(m);
         if (r < 0)
                 return r;
 

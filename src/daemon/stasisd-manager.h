@@ -77,8 +77,17 @@ typedef struct Manager {
         void (*writer_gone)(struct Manager *m, Writer *w, const char *why);
         size_t writers_metadata_bytes;  /* their meta_json, together */
         WriterBatch *batches, *batches_tail;    /* events being sent */
+        /* Writers of stasisd's previous life not registered again (stasisd-writer-memory.c). */
+        Writer *missing_writers, *missing_writers_tail;
+        unsigned n_missing_writers;
+        sd_event_source *writer_grace;  /* their grace period, from the start */
+        bool writers_catalog_dirty;     /* the catalog's writers wait for the end of a hold */
         unsigned n_calls_in_flight;
         CreateRequest *requests, *requests_tail;        /* CreateSet calls asking the writers first */
+        /* CreateSet calls waiting for the create with their request id (stasisd-request-id.c). */
+        struct RequestWaiter *request_waiters, *request_waiters_tail;
+        unsigned n_request_waiters;
+        sd_event_source *request_waiters_kick;
         usec_t identify_timeout;
         usec_t prepare_timeout;
         usec_t freeze_window;

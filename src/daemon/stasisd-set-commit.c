@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "stasisd-commit-runner.h"
 #include "stasisd-set-bus.h"
+#include "stasisd-request-id.h"
 #include "stasisd-set-commit.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
@@ -143,6 +144,8 @@ static void set_created(Set *s) {
                 (void) sd_bus_reply_method_return(s->pending, "so", s->id, s->object_path);
                 s->pending = sd_bus_message_unref(s->pending);
         }
+        if (s->request_id)
+                request_ids_answered(s->manager);       /* those waiting for it get it */
         set_bus_emit_changed(s);
         log_info("Set %s created: %zu volume(s), %s.", s->id, s->n_volumes, consistency);
         if (s->release_requested) {
@@ -199,12 +202,9 @@ void set_commit_failed_to_start(Set *s, int r) {
         assert(r < 0);
 
         log_error_errno(r, "Set %s: failed to start taking the snapshots: %m", s->id);
-        if (s->pending) {
-                (void) sd_bus_reply_method_errorf(s->pending, STASIS_ERROR_PROVIDER_FAILED,
-                                                  "Creating snapshot set %s failed: cannot start the worker: %s",
-                                                  s->id, strerror(-r));
-                s->pending = sd_bus_message_unref(s->pending);
-        }
+        char why[256];
+        snprintf(why, sizeof why, "cannot start the worker: %s", strerror(-r));
+        set_reply_error(s, STASIS_ERROR_PROVIDER_FAILED, "Creating", why);
         set_remove(s);
 }
 

@@ -53,3 +53,19 @@ bool set_phase_transition_allowed(SetPhase from, SetPhase to) {
 bool set_phase_busy(SetPhase p) {
         return !(p == SET_PHASE_IDLE || p == SET_PHASE_DELETE_WAITING);
 }
+
+bool set_phase_making(SetPhase p) {
+        switch (p) {
+        case SET_PHASE_NEW:
+        case SET_PHASE_PREPARING:
+        case SET_PHASE_QUEUED:
+        case SET_PHASE_FREEZING:
+        case SET_PHASE_COMMITTING:
+        case SET_PHASE_THAWING:
+        case SET_PHASE_POST_SNAPSHOT:
+        case SET_PHASE_FAILING:
+                return true;
+        default:
+                return false;
+        }
+}

@@ -36,3 +36,7 @@ bool set_phase_transition_allowed(SetPhase from, SetPhase to);
 /* Whether the set is in the middle of something: Delete answers Busy, a
  * release waits for it to end. */
 bool set_phase_busy(SetPhase p);
+
+/* Whether the set is still being made: its CreateSet is not answered yet
+ * (a CreateSet with the same request id waits for that answer). */
+bool set_phase_making(SetPhase p);

@@ -21,6 +21,7 @@
 #include "stasisd-set-commit.h"
 #include "stasisd-set-export.h"
 #include "stasisd-set-life.h"
+#include "stasisd-request-id.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
@@ -67,6 +68,7 @@ Set *set_free(Set *s) {
         free(s->volumes);
         free(s->object_path);
         free(s->label);
+        free(s->request_id);
         free(s->consistency);
         free(s->error);
         free(s->requestor);
@@ -178,8 +180,14 @@ void set_reply_error(Set *s, const char *name, const char *what, const char *det
         if (!s->pending)
                 return;
         _cleanup_free_ char *safe = utf8_escape_invalid(strempty(detail));
-        (void) sd_bus_reply_method_errorf(s->pending, name, "%s snapshot set %s failed: %s", what, s->id,
-                                          safe ?: "(out of memory)");
+        _cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
+        (void) sd_bus_error_setf(&e, name, "%s snapshot set %s failed: %s", what, s->id, safe ?: "(out of memory)");
+        if (s->request_id && streq(what, "Creating")) {
+                /* Remembered before the answer: a retry after a lost answer gets the same. */
+                request_id_failed(s->manager, s->owner_uid, s->request_id, -EIO, &e);
+                request_ids_answered(s->manager);
+        }
+        (void) sd_bus_reply_method_error(s->pending, &e);
         s->pending = sd_bus_message_unref(s->pending);
 }
 
@@ -351,7 +359,7 @@ static unsigned count_sets_of(Manager *m, const char *requestor) {
 }
 
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
-               const char *label, bool persistent, uid_t owner_uid,
+               const char *label, const char *request_id, bool persistent, uid_t owner_uid,
                SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(msg);
         size_t export_size;
@@ -388,7 +396,8 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
         s->state = SET_CREATING;
         s->label = strdup(strempty(label));
         s->requestor = sender ? strdup(sender) : NULL;
-        if (!s->label || (sender && !s->requestor)) {
+        s->request_id = request_id ? strdup(request_id) : NULL;
+        if (!s->label || (sender && !s->requestor) || (request_id && !s->request_id)) {
                 s->volumes = NULL;
                 set_free(s);
                 return -ENOMEM;
@@ -399,6 +408,7 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
                 .label = s->label,
                 .persistent = persistent,
                 .owner_uid = owner_uid,
+                .request_id = s->request_id,
                 .state = (char *) set_state_to_string(SET_CREATING),
                 .volumes = volumes,
                 .n_volumes = n_volumes,
@@ -500,6 +510,7 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
                 s->state = SET_CREATING;
         }
         s->label = TAKE_PTR(cs->label);
+        s->request_id = TAKE_PTR(cs->request_id);
         if (strlen(strempty(s->label)) > MANAGER_LABEL_MAX) {
                 /* Recorded by something that did not check it: ListSets sends every label. */
                 char *cut = echo_strdup(s->label, MANAGER_LABEL_MAX);

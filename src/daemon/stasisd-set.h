@@ -46,6 +46,7 @@ struct Set {
         char *object_path;
         usec_t created;         /* CLOCK_REALTIME */
         char *label;
+        char *request_id;       /* the requestor's own id of its create (stasisd-request-id.c); NULL if none */
         bool persistent;
         uid_t owner_uid;
         SetState state;
@@ -102,7 +103,7 @@ struct Set {
 /* Creates a set for volumes (taking them over) and starts taking the
  * snapshots; the reply to msg is sent when done. */
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
-               const char *label, bool persistent, uid_t owner_uid,
+               const char *label, const char *request_id, bool persistent, uid_t owner_uid,
                struct SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error);
 
 /* Starts deleting; msg (may be NULL) is answered when done. */

@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "stasisd-auth.h"
 #include "stasisd-writer-call.h"
+#include "stasisd-writer-memory.h"
 #include "stasisd-writer.h"
 #include "string-table.h"
 
@@ -175,6 +176,7 @@ static void writer_gone(Writer *w, const char *why) {
         log_info("Writer %s (%s %s) %s.", w->display, w->owner, w->path, why);
         writer_ref(w);
         writer_unlink(w);
+        writer_memory_gone(m, w);
         if (m->writer_gone)
                 m->writer_gone(m, w, why);      /* before its calls fail: the sets name the event */
         writer_batches_writer_gone(m, w, why);
@@ -320,6 +322,7 @@ int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *er
         w->pid = caller.pid;
         w->uid = caller.uid;
         writer_link(m, w);
+        writer_memory_registered(m, w);
         log_info("Writer %s registered by %s (pid %d) at %s: %s, %zu component(s).", w->display, w->owner,
                  (int) w->pid, w->path, writer_level_to_string(w->meta->level), w->meta->n_components);
 
@@ -363,6 +366,9 @@ int method_list_writers(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = sd_bus_message_open_container(reply, 'a', "(ssssuusssuu)");
         if (r < 0)
                 return r;
+        r = writer_memory_append_list(m, reply);       /* the missing first: they want attention */
+        if (r < 0)
+                return r;
         LIST_FOREACH(writers, w, m->writers) {
                 char state[64];
                 r = sd_bus_message_append(reply, "(ssssuusssuu)", w->meta->writer, w->meta->instance,
@@ -389,7 +395,7 @@ int method_get_writer_metadata(sd_bus_message *msg, void *userdata, sd_bus_error
         r = sd_bus_message_read(msg, "ss", &name, &instance);
         if (r < 0)
                 return r;
-        w = manager_find_writer(m, name, instance);
+        w = manager_find_writer(m, name, instance) ?: manager_find_missing_writer(m, name, instance);
         if (!w)
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER, "No writer %s%s%s is registered",
                                          ECHO(name), isempty(instance) ? "" : "@", ECHO(instance));

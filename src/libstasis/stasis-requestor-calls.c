@@ -38,6 +38,8 @@ static int append_create(StasisRequestor *r, sd_bus_message *m, const StasisSetR
                 k = sd_bus_message_open_container(m, 'a', "{sv}");
         if (k >= 0 && q->label)
                 k = sd_bus_message_append(m, "{sv}", "label", "s", q->label);
+        if (k >= 0 && q->request_id)
+                k = sd_bus_message_append(m, "{sv}", "RequestId", "s", q->request_id);
         if (k >= 0)
                 k = sd_bus_message_append(m, "{sv}", "persistent", "b", (int) q->persistent);
         if (k >= 0)
@@ -112,6 +114,24 @@ int stasis_requestor_create_set(StasisRequestor *r, const StasisSetRequest *q, c
         k = read_id(reply, ret_id);
         if (k < 0)
                 return requestor_fail(r, k, "Malformed reply to CreateSet: %s", strerror(-k));
+        return 0;
+}
+
+int stasis_requestor_lookup_request_id(StasisRequestor *r, const char *request_id, char **ret_id) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (isempty(request_id) || !ret_id)
+                return requestor_fail(r, -EINVAL, "lookup: the request id must not be empty, nor ret_id NULL");
+        k = requestor_call_id(r, "LookupRequestId", request_id, &reply);
+        if (k < 0)
+                return k;
+        k = read_id(reply, ret_id);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to LookupRequestId: %s", strerror(-k));
         return 0;
 }
 

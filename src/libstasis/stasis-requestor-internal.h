@@ -38,6 +38,7 @@ struct StasisSetRequest {
         char **paths;                   /* never NULL */
         char **components;              /* never NULL */
         char *label;                    /* NULL: none */
+        char *request_id;               /* NULL: none */
         bool persistent;
         bool require_writers;
 };

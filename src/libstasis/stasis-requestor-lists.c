@@ -286,6 +286,24 @@ int stasis_requestor_get_writer_metadata(StasisRequestor *r, const char *writer,
         return 0;
 }
 
+int stasis_requestor_forget_writer(StasisRequestor *r, const char *writer, const char *instance) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (isempty(writer))
+                return requestor_fail(r, -EINVAL, "forget writer: the writer must not be NULL or empty");
+        k = new_manager_call(r, "ForgetWriter", &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "ss", writer, strempty(instance));
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the ForgetWriter call: %s", strerror(-k));
+        return requestor_call(r, m, NULL);
+}
+
 /* ---- What paths resolve to ---- */
 
 StasisPathList *stasis_path_list_free(StasisPathList *l) {

@@ -38,6 +38,7 @@ StasisSetRequest *stasis_set_request_unref(StasisSetRequest *q) {
         strv_free(q->paths);
         strv_free(q->components);
         free(q->label);
+        free(q->request_id);
         free(q);
         return NULL;
 }
@@ -80,5 +81,20 @@ int stasis_set_request_set_require_writers(StasisSetRequest *q, int require) {
         if (!q || (require != 0 && require != 1))
                 return -EINVAL;
         q->require_writers = require;
+        return 0;
+}
+
+int stasis_set_request_set_request_id(StasisSetRequest *q, const char *request_id) {
+        char *id = NULL;
+
+        if (!q)
+                return -EINVAL;
+        if (!isempty(request_id)) {
+                id = strdup(request_id);
+                if (!id)
+                        return -ENOMEM;
+        }
+        free(q->request_id);
+        q->request_id = id;
         return 0;
 }

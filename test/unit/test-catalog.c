@@ -6,8 +6,12 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "stasisd-catalog-requests.h"
+#include "stasisd-catalog-writers.h"
 #include "stasisd-catalog.h"
 #include "tests.h"
+
+#define STASIS_TEST_ERROR "org.stasis1.Error.ProviderFailed"
 
 static char dir[64];
 
@@ -269,8 +273,140 @@ TEST(upgrades_schema_1) {
         catalog_sets_free(sets, n);
         CHECK_INTEQ(catalog_record_created(c, 7, "created", "application", 0, NULL, 0), 0);
         catalog_close(c);
-        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 3", dir);
+        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 4", dir);
         CHECK_INTEQ(system(cmd), 0);
+}
+
+/* A catalog of schema 3 gets request ids, the failed requests and the
+ * writers: its sets stay, with no request id. */
+TEST(upgrades_schema_3) {
+        char cmd[4096];
+        Catalog *c = NULL;
+        CatalogSet *sets = NULL;
+        size_t n = 0;
+
+        new_dir();
+        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db \""
+                 "CREATE TABLE sets (id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL, "
+                 "label TEXT NOT NULL DEFAULT '', persistent INTEGER NOT NULL, owner_uid INTEGER NOT NULL, "
+                 "state TEXT NOT NULL, consistency TEXT NOT NULL DEFAULT '', "
+                 "completed INTEGER NOT NULL DEFAULT 0, hold_usec INTEGER NOT NULL DEFAULT 0); "
+                 "CREATE TABLE volumes (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "
+                 "idx INTEGER NOT NULL, path TEXT NOT NULL, mount_point TEXT NOT NULL, device TEXT NOT NULL, "
+                 "fstype TEXT NOT NULL, provider TEXT NOT NULL, source TEXT NOT NULL, volume_key TEXT NOT NULL, "
+                 "handle TEXT NOT NULL, missing INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (set_id, idx)); "
+                 "CREATE TABLE components (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "
+                 "idx INTEGER NOT NULL, writer TEXT NOT NULL, instance TEXT NOT NULL, component TEXT NOT NULL, "
+                 "consistency TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (set_id, idx)); "
+                 "CREATE TABLE id_reserve (reserved INTEGER NOT NULL); "
+                 "INSERT INTO sets VALUES (9, 99, 'three', 1, 0, 'created', 'per-volume', 0, 5); "
+                 "INSERT INTO volumes VALUES (9, 0, '/a', '/', '/dev/x', 'btrfs', 'btrfs', '/a', 'k', '/a/.stasis/9', 0); "
+                 "INSERT INTO id_reserve VALUES (9); "
+                 "PRAGMA user_version=3;\"", dir);
+        CHECK_INTEQ(system(cmd), 0);
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
+        CHECK_INTEQ(n, 1);
+        CHECK_INTEQ(sets[0].id, 9);
+        CHECK_STREQ(sets[0].label, "three");
+        CHECK_INTEQ(sets[0].hold_usec, 5);
+        CHECK(sets[0].request_id == NULL);
+        catalog_sets_free(sets, n);
+
+        CatalogSet s = { .created = 1, .persistent = true, .owner_uid = 1000, .state = (char *) "creating",
+                         .request_id = (char *) "nightly-2026-12-05" };
+        CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
+        CHECK_INTEQ(s.id, 10);
+        CHECK_INTEQ(catalog_add_failed_request(c, 1000, "other", 7, STASIS_TEST_ERROR, "it failed"), 0);
+        catalog_close(c);
+        c = NULL;
+
+        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 4", dir);
+        CHECK_INTEQ(system(cmd), 0);
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
+        CHECK_INTEQ(n, 2);
+        CHECK(sets[0].request_id == NULL);
+        CHECK_STREQ(sets[1].request_id, "nightly-2026-12-05");
+        CHECK_INTEQ(sets[1].owner_uid, 1000);
+        catalog_sets_free(sets, n);
+        catalog_close(c);
+}
+
+/* Failed requests are found by uid and id, for their age, and no more
+ * than the bound are kept. */
+TEST(failed_requests) {
+        Catalog *c = NULL;
+        char *name = NULL, *message = NULL;
+
+        new_dir();
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CHECK_INTEQ(catalog_find_failed_request(c, 0, "a", 100, &name, &message), 0);
+        CHECK_INTEQ(catalog_add_failed_request(c, 0, "a", 100, STASIS_TEST_ERROR, "first"), 0);
+        CHECK_INTEQ(catalog_find_failed_request(c, 0, "a", 100, &name, &message), 1);
+        CHECK_STREQ(name, STASIS_TEST_ERROR);
+        CHECK_STREQ(message, "first");
+        free(name);
+        free(message);
+        /* another user's id of the same name is another request */
+        CHECK_INTEQ(catalog_find_failed_request(c, 1000, "a", 100, &name, &message), 0);
+        /* too old: not found */
+        CHECK_INTEQ(catalog_find_failed_request(c, 0, "a", 100 + CATALOG_FAILED_REQUESTS_AGE_USEC + 1,
+                                                &name, &message), 0);
+        /* the bound: the oldest go */
+        for (unsigned i = 0; i < CATALOG_FAILED_REQUESTS_MAX; i++) {
+                char id[32];
+                snprintf(id, sizeof id, "id-%u", i);
+                CHECK_INTEQ(catalog_add_failed_request(c, 0, id, 200 + i, STASIS_TEST_ERROR, "later"), 0);
+        }
+        CHECK_INTEQ(catalog_find_failed_request(c, 0, "a", 300, &name, &message), 0);
+        CHECK_INTEQ(catalog_find_failed_request(c, 0, "id-0", 300, &name, &message), 1);
+        free(name);
+        free(message);
+        catalog_close(c);
+}
+
+/* The registered writers: recorded, replaced, forgotten, and read again
+ * after the catalog is opened again. */
+TEST(writers) {
+        Catalog *c = NULL;
+        CatalogWriter *l = NULL;
+        size_t n = 0;
+
+        new_dir();
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CatalogWriter a = { .name = (char *) "pg", .instance = (char *) "main", .uid = 70,
+                            .metadata = (char *) "{\"v\":1}", .registered = 1 };
+        CatalogWriter b = { .name = (char *) "redis", .instance = (char *) "", .uid = 0,
+                            .metadata = (char *) "{}", .registered = 2 };
+        CHECK_INTEQ(catalog_writer_record(c, &a), 0);
+        CHECK_INTEQ(catalog_writer_record(c, &b), 0);
+        a.metadata = (char *) "{\"v\":2}";
+        CHECK_INTEQ(catalog_writer_record(c, &a), 0);          /* replaces */
+        CHECK_INTEQ(catalog_writer_forget(c, "nosuch", ""), 0);
+        catalog_close(c);
+        c = NULL;
+
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CHECK_INTEQ(catalog_writers_load(c, &l, &n), 0);
+        CHECK_INTEQ(n, 2);
+        CHECK_STREQ(l[0].name, "pg");
+        CHECK_STREQ(l[0].instance, "main");
+        CHECK_INTEQ(l[0].uid, 70);
+        CHECK_STREQ(l[0].metadata, "{\"v\":2}");
+        CHECK_STREQ(l[1].name, "redis");
+        catalog_writers_free(l, n);
+        CHECK_INTEQ(catalog_writer_forget(c, "pg", "main"), 1);
+        CHECK_INTEQ(catalog_writers_load(c, &l, &n), 0);
+        CHECK_INTEQ(n, 1);
+        CHECK_STREQ(l[0].name, "redis");
+        catalog_writers_free(l, n);
+        CHECK_INTEQ(catalog_writers_replace(c, &a, 1), 0);
+        CHECK_INTEQ(catalog_writers_load(c, &l, &n), 0);
+        CHECK_INTEQ(n, 1);
+        CHECK_STREQ(l[0].name, "pg");
+        catalog_writers_free(l, n);
+        catalog_close(c);
 }
 
 TEST(refuses_newer_schema) {

@@ -74,7 +74,7 @@ TEST(errors_have_lines) {
                           "[]\n", &c), -EINVAL);
         CHECK(!c);
         CHECK_STREQ(reports,
-                    "E:1: 'RegisterWriterUsers' is not in a section; put it under [Authorization]\n"
+                    "E:1: 'RegisterWriterUsers' is not in a section; put it under [Authorization] or [Writers]\n"
                     "E:3: unknown key 'Foo' in section [Authorization]\n"
                     "E:4: RegisterWriterUsers=: '-x' is not a valid user name\n"
                     "E:4: RegisterWriterUsers=: 'a:b' is not a valid user name\n"
@@ -83,6 +83,30 @@ TEST(errors_have_lines) {
                     "E:8: bad section header '[Authorization'; expected [NAME]\n"
                     "E:9: '=x' is not KEY=VALUE, a [SECTION] or a comment\n"
                     "E:10: bad section header '[]'; expected [NAME]\n");
+}
+
+/* [Writers] WriterGraceSec=: whole seconds up to a day; 30 when not set. */
+TEST(writer_grace) {
+        StasisdConfig *c;
+        CHECK_INTEQ(parse("", &c), 0);
+        CHECK_INTEQ(config_writer_grace_usec(c), 30 * 1000000ULL);
+        CHECK_INTEQ(config_writer_grace_usec(NULL), 30 * 1000000ULL);
+        config_free(c);
+        CHECK_INTEQ(parse("[Writers]\nWriterGraceSec = 2\n", &c), 0);
+        CHECK_STREQ(reports, "");
+        CHECK_INTEQ(config_writer_grace_usec(c), 2 * 1000000ULL);
+        config_free(c);
+        CHECK_INTEQ(parse("[Writers]\nWriterGraceSec=0\n", &c), 0);
+        CHECK_INTEQ(config_writer_grace_usec(c), 0);
+        config_free(c);
+        CHECK_INTEQ(parse("[Writers]\nWriterGraceSec=-1\nWriterGraceSec=1.5\nWriterGraceSec=86401\n"
+                          "WriterGraceSec=\nGrace=3\n", &c), -EINVAL);
+        CHECK_STREQ(reports,
+                    "E:2: WriterGraceSec=: '-1' is not a whole number of seconds from 0 to 86400\n"
+                    "E:3: WriterGraceSec=: '1.5' is not a whole number of seconds from 0 to 86400\n"
+                    "E:4: WriterGraceSec=: '86401' is not a whole number of seconds from 0 to 86400\n"
+                    "E:5: WriterGraceSec=: '' is not a whole number of seconds from 0 to 86400\n"
+                    "E:6: unknown key 'Grace' in section [Writers]\n");
 }
 
 TEST(bad_bytes) {

@@ -123,6 +123,16 @@ TEST(busy) {
                 CHECK_INTEQ(set_phase_busy((SetPhase) p), p != SET_PHASE_IDLE && p != SET_PHASE_DELETE_WAITING);
 }
 
+/* Making: the CreateSet is not answered yet. Every phase a set can be in
+ * before its answer, and none after. */
+TEST(making) {
+        for (int p = 0; p < N; p++) {
+                bool after = p == SET_PHASE_IDLE || p == SET_PHASE_REAPING || p == SET_PHASE_DELETE_WAITING ||
+                             p == SET_PHASE_DELETING || p == SET_PHASE_REMOVED;
+                CHECK_INTEQ(set_phase_making((SetPhase) p), !after);
+        }
+}
+
 TEST(names) {
         for (int p = 0; p < N; p++) {
                 const char *s = set_phase_to_string((SetPhase) p);

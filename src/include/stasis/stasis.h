@@ -388,6 +388,18 @@ int stasis_set_request_set_persistent(StasisSetRequest *q, int persistent);
  * taking part fails or vetoes. 0 (the default): the set is made without it
  * and its components are crash-consistent. */
 int stasis_set_request_set_require_writers(StasisSetRequest *q, int require);
+/* The requestor's own id for the create (NULL or "": none); a copy is
+ * kept. A second create with the same id by the same user (uid) makes no
+ * second set: it is answered with the set the first one made (once it is
+ * made, if it is still being made) or with the error the first one failed
+ * with. Use it to retry a create whose answer was lost (STASIS_ERR_DISCONNECTED,
+ * a time-out): the retry tells what became of the first. stasisd checks the
+ * id: UTF-8, at most 128 bytes, no control characters (else
+ * STASIS_ERR_INVALID_ARGUMENT, naming it). Ids of different users never
+ * meet. A set's id is given up when the set is deleted; a failure is
+ * remembered for 7 days (the latest 1000). See docs/requestors.md.
+ * Since 0.3. */
+int stasis_set_request_set_request_id(StasisSetRequest *q, const char *request_id);
 
 /* Creates a set and returns when its snapshots exist (or it failed). The
  * id is in *ret_id, a string the caller frees with free(). The errors of
@@ -406,6 +418,12 @@ typedef void (*stasis_create_handler_t)(StasisRequestor *r, const char *id, cons
  * not called). */
 int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest *q,
                                       stasis_create_handler_t handler, void *userdata);
+
+/* The id of the set that the create with request_id (of this user) made,
+ * in *ret_id (freed with free()). STASIS_ERR_NO_SUCH_SET (-ENXIO) if there
+ * is none (not made, deleted since, or still asking the writers); the error
+ * it failed with if it failed (remembered for 7 days). Since 0.3. */
+int stasis_requestor_lookup_request_id(StasisRequestor *r, const char *request_id, char **ret_id);
 
 /* -- Reading sets -- */
 
@@ -493,7 +511,10 @@ const char *stasis_set_component_reason(const StasisSet *s, unsigned index);
  * in *ret; freed with stasis_writer_list_free(). Anyone may list them. The
  * string accessors return NULL for an index past the end, the numbers 0.
  * state is "idle" or the event under way; last_set and last_error are ""
- * if none; bus_name is the writer's unique bus name. */
+ * if none; bus_name is the writer's unique bus name. A writer that was
+ * registered before stasisd restarted and has not registered again is
+ * listed with state "missing" (bus_name "", pid 0) and its last metadata,
+ * until it comes back or stasis_requestor_forget_writer() forgets it. */
 typedef struct StasisWriterList StasisWriterList;
 int stasis_requestor_list_writers(StasisRequestor *r, StasisWriterList **ret);
 StasisWriterList *stasis_writer_list_free(StasisWriterList *l);          /* accepts NULL; returns NULL */
@@ -513,6 +534,12 @@ uint32_t stasis_writer_list_metadata_size(const StasisWriterList *l, unsigned in
  * *ret_json, which the caller frees. instance NULL or "": none.
  * STASIS_ERR_NO_SUCH_WRITER (-ENXIO) if no such writer is registered (it
  * may have left since it was listed). */
+/* Forgets the missing writer writer@instance (instance NULL or "": none):
+ * it is no longer listed, and sets no longer record its components as
+ * crash-consistent for it. Root only, or polkit's org.stasis1.forget-writer
+ * (STASIS_ERR_ACCESS_DENIED). STASIS_ERR_NO_SUCH_WRITER if no such writer
+ * is missing; STASIS_ERR_INVALID_ARGUMENT if it is registered. Since 0.3. */
+int stasis_requestor_forget_writer(StasisRequestor *r, const char *writer, const char *instance);
 int stasis_requestor_get_writer_metadata(StasisRequestor *r, const char *writer, const char *instance,
                                          char **ret_json);
 
