@@ -15,6 +15,7 @@ typedef enum AuthAction {
         AUTH_RESOLVE_PATHS,     /* Manager.ResolvePaths */
         AUTH_REGISTER_WRITER,   /* Manager.RegisterWriter */
         AUTH_MANAGE_ORPHANS,    /* Manager.RescanOrphans, DeleteOrphan, AdoptOrphans */
+        AUTH_MOUNT_SET,         /* Set.Mount, Set.Unmount, Set.OpenView */
         _AUTH_ACTION_MAX,
 } AuthAction;
 

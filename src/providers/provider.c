@@ -115,3 +115,9 @@ int stasis_provider_probe(const MountEntry *m, const char *path, StasisVolume *v
         res->message[0] = 0;
         return 0;
 }
+
+const char *stasis_volume_view_path(const StasisVolume *v) {
+        if (v->provider && v->provider->snapshots_directory && v->source && v->source[0] == '/')
+                return v->source;
+        return v->mount_point;
+}

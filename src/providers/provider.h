@@ -43,6 +43,10 @@ typedef struct StasisVolume {
 } StasisVolume;
 
 void stasis_volume_done(StasisVolume *v);
+/* Where the snapshot of v sits in a view of its set (docs/views.md): the
+ * directory snapshotted (source) for a provider that snapshots directories,
+ * else the mount point. */
+const char *stasis_volume_view_path(const StasisVolume *v);
 
 /* A provider's answer with a human-readable reason; message is "" on success. */
 typedef struct StasisProviderResult {
@@ -59,6 +63,7 @@ struct StasisProvider {
         const char *name;
         bool external;         /* an executable in the providers directory */
         void *data;            /* the provider's own (the executable's path) */
+        bool snapshots_directory; /* source is the directory it snapshots (btrfs: a subvolume) */
 
         /* Does this provider take the volume that holds path (on mount m)? Returns
          * a priority > 0 and fills v->source, v->key and v->hold, 0 if the volume
@@ -100,6 +105,13 @@ struct StasisProvider {
          * names the first such store. */
         int (*list)(const StasisProvider *self, StasisStoredSnapshot **ret, size_t *ret_n,
                     StasisProviderResult *res);
+
+        /* Optional: a detached mount (open_tree()/fsmount(), no path reaches
+         * it) of the snapshot of v, read-only, nosuid and nodev, for a view
+         * of the set (docs/views.md). Runs in stasisd; quick. -EOPNOTSUPP
+         * from a provider that cannot; -ENOENT if the snapshot is gone. */
+        int (*mount)(const StasisProvider *self, const StasisVolume *v, int *ret_mount_fd,
+                     StasisProviderResult *res);
 };
 
 /* A snapshot a provider found in its store. Strings owned. */
