@@ -54,6 +54,22 @@ static int check_viewable(Set *s, sd_bus_error *error) {
         return 0;
 }
 
+/* <runtime dir>/scratch/<id>-<index>: where a provider may mount a snapshot
+ * on its way to a detached mount; scratch/ is root-only. */
+static int make_scratch(Manager *m, const char *id, size_t index, char **ret) {
+        _cleanup_free_ char *dir = NULL, *path = NULL;
+        if (asprintf(&dir, "%s/" SET_VIEWS_SCRATCH, m->runtime_dir) < 0 ||
+            asprintf(&path, "%s/%s-%zu", dir, id, index) < 0)
+                return -ENOMEM;
+        (void) mkdir(m->runtime_dir, 0755);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        *ret = TAKE_PTR(path);
+        return 0;
+}
+
 int set_view_open(Set *s, int *ret_fds, size_t *ret_order, sd_bus_error *error) {
         int r = check_viewable(s, error);
         if (r < 0)
@@ -72,7 +88,15 @@ int set_view_open(Set *s, int *ret_fds, size_t *ret_order, sd_bus_error *error) 
                                                  s->id, v->provider ? v->provider->name : "unknown",
                                                  stasis_volume_view_path(v));
                 }
-                r = v->provider->mount(v->provider, v, &ret_fds[i], &res);
+                _cleanup_free_ char *scratch = NULL;
+                r = make_scratch(s->manager, s->id, i, &scratch);
+                if (r < 0)
+                        stasis_provider_result_set(&res, r, "cannot make a directory under %s: %s",
+                                                   s->manager->runtime_dir, strerror(-r));
+                else {
+                        r = v->provider->mount(v->provider, v, scratch, &ret_fds[i], &res);
+                        (void) rmdir(scratch);
+                }
                 if (r < 0) {
                         close_fds(ret_fds, i);
                         log_error("Set %s: cannot mount the snapshot of %s: %s", s->id, stasis_volume_view_path(v),
@@ -352,6 +376,10 @@ void set_views_clean_stale(const char *runtime_dir) {
         if (asprintf(&records, "%s/" SET_VIEWS_RECORDS, runtime_dir) < 0 ||
             asprintf(&sets, "%s/" SET_VIEWS_SUBDIR, runtime_dir) < 0)
                 return;
+        /* A provider's mount on the way, if stasisd died in between. */
+        _cleanup_free_ char *scratch = NULL;
+        if (asprintf(&scratch, "%s/" SET_VIEWS_SCRATCH, runtime_dir) >= 0)
+                unmount_below(scratch);
         d = opendir(records);
         if (!d)
                 return;

@@ -10,6 +10,7 @@
 
 #define SET_VIEWS_SUBDIR "sets"         /* default roots: <runtime dir>/sets/<id> */
 #define SET_VIEWS_RECORDS "views"       /* <runtime dir>/views/<id>: the root, for a restart */
+#define SET_VIEWS_SCRATCH "scratch"     /* <runtime dir>/scratch/<id>-<index>: providers mount there on the way */
 
 /* Where a set is mounted: state of the set, not a phase (a set is mounted
  * while idle). */

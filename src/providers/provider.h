@@ -13,6 +13,7 @@
 #define STASIS_PROVIDER_OPS_VERSION 1
 #define STASIS_PROVIDER_MESSAGE_MAX 256
 #define STASIS_PROVIDER_LIST_TIMEOUT (60 * USEC_PER_SEC)
+#define STASIS_PROVIDER_MOUNT_TIMEOUT (30 * USEC_PER_SEC)
 
 /* How a provider wants the file system held while it commits (docs/providers.md). */
 typedef enum StasisHold {
@@ -108,9 +109,11 @@ struct StasisProvider {
 
         /* Optional: a detached mount (open_tree()/fsmount(), no path reaches
          * it) of the snapshot of v, read-only, nosuid and nodev, for a view
-         * of the set (docs/views.md). Runs in stasisd; quick. -EOPNOTSUPP
-         * from a provider that cannot; -ENOENT if the snapshot is gone. */
-        int (*mount)(const StasisProvider *self, const StasisVolume *v, int *ret_mount_fd,
+         * of the set (docs/views.md). Runs in stasisd, in
+         * STASIS_PROVIDER_MOUNT_TIMEOUT at most. scratch is an empty
+         * directory only root reaches, where the provider may mount the
+         * snapshot on the way; it must leave nothing mounted there. */
+        int (*mount)(const StasisProvider *self, const StasisVolume *v, const char *scratch, int *ret_mount_fd,
                      StasisProviderResult *res);
 };
 

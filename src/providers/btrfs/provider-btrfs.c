@@ -349,7 +349,7 @@ static int btrfs_exists(const StasisProvider *self, const StasisVolume *v) {
 
 /* The snapshot's subvolume cloned out of the store's private mount of the
  * top level: a detached mount of that subvolume alone. */
-static int btrfs_mount(const StasisProvider *self, const StasisVolume *v, int *ret_mount_fd,
+static int btrfs_mount(const StasisProvider *self, const StasisVolume *v, const char *scratch, int *ret_mount_fd,
                        StasisProviderResult *res) {
         _cleanup_close_ int dfd = -1, fd = -1, tree = -1;
         StoreCache c = {};
