@@ -60,7 +60,17 @@ assert_eq "$out" old "nobody cannot unmount the view"
 assert_exit 4 stasis_as_nobody "$STASIS" exec "$id" -- true
 assert_contains "$STASIS_ERR" "org.stasis1.mount-set"
 
-# 4. Bad input: clear errors, nothing mounted.
+# 4. Nested volumes: the inner snapshot over the outer one, at its path.
+btrfs -q subvolume create "$P/vol/nested"
+echo nested-old > "$P/vol/nested/n"
+id2=$("$STASIS" --json create "$P/vol" "$P/vol/nested" | jq -r .id)
+echo nested-new > "$P/vol/nested/n"
+echo newer > "$P/vol/f"
+out=$("$STASIS" exec "$id2" -- sh -c "cat '$P/vol/f' '$P/vol/nested/n' '$P/vol/inner/i'")
+assert_eq "$(echo $out)" "new nested-old inner" "both snapshots at their paths, the other mount on top"
+"$STASIS" delete "$id2" >/dev/null
+
+# 5. Bad input: clear errors, nothing mounted.
 assert_exit 127 "$STASIS" exec "$id" -- no-such-command
 assert_contains "$STASIS_ERR" "exec $id: cannot run no-such-command: No such file or directory"
 assert_exit 3 "$STASIS" exec 999 -- true

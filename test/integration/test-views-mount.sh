@@ -94,7 +94,19 @@ assert_eq "$(mounted)" 0 "the new stasisd unmounted it"
 assert_eq "$("$STASIS" --json show "$id" | jq -r ".mounted_at // \"\"")" "" "and the set is not mounted"
 "$STASIS" delete "$id" >/dev/null
 
-# 8. Auto-release of a mounted set unmounts it.
+# 8. Nested volumes: each snapshot sits where its volume sat, parents first.
+btrfs -q subvolume create "$P/vol/nested"
+echo nested-old > "$P/vol/nested/n"
+id=$("$STASIS" --json create "$P/vol/nested" "$P/vol" | jq -r .id)
+echo nested-new > "$P/vol/nested/n"
+root=$("$STASIS" --json mount "$id" | jq -r .mounted_at)
+assert_eq "$(cat "$root$P/vol/f")" new "the outer snapshot"
+assert_eq "$(cat "$root$P/vol/nested/n")" nested-old "the inner snapshot, on top of the outer one"
+assert_contains "$(findmnt -rn -o FSROOT "$root$P/vol/nested")" "/.stasis/$id-" "the inner one is its own mount"
+"$STASIS" delete --force "$id" >/dev/null
+assert_eq "$(mounted)" 0 "nested: nothing left mounted"
+
+# 9. Auto-release of a mounted set unmounts it.
 rm -f "$STASIS_TMP/in" "$STASIS_TMP/id"
 mkfifo "$STASIS_TMP/in"
 "$TEST_REQUESTOR" "$P/vol" <"$STASIS_TMP/in" >"$STASIS_TMP/id" &
