@@ -193,7 +193,7 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Complete", SD_BUS_ARGS("as", failed), SD_BUS_NO_RESULT,
                                 method_complete, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Mount", SD_BUS_ARGS("s", dir), SD_BUS_RESULT("s", root),
+        SD_BUS_METHOD_WITH_ARGS("Mount", SD_BUS_ARGS("s", dir, "a{sv}", options), SD_BUS_RESULT("s", root),
                                 set_views_method_mount, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Unmount", "", "", set_views_method_unmount, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("OpenView", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sh)", mounts),

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +31,7 @@
 static SetView *set_view_free(SetView *v) {
         if (!v)
                 return NULL;
+        safe_close(v->ns_fd);
         free(v->root);
         strv_free(v->targets);
         strv_free(v->made);
@@ -253,12 +257,70 @@ static int check_dir(const char *dir, uid_t uid, sd_bus_error *error) {
         return 0;
 }
 
-int set_view_attach(Set *s, const char *dir, uid_t uid, sd_bus_error *error) {
+/* Under systemd stasisd has a mount namespace of its own (ProtectSystem=,
+ * PrivateMounts=), where nobody else would see a view: a view is attached
+ * in the caller's namespace, which the caller hands over. The namespace is
+ * entered for the attach and the detach only; *ret_own is stasisd's, to go
+ * back to (-1 when ns_fd is stasisd's own or -1). */
+static int ns_enter(int ns_fd, int *ret_own) {
+        struct stat a, b;
+
+        *ret_own = -1;
+        if (ns_fd < 0)
+                return 0;
+        if (fstat(ns_fd, &a) < 0 || stat("/proc/self/ns/mnt", &b) < 0)
+                return -errno;
+        if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                return 0;
+        int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        if (own < 0)
+                return -errno;
+        if (setns(ns_fd, CLONE_NEWNS) < 0) {
+                int e = -errno;
+                safe_close(own);
+                return e;
+        }
+        *ret_own = own;
+        return 0;
+}
+
+static void ns_leave(int own) {
+        if (own < 0)
+                return;
+        /* Cannot fail for stasisd's own namespace; if it did, carrying on
+         * in another would be wrong. */
+        if (setns(own, CLONE_NEWNS) < 0) {
+                log_error_errno(-errno, "Failed to go back to stasisd's own mount namespace: %m");
+                abort();
+        }
+        safe_close(own);
+}
+
+/* A mount namespace a caller may hand over: one (NS_GET_NSTYPE), owned by
+ * the initial user namespace, so made by a privileged process, not by a
+ * user in a namespace of their own. */
+int set_views_check_namespace(int fd, sd_bus_error *error) {
+        struct stat a, b;
+        int type = ioctl(fd, NS_GET_NSTYPE);
+        if (type < 0 || type != CLONE_NEWNS)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                         "Option mount-namespace is not a mount namespace");
+        _cleanup_close_ int userns = ioctl(fd, NS_GET_USERNS);
+        if (userns < 0 || fstat(userns, &a) < 0 || stat("/proc/self/ns/user", &b) < 0 ||
+            a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                return sd_bus_error_setf(error, STASIS_ERROR_ACCESS_DENIED, "Option mount-namespace is a mount "
+                                         "namespace of another user namespace; views go only to the host's users' "
+                                         "namespaces");
+        return 0;
+}
+
+int set_view_attach(Set *s, const char *dir, uid_t uid, int ns_fd, sd_bus_error *error) {
         Manager *m = s->manager;
         SetView *view = NULL;
+        _cleanup_close_ int ns = ns_fd;
         int fds[MANAGER_VOLUMES_PER_SET_MAX];
         size_t order[MANAGER_VOLUMES_PER_SET_MAX];
-        int r;
+        int own = -1, r;
 
         if (s->view)
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "Snapshot set %s is mounted already, at %s",
@@ -266,20 +328,36 @@ int set_view_attach(Set *s, const char *dir, uid_t uid, sd_bus_error *error) {
         if (s->n_volumes > MANAGER_VOLUMES_PER_SET_MAX)
                 return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED, "Snapshot set %s has too many volumes",
                                          s->id);
-        if (!isempty(dir)) {
-                r = check_dir(dir, uid, error);
-                if (r < 0)
-                        return r;
-        }
+        /* The snapshots are mounted in stasisd's namespace (providers run
+         * there), then attached in the caller's. */
         r = set_view_open(s, fds, order, error);
         if (r < 0)
                 return r;
+        r = ns_enter(ns, &own);
+        if (r < 0) {
+                close_fds(fds, s->n_volumes);
+                log_error_errno(r, "Set %s: cannot enter the caller's mount namespace: %m", s->id);
+                return sd_bus_error_set_errnof(error, -r, "Cannot enter the caller's mount namespace to mount set "
+                                               "%s there: %m", s->id);
+        }
+        if (own < 0)
+                ns = safe_close(ns);    /* stasisd's own: nothing to enter later */
+        if (!isempty(dir)) {
+                r = check_dir(dir, uid, error);
+                if (r < 0) {
+                        ns_leave(own);
+                        close_fds(fds, s->n_volumes);
+                        return r;
+                }
+        }
 
         view = calloc(1, sizeof(SetView));
         if (!view) {
+                ns_leave(own);
                 close_fds(fds, s->n_volumes);
                 return -ENOMEM;
         }
+        view->ns_fd = -1;
         if (isempty(dir)) {
                 r = make_default_root(m, s->id, &view->root);
                 view->root_made = r >= 0;
@@ -316,26 +394,40 @@ int set_view_attach(Set *s, const char *dir, uid_t uid, sd_bus_error *error) {
                 r = strv_extend(&view->targets, target);
         }
         close_fds(fds, s->n_volumes);
-        if (r >= 0)
+        /* Recorded for a restart, which cleans up in its own namespace only. */
+        if (r >= 0 && own < 0)
                 r = view_record(m, s->id, view->root);
         if (r < 0) {
                 view_undo(view, s->id);
+                ns_leave(own);
                 view_unrecord(m, s->id);
                 set_view_free(view);
                 if (!sd_bus_error_is_set(error))
                         sd_bus_error_set_errnof(error, -r, "Cannot mount snapshot set %s: %m", s->id);
                 return r;
         }
+        ns_leave(own);
+        view->ns_fd = TAKE_FD(ns);
         s->view = view;
-        log_info("Set %s mounted at %s.", s->id, view->root);
+        log_info("Set %s mounted at %s%s.", s->id, view->root,
+                 view->ns_fd >= 0 ? " (in the caller's mount namespace)" : "");
         (void) sd_bus_emit_properties_changed(m->bus, s->object_path, STASIS_SET_INTERFACE, "MountedAt", NULL);
         return 0;
 }
 
 void set_view_detach(Set *s) {
+        int own = -1, r;
+
         if (!s->view)
                 return;
-        view_undo(s->view, s->id);
+        r = ns_enter(s->view->ns_fd, &own);
+        if (r < 0)
+                log_error_errno(r, "Set %s: cannot enter the mount namespace it is mounted in to unmount it from %s; "
+                                "unmount it by hand: %m", s->id, s->view->root);
+        else {
+                view_undo(s->view, s->id);
+                ns_leave(own);
+        }
         if (s->manager)
                 view_unrecord(s->manager, s->id);
         log_info("Set %s unmounted from %s.", s->id, s->view->root);
@@ -407,15 +499,51 @@ int set_views_method_mount(sd_bus_message *msg, void *userdata, sd_bus_error *er
         Set *s = userdata;
         AuthCaller caller = {};
         const char *dir;
-        int r;
+        int ns = -1, r;
 
         r = auth_check(s->manager, msg, AUTH_MOUNT_SET, &caller, error);
         if (r != 0)
                 return r;
         r = sd_bus_message_read(msg, "s", &dir);
-        if (r < 0)
+        if (r >= 0)
+                r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        while (r >= 0) {
+                const char *key;
+                r = sd_bus_message_enter_container(msg, 'e', "sv");
+                if (r <= 0)
+                        break;
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        break;
+                if (streq(key, "mount-namespace")) {
+                        int fd;
+                        r = sd_bus_message_read(msg, "v", "h", &fd);
+                        if (r < 0)
+                                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                         "Option mount-namespace must be a file descriptor (h)");
+                        safe_close(ns);
+                        ns = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                        if (ns < 0)
+                                return -errno;
+                        r = set_views_check_namespace(ns, error);
+                        if (r < 0) {
+                                safe_close(ns);
+                                return r;
+                        }
+                } else {
+                        safe_close(ns);
+                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Unknown option %s of Mount",
+                                                 ECHO(key));
+                }
+                r = sd_bus_message_exit_container(msg);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(msg);
+        if (r < 0) {
+                safe_close(ns);
                 return r;
-        r = set_view_attach(s, dir, caller.uid, error);
+        }
+        r = set_view_attach(s, dir, caller.uid, ns, error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, "s", s->view->root);

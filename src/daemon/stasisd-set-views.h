@@ -19,6 +19,7 @@ typedef struct SetView {
         bool root_made;         /* root is <runtime dir>/sets/<id>, made for it */
         char **targets;         /* the mounts made, parents first */
         char **made;            /* directories made for them, in the order made */
+        int ns_fd;              /* the mount namespace it is in, if not stasisd's; else -1 */
 } SetView;
 
 /* Opens a detached read-only mount of each snapshot of s, through its
@@ -28,9 +29,15 @@ typedef struct SetView {
 int set_view_open(Set *s, int *ret_fds, size_t *ret_order, sd_bus_error *error);
 
 /* Attaches the set's snapshots under dir (NULL or "": <runtime dir>/sets/<id>),
- * each at dir/<its mount point>. dir must be an empty directory that uid
- * (the caller) owns, or uid is 0. Nothing stays mounted on failure. */
-int set_view_attach(Set *s, const char *dir, uid_t uid, sd_bus_error *error);
+ * each at dir/<its mount point>, in the mount namespace ns_fd (the
+ * caller's; -1: stasisd's own), which it takes. dir must be an empty
+ * directory that uid (the caller) owns, or uid is 0. Nothing stays mounted
+ * on failure. */
+int set_view_attach(Set *s, const char *dir, uid_t uid, int ns_fd, sd_bus_error *error);
+
+/* 0 if fd is a mount namespace a caller may hand over (Mount's option
+ * mount-namespace), else an error. */
+int set_views_check_namespace(int fd, sd_bus_error *error);
 
 /* Unmounts the set's view, if any, and removes what was made for it. */
 void set_view_detach(Set *s);

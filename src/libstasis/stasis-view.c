@@ -54,7 +54,12 @@ int stasis_requestor_mount_set(StasisRequestor *r, const char *id, const char *d
         k = new_set_call(r, id, "Mount", &m);
         if (k < 0)
                 return k;
-        k = sd_bus_message_append(m, "s", strempty(dir));
+        /* The view goes to this process's mount namespace, which stasisd
+         * (in one of its own under systemd) would not see otherwise. */
+        _cleanup_close_ int ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return requestor_fail(r, -errno, "Cannot open this process's mount namespace: %s", strerror(errno));
+        k = sd_bus_message_append(m, "sa{sv}", strempty(dir), 1, "mount-namespace", "h", ns);
         if (k < 0)
                 return requestor_fail(r, k, "Cannot build the Mount call: %s", strerror(-k));
         k = requestor_call(r, m, &reply);
