@@ -69,7 +69,7 @@ step "An application that takes part: a writer"
 # under way and pauses until Thaw.
 TW=build/test/helpers/stasis-test-writer
 "$TW" --name orders --instance main --component "ledger=$V/app" --data "$V/app/ledger" \
-        --log "$STASIS_TMP/orders.log" --ready-file "$STASIS_TMP/orders.ready" 2>/dev/null &
+        --log "$STASIS_TMP/orders.log" --log-results --ready-file "$STASIS_TMP/orders.ready" 2>/dev/null &
 writers=($!)
 stasis_track_pid $!
 wait_for 10 test -e "$STASIS_TMP/orders.ready"

@@ -43,9 +43,12 @@ int verb_mount(StasisRequestor *r, char **args) {
                 return report_local("mount", -ENOMEM);
         if (stasis_requestor_mount_set(r, args[0], args[1], &root) < 0)
                 return report_error_context(r, context, "mounting the set");
-        if (arg_json)
-                printf("{\"mounted_at\":\"%s\"}\n", root);    /* stasisd's directory, or the one given */
-        else
+        if (arg_json) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "mounted_at", json_object_new_string(root));
+                print_json(stdout, o);
+                json_object_put(o);
+        } else
                 printf("Mounted snapshot set %s at %s.\n", args[0], root);
         return EXIT_OK;
 }
@@ -117,17 +120,23 @@ static int drop_privileges(const RunAs *u) {
 
 /* In the child: the view, the user, then CMD. A failure goes to the parent
  * through err_fd as "<step>\0<errno>". */
-_noreturn_ static void child_run(StasisView *v, const RunAs *u, char **cmd, int err_fd, const sigset_t *old_mask) {
+_noreturn_ static void child_run(StasisView *v, const RunAs *u, char **cmd, int err_fd, const sigset_t *old_mask,
+                                 pid_t parent) {
         const char *step = "enter the view";
         int e;
 
         /* CMD goes when stasis goes (killed, say): the set is released then,
          * and its namespace, with the view, goes with the last process in it. */
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+                _exit(EXIT_CANNOT_EXECUTE);
         e = stasis_view_enter(v);
         if (e >= 0) {
                 step = "switch to the user";
                 e = drop_privileges(u);
+                /* A change of user clears the parent-death signal: again. */
+                if (e >= 0 && u->set && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+                        e = -ESRCH;
         }
         if (e >= 0) {
                 step = "run";
@@ -178,6 +187,7 @@ static int run_in_view(StasisRequestor *r, const char *id, char **cmd, int *ret_
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGHUP);
         sigprocmask(SIG_BLOCK, &mask, &old_mask);
+        pid_t parent = getpid();
         pid = fork();
         if (pid < 0) {
                 int e = -errno;
@@ -187,7 +197,7 @@ static int run_in_view(StasisRequestor *r, const char *id, char **cmd, int *ret_
         }
         if (pid == 0) {
                 close(pipefd[0]);
-                child_run(v, &user, cmd, pipefd[1], &old_mask);
+                child_run(v, &user, cmd, pipefd[1], &old_mask, parent);
         }
         close(pipefd[1]);
         free(user.name);
@@ -321,7 +331,13 @@ int verb_backup(StasisRequestor *r, char **args) {
                 } else if (!arg_json)
                         fprintf(stderr, "stasis: backup: deleted snapshot set %s.\n", id);
         }
-        if (arg_json)
-                printf("{\"set\":\"%s\",\"status\":%d,\"kept\":%s}\n", id, status, arg_keep ? "true" : "false");
+        if (arg_json) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "set", json_object_new_string(id));
+                json_object_object_add(o, "status", json_object_new_int(status));
+                json_object_object_add(o, "kept", json_object_new_boolean(arg_keep));
+                print_json(stdout, o);
+                json_object_put(o);
+        }
         return ret;
 }

@@ -69,7 +69,7 @@ static struct {
         long fault_index;               /* -1: all writers */
         unsigned fault_count;           /* 0: unlimited */
         LoopMode loop;
-        bool log_states;
+        bool log_states, log_results;
 } arg = { .name = "testw", .count = 1, .fault_index = -1 };
 
 static sd_event *event;
@@ -304,7 +304,7 @@ static int on_event(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void 
         log_event(tw, ev, e, "ok");
         /* What the requestor reported, one line per component:
          * "<us> <writer> BackupResult <set> <component>:succeeded|failed". */
-        if (ev == STASIS_EVENT_BACKUP_COMPLETE)
+        if (ev == STASIS_EVENT_BACKUP_COMPLETE && arg.log_results)
                 for (const char *const *c = stasis_event_components(e); c && *c; c++) {
                         char result[512];
                         snprintf(result, sizeof result, "%s:%s", *c,
@@ -359,6 +359,8 @@ static void usage(FILE *f) {
                 "                             <monotonic us> <writer>[@<instance>] <Event> <set|-> <result>\n"
                 "                             result: ok, veto, fail, hang, crash, auto-thaw:<reason>;\n"
                 "                             and \"<us> ready\" once every writer is registered\n"
+                "  --log-results              also log, after BackupComplete, a line per component:\n"
+                "                             \"<us> <writer> BackupResult <set> <component>:succeeded|failed\"\n"
                 "  --log-states               also log \"<us> <writer> State - <state>[:<reason>]\"\n"
                 "                             at each change of the writer's state, as its state\n"
                 "                             handler hears of it (stasis_writer_state_to_string())\n"
@@ -461,7 +463,7 @@ static int parse_component(const char *s, int selectable) {
 enum {
         OPT_BUS = 0x100, OPT_NAME, OPT_INSTANCE, OPT_COUNT, OPT_LEVEL, OPT_FREEZE_TIMEOUT, OPT_COMPONENT,
         OPT_COMPONENT_UNSELECTABLE, OPT_LOG, OPT_READY_FILE, OPT_FAULT, OPT_FAULT_INDEX, OPT_FAULT_COUNT,
-        OPT_DATA, OPT_LOOP, OPT_LOG_STATES, OPT_MANIFEST,
+        OPT_DATA, OPT_LOOP, OPT_LOG_STATES, OPT_MANIFEST, OPT_LOG_RESULTS,
 };
 
 static int parse_option(int c, const char *o) {
@@ -477,6 +479,7 @@ static int parse_option(int c, const char *o) {
         case OPT_READY_FILE: arg.ready_file = o; return 0;
         case OPT_DATA: arg.data = o; return 0;
         case OPT_MANIFEST: arg.manifest = o; return 0;
+        case OPT_LOG_RESULTS: arg.log_results = true; return 0;
         case OPT_COMPONENT: return parse_component(o, 1);
         case OPT_COMPONENT_UNSELECTABLE: return parse_component(o, 0);
         case OPT_FAULT: return parse_fault(o);
@@ -533,6 +536,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "fault-count", required_argument, NULL, OPT_FAULT_COUNT },
                 { "data", required_argument, NULL, OPT_DATA },
                 { "manifest", required_argument, NULL, OPT_MANIFEST },
+                { "log-results", no_argument, NULL, OPT_LOG_RESULTS },
                 { "loop", required_argument, NULL, OPT_LOOP },
                 {}
         };

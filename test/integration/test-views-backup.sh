@@ -14,7 +14,8 @@ P=$STASIS_FS
 btrfs -q subvolume create "$P/app"
 LOG=$STASIS_TMP/writer.log
 MANIFEST=$STASIS_TMP/manifest
-stasis_start_writer --name app --component "db=$P/app" --data "$P/app/data.log" --manifest "$MANIFEST" --log "$LOG"
+stasis_start_writer --name app --component "db=$P/app" --data "$P/app/data.log" --manifest "$MANIFEST" --log "$LOG" \
+        --log-results
 wait_for 10 test -s "$P/app/data.log"
 mounted() { findmnt -rn -o TARGET | grep -c "^$STASIS_TMP/\(run\|mnt/pool/app\)" || true; }
 # backup_result SET: the component result the writer logged for SET.

@@ -60,6 +60,18 @@ assert_eq "$out" old "nobody cannot unmount the view"
 assert_exit 4 stasis_as_nobody "$STASIS" exec "$id" -- true
 assert_contains "$STASIS_ERR" "org.stasis1.mount-set"
 
+# ... and dies with stasis, although a change of user clears the
+# parent-death signal.
+mkdir -m 1777 "$STASIS_TMP/pub"
+"$STASIS" exec --user nobody "$id" -- sh -c "echo \$\$ > '$STASIS_TMP/pub/pid'; exec sleep 100" &
+E=$!
+stasis_track_pid "$E"
+wait_for 10 test -s "$STASIS_TMP/pub/pid"
+cmd=$(cat "$STASIS_TMP/pub/pid")
+kill -KILL "$E"
+wait "$E" 2>/dev/null || true
+wait_for 10 sh -c "! kill -0 $cmd 2>/dev/null"
+
 # 4. Nested volumes: the inner snapshot over the outer one, at its path.
 btrfs -q subvolume create "$P/vol/nested"
 echo nested-old > "$P/vol/nested/n"
