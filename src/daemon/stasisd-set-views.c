@@ -495,6 +495,22 @@ void set_views_clean_stale(const char *runtime_dir) {
 
 /* ---- The bus ---- */
 
+/* Mount and OpenView wait for a hold to end: a provider's mount verb runs
+ * in stasisd's loop, which a hold must not wait on. When it ends the call
+ * comes back here, through the manager (the set may be gone by then). */
+static int method_deferred(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *id = startswith(sd_bus_message_get_path(msg), STASIS_SET_PATH_PREFIX "/");
+        Set *s = id ? manager_find_set(m, id) : NULL;
+
+        if (!s)
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_SET, "No snapshot set at %s any more",
+                                         ECHO(sd_bus_message_get_path(msg)));
+        if (streq(sd_bus_message_get_member(msg), "Mount"))
+                return set_views_method_mount(msg, s, error);
+        return set_views_method_open_view(msg, s, error);
+}
+
 int set_views_method_mount(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Set *s = userdata;
         AuthCaller caller = {};
@@ -502,6 +518,9 @@ int set_views_method_mount(sd_bus_message *msg, void *userdata, sd_bus_error *er
         int ns = -1, r;
 
         r = auth_check(s->manager, msg, AUTH_MOUNT_SET, &caller, error);
+        if (r != 0)
+                return r;
+        r = manager_defer_if_holding(s->manager, msg, method_deferred, s->manager);
         if (r != 0)
                 return r;
         r = sd_bus_message_read(msg, "s", &dir);
@@ -569,6 +588,9 @@ int set_views_method_open_view(sd_bus_message *msg, void *userdata, sd_bus_error
         int r;
 
         r = auth_check(s->manager, msg, AUTH_MOUNT_SET, NULL, error);
+        if (r != 0)
+                return r;
+        r = manager_defer_if_holding(s->manager, msg, method_deferred, s->manager);
         if (r != 0)
                 return r;
         if (s->n_volumes > MANAGER_VOLUMES_PER_SET_MAX)
