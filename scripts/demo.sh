@@ -5,8 +5,9 @@
 # image file, write data, take a snapshot set, show that the snapshot keeps
 # the data as it was while the live volume changes; then an application that
 # takes part as a writer (the test writer, writing transactions): an
-# application-consistent set of its component, and a writer that vetoes; and
-# clean everything up. Run as root on Debian 12.
+# application-consistent set of its component, and a writer that vetoes; a
+# one-command backup (stasis backup -- tar) of the writer's data; and clean
+# everything up. Run as root on Debian 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,7 +69,7 @@ step "An application that takes part: a writer"
 # under way and pauses until Thaw.
 TW=build/test/helpers/stasis-test-writer
 "$TW" --name orders --instance main --component "ledger=$V/app" --data "$V/app/ledger" \
-        --log "$STASIS_TMP/orders.log" --ready-file "$STASIS_TMP/orders.ready" 2>/dev/null &
+        --log "$STASIS_TMP/orders.log" --log-results --ready-file "$STASIS_TMP/orders.ready" 2>/dev/null &
 writers=($!)
 stasis_track_pid $!
 wait_for 10 test -e "$STASIS_TMP/orders.ready"
@@ -97,8 +98,23 @@ printf '$ %s\n' "$STASIS create --require-writers $V/app"
 rc=0
 "$STASIS" create --require-writers "$V/app" || rc=$?
 echo "(exit status $rc)"
+kill "${writers[1]}"            # the replica goes
+wait "${writers[1]}" || true
+
+step "A one-command backup: tar runs where the snapshot sits at $V/app, the writer hears the result"
+run "$STASIS" backup --component orders@main:ledger -- tar -C "$V/app" -cf "$STASIS_TMP/ledger.tar" ledger
+set_id=$(awk '$3 == "Freeze" { s = $4 } END { print s }' "$STASIS_TMP/orders.log")
+wait_for 10 grep -q "BackupComplete $set_id" "$STASIS_TMP/orders.log"
+echo "The end of the ledger in the archive: a whole transaction, as of the freeze:"
+tar -xOf "$STASIS_TMP/ledger.tar" ledger | tail -n 2 | sed 's/^/  /'
+echo "The events the writer saw for set $set_id:"
+grep " $set_id " "$STASIS_TMP/orders.log" | awk '{ print "  " $3, $5 }'
+echo "The live ledger went on meanwhile:"
+tail -n 1 "$V/app/ledger" | sed 's/^/  /'
+echo "Set $set_id is not listed any more: the backup released it."
+run "$STASIS" list
 
 step "Clean up"
-kill "${writers[@]}"            # the writers unregister and exit
-wait "${writers[@]}" || true
+kill "${writers[0]}"            # the writer unregisters and exits
+wait "${writers[0]}" || true
 echo "stopping stasisd and the bus, unmounting $V, detaching $STASIS_DEV"

@@ -34,6 +34,7 @@ stasis_env_init() {
         STASIS_TMP=$(mktemp -d /tmp/stasis-test.XXXXXX)
         chmod 755 "$STASIS_TMP"
         export STASIS_STATE_DIR=$STASIS_TMP/state
+        export STASIS_RUNTIME_DIR=$STASIS_TMP/run
         trap stasis_cleanup EXIT
         trap 'exit 130' INT TERM
 }
@@ -51,6 +52,10 @@ stasis_cleanup() {
         done
         for (( i=${#_stasis_mounts[@]}-1; i>=0; i-- )); do
                 umount "${_stasis_mounts[$i]}" 2>/dev/null || umount -l "${_stasis_mounts[$i]}" 2>/dev/null
+        done
+        # Whatever else is still mounted in the work dir (views of sets), innermost first.
+        findmnt -rn -o TARGET 2>/dev/null | grep "^$STASIS_TMP/" | sort -r | while read -r m; do
+                umount -l "$m" 2>/dev/null
         done
         for (( i=${#_stasis_loops[@]}-1; i>=0; i-- )); do
                 losetup -d "${_stasis_loops[$i]}" 2>/dev/null

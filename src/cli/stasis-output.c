@@ -31,6 +31,7 @@ void set_info_done(SetInfo *s) {
         free(s->consistency);
         free(s->label);
         free(s->error);
+        free(s->mounted_at);
         string_records_free(s->volumes, s->n_volumes, VOLUME_FIELDS, sizeof(VolumeInfo));
         string_records_free(s->components, s->n_components, COMPONENT_FIELDS, sizeof(ComponentInfo));
         *s = (SetInfo) {};
@@ -65,7 +66,8 @@ int set_info_from_set(const StasisSet *set, bool full, SetInfo *ret) {
         s.hold_usec = stasis_set_hold_usec(set);
         s.has_completed = true;
         s.completed = stasis_set_completed_usec(set);
-        if (!(s.object_path = strdup(stasis_set_object_path(set))) || !(s.error = strdup(stasis_set_error(set))))
+        if (!(s.object_path = strdup(stasis_set_object_path(set))) || !(s.error = strdup(stasis_set_error(set))) ||
+            !(s.mounted_at = strdup(stasis_set_mounted_at(set))))
                 return -ENOMEM;
         /* None: NULL, which the JSON shows as a count of 0, as for a set read from an older stasisd. */
         s.volumes = s.n_volumes > 0 ? calloc(s.n_volumes, sizeof(VolumeInfo)) : NULL;
@@ -142,6 +144,7 @@ json_object *set_info_to_json(const SetInfo *s) {
                 json_object_object_add(o, "owner_uid", json_object_new_int64(s->owner_uid));
                 json_object_object_add(o, "error", isempty(s->error) ? NULL : jstr(s->error));
                 json_object_object_add(o, "hold_usec", json_object_new_uint64(s->hold_usec));
+                json_object_object_add(o, "mounted_at", isempty(s->mounted_at) ? NULL : jstr(s->mounted_at));
         }
         if (s->volumes) {
                 json_object *a = json_object_new_array();
@@ -286,6 +289,8 @@ void print_set_details(FILE *f, const SetInfo *s) {
                 fprintf(f, "   Completed: not yet (stasis complete %s)\n", s->id);
         if (!isempty(s->error))
                 print_field(f, "Last error", s->error);
+        if (!isempty(s->mounted_at))
+                print_field(f, "Mounted at", s->mounted_at);
 
         Table *t = table_new(7, "PATH", "MOUNT", "DEVICE", "FSTYPE", "PROVIDER", "SNAPSHOT", "STATE");
         if (!t)

@@ -25,6 +25,7 @@ typedef struct SetInfo {
         char *consistency;
         char *label;
         char *error;
+        char *mounted_at;       /* where the set is mounted; NULL or "" if not */
         bool persistent;
         uint32_t owner_uid;
         uint32_t n_volumes;

@@ -166,5 +166,6 @@ static void print_deleted(const char *id) {
 }
 
 int verb_delete(StasisRequestor *r, char **args) {
-        return delete_each(r, args, stasis_requestor_delete_set, "deleting the set", print_deleted);
+        return delete_each(r, args, arg_force ? delete_set_force : stasis_requestor_delete_set, "deleting the set",
+                           print_deleted);
 }

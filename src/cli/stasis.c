@@ -85,6 +85,14 @@ static void help(void) {
                "  writers              List the registered writers and their components\n"
                "  forget-writer WRITER[@INSTANCE]...\n"
                "                       Forget writers missing since stasisd restarted\n"
+               "  mount SET [DIR]      Mount the snapshots of a set read-only under DIR\n"
+               "                       (default /run/stasis/sets/SET), each at its mount point\n"
+               "  umount SET           Unmount a set\n"
+               "  exec SET -- CMD...   Run CMD where each snapshot of the set is mounted over\n"
+               "                       its original path (a private mount namespace)\n"
+               "  backup [PATH...] -- CMD...\n"
+               "                       Make a set of PATHs and the --components, run CMD in\n"
+               "                       it as exec does, report CMD's result, delete the set\n"
                "\nOptions:\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
@@ -103,6 +111,9 @@ static void help(void) {
                "     --rescan          With list --orphans: look in the stores again first\n"
                "     --failed=NAME     With complete: the component WRITER[@INSTANCE]:COMPONENT\n"
                "                       was not backed up (may be repeated)\n"
+               "     --force           With delete: unmount a mounted set first\n"
+               "     --user=USER       With exec and backup: run CMD as USER\n"
+               "     --keep            With backup: keep the set (it persists)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
                "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 permission denied,\n"
                "5 stasisd unreachable, 6 unsupported volume, 7 busy, 8 timed out,\n"
@@ -137,6 +148,13 @@ static const struct {
         { "writers",  0,  0, "",          verb_writers,  CALL_TIMEOUT_SHORT, NULL },
         { "forget-writer", 1, -1, "WRITER[@INSTANCE]...", verb_forget_writer, CALL_TIMEOUT_SHORT,
           "whether the writer was forgotten is not known: see 'stasis writers'" },
+        { "mount",    1,  2, "SET [DIR]", verb_mount,    CALL_TIMEOUT_SHORT,
+          "whether the set was mounted is not known: see 'stasis show SET'" },
+        { "umount",   1,  1, "SET",       verb_umount,   CALL_TIMEOUT_SHORT,
+          "whether the set was unmounted is not known: see 'stasis show SET'" },
+        { "exec",     1,  1, "SET -- CMD...", verb_exec, CALL_TIMEOUT_SHORT, NULL },
+        { "backup",   0, -1, "[PATH...] -- CMD...", verb_backup, CALL_TIMEOUT,
+          "whether the set was made is not known: see 'stasis list'" },
 };
 
 static void stasis_requestor_unrefp(StasisRequestor **r) {
@@ -199,7 +217,7 @@ static bool component_name_ok(const char *name, bool need_component) {
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED, ARG_ORPHANS, ARG_RESCAN,
-               ARG_TIMEOUT, ARG_REQUEST_ID };
+               ARG_TIMEOUT, ARG_REQUEST_ID, ARG_USER, ARG_KEEP, ARG_FORCE };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -212,11 +230,24 @@ int main(int argc, char *argv[]) {
                 { "rescan",          no_argument,       NULL, ARG_RESCAN },
                 { "timeout",         required_argument, NULL, ARG_TIMEOUT },
                 { "request-id",      required_argument, NULL, ARG_REQUEST_ID },
+                { "user",            required_argument, NULL, ARG_USER },
+                { "keep",            no_argument,       NULL, ARG_KEEP },
+                { "force",           no_argument,       NULL, ARG_FORCE },
                 {}
         };
         _cleanup_(stasis_requestor_unrefp) StasisRequestor *requestor = NULL;
         _cleanup_strv_free_ char **components = NULL, **failed = NULL;
         int c, r;
+
+        /* exec and backup: what follows the first "--" is the command, left
+         * to it whole (getopt would reorder it). */
+        for (int i = 1; i < argc; i++)
+                if (streq(argv[i], "--")) {
+                        arg_command = argv + i + 1;
+                        argv[i] = NULL;
+                        argc = i;
+                        break;
+                }
 
         while ((c = getopt_long(argc, argv, "hl:", options, NULL)) >= 0)
                 switch (c) {
@@ -267,6 +298,15 @@ int main(int argc, char *argv[]) {
                 case ARG_RESCAN:
                         arg_rescan = true;
                         break;
+                case ARG_USER:
+                        arg_user = optarg;
+                        break;
+                case ARG_KEEP:
+                        arg_keep = true;
+                        break;
+                case ARG_FORCE:
+                        arg_force = true;
+                        break;
                 case ARG_TIMEOUT:
                         if (parse_timeout(optarg, &arg_timeout) < 0) {
                                 fprintf(stderr, "stasis: --timeout '%s': not a number of seconds above 0 "
@@ -302,16 +342,39 @@ int main(int argc, char *argv[]) {
                                         verb, verb, verbs[i].args);
                         return EXIT_USAGE;
                 }
-                if (!streq(verb, "create")) {
+                bool creates = streq(verb, "create") || streq(verb, "backup");
+                bool runs = streq(verb, "exec") || streq(verb, "backup");
+                if (!creates) {
                         const char *opt = arg_label ? "--label" : arg_components ? "--component" :
                                           arg_require_writers ? "--require-writers" : NULL;
                         if (opt) {
-                                fprintf(stderr, "stasis %s: %s only goes with create\n", verb, opt);
+                                fprintf(stderr, "stasis %s: %s only goes with create and backup\n", verb, opt);
                                 return EXIT_USAGE;
                         }
                 } else if (n_args == 0 && !arg_components) {
-                        fprintf(stderr, "stasis create: give at least one PATH or --component; "
-                                "see 'stasis --help'\n");
+                        fprintf(stderr, "stasis %s: give at least one PATH or --component; "
+                                "see 'stasis --help'\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (arg_command && !runs) {
+                        fprintf(stderr, "stasis %s: '--' and a command only go with exec and backup\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (runs && strv_isempty(arg_command)) {
+                        fprintf(stderr, "stasis %s: no command given (stasis %s %s); see 'stasis --help'\n",
+                                verb, verb, verbs[i].args);
+                        return EXIT_USAGE;
+                }
+                if (arg_user && !runs) {
+                        fprintf(stderr, "stasis %s: --user only goes with exec and backup\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (arg_keep && !streq(verb, "backup")) {
+                        fprintf(stderr, "stasis %s: --keep only goes with backup\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (arg_force && !streq(verb, "delete")) {
+                        fprintf(stderr, "stasis %s: --force only goes with delete\n", verb);
                         return EXIT_USAGE;
                 }
                 if (arg_request_id && !streq(verb, "create") && !streq(verb, "show")) {
@@ -339,10 +402,10 @@ int main(int argc, char *argv[]) {
                         return EXIT_USAGE;
                 if (arg_request_id && !utf8_argument_ok(verb, "request id", arg_request_id))
                         return EXIT_USAGE;
-                if (((streq(verb, "show") && n_args == 1) || streq(verb, "complete")) &&
-                    !set_id_argument_ok(verb, args[0]))
+                if ((((streq(verb, "show") && n_args == 1) || streq(verb, "complete") || streq(verb, "mount") ||
+                      streq(verb, "umount") || streq(verb, "exec"))) && !set_id_argument_ok(verb, args[0]))
                         return EXIT_USAGE;
-                if (streq(verb, "create") || streq(verb, "volumes") || streq(verb, "delete-orphan"))
+                if (creates || streq(verb, "volumes") || streq(verb, "delete-orphan"))
                         for (char **a = args; *a; a++)
                                 if (!utf8_argument_ok(verb, streq(verb, "delete-orphan") ? "handle" : "path", *a))
                                         return EXIT_USAGE;

@@ -42,6 +42,11 @@ extern char **arg_failed;       /* --failed, for complete */
 extern bool arg_orphans;        /* list --orphans */
 extern bool arg_rescan;         /* list --orphans --rescan */
 
+extern const char *arg_user;    /* exec, backup --user */
+extern bool arg_keep;           /* backup --keep */
+extern bool arg_force;          /* delete --force */
+extern char **arg_command;      /* exec, backup: what follows "--" */
+
 /* How to find out what a call that got no answer did, for the verb under
  * way ("whether the set was made: see 'stasis list'"); NULL for the verbs
  * that only read. */
@@ -80,5 +85,12 @@ int verb_forget_writer(StasisRequestor *r, char **args);
 int verb_volumes(StasisRequestor *r, char **args);
 int verb_adopt(StasisRequestor *r, char **args);
 int verb_delete_orphan(StasisRequestor *r, char **args);
+/* stasis-views.c */
+int verb_mount(StasisRequestor *r, char **args);
+int verb_umount(StasisRequestor *r, char **args);
+int verb_exec(StasisRequestor *r, char **args);
+int verb_backup(StasisRequestor *r, char **args);
+/* Unmounts set id if it is mounted, then deletes it (delete --force). */
+int delete_set_force(StasisRequestor *r, const char *id);
 /* stasis-orphans.c: list --orphans */
 int list_orphans(StasisRequestor *r);

@@ -47,6 +47,7 @@ static const struct {
         [AUTH_REGISTER_WRITER] = { "org.stasis1.register-writer", "register writers" },
         [AUTH_MANAGE_ORPHANS]  = { "org.stasis1.manage-orphans",  "manage orphan snapshots" },
         [AUTH_FORGET_WRITER]   = { "org.stasis1.forget-writer",   "forget missing writers" },
+        [AUTH_MOUNT_SET]       = { "org.stasis1.mount-set",       "mount snapshot sets" },
 };
 
 const char *auth_action_id(AuthAction a) {

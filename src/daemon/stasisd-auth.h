@@ -16,6 +16,7 @@ typedef enum AuthAction {
         AUTH_REGISTER_WRITER,   /* Manager.RegisterWriter */
         AUTH_MANAGE_ORPHANS,    /* Manager.RescanOrphans, DeleteOrphan, AdoptOrphans */
         AUTH_FORGET_WRITER,     /* Manager.ForgetWriter */
+        AUTH_MOUNT_SET,         /* Set.Mount, Set.Unmount, Set.OpenView */
         _AUTH_ACTION_MAX,
 } AuthAction;
 

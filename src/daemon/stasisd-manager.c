@@ -99,6 +99,7 @@ Manager *manager_free(Manager *m) {
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         free(m->state_dir);
+        free(m->runtime_dir);
         free(m);
         return NULL;
 }

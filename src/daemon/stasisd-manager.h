@@ -42,6 +42,7 @@ typedef struct Manager {
         Catalog *catalog;
         bool read_only;         /* the catalog's file system is full: no new sets */
         char *state_dir;
+        char *runtime_dir;      /* views of sets are attached under its sets/ (stasisd-set-views.c) */
         char *providers_dir;
         MountCache mounts;
         StasisProviders providers;      /* the external ones loaded */

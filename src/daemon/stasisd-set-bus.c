@@ -11,6 +11,7 @@
 #include "stasisd-auth.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
@@ -188,8 +189,14 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_PROPERTY("Components", "a(sssss)", property_get_components, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Completed", "t", NULL, offsetof(Set, completed), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WindowUSec", "t", NULL, offsetof(Set, window_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MountedAt", "s", set_views_property_mounted_at, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Complete", SD_BUS_ARGS("as", failed), SD_BUS_NO_RESULT,
                                 method_complete, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Mount", SD_BUS_ARGS("s", dir, "a{sv}", options), SD_BUS_RESULT("s", root),
+                                set_views_method_mount, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Unmount", "", "", set_views_method_unmount, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("OpenView", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sh)", mounts),
+                                set_views_method_open_view, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };

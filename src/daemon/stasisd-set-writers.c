@@ -512,7 +512,6 @@ static bool component_named(const SetComponent *c, const char *name) {
 
 int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error) {
         assert(s);
-        assert(msg);
 
         Manager *m = s->manager;
         _cleanup_free_ Writer **ws = calloc(MAX(s->n_components, 1), sizeof(Writer *));
@@ -591,5 +590,22 @@ int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error
         if (r < 0)
                 log_error_errno(r, "Set %s: cannot send BackupComplete: %m", s->id);
         set_bus_emit_changed(s);
-        return sd_bus_reply_method_return(msg, "");
+        return msg ? sd_bus_reply_method_return(msg, "") : 0;
+}
+
+void set_complete_all_failed(Set *s) {
+        _cleanup_strv_free_ char **failed = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        for (size_t i = 0; i < s->n_components; i++) {
+                const SetComponent *c = &s->components[i];
+                _cleanup_free_ char *name = NULL;
+                if (asprintf(&name, "%s%s%s:%s", c->writer, isempty(c->instance) ? "" : "@", strempty(c->instance),
+                             c->component) < 0 || strv_extend(&failed, name) < 0)
+                        return (void) log_oom();
+        }
+        int r = set_complete(s, NULL, failed, &error);
+        if (r < 0)
+                log_error("Set %s: cannot tell the writers the backup failed: %s", s->id,
+                          error.message ?: strerror(-r));
 }

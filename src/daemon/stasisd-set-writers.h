@@ -53,3 +53,6 @@ void set_writers_release(Set *s);       /* for set_free() */
 void set_writers_free(SetWriter *sw, size_t n);
 /* Set.Complete: BackupComplete to the writers. */
 int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error);
+/* The requestor left without reporting: BackupComplete to the writers with
+ * every component failed (msg NULL: nobody to answer). */
+void set_complete_all_failed(Set *s);

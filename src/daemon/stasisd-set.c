@@ -22,6 +22,7 @@
 #include "stasisd-set-export.h"
 #include "stasisd-set-life.h"
 #include "stasisd-request-id.h"
+#include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
@@ -55,6 +56,7 @@ static void set_unlink(Set *s) {
 Set *set_free(Set *s) {
         if (!s)
                 return NULL;
+        set_view_detach(s);
         set_commit_release(s);
         set_writers_release(s);
         set_components_free(s->components, s->n_components);
@@ -287,6 +289,13 @@ int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
                                          "Snapshot set %s is busy (%s); try again when that ends",
                                          s->id, set_state_to_string(s->state));
+        /* Someone asked: a mounted set stays until unmounted. A release
+         * nobody asked for (auto-release, clean-up) unmounts it. */
+        if (s->view && msg)
+                return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
+                                         "Snapshot set %s is mounted at %s; unmount it first (stasis umount %s, "
+                                         "or stasis delete --force)", s->id, s->view->root, s->id);
+        set_view_detach(s);
         if (s->state != SET_DELETING)
                 set_change_state(s, SET_DELETING, NULL);
         r = set_start_remove(s);
@@ -307,6 +316,9 @@ static void set_requestor_gone(Set *s) {
                 return;
         }
         log_info("Set %s: its requestor %s left; releasing it.", s->id, strna(s->requestor));
+        /* It left without reporting the backup: the writers hear it failed. */
+        if (s->state == SET_CREATED && !s->completed && s->n_components > 0)
+                set_complete_all_failed(s);
         (void) set_delete(s, NULL, NULL);
 }
 

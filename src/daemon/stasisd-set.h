@@ -98,6 +98,8 @@ struct Set {
         size_t export_size;             /* its share of the manager's sets_export_bytes */
         size_t components_shown;        /* Components shows the first ones (SIZE_MAX: all) */
         bool export_hidden;             /* left out of GetManagedObjects */
+
+        struct SetView *view;           /* where it is mounted, if it is (stasisd-set-views.c) */
 };
 
 /* Creates a set for volumes (taking them over) and starts taking the

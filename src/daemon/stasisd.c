@@ -11,8 +11,10 @@
 #include "macro.h"
 #include "stasisd-config.h"
 #include "stasisd-manager.h"
+#include "stasisd-set-views.h"
 
 static const char *arg_state_dir = NULL;
+static const char *arg_runtime_dir = NULL;
 static usec_t arg_commit_timeout = MANAGER_COMMIT_TIMEOUT_DEFAULT;
 static usec_t arg_hold_timeout = MANAGER_HOLD_TIMEOUT_DEFAULT;
 static usec_t arg_freeze_settle = MANAGER_FREEZE_SETTLE_DEFAULT;
@@ -33,6 +35,8 @@ static void help(void) {
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --state-dir=DIR     Keep the catalog in DIR (default $STASIS_STATE_DIR or %s)\n"
+               "     --runtime-dir=DIR   Attach views of sets under DIR/sets (default\n"
+               "                         $STASIS_RUNTIME_DIR or " STASIS_RUNTIME_DIR ")\n"
                "     --log-level=LEVEL   emerg, alert, crit, err, warning, notice, info\n"
                "                         or debug, or 0-7 (default info)\n"
                "     --commit-timeout=SEC\n"
@@ -89,13 +93,14 @@ static int parse_yes_no(const char *option, const char *value, bool *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
+        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_RUNTIME_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
                ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW,
                ARG_CONFIG, ARG_CHECK_CONFIG, ARG_ORPHAN_SCAN, ARG_EXPEDITE_FREEZE };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "commit-timeout", required_argument, NULL, ARG_COMMIT_TIMEOUT },
                 { "hold-timeout", required_argument, NULL, ARG_HOLD_TIMEOUT },
@@ -122,6 +127,9 @@ static int parse_argv(int argc, char *argv[]) {
                         return 0;
                 case ARG_STATE_DIR:
                         arg_state_dir = optarg;
+                        break;
+                case ARG_RUNTIME_DIR:
+                        arg_runtime_dir = optarg;
                         break;
                 case ARG_LOG_LEVEL:
                         l = log_level_from_string(optarg);
@@ -248,6 +256,15 @@ int main(int argc, char *argv[]) {
                 arg_state_dir = isempty(e) ? STASIS_STATE_DIR : e;
         }
 
+        if (!arg_runtime_dir) {
+                e = getenv("STASIS_RUNTIME_DIR");
+                arg_runtime_dir = isempty(e) ? STASIS_RUNTIME_DIR : e;
+        }
+        if (arg_runtime_dir[0] != '/') {
+                log_error("The runtime directory %s is not an absolute path.", arg_runtime_dir);
+                return EXIT_FAILURE;
+        }
+
         /* sd-event handles these through signalfd and child sources. */
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -268,8 +285,11 @@ int main(int argc, char *argv[]) {
         m->orphan_scan = arg_orphan_scan;
         m->expedite_freeze = arg_expedite_freeze;
         m->providers_dir = strdup(arg_providers_dir);
-        if (!m->providers_dir)
+        m->runtime_dir = strdup(arg_runtime_dir);
+        if (!m->providers_dir || !m->runtime_dir)
                 return log_oom(), EXIT_FAILURE;
+        /* What a previous run left mounted is unmounted, before any set is loaded. */
+        set_views_clean_stale(m->runtime_dir);
         r = manager_start(m);
         if (r < 0)
                 return EXIT_FAILURE;

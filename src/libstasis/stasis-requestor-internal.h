@@ -59,6 +59,7 @@ struct StasisSet {
         char *state;
         char *consistency;
         char *error;
+        char *mounted_at;               /* NULL: not known (a summary, an older stasisd) */
         bool persistent;
         uint32_t owner;
         uint64_t created, completed, hold, window;

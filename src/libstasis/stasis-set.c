@@ -47,6 +47,7 @@ StasisSet *stasis_set_unref(StasisSet *s) {
         free(s->state);
         free(s->consistency);
         free(s->error);
+        free(s->mounted_at);
         free(s);
         return NULL;
 }
@@ -88,6 +89,8 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
                 return read_string(m, &s->consistency);
         if (streq(name, "Error"))
                 return read_string(m, &s->error);
+        if (streq(name, "MountedAt"))
+                return read_string(m, &s->mounted_at);
         if (streq(name, "Persistent")) {
                 r = sd_bus_message_read(m, "v", "b", &b);
                 if (r >= 0)
@@ -351,6 +354,7 @@ SET_STRING(label, label)
 SET_STRING(state, state)
 SET_STRING(consistency, consistency)
 SET_STRING(error, error)
+SET_STRING(mounted_at, mounted_at)
 
 int stasis_set_persistent(const StasisSet *s) {
         return s && s->persistent;

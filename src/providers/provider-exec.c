@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -276,6 +277,38 @@ static int exec_exists(const StasisProvider *self, const StasisVolume *v) {
         return r;
 }
 
+/* The provider mounts the snapshot at scratch (its mount verb); stasisd
+ * takes a detached copy of that mount, read-only, nosuid, nodev, and
+ * unmounts scratch: the copy keeps the file system (and an autoclear loop
+ * device under it) until the last view of it goes. */
+static int exec_mount(const StasisProvider *self, const StasisVolume *v, const char *scratch, int *ret_mount_fd,
+                      StasisProviderResult *res) {
+        json_object *req = new_request(), *resp = NULL;
+        json_object_object_add(req, "volume", volume_to_json(v));
+        json_object_object_add(req, "target", json_object_new_string(scratch));
+        int r = call(self, "mount", req, STASIS_PROVIDER_MOUNT_TIMEOUT, -1, &resp, res);
+        json_object_put(resp);
+        if (r < 0)
+                return r;
+        int fd = open_tree(AT_FDCWD, scratch, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (fd < 0)
+                r = stasis_provider_result_set(res, -errno, "%s mounted the snapshot %s, but it cannot be taken "
+                                               "from %s: %m", self->name, strempty(v->handle), scratch);
+        if (fd >= 0) {
+                struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+                if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+                        r = stasis_provider_result_set(res, -errno, "cannot make the mount of the snapshot %s "
+                                                       "read-only: %m", strempty(v->handle));
+                        fd = safe_close(fd);
+                }
+        }
+        (void) umount2(scratch, MNT_DETACH | UMOUNT_NOFOLLOW);
+        if (r < 0)
+                return r;
+        *ret_mount_fd = fd;
+        return 0;
+}
+
 void stasis_providers_free_external(StasisProviders *providers) {
         assert(providers);
         for (size_t i = 0; i < providers->n_external; i++) {
@@ -382,6 +415,7 @@ int stasis_providers_load_external(StasisProviders *providers, const char *dir, 
                         .prestart = exec_prestart,
                         .remove = exec_remove,
                         .exists = exec_exists,
+                        .mount = exec_mount,
                         .list = exec_list,
                 };
                 providers->external[providers->n_external++] = p;

@@ -113,3 +113,9 @@ int stasis_provider_probe(const StasisProviders *providers, const MountEntry *m,
         res->message[0] = 0;
         return 0;
 }
+
+const char *stasis_volume_view_path(const StasisVolume *v) {
+        if (v->provider && v->provider->snapshots_directory && v->source && v->source[0] == '/')
+                return v->source;
+        return v->mount_point;
+}

@@ -13,6 +13,7 @@
 #define STASIS_PROVIDER_OPS_VERSION 1
 #define STASIS_PROVIDER_MESSAGE_MAX 256
 #define STASIS_PROVIDER_LIST_TIMEOUT (60 * USEC_PER_SEC)
+#define STASIS_PROVIDER_MOUNT_TIMEOUT (30 * USEC_PER_SEC)
 
 /* How a provider wants the file system held while it commits (docs/providers.md). */
 typedef enum StasisHold {
@@ -43,6 +44,10 @@ typedef struct StasisVolume {
 } StasisVolume;
 
 void stasis_volume_done(StasisVolume *v);
+/* Where the snapshot of v sits in a view of its set (docs/views.md): the
+ * directory snapshotted (source) for a provider that snapshots directories,
+ * else the mount point. */
+const char *stasis_volume_view_path(const StasisVolume *v);
 
 /* A provider's answer with a human-readable reason; message is "" on success. */
 typedef struct StasisProviderResult {
@@ -59,6 +64,7 @@ struct StasisProvider {
         const char *name;
         bool external;         /* an executable in the providers directory */
         void *data;            /* the provider's own (the executable's path) */
+        bool snapshots_directory; /* source is the directory it snapshots (btrfs: a subvolume) */
 
         /* Does this provider take the volume that holds path (on mount m)? Returns
          * a priority > 0 and fills v->source, v->key and v->hold, 0 if the volume
@@ -100,6 +106,15 @@ struct StasisProvider {
          * names the first such store. */
         int (*list)(const StasisProvider *self, StasisStoredSnapshot **ret, size_t *ret_n,
                     StasisProviderResult *res);
+
+        /* Optional: a detached mount (open_tree()/fsmount(), no path reaches
+         * it) of the snapshot of v, read-only, nosuid and nodev, for a view
+         * of the set (docs/views.md). Runs in stasisd, in
+         * STASIS_PROVIDER_MOUNT_TIMEOUT at most. scratch is an empty
+         * directory only root reaches, where the provider may mount the
+         * snapshot on the way; it must leave nothing mounted there. */
+        int (*mount)(const StasisProvider *self, const StasisVolume *v, const char *scratch, int *ret_mount_fd,
+                     StasisProviderResult *res);
 };
 
 /* A snapshot a provider found in its store. Strings owned. */

@@ -59,7 +59,7 @@ typedef struct Pending {
 typedef enum LoopMode { LOOP_ATTACH, LOOP_POLL, LOOP_RUN } LoopMode;
 
 static struct {
-        const char *bus, *name, *instance, *level, *log, *ready_file, *data;
+        const char *bus, *name, *instance, *level, *log, *ready_file, *data, *manifest;
         uint64_t freeze_timeout_usec;
         unsigned count;
         Component components[COMPONENTS_MAX];
@@ -69,7 +69,7 @@ static struct {
         long fault_index;               /* -1: all writers */
         unsigned fault_count;           /* 0: unlimited */
         LoopMode loop;
-        bool log_states;
+        bool log_states, log_results;
 } arg = { .name = "testw", .count = 1, .fault_index = -1 };
 
 static sd_event *event;
@@ -147,6 +147,24 @@ static int on_data_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return sd_event_source_set_time_relative(s, 1000);
 }
 
+/* The data file as it is now, copied to --manifest. */
+static void data_manifest(void) {
+        char buf[65536];
+        ssize_t n;
+        int in = open(arg.data, O_RDONLY | O_CLOEXEC);
+        int out = open(arg.manifest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+        while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+                if (write(out, buf, (size_t) n) != n)
+                        break;
+        if (in < 0 || out < 0 || fsync(out) < 0)
+                fprintf(stderr, "stasis-test-writer: cannot write the manifest %s: %m\n", arg.manifest);
+        if (in >= 0)
+                close(in);
+        if (out >= 0)
+                close(out);
+}
+
 /* A freeze finishes the transaction under way, then holds the writes. */
 static void data_pause(TestWriter *tw) {
         if (data.fd < 0 || tw->paused)
@@ -154,6 +172,8 @@ static void data_pause(TestWriter *tw) {
         tw->paused = true;
         if (data.paused++ == 0 && data.half)
                 (void) data_step();
+        if (arg.manifest)
+                data_manifest();
 }
 
 static void data_resume(TestWriter *tw) {
@@ -282,6 +302,15 @@ static int on_event(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void 
         if (f)
                 return apply_fault(tw, ev, e, f);
         log_event(tw, ev, e, "ok");
+        /* What the requestor reported, one line per component:
+         * "<us> <writer> BackupResult <set> <component>:succeeded|failed". */
+        if (ev == STASIS_EVENT_BACKUP_COMPLETE && arg.log_results)
+                for (const char *const *c = stasis_event_components(e); c && *c; c++) {
+                        char result[512];
+                        snprintf(result, sizeof result, "%s:%s", *c,
+                                 stasis_event_component_succeeded(e, *c) > 0 ? "succeeded" : "failed");
+                        log_line("%s BackupResult %s %s", tw->label, stasis_event_set_id(e) ?: "-", result);
+                }
         return 0;
 }
 
@@ -330,6 +359,8 @@ static void usage(FILE *f) {
                 "                             <monotonic us> <writer>[@<instance>] <Event> <set|-> <result>\n"
                 "                             result: ok, veto, fail, hang, crash, auto-thaw:<reason>;\n"
                 "                             and \"<us> ready\" once every writer is registered\n"
+                "  --log-results              also log, after BackupComplete, a line per component:\n"
+                "                             \"<us> <writer> BackupResult <set> <component>:succeeded|failed\"\n"
                 "  --log-states               also log \"<us> <writer> State - <state>[:<reason>]\"\n"
                 "                             at each change of the writer's state, as its state\n"
                 "                             handler hears of it (stasis_writer_state_to_string())\n"
@@ -343,6 +374,9 @@ static void usage(FILE *f) {
                 "                             transaction, \"begin N\" then \"end N\", each fdatasync'ed;\n"
                 "                             Freeze finishes the transaction under way and holds\n"
                 "                             the writes until Thaw\n"
+                "  --manifest FILE            with --data: at each Freeze, once the writes are\n"
+                "                             held, copy the data file to FILE (what a snapshot\n"
+                "                             taken now holds)\n"
                 "  --loop MODE                attach (default: one sd-event loop for all), poll\n"
                 "                             (stasis_writer_get_fd/process) or run\n"
                 "                             (stasis_writer_run; one writer, no slow faults, no --data)\n\n"
@@ -429,7 +463,7 @@ static int parse_component(const char *s, int selectable) {
 enum {
         OPT_BUS = 0x100, OPT_NAME, OPT_INSTANCE, OPT_COUNT, OPT_LEVEL, OPT_FREEZE_TIMEOUT, OPT_COMPONENT,
         OPT_COMPONENT_UNSELECTABLE, OPT_LOG, OPT_READY_FILE, OPT_FAULT, OPT_FAULT_INDEX, OPT_FAULT_COUNT,
-        OPT_DATA, OPT_LOOP, OPT_LOG_STATES,
+        OPT_DATA, OPT_LOOP, OPT_LOG_STATES, OPT_MANIFEST, OPT_LOG_RESULTS,
 };
 
 static int parse_option(int c, const char *o) {
@@ -444,6 +478,8 @@ static int parse_option(int c, const char *o) {
         case OPT_LOG_STATES: arg.log_states = true; return 0;
         case OPT_READY_FILE: arg.ready_file = o; return 0;
         case OPT_DATA: arg.data = o; return 0;
+        case OPT_MANIFEST: arg.manifest = o; return 0;
+        case OPT_LOG_RESULTS: arg.log_results = true; return 0;
         case OPT_COMPONENT: return parse_component(o, 1);
         case OPT_COMPONENT_UNSELECTABLE: return parse_component(o, 0);
         case OPT_FAULT: return parse_fault(o);
@@ -499,6 +535,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "fault-index", required_argument, NULL, OPT_FAULT_INDEX },
                 { "fault-count", required_argument, NULL, OPT_FAULT_COUNT },
                 { "data", required_argument, NULL, OPT_DATA },
+                { "manifest", required_argument, NULL, OPT_MANIFEST },
+                { "log-results", no_argument, NULL, OPT_LOG_RESULTS },
                 { "loop", required_argument, NULL, OPT_LOOP },
                 {}
         };

@@ -461,6 +461,8 @@ const char *stasis_set_label(const StasisSet *s);
 const char *stasis_set_state(const StasisSet *s);
 const char *stasis_set_consistency(const StasisSet *s);
 const char *stasis_set_error(const StasisSet *s);      /* why the last step failed; "" if none */
+/* Where stasis_requestor_mount_set() attached the set; "" if it is not mounted. */
+const char *stasis_set_mounted_at(const StasisSet *s);
 int stasis_set_persistent(const StasisSet *s);          /* 1 or 0 */
 uint32_t stasis_set_owner(const StasisSet *s);          /* the uid that created it */
 uint64_t stasis_set_created_usec(const StasisSet *s);
@@ -601,6 +603,47 @@ int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char
  * STASIS_ERR_NO_SUCH_SET, STASIS_ERR_BUSY (still being made),
  * STASIS_ERR_PROVIDER_FAILED or STASIS_ERR_TIMEOUT (stasisd retries). */
 int stasis_requestor_delete_set(StasisRequestor *r, const char *id);
+
+/* -- Views: reading a set's snapshots (docs/views.md) -- */
+
+/* Mounts every snapshot of set id read-only (nosuid, nodev) under dir, each
+ * at dir/<its volume's mount point>, with the options its file system
+ * needs; dir NULL or "": stasisd's own, /run/stasis/sets/<id>. dir must be
+ * an empty directory (the caller's, unless the caller is root). *ret_root
+ * (may be NULL; free() it) is where. stasisd keeps track: a mounted set is
+ * not deleted (STASIS_ERR_BUSY) until stasis_requestor_unmount_set(); an
+ * auto-released set is unmounted. Root, or polkit's org.stasis1.mount-set.
+ * Errors: STASIS_ERR_NO_SUCH_SET, STASIS_ERR_BUSY (not created, or mounted
+ * already), STASIS_ERR_NO_SUCH_PATH, STASIS_ERR_NOT_A_DIRECTORY,
+ * STASIS_ERR_INVALID_ARGUMENT (dir not empty), STASIS_ERR_PROVIDER_FAILED
+ * (a snapshot cannot be mounted: the message names it). Nothing stays
+ * mounted on failure. */
+int stasis_requestor_mount_set(StasisRequestor *r, const char *id, const char *dir, char **ret_root);
+/* Unmounts set id; STASIS_ERR_INVALID_ARGUMENT if it is not mounted. */
+int stasis_requestor_unmount_set(StasisRequestor *r, const char *id);
+
+/* The snapshots of a set as detached mounts (open_tree(2)), one per volume,
+ * read-only, that no path reaches: nothing is mounted anywhere, and they
+ * vanish when closed. For a backup tool that reads them at their original
+ * paths in a mount namespace of its own (stasis_view_enter()). Root, or
+ * polkit's org.stasis1.mount-set; errors as stasis_requestor_mount_set(). */
+typedef struct StasisView StasisView;
+int stasis_requestor_open_view(StasisRequestor *r, const char *id, StasisView **ret);
+unsigned stasis_view_count(const StasisView *v);
+/* The original mount point of volume index, parents before children. */
+const char *stasis_view_mount_point(const StasisView *v, unsigned index);
+/* Its mount, owned by v (-1 once entered). */
+int stasis_view_fd(const StasisView *v, unsigned index);
+/* Moves the calling process into a private mount namespace of its own
+ * (unshare(CLONE_NEWNS), everything made private) and attaches each
+ * snapshot over its original mount point, parents first. Mounts of the
+ * namespace below a mount point that are not the set's are put back on
+ * top, where the snapshot has their directory. Needs CAP_SYS_ADMIN; call
+ * it in the process (a child, usually) that will run the backup, before
+ * dropping privileges. -EOPNOTSUPP for a view of "/". Negative errno. */
+int stasis_view_enter(StasisView *v);
+/* Closes what is left; returns NULL. NULL is fine. */
+StasisView *stasis_view_free(StasisView *v);
 
 /* -- Being told of changes -- */
 

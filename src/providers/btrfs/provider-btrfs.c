@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/btrfs.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,14 +347,53 @@ static int btrfs_exists(const StasisProvider *self, const StasisVolume *v) {
         return r < 0 ? r : 1;
 }
 
+/* The snapshot's subvolume cloned out of the store's private mount of the
+ * top level: a detached mount of that subvolume alone. */
+static int btrfs_mount(const StasisProvider *self, const StasisVolume *v, const char *scratch, int *ret_mount_fd,
+                       StasisProviderResult *res) {
+        _cleanup_close_ int dfd = -1, fd = -1, tree = -1;
+        StoreCache c = {};
+        const char *name;
+        uint64_t dir_id;
+
+        int r = locate(&c, v, &dfd, &dir_id, &name, res);
+        if (r >= 0) {
+                r = btrfs_store_open_entry(dfd, dir_id, name, &fd);
+                if (r < 0)
+                        stasis_provider_result_set(res, r, r == -ENOENT ? "the snapshot %s is gone" :
+                                                   "cannot open the snapshot %s: %s", v->handle, strerror(-r));
+        }
+        if (r >= 0) {
+                tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+                if (tree < 0)
+                        r = stasis_provider_result_set(res, -errno, "cannot mount the snapshot %s: %m", v->handle);
+        }
+        if (r >= 0) {
+                struct mount_attr attr = {
+                        .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                        .attr_clr = MOUNT_ATTR_NOEXEC,
+                };
+                if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+                        r = stasis_provider_result_set(res, -errno, "cannot make the mount of the snapshot %s "
+                                                       "read-only: %m", v->handle);
+        }
+        store_cache_done(&c);
+        if (r < 0)
+                return r;
+        *ret_mount_fd = TAKE_FD(tree);
+        return 0;
+}
+
 const StasisProvider provider_btrfs = {
         .version = STASIS_PROVIDER_OPS_VERSION,
         .size = sizeof(StasisProvider),
         .name = "btrfs",
+        .snapshots_directory = true,
         .probe = btrfs_probe,
         .prepare = btrfs_prepare,
         .commit = btrfs_commit,
         .remove = btrfs_remove,
         .exists = btrfs_exists,
         .list = btrfs_list,
+        .mount = btrfs_mount,
 };
