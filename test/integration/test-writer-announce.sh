@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# test-writer-announce.sh - writers that announce their metadata and the
+# events they handle (Manager.UpdateWriterMetadata, which libstasis calls),
+# against the real stasisd on a private bus and a btrfs loop volume:
+#  1. a set no writer is on: only a writer with an Identify handler gets
+#     Identify; the others are not called at all;
+#  2. a set they all take part in: each writer gets only the events it has a
+#     handler for (Freeze and Thaw together), in the documented order, and
+#     its components are application-consistent; BackupComplete only to the
+#     writer that handles it;
+#  3. a writer that changes its metadata after it registered (a component
+#     added) is known with the new metadata by the next set, still without
+#     Identify;
+#  4. UpdateWriterMetadata for a writer the caller did not register fails
+#     with NoSuchWriter, for root and for nobody.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+[ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
+
+stasis_env_init
+# Root may monitor the private bus (BecomeMonitor), to count the calls.
+cat >"$STASIS_TMP/monitor.conf" <<'XML'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+        "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+        <policy user="root">
+                <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+        </policy>
+</busconfig>
+XML
+stasis_bus_include "$STASIS_TMP/monitor.conf"
+stasis_start_bus
+T=$STASIS_TMP
+mkdir -p "$T/providers.d"
+STASISD_ARGS="--providers-dir $T/providers.d --identify-timeout 30 --prepare-timeout 60 --freeze-window 30"
+stasis_start_daemon
+
+stasis_make_fs btrfs pool
+P=$STASIS_FS
+for v in data idle extra; do btrfs -q subvolume create "$P/$v"; done
+
+L=$T/w.log
+# events LOG WRITER: the events of one writer's handlers, in the order they ran.
+events() { sort -n "$1" | awk -v w="$2" '$2 == w { printf "%s%s", sep, $3; sep = " " }'; }
+
+# Every message on the bus, as busctl monitor sees it: the calls a writer
+# gets, handler or not (libstasis answers those without one itself).
+M=$T/monitor.json
+busctl --address="$STASIS_BUS_ADDRESS" monitor --json=short >"$M" 2>"$T/monitor.err" &
+MON_PID=$!
+announce_cleanup() {
+        local rc=$?
+        set +e
+        kill "$MON_PID" 2>/dev/null
+        wait "$MON_PID" 2>/dev/null
+        (exit "$rc")
+        stasis_cleanup
+}
+trap announce_cleanup EXIT
+owner_of() { "$STASIS" --json writers | jq -r --arg w "$1" '.[] | select(.writer == $w) | .owner'; }
+# calls WRITER: the org.stasis1.Writer calls it got since the last mark, in order.
+mark() { MARK=$(wc -l <"$M"); }
+calls() {
+        local owner
+        owner=$(owner_of "$1")
+        tail -n +"$((MARK + 1))" "$M" | jq -r --arg d "$owner" \
+                'select(.type == "method_call" and .destination == $d and .interface == "org.stasis1.Writer") | .member' |
+                paste -sd ' '
+}
+# Wait until the monitor has seen a call made now (it is behind by a little;
+# at first, it may not be monitoring yet).
+pinged() {
+        busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.freedesktop.DBus.Peer Ping >/dev/null
+        tail -n +"$((MARK + 1))" "$M" | grep -q '"member":"Ping"'
+}
+monitor_sync() { wait_for 5 pinged; }
+MARK=0
+monitor_sync
+
+stasis_start_writer --name lean --component data="$P/data" --log "$L" --handlers Freeze,Thaw \
+        --usr1-component extra="$P/extra"
+LEAN_PID=$STASIS_WRITER_PID
+stasis_start_writer --name prep --component data="$P/data" --log "$L" --handlers PrepareSnapshot,PostSnapshot
+stasis_start_writer --name full --component data="$P/data" --log "$L"
+
+# ---- 1. A set no writer is on ----
+: > "$L"
+mark
+"$STASIS" create "$P/idle" >/dev/null
+monitor_sync
+assert_eq "$(calls lean)" "" "lean, no Identify handler, set of another volume"
+assert_eq "$(calls prep)" "" "prep, no Identify handler, set of another volume"
+assert_eq "$(calls full)" "Identify" "full, with an Identify handler, set of another volume"
+assert_eq "$(events "$L" full)" "Identify" "full's handler, set of another volume"
+
+# ---- 2. A set all three take part in ----
+: > "$L"
+mark
+out=$("$STASIS" --json create "$P/data")
+id=$(jq -r .id <<<"$out")
+assert_eq "$(jq -r .consistency <<<"$out")" application "set of data: consistency"
+assert_eq "$(jq -c '[.components[] | [.writer, .consistency]] | sort' <<<"$out")" \
+        '[["full","application"],["lean","application"],["prep","application"]]' "set of data: components"
+assert_eq "$(events "$L" lean)" "Freeze Thaw" "lean's events"
+assert_eq "$(events "$L" prep)" "PrepareSnapshot PostSnapshot" "prep's events"
+assert_eq "$(events "$L" full)" "Identify PrepareBackup PrepareSnapshot Freeze Thaw PostSnapshot" "full's events"
+assert_eq "$(awk -v id="$id" '$3 != "Identify" && ($4 != id || $5 != "ok")' "$L")" "" "every event for set $id, answered"
+"$STASIS" complete "$id" >/dev/null
+wait_for 5 grep -q "full BackupComplete $id ok" "$L"
+monitor_sync
+assert_eq "$(calls lean)" "Freeze Thaw" "lean's calls"
+assert_eq "$(calls prep)" "PrepareSnapshot PostSnapshot" "prep's calls"
+assert_eq "$(calls full)" "Identify PrepareBackup PrepareSnapshot Freeze Thaw PostSnapshot BackupComplete" \
+        "full's calls"
+
+# ---- 3. A metadata change, announced ----
+: > "$L"
+mark
+kill -USR1 "$LEAN_PID"
+wait_for 5 grep -q "lean MetadataChanged - ok" "$L"
+lean_components() { "$STASIS" --json writers | jq -r '.[] | select(.writer == "lean") | .metadata.components | length'; }
+wait_for 5 test "$(lean_components)" = 2
+out=$("$STASIS" --json create --component lean:extra)
+assert_eq "$(jq -c '[.volumes[].path]' <<<"$out")" "[\"$P/extra\"]" "volumes of lean:extra"
+assert_eq "$(jq -c '[.components[] | [.writer, .component, .consistency]]' <<<"$out")" \
+        '[["lean","extra","application"]]' "components of lean:extra"
+assert_eq "$(events "$L" lean)" "MetadataChanged Freeze Thaw" "lean, after its change"
+monitor_sync
+assert_eq "$(calls lean)" "Freeze Thaw" "lean's calls after its change: no Identify"
+
+# ---- 4. Only the writer's own connection may update it ----
+bus() { busctl --address="$STASIS_BUS_ADDRESS" "$@"; }
+assert_exit 1 bus call org.stasis1 /org/stasis1 org.stasis1.Manager UpdateWriterMetadata osas \
+        /org/stasis1/writer "" 0
+assert_contains "$STASIS_ERR" "no writer registered at /org/stasis1/writer" "root, another's writer"
+assert_exit 1 stasis_as_nobody busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 \
+        org.stasis1.Manager UpdateWriterMetadata osas /org/stasis1/writer "" 1 Identify
+assert_contains "$STASIS_ERR" "no writer registered at /org/stasis1/writer" "nobody, another's writer"
+
+stasis_log "writer announce: OK"
