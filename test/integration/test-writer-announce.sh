@@ -12,7 +12,9 @@
 #  3. a writer that changes its metadata after it registered (a component
 #     added) is known with the new metadata by the next set, still without
 #     Identify;
-#  4. UpdateWriterMetadata for a writer the caller did not register fails
+#  4. a change stasisd refuses (a path that does not exist) leaves it with
+#     the old metadata, and the writer is identified again at every set;
+#  5. UpdateWriterMetadata for a writer the caller did not register fails
 #     with NoSuchWriter, for root and for nobody.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -83,6 +85,9 @@ stasis_start_writer --name lean --component data="$P/data" --log "$L" --handlers
 LEAN_PID=$STASIS_WRITER_PID
 stasis_start_writer --name prep --component data="$P/data" --log "$L" --handlers PrepareSnapshot,PostSnapshot
 stasis_start_writer --name full --component data="$P/data" --log "$L"
+stasis_start_writer --name gone --component data="$P/data" --log "$L" --handlers Freeze,Thaw \
+        --usr1-component gone=/nonexistent-stasis-path
+GONE_PID=$STASIS_WRITER_PID
 
 # ---- 1. A set no writer is on ----
 : > "$L"
@@ -90,6 +95,7 @@ mark
 "$STASIS" create "$P/idle" >/dev/null
 monitor_sync
 assert_eq "$(calls lean)" "" "lean, no Identify handler, set of another volume"
+assert_eq "$(calls gone)" "" "gone, no Identify handler, set of another volume"
 assert_eq "$(calls prep)" "" "prep, no Identify handler, set of another volume"
 assert_eq "$(calls full)" "Identify" "full, with an Identify handler, set of another volume"
 assert_eq "$(events "$L" full)" "Identify" "full's handler, set of another volume"
@@ -101,7 +107,8 @@ out=$("$STASIS" --json create "$P/data")
 id=$(jq -r .id <<<"$out")
 assert_eq "$(jq -r .consistency <<<"$out")" application "set of data: consistency"
 assert_eq "$(jq -c '[.components[] | [.writer, .consistency]] | sort' <<<"$out")" \
-        '[["full","application"],["lean","application"],["prep","application"]]' "set of data: components"
+        '[["full","application"],["gone","application"],["lean","application"],["prep","application"]]' \
+        "set of data: components"
 assert_eq "$(events "$L" lean)" "Freeze Thaw" "lean's events"
 assert_eq "$(events "$L" prep)" "PrepareSnapshot PostSnapshot" "prep's events"
 assert_eq "$(events "$L" full)" "Identify PrepareBackup PrepareSnapshot Freeze Thaw PostSnapshot" "full's events"
@@ -129,7 +136,28 @@ assert_eq "$(events "$L" lean)" "MetadataChanged Freeze Thaw" "lean, after its c
 monitor_sync
 assert_eq "$(calls lean)" "Freeze Thaw" "lean's calls after its change: no Identify"
 
-# ---- 4. Only the writer's own connection may update it ----
+# ---- 4. A change stasisd refuses: identified again ----
+GONE=$(owner_of gone)
+# updates: the UpdateWriterMetadata calls gone made since the mark.
+updates() {
+        tail -n +"$((MARK + 1))" "$M" | jq -r --arg s "$GONE" \
+                'select(.type == "method_call" and .sender == $s and .member == "UpdateWriterMetadata") | .member' | wc -l
+}
+mark
+kill -USR1 "$GONE_PID"
+wait_for 5 grep -q "gone MetadataChanged - ok" "$L"
+# The update, refused, then the same events with Identify (and no metadata).
+wait_for 5 test "$(updates)" = 2
+monitor_sync
+assert_eq "$("$STASIS" --json writers | jq -r '.[] | select(.writer == "gone") | .metadata.components | length')" 1 \
+        "gone's refused component is not taken"
+mark
+"$STASIS" create "$P/idle" >/dev/null
+monitor_sync
+assert_eq "$(calls gone)" "Identify" "gone, after a refused update: identified again"
+assert_eq "$(calls lean)" "" "lean still not identified"
+
+# ---- 5. Only the writer's own connection may update it ----
 bus() { busctl --address="$STASIS_BUS_ADDRESS" "$@"; }
 assert_exit 1 bus call org.stasis1 /org/stasis1 org.stasis1.Manager UpdateWriterMetadata osas \
         /org/stasis1/writer "" 0
