@@ -74,6 +74,11 @@ static int announce_send(StasisWriter *w, const char *json);
 
 static void take_answer(StasisWriter *w, const sd_bus_error *e) {
         if (!e || sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                if (w->announce_refused && !e) {
+                        /* Taken at last: no more Identify (the call carried it). */
+                        w->announce_refused = false;
+                        (void) announce_send(w, "");
+                }
                 w->announce_refused = false;
                 return;
         }
