@@ -127,7 +127,8 @@ mark
 kill -USR1 "$LEAN_PID"
 wait_for 5 grep -q "lean MetadataChanged - ok" "$L"
 lean_components() { "$STASIS" --json writers | jq -r '.[] | select(.writer == "lean") | .metadata.components | length'; }
-wait_for 5 test "$(lean_components)" = 2
+lean_has_two() { [ "$(lean_components)" = 2 ]; }
+wait_for 5 lean_has_two
 out=$("$STASIS" --json create --component lean:extra)
 assert_eq "$(jq -c '[.volumes[].path]' <<<"$out")" "[\"$P/extra\"]" "volumes of lean:extra"
 assert_eq "$(jq -c '[.components[] | [.writer, .component, .consistency]]' <<<"$out")" \
@@ -147,7 +148,8 @@ mark
 kill -USR1 "$GONE_PID"
 wait_for 5 grep -q "gone MetadataChanged - ok" "$L"
 # The update, refused, then the same events with Identify (and no metadata).
-wait_for 5 test "$(updates)" = 2
+two_updates() { [ "$(updates)" = 2 ]; }
+wait_for 5 two_updates
 monitor_sync
 assert_eq "$("$STASIS" --json writers | jq -r '.[] | select(.writer == "gone") | .metadata.components | length')" 1 \
         "gone's refused component is not taken"
