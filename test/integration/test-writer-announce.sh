@@ -15,7 +15,9 @@
 #  4. a change stasisd refuses (a path that does not exist) leaves it with
 #     the old metadata, and the writer is identified again at every set;
 #  5. UpdateWriterMetadata for a writer the caller did not register fails
-#     with NoSuchWriter, for root and for nobody.
+#     with NoSuchWriter, for root and for nobody;
+#  6. a writer on plain sd-bus that never calls UpdateWriterMetadata is
+#     identified for every set and gets every event, as before.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
@@ -51,9 +53,11 @@ events() { sort -n "$1" | awk -v w="$2" '$2 == w { printf "%s%s", sep, $3; sep =
 M=$T/monitor.json
 busctl --address="$STASIS_BUS_ADDRESS" monitor --json=short >"$M" 2>"$T/monitor.err" &
 MON_PID=$!
+PLAIN_PID=
 announce_cleanup() {
         local rc=$?
         set +e
+        [ -n "$PLAIN_PID" ] && kill "$PLAIN_PID" 2>/dev/null
         kill "$MON_PID" 2>/dev/null
         wait "$MON_PID" 2>/dev/null
         (exit "$rc")
@@ -167,5 +171,27 @@ assert_contains "$STASIS_ERR" "no writer registered at /org/stasis1/writer" "roo
 assert_exit 1 stasis_as_nobody busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 \
         org.stasis1.Manager UpdateWriterMetadata osas /org/stasis1/writer "" 1 Identify
 assert_contains "$STASIS_ERR" "no writer registered at /org/stasis1/writer" "nobody, another's writer"
+
+# ---- 6. A writer that never announces: everything, as before ----
+PLAIN=$STASIS_BUILD_DIR/test/helpers/test-plain-writer
+"$PLAIN" "$STASIS_BUS_ADDRESS" plain "$P/data" >"$T/plain.out" 2>>"$T/plain.err" &
+PLAIN_PID=$!
+plain_registered() { grep -q "plain registered" "$T/plain.out"; }
+wait_for 5 plain_registered
+mark
+"$STASIS" create "$P/idle" >/dev/null
+monitor_sync
+assert_eq "$(calls plain)" "Identify" "plain, set of another volume"
+mark
+id=$("$STASIS" --json create "$P/data" | jq -r .id)
+"$STASIS" complete "$id" >/dev/null
+plain_completed() { grep -q "plain BackupComplete" "$T/plain.out"; }
+wait_for 5 plain_completed
+monitor_sync
+assert_eq "$(calls plain)" "Identify PrepareBackup PrepareSnapshot Freeze Thaw PostSnapshot BackupComplete" \
+        "plain, set of its volume"
+kill "$PLAIN_PID"
+wait "$PLAIN_PID" || true
+PLAIN_PID=
 
 stasis_log "writer announce: OK"
