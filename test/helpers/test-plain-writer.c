@@ -3,9 +3,13 @@
  * registers, answers every org.stasis1.Writer call with success (Identify with its metadata) and never
  * announces anything. Logs "<writer> <Method>" to stdout per call; runs until SIGTERM.
  *
- * usage: test-plain-writer BUS-ADDRESS WRITER-NAME PATH */
+ * usage: test-plain-writer BUS-ADDRESS WRITER-NAME PATH [EVENTS [METADATA]]
+ *
+ * With EVENTS (comma-separated, "" for none), it then calls UpdateWriterMetadata once with them and
+ * METADATA (default ""), and prints "update: ok GENERATION" or "update: ERROR-NAME: MESSAGE". */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
@@ -39,6 +43,40 @@ static const sd_bus_vtable writer_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+/* UpdateWriterMetadata(path, metadata, events); prints its answer. */
+static int update(sd_bus *bus, const char *events, const char *json) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL, *reply = NULL;
+        char buf[1024], *save = NULL;
+        uint64_t generation;
+        int r;
+
+        snprintf(buf, sizeof buf, "%s", events);
+        r = sd_bus_message_new_method_call(bus, &m, "org.stasis1", "/org/stasis1", "org.stasis1.Manager",
+                                           "UpdateWriterMetadata");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "os", "/org/stasis1/writer", json);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "s");
+        for (char *e = strtok_r(buf, ",", &save); r >= 0 && e; e = strtok_r(NULL, ",", &save))
+                r = sd_bus_message_append(m, "s", e);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                goto finish;
+        r = sd_bus_call(bus, m, 0, &error, &reply);
+        if (r < 0)
+                printf("update: %s: %s\n", error.name, error.message);
+        else if (sd_bus_message_read(reply, "t", &generation) >= 0)
+                printf("update: ok %llu\n", (unsigned long long) generation);
+        r = 0;
+finish:
+        sd_bus_message_unref(reply);
+        sd_bus_message_unref(m);
+        sd_bus_error_free(&error);
+        return r;
+}
+
 int main(int argc, char *argv[]) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_event *event = NULL;
@@ -46,8 +84,8 @@ int main(int argc, char *argv[]) {
         sigset_t mask;
         int r;
 
-        if (argc != 4) {
-                fprintf(stderr, "usage: test-plain-writer BUS-ADDRESS WRITER-NAME PATH\n");
+        if (argc < 4 || argc > 6) {
+                fprintf(stderr, "usage: test-plain-writer BUS-ADDRESS WRITER-NAME PATH [EVENTS [METADATA]]\n");
                 return 2;
         }
         name = argv[2];
@@ -82,6 +120,13 @@ int main(int argc, char *argv[]) {
         if (r < 0) {
                 fprintf(stderr, "test-plain-writer: %s\n", error.message ?: strerror(-r));
                 return 1;
+        }
+        if (argc > 4) {
+                r = update(bus, argv[4], argc > 5 ? argv[5] : "");
+                if (r < 0) {
+                        fprintf(stderr, "test-plain-writer: %s\n", strerror(-r));
+                        return 1;
+                }
         }
         printf("%s registered\n", name);
         fflush(stdout);

@@ -17,7 +17,10 @@
 #  5. UpdateWriterMetadata for a writer the caller did not register fails
 #     with NoSuchWriter, for root and for nobody;
 #  6. a writer on plain sd-bus that never calls UpdateWriterMetadata is
-#     identified for every set and gets every event, as before.
+#     identified for every set and gets every event, as before;
+#  7. UpdateWriterMetadata's answers: the generation, and the errors for an
+#     unknown event, Freeze without Thaw, metadata naming another writer and
+#     a path that does not exist (which change nothing).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
@@ -193,5 +196,55 @@ assert_eq "$(calls plain)" "Identify PrepareBackup PrepareSnapshot Freeze Thaw P
 kill "$PLAIN_PID"
 wait "$PLAIN_PID" || true
 PLAIN_PID=
+
+# ---- 7. UpdateWriterMetadata's answers ----
+meta() { printf '{"version":1,"writer":"%s","components":[%s]}' "$1" "$2"; }
+comp() { printf '{"name":"%s","paths":["%s"]}' "$1" "$2"; }
+# update NAME EVENTS METADATA: registers NAME (component data on $P/data)
+# and calls UpdateWriterMetadata once; its answer in $UPDATE. The writer
+# stays (PLAIN_PID) until update_end.
+update() {
+        local out=$T/update-$1.out
+        "$PLAIN" "$STASIS_BUS_ADDRESS" "$1" "$P/data" "$2" "$3" >"$out" 2>>"$T/plain.err" &
+        PLAIN_PID=$!
+        upd_done() { grep -q "registered" "$out"; }
+        wait_for 5 upd_done
+        UPDATE=$(grep '^update: ' "$out")
+}
+update_end() {
+        kill "$PLAIN_PID"
+        wait "$PLAIN_PID" || true
+        PLAIN_PID=
+}
+update u1 Freze ""
+update_end
+assert_eq "$UPDATE" "update: org.stasis1.Error.InvalidArgument: Unknown writer event 'Freze'" "an unknown event"
+update u2 Freeze ""
+update_end
+assert_eq "$UPDATE" "update: org.stasis1.Error.InvalidArgument: A writer that takes Freeze must take Thaw, and the \
+other way round" "Freeze without Thaw"
+update u3 Freeze,Thaw "$(meta other "$(comp data "$P/data")")"
+update_end
+assert_eq "$UPDATE" \
+        "update: org.stasis1.Error.InvalidArgument: Writer metadata refused: its metadata now names writer other" \
+        "metadata naming another writer"
+update u4 Freeze,Thaw "$(meta u4 "$(comp data /nonexistent-stasis-path)")"
+update_end
+assert_contains "$UPDATE" \
+        "update: org.stasis1.Error.NoSuchPath: Writer metadata refused: components[0].paths[0]: /nonexistent-stasis-path" \
+        "a path that does not exist"
+update u5 Freeze,Thaw ""
+update_end
+assert_eq "$UPDATE" "update: ok 1" "the events alone: generation 1, as registered"
+# A new component: generation 2; and stasisd uses it without Identify.
+mark
+update u6 Freeze,Thaw "$(meta u6 "$(comp data "$P/data"),$(comp extra "$P/extra")")"
+assert_eq "$UPDATE" "update: ok 2" "new metadata: generation 2"
+u6_components() { "$STASIS" --json writers | jq -r '.[] | select(.writer == "u6") | .metadata.components | length'; }
+assert_eq "$(u6_components)" 2 "u6's new metadata"
+"$STASIS" create "$P/idle" >/dev/null
+monitor_sync
+assert_eq "$(calls u6)" "" "u6 announced itself without Identify"
+update_end
 
 stasis_log "writer announce: OK"
