@@ -79,7 +79,7 @@ static void take_identities(WriterBatch *b) {
                 char err[512];
                 int k;
 
-                if (r->error < 0)
+                if (r->error < 0 || r->skipped)       /* skipped: its metadata is current */
                         continue;
                 k = sd_bus_message_read(r->reply, "s", &json);
                 if (k >= 0 && r->writer->meta_json && streq(json, r->writer->meta_json))

@@ -21,6 +21,7 @@
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
 #include "stasisd-writer-memory.h"
+#include "stasisd-writer-announce.h"
 #include "stasisd-writer.h"
 #include "strv.h"
 
@@ -351,6 +352,10 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("o", path),
                                 SD_BUS_NO_RESULT,
                                 method_unregister_writer, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UpdateWriterMetadata",
+                                SD_BUS_ARGS("o", path, "s", metadata, "as", events),
+                                SD_BUS_RESULT("t", generation),
+                                method_update_writer_metadata, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListWriters",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(ssssuusssuu)", writers),

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasis/stasis.h"
+#include "stasisd-writer-announce.h"
 #include "stasisd-writer-call.h"
 #include "stasisd-writer.h"
 #include "utf8.h"
@@ -149,6 +150,12 @@ static int reply_send(WriterReply *r) {
         r->sent = true;
         if (!w->manager) {
                 reply_failed_errorf(r, false, "left the bus before %s", writer_event_name(b->event));
+                return 0;
+        }
+        if (!writer_takes_event(w, b->event)) {
+                /* It handles nothing for this event: it has succeeded, without a message. */
+                r->skipped = true;
+                reply_finish(r, 0, false, NULL);
                 return 0;
         }
         if (now >= b->deadline) {

@@ -23,10 +23,11 @@ typedef struct WriterReply {
         sd_bus_slot *slot;              /* while the call is out */
         bool sent, done;
         bool not_called;                /* its time ran out before the call went out */
+        bool skipped;                   /* not sent: the writer does not take the event (succeeded) */
         int error;                      /* 0, or <0 when it failed */
         bool retryable;                 /* a retryable veto, or a time-out */
         char *message;                  /* why it failed, for people */
-        sd_bus_message *reply;          /* Identify: the answer */
+        sd_bus_message *reply;          /* Identify: the answer (NULL if skipped) */
         usec_t done_usec;               /* CLOCK_MONOTONIC */
 } WriterReply;
 

@@ -119,6 +119,7 @@ int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t er
         w->meta = meta;
         free(w->meta_json);
         w->meta_json = TAKE_PTR(json);
+        w->generation++;
         return 0;
 }
 
@@ -142,7 +143,11 @@ Writer *manager_find_writer(Manager *m, const char *name, const char *instance) 
         return NULL;
 }
 
-static Writer *find_by_owner_path(Manager *m, const char *owner, const char *path) {
+Writer *manager_find_writer_at(Manager *m, const char *owner, const char *path) {
+        assert(m);
+        assert(owner);
+        assert(path);
+
         LIST_FOREACH(writers, w, m->writers)
                 if (streq(w->owner, owner) && streq(w->path, path))
                         return w;
@@ -206,7 +211,7 @@ void manager_writers_free(Manager *m) {
  * owns (for a file, the directory that holds it): it must not bring other
  * file systems into root's sets. Checked again, on the lookup that finds the
  * volume, when a set is made (stasisd-create-request.c). */
-static int check_paths(const WriterMetadata *meta, uid_t uid, sd_bus_error *error) {
+int writer_check_paths(const WriterMetadata *meta, uid_t uid, sd_bus_error *error) {
         for (size_t i = 0; i < meta->n_components; i++)
                 for (size_t j = 0; meta->components[i].paths[j]; j++) {
                         struct stat st;
@@ -280,13 +285,13 @@ int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (r < 0)
                 return sd_bus_error_setf(error, r == -E2BIG ? STASIS_ERROR_LIMIT_EXCEEDED : STASIS_ERROR_INVALID_ARGUMENT,
                                          "Writer metadata refused: %s", err);
-        r = check_paths(meta, caller.uid, error);
+        r = writer_check_paths(meta, caller.uid, error);
         if (r < 0)
                 return r;
 
         other = manager_find_writer(m, meta->writer, meta->instance);
         if (!other)
-                other = find_by_owner_path(m, owner, path);
+                other = manager_find_writer_at(m, owner, path);
         if (other)
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
                                          "Writer %s is registered already by %s (pid %d) at %s",
@@ -345,7 +350,7 @@ int method_unregister_writer(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = sd_bus_message_read(msg, "o", &path);
         if (r < 0)
                 return r;
-        w = owner ? find_by_owner_path(m, owner, path) : NULL;
+        w = owner ? manager_find_writer_at(m, owner, path) : NULL;
         if (!w)
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER,
                                          "This connection has no writer registered at %s", ECHO(path));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
@@ -45,6 +46,14 @@ struct Writer {
         char *meta_json;                /* canonical */
         char *display;                  /* "name" or "name@instance" */
 
+        /* Bumped whenever stasisd takes new metadata from the writer. */
+        uint64_t generation;
+        /* The writer called UpdateWriterMetadata: it announces its metadata's
+         * changes and takes only the events in its events mask (bit 1 << event);
+         * Identify is sent to it only if its mask has it. */
+        bool announces;
+        unsigned events;
+
         WriterState state;
         StasisWriterEvent failed_at;
         char *last_error;
@@ -60,6 +69,9 @@ int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t er
 /* A failure stasisd found itself (not an answer), for ListWriters. */
 void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message);
 Writer *manager_find_writer(Manager *m, const char *name, const char *instance);
+Writer *manager_find_writer_at(Manager *m, const char *owner, const char *path);
+/* Every component path must exist, and be the user's if not root's. */
+int writer_check_paths(const WriterMetadata *meta, uid_t uid, sd_bus_error *error);
 
 /* The unique bus name owner left the bus: its writers are gone. */
 void manager_writers_owner_gone(Manager *m, const char *owner);

@@ -27,6 +27,7 @@ static void bus_close(StasisWriter *w) {
         w->owner_match_slot = sd_bus_slot_unref(w->owner_match_slot);
         w->owner_query_slot = sd_bus_slot_unref(w->owner_query_slot);
         w->register_slot = sd_bus_slot_unref(w->register_slot);
+        w->announce_slot = sd_bus_slot_unref(w->announce_slot);
         w->disconnect_slot = sd_bus_slot_unref(w->disconnect_slot);
         free(w->coordinator);
         w->coordinator = NULL;

@@ -43,6 +43,8 @@ struct StasisWriter {
         sd_bus_slot *owner_match_slot;
         sd_bus_slot *owner_query_slot;  /* GetNameOwner in flight, after connecting again */
         sd_bus_slot *register_slot;     /* a RegisterWriter call in flight */
+        sd_bus_slot *announce_slot;     /* an UpdateWriterMetadata call in flight */
+        bool announce_refused;          /* stasisd refused the last update: it asks Identify */
         sd_bus_slot *disconnect_slot;
         char *coordinator;              /* unique name owning org.stasis1, NULL if none */
 
@@ -122,6 +124,11 @@ int writer_find_coordinator_async(StasisWriter *w);
 void writer_forget_coordinator(StasisWriter *w, const char *reason);
 /* Best effort, without waiting for the answer. */
 void writer_unregister(StasisWriter *w);
+
+/* stasis-writer-announce.c: Manager.UpdateWriterMetadata, the metadata and
+ * the events the writer takes; once registered, and after each change. */
+int writer_announce(StasisWriter *w);           /* without waiting for the answer */
+int writer_announce_sync(StasisWriter *w);      /* at start; a refusal is only recorded */
 
 /* stasis-writer-events.c: the org.stasis1.Writer object and the freeze state */
 extern const sd_bus_vtable writer_vtable[];

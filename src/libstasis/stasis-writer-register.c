@@ -21,6 +21,7 @@ static int on_register_reply(sd_bus_message *m, void *userdata, sd_bus_error *re
                 return 0;       /* the connection is lost: the Disconnected signal follows */
         if (!e) {
                 writer_enter(w, STASIS_WRITER_REGISTERED, NULL);
+                (void) writer_announce(w);
                 return 0;
         }
         if (error_is_no_coordinator(e)) {
@@ -72,7 +73,7 @@ static int register_sync(StasisWriter *w) {
                                "RegisterWriter", &error, NULL, "os", STASIS_WRITER_PATH, json);
         if (r >= 0) {
                 writer_enter(w, STASIS_WRITER_REGISTERED, NULL);
-                return 0;
+                return writer_announce_sync(w);
         }
         if (error_is_no_coordinator(&error)) {
                 writer_enter(w, STASIS_WRITER_WAITING, "stasisd left the bus");
@@ -95,6 +96,8 @@ void writer_forget_coordinator(StasisWriter *w, const char *reason) {
         bool had = w->coordinator;
 
         w->register_slot = sd_bus_slot_unref(w->register_slot);
+        w->announce_slot = sd_bus_slot_unref(w->announce_slot);
+        w->announce_refused = false;
         (void) set_coordinator(w, NULL);
         if (had)
                 writer_coordinator_gone(w, reason);     /* calls the thaw handler */

@@ -33,6 +33,7 @@ const char *stasis_writer_state_to_string(StasisWriterState state) {
 static void metadata_changed(StasisWriter *w) {
         free(w->metadata_json);
         w->metadata_json = NULL;
+        (void) writer_announce(w);      /* once registered: stasisd asks no Identify */
 }
 
 /* Checks the fields of m other than its components by the metadata rules,
@@ -248,6 +249,7 @@ int stasis_writer_set_handler(StasisWriter *w, StasisWriterEvent event, stasis_w
         if ((int) event < 0 || event >= _STASIS_EVENT_MAX)
                 return writer_set_error(w, -EINVAL, "event %d: no such writer event", (int) event);
         w->handlers[event] = (WriterHandler) { handler, userdata };
+        (void) writer_announce(w);      /* once registered: the events it takes changed */
         return 0;
 }
 

@@ -70,7 +70,9 @@ static struct {
         unsigned fault_count;           /* 0: unlimited */
         LoopMode loop;
         bool log_states, log_results;
-} arg = { .name = "testw", .count = 1, .fault_index = -1 };
+        unsigned handlers;              /* events with a handler, bit 1 << event */
+        const char *usr1_component;     /* NAME=PATH added on SIGUSR1 */
+} arg = { .name = "testw", .count = 1, .fault_index = -1, .handlers = ~0U };
 
 static sd_event *event;
 static TestWriter *writers;
@@ -365,6 +367,10 @@ static void usage(FILE *f) {
                 "                             at each change of the writer's state, as its state\n"
                 "                             handler hears of it (stasis_writer_state_to_string())\n"
                 "  --ready-file FILE          create FILE once every writer is registered\n"
+                "  --handlers EVENT[,EVENT...] set handlers for these events only (as on the\n"
+                "                             bus: Identify, PrepareBackup, ...; default all)\n"
+                "  --usr1-component NAME=PATH on SIGUSR1, every writer adds this component and\n"
+                "                             logs \"<us> <writer> MetadataChanged - ok\" (not --loop run)\n"
                 "  --fault EVENT:ACTION       EVENT as on the bus (Freeze, Thaw, ...); ACTION one of\n"
                 "                             slow:MS, hang, crash, veto:REASON,\n"
                 "                             veto-retryable:REASON, fail (repeatable)\n"
@@ -463,8 +469,28 @@ static int parse_component(const char *s, int selectable) {
 enum {
         OPT_BUS = 0x100, OPT_NAME, OPT_INSTANCE, OPT_COUNT, OPT_LEVEL, OPT_FREEZE_TIMEOUT, OPT_COMPONENT,
         OPT_COMPONENT_UNSELECTABLE, OPT_LOG, OPT_READY_FILE, OPT_FAULT, OPT_FAULT_INDEX, OPT_FAULT_COUNT,
-        OPT_DATA, OPT_LOOP, OPT_LOG_STATES, OPT_MANIFEST, OPT_LOG_RESULTS,
+        OPT_DATA, OPT_LOOP, OPT_LOG_STATES, OPT_MANIFEST, OPT_LOG_RESULTS, OPT_HANDLERS, OPT_USR1_COMPONENT,
 };
+
+/* "Identify,Freeze,Thaw": the events with a handler. */
+static int parse_handlers(const char *s) {
+        char buf[512], *save = NULL;
+
+        if (strlen(s) >= sizeof buf)
+                return -EINVAL;
+        strcpy(buf, s);
+        arg.handlers = 0;
+        for (char *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+                int ev;
+                for (ev = 0; ev < _STASIS_EVENT_MAX; ev++)
+                        if (strcmp(p, stasis_writer_event_to_string((StasisWriterEvent) ev)) == 0)
+                                break;
+                if (ev == _STASIS_EVENT_MAX)
+                        return -EINVAL;
+                arg.handlers |= 1U << ev;
+        }
+        return 0;
+}
 
 static int parse_option(int c, const char *o) {
         uint64_t v;
@@ -476,6 +502,8 @@ static int parse_option(int c, const char *o) {
         case OPT_LEVEL: arg.level = o; return 0;
         case OPT_LOG: arg.log = o; return 0;
         case OPT_LOG_STATES: arg.log_states = true; return 0;
+        case OPT_HANDLERS: return parse_handlers(o);
+        case OPT_USR1_COMPONENT: arg.usr1_component = o; return strchr(o, '=') ? 0 : -EINVAL;
         case OPT_READY_FILE: arg.ready_file = o; return 0;
         case OPT_DATA: arg.data = o; return 0;
         case OPT_MANIFEST: arg.manifest = o; return 0;
@@ -530,6 +558,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "component-unselectable", required_argument, NULL, OPT_COMPONENT_UNSELECTABLE },
                 { "log", required_argument, NULL, OPT_LOG },
                 { "log-states", no_argument, NULL, OPT_LOG_STATES },
+                { "handlers", required_argument, NULL, OPT_HANDLERS },
+                { "usr1-component", required_argument, NULL, OPT_USR1_COMPONENT },
                 { "ready-file", required_argument, NULL, OPT_READY_FILE },
                 { "fault", required_argument, NULL, OPT_FAULT },
                 { "fault-index", required_argument, NULL, OPT_FAULT_INDEX },
@@ -592,7 +622,8 @@ static int writer_describe(TestWriter *tw) {
                 r = stasis_writer_add_component(tw->w, arg.components[i].name, arg.components[i].paths,
                                                 arg.components[i].selectable, NULL);
         for (int ev = 0; r >= 0 && ev < _STASIS_EVENT_MAX; ev++)
-                r = stasis_writer_set_handler(tw->w, (StasisWriterEvent) ev, on_event, tw);
+                if (arg.handlers & (1U << ev))
+                        r = stasis_writer_set_handler(tw->w, (StasisWriterEvent) ev, on_event, tw);
         if (r >= 0 && arg.log_states)
                 r = stasis_writer_set_state_handler(tw->w, on_state, tw);
         if (r >= 0 && arg.bus)
@@ -685,6 +716,22 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(event, 0);
 }
 
+/* SIGUSR1: every writer gains the --usr1-component (its metadata changes). */
+static int on_usr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        char name[256], *eq;
+        const char *paths[2] = { NULL, NULL };
+
+        snprintf(name, sizeof name, "%s", arg.usr1_component);
+        eq = strchr(name, '=');
+        *eq = 0;
+        paths[0] = eq + 1;
+        for (unsigned i = 0; i < arg.count; i++) {
+                int r = stasis_writer_add_component(writers[i].w, name, paths, 1, NULL);
+                log_line("%s MetadataChanged - %s", writers[i].label, r < 0 ? "fail" : "ok");
+        }
+        return 0;
+}
+
 static int setup_loop(void) {
         sigset_t mask;
         int r;
@@ -692,6 +739,8 @@ static int setup_loop(void) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        if (arg.usr1_component)
+                sigaddset(&mask, SIGUSR1);
         r = -sigprocmask(SIG_BLOCK, &mask, NULL);
         if (r >= 0)
                 r = sd_event_default(&event);
@@ -699,6 +748,8 @@ static int setup_loop(void) {
                 r = sd_event_add_signal(event, NULL, SIGTERM, on_signal, NULL);
         if (r >= 0)
                 r = sd_event_add_signal(event, NULL, SIGINT, on_signal, NULL);
+        if (r >= 0 && arg.usr1_component)
+                r = sd_event_add_signal(event, NULL, SIGUSR1, on_usr1, NULL);
         if (r >= 0)
                 r = sd_event_add_time_relative(event, &ready_timer, CLOCK_MONOTONIC, 0, 100, on_ready_timer, NULL);
         if (r >= 0)

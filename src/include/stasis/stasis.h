@@ -153,7 +153,12 @@ const char *stasis_writer_event_to_string(StasisWriterEvent event);
  * coordinator is told strerror() unless stasis_event_veto() set a reason),
  * or STASIS_EVENT_ASYNC after taking a reference with stasis_event_ref():
  * the answer is then sent by stasis_event_complete(). An event with no
- * handler succeeds. */
+ * handler succeeds. Once registered, the library tells stasisd which events
+ * have handlers, and stasisd sends no other (Freeze, Thaw and Abort go
+ * together); Identify only to a writer with an Identify handler. Changes
+ * made after the start (components, level, ..., handlers) are sent to
+ * stasisd at once (docs/writers.md, "Identify, and the events a writer
+ * takes"). */
 #define STASIS_EVENT_ASYNC 1
 typedef int (*stasis_writer_handler_t)(StasisWriter *w, StasisWriterEvent event, StasisEvent *e, void *userdata);
 

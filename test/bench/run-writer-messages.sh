@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# run-writer-messages.sh [N] [STASIS-TEST-WRITER OPTIONS...] - count the D-Bus
+# messages a set costs per writer: N test writers (default 10) on one btrfs
+# subvolume, with the given options (such as --handlers=Freeze,Thaw); one set
+# of that subvolume, completed (BackupComplete), and one set of another
+# subvolume no writer is on. busctl monitor on the private bus sees every
+# message; the count is of the calls to the writers and their answers, per
+# writer and per event, for each set. Needs root and a build (ninja -C build).
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+N=10
+if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
+        N=$1
+        shift
+fi
+stasis_bench_require "$STASIS" "$STASISD" "$STASIS_TEST_WRITER"
+
+stasis_env_init
+cat >"$STASIS_TMP/monitor.conf" <<'XML'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+        "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+        <policy user="root">
+                <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+        </policy>
+</busconfig>
+XML
+stasis_bus_include "$STASIS_TMP/monitor.conf"
+stasis_start_bus
+stasis_start_daemon
+
+M=$STASIS_TMP/monitor.json
+busctl --address="$STASIS_BUS_ADDRESS" monitor --json=short >"$M" 2>/dev/null &
+MON_PID=$!
+# shellcheck disable=SC2317  # runs from the EXIT trap
+wm_cleanup() {
+        local rc=$?
+        set +e
+        kill "$MON_PID" 2>/dev/null
+        wait "$MON_PID" 2>/dev/null
+        (exit "$rc")
+        stasis_cleanup
+}
+trap wm_cleanup EXIT
+
+stasis_make_fs btrfs msgs 512M
+P=$STASIS_FS
+btrfs -q subvolume create "$P/writers"
+btrfs -q subvolume create "$P/idle"
+
+MARK=0
+pinged() {
+        busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.freedesktop.DBus.Peer Ping >/dev/null
+        tail -n +"$((MARK + 1))" "$M" | grep -q '"member":"Ping"'
+}
+mark() { wait_for 10 pinged; MARK=$(wc -l <"$M"); }
+
+stasis_start_writer --count "$N" --name msgw --component data="$P/writers" "$@"
+mark
+OWNERS=$("$STASIS" --json writers | jq -c '[.[] | select(.writer == "msgw") | .owner]')
+[ "$(jq length <<<"$OWNERS")" = "$N" ] || stasis_die "expected $N writers"
+
+# count WHAT: the messages since the last mark to or from a writer.
+count() {
+        wait_for 10 pinged
+        tail -n +"$((MARK + 1))" "$M" | jq -rs --argjson o "$OWNERS" --arg n "$N" --arg what "$1" '
+                [ .[] | select((.destination as $d | $o | index($d)) or (.sender as $s | $o | index($s))) ] as $w
+                | ($w | map(select(.type == "method_call")) | group_by(.member)
+                   | map("\(.[0].member) \(length)") | join(", ")) as $calls
+                | "\($what): \($w | length) messages to and from the \($n) writers, \(($w | length) / ($n | tonumber)) per writer; calls: \(if $calls == "" then "none" else $calls end)"'
+        MARK=$(wc -l <"$M")
+}
+
+stasis_log "writer options: ${*:-(none)}"
+id=$("$STASIS" --json create "$P/writers" | jq -r .id)
+"$STASIS" complete "$id" >/dev/null
+# BackupComplete is not waited for by Complete: until every writer is stable.
+all_stable() { [ "$("$STASIS" --json writers | jq '[.[] | select(.writer == "msgw" and .state != "stable")] | length')" = 0 ]; }
+wait_for 10 all_stable
+count "set of the writers' subvolume, completed"
+"$STASIS" create "$P/idle" >/dev/null
+count "set of a subvolume no writer is on"
