@@ -9,7 +9,8 @@
 #
 # The guest's root is the host's / shared read-only over 9p, so the programs
 # built on the host run in it as they are. Writable in the guest: /run and
-# /tmp (tmpfs each; TMPDIR=/run/tmp) and OUTDIR, shared read-write at
+# /tmp (tmpfs each; TMPDIR=/run/tmp; a GUEST-SCRIPT under the host's /tmp
+# keeps its top directory there visible, read-only) and OUTDIR, shared read-write at
 # /run/out. The guest script's output goes to the serial console, which is
 # this script's standard output. Exit status: the script's; 99 when the guest
 # did not report one (it crashed, or qemu failed); 77 when no usable kernel
@@ -82,7 +83,16 @@ for m in $(/bin/busybox cat /m/order); do /bin/busybox insmod "/m/$m.ko"; done
 exec /bin/busybox switch_root /newroot /bin/sh -c '
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mount -t cgroup2 cgroup /sys/fs/cgroup
-mount -t tmpfs -o mode=755 run /run; mount -t tmpfs -o mode=1777 tmp /tmp
+mount -t tmpfs -o mode=755 run /run
+# The guest script (and the tree around it) may lie under the host /tmp,
+# which the writable /tmp below would hide: its top directory there stays
+# visible, read-only.
+case "$GUEST" in /tmp/?*/*)
+        top=$(echo "$GUEST" | cut -d/ -f1-3)
+        mkdir -p /run/host-tmp-top; mount --bind "$top" /run/host-tmp-top ;;
+esac
+mount -t tmpfs -o mode=1777 tmp /tmp
+if [ -n "${top:-}" ]; then mkdir -p "$top"; mount --move /run/host-tmp-top "$top"; fi
 mkdir -p /run/tmp /run/out /dev/pts /dev/shm; mount -t devpts pts /dev/pts
 ln -s /proc/self/fd /dev/fd; ln -s fd/0 /dev/stdin; ln -s fd/1 /dev/stdout; ln -s fd/2 /dev/stderr
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out /run/out
