@@ -14,6 +14,9 @@
 
 #include "macro.h"
 #include "mountinfo.h"
+#ifdef MOUNTINFO_DLOPEN
+#include "libmount-dl.h"
+#endif
 
 #define MOUNT_TABLE_MAX 65536
 
@@ -21,7 +24,8 @@ MountTable *mount_table_free(MountTable *t) {
         if (!t)
                 return NULL;
         free(t->entries);
-        mnt_unref_table(t->table);
+        if (t->table)
+                mnt_unref_table(t->table);
         free(t);
         return NULL;
 }
@@ -120,6 +124,11 @@ int mount_table_parse(FILE *f, MountTable **ret, unsigned *ret_bad_line) {
 
         if (!t)
                 return -ENOMEM;
+#ifdef MOUNTINFO_DLOPEN
+        r = libmount_dlopen();
+        if (r < 0)
+                return r;
+#endif
         t->table = mnt_new_table();
         if (!t->table)
                 return -ENOMEM;
@@ -158,6 +167,11 @@ int mount_cache_get(MountCache *c, const MountTable **ret) {
         int r;
 
         if (!c->monitor) {
+#ifdef MOUNTINFO_DLOPEN
+                r = libmount_dlopen();
+                if (r < 0)
+                        return r;
+#endif
                 struct libmnt_monitor *mn = mnt_new_monitor();
                 if (!mn)
                         return -ENOMEM;
@@ -193,7 +207,8 @@ int mount_cache_get(MountCache *c, const MountTable **ret) {
 }
 
 void mount_cache_done(MountCache *c) {
-        mnt_unref_monitor(c->monitor);
+        if (c->monitor)
+                mnt_unref_monitor(c->monitor);
         c->monitor = NULL;
         c->table = mount_table_free(c->table);
 }
