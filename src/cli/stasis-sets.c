@@ -36,9 +36,9 @@ int show_set(StasisRequestor *r, const char *id) {
         return EXIT_OK;
 }
 
-/* The request: the paths, made absolute; the set persists; the label, the
- * components and require-writers if given. */
-static int make_request(char **args, StasisSetRequest **ret) {
+/* The request: the paths, made absolute; persistent or not; the label, the
+ * components, require-writers and the request id if given. */
+int make_set_request(char **args, bool persistent, StasisSetRequest **ret) {
         _cleanup_(set_request_unrefp) StasisSetRequest *q = NULL;
         _cleanup_strv_free_ char **paths = NULL;
         int k;
@@ -52,9 +52,8 @@ static int make_request(char **args, StasisSetRequest **ret) {
         STRV_FOREACH(c, arg_components)
                 if (k >= 0)
                         k = stasis_set_request_add_component(q, *c);
-        /* A set made from the command line outlives the command, until deleted. */
         if (k >= 0)
-                k = stasis_set_request_set_persistent(q, 1);
+                k = stasis_set_request_set_persistent(q, persistent);
         if (k >= 0)
                 k = stasis_set_request_set_label(q, arg_label);
         if (k >= 0)
@@ -72,7 +71,8 @@ int verb_create(StasisRequestor *r, char **args) {
         _cleanup_free_ char *id = NULL;
         int k;
 
-        k = make_request(args, &q);
+        /* A set made from the command line outlives the command, until deleted. */
+        k = make_set_request(args, true, &q);
         if (k < 0)
                 return report_local("building the request", k);
         if (stasis_requestor_create_set(r, q, &id) < 0)

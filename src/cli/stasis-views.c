@@ -273,7 +273,7 @@ static int all_components(StasisRequestor *r, const char *id, char ***ret) {
 
 int verb_backup(StasisRequestor *r, char **args) {
         _cleanup_(set_request_unrefp) StasisSetRequest *q = NULL;
-        _cleanup_strv_free_ char **paths = NULL, **failed = NULL;
+        _cleanup_strv_free_ char **failed = NULL;
         _cleanup_free_ char *id = NULL, *context = NULL;
         int k, status = 0, ret;
         bool interrupted = false;
@@ -282,23 +282,9 @@ int verb_backup(StasisRequestor *r, char **args) {
                 fprintf(stderr, "stasis backup: no command given (stasis backup [PATH...] -- CMD...)\n");
                 return EXIT_USAGE;
         }
-        k = stasis_set_request_new(&q);
-        if (k >= 0)
-                k = absolute_paths(args, &paths);
-        STRV_FOREACH(p, paths)
-                if (k >= 0)
-                        k = stasis_set_request_add_path(q, *p);
-        STRV_FOREACH(c, arg_components)
-                if (k >= 0)
-                        k = stasis_set_request_add_component(q, *c);
         /* Without --keep the set lives as long as this command: if stasis
          * dies, stasisd releases it (auto-release). */
-        if (k >= 0)
-                k = stasis_set_request_set_persistent(q, arg_keep);
-        if (k >= 0)
-                k = stasis_set_request_set_label(q, arg_label);
-        if (k >= 0)
-                k = stasis_set_request_set_require_writers(q, arg_require_writers);
+        k = make_set_request(args, arg_keep, &q);
         if (k < 0)
                 return report_local("building the request", k);
         if (stasis_requestor_create_set(r, q, &id) < 0)

@@ -65,6 +65,9 @@ int report_local(const char *what, int error);
 /* paths, made absolute against the current directory (stasisd has its
  * own), in *ret (a strv, never NULL). */
 int absolute_paths(char **paths, char ***ret);
+/* A create request from the command line: PATHs (made absolute) and the
+ * --component, --label, --require-writers and --request-id options. */
+int make_set_request(char **args, bool persistent, StasisSetRequest **ret);
 /* Calls call(r, name) (stasis_requestor_delete_set, _delete_orphan) on each
  * of names, going on after a failure, which it reports as what ("deleting
  * the set"). Tells of each deletion with print_deleted, or in the end of
