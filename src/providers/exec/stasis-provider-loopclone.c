@@ -21,17 +21,14 @@
 #include <linux/fs.h>
 #include <linux/loop.h>
 
+#include "provider-protocol.h"
+
 #define PROVIDER_NAME     "stasis-provider-loopclone"
-#define PROTOCOL_VERSION  1
-#define INPUT_MAX         (1024 * 1024)
 #define HANDLE_MAX        200
 #define STORE_DIR_NAME    ".stasis-loopclone"
 #define STORE_ENV         "STASIS_LOOPCLONE_STORE"
 #define COPY_CHUNK        (1024 * 1024)
 #define LOOP_GRAB_TRIES   16
-
-static const char *verb = "-";
-static char message[8192];
 
 /* What commit made in this call, so that a failure can take it back. */
 #define MADE_MAX 256
@@ -42,19 +39,6 @@ static size_t n_made_stores;
 /* What mount mounted, for the same reason. */
 static const char *mounted_target;
 
-/* Records "stasis-provider-loopclone: VERB: <text>" as the reason; returns -1. */
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...) {
-        va_list ap;
-        int l = snprintf(message, sizeof message, "%s: %s: ", PROVIDER_NAME, verb);
-        if (l < 0 || (size_t) l >= sizeof message)
-                return -1;
-        va_start(ap, fmt);
-        vsnprintf(message + l, sizeof message - (size_t) l, fmt, ap);
-        va_end(ap);
-        return -1;
-}
-
 static void close_keep_errno(int fd) {
         int e = errno;
         if (fd >= 0)
@@ -63,147 +47,6 @@ static void close_keep_errno(int fd) {
 }
 
 /* ---- the request ---- */
-
-static char *read_input(size_t *ret_len) {
-        size_t len = 0, cap = 64 * 1024;
-        char *buf = malloc(cap + 1);
-        if (!buf) {
-                fail("out of memory");
-                return NULL;
-        }
-        for (;;) {
-                if (len == cap) {
-                        if (cap > INPUT_MAX) {
-                                free(buf);
-                                fail("request on standard input is larger than %d bytes", INPUT_MAX);
-                                return NULL;
-                        }
-                        char *n = realloc(buf, cap * 2 + 1);
-                        if (!n) {
-                                free(buf);
-                                fail("out of memory");
-                                return NULL;
-                        }
-                        buf = n;
-                        cap *= 2;
-                }
-                ssize_t l = read(STDIN_FILENO, buf + len, cap - len);
-                if (l < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        fail("cannot read the request from standard input: %s", strerror(errno));
-                        free(buf);
-                        return NULL;
-                }
-                if (l == 0)
-                        break;
-                len += (size_t) l;
-                if (len > INPUT_MAX) {
-                        free(buf);
-                        fail("request on standard input is larger than %d bytes", INPUT_MAX);
-                        return NULL;
-                }
-        }
-        buf[len] = 0;
-        *ret_len = len;
-        return buf;
-}
-
-static json_object *parse_request(void) {
-        size_t len = 0;
-        char *buf = read_input(&len);
-        if (!buf)
-                return NULL;
-
-        if (memchr(buf, 0, len)) {
-                free(buf);
-                fail("malformed request: it contains a NUL byte");
-                return NULL;
-        }
-        size_t first = 0;
-        while (first < len && isspace((unsigned char) buf[first]))
-                first++;
-        if (first == len) {
-                free(buf);
-                fail("malformed request: standard input is empty (no JSON object)");
-                return NULL;
-        }
-        json_tokener *tok = json_tokener_new();
-        if (!tok) {
-                free(buf);
-                fail("out of memory");
-                return NULL;
-        }
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        json_object *req = json_tokener_parse_ex(tok, buf, (int) len);
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        size_t end = json_tokener_get_parse_end(tok);
-
-        if (!req || jerr != json_tokener_success) {
-                if (jerr == json_tokener_continue)
-                        fail("malformed request: the JSON text is incomplete");
-                else
-                        fail("malformed request: %s at byte %zu", json_tokener_error_desc(jerr), end);
-                json_object_put(req);
-                req = NULL;
-        } else {
-                for (size_t i = end; i < len; i++)
-                        if (!isspace((unsigned char) buf[i])) {
-                                fail("malformed request: text after the JSON object at byte %zu", i);
-                                json_object_put(req);
-                                req = NULL;
-                                break;
-                        }
-        }
-        if (req && !json_object_is_type(req, json_type_object)) {
-                fail("malformed request: it is not a JSON object");
-                json_object_put(req);
-                req = NULL;
-        }
-        json_tokener_free(tok);
-        free(buf);
-        if (!req)
-                return NULL;
-
-        json_object *v;
-        if (!json_object_object_get_ex(req, "version", &v)) {
-                fail("request lacks \"version\"");
-                goto bad;
-        }
-        if (!json_object_is_type(v, json_type_int)) {
-                fail("request field \"version\" is not a whole number");
-                goto bad;
-        }
-        if (json_object_get_int64(v) != PROTOCOL_VERSION) {
-                fail("unsupported protocol version %lld (this provider speaks version %d)",
-                     (long long) json_object_get_int64(v), PROTOCOL_VERSION);
-                goto bad;
-        }
-        return req;
-bad:
-        json_object_put(req);
-        return NULL;
-}
-
-/* A string member: 1 and *ret if present, 0 if absent (and !required), -1 after fail(). */
-static int get_string(json_object *o, const char *what, const char *key, bool required, const char **ret) {
-        json_object *v;
-        *ret = NULL;
-        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
-                if (required)
-                        return fail("%s lacks \"%s\"", what, key);
-                return 0;
-        }
-        if (!json_object_is_type(v, json_type_string))
-                return fail("%s field \"%s\" is not a string", what, key);
-        const char *s = json_object_get_string(v);
-        if ((size_t) json_object_get_string_len(v) != strlen(s))
-                return fail("%s field \"%s\" contains a NUL character", what, key);
-        if (strlen(s) >= PATH_MAX)
-                return fail("%s field \"%s\" is too long", what, key);
-        *ret = s;
-        return 1;
-}
 
 static int get_path(json_object *o, const char *what, const char *key, const char **ret) {
         if (get_string(o, what, key, true, ret) < 0)
@@ -1086,9 +929,9 @@ static int list_stores(char **stores, size_t *n) {
                 if (strncmp(de->d_name, "loop", 4) != 0)
                         continue;
                 snprintf(dev, sizeof dev, "/dev/%s", de->d_name);
-                message[0] = 0;
+                fail_clear();
                 if (loop_backing_file(dev, &image) <= 0) {
-                        message[0] = 0;     /* not attached, or not an image it could take */
+                        fail_clear();       /* not attached, or not an image it could take */
                         continue;
                 }
                 char *store = store_dir(image);
@@ -1163,18 +1006,16 @@ static int do_list(json_object *req, json_object *resp) {
 
 /* ---- main ---- */
 
-static int emit(json_object *o) {
-        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (printf("%s\n", s) < 0 || fflush(stdout) != 0)
-                return -1;
-        return 0;
+/* The answer could not be written: stasisd will not learn of what was made. */
+static void undo(void) {
+        if (n_made_clones > 0)
+                commit_undo();
+        if (mounted_target)
+                (void) umount2(mounted_target, MNT_DETACH);
 }
 
 int main(int argc, char *argv[]) {
-        static const struct {
-                const char *name;
-                int (*run)(json_object *req, json_object *resp);
-        } verbs[] = {
+        static const ProviderVerb verbs[] = {
                 { "probe", do_probe },
                 { "commit", do_commit },
                 { "delete", do_delete },
@@ -1182,61 +1023,5 @@ int main(int argc, char *argv[]) {
                 { "mount", do_mount },
                 { "list", do_list },
         };
-        json_object *req = NULL, *resp = json_object_new_object();
-        int r = -1;
-
-        if (!resp) {
-                fprintf(stderr, "%s: out of memory\n", PROVIDER_NAME);
-                return 1;
-        }
-        json_object_object_add(resp, "version", json_object_new_int(PROTOCOL_VERSION));
-        umask(077);
-
-        if (argc != 2) {
-                snprintf(message, sizeof message, "%s: usage: %s VERB < REQUEST (VERB: probe, commit, delete, exists, mount, list)",
-                         PROVIDER_NAME, PROVIDER_NAME);
-                goto finish;
-        }
-        for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-                if (strcmp(argv[1], verbs[i].name) == 0) {
-                        verb = verbs[i].name;
-                        req = parse_request();
-                        r = req ? verbs[i].run(req, resp) : -1;
-                        break;
-                }
-        if (r != 0 && !message[0])
-                fail("internal error: failed without a reason");
-        if (verb[0] == '-')
-                snprintf(message, sizeof message, "%s: unknown verb '%.64s' (known: probe, commit, delete, exists, mount, list)",
-                         PROVIDER_NAME, argv[1]);
-
-finish:
-        if (r == 0) {
-                if (emit(resp) == 0) {
-                        for (size_t i = 0; i < n_made_clones; i++)
-                                free(made_clones[i]);
-                        for (size_t i = 0; i < n_made_stores; i++)
-                                free(made_stores[i]);
-                        json_object_put(resp);
-                        json_object_put(req);
-                        return 0;
-                }
-                fail("cannot write the response: %s", strerror(errno));
-                /* stasisd will not learn of what was made: take it back. */
-                if (n_made_clones > 0)
-                        commit_undo();
-                if (mounted_target)
-                        (void) umount2(mounted_target, MNT_DETACH);
-        }
-        json_object_put(resp);
-        json_object_put(req);
-        fprintf(stderr, "%s\n", message);
-        resp = json_object_new_object();
-        if (resp) {
-                json_object_object_add(resp, "version", json_object_new_int(PROTOCOL_VERSION));
-                json_object_object_add(resp, "error", json_object_new_string(message));
-                (void) emit(resp);
-                json_object_put(resp);
-        }
-        return 1;
+        return provider_main(argc, argv, PROVIDER_NAME, verbs, sizeof verbs / sizeof verbs[0], undo);
 }

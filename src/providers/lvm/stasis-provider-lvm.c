@@ -372,11 +372,14 @@ static int do_mount(json_object *req, json_object *resp) {
 
 /* ---- main ---- */
 
+/* The answer could not be written: stasisd will not learn of what was made. */
+static void undo(void) {
+        if (n_made > 0)
+                commit_undo();
+}
+
 int main(int argc, char *argv[]) {
-        static const struct {
-                const char *name;
-                int (*run)(json_object *req, json_object *resp);
-        } verbs[] = {
+        static const ProviderVerb verbs[] = {
                 { "probe", do_probe },
                 { "commit", do_commit },
                 { "delete", do_delete },
@@ -384,52 +387,5 @@ int main(int argc, char *argv[]) {
                 { "mount", do_mount },
                 { "list", do_list },
         };
-        json_object *req = NULL, *resp = json_object_new_object();
-        int r = -1;
-
-        if (!resp) {
-                fprintf(stderr, "%s: out of memory\n", PROVIDER_NAME);
-                return 1;
-        }
-        json_object_object_add(resp, "version", json_object_new_int(PROTOCOL_VERSION));
-        umask(077);
-
-        if (argc != 2)
-                fail("usage: %s VERB < REQUEST (VERB: probe, commit, delete, exists, mount, list)", PROVIDER_NAME);
-        else {
-                for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-                        if (strcmp(argv[1], verbs[i].name) == 0) {
-                                verb = verbs[i].name;
-                                req = parse_request();
-                                r = req ? verbs[i].run(req, resp) : -1;
-                                break;
-                        }
-                if (verb[0] == '-')
-                        fail("unknown verb '%.64s' (known: probe, commit, delete, exists, mount, list)", argv[1]);
-                else if (r != 0 && !fail_message()[0])
-                        fail("internal error: failed without a reason");
-        }
-
-        if (r == 0) {
-                if (emit(resp) == 0) {
-                        json_object_put(resp);
-                        json_object_put(req);
-                        return 0;
-                }
-                fail("cannot write the response: %s", strerror(errno));
-                /* stasisd will not learn of what was made: take it back. */
-                if (n_made > 0)
-                        commit_undo();
-        }
-        json_object_put(resp);
-        json_object_put(req);
-        fprintf(stderr, "%s\n", fail_message());
-        resp = json_object_new_object();
-        if (resp) {
-                json_object_object_add(resp, "version", json_object_new_int(PROTOCOL_VERSION));
-                json_object_object_add(resp, "error", json_object_new_string(fail_message()));
-                (void) emit(resp);
-                json_object_put(resp);
-        }
-        return 1;
+        return provider_main(argc, argv, PROVIDER_NAME, verbs, sizeof verbs / sizeof verbs[0], undo);
 }
