@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define CONFIG_FILE_MAX   (64 * 1024)   /* bytes */
-#define CONFIG_LINE_MAX   4096          /* bytes in one line */
+#include "ini.h"
+
 #define CONFIG_NAMES_MAX  256           /* names in one list */
 #define CONFIG_NAME_MAX   256           /* bytes in one user or group name */
 #define CONFIG_WRITER_GRACE_DEFAULT_SEC 30      /* [Writers] WriterGraceSec= */
@@ -44,9 +44,8 @@ typedef struct StasisdConfig {
 /* WriterGraceSec=, or its default, in microseconds (c may be NULL). */
 unsigned long long config_writer_grace_usec(const StasisdConfig *c);
 
-/* Called once for each problem: level is LOG_ERR or LOG_WARNING, line 0 means
- * the file as a whole. message has no file, line or final period. */
-typedef void (*ConfigReport)(void *userdata, int level, const char *file, unsigned line, const char *message);
+/* Called once for each problem (see IniReport). */
+typedef IniReport ConfigReport;
 
 /* Parses size bytes of text (no NUL terminator needed) read from file (only
  * used in messages). Every error is reported; returns 0 and *ret if there was

@@ -130,7 +130,7 @@ TEST(bad_bytes) {
 
 TEST(limits) {
         StasisdConfig *c;
-        size_t size = CONFIG_LINE_MAX + 100;
+        size_t size = INI_LINE_MAX + 100;
         char *t = malloc(size + 1);
         CHECK(t);
         memset(t, 'a', size);
@@ -139,10 +139,10 @@ TEST(limits) {
         CHECK_STREQ(reports, "E:1: the line is 4196 bytes long; at most 4096\n");
         free(t);
 
-        t = malloc(CONFIG_FILE_MAX + 2);
+        t = malloc(INI_FILE_MAX + 2);
         CHECK(t);
-        memset(t, '\n', CONFIG_FILE_MAX + 1);
-        t[CONFIG_FILE_MAX + 1] = 0;
+        memset(t, '\n', INI_FILE_MAX + 1);
+        t[INI_FILE_MAX + 1] = 0;
         CHECK_INTEQ(parse(t, &c), -EINVAL);
         CHECK_STREQ(reports, "E:0: the file is 65537 bytes long; at most 65536\n");
         free(t);
