@@ -15,7 +15,7 @@ static const char report[] =
         "      \"report\": [\n"
         "          {\n"
         "              \"lv\": [\n"
-        "                  {\"lv_name\":\"classic\", \"vg_name\":\"vg0\", \"lv_uuid\":\"6ulcSy-tX4f-ERXd-kwmb-JnBt-1UwR-8PodpZ\", \"lv_attr\":\"owi-a-s---\", \"segtype\":\"linear\", \"pool_lv\":\"\", \"origin\":\"\", \"lv_size\":\"104857600\", \"lv_kernel_major\":\"254\", \"lv_kernel_minor\":\"5\", \"lv_tags\":\"\", \"lv_time\":\"1796430652\", \"vg_free\":\"738197504\", \"vg_extent_size\":\"4194304\", \"lv_path\":\"/dev/vg0/classic\"},\n"
+        "                  {\"lv_name\":\"classic\", \"vg_name\":\"vg0\", \"lv_uuid\":\"6ulcSy-tX4f-ERXd-kwmb-JnBt-1UwR-8PodpZ\", \"lv_attr\":\"owi-a-s---\", \"segtype\":\"linear\", \"pool_lv\":\"\", \"origin\":\"\", \"lv_size\":\"104857600\", \"lv_kernel_major\":\"254\", \"lv_kernel_minor\":\"5\", \"lv_tags\":\"\", \"lv_time\":\"1796430652\", \"vg_free\":\"738197504\", \"vg_extent_size\":\"4194304\", \"lv_path\":\"/dev/vg0/classic\", \"data_percent\":\"37.51\", \"metadata_percent\":\"\"},\n"
         "                  {\"lv_name\":\"thinsnap\", \"vg_name\":\"vg0\", \"lv_uuid\":\"zelsYu-LqLr-RQ7R-rFkP-1256-XFdr-00Vrpx\", \"lv_attr\":\"Vwi---tz-k\", \"segtype\":\"thin\", \"pool_lv\":\"pool\", \"origin\":\"thinlv\", \"lv_size\":\"104857600\", \"lv_kernel_major\":\"-1\", \"lv_kernel_minor\":\"-1\", \"lv_tags\":\"stasis,stasis_set_1,stasis_vol_0\", \"lv_time\":\"1796430652\", \"vg_free\":\"738197504\", \"vg_extent_size\":\"4194304\", \"lv_path\":\"/dev/vg0/thinsnap\"}\n"
         "              ]\n"
         "          }\n"
@@ -42,6 +42,10 @@ TEST(lvs_report_rows) {
         CHECK_STREQ(lvs[1].tags, "stasis,stasis_set_1,stasis_vol_0");
         CHECK_STREQ(lvs[1].origin, "thinlv");
         CHECK_INTEQ(lvs[1].major, -1);
+        /* How full, in hundredths of a percent; -1 when not told (an older lvm). */
+        CHECK_INTEQ(lvs[0].data_percent, 3751);
+        CHECK_INTEQ(lvs[0].metadata_percent, -1);
+        CHECK_INTEQ(lvs[1].data_percent, -1);
         lvm_lvs_free(lvs, n);
 }
 
@@ -62,6 +66,11 @@ TEST(lvs_report_refused) {
                 "\"lv_time\":\"1\",\"vg_free\":\"1\",\"vg_extent_size\":\"1\"}]}]}",
                 "{\"report\":[{\"lv\":[{\"lv_name\":\"x\"}]}]}",
                 "{\"report\":[{\"lv\":[7]}]}",
+                /* A percentage that is not one. */
+                "{\"report\":[{\"lv\":[{\"lv_size\":\"12\",\"lv_kernel_major\":\"1\",\"lv_kernel_minor\":\"1\","
+                "\"lv_time\":\"1\",\"vg_free\":\"1\",\"vg_extent_size\":\"1\",\"data_percent\":\"101\"}]}]}",
+                "{\"report\":[{\"lv\":[{\"lv_size\":\"12\",\"lv_kernel_major\":\"1\",\"lv_kernel_minor\":\"1\","
+                "\"lv_time\":\"1\",\"vg_free\":\"1\",\"vg_extent_size\":\"1\",\"metadata_percent\":\"5%\"}]}]}",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 LvmLv *lvs = NULL;

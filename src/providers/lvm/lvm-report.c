@@ -46,6 +46,27 @@ static int field_num(json_object *row, const char *key, int64_t *ret) {
         return 0;
 }
 
+/* A percentage with up to two decimals ("37.50") in hundredths; -1 for "" or
+ * a field the report lacks (an older lvm). */
+static int field_percent(json_object *row, const char *key, int *ret) {
+        json_object *v;
+        char *end;
+        *ret = -1;
+        if (!json_object_object_get_ex(row, key, &v))
+                return 0;
+        if (!json_object_is_type(v, json_type_string))
+                return -EBADMSG;
+        const char *s = json_object_get_string(v);
+        if (!*s)
+                return 0;
+        errno = 0;
+        double x = strtod(s, &end);
+        if (errno || *end || x < 0 || x > 100)
+                return -EBADMSG;
+        *ret = (int) (x * 100 + 0.5);
+        return 0;
+}
+
 /* The rows of report[0].<what> of lvm's JSON output. */
 static int report_rows(const char *out, const char *what, json_object **ret_root, json_object **ret_rows) {
         json_object *root = json_tokener_parse(out), *rep, *first, *rows;
@@ -80,6 +101,9 @@ static int parse_lv(json_object *row, LvmLv *l) {
         if (field_num(row, "lv_size", &size) < 0 || field_num(row, "lv_kernel_major", &major) < 0 ||
             field_num(row, "lv_kernel_minor", &minor) < 0 || field_num(row, "lv_time", &t) < 0 ||
             field_num(row, "vg_free", &vg_free) < 0 || field_num(row, "vg_extent_size", &extent) < 0)
+                return -EBADMSG;
+        if (field_percent(row, "data_percent", &l->data_percent) < 0 ||
+            field_percent(row, "metadata_percent", &l->metadata_percent) < 0)
                 return -EBADMSG;
         l->size = size < 0 ? 0 : (uint64_t) size;
         l->vg_free = vg_free < 0 ? 0 : (uint64_t) vg_free;

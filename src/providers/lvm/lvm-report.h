@@ -12,10 +12,14 @@ typedef struct LvmLv {
         uint64_t size, vg_free, extent_size;
         int major, minor;       /* -1 when the LV is not active */
         int64_t time;           /* when it was made, seconds since the epoch */
+        /* How full: a classic snapshot's copy-on-write area, a thin pool's
+         * data and metadata, in hundredths of a percent; -1 when LVM gives
+         * none (an LV that is neither, or not active). */
+        int data_percent, metadata_percent;
 } LvmLv;
 
 #define LVM_LVS_FIELDS "lv_name,vg_name,lv_uuid,lv_attr,segtype,pool_lv,origin,lv_size,lv_kernel_major," \
-                       "lv_kernel_minor,lv_tags,lv_time,vg_free,vg_extent_size,lv_path"
+                       "lv_kernel_minor,lv_tags,lv_time,vg_free,vg_extent_size,lv_path,data_percent,metadata_percent"
 
 void lvm_lvs_free(LvmLv *lvs, size_t n);
 

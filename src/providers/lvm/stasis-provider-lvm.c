@@ -17,6 +17,7 @@
 #include "lvm-policy.h"
 #include "lvm-request.h"
 #include "lvm-run.h"
+#include "lvm-space.h"
 
 #define SIZE_ENV  "STASIS_LVM_SNAPSHOT_SIZE"
 #define PRIORITY  50
@@ -386,6 +387,8 @@ int main(int argc, char *argv[]) {
                 { "exists", do_exists },
                 { "mount", do_mount },
                 { "list", do_list },
+                { "space", lvm_do_space },
+                { "extend", lvm_do_extend },
         };
         return provider_main(argc, argv, PROVIDER_NAME, verbs, sizeof verbs / sizeof verbs[0], undo);
 }
