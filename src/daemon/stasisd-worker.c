@@ -211,6 +211,8 @@ int worker_spawn(sd_event *e, const char *description, usec_t timeout,
         if (w->pid == 0) {
                 sigset_t all;
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                /* What it does, for ps and top (cut to 15 bytes). */
+                (void) prctl(PR_SET_NAME, (unsigned long) description);
                 if (getppid() != parent)
                         _exit(EXIT_FAILURE);
                 /* Keep only stdio and the result pipe (as fd 3): the bus socket,

@@ -202,7 +202,7 @@ for (( it = 1; it <= ITERATIONS; it++ )); do
                 wait "$STASISD_PID" 2>/dev/null || true
                 STASISD_PID= ;;
         kill-worker|stop-worker)
-                W=$(pgrep -P "$STASISD_PID" | head -n 1 || true)
+                W=$(pgrep -P "$STASISD_PID" "^commit-set" | head -n 1 || true)
                 if [ -n "$W" ]; then
                         [ "$f" = kill-worker ] && kill -9 "$W" 2>/dev/null || kill -STOP "$W" 2>/dev/null || true
                 else

@@ -36,7 +36,7 @@ create_in_hold() {
         CLI=$!
         stasis_track_pid "$CLI"
         wait_for 5 in_commit
-        WORKER=$(pgrep -P "$STASISD_PID" | head -n1)
+        WORKER=$(pgrep -P "$STASISD_PID" "^commit-set" | head -n1)
 }
 
 stasis_make_fs ext4 e1 64M; E1=$STASIS_FS

@@ -52,8 +52,8 @@ APP=$STASIS_WRITER_PID
 
 n_sets() { "$STASIS" --json list | jq length; }
 proc_state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null; }
-# The commit worker: stasisd's child. (Only one set is made at a time here.)
-worker() { pgrep -P "$STASISD_PID" | head -n 1; }
+# The commit worker: stasisd's child named for it. (Only one set is made at a time here.)
+worker() { pgrep -P "$STASISD_PID" "^commit-set" | head -n 1; }
 worker_in_kernel() { W=$(worker) && [ -n "$W" ] && [ "$(proc_state "$W")" = D ]; }
 in_commit() { grep -q '^commit' "$TEST_PROVIDER_DIR/log" 2>/dev/null; }
 worker_started() { W=$(worker) && [ -n "$W" ]; }

@@ -63,7 +63,7 @@ CLI_PID=$!
 creating() { [ "$("$STASIS" --json list | jq -r '[.[] | select(.state == "creating")] | length')" = 1 ]; }
 wait_for 10 creating
 id=$("$STASIS" --json list | jq -r '.[] | select(.state == "creating") | .id')
-worker=$(pgrep -P "$STASISD_PID")
+worker=$(pgrep -P "$STASISD_PID" "^commit-set")
 [ -n "$worker" ] || stasis_die "no commit worker under stasisd"
 kill -9 "$STASISD_PID"; wait "$STASISD_PID" 2>/dev/null || true; STASISD_PID=
 cli_rc=0; wait "$CLI_PID" || cli_rc=$?
