@@ -390,3 +390,28 @@ stasis_start_writer_as() {
         STASIS_WRITER_PID=$!
         _stasis_writer_wait "$ready" "$* (as $as)"
 }
+
+# stasis_run_vm_guest GUEST-SCRIPT: runs test/vm/GUEST-SCRIPT in a virtual
+# machine with Debian's kernel (test/vm/vmtest.sh), for what the kernel the
+# tests run on may lack (device-mapper), and exits with its result.
+stasis_run_vm_guest() {
+        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (the guest reads the host's files as root)"; exit 77; }
+        [ -x "$STASIS_BUILD_DIR/src/providers/lvm/stasis-provider-lvm" ] || stasis_die "build first (ninja -C build)"
+        command -v lvm >/dev/null || { echo "SKIP: lvm2 is not installed (scripts/install-deps.sh)"; exit 77; }
+        local out rc=0 v
+        out=$(mktemp -d /tmp/stasis-vm.XXXXXX)
+        # The sanitizers' settings too, for a sanitizer build.
+        VMTEST_ENV="STASIS_SRC=$STASIS_SRC STASIS_BUILD_DIR=$STASIS_BUILD_DIR"
+        for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+                [ -z "${!v:-}" ] || VMTEST_ENV+=" $v=${!v}"
+        done
+        export VMTEST_ENV
+        "$STASIS_SRC/test/vm/vmtest.sh" "$STASIS_SRC/test/vm/$1" "$out" || rc=$?
+        rm -rf "$out"
+        case $rc in
+        0) exit 0 ;;
+        77) exit 77 ;;
+        99) stasis_die "the virtual machine did not report a result (it crashed, or qemu failed; see above)" ;;
+        *) stasis_die "$1 failed in the virtual machine (exit status $rc; see above)" ;;
+        esac
+}

@@ -34,6 +34,10 @@ void set_info_done(SetInfo *s) {
         free(s->mounted_at);
         string_records_free(s->volumes, s->n_volumes, VOLUME_FIELDS, sizeof(VolumeInfo));
         string_records_free(s->components, s->n_components, COMPONENT_FIELDS, sizeof(ComponentInfo));
+        for (uint32_t i = 0; s->event_text && i < s->n_events; i++)
+                free(s->event_text[i]);
+        free(s->event_text);
+        free(s->event_at);
         *s = (SetInfo) {};
 }
 
@@ -97,6 +101,20 @@ int set_info_from_set(const StasisSet *set, bool full, SetInfo *ret) {
                 if (!dup_all((char **) &s.components[i], c, COMPONENT_FIELDS))
                         return -ENOMEM;
         }
+        unsigned n_events = stasis_set_event_count(set);
+        if (n_events > 0) {
+                s.event_at = calloc(n_events, sizeof *s.event_at);
+                s.event_text = calloc(n_events, sizeof *s.event_text);
+                if (!s.event_at || !s.event_text)
+                        return -ENOMEM;
+                for (; s.n_events < n_events; s.n_events++) {
+                        const char *text;
+                        if (stasis_set_event(set, s.n_events, &s.event_at[s.n_events], &text) < 0)
+                                break;
+                        if (!(s.event_text[s.n_events] = strdup(text)))
+                                return -ENOMEM;
+                }
+        }
         *ret = s;
         s = (SetInfo) {};
         return 0;
@@ -145,6 +163,16 @@ json_object *set_info_to_json(const SetInfo *s) {
                 json_object_object_add(o, "error", isempty(s->error) ? NULL : jstr(s->error));
                 json_object_object_add(o, "hold_usec", json_object_new_uint64(s->hold_usec));
                 json_object_object_add(o, "mounted_at", isempty(s->mounted_at) ? NULL : jstr(s->mounted_at));
+                json_object *a = json_object_new_array();
+                for (uint32_t i = 0; i < s->n_events; i++) {
+                        json_object *e = json_object_new_object();
+                        json_object_object_add(e, "at", json_object_new_string(format_timestamp(ts, sizeof ts,
+                                                                                                s->event_at[i], 1)));
+                        json_object_object_add(e, "at_usec", json_object_new_uint64(s->event_at[i]));
+                        json_object_object_add(e, "event", jstr(s->event_text[i]));
+                        json_object_array_add(a, e);
+                }
+                json_object_object_add(o, "events", a);
         }
         if (s->volumes) {
                 json_object *a = json_object_new_array();
@@ -291,6 +319,9 @@ void print_set_details(FILE *f, const SetInfo *s) {
                 print_field(f, "Last error", s->error);
         if (!isempty(s->mounted_at))
                 print_field(f, "Mounted at", s->mounted_at);
+        for (uint32_t i = 0; i < s->n_events; i++)
+                fprintf(f, "%s %s  %s\n", i == 0 ? "      Events:" : "             ",
+                        format_timestamp(ts, sizeof ts, s->event_at[i], 0), s->event_text[i]);
 
         Table *t = table_new(7, "PATH", "MOUNT", "DEVICE", "FSTYPE", "PROVIDER", "SNAPSHOT", "STATE");
         if (!t)

@@ -37,6 +37,10 @@ typedef struct SetInfo {
         ComponentInfo *components;
         bool has_completed;
         uint64_t completed;     /* usec since the epoch when the backup was reported; 0 if not yet */
+        /* What happened to it after it was made, oldest first. */
+        uint64_t *event_at;     /* usec since the epoch */
+        char **event_text;
+        uint32_t n_events;
 } SetInfo;
 
 void set_info_done(SetInfo *s);

@@ -83,34 +83,48 @@ static int parse_names(IniParser *p, const char *key, const char *what, const ch
         return 0;
 }
 
-/* A whole number of seconds, 0 to CONFIG_WRITER_GRACE_MAX_SEC. */
-static void parse_grace(IniParser *p, const char *key, const char *v) {
+/* A whole number from min to max (what: "seconds", "percent"), into *ret;
+ * false after a report if it is not one. */
+static bool parse_number(IniParser *p, const char *key, const char *v, unsigned min, unsigned max, const char *what,
+                         unsigned *ret) {
         char q[80], *end;
         unsigned long n;
 
         errno = 0;
         n = strtoul(v, &end, 10);
-        if (*v < '0' || *v > '9' || *end || errno != 0 || n > CONFIG_WRITER_GRACE_MAX_SEC) {
-                ini_report(p, LOG_ERR, "%s=: '%s' is not a whole number of seconds from 0 to %d", key,
-                       ini_quote(v, strlen(v), q, sizeof q), CONFIG_WRITER_GRACE_MAX_SEC);
-                return;
+        if (*v < '0' || *v > '9' || *end || errno != 0 || n < min || n > max) {
+                ini_report(p, LOG_ERR, "%s=: '%s' is not a whole number of %s from %u to %u", key,
+                           ini_quote(v, strlen(v), q, sizeof q), what, min, max);
+                return false;
         }
-        config_of(p)->writer_grace_sec = (unsigned) n;
-        config_of(p)->writer_grace_set = true;
+        *ret = (unsigned) n;
+        return true;
 }
 
 unsigned long long config_writer_grace_usec(const StasisdConfig *c) {
         return (c && c->writer_grace_set ? c->writer_grace_sec : CONFIG_WRITER_GRACE_DEFAULT_SEC) * 1000000ULL;
 }
 
-static const char *const sections[] = { "Authorization", "Writers", NULL };
+unsigned long long config_space_watch_usec(const StasisdConfig *c) {
+        return (c && c->space_watch_set ? c->space_watch_sec : CONFIG_SPACE_WATCH_DEFAULT_SEC) * 1000000ULL;
+}
+
+unsigned config_extend_at_percent(const StasisdConfig *c) {
+        return c && c->extend_at_set ? c->extend_at_percent : CONFIG_EXTEND_AT_DEFAULT_PERCENT;
+}
+
+unsigned config_extend_by_percent(const StasisdConfig *c) {
+        return c && c->extend_by_set ? c->extend_by_percent : CONFIG_EXTEND_BY_DEFAULT_PERCENT;
+}
+
+static const char *const sections[] = { "Authorization", "Writers", "Space", NULL };
 
 static int parse_assignment(IniParser *p, const char *section, const char *key, const char *value) {
         StasisdConfig *c = config_of(p);
         char q[80];
 
         if (!section) {
-                ini_report(p, LOG_ERR, "'%s' is not in a section; put it under [Authorization] or [Writers]",
+                ini_report(p, LOG_ERR, "'%s' is not in a section; put it under [Authorization], [Writers] or [Space]",
                            ini_quote(key, strlen(key), q, sizeof q));
                 return 0;
         }
@@ -119,9 +133,26 @@ static int parse_assignment(IniParser *p, const char *section, const char *key, 
                         return parse_names(p, key, "user", value, &c->writer_users, &c->n_writer_users);
                 if (streq(key, "RegisterWriterGroups"))
                         return parse_names(p, key, "group", value, &c->writer_groups, &c->n_writer_groups);
-        } else if (streq(key, "WriterGraceSec")) {
-                parse_grace(p, key, value);
-                return 0;
+        } else if (streq(section, "Writers")) {
+                if (streq(key, "WriterGraceSec")) {
+                        c->writer_grace_set = parse_number(p, key, value, 0, CONFIG_WRITER_GRACE_MAX_SEC, "seconds",
+                                                           &c->writer_grace_sec);
+                        return 0;
+                }
+        } else {
+                if (streq(key, "WatchIntervalSec")) {
+                        c->space_watch_set = parse_number(p, key, value, 0, CONFIG_SPACE_WATCH_MAX_SEC, "seconds",
+                                                          &c->space_watch_sec);
+                        return 0;
+                }
+                if (streq(key, "ExtendAtPercent")) {
+                        c->extend_at_set = parse_number(p, key, value, 1, 99, "percent", &c->extend_at_percent);
+                        return 0;
+                }
+                if (streq(key, "ExtendByPercent")) {
+                        c->extend_by_set = parse_number(p, key, value, 1, 1000, "percent", &c->extend_by_percent);
+                        return 0;
+                }
         }
         ini_report(p, LOG_ERR, "unknown key '%s' in section [%s]", ini_quote(key, strlen(key), q, sizeof q), section);
         return 0;

@@ -12,6 +12,10 @@
 #define CONFIG_NAME_MAX   256           /* bytes in one user or group name */
 #define CONFIG_WRITER_GRACE_DEFAULT_SEC 30      /* [Writers] WriterGraceSec= */
 #define CONFIG_WRITER_GRACE_MAX_SEC     86400
+#define CONFIG_SPACE_WATCH_DEFAULT_SEC  10      /* [Space] WatchIntervalSec=; 0: no watch */
+#define CONFIG_SPACE_WATCH_MAX_SEC      3600
+#define CONFIG_EXTEND_AT_DEFAULT_PERCENT 80     /* [Space] ExtendAtPercent= */
+#define CONFIG_EXTEND_BY_DEFAULT_PERCENT 20     /* [Space] ExtendByPercent= */
 
 /* A user or group name as written, with the line it is on (for messages). */
 typedef struct ConfigName {
@@ -39,10 +43,22 @@ typedef struct StasisdConfig {
          * missing. 0 when not set: see config_writer_grace_usec(). */
         unsigned writer_grace_sec;
         bool writer_grace_set;
+
+        /* [Space] WatchIntervalSec=, ExtendAtPercent=, ExtendByPercent=: how
+         * often the space watch looks at snapshots that fill up, at what use
+         * it grows one, and by how much of its size (stasisd-space-watch.c). */
+        unsigned space_watch_sec, extend_at_percent, extend_by_percent;
+        bool space_watch_set, extend_at_set, extend_by_set;
 } StasisdConfig;
 
 /* WriterGraceSec=, or its default, in microseconds (c may be NULL). */
 unsigned long long config_writer_grace_usec(const StasisdConfig *c);
+
+/* [Space]: the interval in microseconds (0: no watch), and the percentages;
+ * their defaults when not set (c may be NULL). */
+unsigned long long config_space_watch_usec(const StasisdConfig *c);
+unsigned config_extend_at_percent(const StasisdConfig *c);
+unsigned config_extend_by_percent(const StasisdConfig *c);
 
 /* Called once for each problem (see IniReport). */
 typedef IniReport ConfigReport;

@@ -19,6 +19,8 @@
 #include "stasisd-freeze.h"
 #include "stasisd-manager-bus.h"
 #include "stasisd-manager.h"
+#include "stasisd-set-events.h"
+#include "stasisd-space-watch.h"
 #include "stasisd-orphans-scan.h"
 #include "stasisd-orphans.h"
 #include "stasisd-request-id.h"
@@ -85,6 +87,7 @@ Manager *manager_free(Manager *m) {
         manager_writers_free(m);
         writer_memory_free(m);
         manager_scan_orphans_cancel(m);
+        manager_space_watch_free(m);
         orphans_free(m->orphans, m->n_orphans);
         for (Deferred *d; (d = LIST_POP(deferred, m->deferred, m->deferred_tail)); ) {
                 sd_bus_message_unref(d->msg);
@@ -181,6 +184,9 @@ static int manager_load_catalog(Manager *m) {
                 }
         }
         catalog_sets_free(sets, n);
+        r = manager_load_set_events(m);
+        if (r < 0)
+                return r;
 
         if (catalog_check_room(m->catalog) < 0) {
                 m->read_only = true;
@@ -375,6 +381,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to take the bus name %s: %m "
                                        "(is the D-Bus policy org.stasis1.conf installed?)", STASIS_BUS_NAME);
+        r = manager_space_watch_start(m);
+        if (r < 0)
+                return r;
         log_info("stasisd %s ready on %s.", STASIS_VERSION, bus_stasis_address() ?: "the system bus");
         return 0;
 }

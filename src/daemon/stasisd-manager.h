@@ -103,6 +103,7 @@ typedef struct Manager {
         bool orphan_scan;               /* look for them at start-up */
         struct OrphanScan *orphan_scan_running;
         uint64_t orphans_max_set_id;    /* found in the stores, not yet written to the catalog */
+        struct SpaceWatch *space_watch; /* snapshots that fill up (stasisd-space-watch.c) */
 } Manager;
 
 int manager_new(const char *state_dir, Manager **ret);

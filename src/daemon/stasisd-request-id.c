@@ -62,7 +62,7 @@ static Set *find_set(Manager *m, uid_t uid, const char *id, bool *ret_making) {
         LIST_FOREACH(sets, s, m->sets) {
                 if (!s->request_id || s->owner_uid != uid || !streq(s->request_id, id))
                         continue;
-                if (s->state == SET_CREATED || s->state == SET_MISSING) {
+                if (s->state == SET_CREATED || s->state == SET_MISSING || s->state == SET_INVALID) {
                         *ret_making = false;
                         return s;
                 }

@@ -11,6 +11,7 @@
 #include "stasisd-auth.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-events.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
@@ -138,7 +139,7 @@ static int complete_checked(Set *s, sd_bus_message *msg, sd_bus_error *error) {
         int r = sd_bus_message_read_strv(msg, &failed);
         if (r < 0)
                 return r;
-        if (s->state != SET_CREATED && s->state != SET_MISSING)
+        if (s->state != SET_CREATED && s->state != SET_MISSING && s->state != SET_INVALID)
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "Snapshot set %s is %s, not created",
                                          s->id, set_state_to_string(s->state));
         if (s->completed)
@@ -190,6 +191,7 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_PROPERTY("Completed", "t", NULL, offsetof(Set, completed), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WindowUSec", "t", NULL, offsetof(Set, window_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MountedAt", "s", set_views_property_mounted_at, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Events", "a(ts)", set_events_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Complete", SD_BUS_ARGS("as", failed), SD_BUS_NO_RESULT,
                                 method_complete, SD_BUS_VTABLE_UNPRIVILEGED),

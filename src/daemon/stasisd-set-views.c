@@ -52,6 +52,9 @@ static int compare_mount_points(const void *a, const void *b) {
 }
 
 static int check_viewable(Set *s, sd_bus_error *error) {
+        if (s->state == SET_INVALID)
+                return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "Snapshot set %s is invalid, it cannot be "
+                                         "mounted: %s", s->id, strna(s->error));
         if (s->phase != SET_PHASE_IDLE || s->state != SET_CREATED)
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "Snapshot set %s is %s, not created: "
                                          "only a created set can be mounted", s->id, set_state_to_string(s->state));

@@ -22,6 +22,7 @@
 #include "stasisd-set-export.h"
 #include "stasisd-set-life.h"
 #include "stasisd-request-id.h"
+#include "stasisd-set-events.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
@@ -34,6 +35,7 @@ static const char *const set_state_table[_SET_STATE_MAX] = {
         [SET_CREATED]  = "created",
         [SET_MISSING]  = "missing",
         [SET_DELETING] = "deleting",
+        [SET_INVALID]  = "invalid",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(set_state, SetState, _SET_STATE_INVALID)
@@ -60,6 +62,7 @@ Set *set_free(Set *s) {
         set_commit_release(s);
         set_writers_release(s);
         set_components_free(s->components, s->n_components);
+        set_events_free(s);
         set_export_release(s);
         set_unlink(s);
         sd_bus_slot_unref(s->requestor_check);
@@ -593,7 +596,8 @@ void set_reconcile(Set *s) {
                 }
                 any_missing = any_missing || v->missing;
         }
-        SetState want = any_missing ? SET_MISSING : SET_CREATED;
+        /* An invalid snapshot does not come back: the set stays invalid. */
+        SetState want = s->state == SET_INVALID ? SET_INVALID : any_missing ? SET_MISSING : SET_CREATED;
         if (want != s->state || changed)
                 set_change_state(s, want, NULL);
 }

@@ -25,6 +25,7 @@ typedef enum SetState {
         SET_CREATED,    /* all snapshots exist */
         SET_MISSING,    /* at least one snapshot vanished behind our back */
         SET_DELETING,   /* snapshots being removed */
+        SET_INVALID,    /* a snapshot filled up and its provider dropped it: it cannot be read */
         _SET_STATE_MAX,
         _SET_STATE_INVALID = -1,
 } SetState;
@@ -100,6 +101,10 @@ struct Set {
         bool export_hidden;             /* left out of GetManagedObjects */
 
         struct SetView *view;           /* where it is mounted, if it is (stasisd-set-views.c) */
+
+        /* What happened to it after it was made (stasisd-set-events.c). */
+        struct SetEvent *events;
+        size_t n_events;
 };
 
 /* Creates a set for volumes (taking them over) and starts taking the

@@ -67,6 +67,9 @@ struct StasisSet {
         size_t n_volumes;
         SetComponent *components;
         size_t n_components;
+        uint64_t *event_at;             /* Events: when (CLOCK_REALTIME, usec) and what, oldest first */
+        char **event_text;
+        size_t n_events;
         bool summary;                   /* from ListSets: only the summary's fields are known */
         size_t n_volumes_listed;        /* with summary: how many volumes ListSets counted */
 };

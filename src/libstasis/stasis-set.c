@@ -35,6 +35,14 @@ StasisSet *stasis_set_ref(StasisSet *s) {
         return s;
 }
 
+static void events_clear(StasisSet *s) {
+        for (size_t i = 0; i < s->n_events; i++)
+                free(s->event_text[i]);
+        s->event_at = mfree(s->event_at);
+        s->event_text = mfree(s->event_text);
+        s->n_events = 0;
+}
+
 StasisSet *stasis_set_unref(StasisSet *s) {
         if (!s || --s->n_ref > 0)
                 return NULL;
@@ -48,6 +56,7 @@ StasisSet *stasis_set_unref(StasisSet *s) {
         free(s->consistency);
         free(s->error);
         free(s->mounted_at);
+        events_clear(s);
         free(s);
         return NULL;
 }
@@ -57,6 +66,42 @@ StasisSet **stasis_set_list_free(StasisSet **list) {
                 stasis_set_unref(*s);
         free(list);
         return NULL;
+}
+
+/* Events, a(ts): at most SET_ITEMS_MAX. */
+static int read_events(sd_bus_message *m, StasisSet *s) {
+        uint64_t at;
+        const char *text;
+        int r;
+
+        events_clear(s);
+        r = sd_bus_message_enter_container(m, 'v', "a(ts)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "(ts)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(ts)", &at, &text)) > 0) {
+                if (s->n_events >= SET_ITEMS_MAX)
+                        return -E2BIG;
+                uint64_t *a = realloc(s->event_at, (s->n_events + 1) * sizeof *a);
+                if (!a)
+                        return -ENOMEM;
+                s->event_at = a;
+                char **t = realloc(s->event_text, (s->n_events + 1) * sizeof *t);
+                if (!t)
+                        return -ENOMEM;
+                s->event_text = t;
+                if (!(t[s->n_events] = strdup(text)))
+                        return -ENOMEM;
+                a[s->n_events++] = at;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
 }
 
 static int read_string(sd_bus_message *m, char **field) {
@@ -91,6 +136,8 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
                 return read_string(m, &s->error);
         if (streq(name, "MountedAt"))
                 return read_string(m, &s->mounted_at);
+        if (streq(name, "Events"))
+                return read_events(m, s);
         if (streq(name, "Persistent")) {
                 r = sd_bus_message_read(m, "v", "b", &b);
                 if (r >= 0)
@@ -355,6 +402,22 @@ SET_STRING(state, state)
 SET_STRING(consistency, consistency)
 SET_STRING(error, error)
 SET_STRING(mounted_at, mounted_at)
+
+unsigned stasis_set_event_count(const StasisSet *s) {
+        return s ? (unsigned) s->n_events : 0;
+}
+
+int stasis_set_event(const StasisSet *s, unsigned index, uint64_t *ret_usec, const char **ret_text) {
+        if (!s)
+                return -EINVAL;
+        if (index >= s->n_events)
+                return -ERANGE;
+        if (ret_usec)
+                *ret_usec = s->event_at[index];
+        if (ret_text)
+                *ret_text = s->event_text[index];
+        return 0;
+}
 
 int stasis_set_persistent(const StasisSet *s) {
         return s && s->persistent;

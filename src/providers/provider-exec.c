@@ -100,7 +100,7 @@ const char *exec_provider_path(const StasisProvider *self) {
         return exec_of(self)->path;
 }
 
-static json_object *volume_to_json(const StasisVolume *v) {
+json_object *exec_volume_to_json(const StasisVolume *v) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "path", json_object_new_string(strempty(v->path)));
         json_object_object_add(o, "mount_point", json_object_new_string(strempty(v->mount_point)));
@@ -115,13 +115,13 @@ static json_object *volume_to_json(const StasisVolume *v) {
         return o;
 }
 
-static json_object *new_request(void) {
+json_object *exec_new_request(void) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "version", json_object_new_int(EXEC_PROTOCOL_VERSION));
         return o;
 }
 
-static int call(const StasisProvider *self, const char *verb, json_object *req, usec_t timeout, int abort_fd,
+int exec_provider_call(const StasisProvider *self, const char *verb, json_object *req, usec_t timeout, int abort_fd,
                 json_object **ret, StasisProviderResult *res) {
         char err[STASIS_PROVIDER_MESSAGE_MAX];
         int r = exec_call(exec_provider_path(self), verb, req, timeout, abort_fd, ret, err, sizeof err);
@@ -148,9 +148,9 @@ static int exec_probe(const StasisProvider *self, const MountEntry *m, const cha
                 return v->key && v->source ? a->priority : -ENOMEM;
         }
 
-        req = new_request();
-        json_object_object_add(req, "volume", volume_to_json(&q));
-        r = call(self, "probe", req, EXEC_PROBE_TIMEOUT, -1, &resp, res);
+        req = exec_new_request();
+        json_object_object_add(req, "volume", exec_volume_to_json(&q));
+        r = exec_provider_call(self, "probe", req, EXEC_PROBE_TIMEOUT, -1, &resp, res);
         if (r < 0)
                 return r;
 
@@ -221,12 +221,12 @@ static int exec_prestart(const StasisProvider *self) {
 
 static int exec_commit(const StasisProvider *self, StasisVolume * const *volumes, size_t n,
                        usec_t timeout, int abort_fd, StasisProviderResult *results) {
-        json_object *req = new_request(), *arr = json_object_new_array(), *resp = NULL;
+        json_object *req = exec_new_request(), *arr = json_object_new_array(), *resp = NULL;
         const char *set_id = NULL;
         int r;
 
         for (size_t i = 0; i < n; i++)
-                json_object_array_add(arr, volume_to_json(volumes[i]));
+                json_object_array_add(arr, exec_volume_to_json(volumes[i]));
         /* The set id is the middle of the handle stasisd chose: stasis-<id>-<index>. */
         char id[32] = "";
         if (n > 0 && sscanf(volumes[0]->handle, "stasis-%31[0-9]-", id) == 1)
@@ -247,7 +247,7 @@ static int exec_commit(const StasisProvider *self, StasisVolume * const *volumes
                 if (r < 0)
                         stasis_provider_result_set(&results[0], r, "%s", err);
         } else
-                r = call(self, "commit", req, timeout, abort_fd, &resp, &results[0]);
+                r = exec_provider_call(self, "commit", req, timeout, abort_fd, &resp, &results[0]);
         json_object_put(resp);
         for (size_t i = 1; i < n; i++)
                 results[i] = results[0];
@@ -255,18 +255,18 @@ static int exec_commit(const StasisProvider *self, StasisVolume * const *volumes
 }
 
 static int exec_remove(const StasisProvider *self, const StasisVolume *v, StasisProviderResult *res) {
-        json_object *req = new_request(), *resp = NULL;
-        json_object_object_add(req, "volume", volume_to_json(v));
-        int r = call(self, "delete", req, EXEC_REMOVE_TIMEOUT, -1, &resp, res);
+        json_object *req = exec_new_request(), *resp = NULL;
+        json_object_object_add(req, "volume", exec_volume_to_json(v));
+        int r = exec_provider_call(self, "delete", req, EXEC_REMOVE_TIMEOUT, -1, &resp, res);
         json_object_put(resp);
         return r;
 }
 
 static int exec_exists(const StasisProvider *self, const StasisVolume *v) {
         StasisProviderResult res = {};
-        json_object *req = new_request(), *resp = NULL, *j;
-        json_object_object_add(req, "volume", volume_to_json(v));
-        int r = call(self, "exists", req, EXEC_REMOVE_TIMEOUT, -1, &resp, &res);
+        json_object *req = exec_new_request(), *resp = NULL, *j;
+        json_object_object_add(req, "volume", exec_volume_to_json(v));
+        int r = exec_provider_call(self, "exists", req, EXEC_REMOVE_TIMEOUT, -1, &resp, &res);
         if (r < 0)
                 return r;
         if (!json_object_object_get_ex(resp, "exists", &j) || !json_object_is_type(j, json_type_boolean))
@@ -283,10 +283,10 @@ static int exec_exists(const StasisProvider *self, const StasisVolume *v) {
  * device under it) until the last view of it goes. */
 static int exec_mount(const StasisProvider *self, const StasisVolume *v, const char *scratch, int *ret_mount_fd,
                       StasisProviderResult *res) {
-        json_object *req = new_request(), *resp = NULL;
-        json_object_object_add(req, "volume", volume_to_json(v));
+        json_object *req = exec_new_request(), *resp = NULL;
+        json_object_object_add(req, "volume", exec_volume_to_json(v));
         json_object_object_add(req, "target", json_object_new_string(scratch));
-        int r = call(self, "mount", req, STASIS_PROVIDER_MOUNT_TIMEOUT, -1, &resp, res);
+        int r = exec_provider_call(self, "mount", req, STASIS_PROVIDER_MOUNT_TIMEOUT, -1, &resp, res);
         json_object_put(resp);
         if (r < 0)
                 return r;
@@ -417,6 +417,8 @@ int stasis_providers_load_external(StasisProviders *providers, const char *dir, 
                         .exists = exec_exists,
                         .mount = exec_mount,
                         .list = exec_list,
+                        .space = exec_space,
+                        .extend = exec_extend,
                 };
                 providers->external[providers->n_external++] = p;
         }

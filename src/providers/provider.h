@@ -14,6 +14,7 @@
 #define STASIS_PROVIDER_MESSAGE_MAX 256
 #define STASIS_PROVIDER_LIST_TIMEOUT (60 * USEC_PER_SEC)
 #define STASIS_PROVIDER_MOUNT_TIMEOUT (30 * USEC_PER_SEC)
+#define STASIS_PROVIDER_SPACE_TIMEOUT (30 * USEC_PER_SEC)
 
 /* How a provider wants the file system held while it commits (docs/providers.md). */
 typedef enum StasisHold {
@@ -22,6 +23,7 @@ typedef enum StasisHold {
 } StasisHold;
 
 typedef struct StasisProvider StasisProvider;
+typedef struct StasisSpace StasisSpace;
 typedef struct StasisStoredSnapshot StasisStoredSnapshot;
 
 /* One volume of a set: what the provider snapshots. All strings owned. */
@@ -115,6 +117,32 @@ struct StasisProvider {
          * snapshot on the way; it must leave nothing mounted there. */
         int (*mount)(const StasisProvider *self, const StasisVolume *v, const char *scratch, int *ret_mount_fd,
                      StasisProviderResult *res);
+
+        /* Optional: how full the snapshots of volumes are (space[i] for
+         * volumes[i]), for the space watch (docs/providers.md). Runs in a
+         * worker, in STASIS_PROVIDER_SPACE_TIMEOUT at most; it only reads. */
+        int (*space)(const StasisProvider *self, const StasisVolume * const *volumes, size_t n, StasisSpace *space,
+                     StasisProviderResult *res);
+
+        /* Optional: grows the snapshot of v (one whose space says it can
+         * grow) to size bytes; *ret_size is its size now. Runs in a worker. */
+        int (*extend)(const StasisProvider *self, const StasisVolume *v, uint64_t size, uint64_t *ret_size,
+                      StasisProviderResult *res);
+};
+
+/* How full one snapshot is, as the provider's space op tells it. */
+#define STASIS_SPACE_NAME_MAX 260
+struct StasisSpace {
+        bool known;             /* the provider said something of it */
+        bool exists;
+        bool growable;          /* a snapshot of fixed size that extend() grows (LVM classic) */
+        bool invalid;           /* it filled up and the provider dropped it: it cannot be read */
+        int used;               /* hundredths of a percent of its size; -1: not told */
+        uint64_t size, room;    /* its size; how much it may grow by (free in its group) */
+        uint64_t step;          /* it grows by multiples of this (an extent); 0: any */
+        char group[STASIS_SPACE_NAME_MAX];      /* where its room comes from (an LVM VG) */
+        char pool[STASIS_SPACE_NAME_MAX];       /* the pool it lives in (an LVM thin pool); "" if none */
+        int pool_data, pool_metadata;           /* the pool's use, hundredths of a percent; -1: not told */
 };
 
 /* A snapshot a provider found in its store. Strings owned. */

@@ -74,7 +74,7 @@ TEST(errors_have_lines) {
                           "[]\n", &c), -EINVAL);
         CHECK(!c);
         CHECK_STREQ(reports,
-                    "E:1: 'RegisterWriterUsers' is not in a section; put it under [Authorization] or [Writers]\n"
+                    "E:1: 'RegisterWriterUsers' is not in a section; put it under [Authorization], [Writers] or [Space]\n"
                     "E:3: unknown key 'Foo' in section [Authorization]\n"
                     "E:4: RegisterWriterUsers=: '-x' is not a valid user name\n"
                     "E:4: RegisterWriterUsers=: 'a:b' is not a valid user name\n"
@@ -107,6 +107,29 @@ TEST(writer_grace) {
                     "E:4: WriterGraceSec=: '86401' is not a whole number of seconds from 0 to 86400\n"
                     "E:5: WriterGraceSec=: '' is not a whole number of seconds from 0 to 86400\n"
                     "E:6: unknown key 'Grace' in section [Writers]\n");
+}
+
+/* [Space]: the watch's interval (0 turns it off) and its percentages. */
+TEST(space) {
+        StasisdConfig *c;
+        CHECK_INTEQ(parse("", &c), 0);
+        CHECK_INTEQ(config_space_watch_usec(c), 10 * 1000000ULL);
+        CHECK_INTEQ(config_extend_at_percent(c), 80);
+        CHECK_INTEQ(config_extend_by_percent(NULL), 20);
+        config_free(c);
+        CHECK_INTEQ(parse("[Space]\nWatchIntervalSec=0\nExtendAtPercent=70\nExtendByPercent=50\n", &c), 0);
+        CHECK_STREQ(reports, "");
+        CHECK_INTEQ(config_space_watch_usec(c), 0);
+        CHECK_INTEQ(config_extend_at_percent(c), 70);
+        CHECK_INTEQ(config_extend_by_percent(c), 50);
+        config_free(c);
+        CHECK_INTEQ(parse("[Space]\nWatchIntervalSec=3601\nExtendAtPercent=100\nExtendByPercent=0\nWatch=1\n", &c),
+                    -EINVAL);
+        CHECK_STREQ(reports,
+                    "E:2: WatchIntervalSec=: '3601' is not a whole number of seconds from 0 to 3600\n"
+                    "E:3: ExtendAtPercent=: '100' is not a whole number of percent from 1 to 99\n"
+                    "E:4: ExtendByPercent=: '0' is not a whole number of percent from 1 to 1000\n"
+                    "E:5: unknown key 'Watch' in section [Space]\n");
 }
 
 TEST(bad_bytes) {

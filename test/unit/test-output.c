@@ -25,7 +25,7 @@ TEST(set_json) {
         char *j = render(set_info_to_json(&s));
         CHECK_STREQ(j, "{\"id\":\"7\",\"created\":\"n/a\",\"created_usec\":0,\"state\":\"created\","
                        "\"consistency\":\"crash-atomic\",\"label\":\"say \\\"hi\\\"\",\"persistent\":true,"
-                       "\"owner_uid\":0,\"error\":null,\"hold_usec\":0,\"mounted_at\":null,\"volumes\":[{\"path\":\"/srv/a b\",\"mount_point\":\"/srv\","
+                       "\"owner_uid\":0,\"error\":null,\"hold_usec\":0,\"mounted_at\":null,\"events\":[],\"volumes\":[{\"path\":\"/srv/a b\",\"mount_point\":\"/srv\","
                        "\"device\":\"/dev/loop0\",\"fstype\":\"btrfs\",\"provider\":\"btrfs\",\"source\":\"/srv\","
                        "\"snapshot\":\"/srv/.stasis/7\",\"state\":\"ok\"}]}");
         free(j);

@@ -468,6 +468,11 @@ const char *stasis_set_consistency(const StasisSet *s);
 const char *stasis_set_error(const StasisSet *s);      /* why the last step failed; "" if none */
 /* Where stasis_requestor_mount_set() attached the set; "" if it is not mounted. */
 const char *stasis_set_mounted_at(const StasisSet *s);
+/* What happened to the set after it was made, oldest first (a snapshot
+ * grown, a set released to make room, a snapshot lost): when
+ * (CLOCK_REALTIME, usec) and what. -ERANGE past the end. */
+unsigned stasis_set_event_count(const StasisSet *s);
+int stasis_set_event(const StasisSet *s, unsigned index, uint64_t *ret_usec, const char **ret_text);
 int stasis_set_persistent(const StasisSet *s);          /* 1 or 0 */
 uint32_t stasis_set_owner(const StasisSet *s);          /* the uid that created it */
 uint64_t stasis_set_created_usec(const StasisSet *s);
