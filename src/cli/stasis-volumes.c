@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "macro.h"
 #include "stasis.h"
@@ -10,6 +11,43 @@
 
 static void path_list_freep(StasisPathList **l) {
         stasis_path_list_free(*l);
+}
+
+/* "lv=vg0/data vg_free=1.5GiB": the details for people, sizes (keys that
+ * end in _free or _size) in binary units. NULL for none. */
+static char *details_text(char *const *details) {
+        static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+        char *s = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        if (!details || !details[0])
+                return NULL;
+        f = open_memstream(&s, &len);
+        if (!f)
+                return NULL;
+        for (char *const *d = details; *d; d++) {
+                const char *eq = strchr(*d, '='), *v = eq ? eq + 1 : "";
+                size_t kl = eq ? (size_t) (eq - *d) : strlen(*d);
+                char *end;
+                unsigned long long b = strtoull(v, &end, 10);
+                fprintf(f, "%s%.*s=", d == details ? "" : " ", (int) kl, *d);
+                if (*v && !*end && kl > 5 && (!strncmp(*d + kl - 5, "_free", 5) || !strncmp(*d + kl - 5, "_size", 5))) {
+                        double x = (double) b;
+                        size_t u = 0;
+                        while (x >= 1024 && u + 1 < ELEMENTSOF(units)) {
+                                x /= 1024;
+                                u++;
+                        }
+                        fprintf(f, u ? "%.1f%s" : "%.0f%s", x, units[u]);
+                } else
+                        fputs(v, f);
+        }
+        if (fclose(f) != 0) {
+                free(s);
+                return NULL;
+        }
+        return s;
 }
 
 int verb_volumes(StasisRequestor *r, char **args) {
@@ -32,6 +70,14 @@ int verb_volumes(StasisRequestor *r, char **args) {
                 t = table_new(7, "PATH", "MOUNT", "DEVICE", "FSTYPE", "PROVIDER", "SOURCE", "VOLUME");
 
         n = stasis_path_list_count(l);
+        /* A column for what the providers tell, if any tells something. */
+        bool details = false;
+        for (unsigned i = 0; i < n; i++)
+                details = details || stasis_path_list_details(l, i)[0];
+        if (t && details) {
+                table_free(t);
+                t = table_new(8, "PATH", "MOUNT", "DEVICE", "FSTYPE", "PROVIDER", "SOURCE", "VOLUME", "DETAILS");
+        }
         for (unsigned i = 0; i < n; i++) {
                 const char *f[8] = {
                         stasis_path_list_requested(l, i), stasis_path_list_path(l, i),
@@ -45,7 +91,18 @@ int verb_volumes(StasisRequestor *r, char **args) {
                         json_object *o = json_object_new_object();
                         for (size_t j = 0; j < 8; j++)
                                 json_object_object_add(o, keys[j], json_object_new_string(f[j]));
+                        json_object *d = json_object_new_object();
+                        for (char *const *kv = stasis_path_list_details(l, i); *kv; kv++) {
+                                const char *eq = strchr(*kv, '=');
+                                _cleanup_free_ char *k = strndup(*kv, eq ? (size_t) (eq - *kv) : strlen(*kv));
+                                if (k)
+                                        json_object_object_add(d, k, json_object_new_string(eq ? eq + 1 : ""));
+                        }
+                        json_object_object_add(o, "details", d);
                         json_object_array_add(array, o);
+                } else if (details) {
+                        _cleanup_free_ char *text = details_text(stasis_path_list_details(l, i));
+                        (void) table_add_row(t, f[1], f[2], f[3], f[4], f[5], f[6], f[7], text ? text : "-");
                 } else
                         (void) table_add_row(t, f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
         }

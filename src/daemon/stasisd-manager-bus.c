@@ -189,7 +189,12 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
         return r;
 }
 
-static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+static int method_describe_paths(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+
+/* ResolvePaths, and DescribePaths: the same with what the provider tells of
+ * each volume (a{ss}). */
+static int resolve_or_describe(sd_bus_message *msg, Manager *m, bool details, sd_bus_error *error) {
         _cleanup_bus_message_unref_ sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **paths = NULL;
         StasisVolume *volumes = NULL;
@@ -198,27 +203,46 @@ static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_erro
 
         /* It looks at paths with the daemon's privileges, so it would tell an
          * unprivileged caller what lies in directories it cannot read. */
-        r = auth_check(userdata, msg, AUTH_RESOLVE_PATHS, NULL, error);
+        r = auth_check(m, msg, AUTH_RESOLVE_PATHS, NULL, error);
         if (r != 0)
                 return r;
         /* Probing may run external providers for seconds: not while holding. */
-        r = manager_defer_if_holding(userdata, msg, method_resolve_paths, userdata);
+        r = manager_defer_if_holding(m, msg, details ? method_describe_paths : method_resolve_paths, m);
         if (r != 0)
                 return r;
         r = read_paths(msg, &paths, error);
         if (r < 0)
                 return r;
-        r = resolve_paths(&((Manager *) userdata)->mounts, &((Manager *) userdata)->providers, paths, false, MANAGER_PATHS_PER_REQUEST_MAX, &volumes, &n, error);
+        r = resolve_paths(&m->mounts, &m->providers, paths, false, MANAGER_PATHS_PER_REQUEST_MAX, &volumes, &n, error);
         if (r < 0)
                 return r;
 
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ssssssss)");
+                r = sd_bus_message_open_container(reply, 'a', details ? "(ssssssssa{ss})" : "(ssssssss)");
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 const StasisVolume *v = &volumes[i];
-                r = sd_bus_message_append(reply, "(ssssssss)", paths[i], v->path, v->mount_point, v->device,
-                                          v->fstype, v->provider->name, v->source, v->key);
+                r = sd_bus_message_open_container(reply, 'r', details ? "ssssssssa{ss}" : "ssssssss");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "ssssssss", paths[i], v->path, v->mount_point, v->device,
+                                                  v->fstype, v->provider->name, v->source, v->key);
+                if (r >= 0 && details) {
+                        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+                        STRV_FOREACH(d, v->details) {
+                                _cleanup_free_ char *k = strndup(*d, strcspn(*d, "="));
+                                if (!k) {
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                r = sd_bus_message_append(reply, "{ss}", k, *d + strlen(k) + ((*d)[strlen(k)] == '='));
+                                if (r < 0)
+                                        break;
+                        }
+                        if (r >= 0)
+                                r = sd_bus_message_close_container(reply);
+                }
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -226,6 +250,14 @@ static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return resolve_or_describe(msg, userdata, false, error);
+}
+
+static int method_describe_paths(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return resolve_or_describe(msg, userdata, true, error);
 }
 
 static int method_list_sets(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -344,6 +376,10 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("as", paths),
                                 SD_BUS_RESULT("a(ssssssss)", volumes),
                                 method_resolve_paths, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DescribePaths",
+                                SD_BUS_ARGS("as", paths),
+                                SD_BUS_RESULT("a(ssssssssa{ss})", volumes),
+                                method_describe_paths, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RegisterWriter",
                                 SD_BUS_ARGS("o", path, "s", metadata),
                                 SD_BUS_NO_RESULT,

@@ -24,6 +24,7 @@ struct StasisWriterList {
 
 typedef struct PathEntry {
         char *fields[8];        /* requested, path, mount point, device, fstype, provider, source, volume */
+        char **details;         /* "key=value", from DescribePaths; NULL if none */
 } PathEntry;
 
 struct StasisPathList {
@@ -309,34 +310,81 @@ int stasis_requestor_forget_writer(StasisRequestor *r, const char *writer, const
 StasisPathList *stasis_path_list_free(StasisPathList *l) {
         if (!l)
                 return NULL;
+        for (size_t i = 0; i < l->n; i++)
+                strv_free(l->entries[i].details);
         string_records_free(l->entries, l->n, ELEMENTSOF(l->entries->fields), sizeof(PathEntry));
         free(l);
         return NULL;
 }
 
-static int read_paths(sd_bus_message *reply, StasisPathList *l) {
+/* The details of one volume, a{ss}, as "key=value" strings. */
+static int read_details(sd_bus_message *reply, char ***ret) {
+        const char *k, *v;
+        int q;
+
+        q = sd_bus_message_enter_container(reply, 'a', "{ss}");
+        while (q >= 0 && (q = sd_bus_message_read(reply, "{ss}", &k, &v)) > 0) {
+                _cleanup_free_ char *kv = NULL;
+                if (strv_length(*ret) >= 256)
+                        return -EBADMSG;
+                if (asprintf(&kv, "%s=%s", k, v) < 0 || strv_extend(ret, kv) < 0)
+                        return -ENOMEM;
+        }
+        if (q >= 0)
+                q = sd_bus_message_exit_container(reply);
+        return q;
+}
+
+/* The answer of ResolvePaths (details false) or DescribePaths. */
+static int read_paths_answer(sd_bus_message *reply, StasisPathList *l, bool details) {
         int k;
 
-        k = sd_bus_message_enter_container(reply, 'a', "(ssssssss)");
+        k = sd_bus_message_enter_container(reply, 'a', details ? "(ssssssssa{ss})" : "(ssssssss)");
         while (k >= 0) {
                 const char *f[8];
                 PathEntry *p;
 
-                k = sd_bus_message_read(reply, "(ssssssss)", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]);
+                k = sd_bus_message_enter_container(reply, 'r', details ? "ssssssssa{ss}" : "ssssssss");
                 if (k <= 0)
+                        break;
+                k = sd_bus_message_read(reply, "ssssssss", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]);
+                if (k < 0)
                         break;
                 p = grow((void **) &l->entries, &l->n, sizeof(PathEntry));
                 if (!p)
                         return l->n >= LIST_MAX ? -EBADMSG : -ENOMEM;
                 k = dup_fields(p->fields, f, ELEMENTSOF(f));
+                if (k >= 0 && details)
+                        k = read_details(reply, &p->details);
+                if (k >= 0)
+                        k = sd_bus_message_exit_container(reply);
         }
         if (k >= 0)
                 k = sd_bus_message_exit_container(reply);
         return k;
 }
 
+static int read_paths(sd_bus_message *reply, StasisPathList *l) {
+        return read_paths_answer(reply, l, false);
+}
+
+static int read_described_paths(sd_bus_message *reply, StasisPathList *l) {
+        return read_paths_answer(reply, l, true);
+}
+
+static int resolve_call(StasisRequestor *r, const char *member, const char *const *paths, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int k = new_manager_call(r, member, &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append_strv(m, (char **) paths);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the %s call: %s", member, strerror(-k));
+        return requestor_call(r, m, ret);
+}
+
 int stasis_requestor_resolve_paths(StasisRequestor *r, const char *const *paths, StasisPathList **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int k;
 
         k = requestor_begin(r);
@@ -344,13 +392,19 @@ int stasis_requestor_resolve_paths(StasisRequestor *r, const char *const *paths,
                 return k;
         if (!paths || !ret)
                 return requestor_fail(r, -EINVAL, "resolve: the paths and ret must not be NULL");
-        k = new_manager_call(r, "ResolvePaths", &m);
+        k = resolve_call(r, "DescribePaths", paths, &reply);
+        if (k >= 0) {
+                k = READ_LIST(r, "DescribePaths", reply, StasisPathList, read_described_paths, stasis_path_list_free,
+                              ret);
+                return k < 0 ? k : 0;
+        }
+        /* A stasisd from before DescribePaths: the volumes without details. */
+        if (!r->client.last_error.name || !streq(r->client.last_error.name, SD_BUS_ERROR_UNKNOWN_METHOD))
+                return k;
+        k = requestor_begin(r);
         if (k < 0)
                 return k;
-        k = sd_bus_message_append_strv(m, (char **) paths);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot build the ResolvePaths call: %s", strerror(-k));
-        k = requestor_call(r, m, &reply);
+        k = resolve_call(r, "ResolvePaths", paths, &reply);
         if (k < 0)
                 return k;
         k = READ_LIST(r, "ResolvePaths", reply, StasisPathList, read_paths, stasis_path_list_free, ret);
@@ -365,6 +419,11 @@ unsigned stasis_path_list_count(const StasisPathList *l) {
         const char *stasis_path_list_##name(const StasisPathList *l, unsigned i) {      \
                 return l && i < l->n ? l->entries[i].fields[index] : NULL;              \
         }
+char *const *stasis_path_list_details(const StasisPathList *l, unsigned i) {
+        static char *const none[] = { NULL };
+        return l && i < l->n && l->entries[i].details ? l->entries[i].details : l && i < l->n ? none : NULL;
+}
+
 PATH_STRING(requested, 0)
 PATH_STRING(path, 1)
 PATH_STRING(mount_point, 2)

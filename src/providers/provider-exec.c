@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "macro.h"
 #include "path-trust.h"
 #include "provider-exec.h"
+#include "utf8.h"
+#include "strv.h"
 
 #define EXEC_PROBE_TIMEOUT  (5 * USEC_PER_SEC)
 #define EXEC_REMOVE_TIMEOUT (60 * USEC_PER_SEC)
@@ -36,6 +39,7 @@ typedef struct ProbeAnswer {
         int priority;           /* 0: not its kind */
         StasisHold hold;
         char *key, *source;
+        char **details;
 } ProbeAnswer;
 
 /* What an external provider keeps: StasisProvider.data. */
@@ -54,6 +58,7 @@ static void probe_answer_done(ProbeAnswer *a) {
         free(a->path);
         free(a->key);
         free(a->source);
+        strv_free(a->details);
         *a = (ProbeAnswer) {};
 }
 
@@ -91,8 +96,9 @@ static void probe_cache_add(const StasisProvider *self, const MountEntry *m, con
                 .provider = self, .mount_id = m->mount_id, .path = strdup(path),
                 .when = now_usec(CLOCK_MONOTONIC), .priority = priority, .hold = v->hold,
                 .key = v->key ? strdup(v->key) : NULL, .source = v->source ? strdup(v->source) : NULL,
+                .details = v->details ? strv_copy(v->details) : NULL,
         };
-        if (!slot->path || (v->key && !slot->key) || (v->source && !slot->source))
+        if (!slot->path || (v->key && !slot->key) || (v->source && !slot->source) || (v->details && !slot->details))
                 probe_answer_done(slot);
 }
 
@@ -131,6 +137,54 @@ int exec_provider_call(const StasisProvider *self, const char *verb, json_object
         return 0;
 }
 
+/* A probe answer's optional "details": an object of at most
+ * STASIS_DETAILS_MAX members named [a-z0-9_]{1,32}, each a string (UTF-8
+ * text, at most STASIS_DETAIL_VALUE_MAX bytes) or a whole number; as
+ * "key=value" strings in *ret (NULL when there are none). */
+static int parse_details(const StasisProvider *self, json_object *resp, char ***ret, StasisProviderResult *res) {
+        _cleanup_strv_free_ char **l = NULL;
+        json_object *d;
+        size_t n = 0;
+
+        *ret = NULL;
+        if (!json_object_object_get_ex(resp, "details", &d))
+                return 0;
+        if (!json_object_is_type(d, json_type_object))
+                return stasis_provider_result_set(res, -EBADMSG, "provider %s probe: \"details\" must be an object",
+                                                  self->name);
+        json_object_object_foreach(d, key, val) {
+                char num[32], *kv;
+                const char *s;
+                size_t kl = strlen(key);
+
+                if (++n > STASIS_DETAILS_MAX || kl == 0 || kl > 32 || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") != kl)
+                        return stasis_provider_result_set(res, -EBADMSG, "provider %s probe: \"details\" has more "
+                                                          "than %d members, or a name that is not [a-z0-9_]{1,32}",
+                                                          self->name, STASIS_DETAILS_MAX);
+                if (json_object_is_type(val, json_type_int)) {
+                        snprintf(num, sizeof num, "%" PRId64, json_object_get_int64(val));
+                        s = num;
+                } else if (json_object_is_type(val, json_type_string)) {
+                        s = json_object_get_string(val);
+                        if (strlen(s) > STASIS_DETAIL_VALUE_MAX || utf8_check_text(s, NULL, NULL) < 0)
+                                return stasis_provider_result_set(res, -EBADMSG, "provider %s probe: detail \"%s\" "
+                                                                  "is not text of at most %d bytes", self->name, key,
+                                                                  STASIS_DETAIL_VALUE_MAX);
+                } else
+                        return stasis_provider_result_set(res, -EBADMSG, "provider %s probe: detail \"%s\" is not a "
+                                                          "string or a whole number", self->name, key);
+                if (asprintf(&kv, "%s=%s", key, s) < 0)
+                        return -ENOMEM;
+                if (strv_extend(&l, kv) < 0) {
+                        free(kv);
+                        return -ENOMEM;
+                }
+                free(kv);
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 static int exec_probe(const StasisProvider *self, const MountEntry *m, const char *path, StasisVolume *v,
                       StasisProviderResult *res) {
         StasisVolume q = { .path = (char *) path, .mount_point = (char *) m->mount_point,
@@ -145,7 +199,8 @@ static int exec_probe(const StasisProvider *self, const MountEntry *m, const cha
                 v->hold = a->hold;
                 v->key = strdup(a->key);
                 v->source = strdup(a->source);
-                return v->key && v->source ? a->priority : -ENOMEM;
+                v->details = a->details ? strv_copy(a->details) : NULL;
+                return v->key && v->source && (!a->details || v->details) ? a->priority : -ENOMEM;
         }
 
         req = exec_new_request();
@@ -185,6 +240,9 @@ static int exec_probe(const StasisProvider *self, const MountEntry *m, const cha
                                 "provider %s probe: answer lacks \"key\" or \"source\"", self->name);
                 goto finish;
         }
+        r = parse_details(self, resp, &v->details, res);
+        if (r < 0)
+                goto finish;
         v->hold = streq(hold, "freeze") ? STASIS_HOLD_FREEZE : STASIS_HOLD_NONE;
         v->key = strdup(key);
         v->source = strdup(source);

@@ -7,6 +7,7 @@
 
 #include "macro.h"
 #include "provider.h"
+#include "strv.h"
 
 static const StasisProvider * const builtin_providers[] = {
         &provider_btrfs,
@@ -23,6 +24,7 @@ void stasis_volume_done(StasisVolume *v) {
         free(v->source);
         free(v->key);
         free(v->handle);
+        strv_free(v->details);
         *v = (StasisVolume) {};
 }
 

@@ -15,6 +15,8 @@
 #define STASIS_PROVIDER_LIST_TIMEOUT (60 * USEC_PER_SEC)
 #define STASIS_PROVIDER_MOUNT_TIMEOUT (30 * USEC_PER_SEC)
 #define STASIS_PROVIDER_SPACE_TIMEOUT (30 * USEC_PER_SEC)
+#define STASIS_DETAILS_MAX 16           /* what a provider tells of a volume (StasisVolume.details) */
+#define STASIS_DETAIL_VALUE_MAX 256
 
 /* How a provider wants the file system held while it commits (docs/providers.md). */
 typedef enum StasisHold {
@@ -35,6 +37,7 @@ typedef struct StasisVolume {
         char *source;          /* what is snapshotted (btrfs: the subvolume's path) */
         char *key;             /* identity, equal for two paths on one volume */
         char *handle;          /* the snapshot, once prepared (btrfs: its path) */
+        char **details;        /* what the provider tells of the volume, "key=value" (probe; NULL: nothing) */
         const StasisProvider *provider;
         StasisHold hold;       /* how the provider wants this volume held, from probe */
         bool missing;          /* the coordinator found the snapshot gone */

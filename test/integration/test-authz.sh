@@ -63,6 +63,8 @@ refused_all() {
         assert_contains "$out" "only root may report backups (caller uid 65534): $reason org.stasis1.complete-set"
         out=$(nobody_call /org/stasis1 org.stasis1.Manager ResolvePaths as 1 /root) && stasis_die "nobody resolved /root"
         assert_contains "$out" "$reason org.stasis1.resolve-paths"
+        out=$(nobody_call /org/stasis1 org.stasis1.Manager DescribePaths as 1 /root) && stasis_die "nobody described /root"
+        assert_contains "$out" "$reason org.stasis1.resolve-paths"
         out=$(nobody_call /org/stasis1 org.stasis1.Manager RegisterWriter os /w "$META") && stasis_die "nobody registered"
         assert_contains "$out" "only root may register writers (caller uid 65534, not named by RegisterWriterUsers= or RegisterWriterGroups=): $reason org.stasis1.register-writer"
         for call in "RescanOrphans" "DeleteOrphan s x:/.stasis/1-0" "AdoptOrphans s 1"; do
@@ -161,7 +163,7 @@ slow_resolve
 stasis_as_nobody "$STASIS" writers >/dev/null
 kill -0 "$slow" 2>/dev/null || stasis_die "nobody's ResolvePaths ended before polkit answered: $(cat "$T/slow.out")"
 kill -CONT "$STASIS_POLKIT_PID"
-wait "$slow" || stasis_die "nobody's ResolvePaths failed once polkit allowed it: $(cat "$T/slow.out")"
+wait "$slow" || { tail -n 40 "$T/stasisd.log" >&2; stasis_die "nobody's ResolvePaths failed once polkit allowed it: $(cat "$T/slow.out")"; }
 assert_contains "$(cat "$T/slow.out")" "$P/vol"
 # stasisd stopped while a call waits for polkit: it exits cleanly (with
 # nothing leaked, under the sanitizers) and the caller is not left hanging.

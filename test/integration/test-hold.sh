@@ -133,6 +133,16 @@ mode nokey
 mkdir -p "$E2/nokey"
 assert_exit 6 "$STASIS" create "$E2/nokey"
 assert_contains "$STASIS_ERR" "provider testprov probe: answer lacks \"key\" or \"source\""
+mode baddetails
+mkdir -p "$E2/baddetails"
+assert_exit 6 "$STASIS" create "$E2/baddetails"
+assert_contains "$STASIS_ERR" "provider testprov probe: detail \"lv\" is not text of at most 256 bytes"
+# What a provider tells of a volume, shown by stasis volumes.
+mode details
+mkdir -p "$E2/details"
+out=$("$STASIS" --json volumes "$E2/details")
+assert_eq "$(jq -c '.[0].details' <<<"$out")" '{"box":"b1","room_free":"3221225472","n":"7"}' "details of the volume"
+assert_contains "$("$STASIS" volumes "$E2/details")" "box=b1 room_free=3.0GiB n=7" "the DETAILS column"
 mode badjson
 mkdir -p "$E2/badjson"
 assert_exit 6 "$STASIS" create "$E2/badjson"
@@ -146,6 +156,7 @@ assert_contains "$STASIS_ERR" "provider testprov probe answered without a \"vers
 # the btrfs snapshot fails (its name is taken): the provider's is removed.
 stasis_make_fs btrfs b1; B=$STASIS_FS
 btrfs -q subvolume create "$B/vol"
+assert_eq "$("$STASIS" --json volumes "$B/vol" | jq -c '.[0].details')" '{}' "no details from btrfs"
 mode ok
 # Ids are never reused, so take every name the next sets could get (the
 # btrfs volume is the set's second).

@@ -57,6 +57,17 @@ out=$("$STASIS" --json volumes "$T/mnt/thin" "$T/mnt/classic")
 assert_eq "$(jq -r '.[0].provider' <<<"$out")" lvm "provider of the thin LV"
 assert_eq "$(jq -r '.[0].source' <<<"$out")" vg0/thin "source of the thin LV"
 assert_eq "$(jq -r '.[1].source' <<<"$out")" vg0/classic "source of the classic LV"
+# What the provider tells of each: the LV, its VG, its kind, its pool, the room.
+assert_eq "$(jq -r '.[0].details | [.lv, .vg, .type, .pool] | join(" ")' <<<"$out")" "vg0/thin vg0 thin vg0/pool" \
+        "details of the thin LV"
+assert_eq "$(jq -r '.[1].details | [.lv, .vg, .type, .pool // "-"] | join(" ")' <<<"$out")" "vg0/classic vg0 classic -" \
+        "details of the classic LV"
+assert_eq "$(jq -r '.[1].details.vg_free' <<<"$out")" "$(lvmc vgs --noheadings --units b --nosuffix -o vg_free vg0 | tr -d ' ')" \
+        "free space of vg0"
+pool_free=$(jq -r '.[0].details.pool_free' <<<"$out")
+[ "$pool_free" -gt 0 ] && [ "$pool_free" -le $((400 * 1024 * 1024)) ] || stasis_die "free space of vg0/pool: $pool_free"
+assert_contains "$("$STASIS" volumes "$T/mnt/thin")" "lv=vg0/thin vg=vg0 type=thin pool=vg0/pool pool_free=" \
+        "stasis volumes shows the LV, VG and pool"
 # A file system that is no LV is not taken.
 mkdir -p "$T/mnt/plain"
 mount -t tmpfs plain "$T/mnt/plain"; stasis_track_mount "$T/mnt/plain"

@@ -575,6 +575,11 @@ const char *stasis_path_list_fstype(const StasisPathList *l, unsigned index);
 const char *stasis_path_list_provider(const StasisPathList *l, unsigned index);
 const char *stasis_path_list_source(const StasisPathList *l, unsigned index);
 const char *stasis_path_list_volume(const StasisPathList *l, unsigned index);
+/* What the provider tells of the volume (the LVM provider: "lv=vg0/data",
+ * "vg=vg0", "type=thin", "pool=vg0/pool", "pool_free=BYTES",
+ * "vg_free=BYTES"), as "key=value" strings, NULL-terminated (empty when it
+ * tells nothing); NULL past the end. */
+char *const *stasis_path_list_details(const StasisPathList *l, unsigned index);
 
 /* Orphan snapshots: snapshots in a provider's store that no set of the
  * catalog holds (docs/dbus-api.md, "Orphan snapshots"). Listing is open to

@@ -103,6 +103,26 @@ static int do_probe(json_object *req, json_object *resp) {
         json_object_object_add(resp, "hold", json_object_new_string("none"));
         json_object_object_add(resp, "key", json_object_new_string(key));
         json_object_object_add(resp, "source", json_object_new_string(source));
+        /* For stasis volumes: the LV, its VG and pool, and the room for snapshots. */
+        json_object *d = json_object_new_object();
+        json_object_object_add(d, "lv", json_object_new_string(source));
+        json_object_object_add(d, "vg", json_object_new_string(l->vg));
+        json_object_object_add(d, "type", json_object_new_string(is_thin(l) ? "thin" : "classic"));
+        if (is_thin(l)) {
+                char pool[260];
+                snprintf(pool, sizeof pool, "%s/%s", l->vg, l->pool);
+                json_object_object_add(d, "pool", json_object_new_string(pool));
+                /* What the pool has left, which its snapshots take from. */
+                const char *targets[] = { pool, NULL };
+                LvmLv *pl = NULL;
+                size_t pn = 0;
+                if (lvm_lvs(targets, NULL, &pl, &pn, err) == 0 && pn == 1 && pl[0].data_percent >= 0)
+                        json_object_object_add(d, "pool_free", json_object_new_int64(
+                                (int64_t) (pl[0].size - pl[0].size / 10000 * (uint64_t) pl[0].data_percent)));
+                lvm_lvs_free(pl, pn);
+        }
+        json_object_object_add(d, "vg_free", json_object_new_int64((int64_t) l->vg_free));
+        json_object_object_add(resp, "details", d);
         lvm_lvs_free(lvs, n);
         return 0;
 bad:
