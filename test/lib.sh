@@ -406,6 +406,9 @@ stasis_run_vm_guest() {
                 [ -z "${!v:-}" ] || VMTEST_ENV+=" $v=${!v}"
         done
         export VMTEST_ENV
+        # Under software emulation on a busy machine the guest is slow: give
+        # it most of the test's own limit (600 s, test/integration/meson.build).
+        export VMTEST_TIMEOUT=${VMTEST_TIMEOUT:-540}
         "$STASIS_SRC/test/vm/vmtest.sh" "$STASIS_SRC/test/vm/$1" "$out" || rc=$?
         rm -rf "$out"
         case $rc in

@@ -11,16 +11,8 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/guest-lvm-lib.sh"
 
-stasis_env_init
-T=$STASIS_TMP
-SECONDS=0
-
 # vgs (200 MiB, 4 MiB extents): two classic LVs of 64 MiB with ext4.
-truncate -s 200M "$T/pv.img"
-PV=$(losetup --find --show "$T/pv.img")
-stasis_track_loop "$PV"
-lvmc pvcreate -q "$PV"
-lvmc vgcreate -q vgs "$PV"
+guest_vg vgs 200M
 for lv in a b; do
         lvmc lvcreate -q -L 64M -n "$lv" vgs
         mkfs.ext4 -q "/dev/vgs/$lv"

@@ -12,25 +12,14 @@ set -euo pipefail
 
 . "$(dirname "$0")/guest-lvm-lib.sh"
 
-stasis_env_init
-T=$STASIS_TMP
-SECONDS=0
-
 # vg0 (1 GiB): a thin pool with a thin LV (xfs) and a classic LV (ext4).
-truncate -s 1G "$T/pv0.img"
-PV0=$(losetup --find --show "$T/pv0.img")
-stasis_track_loop "$PV0"
-lvmc pvcreate -q "$PV0"
-lvmc vgcreate -q vg0 "$PV0"
+guest_vg vg0 1G
 lvmc lvcreate -q -L 400M -T vg0/pool
 lvmc lvcreate -q -V 320M -T vg0/pool -n thin
 lvmc lvcreate -q -L 100M -n classic vg0
 # vgsmall (64 MiB, 15 extents): two classic LVs of 20 MiB, 5 extents left.
-truncate -s 64M "$T/pv1.img"
-PV1=$(losetup --find --show "$T/pv1.img")
-stasis_track_loop "$PV1"
-lvmc pvcreate -q "$PV1"
-lvmc vgcreate -q vgsmall "$PV1"
+guest_vg vgsmall 64M
+PV1=$GUEST_PV
 lvmc lvcreate -q -L 20M -n c1 vgsmall
 lvmc lvcreate -q -L 20M -n c2 vgsmall
 mkfs.xfs -q /dev/vg0/thin
@@ -236,7 +225,7 @@ assert_contains "$(jq -r .error <<<"$out")" "whether snapshot vgsmall/stasis-$S4
 grep -q "volume group vgsmall is not there" "$T/stasisd.log" || stasis_die "stasisd did not log why set $S4 cannot be deleted"
 stasis_log "after ${SECONDS}s: It comes back"
 # It comes back: the retried delete goes through.
-PV1=$(losetup --find --show "$T/pv1.img")
+PV1=$(losetup --find --show "$T/vgsmall.img")
 stasis_track_loop "$PV1"
 lvmc vgchange -q -ay vgsmall
 wait_until 120 '! "$STASIS" show "$S4" >/dev/null 2>&1'

@@ -47,7 +47,7 @@ static int do_probe(json_object *req, json_object *resp) {
         json_object *o = NULL;
         Volume v;
         struct stat st;
-        char uuid[256], sel[96], err[LVM_ERR_MAX];
+        char uuid[256], sel[128], err[LVM_ERR_MAX];
         LvmLv *lvs = NULL, *l = NULL;
         size_t n = 0;
         int r;
@@ -66,7 +66,9 @@ static int do_probe(json_object *req, json_object *resp) {
                 return 0;
         }
 
-        snprintf(sel, sizeof sel, "lv_kernel_major=%u && lv_kernel_minor=%u", major(st.st_dev), minor(st.st_dev));
+        /* The LV, and the thin pools (for the free space of its pool): one lvs. */
+        snprintf(sel, sizeof sel, "(lv_kernel_major=%u && lv_kernel_minor=%u) || segtype=thin-pool", major(st.st_dev),
+                 minor(st.st_dev));
         r = lvm_lvs(NULL, sel, &lvs, &n, err);
         if (r < 0)
                 return fail("%s is on LVM device %u:%u, but lvs cannot list it: %s", v.path, major(st.st_dev),
@@ -113,13 +115,11 @@ static int do_probe(json_object *req, json_object *resp) {
                 snprintf(pool, sizeof pool, "%s/%s", l->vg, l->pool);
                 json_object_object_add(d, "pool", json_object_new_string(pool));
                 /* What the pool has left, which its snapshots take from. */
-                const char *targets[] = { pool, NULL };
-                LvmLv *pl = NULL;
-                size_t pn = 0;
-                if (lvm_lvs(targets, NULL, &pl, &pn, err) == 0 && pn == 1 && pl[0].data_percent >= 0)
-                        json_object_object_add(d, "pool_free", json_object_new_int64(
-                                (int64_t) (pl[0].size - pl[0].size / 10000 * (uint64_t) pl[0].data_percent)));
-                lvm_lvs_free(pl, pn);
+                for (size_t i = 0; i < n; i++)
+                        if (strcmp(lvs[i].vg, l->vg) == 0 && strcmp(lvs[i].name, l->pool) == 0 &&
+                            lvs[i].data_percent >= 0)
+                                json_object_object_add(d, "pool_free", json_object_new_int64((int64_t) (
+                                        lvs[i].size - lvs[i].size / 10000 * (uint64_t) lvs[i].data_percent)));
         }
         json_object_object_add(d, "vg_free", json_object_new_int64((int64_t) l->vg_free));
         json_object_object_add(resp, "details", d);
