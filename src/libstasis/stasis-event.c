@@ -117,6 +117,7 @@ StasisEvent *stasis_event_unref(StasisEvent *e) {
                 free(e->snapshots[i].snapshot);
         }
         free(e->snapshots);
+        path_snapshots_free(e->paths);
         free(e->veto_reason);
         backup_metadata_list_clear(&e->metadata);
         stasis_writer_unref(e->writer);

@@ -176,6 +176,13 @@ static int read_options(sd_bus_message *m, StasisEvent *e, sd_bus_error *error) 
                                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                                         "Option 'crash-atomic' must be a boolean");
                         e->crash_atomic = b;
+                } else if (r >= 0 && e->type == STASIS_EVENT_PREPARE_SNAPSHOT && streq(key, "paths")) {
+                        r = writer_read_paths(e->writer, e->set_id, m);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                        "Option 'paths' must be a(sus)");
                 } else if (r >= 0)
                         r = sd_bus_message_skip(m, "v");
                 if (r >= 0)
@@ -356,6 +363,7 @@ static int method_post_snapshot(sd_bus_message *m, void *userdata, sd_bus_error 
                 r = read_snapshots(m, e, error);
         if (r < 0)
                 return r;
+        e->paths = writer_take_paths(e->writer, e->set_id);
         return event_dispatch(e, m);
 }
 
@@ -387,6 +395,7 @@ static int method_abort(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         e->reason = strdup(reason);
         if (!e->reason)
                 return -ENOMEM;
+        path_snapshots_free(writer_take_paths(w, e->set_id));
         if (w->auto_thawed_set && streq(w->auto_thawed_set, e->set_id)) {
                 auto_thaw_forget(w);
         }

@@ -80,7 +80,7 @@ static struct {
         long fault_index;               /* -1: all writers */
         unsigned fault_count;           /* 0: unlimited */
         LoopMode loop;
-        bool log_states, log_results;
+        bool log_states, log_results, log_paths;
         unsigned handlers;              /* events with a handler, bit 1 << event */
         const char *usr1_component;     /* NAME=PATH added on SIGUSR1 */
         MetadataSpec metadata[METADATA_MAX];
@@ -317,6 +317,23 @@ static void add_metadata(TestWriter *tw, StasisWriterEvent ev, StasisEvent *e) {
         }
 }
 
+/* For each component path (and one that is none):
+ * "<us> <writer> PathSnapshot <set> <path>=<snapshot>:<path in snapshot>" or "<path>=<errno name>". */
+static void log_paths(TestWriter *tw, StasisEvent *e) {
+        for (unsigned c = 0; c <= arg.n_components; c++)
+                for (unsigned i = 0; c == arg.n_components ? i < 1 : arg.components[c].paths[i] != NULL; i++) {
+                        const char *p = c == arg.n_components ? "/no/such/component/path" : arg.components[c].paths[i];
+                        const char *snap, *rel;
+                        int r = stasis_event_get_path_snapshot(e, p, &snap, &rel);
+                        if (r < 0)
+                                log_line("%s PathSnapshot %s %s=%s", tw->label, stasis_event_set_id(e) ?: "-", p,
+                                         strerrorname_np(-r));
+                        else
+                                log_line("%s PathSnapshot %s %s=%s:%s", tw->label, stasis_event_set_id(e) ?: "-", p,
+                                         snap, rel);
+                }
+}
+
 static int on_event(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void *userdata) {
         TestWriter *tw = userdata;
         const Fault *f;
@@ -329,6 +346,8 @@ static int on_event(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void 
                 return 0;
         }
         add_metadata(tw, ev, e);
+        if (ev == STASIS_EVENT_POST_SNAPSHOT && arg.log_paths)
+                log_paths(tw, e);
         f = fault_for(tw, ev);
         if (ev == STASIS_EVENT_FREEZE && (!f || f->action == ACTION_SLOW))
                 data_pause(tw);
@@ -405,6 +424,8 @@ static void usage(FILE *f) {
                 "  --usr1-component NAME=PATH on SIGUSR1, every writer adds this component and\n"
                 "                             logs \"<us> <writer> MetadataChanged - ok\" (not --loop run)\n"
                 "  --metadata EVENT:COMPONENT:NAME=VALUE   add a backup metadata value at EVENT\n"
+                "  --log-paths                at PostSnapshot, log \"<us> <writer> PathSnapshot <set>\n"
+                "                             <path>=<snapshot>:<in snapshot>|<errno name>\" per path\n"
                 "  --metadata-file EVENT:COMPONENT:PATH=@FILE|SIZE[:MODE]  a metadata file: FILE's\n"
                 "                             content, or SIZE bytes \"m\"; logs \"<us> <writer>\n"
                 "                             Metadata <set> <key>:ok|<errno name>:<error>\"\n"
@@ -566,7 +587,7 @@ enum {
         OPT_BUS = 0x100, OPT_NAME, OPT_INSTANCE, OPT_COUNT, OPT_LEVEL, OPT_FREEZE_TIMEOUT, OPT_COMPONENT,
         OPT_COMPONENT_UNSELECTABLE, OPT_LOG, OPT_READY_FILE, OPT_FAULT, OPT_FAULT_INDEX, OPT_FAULT_COUNT,
         OPT_DATA, OPT_LOOP, OPT_LOG_STATES, OPT_MANIFEST, OPT_LOG_RESULTS, OPT_HANDLERS, OPT_USR1_COMPONENT,
-        OPT_METADATA, OPT_METADATA_FILE,
+        OPT_METADATA, OPT_METADATA_FILE, OPT_LOG_PATHS,
 };
 
 /* "Identify,Freeze,Thaw": the events with a handler. */
@@ -609,6 +630,7 @@ static int parse_option(int c, const char *o) {
         case OPT_COMPONENT_UNSELECTABLE: return parse_component(o, 0);
         case OPT_FAULT: return parse_fault(o);
         case OPT_METADATA: return parse_metadata(o, false);
+        case OPT_LOG_PATHS: arg.log_paths = true; return 0;
         case OPT_METADATA_FILE: return parse_metadata(o, true);
         case OPT_COUNT:
                 if (parse_uint(o, 100000, &v) < 0 || v == 0)
@@ -657,6 +679,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "component-unselectable", required_argument, NULL, OPT_COMPONENT_UNSELECTABLE },
                 { "log", required_argument, NULL, OPT_LOG },
                 { "metadata", required_argument, NULL, OPT_METADATA },
+                { "log-paths", no_argument, NULL, OPT_LOG_PATHS },
                 { "metadata-file", required_argument, NULL, OPT_METADATA_FILE },
                 { "log-states", no_argument, NULL, OPT_LOG_STATES },
                 { "handlers", required_argument, NULL, OPT_HANDLERS },

@@ -283,6 +283,15 @@ int stasis_event_component_succeeded(const StasisEvent *e, const char *component
 int stasis_event_get_snapshot(const StasisEvent *e, unsigned index, const char **ret_source,
                               const char **ret_snapshot);
 
+/* PostSnapshot: for one of the writer's component paths, the snapshot that holds it (named as
+ * stasis_event_get_snapshot() names them) and the path inside that snapshot, relative to its
+ * root ("" for the root; e.g. "data/base" when the volume's source subvolume is mounted
+ * elsewhere). -ENOENT if path is not one of the writer's component paths in the set.
+ * -EOPNOTSUPP for other events. The strings live as long as the event. path is compared as
+ * given in the component; stasisd before 0.4 does not tell (-ENOENT). */
+int stasis_event_get_path_snapshot(const StasisEvent *e, const char *path, const char **ret_snapshot,
+                                   const char **ret_path_in_snapshot);
+
 /* Writer backup metadata (docs/writers.md, "Backup metadata"): what a
  * restore needs besides the snapshot (a backup_label, a binlog position),
  * kept by stasisd with the set, shown by "stasis show", deleted with the
