@@ -24,6 +24,7 @@
 #include "stasisd-request-id.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
+#include "stasisd-set-deleted.h"
 #include "stasisd-set-metadata.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
@@ -140,6 +141,7 @@ int set_record_created(Set *s, const char *consistency) {
                 set_metadata_forget(s);
                 return r;
         }
+        s->was_created = true;
         /* Without its metadata a restore may be impossible: then the set is not made. */
         return set_metadata_record(s);
 }
@@ -253,6 +255,8 @@ static void set_remove_result(Set *s, int status, const void *data, size_t size)
                 log_info("Set %s deleted.", s->id);
                 if (s->pending)
                         (void) sd_bus_reply_method_return(s->pending, "");
+                if (s->was_created)
+                        set_tell_writers_deleted(s);
                 set_remove(s);
                 return;
         }
@@ -527,6 +531,7 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
                             cs->id, cs->state);
                 s->state = SET_CREATING;
         }
+        s->was_created = s->state != SET_CREATING;
         s->label = TAKE_PTR(cs->label);
         s->request_id = TAKE_PTR(cs->request_id);
         if (strlen(strempty(s->label)) > MANAGER_LABEL_MAX) {

@@ -93,6 +93,7 @@ struct Set {
         SetComponent *components;
         size_t n_components;
         usec_t completed;
+        bool was_created;       /* recorded created once: its writers hear when it goes */
 
         /* The writers' backup metadata, from their answers until it is recorded (stasisd-set-metadata.c). */
         struct SetMetadata *metadata;

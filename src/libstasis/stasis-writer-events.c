@@ -406,6 +406,19 @@ static int method_abort(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         return event_dispatch(e, m);
 }
 
+/* One-way: stasisd expects no answer (the library sends none). */
+static int method_set_deleted(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_event_unref_ StasisEvent *e = NULL;
+        StasisWriter *w = userdata;
+        int r;
+
+        r = event_for_call(w, m, STASIS_EVENT_SET_DELETED, &e, error);
+        if (r < 0)
+                return r;
+        path_snapshots_free(writer_take_paths(w, e->set_id));
+        return event_dispatch(e, m);
+}
+
 /* Methods are SD_BUS_VTABLE_UNPRIVILEGED: check_caller() decides. */
 const sd_bus_vtable writer_vtable[] = {
         SD_BUS_VTABLE_START(0),
@@ -430,5 +443,7 @@ const sd_bus_vtable writer_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("PostRestore",
                                 SD_BUS_ARGS("s", set, "as", components, "b", succeeded, "a{sv}", options),
                                 SD_BUS_NO_RESULT, method_post_restore, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetDeleted", SD_BUS_ARGS("s", set), SD_BUS_NO_RESULT, method_set_deleted,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };

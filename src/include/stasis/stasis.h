@@ -145,6 +145,7 @@ typedef enum StasisWriterEvent {
         STASIS_EVENT_ABORT,             /* undo what was done for the set (a thaw comes first if frozen) */
         STASIS_EVENT_PRE_RESTORE,
         STASIS_EVENT_POST_RESTORE,
+        STASIS_EVENT_SET_DELETED,       /* since 0.4: a set it took part in is gone (one-way; see docs/writers.md) */
         _STASIS_EVENT_MAX,
 } StasisWriterEvent;
 
