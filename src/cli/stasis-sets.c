@@ -36,11 +36,23 @@ int show_set(StasisRequestor *r, const char *id) {
                 return report_error(r, "reading the backup metadata of the set");
         if (arg_json) {
                 json_object *o = set_info_to_json(&s);
+                json_object *ex = json_object_new_array();
+                for (unsigned i = 0; i < stasis_set_excluded_writer_count(set); i++)
+                        json_object_array_add(ex, json_object_new_string(stasis_set_excluded_writer(set, i)));
+                json_object_object_add(o, "excluded_writers", ex);
                 json_object_object_add(o, "metadata", metadata_to_json(meta));
                 print_json(stdout, o);
                 json_object_put(o);
         } else {
                 print_set_details(stdout, &s);
+                if (stasis_set_excluded_writer_count(set) > 0) {
+                        fputs("\nExcluded writers (not called; their data only as crash-consistent as the set):\n", stdout);
+                        for (unsigned i = 0; i < stasis_set_excluded_writer_count(set); i++) {
+                                fputs("  ", stdout);
+                                print_escaped(stdout, stasis_set_excluded_writer(set, i));
+                                fputc('\n', stdout);
+                        }
+                }
                 print_metadata(stdout, meta);
         }
         return EXIT_OK;
@@ -62,6 +74,9 @@ int make_set_request(char **args, bool persistent, StasisSetRequest **ret) {
         STRV_FOREACH(c, arg_components)
                 if (k >= 0)
                         k = stasis_set_request_add_component(q, *c);
+        STRV_FOREACH(w, arg_exclude_writers)
+                if (k >= 0)
+                        k = stasis_set_request_exclude_writer(q, *w);
         if (k >= 0)
                 k = stasis_set_request_set_persistent(q, persistent);
         if (k >= 0)

@@ -36,6 +36,7 @@ enum {
 extern bool arg_json;
 extern const char *arg_label;
 extern char **arg_components;   /* --component, for create */
+extern char **arg_exclude_writers;      /* --exclude-writer, for create and backup */
 extern bool arg_require_writers;
 extern const char *arg_request_id;      /* --request-id, for create and show */
 extern char **arg_failed;       /* --failed, for complete */

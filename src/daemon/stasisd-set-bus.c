@@ -99,6 +99,12 @@ static int property_get_bool(sd_bus *bus, const char *path, const char *interfac
         return sd_bus_message_append_basic(reply, 'b', &b);
 }
 
+static int property_get_excluded(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Set *s = userdata;
+        return sd_bus_message_append_strv(reply, s->excluded_writers);
+}
+
 static int property_get_id(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Set *s = userdata;
@@ -191,6 +197,7 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_PROPERTY("Completed", "t", NULL, offsetof(Set, completed), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WindowUSec", "t", NULL, offsetof(Set, window_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MountedAt", "s", set_views_property_mounted_at, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ExcludedWriters", "as", property_get_excluded, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Complete", SD_BUS_ARGS("as", failed), SD_BUS_NO_RESULT,
                                 method_complete, SD_BUS_VTABLE_UNPRIVILEGED),

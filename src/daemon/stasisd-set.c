@@ -24,6 +24,8 @@
 #include "stasisd-request-id.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
+#include "stasisd-catalog-excluded.h"
+#include "strv.h"
 #include "stasisd-set-deleted.h"
 #include "stasisd-set-metadata.h"
 #include "stasisd-set.h"
@@ -63,6 +65,7 @@ Set *set_free(Set *s) {
         set_writers_release(s);
         set_components_free(s->components, s->n_components);
         set_metadata_forget(s);
+        strv_free(s->excluded_writers);
         set_export_release(s);
         set_unlink(s);
         sd_bus_slot_unref(s->requestor_check);
@@ -142,6 +145,13 @@ int set_record_created(Set *s, const char *consistency) {
                 return r;
         }
         s->was_created = true;
+        r = catalog_add_excluded_writers(s->manager->catalog, s->id_num, s->excluded_writers);
+        if (r < 0) {
+                log_error_errno(r, "Set %s: failed to record the writers left out: %s", s->id,
+                                catalog_last_error(s->manager->catalog));
+                set_metadata_forget(s);
+                return r;
+        }
         /* Without its metadata a restore may be impossible: then the set is not made. */
         return set_metadata_record(s);
 }
@@ -383,6 +393,14 @@ static unsigned count_sets_of(Manager *m, const char *requestor) {
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                const char *label, const char *request_id, bool persistent, uid_t owner_uid,
                SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error) {
+        return set_create_excluding(m, msg, volumes, n_volumes, label, request_id, persistent, owner_uid, writers,
+                                    n_writers, require_writers, NULL, error);
+}
+
+int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
+                         const char *label, const char *request_id, bool persistent, uid_t owner_uid,
+                         SetWriter *writers, size_t n_writers, bool require_writers, char **excluded,
+                         sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(msg);
         size_t export_size;
         Set *s;
@@ -419,7 +437,8 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
         s->label = strdup(strempty(label));
         s->requestor = sender ? strdup(sender) : NULL;
         s->request_id = request_id ? strdup(request_id) : NULL;
-        if (!s->label || (sender && !s->requestor) || (request_id && !s->request_id)) {
+        s->excluded_writers = excluded ? strv_copy(excluded) : calloc(1, sizeof(char *));
+        if (!s->label || (sender && !s->requestor) || (request_id && !s->request_id) || !s->excluded_writers) {
                 s->volumes = NULL;
                 set_free(s);
                 return -ENOMEM;
@@ -532,6 +551,12 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
                 s->state = SET_CREATING;
         }
         s->was_created = s->state != SET_CREATING;
+        int r = catalog_load_excluded_writers(m->catalog, cs->id, &s->excluded_writers);
+        if (r < 0) {
+                free(s);
+                return log_error_errno(r, "Set %" PRIu64 ": cannot read the writers it left out: %s", cs->id,
+                                       catalog_last_error(m->catalog));
+        }
         s->label = TAKE_PTR(cs->label);
         s->request_id = TAKE_PTR(cs->request_id);
         if (strlen(strempty(s->label)) > MANAGER_LABEL_MAX) {

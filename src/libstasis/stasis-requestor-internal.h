@@ -37,6 +37,7 @@ struct StasisSetRequest {
         unsigned n_ref;
         char **paths;                   /* never NULL */
         char **components;              /* never NULL */
+        char **exclude_writers;         /* NULL: none */
         char *label;                    /* NULL: none */
         char *request_id;               /* NULL: none */
         bool persistent;
@@ -67,6 +68,7 @@ struct StasisSet {
         size_t n_volumes;
         SetComponent *components;
         size_t n_components;
+        char **excluded_writers;        /* NULL: none (or not known) */
         bool summary;                   /* from ListSets: only the summary's fields are known */
         size_t n_volumes_listed;        /* with summary: how many volumes ListSets counted */
 };

@@ -429,6 +429,12 @@ int stasis_set_request_set_persistent(StasisSetRequest *q, int persistent);
  * taking part fails or vetoes. 0 (the default): the set is made without it
  * and its components are crash-consistent. */
 int stasis_set_request_set_require_writers(StasisSetRequest *q, int require);
+/* Since 0.4: leaves a writer out of the set: "WRITER" (all its instances) or
+ * "WRITER@INSTANCE". It is not called at all (not even Identify), its data
+ * is in the set only as far as the paths asked for hold it, and the set
+ * lists it (stasis_set_excluded_writer()). Asking for a component of it is
+ * an error; at most 64. */
+int stasis_set_request_exclude_writer(StasisSetRequest *q, const char *writer);
 /* The requestor's own id for the create (NULL or "": none); a copy is
  * kept. A second create with the same id by the same user (uid) makes no
  * second set: it is answered with the set the first one made (once it is
@@ -547,6 +553,9 @@ const char *stasis_set_component_instance(const StasisSet *s, unsigned index);  
 const char *stasis_set_component_name(const StasisSet *s, unsigned index);
 const char *stasis_set_component_consistency(const StasisSet *s, unsigned index);
 const char *stasis_set_component_reason(const StasisSet *s, unsigned index);
+/* Since 0.4: the writers its requestor left out, as given (0 for a summary). */
+unsigned stasis_set_excluded_writer_count(const StasisSet *s);
+const char *stasis_set_excluded_writer(const StasisSet *s, unsigned index);
 
 /* -- Writers, volumes and orphan snapshots -- */
 
