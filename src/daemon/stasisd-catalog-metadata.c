@@ -190,3 +190,15 @@ int catalog_metadata_has(Catalog *c, uint64_t id, const char *writer, const char
                 return catalog_fail(c, -EIO, "looking for backup metadata");
         }
 }
+
+int catalog_metadata_count(Catalog *c, uint64_t id, size_t *ret_n) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+        if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM metadata WHERE set_id = ?", -1, &st, NULL) != SQLITE_OK)
+                return catalog_fail(c, -EIO, "preparing to count backup metadata");
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return catalog_fail(c, -EIO, "counting backup metadata");
+        *ret_n = (size_t) sqlite3_column_int64(st, 0);
+        return 0;
+}

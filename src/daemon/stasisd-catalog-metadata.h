@@ -31,6 +31,8 @@ int catalog_foreach_metadata(Catalog *c, uint64_t id, bool with_data, catalog_me
 int catalog_metadata_file(Catalog *c, uint64_t id, const char *path, void **ret_data, size_t *ret_size,
                           uint32_t *ret_mode);
 
+/* The entries recorded for set id, all writers. */
+int catalog_metadata_count(Catalog *c, uint64_t id, size_t *ret_n);
 /* What writer[@instance] has recorded in set id already: entries and bytes of data. */
 int catalog_metadata_usage(Catalog *c, uint64_t id, const char *writer, const char *instance, size_t *ret_n,
                            size_t *ret_bytes);

@@ -213,6 +213,9 @@ int set_metadata_record(Set *s) {
                 if (r < 0)
                         log_error_errno(r, "Set %s: failed to record the writers' backup metadata: %s", s->id,
                                         catalog_last_error(s->manager->catalog));
+                else
+                        for (size_t i = 0; i < s->n_metadata; i++)
+                                s->metadata_recorded += s->metadata[i].list.n;
         }
         set_metadata_forget(s);
         return r;
@@ -337,10 +340,16 @@ static int method_list_deferred(sd_bus_message *msg, void *userdata, sd_bus_erro
 }
 
 /* Open to all, like the rest of a set: names, values, paths and sizes. (The
- * catalog is not read while file systems are held: it may be on one.) */
+ * catalog is not read while file systems are held: it may be on one; a
+ * set with metadata answers after the hold.) */
 int set_metadata_method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Set *s = userdata;
-        int r = manager_defer_if_holding(s->manager, msg, method_list_deferred, s->manager);
+        int r;
+
+        /* Reads are answered during a hold: a set without metadata needs no catalog. */
+        if (s->metadata_recorded == 0)
+                return sd_bus_reply_method_return(msg, "a(ssssssuu)", 0);
+        r = manager_defer_if_holding(s->manager, msg, method_list_deferred, s->manager);
         if (r != 0)
                 return r;
         return list(s, msg, error);

@@ -25,6 +25,7 @@
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-catalog-excluded.h"
+#include "stasisd-catalog-metadata.h"
 #include "strv.h"
 #include "stasisd-set-deleted.h"
 #include "stasisd-set-metadata.h"
@@ -552,10 +553,12 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
         }
         s->was_created = s->state != SET_CREATING;
         int r = catalog_load_excluded_writers(m->catalog, cs->id, &s->excluded_writers);
+        if (r >= 0)
+                r = catalog_metadata_count(m->catalog, cs->id, &s->metadata_recorded);
         if (r < 0) {
                 free(s);
-                return log_error_errno(r, "Set %" PRIu64 ": cannot read the writers it left out: %s", cs->id,
-                                       catalog_last_error(m->catalog));
+                return log_error_errno(r, "Set %" PRIu64 ": cannot read the writers it left out or its backup "
+                                       "metadata: %s", cs->id, catalog_last_error(m->catalog));
         }
         s->label = TAKE_PTR(cs->label);
         s->request_id = TAKE_PTR(cs->request_id);

@@ -99,6 +99,7 @@ struct Set {
         /* The writers' backup metadata, from their answers until it is recorded (stasisd-set-metadata.c). */
         struct SetMetadata *metadata;
         size_t n_metadata;
+        size_t metadata_recorded;       /* entries in the catalog: none, and the listing needs no catalog read */
 
         /* What it shows on the bus (stasisd-set-export.c). */
         size_t export_size;             /* its share of the manager's sets_export_bytes */
