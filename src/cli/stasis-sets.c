@@ -17,8 +17,13 @@ static void set_request_unrefp(StasisSetRequest **q) {
         stasis_set_request_unref(*q);
 }
 
+static void metadata_list_freep(StasisMetadataList **l) {
+        stasis_metadata_list_free(*l);
+}
+
 int show_set(StasisRequestor *r, const char *id) {
         _cleanup_(set_unrefp) StasisSet *set = NULL;
+        _cleanup_(metadata_list_freep) StasisMetadataList *meta = NULL;
         _cleanup_(set_info_done) SetInfo s = {};
         int q;
 
@@ -27,12 +32,29 @@ int show_set(StasisRequestor *r, const char *id) {
         q = set_info_from_set(set, true, &s);
         if (q < 0)
                 return report_local("reading the set", q);
+        if (stasis_requestor_get_set_metadata(r, stasis_set_id(set), &meta) < 0)
+                return report_error(r, "reading the backup metadata of the set");
         if (arg_json) {
                 json_object *o = set_info_to_json(&s);
+                json_object *ex = json_object_new_array();
+                for (unsigned i = 0; i < stasis_set_excluded_writer_count(set); i++)
+                        json_object_array_add(ex, json_object_new_string(stasis_set_excluded_writer(set, i)));
+                json_object_object_add(o, "excluded_writers", ex);
+                json_object_object_add(o, "metadata", metadata_to_json(meta));
                 print_json(stdout, o);
                 json_object_put(o);
-        } else
+        } else {
                 print_set_details(stdout, &s);
+                if (stasis_set_excluded_writer_count(set) > 0) {
+                        fputs("\nExcluded writers (not called; their data only as crash-consistent as the set):\n", stdout);
+                        for (unsigned i = 0; i < stasis_set_excluded_writer_count(set); i++) {
+                                fputs("  ", stdout);
+                                print_escaped(stdout, stasis_set_excluded_writer(set, i));
+                                fputc('\n', stdout);
+                        }
+                }
+                print_metadata(stdout, meta);
+        }
         return EXIT_OK;
 }
 
@@ -52,6 +74,9 @@ int make_set_request(char **args, bool persistent, StasisSetRequest **ret) {
         STRV_FOREACH(c, arg_components)
                 if (k >= 0)
                         k = stasis_set_request_add_component(q, *c);
+        STRV_FOREACH(w, arg_exclude_writers)
+                if (k >= 0)
+                        k = stasis_set_request_exclude_writer(q, *w);
         if (k >= 0)
                 k = stasis_set_request_set_persistent(q, persistent);
         if (k >= 0)

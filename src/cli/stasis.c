@@ -18,6 +18,7 @@
 bool arg_json = false;
 const char *arg_label = NULL;
 char **arg_components = NULL;
+char **arg_exclude_writers = NULL;
 bool arg_require_writers = false;
 const char *arg_request_id = NULL;
 char **arg_failed = NULL;
@@ -103,6 +104,8 @@ static void help(void) {
                "  -l --label=LABEL     With create: a label for the set\n"
                "     --component=NAME  With create: include the writer component NAME,\n"
                "                       WRITER[@INSTANCE][:COMPONENT] (may be repeated)\n"
+               "     --exclude-writer=W With create and backup: leave out the writer W[@INSTANCE]:\n"
+               "                       it is not called at all (may be repeated)\n"
                "     --require-writers With create: fail the set if a writer fails\n"
                "     --request-id=ID   With create: the caller's own id for it; the same ID\n"
                "                       again makes no second set, but answers with the first\n"
@@ -217,7 +220,7 @@ static bool component_name_ok(const char *name, bool need_component) {
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED, ARG_ORPHANS, ARG_RESCAN,
-               ARG_TIMEOUT, ARG_REQUEST_ID, ARG_USER, ARG_KEEP, ARG_FORCE };
+               ARG_TIMEOUT, ARG_REQUEST_ID, ARG_USER, ARG_KEEP, ARG_FORCE, ARG_EXCLUDE_WRITER };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -225,6 +228,7 @@ int main(int argc, char *argv[]) {
                 { "label",           required_argument, NULL, 'l' },
                 { "component",       required_argument, NULL, ARG_COMPONENT },
                 { "require-writers", no_argument,       NULL, ARG_REQUIRE_WRITERS },
+                { "exclude-writer",  required_argument, NULL, ARG_EXCLUDE_WRITER },
                 { "failed",          required_argument, NULL, ARG_FAILED },
                 { "orphans",         no_argument,       NULL, ARG_ORPHANS },
                 { "rescan",          no_argument,       NULL, ARG_RESCAN },
@@ -236,7 +240,7 @@ int main(int argc, char *argv[]) {
                 {}
         };
         _cleanup_(stasis_requestor_unrefp) StasisRequestor *requestor = NULL;
-        _cleanup_strv_free_ char **components = NULL, **failed = NULL;
+        _cleanup_strv_free_ char **components = NULL, **failed = NULL, **exclude = NULL;
         int c, r;
 
         /* exec and backup: what follows the first "--" is the command, left
@@ -275,6 +279,15 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_REQUIRE_WRITERS:
                         arg_require_writers = true;
+                        break;
+                case ARG_EXCLUDE_WRITER:
+                        if (!component_name_ok(optarg, false) || strchr(optarg, ':')) {
+                                fprintf(stderr, "stasis: --exclude-writer '%s': not WRITER[@INSTANCE]\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        if (strv_extend(&exclude, optarg) < 0)
+                                return EXIT_FAILED;
+                        arg_exclude_writers = exclude;
                         break;
                 case ARG_REQUEST_ID:
                         if (isempty(optarg)) {
@@ -346,7 +359,8 @@ int main(int argc, char *argv[]) {
                 bool runs = streq(verb, "exec") || streq(verb, "backup");
                 if (!creates) {
                         const char *opt = arg_label ? "--label" : arg_components ? "--component" :
-                                          arg_require_writers ? "--require-writers" : NULL;
+                                          arg_require_writers ? "--require-writers" :
+                                          arg_exclude_writers ? "--exclude-writer" : NULL;
                         if (opt) {
                                 fprintf(stderr, "stasis %s: %s only goes with create and backup\n", verb, opt);
                                 return EXIT_USAGE;

@@ -27,6 +27,7 @@ struct CreateRequest {
         sd_bus_message *msg;
         char **paths;
         char **selectors;
+        char **exclude;         /* writers left out: WRITER[@INSTANCE]; never NULL */
         char *label;
         char *request_id;       /* NULL if none */
         bool persistent;
@@ -43,6 +44,7 @@ static CreateRequest *create_request_free(CreateRequest *req) {
         sd_bus_message_unref(req->msg);
         strv_free(req->paths);
         strv_free(req->selectors);
+        strv_free(req->exclude);
         free(req->label);
         if (req->request_id) {
                 free(req->request_id);
@@ -239,6 +241,60 @@ oom:
 
 static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
+/* Whether the requestor left the writer of meta out. */
+static bool excluded(char **exclude, const WriterMetadata *meta) {
+        STRV_FOREACH(e, exclude) {
+                Selector x;
+                if (selector_parse(*e, &x) >= 0 && selector_matches(&x, meta))
+                        return true;
+        }
+        return false;
+}
+
+/* The writers left out are not in the set at all, not even those missing. */
+static void drop_excluded(WriterBatch *b, char **exclude) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < b->n; i++) {
+                WriterReply *r = &b->replies[i];
+                if (excluded(exclude, r->writer->meta)) {
+                        writer_unref(r->writer);
+                        sd_bus_message_unref(r->reply);
+                        free(r->message);
+                        continue;
+                }
+                b->replies[k++] = *r;
+        }
+        b->n = b->n_sent = b->n_done = k;
+}
+
+/* -EINVAL (the message in error) for an entry that is not WRITER[@INSTANCE],
+ * or a component asked for of a writer left out. */
+static int check_exclude(char **exclude, char **selectors, sd_bus_error *error) {
+        if (strv_length(exclude) > CREATE_EXCLUDE_WRITERS_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED, "%zu writers to exclude; at most %d",
+                                         strv_length(exclude), CREATE_EXCLUDE_WRITERS_MAX);
+        STRV_FOREACH(e, exclude) {
+                Selector x;
+                if (selector_parse(*e, &x) < 0 || x.component)
+                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                 "Writer to exclude '%s' is not WRITER[@INSTANCE] (a writer name is "
+                                                 "a-z, 0-9, '.', '_' and '-')", ECHO(*e));
+                STRV_FOREACH(sel, selectors) {
+                        Selector y;
+                        if (selector_parse(*sel, &y) < 0)
+                                continue;
+                        if (x.writer_len == y.writer_len && strneq(x.writer, y.writer, x.writer_len) &&
+                            (!x.instance || (y.instance && x.instance_len == y.instance_len &&
+                                             strneq(x.instance, y.instance, x.instance_len))))
+                                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                         "Component '%s' is asked for, but its writer is excluded "
+                                                         "('%s')", ECHO(*sel), ECHO(*e));
+                }
+        }
+        return 0;
+}
+
 static void on_identified(WriterBatch *b, void *userdata) {
         CreateRequest *req = userdata;
         Manager *m = req->manager;
@@ -250,6 +306,8 @@ static void on_identified(WriterBatch *b, void *userdata) {
         take_identities(b);
         /* The writers of stasisd's previous life that are not back take part as failed. */
         r = writer_memory_add_missing(m, b);
+        if (r >= 0)
+                drop_excluded(b, req->exclude);
         if (r < 0) {
                 (void) sd_bus_reply_method_errno(msg, r, NULL);
                 create_request_free(req);
@@ -314,8 +372,8 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
 
         if (n_sw == 0)          /* no writer takes part: a plain set */
                 sw = mfree(sw);
-        r = set_create(m, msg, x.vols, x.n_vols, req->label, req->request_id, req->persistent, req->uid,
-                       sw, n_sw, req->require_writers, error);
+        r = set_create_excluding(m, msg, x.vols, x.n_vols, req->label, req->request_id, req->persistent, req->uid,
+                                 sw, n_sw, req->require_writers, req->exclude, error);
         if (r >= 0) {
                 x.vols = NULL;          /* the set's now */
                 x.n_vols = 0;
@@ -331,8 +389,8 @@ finish:
         return r;
 }
 
-int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
-                         const char *request_id, bool persistent, bool require_writers, uid_t uid,
+int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, char **exclude,
+                         const char *label, const char *request_id, bool persistent, bool require_writers, uid_t uid,
                          sd_bus_error *error) {
         _cleanup_free_ Writer **ws = NULL;
         CreateRequest *req;
@@ -348,6 +406,9 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
         }
         if (strv_isempty(paths) && strv_isempty(selectors))
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "No paths or components given");
+        r = check_exclude(exclude, selectors, error);
+        if (r < 0)
+                return r;
 
         ws = calloc(MAX(m->n_writers, 1), sizeof(Writer *));
         req = calloc(1, sizeof(CreateRequest));
@@ -356,18 +417,20 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
                 return -ENOMEM;
         }
         LIST_FOREACH(writers, w, m->writers)
-                ws[n++] = w;
+                if (!excluded(exclude, w->meta))
+                        ws[n++] = w;    /* an excluded writer is not called at all */
         req->manager = m;
         req->msg = sd_bus_message_ref(msg);
         req->paths = strv_copy(paths);
         req->selectors = strv_copy(selectors);
+        req->exclude = exclude ? strv_copy(exclude) : calloc(1, sizeof(char *));
         req->label = label ? strdup(label) : NULL;
         req->request_id = request_id ? strdup(request_id) : NULL;
         req->persistent = persistent;
         req->require_writers = require_writers;
         req->uid = uid;
         LIST_PREPEND(requests, m->requests, m->requests_tail, req);
-        if ((paths && !req->paths) || (selectors && !req->selectors) || (label && !req->label) ||
+        if ((paths && !req->paths) || (selectors && !req->selectors) || !req->exclude || (label && !req->label) ||
             (request_id && !req->request_id)) {
                 create_request_free(req);
                 return -ENOMEM;

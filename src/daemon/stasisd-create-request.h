@@ -9,8 +9,12 @@
 #include "stasisd-manager.h"
 
 /* Starts a CreateSet with writers: Identify, resolve, create, prepare. */
-int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
-                         const char *request_id, bool persistent, bool require_writers, uid_t uid,
+/* Writers one CreateSet may leave out (each shown with the set). */
+#define CREATE_EXCLUDE_WRITERS_MAX 64
+
+/* The writers in exclude (WRITER[@INSTANCE]) are not called at all. */
+int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, char **exclude,
+                         const char *label, const char *request_id, bool persistent, bool require_writers, uid_t uid,
                          sd_bus_error *error);
 /* Whether a CreateSet with request_id of uid is asking the writers now. */
 bool create_request_in_flight(Manager *m, uid_t uid, const char *request_id);

@@ -43,6 +43,7 @@ typedef struct CreateOptions {
         char *request_id;
         bool persistent;
         char **components;
+        char **exclude_writers;
         bool require_writers;
 } CreateOptions;
 
@@ -50,6 +51,7 @@ static void create_options_done(CreateOptions *o) {
         free(o->label);
         free(o->request_id);
         strv_free(o->components);
+        strv_free(o->exclude_writers);
 }
 
 static int read_label(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error) {
@@ -81,19 +83,19 @@ static int read_request_id(sd_bus_message *msg, CreateOptions *o, sd_bus_error *
         return o->request_id ? 0 : -ENOMEM;
 }
 
-static int read_components(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error) {
+/* Option key, an array of strings, into *l. */
+static int read_strings(sd_bus_message *msg, const char *key, const char *what, char ***l, sd_bus_error *error) {
         int r = sd_bus_message_enter_container(msg, 'v', "as");
         if (r < 0)
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
-                                         "Option 'components' must be an array of strings");
-        strv_free(o->components);
-        o->components = NULL;
-        r = sd_bus_message_read_strv(msg, &o->components);
+                                         "Option '%s' must be an array of strings", key);
+        *l = strv_free(*l);
+        r = sd_bus_message_read_strv(msg, l);
         if (r < 0)
                 return r;
-        if (strv_length(o->components) > MANAGER_PATHS_PER_REQUEST_MAX)
-                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED, "%zu components given; at most %d",
-                                         strv_length(o->components), MANAGER_PATHS_PER_REQUEST_MAX);
+        if (strv_length(*l) > MANAGER_PATHS_PER_REQUEST_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED, "%zu %s given; at most %d",
+                                         strv_length(*l), what, MANAGER_PATHS_PER_REQUEST_MAX);
         return sd_bus_message_exit_container(msg);
 }
 
@@ -121,7 +123,9 @@ static int read_options(sd_bus_message *msg, CreateOptions *o, sd_bus_error *err
                 else if (streq(key, "persistent"))
                         r = read_bool(msg, key, &o->persistent, error);
                 else if (streq(key, "components"))
-                        r = read_components(msg, o, error);
+                        r = read_strings(msg, key, "components", &o->components, error);
+                else if (streq(key, "exclude-writers"))
+                        r = read_strings(msg, key, "writers to exclude", &o->exclude_writers, error);
                 else if (streq(key, "require-writers"))
                         r = read_bool(msg, key, &o->require_writers, error);
                 else if (streq(key, "RequestId"))
@@ -169,10 +173,11 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
                 if (r != 0)
                         return r;
         }
-        if (m->n_writers > 0 || m->n_missing_writers > 0 || !strv_isempty(o.components))
+        if (m->n_writers > 0 || m->n_missing_writers > 0 || !strv_isempty(o.components) ||
+            !strv_isempty(o.exclude_writers))
                 /* Writers first: which of them take part decides the volumes. */
-                r = create_request_start(m, msg, paths, o.components, o.label, o.request_id, o.persistent,
-                                         o.require_writers, uid, error);
+                r = create_request_start(m, msg, paths, o.components, o.exclude_writers, o.label, o.request_id,
+                                         o.persistent, o.require_writers, uid, error);
         else {
                 r = resolve_paths(&m->mounts, &m->providers, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
                 if (r >= 0) {

@@ -12,6 +12,7 @@
 #include "stasisd-set-bus.h"
 #include "stasisd-set-export.h"
 #include "stasisd-set-events.h"
+#include "stasisd-set-metadata.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
@@ -97,6 +98,12 @@ static int property_get_bool(sd_bus *bus, const char *path, const char *interfac
                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         int b = *(bool *) userdata;
         return sd_bus_message_append_basic(reply, 'b', &b);
+}
+
+static int property_get_excluded(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Set *s = userdata;
+        return sd_bus_message_append_strv(reply, s->excluded_writers);
 }
 
 static int property_get_id(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -192,6 +199,7 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_PROPERTY("WindowUSec", "t", NULL, offsetof(Set, window_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MountedAt", "s", set_views_property_mounted_at, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Events", "a(ts)", set_events_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ExcludedWriters", "as", property_get_excluded, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Complete", SD_BUS_ARGS("as", failed), SD_BUS_NO_RESULT,
                                 method_complete, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -200,5 +208,9 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_METHOD("Unmount", "", "", set_views_method_unmount, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("OpenView", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sh)", mounts),
                                 set_views_method_open_view, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("BackupMetadata", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssssuu)", metadata),
+                                set_metadata_method_list, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("BackupMetadataFile", SD_BUS_ARGS("s", path), SD_BUS_RESULT("ay", data, "u", mode),
+                                set_metadata_method_file, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };

@@ -25,6 +25,11 @@
 #include "stasisd-set-events.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
+#include "stasisd-catalog-excluded.h"
+#include "stasisd-catalog-metadata.h"
+#include "strv.h"
+#include "stasisd-set-deleted.h"
+#include "stasisd-set-metadata.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
 #include "string-table.h"
@@ -63,6 +68,8 @@ Set *set_free(Set *s) {
         set_writers_release(s);
         set_components_free(s->components, s->n_components);
         set_events_free(s);
+        set_metadata_forget(s);
+        strv_free(s->excluded_writers);
         set_export_release(s);
         set_unlink(s);
         sd_bus_slot_unref(s->requestor_check);
@@ -135,10 +142,22 @@ int set_record_created(Set *s, const char *consistency) {
         set_export_update(s);   /* its components made, its handles chosen */
         r = catalog_record_created(s->manager->catalog, s->id_num, set_state_to_string(SET_CREATED), consistency,
                                    s->hold_usec, s->components, s->n_components);
-        if (r < 0)
+        if (r < 0) {
                 log_error_errno(r, "Set %s: failed to record it in the catalog: %s",
                                 s->id, catalog_last_error(s->manager->catalog));
-        return r;
+                set_metadata_forget(s);
+                return r;
+        }
+        s->was_created = true;
+        r = catalog_add_excluded_writers(s->manager->catalog, s->id_num, s->excluded_writers);
+        if (r < 0) {
+                log_error_errno(r, "Set %s: failed to record the writers left out: %s", s->id,
+                                catalog_last_error(s->manager->catalog));
+                set_metadata_forget(s);
+                return r;
+        }
+        /* Without its metadata a restore may be impossible: then the set is not made. */
+        return set_metadata_record(s);
 }
 
 void set_change_state(Set *s, SetState state, const char *consistency) {
@@ -250,6 +269,8 @@ static void set_remove_result(Set *s, int status, const void *data, size_t size)
                 log_info("Set %s deleted.", s->id);
                 if (s->pending)
                         (void) sd_bus_reply_method_return(s->pending, "");
+                if (s->was_created)
+                        set_tell_writers_deleted(s);
                 set_remove(s);
                 return;
         }
@@ -376,6 +397,14 @@ static unsigned count_sets_of(Manager *m, const char *requestor) {
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                const char *label, const char *request_id, bool persistent, uid_t owner_uid,
                SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error) {
+        return set_create_excluding(m, msg, volumes, n_volumes, label, request_id, persistent, owner_uid, writers,
+                                    n_writers, require_writers, NULL, error);
+}
+
+int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
+                         const char *label, const char *request_id, bool persistent, uid_t owner_uid,
+                         SetWriter *writers, size_t n_writers, bool require_writers, char **excluded,
+                         sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(msg);
         size_t export_size;
         Set *s;
@@ -412,7 +441,8 @@ int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_
         s->label = strdup(strempty(label));
         s->requestor = sender ? strdup(sender) : NULL;
         s->request_id = request_id ? strdup(request_id) : NULL;
-        if (!s->label || (sender && !s->requestor) || (request_id && !s->request_id)) {
+        s->excluded_writers = excluded ? strv_copy(excluded) : calloc(1, sizeof(char *));
+        if (!s->label || (sender && !s->requestor) || (request_id && !s->request_id) || !s->excluded_writers) {
                 s->volumes = NULL;
                 set_free(s);
                 return -ENOMEM;
@@ -523,6 +553,15 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
                 log_warning("Set %" PRIu64 " has unknown state '%s' in the catalog; treating it as half made.",
                             cs->id, cs->state);
                 s->state = SET_CREATING;
+        }
+        s->was_created = s->state != SET_CREATING;
+        int r = catalog_load_excluded_writers(m->catalog, cs->id, &s->excluded_writers);
+        if (r >= 0)
+                r = catalog_metadata_count(m->catalog, cs->id, &s->metadata_recorded);
+        if (r < 0) {
+                free(s);
+                return log_error_errno(r, "Set %" PRIu64 ": cannot read the writers it left out or its backup "
+                                       "metadata: %s", cs->id, catalog_last_error(m->catalog));
         }
         s->label = TAKE_PTR(cs->label);
         s->request_id = TAKE_PTR(cs->request_id);

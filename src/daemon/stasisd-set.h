@@ -94,6 +94,13 @@ struct Set {
         SetComponent *components;
         size_t n_components;
         usec_t completed;
+        bool was_created;       /* recorded created once: its writers hear when it goes */
+        char **excluded_writers;        /* WRITER[@INSTANCE] its requestor left out; never NULL */
+
+        /* The writers' backup metadata, from their answers until it is recorded (stasisd-set-metadata.c). */
+        struct SetMetadata *metadata;
+        size_t n_metadata;
+        size_t metadata_recorded;       /* entries in the catalog: none, and the listing needs no catalog read */
 
         /* What it shows on the bus (stasisd-set-export.c). */
         size_t export_size;             /* its share of the manager's sets_export_bytes */
@@ -112,6 +119,12 @@ struct Set {
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                const char *label, const char *request_id, bool persistent, uid_t owner_uid,
                struct SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error);
+
+/* The same, leaving out the writers excluded (WRITER[@INSTANCE], recorded with the set). */
+int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
+                         const char *label, const char *request_id, bool persistent, uid_t owner_uid,
+                         struct SetWriter *writers, size_t n_writers, bool require_writers, char **excluded,
+                         sd_bus_error *error);
 
 /* Starts deleting; msg (may be NULL) is answered when done. */
 int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error);

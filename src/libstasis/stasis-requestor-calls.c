@@ -57,6 +57,19 @@ static int append_create(StasisRequestor *r, sd_bus_message *m, const StasisSetR
                 if (k >= 0)
                         k = sd_bus_message_close_container(m);
         }
+        if (k >= 0 && !strv_isempty(q->exclude_writers)) {
+                k = sd_bus_message_open_container(m, 'e', "sv");
+                if (k >= 0)
+                        k = sd_bus_message_append(m, "s", "exclude-writers");
+                if (k >= 0)
+                        k = sd_bus_message_open_container(m, 'v', "as");
+                if (k >= 0)
+                        k = sd_bus_message_append_strv(m, q->exclude_writers);
+                if (k >= 0)
+                        k = sd_bus_message_close_container(m);
+                if (k >= 0)
+                        k = sd_bus_message_close_container(m);
+        }
         if (k >= 0)
                 k = sd_bus_message_close_container(m);
         if (k < 0)

@@ -37,6 +37,7 @@ struct StasisSetRequest {
         unsigned n_ref;
         char **paths;                   /* never NULL */
         char **components;              /* never NULL */
+        char **exclude_writers;         /* NULL: none */
         char *label;                    /* NULL: none */
         char *request_id;               /* NULL: none */
         bool persistent;
@@ -70,6 +71,7 @@ struct StasisSet {
         uint64_t *event_at;             /* Events: when (CLOCK_REALTIME, usec) and what, oldest first */
         char **event_text;
         size_t n_events;
+        char **excluded_writers;        /* NULL: none (or not known) */
         bool summary;                   /* from ListSets: only the summary's fields are known */
         size_t n_volumes_listed;        /* with summary: how many volumes ListSets counted */
 };

@@ -37,6 +37,7 @@ StasisSetRequest *stasis_set_request_unref(StasisSetRequest *q) {
                 return NULL;
         strv_free(q->paths);
         strv_free(q->components);
+        strv_free(q->exclude_writers);
         free(q->label);
         free(q->request_id);
         free(q);
@@ -53,6 +54,12 @@ int stasis_set_request_add_component(StasisSetRequest *q, const char *component)
         if (!q || isempty(component))
                 return -EINVAL;
         return strv_extend(&q->components, component);
+}
+
+int stasis_set_request_exclude_writer(StasisSetRequest *q, const char *writer) {
+        if (!q || isempty(writer))
+                return -EINVAL;
+        return strv_extend(&q->exclude_writers, writer);
 }
 
 int stasis_set_request_set_label(StasisSetRequest *q, const char *label) {

@@ -7,6 +7,7 @@
 
 #include "bus-records.h"
 #include "stasis-requestor-internal.h"
+#include "strv.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 #define OBJECT_MANAGER_INTERFACE "org.freedesktop.DBus.ObjectManager"
@@ -57,6 +58,7 @@ StasisSet *stasis_set_unref(StasisSet *s) {
         free(s->error);
         free(s->mounted_at);
         events_clear(s);
+        strv_free(s->excluded_writers);
         free(s);
         return NULL;
 }
@@ -160,6 +162,23 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
         if (streq(name, "Components"))
                 return bus_read_string_records(m, ELEMENTSOF(s->components->fields), sizeof(SetComponent),
                                                SET_ITEMS_MAX, (void **) &s->components, &s->n_components);
+        if (streq(name, "ExcludedWriters")) {
+                char **l = NULL;
+                r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(m, &l);
+                if (r >= 0 && strv_length(l) > SET_ITEMS_MAX)
+                        r = -EBADMSG;
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0) {
+                        strv_free(l);
+                        return r;
+                }
+                strv_free(s->excluded_writers);
+                s->excluded_writers = l;
+                return 0;
+        }
         /* A property of a later stasisd. */
         return sd_bus_message_skip(m, "v");
 }
@@ -468,3 +487,11 @@ SET_COMPONENT(instance, 1)
 SET_COMPONENT(name, 2)
 SET_COMPONENT(consistency, 3)
 SET_COMPONENT(reason, 4)
+
+unsigned stasis_set_excluded_writer_count(const StasisSet *s) {
+        return s ? (unsigned) strv_length(s->excluded_writers) : 0;
+}
+
+const char *stasis_set_excluded_writer(const StasisSet *s, unsigned index) {
+        return s && index < strv_length(s->excluded_writers) ? s->excluded_writers[index] : NULL;
+}

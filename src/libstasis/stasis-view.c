@@ -12,15 +12,11 @@
 #include "fd-util.h"
 #include "mountinfo.h"
 #include "stasis-requestor-internal.h"
+#include "stasis-view-internal.h"
 #include "strv.h"
 
 #define VIEW_MOUNTS_MAX 64      /* stasisd's most volumes per set */
 
-struct StasisView {
-        size_t n;
-        char **mount_points;    /* parents first */
-        int *fds;               /* detached mounts; -1 once attached */
-};
 
 /* A call of member on the object of set id (found through GetSet, so that
  * a set that does not exist gives NoSuchSet, not UnknownObject). */
@@ -68,6 +64,23 @@ int stasis_requestor_mount_set(StasisRequestor *r, const char *id, const char *d
         k = sd_bus_message_read(reply, "s", &root);
         if (k < 0)
                 return requestor_fail(r, k, "Malformed reply to Mount: %s", strerror(-k));
+        /* The writers' metadata files, placed at their paths under the tree. */
+        {
+                _cleanup_free_ StasisView *v = calloc(1, sizeof(StasisView));
+                if (!v)
+                        return requestor_fail(r, -ENOMEM, "Out of memory");
+                k = view_load_metadata(r, id, v);
+                if (k >= 0 && v->n_files > 0) {
+                        k = view_place_files(v->files, v->n_files, streq(root, "/") ? NULL : root);
+                        if (k < 0)
+                                (void) requestor_fail(r, k, "Cannot place the backup metadata files of set %s "
+                                                      "under %s: %s", id, root, strerror(-k));
+                }
+                view_files_free(v->files, v->n_files);
+                if (k < 0 && !(r->client.last_error.name &&
+                               streq(r->client.last_error.name, SD_BUS_ERROR_UNKNOWN_METHOD)))
+                        return k;
+        }
         if (ret_root) {
                 char *c = strdup(root);
                 if (!c)
@@ -84,6 +97,21 @@ int stasis_requestor_unmount_set(StasisRequestor *r, const char *id) {
         k = requestor_begin(r);
         if (k < 0)
                 return k;
+        /* The metadata files placed when it was mounted go first: stasisd
+         * unmounts what is on top at each of its mount points. */
+        {
+                StasisSet *s = NULL;
+                StasisMetadataList *l = NULL;
+                if (stasis_requestor_get_set(r, id, &s) >= 0 && !isempty(stasis_set_mounted_at(s)) &&
+                    stasis_requestor_get_set_metadata(r, id, &l) >= 0)
+                        view_remove_files(l, streq(stasis_set_mounted_at(s), "/") ? "" :
+                                             stasis_set_mounted_at(s));
+                stasis_metadata_list_free(l);
+                stasis_set_unref(s);
+                k = requestor_begin(r);         /* what failed here is not this call's error */
+                if (k < 0)
+                        return k;
+        }
         k = new_set_call(r, id, "Unmount", &m);
         if (k < 0)
                 return k;
@@ -97,6 +125,7 @@ StasisView *stasis_view_free(StasisView *v) {
                 safe_close(v->fds[i]);
         strv_free(v->mount_points);
         free(v->fds);
+        view_files_free(v->files, v->n_files);
         free(v);
         return NULL;
 }
@@ -153,6 +182,12 @@ int stasis_requestor_open_view(StasisRequestor *r, const char *id, StasisView **
         k = read_view(reply, v);
         if (k < 0)
                 return requestor_fail(r, k, "Malformed reply to OpenView: %s", strerror(-k));
+        /* The files its writers declared, placed by stasis_view_enter() (a stasisd
+         * without backup metadata has none for it). */
+        k = view_load_metadata(r, id, v);
+        if (k < 0 && !(r->client.failed && r->client.last_error.name &&
+                       streq(r->client.last_error.name, SD_BUS_ERROR_UNKNOWN_METHOD)))
+                return k;
         *ret = TAKE_PTR(v);
         return 0;
 }
@@ -260,5 +295,5 @@ int stasis_view_enter(StasisView *v) {
                 if (k < 0)
                         return k;
         }
-        return 0;
+        return view_place_metadata(v);
 }

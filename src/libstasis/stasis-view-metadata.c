@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-view-metadata.c - the writers' backup metadata files of a set, placed at their paths in a view */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "stasis-requestor-internal.h"
+#include "stasis-view-internal.h"
+#include "strv.h"
+
+void view_files_free(ViewFile *f, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(f[i].path);
+                free(f[i].data);
+        }
+        free(f);
+}
+
+int view_load_metadata(StasisRequestor *r, const char *id, StasisView *v) {
+        StasisMetadataList *l = NULL;
+        int k;
+
+        k = stasis_requestor_get_set_metadata(r, id, &l);
+        if (k < 0)
+                return k;
+        for (unsigned i = 0; i < stasis_metadata_list_count(l); i++) {
+                const char *path = stasis_metadata_list_path(l, i);
+                ViewFile *f;
+                if (!path)
+                        continue;
+                f = realloc(v->files, (v->n_files + 1) * sizeof(ViewFile));
+                if (!f) {
+                        stasis_metadata_list_free(l);
+                        return requestor_fail(r, -ENOMEM, "Out of memory");
+                }
+                v->files = f;
+                f = &v->files[v->n_files];
+                *f = (ViewFile) { .path = strdup(path) };
+                if (!f->path) {
+                        stasis_metadata_list_free(l);
+                        return requestor_fail(r, -ENOMEM, "Out of memory");
+                }
+                v->n_files++;
+                k = stasis_requestor_read_set_metadata_file(r, id, path, &f->data, &f->size, &f->mode);
+                if (k < 0) {
+                        stasis_metadata_list_free(l);
+                        return k;
+                }
+        }
+        stasis_metadata_list_free(l);
+        return 0;
+}
+
+/* Writes the file into the directory dfd. */
+static int write_file(int dfd, const char *name, const ViewFile *f) {
+        _cleanup_close_ int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, f->mode & 0777);
+        size_t done = 0;
+
+        if (fd < 0)
+                return -errno;
+        while (done < f->size) {
+                ssize_t n = write(fd, (const char *) f->data + done, f->size - done);
+                if (n < 0)
+                        return -errno;
+                done += (size_t) n;
+        }
+        return fchmod(fd, f->mode & 0777) < 0 ? -errno : 0;
+}
+
+/* Over the directory dir of the view: a read-only overlay of a small tmpfs
+ * holding the files (on top) and what dir was (below). Both layers sit in
+ * a tmpfs mounted over dir first, at dir/l and dir/s, which the overlay
+ * then covers. */
+static int place_in(const char *dir, ViewFile *files, size_t n, const size_t *which, size_t n_which) {
+        _cleanup_close_ int below = -EBADF, dfd = -EBADF;
+        _cleanup_free_ char *l = NULL, *s = NULL, *opts = NULL;
+        int k;
+
+        if (strpbrk(dir, ",:\\"))
+                return -EINVAL;         /* not expressible in the overlay's options */
+        below = open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (below < 0)
+                return -errno;
+        if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") < 0)
+                return -errno;
+        if (asprintf(&l, "%s/l", dir) < 0 || asprintf(&s, "%s/s", dir) < 0)
+                return -ENOMEM;
+        if (mkdir(l, 0755) < 0 || mkdir(s, 0755) < 0)
+                return -errno;
+        if (move_mount(below, "", AT_FDCWD, s, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return -errno;
+        below = safe_close(below);
+        dfd = open(l, O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        for (size_t i = 0; i < n_which; i++) {
+                ViewFile *f = &files[which[i]];
+                k = write_file(dfd, strrchr(f->path, '/') + 1, f);
+                if (k < 0)
+                        return k;
+        }
+        if (asprintf(&opts, "lowerdir=%s:%s", l, s) < 0)
+                return -ENOMEM;
+        if (mount("overlay", dir, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts) < 0)
+                return -errno;
+        return 0;
+}
+
+static int compare_length(const void *a, const void *b) {
+        size_t x = strlen(*(char *const *) a), y = strlen(*(char *const *) b);
+        return x < y ? -1 : x > y;
+}
+
+int view_place_files(ViewFile *files, size_t n_files, const char *root) {
+        _cleanup_free_ size_t *which = calloc(MAX(n_files, 1), sizeof(size_t));
+        _cleanup_strv_free_ char **dirs = NULL;
+
+        if (!which)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_files; i++) {
+                const char *p = files[i].path;
+                _cleanup_free_ char *dir = strndup(p, (size_t) (strrchr(p, '/') - p));
+                bool seen = false;
+                if (!dir)
+                        return -ENOMEM;
+                STRV_FOREACH(d, dirs)
+                        seen = seen || streq(*d, dir);
+                if (!seen && strv_extend(&dirs, dir) < 0)
+                        return -ENOMEM;
+        }
+        /* One overlay per directory that holds files, parents first: a
+         * parent's overlay would hide one already made below it. */
+        qsort(dirs, strv_length(dirs), sizeof(char *), compare_length);
+        STRV_FOREACH(d, dirs) {
+                _cleanup_free_ char *where = NULL;
+                size_t n = 0, len = strlen(*d);
+                int k;
+                for (size_t j = 0; j < n_files; j++) {
+                        const char *p = files[j].path;
+                        if ((size_t) (strrchr(p, '/') - p) == len && strncmp(p, *d, len) == 0)
+                                which[n++] = j;
+                }
+                if (asprintf(&where, "%s%s", root ? root : "", isempty(*d) && !root ? "/" : *d) < 0)
+                        return -ENOMEM;
+                k = place_in(where, files, n_files, which, n);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+int view_place_metadata(StasisView *v) {
+        return view_place_files(v->files, v->n_files, NULL);
+}
+
+static int compare_length_desc(const void *a, const void *b) {
+        return -compare_length(a, b);
+}
+
+void view_remove_files(StasisMetadataList *l, const char *root) {
+        _cleanup_strv_free_ char **dirs = NULL;
+
+        for (unsigned i = 0; i < stasis_metadata_list_count(l); i++) {
+                const char *p = stasis_metadata_list_path(l, i);
+                _cleanup_free_ char *dir = NULL;
+                bool seen = false;
+                if (!p || !(dir = strndup(p, (size_t) (strrchr(p, '/') - p))))
+                        continue;
+                STRV_FOREACH(d, dirs)
+                        seen = seen || streq(*d, dir);
+                if (!seen && strv_extend(&dirs, dir) < 0)
+                        return;
+        }
+        /* Children first; at each, the overlay, then the tmpfs under it. */
+        qsort(dirs, strv_length(dirs), sizeof(char *), compare_length_desc);
+        STRV_FOREACH(d, dirs) {
+                _cleanup_free_ char *where = NULL;
+                if (asprintf(&where, "%s%s", root, *d) < 0)
+                        return;
+                (void) umount2(where, MNT_DETACH | UMOUNT_NOFOLLOW);
+                (void) umount2(where, MNT_DETACH | UMOUNT_NOFOLLOW);
+        }
+}
