@@ -327,7 +327,7 @@ void set_writers_freeze(Set *s, set_step_done_t done) {
         assert(done);
         assert(s->phase == SET_PHASE_FREEZING);
         s->step_done = done;
-        s->freeze_window = m->freeze_window;
+        s->freeze_window = s->external_window ? MIN(s->external_window, m->freeze_window) : m->freeze_window;
         for (size_t i = 0; i < s->n_writers; i++)
                 if (pick_alive(s, &s->writers[i], 0))
                         s->freeze_window = MIN(s->freeze_window, s->writers[i].writer->meta->freeze_timeout_usec);
