@@ -15,6 +15,7 @@
 #include "stasisd-request-id.h"
 #include "stasisd-resolve.h"
 #include "stasisd-select.h"
+#include "stasisd-set-external.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-writer-call.h"
@@ -33,6 +34,7 @@ struct CreateRequest {
         bool require_writers;
         uid_t uid;
         usec_t external;        /* an external set (set_create()); 0: not */
+        usec_t answer_by;       /* an external set: its writers' Freeze ends by then (0: no limit) */
         WriterBatch *identify;
 };
 
@@ -337,6 +339,11 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
                 sw = mfree(sw);
         r = set_create(m, msg, x.vols, x.n_vols, req->label, req->request_id, req->persistent, req->uid,
                        sw, n_sw, req->require_writers, req->external, error);
+        if (r >= 0 && req->external) {
+                Set *s = manager_external_set(m);       /* the one just made; no Freeze was sent yet */
+                if (s)
+                        s->external_answer_by = req->answer_by;
+        }
         if (r >= 0) {
                 x.vols = NULL;          /* the set's now */
                 x.n_vols = 0;
@@ -354,7 +361,7 @@ finish:
 
 static int request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
                          const char *request_id, bool persistent, bool require_writers, uid_t uid,
-                         usec_t external, sd_bus_error *error) {
+                         usec_t external, usec_t answer_by, sd_bus_error *error) {
         _cleanup_free_ Writer **ws = NULL;
         CreateRequest *req;
         size_t n = 0;
@@ -388,6 +395,7 @@ static int request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
         req->require_writers = require_writers;
         req->uid = uid;
         req->external = external;
+        req->answer_by = answer_by;
         LIST_PREPEND(requests, m->requests, m->requests_tail, req);
         if ((paths && !req->paths) || (selectors && !req->selectors) || (label && !req->label) ||
             (request_id && !req->request_id)) {
@@ -412,13 +420,15 @@ static int request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
 int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
                          const char *request_id, bool persistent, bool require_writers, uid_t uid,
                          sd_bus_error *error) {
-        return request_start(m, msg, paths, selectors, label, request_id, persistent, require_writers, uid, 0,
+        return request_start(m, msg, paths, selectors, label, request_id, persistent, require_writers, uid, 0, 0,
                              error);
 }
 
 int create_request_start_external(Manager *m, sd_bus_message *msg, char **paths, char **selectors,
-                                  const char *label, uid_t uid, usec_t window, sd_bus_error *error) {
+                                  const char *label, uid_t uid, usec_t window, usec_t freeze_timeout,
+                                  sd_bus_error *error) {
         assert(window > 0);
         /* Persistent: the set is not tied to the caller's connection (a hook exits once frozen). */
-        return request_start(m, msg, paths, selectors, label, NULL, true, false, uid, window, error);
+        return request_start(m, msg, paths, selectors, label, NULL, true, false, uid, window,
+                             freeze_timeout > 0 ? now_usec(CLOCK_MONOTONIC) + freeze_timeout : 0, error);
 }

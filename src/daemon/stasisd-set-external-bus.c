@@ -24,6 +24,7 @@ typedef struct ExternalOptions {
         char **components;
         char *label;
         usec_t window;          /* SET_EXTERNAL_WINDOW_DEFAULT: stasisd's */
+        usec_t freeze_timeout;  /* 0: the window's */
 } ExternalOptions;
 
 static void external_options_done(ExternalOptions *o) {
@@ -71,6 +72,17 @@ static int read_option(sd_bus_message *msg, const char *key, ExternalOptions *o,
                                                  "Option 'FreezeWindowUSec' is %" PRIu64 " us; it must be at least "
                                                  "%llu us", t, (unsigned long long) EXTERNAL_WINDOW_MIN_USEC);
                 o->window = t;
+                return 0;
+        }
+        if (streq(key, "FreezeTimeoutUSec")) {
+                if (sd_bus_message_read(msg, "v", "t", &t) < 0)
+                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                 "Option 'FreezeTimeoutUSec' must be an unsigned 64-bit integer (t)");
+                if (t == 0 || t > 7 * 24 * 3600 * USEC_PER_SEC)
+                        return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                                 "Option 'FreezeTimeoutUSec' is %" PRIu64 " us; it must be above 0 "
+                                                 "and at most a week", t);
+                o->freeze_timeout = t;
                 return 0;
         }
         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "Unknown option '%s'", ECHO(key));
@@ -135,7 +147,8 @@ int method_freeze_external(sd_bus_message *msg, void *userdata, sd_bus_error *er
         r = read_options(msg, &o, error);
         if (r < 0)
                 return r;
-        return create_request_start_external(m, msg, paths, o.components, o.label, caller.uid, o.window, error);
+        return create_request_start_external(m, msg, paths, o.components, o.label, caller.uid, o.window, o.freeze_timeout,
+                                             error);
 }
 
 int method_thaw_external(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -312,8 +312,8 @@ static void freeze_next_level(Set *s) {
                         any = pick_alive_level(s, &s->writers[i], s->level);
                 if (!any)
                         continue;
-                r = set_send(s, STASIS_EVENT_FREEZE, pick_alive_level,
-                             s->freeze_deadline > now ? s->freeze_deadline - now : 0, on_freeze_done);
+                usec_t by = s->external_answer_by ? MIN(s->freeze_deadline, s->external_answer_by) : s->freeze_deadline;
+                r = set_send(s, STASIS_EVENT_FREEZE, pick_alive_level, by > now ? by - now : 0, on_freeze_done);
                 if (r < 0)
                         freeze_give_up(s, COMMIT_NOT_STARTED, r);
                 return;

@@ -108,6 +108,7 @@ struct Set {
         /* An external set (stasisd-set-external.c): someone else takes the snapshots. */
         bool external;
         usec_t external_window;         /* the freeze window the requestor asked for (0: stasisd's) */
+        usec_t external_answer_by;      /* Freeze ends by then, answered or not (CLOCK_MONOTONIC; 0: no limit) */
         sd_event_source *external_timer;        /* the end of the freeze window */
         char *external_failed;          /* the window passed before the thaw: why */
 };

@@ -8,7 +8,8 @@
 #include "stasis-requestor-internal.h"
 #include "strv.h"
 
-static int append_freeze(sd_bus_message *m, const StasisSetRequest *q, uint64_t window_usec) {
+static int append_freeze(sd_bus_message *m, const StasisSetRequest *q, uint64_t window_usec,
+                         uint64_t freeze_timeout_usec) {
         int k = sd_bus_message_append_strv(m, q->paths);
         if (k >= 0)
                 k = sd_bus_message_open_container(m, 'a', "{sv}");
@@ -16,6 +17,8 @@ static int append_freeze(sd_bus_message *m, const StasisSetRequest *q, uint64_t 
                 k = sd_bus_message_append(m, "{sv}", "label", "s", q->label);
         if (k >= 0 && window_usec > 0)
                 k = sd_bus_message_append(m, "{sv}", "FreezeWindowUSec", "t", window_usec);
+        if (k >= 0 && freeze_timeout_usec > 0)
+                k = sd_bus_message_append(m, "{sv}", "FreezeTimeoutUSec", "t", freeze_timeout_usec);
         if (k >= 0 && !strv_isempty(q->components)) {
                 k = sd_bus_message_open_container(m, 'e', "sv");
                 if (k >= 0)
@@ -86,7 +89,8 @@ int stasis_requestor_freeze_external(StasisRequestor *r, const StasisSetRequest 
         k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
                                            STASIS_MANAGER_INTERFACE, "FreezeExternal");
         if (k >= 0)
-                k = append_freeze(m, q, window_usec);
+                /* stasisd answers in time: writers whose Freeze takes longer are left out. */
+                k = append_freeze(m, q, window_usec, r->timeout_usec / 10 * 9);
         if (k < 0)
                 return requestor_fail(r, k, "Cannot build the FreezeExternal call: %s", strerror(-k));
         k = requestor_call(r, m, &reply);
