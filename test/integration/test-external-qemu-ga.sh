@@ -16,7 +16,8 @@
 #     agent's freeze goes on, and `stasis show` says that writer's component
 #     is crash-consistent;
 #  4. the VMware backupScripts.d sequence: freeze then thaw; freeze then
-#     freezeFail; thaw with nothing frozen; a bad argument.
+#     freezeFail; thaw with nothing frozen; a bad argument; the user nobody
+#     may neither freeze nor thaw.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
@@ -178,7 +179,7 @@ stop_qga
 kill -9 "$HANGW"
 wait "$HANGW" 2>/dev/null || true
 
-stasis_log "4. the VMware backupScripts.d sequence"
+stasis_log "4. the VMware backupScripts.d sequence; other users may not freeze"
 H=$Q/fsfreeze-hook.d/stasis
 export STASIS STASIS_HOOK_TIMEOUT=20
 OUT=$("$H" freeze)
@@ -196,5 +197,8 @@ event_time appw Thaw "$S5" | grep -q . || stasis_die "freezeFail did not thaw ap
 OUT=$("$H" thaw)
 assert_eq "$OUT" "stasis: no external set was frozen"
 assert_exit 2 "$H" bogus
+assert_exit 4 stasis_as_nobody "$STASIS" freeze --external "$V"
+assert_contains "$STASIS_ERR" "org.stasis1.freeze-external"
+assert_exit 4 stasis_as_nobody "$STASIS" thaw --external
 
 stasis_stop_writer "$APPW"
