@@ -43,6 +43,17 @@ mkdir "$V/app" "$V/h"
 # scripts of the fsfreeze-hook.d beside the path it was started as) and the
 # stasis hook in that directory, as `ninja install` puts it in /etc/qemu.
 Q=$T/qga
+# qemu-ga's guest-fsfreeze-thaw thaws every file system it sees, not only
+# those it froze: in its own mount namespace it sees /var/log as $Q/log (the
+# fsfreeze-hook logs there) and, of the mounts below /tmp and /work (other
+# tests' loop volumes, which may be frozen by them right now), only $V.
+# shellcheck disable=SC2016  # expanded by the namespace's shell
+QGA_NS='mount --bind "$1" /var/log || exit 1
+findmnt -rn -o TARGET | grep -E "^/(tmp|work)/" | sort -r | while read -r m; do
+        case $m in "$2"|"$2"/*) ;; *) umount -l "$m" 2>/dev/null ;; esac
+done
+shift 2
+exec "$@"'
 mkdir -p "$Q/fsfreeze-hook.d" "$Q/log"
 ln -s /etc/qemu/fsfreeze-hook "$Q/fsfreeze-hook"
 install -m 0755 "$HOOK_SRC" "$Q/fsfreeze-hook.d/stasis"
@@ -56,7 +67,7 @@ start_qga() {
         QGA_RUN=$((QGA_RUN + 1))
         mkdir -p "$Q/state.$QGA_RUN"
         rm -f "$Q/sock"
-        unshare -m --propagation private sh -c 'mount --bind "$1" /var/log && shift && exec "$@"' sh "$Q/log" \
+        unshare -m --propagation private sh -c "$QGA_NS" sh "$Q/log" "$V" \
                 env STASIS="$STASIS" STASIS_BUS_ADDRESS="$STASIS_BUS_ADDRESS" "$@" \
                 "$QEMU_GA" -m unix-listen -p "$Q/sock" -F"$Q/fsfreeze-hook" -t "$Q/state.$QGA_RUN" \
                 -f "$Q/qga.pid.$QGA_RUN" -l "$Q/qga.log" &
@@ -200,5 +211,23 @@ assert_exit 2 "$H" bogus
 assert_exit 4 stasis_as_nobody "$STASIS" freeze --external "$V"
 assert_contains "$STASIS_ERR" "org.stasis1.freeze-external"
 assert_exit 4 stasis_as_nobody "$STASIS" thaw --external
+# Bad command lines and options, each named.
+assert_exit 2 "$STASIS" freeze "$V"
+assert_contains "$STASIS_ERR" "give --external"
+assert_exit 2 "$STASIS" freeze --external --require-writers
+assert_contains "$STASIS_ERR" "--require-writers does not go with --external"
+assert_exit 2 "$STASIS" create --external "$V"
+assert_contains "$STASIS_ERR" "--external only goes with freeze and thaw"
+assert_exit 2 "$STASIS" freeze --external --freeze-window=0.05
+assert_contains "$STASIS_ERR" "--freeze-window '0.05'"
+assert_exit 2 "$STASIS" thaw --external "1;2"
+assert_contains "$STASIS_ERR" "is not a set id"
+assert_exit 3 "$STASIS" thaw --external 999
+assert_exit 2 "$STASIS" thaw --external "$S1" "$S2"
+OUT=$(busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.stasis1.Manager FreezeExternal \
+        'asa{sv}' 0 1 FreezeWindowUSec t 5 2>&1 || true)
+assert_contains "$OUT" "Option 'FreezeWindowUSec' is 5 us; it must be at least 100000 us"
+OUT=$(busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.stasis1.Manager ThawExternal s "$S1" 2>&1 || true)
+assert_contains "$OUT" "\"$S1\""     # thawed already: answered with the set
 
 stasis_stop_writer "$APPW"
