@@ -186,8 +186,10 @@ int method_thaw_external(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         }
         if (s->phase == SET_PHASE_IDLE)
                 return sd_bus_reply_method_return(msg, "so", s->id, s->object_path);   /* thawed already */
-        if (s->phase != SET_PHASE_EXTERNAL_FROZEN)
-                return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "External set %s is %s, not frozen; try again",
-                                         s->id, set_phase_to_string(s->phase));
-        return set_external_thaw(s, msg);
+        if (s->phase == SET_PHASE_EXTERNAL_FROZEN)
+                return set_external_thaw(s, msg);
+        if (set_phase_making(s->phase) && s->phase != SET_PHASE_THAWING && s->phase != SET_PHASE_POST_SNAPSHOT)
+                return set_external_thaw_later(s, msg, error);      /* not frozen yet: thawed as soon as it is */
+        return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "External set %s is %s, not frozen; try again",
+                                 s->id, set_phase_to_string(s->phase));
 }

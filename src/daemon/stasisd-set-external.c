@@ -119,6 +119,27 @@ void set_external_frozen(Set *s, set_step_done_t done) {
         if (r < 0)
                 /* The hook will not thaw a set it was not told of: the window does. */
                 log_error_errno(r, "Set %s: cannot answer FreezeExternal: %m", s->id);
+        if (s->external_thaw) {
+                /* The thaw came first: the caller of FreezeExternal gave up waiting and the agent
+                 * went on without it. Thaw at once rather than at the end of the window. */
+                _cleanup_bus_message_unref_ sd_bus_message *msg = TAKE_PTR(s->external_thaw);
+                log_info("Set %s: its thaw came while its writers froze; thawing them now.", s->id);
+                (void) set_external_thaw(s, msg);
+        }
+}
+
+int set_external_thaw_later(Set *s, sd_bus_message *msg, sd_bus_error *error) {
+        assert(s);
+        assert(set_phase_making(s->phase));
+
+        if (s->external_thaw)
+                return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
+                                         "External set %s is still freezing its writers and a thaw already "
+                                         "waits for it", s->id);
+        s->external_thaw = sd_bus_message_ref(msg);
+        log_info("Set %s: thaw asked for while its writers are still being frozen; it follows their freeze.",
+                 s->id);
+        return 1;
 }
 
 int set_external_thaw(Set *s, sd_bus_message *msg) {

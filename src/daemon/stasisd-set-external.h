@@ -12,6 +12,10 @@ void set_external_frozen(Set *s, set_step_done_t done);
 /* ThawExternal for s (in phase external-frozen): msg is answered once the
  * writers are thawed and the set is recorded. */
 int set_external_thaw(Set *s, sd_bus_message *msg);
+/* ThawExternal for s while its writers are still being prepared or frozen
+ * (the caller of FreezeExternal gave up waiting): answered once they froze
+ * and are thawed again. Busy if a thaw already waits. */
+int set_external_thaw_later(Set *s, sd_bus_message *msg, sd_bus_error *error);
 /* The writers are thawed and told: the set is recorded (created, or failed
  * if the window passed), the turn goes on. */
 void set_external_finished(Set *s);

@@ -68,6 +68,13 @@ Set *set_free(Set *s) {
         sd_event_source_disable_unref(s->retry);
         sd_event_source_disable_unref(s->external_timer);
         free(s->external_failed);
+        if (s->external_thaw) {
+                /* It never froze (its writers failed it, or stasisd stops): nothing is left to thaw. */
+                (void) sd_bus_reply_method_errorf(s->external_thaw, STASIS_ERROR_WRITER_FAILED,
+                                                  "External set %s ended before its writers froze; "
+                                                  "nothing is frozen", s->id);
+                sd_bus_message_unref(s->external_thaw);
+        }
         for (size_t i = 0; i < s->n_volumes; i++)
                 stasis_volume_done(&s->volumes[i]);
         free(s->volumes);

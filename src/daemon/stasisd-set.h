@@ -111,6 +111,7 @@ struct Set {
         usec_t external_answer_by;      /* Freeze ends by then, answered or not (CLOCK_MONOTONIC; 0: no limit) */
         sd_event_source *external_timer;        /* the end of the freeze window */
         char *external_failed;          /* the window passed before the thaw: why */
+        sd_bus_message *external_thaw;  /* a ThawExternal that came before the writers froze */
 };
 
 /* Creates a set for volumes (taking them over) and starts taking the

@@ -17,7 +17,9 @@
 #     is crash-consistent;
 #  4. the VMware backupScripts.d sequence: freeze then thaw; freeze then
 #     freezeFail; thaw with nothing frozen; a bad argument; the user nobody
-#     may neither freeze nor thaw.
+#     may neither freeze nor thaw;
+#  5. a thaw that comes while the writers are still being prepared (the
+#     freeze's caller gave up waiting) thaws them as soon as they froze.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
@@ -229,5 +231,25 @@ OUT=$(busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.s
 assert_contains "$OUT" "Option 'FreezeWindowUSec' is 5 us; it must be at least 100000 us"
 OUT=$(busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.stasis1.Manager ThawExternal s "$S1" 2>&1 || true)
 assert_contains "$OUT" "\"$S1\""     # thawed already: answered with the set
+
+stasis_log "5. a thaw that comes while the writers are still being prepared"
+mkdir "$V/slow"
+stasis_start_writer --name slowprep --component "s=$V/slow" --fault PrepareSnapshot:slow:2000 --log "$T/s.log"
+SLOWW=$STASIS_WRITER_PID
+"$STASIS" --timeout=30 freeze --external --component slowprep > "$T/freeze.out" 2> "$T/freeze.err" &
+FPID=$!
+wait_until 10 '[ "$(last_set)" != "$S5" ] && [ "$(last_set)" != null ]'
+S6=$(last_set)
+OUT=$("$STASIS" --timeout=30 thaw --external)
+assert_eq "$OUT" "$S6"
+wait "$FPID" || stasis_die "freeze --external failed: $(cat "$T/freeze.err")"
+assert_eq "$(cat "$T/freeze.out")" "$S6"
+grep -q "Set $S6: thaw asked for while its writers are still being frozen" "$T/stasisd.log" ||
+        stasis_die "the thaw did not come before the freeze: $(grep "Set $S6" "$T/stasisd.log")"
+F=$(awk -v s="$S6" '$2 == "slowprep" && $3 == "Freeze" && $4 == s { print $1 }' "$T/s.log")
+TH=$(awk -v s="$S6" '$2 == "slowprep" && $3 == "Thaw" && $4 == s { print $1 }' "$T/s.log")
+[ -n "$F" ] && [ -n "$TH" ] && [ "$F" -lt "$TH" ] || stasis_die "slowprep was not frozen, then thawed: $(cat "$T/s.log")"
+assert_eq "$(set_json "$S6" | jq -r .state)" created
+stasis_stop_writer "$SLOWW"
 
 stasis_stop_writer "$APPW"

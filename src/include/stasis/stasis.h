@@ -631,7 +631,8 @@ int stasis_requestor_delete_set(StasisRequestor *r, const char *id);
 int stasis_requestor_freeze_external(StasisRequestor *r, const StasisSetRequest *q, uint64_t window_usec,
                                      char **ret_id, char **ret_not_frozen);
 /* Thaws external set id (NULL or "": the one frozen now) and returns once
- * its writers are thawed and told (PostSnapshot) and the set is recorded;
+ * its writers are thawed and told (PostSnapshot) and the set is recorded
+ * (if they are still being frozen: once they froze and are thawed again);
  * its id in *ret_id (may be NULL; free() it). STASIS_ERR_TIMEOUT if the
  * freeze window passed before (the writers were thawed then; the set is
  * "failed"), STASIS_ERR_NO_SUCH_SET (none frozen), STASIS_ERR_BUSY,
