@@ -20,6 +20,9 @@ packages=(
         tar restic
         # the Python example of docs/requestors.md
         python3-dbus
+        # external sets: the real qemu-guest-agent and its fsfreeze-hook, driven by
+        # test/helpers/qga-call.py (test-external-qemu-ga.sh, run-bench-external.sh)
+        qemu-guest-agent python3
         # the LVM provider, and test-lvm-vm.sh's virtual machine (test/vm/vmtest.sh):
         # qemu, Debian's kernel with device-mapper, busybox and the tools
         # that build its initrd

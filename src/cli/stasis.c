@@ -24,6 +24,8 @@ const char *arg_request_id = NULL;
 char **arg_failed = NULL;
 bool arg_orphans = false;
 bool arg_rescan = false;
+bool arg_external = false;
+uint64_t arg_freeze_window = 0;
 static uint64_t arg_timeout = 0;        /* 0: the verb's own */
 const char *outcome_hint = NULL;
 
@@ -91,6 +93,11 @@ static void help(void) {
                "  umount SET           Unmount a set\n"
                "  exec SET -- CMD...   Run CMD where each snapshot of the set is mounted over\n"
                "                       its original path (a private mount namespace)\n"
+               "  freeze --external [PATH...]\n"
+               "                       Freeze the writers of PATHs and the --components (none:\n"
+               "                       every writer) for a snapshot someone else takes (a\n"
+               "                       hypervisor); prints the set id once they are frozen\n"
+               "  thaw --external [ID] Thaw them (ID: that external set; default: the one frozen)\n"
                "  backup [PATH...] -- CMD...\n"
                "                       Make a set of PATHs and the --components, run CMD in\n"
                "                       it as exec does, report CMD's result, delete the set\n"
@@ -117,11 +124,16 @@ static void help(void) {
                "     --force           With delete: unmount a mounted set first\n"
                "     --user=USER       With exec and backup: run CMD as USER\n"
                "     --keep            With backup: keep the set (it persists)\n"
+               "     --external        With freeze and thaw: an external set (required)\n"
+               "     --freeze-window=SEC\n"
+               "                       With freeze: thaw the writers after SEC seconds at most\n"
+               "                       (default: stasisd's freeze window)\n"
                "\nThe bus is $STASIS_BUS_ADDRESS, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n"
                "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 permission denied,\n"
                "5 stasisd unreachable, 6 unsupported volume, 7 busy, 8 timed out,\n"
                "9 a writer failed or vetoed, 10 a writer failed but a retry may work,\n"
-               "11 stasisd went away before it answered. See stasis(1).\n");
+               "11 stasisd went away before it answered; freeze --external: 9 the set is\n"
+               "frozen but some writers did not freeze. See stasis(1).\n");
 }
 
 /* The arguments are counted before connecting, so a bad command line is a
@@ -156,6 +168,10 @@ static const struct {
         { "umount",   1,  1, "SET",       verb_umount,   CALL_TIMEOUT_SHORT,
           "whether the set was unmounted is not known: see 'stasis show SET'" },
         { "exec",     1,  1, "SET -- CMD...", verb_exec, CALL_TIMEOUT_SHORT, NULL },
+        { "freeze",   0, -1, "--external [PATH...]", verb_freeze, CALL_TIMEOUT,
+          "whether the writers froze is not known: see 'stasis list', and 'stasis thaw --external'" },
+        { "thaw",     0,  1, "--external [ID]", verb_thaw, CALL_TIMEOUT,
+          "whether the writers were thawed is not known: see 'stasis show ID'" },
         { "backup",   0, -1, "[PATH...] -- CMD...", verb_backup, CALL_TIMEOUT,
           "whether the set was made is not known: see 'stasis list'" },
 };
@@ -220,7 +236,8 @@ static bool component_name_ok(const char *name, bool need_component) {
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED, ARG_ORPHANS, ARG_RESCAN,
-               ARG_TIMEOUT, ARG_REQUEST_ID, ARG_USER, ARG_KEEP, ARG_FORCE, ARG_EXCLUDE_WRITER };
+               ARG_TIMEOUT, ARG_REQUEST_ID, ARG_USER, ARG_KEEP, ARG_FORCE, ARG_EXCLUDE_WRITER, ARG_EXTERNAL,
+               ARG_FREEZE_WINDOW };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -237,6 +254,8 @@ int main(int argc, char *argv[]) {
                 { "user",            required_argument, NULL, ARG_USER },
                 { "keep",            no_argument,       NULL, ARG_KEEP },
                 { "force",           no_argument,       NULL, ARG_FORCE },
+                { "external",        no_argument,       NULL, ARG_EXTERNAL },
+                { "freeze-window",   required_argument, NULL, ARG_FREEZE_WINDOW },
                 {}
         };
         _cleanup_(stasis_requestor_unrefp) StasisRequestor *requestor = NULL;
@@ -320,6 +339,16 @@ int main(int argc, char *argv[]) {
                 case ARG_FORCE:
                         arg_force = true;
                         break;
+                case ARG_EXTERNAL:
+                        arg_external = true;
+                        break;
+                case ARG_FREEZE_WINDOW:
+                        if (parse_timeout(optarg, &arg_freeze_window) < 0 || arg_freeze_window < 100 * USEC_PER_MSEC) {
+                                fprintf(stderr, "stasis: --freeze-window '%s': not a number of seconds from 0.1 "
+                                        "up to 604800\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
                 case ARG_TIMEOUT:
                         if (parse_timeout(optarg, &arg_timeout) < 0) {
                                 fprintf(stderr, "stasis: --timeout '%s': not a number of seconds above 0 "
@@ -357,15 +386,34 @@ int main(int argc, char *argv[]) {
                 }
                 bool creates = streq(verb, "create") || streq(verb, "backup");
                 bool runs = streq(verb, "exec") || streq(verb, "backup");
-                if (!creates) {
+                bool freezes = streq(verb, "freeze");
+                if (freezes && arg_require_writers) {
+                        fprintf(stderr, "stasis freeze: --require-writers does not go with --external: the "
+                                "agent's freeze goes on whatever the writers do\n");
+                        return EXIT_USAGE;
+                }
+                if ((freezes || streq(verb, "thaw")) && !arg_external) {
+                        fprintf(stderr, "stasis %s: only external sets can be frozen and thawed by hand: "
+                                "give --external (stasis %s %s)\n", verb, verb, verbs[i].args);
+                        return EXIT_USAGE;
+                }
+                if (arg_external && !freezes && !streq(verb, "thaw")) {
+                        fprintf(stderr, "stasis %s: --external only goes with freeze and thaw\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (arg_freeze_window && !freezes) {
+                        fprintf(stderr, "stasis %s: --freeze-window only goes with freeze\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (!creates && !freezes) {
                         const char *opt = arg_label ? "--label" : arg_components ? "--component" :
                                           arg_require_writers ? "--require-writers" :
                                           arg_exclude_writers ? "--exclude-writer" : NULL;
                         if (opt) {
-                                fprintf(stderr, "stasis %s: %s only goes with create and backup\n", verb, opt);
+                                fprintf(stderr, "stasis %s: %s only goes with create, backup and freeze\n", verb, opt);
                                 return EXIT_USAGE;
                         }
-                } else if (n_args == 0 && !arg_components) {
+                } else if (creates && n_args == 0 && !arg_components) {
                         fprintf(stderr, "stasis %s: give at least one PATH or --component; "
                                 "see 'stasis --help'\n", verb);
                         return EXIT_USAGE;
@@ -417,9 +465,10 @@ int main(int argc, char *argv[]) {
                 if (arg_request_id && !utf8_argument_ok(verb, "request id", arg_request_id))
                         return EXIT_USAGE;
                 if ((((streq(verb, "show") && n_args == 1) || streq(verb, "complete") || streq(verb, "mount") ||
-                      streq(verb, "umount") || streq(verb, "exec"))) && !set_id_argument_ok(verb, args[0]))
+                      streq(verb, "umount") || streq(verb, "exec") || (streq(verb, "thaw") && n_args == 1))) &&
+                    !set_id_argument_ok(verb, args[0]))
                         return EXIT_USAGE;
-                if (creates || streq(verb, "volumes") || streq(verb, "delete-orphan"))
+                if (creates || freezes || streq(verb, "volumes") || streq(verb, "delete-orphan"))
                         for (char **a = args; *a; a++)
                                 if (!utf8_argument_ok(verb, streq(verb, "delete-orphan") ? "handle" : "path", *a))
                                         return EXIT_USAGE;

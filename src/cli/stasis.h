@@ -46,6 +46,8 @@ extern bool arg_rescan;         /* list --orphans --rescan */
 extern const char *arg_user;    /* exec, backup --user */
 extern bool arg_keep;           /* backup --keep */
 extern bool arg_force;          /* delete --force */
+extern bool arg_external;       /* freeze, thaw --external */
+extern uint64_t arg_freeze_window;      /* freeze --freeze-window, in us; 0: stasisd's */
 extern char **arg_command;      /* exec, backup: what follows "--" */
 
 /* How to find out what a call that got no answer did, for the verb under
@@ -99,5 +101,8 @@ int verb_exec(StasisRequestor *r, char **args);
 int verb_backup(StasisRequestor *r, char **args);
 /* Unmounts set id if it is mounted, then deletes it (delete --force). */
 int delete_set_force(StasisRequestor *r, const char *id);
+/* stasis-external.c */
+int verb_freeze(StasisRequestor *r, char **args);
+int verb_thaw(StasisRequestor *r, char **args);
 /* stasis-orphans.c: list --orphans */
 int list_orphans(StasisRequestor *r);

@@ -48,6 +48,7 @@ static const struct {
         [AUTH_MANAGE_ORPHANS]  = { "org.stasis1.manage-orphans",  "manage orphan snapshots" },
         [AUTH_FORGET_WRITER]   = { "org.stasis1.forget-writer",   "forget missing writers" },
         [AUTH_MOUNT_SET]       = { "org.stasis1.mount-set",       "mount snapshot sets" },
+        [AUTH_FREEZE_EXTERNAL] = { "org.stasis1.freeze-external", "freeze writers for external snapshots" },
 };
 
 const char *auth_action_id(AuthAction a) {

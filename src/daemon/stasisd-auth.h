@@ -17,6 +17,7 @@ typedef enum AuthAction {
         AUTH_MANAGE_ORPHANS,    /* Manager.RescanOrphans, DeleteOrphan, AdoptOrphans */
         AUTH_FORGET_WRITER,     /* Manager.ForgetWriter */
         AUTH_MOUNT_SET,         /* Set.Mount, Set.Unmount, Set.OpenView */
+        AUTH_FREEZE_EXTERNAL,   /* Manager.FreezeExternal, ThawExternal */
         _AUTH_ACTION_MAX,
 } AuthAction;
 

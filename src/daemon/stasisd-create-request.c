@@ -15,6 +15,7 @@
 #include "stasisd-request-id.h"
 #include "stasisd-resolve.h"
 #include "stasisd-select.h"
+#include "stasisd-set-external.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 #include "stasisd-writer-call.h"
@@ -33,8 +34,15 @@ struct CreateRequest {
         bool persistent;
         bool require_writers;
         uid_t uid;
+        usec_t external;        /* an external set (set_create()); 0: not */
+        usec_t answer_by;       /* an external set: its writers' Freeze ends by then (0: no limit) */
         WriterBatch *identify;
 };
+
+/* An external set's volumes are all provider external's. */
+static const StasisProviders *request_providers(const CreateRequest *req) {
+        return req->external ? &stasis_providers_external_only : &req->manager->providers;
+}
 
 static CreateRequest *create_request_free(CreateRequest *req) {
         if (!req)
@@ -60,6 +68,15 @@ bool create_request_in_flight(Manager *m, uid_t uid, const char *request_id) {
 
         LIST_FOREACH(requests, req, m->requests)
                 if (req->request_id && req->uid == uid && streq(req->request_id, request_id))
+                        return true;
+        return false;
+}
+
+bool create_request_external_in_flight(Manager *m) {
+        assert(m);
+
+        LIST_FOREACH(requests, req, m->requests)
+                if (req->external)
                         return true;
         return false;
 }
@@ -124,7 +141,8 @@ static size_t hash_path(const char *p) {
 
 /* Resolves pv's path, or finds that an earlier one has the same path (many
  * writers of one application share directories). */
-static int resolve_once(Manager *m, Resolution *x, PathVolume *pv, const char *path) {
+static int resolve_once(const CreateRequest *req, Resolution *x, PathVolume *pv, const char *path) {
+        Manager *m = req->manager;
         sd_bus_error e = SD_BUS_ERROR_NULL;
         size_t slot = hash_path(path) % x->n_by_path;
         int r;
@@ -143,7 +161,7 @@ static int resolve_once(Manager *m, Resolution *x, PathVolume *pv, const char *p
         }
         x->by_path[slot] = (size_t) (pv - x->pv) + 1;
 
-        r = resolve_path(&m->mounts, &m->providers, path, true, &pv->volume, &pv->owner, &e);
+        r = resolve_path(&m->mounts, request_providers(req), path, true, &pv->volume, &pv->owner, &e);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -157,7 +175,7 @@ static int resolve_once(Manager *m, Resolution *x, PathVolume *pv, const char *p
 
 /* Where every component path of every writer is; errors are kept, and
  * matter only for components that join the set. */
-static int resolve_candidates(Manager *m, Resolution *x) {
+static int resolve_candidates(const CreateRequest *req, Resolution *x) {
         size_t n_cands = 0, n_paths = 0;
 
         for (size_t i = 0; i < x->b->n; i++) {
@@ -180,7 +198,7 @@ static int resolve_candidates(Manager *m, Resolution *x) {
                         *k = (Candidate) { .writer = i, .component = &meta->components[c], .first_path = x->n_pv };
                         STRV_FOREACH(p, k->component->paths) {
                                 PathVolume *pv = &x->pv[x->n_pv++];
-                                int r = resolve_once(m, x, pv, *p);
+                                int r = resolve_once(req, x, pv, *p);
                                 if (r < 0)
                                         return r;
                                 k->n_paths++;
@@ -345,14 +363,19 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
         }
         if (!strv_isempty(req->paths)) {
                 StasisVolume *v = NULL;
-                r = resolve_paths(&m->mounts, &m->providers, req->paths, true, MANAGER_VOLUMES_PER_SET_MAX, &v, &x.n_vols, error);
+                r = resolve_paths(&m->mounts, request_providers(req), req->paths, true, MANAGER_VOLUMES_PER_SET_MAX, &v, &x.n_vols, error);
                 if (r < 0)
                         goto finish;
                 memcpy(x.vols, v, x.n_vols * sizeof(StasisVolume));
                 free(v);
         }
-        r = resolve_candidates(m, &x);
-        if (r >= 0)
+        r = resolve_candidates(req, &x);
+        if (r >= 0 && req->external && strv_isempty(req->paths) && strv_isempty(req->selectors))
+                /* An external set of the whole machine (a hypervisor freezes every file system): every
+                 * component of every writer. */
+                for (size_t i = 0; i < x.n_cands; i++)
+                        x.cands[i].included = true;
+        else if (r >= 0)
                 r = resolution_select(&x, req->selectors, error);
         if (r >= 0)
                 r = resolution_close_over(&x, error);
@@ -373,7 +396,12 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
         if (n_sw == 0)          /* no writer takes part: a plain set */
                 sw = mfree(sw);
         r = set_create_excluding(m, msg, x.vols, x.n_vols, req->label, req->request_id, req->persistent, req->uid,
-                                 sw, n_sw, req->require_writers, req->exclude, error);
+                                 sw, n_sw, req->require_writers, req->exclude, req->external, error);
+        if (r >= 0 && req->external) {
+                Set *s = manager_external_set(m);       /* the one just made; no Freeze was sent yet */
+                if (s)
+                        s->external_answer_by = req->answer_by;
+        }
         if (r >= 0) {
                 x.vols = NULL;          /* the set's now */
                 x.n_vols = 0;
@@ -389,9 +417,9 @@ finish:
         return r;
 }
 
-int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, char **exclude,
+static int request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, char **exclude,
                          const char *label, const char *request_id, bool persistent, bool require_writers, uid_t uid,
-                         sd_bus_error *error) {
+                         usec_t external, usec_t answer_by, sd_bus_error *error) {
         _cleanup_free_ Writer **ws = NULL;
         CreateRequest *req;
         size_t n = 0;
@@ -404,7 +432,7 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
                                                  "Component '%s' is not WRITER[@INSTANCE][:COMPONENT] (a writer "
                                                  "name is a-z, 0-9, '.', '_' and '-')", ECHO(*sel));
         }
-        if (strv_isempty(paths) && strv_isempty(selectors))
+        if (strv_isempty(paths) && strv_isempty(selectors) && !external)
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "No paths or components given");
         r = check_exclude(exclude, selectors, error);
         if (r < 0)
@@ -429,6 +457,8 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
         req->persistent = persistent;
         req->require_writers = require_writers;
         req->uid = uid;
+        req->external = external;
+        req->answer_by = answer_by;
         LIST_PREPEND(requests, m->requests, m->requests_tail, req);
         if ((paths && !req->paths) || (selectors && !req->selectors) || !req->exclude || (label && !req->label) ||
             (request_id && !req->request_id)) {
@@ -448,4 +478,20 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
                 return r;
         }
         return 1;
+}
+
+int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, char **exclude,
+                         const char *label, const char *request_id, bool persistent, bool require_writers, uid_t uid,
+                         sd_bus_error *error) {
+        return request_start(m, msg, paths, selectors, exclude, label, request_id, persistent, require_writers, uid,
+                             0, 0, error);
+}
+
+int create_request_start_external(Manager *m, sd_bus_message *msg, char **paths, char **selectors,
+                                  const char *label, uid_t uid, usec_t window, usec_t freeze_timeout,
+                                  sd_bus_error *error) {
+        assert(window > 0);
+        /* Persistent: the set is not tied to the caller's connection (a hook exits once frozen). */
+        return request_start(m, msg, paths, selectors, NULL, label, NULL, true, false, uid, window,
+                             freeze_timeout > 0 ? now_usec(CLOCK_MONOTONIC) + freeze_timeout : 0, error);
 }

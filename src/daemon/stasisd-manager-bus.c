@@ -18,6 +18,7 @@
 #include "stasisd-request-id.h"
 #include "stasisd-resolve.h"
 #include "stasisd-set-bus.h"
+#include "stasisd-set-external-bus.h"
 #include "stasisd-set.h"
 #include "stasisd-strings.h"
 #include "stasisd-writer-memory.h"
@@ -182,7 +183,7 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
                 r = resolve_paths(&m->mounts, &m->providers, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
                 if (r >= 0) {
                         r = set_create(m, msg, volumes, n, o.label, o.request_id, o.persistent, uid, NULL, 0,
-                                       false, error);
+                                       false, 0, error);
                         if (r < 0)
                                 volumes_free(volumes, n);
                 }
@@ -357,6 +358,14 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("as", paths, "a{sv}", options),
                                 SD_BUS_RESULT("s", id, "o", set),
                                 method_create_set, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("FreezeExternal",
+                                SD_BUS_ARGS("as", paths, "a{sv}", options),
+                                SD_BUS_RESULT("s", id, "o", set, "a(ss)", not_frozen),
+                                method_freeze_external, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ThawExternal",
+                                SD_BUS_ARGS("s", id),
+                                SD_BUS_RESULT("s", id, "o", set),
+                                method_thaw_external, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListSets",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(sotsssbu)", sets),

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-set-commit.h"
+#include "stasisd-set-external.h"
 #include "stasisd-set-life.h"
 #include "stasisd-set-metadata.h"
 #include "stasisd-set-writers.h"
@@ -66,6 +67,10 @@ static void set_step_done(Set *s) {
                 return;
 
         case SET_PHASE_QUEUED:          /* its turn */
+                if (s->external && s->n_writers == 0) {
+                        set_external_frozen(s, set_step_done);
+                        return;
+                }
                 if (s->n_writers > 0) {
                         set_enter(s, SET_PHASE_FREEZING);
                         set_writers_freeze(s, set_step_done);
@@ -77,6 +82,10 @@ static void set_step_done(Set *s) {
                 return;
 
         case SET_PHASE_FREEZING:        /* every level froze, or nothing is to be taken */
+                if (s->external && s->commit.outcome == COMMIT_NONE) {
+                        set_external_frozen(s, set_step_done);  /* someone else snapshots now */
+                        return;
+                }
                 if (s->commit.outcome == COMMIT_NONE) {
                         r = set_start_commit(s, set_step_done);
                         if (r >= 0)
@@ -99,8 +108,17 @@ static void set_step_done(Set *s) {
                 manager_hold_ended(m);
                 return;
 
+        case SET_PHASE_EXTERNAL_FROZEN: /* ThawExternal came, or the freeze window passed */
+                if (s->n_writers == 0) {
+                        set_external_finished(s);
+                        return;
+                }
+                set_enter(s, SET_PHASE_THAWING);
+                set_writers_thaw(s, set_step_done);
+                return;
+
         case SET_PHASE_THAWING:         /* the writers are thawed */
-                if (s->commit.outcome == COMMIT_SUCCEEDED && !set_writers_check(s) &&
+                if (s->commit.outcome == COMMIT_SUCCEEDED && !set_writers_check(s) && !s->external_failed &&
                     set_writers_post_snapshot(s, set_step_done) >= 0) {
                         set_enter(s, SET_PHASE_POST_SNAPSHOT);
                         return;
@@ -109,6 +127,10 @@ static void set_step_done(Set *s) {
 
         case SET_PHASE_POST_SNAPSHOT: { /* every writer event of the making is over */
                 char msg[1024];
+                if (s->external) {
+                        set_external_finished(s);
+                        return;
+                }
                 if (set_writers_check(s))
                         set_writers_finish(s, s->writers_failed);
                 else if (s->commit.outcome != COMMIT_SUCCEEDED) {

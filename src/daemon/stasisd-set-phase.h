@@ -15,6 +15,8 @@ typedef enum SetPhase {
         SET_PHASE_QUEUED,               /* waiting for its turn to commit */
         SET_PHASE_FREEZING,             /* its turn: writers Freeze, level by level */
         SET_PHASE_COMMITTING,           /* the commit worker holds (FIFREEZE) and takes the snapshots */
+        SET_PHASE_EXTERNAL_FROZEN,      /* an external set: writers frozen, someone else snapshots; waits
+                                         * for ThawExternal or the end of the freeze window */
         SET_PHASE_THAWING,              /* writers: Thaw, level by level in reverse */
         SET_PHASE_POST_SNAPSHOT,        /* writers: PostSnapshot */
         SET_PHASE_IDLE,                 /* made (or loaded from the catalog): nothing under way */

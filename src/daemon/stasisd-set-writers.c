@@ -393,8 +393,8 @@ static void freeze_next_level(Set *s) {
                         any = pick_alive_level(s, &s->writers[i], s->level);
                 if (!any)
                         continue;
-                r = set_send(s, STASIS_EVENT_FREEZE, pick_alive_level,
-                             s->freeze_deadline > now ? s->freeze_deadline - now : 0, on_freeze_done);
+                usec_t by = s->external_answer_by ? MIN(s->freeze_deadline, s->external_answer_by) : s->freeze_deadline;
+                r = set_send(s, STASIS_EVENT_FREEZE, pick_alive_level, by > now ? by - now : 0, on_freeze_done);
                 if (r < 0)
                         freeze_give_up(s, COMMIT_NOT_STARTED, r);
                 return;
@@ -408,7 +408,7 @@ void set_writers_freeze(Set *s, set_step_done_t done) {
         assert(done);
         assert(s->phase == SET_PHASE_FREEZING);
         s->step_done = done;
-        s->freeze_window = m->freeze_window;
+        s->freeze_window = s->external_window ? MIN(s->external_window, m->freeze_window) : m->freeze_window;
         for (size_t i = 0; i < s->n_writers; i++)
                 if (pick_alive(s, &s->writers[i], 0))
                         s->freeze_window = MIN(s->freeze_window, s->writers[i].writer->meta->freeze_timeout_usec);

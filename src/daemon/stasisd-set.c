@@ -41,6 +41,7 @@ static const char *const set_state_table[_SET_STATE_MAX] = {
         [SET_MISSING]  = "missing",
         [SET_DELETING] = "deleting",
         [SET_INVALID]  = "invalid",
+        [SET_FAILED]   = "failed",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(set_state, SetState, _SET_STATE_INVALID)
@@ -75,6 +76,15 @@ Set *set_free(Set *s) {
         sd_bus_slot_unref(s->requestor_check);
         sd_bus_message_unref(s->pending);
         sd_event_source_disable_unref(s->retry);
+        sd_event_source_disable_unref(s->external_timer);
+        free(s->external_failed);
+        if (s->external_thaw) {
+                /* It never froze (its writers failed it, or stasisd stops): nothing is left to thaw. */
+                (void) sd_bus_reply_method_errorf(s->external_thaw, STASIS_ERROR_WRITER_FAILED,
+                                                  "External set %s ended before its writers froze; "
+                                                  "nothing is frozen", s->id);
+                sd_bus_message_unref(s->external_thaw);
+        }
         for (size_t i = 0; i < s->n_volumes; i++)
                 stasis_volume_done(&s->volumes[i]);
         free(s->volumes);
@@ -396,15 +406,16 @@ static unsigned count_sets_of(Manager *m, const char *requestor) {
 
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                const char *label, const char *request_id, bool persistent, uid_t owner_uid,
-               SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error) {
+               SetWriter *writers, size_t n_writers, bool require_writers, usec_t external,
+               sd_bus_error *error) {
         return set_create_excluding(m, msg, volumes, n_volumes, label, request_id, persistent, owner_uid, writers,
-                                    n_writers, require_writers, NULL, error);
+                                    n_writers, require_writers, NULL, external, error);
 }
 
 int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                          const char *label, const char *request_id, bool persistent, uid_t owner_uid,
                          SetWriter *writers, size_t n_writers, bool require_writers, char **excluded,
-                         sd_bus_error *error) {
+                         usec_t external, sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(msg);
         size_t export_size;
         Set *s;
@@ -438,6 +449,8 @@ int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes,
         s->persistent = persistent;
         s->owner_uid = owner_uid;
         s->state = SET_CREATING;
+        s->external = external > 0;
+        s->external_window = external == SET_EXTERNAL_WINDOW_DEFAULT ? 0 : external;
         s->label = strdup(strempty(label));
         s->requestor = sender ? strdup(sender) : NULL;
         s->request_id = request_id ? strdup(request_id) : NULL;
@@ -616,6 +629,8 @@ void set_reconcile(Set *s) {
                 return;
         }
 
+        if (s->state == SET_FAILED)
+                return;         /* an external set whose thaw came late: it stays what it was */
         for (size_t i = 0; i < s->n_volumes; i++) {
                 StasisVolume *v = &s->volumes[i];
                 int e = v->provider ? v->provider->exists(v->provider, v) : -EOPNOTSUPP;

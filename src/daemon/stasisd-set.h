@@ -20,12 +20,16 @@
 #define SET_REMOVE_RETRY_USEC     (10 * USEC_PER_SEC)
 #define SET_REMOVE_RETRY_MAX_USEC (3600 * USEC_PER_SEC)
 
+/* set_create()'s external for the freeze window of stasisd.conf. */
+#define SET_EXTERNAL_WINDOW_DEFAULT UINT64_MAX
+
 typedef enum SetState {
         SET_CREATING,   /* recorded, snapshots being taken */
         SET_CREATED,    /* all snapshots exist */
         SET_MISSING,    /* at least one snapshot vanished behind our back */
         SET_DELETING,   /* snapshots being removed */
         SET_INVALID,    /* a snapshot filled up and its provider dropped it: it cannot be read */
+        SET_FAILED,     /* an external set whose writers were not thawed in time (stasisd-set-external.c) */
         _SET_STATE_MAX,
         _SET_STATE_INVALID = -1,
 } SetState;
@@ -112,19 +116,29 @@ struct Set {
         /* What happened to it after it was made (stasisd-set-events.c). */
         struct SetEvent *events;
         size_t n_events;
+        /* An external set (stasisd-set-external.c): someone else takes the snapshots. */
+        bool external;
+        usec_t external_window;         /* the freeze window the requestor asked for (0: stasisd's) */
+        usec_t external_answer_by;      /* Freeze ends by then, answered or not (CLOCK_MONOTONIC; 0: no limit) */
+        sd_event_source *external_timer;        /* the end of the freeze window */
+        char *external_failed;          /* the window passed before the thaw: why */
+        sd_bus_message *external_thaw;  /* a ThawExternal that came before the writers froze */
 };
 
 /* Creates a set for volumes (taking them over) and starts taking the
- * snapshots; the reply to msg is sent when done. */
+ * snapshots; the reply to msg is sent when done. external (not 0): an
+ * external set with that freeze window (SET_EXTERNAL_WINDOW_DEFAULT: stasisd's), whose
+ * snapshots someone else takes (stasisd-set-external.c). */
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                const char *label, const char *request_id, bool persistent, uid_t owner_uid,
-               struct SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error);
+               struct SetWriter *writers, size_t n_writers, bool require_writers, usec_t external,
+               sd_bus_error *error);
 
 /* The same, leaving out the writers excluded (WRITER[@INSTANCE], recorded with the set). */
 int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                          const char *label, const char *request_id, bool persistent, uid_t owner_uid,
                          struct SetWriter *writers, size_t n_writers, bool require_writers, char **excluded,
-                         sd_bus_error *error);
+                         usec_t external, sd_bus_error *error);
 
 /* Starts deleting; msg (may be NULL) is answered when done. */
 int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error);

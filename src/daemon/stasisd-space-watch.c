@@ -376,7 +376,15 @@ static void on_watch_done(Worker *wk, int status, const void *data, size_t size,
                 result = text ? json_tokener_parse(text) : NULL;
                 free(text);
         }
-        if (!result)
+        /* File systems were frozen meanwhile (an external set): nothing may
+         * be written now; the next round sees the same again. */
+        if (result && m->holding) {
+                json_object_put(result);
+                result = NULL;
+                status = 0;
+                log_debug("The space watch's round ended while file systems are held; its findings wait for "
+                          "the next round.");
+        } else if (!result)
                 log_warning("The space watch failed (%s); it looks again in %" PRIu64 " s.",
                             status == -ETIMEDOUT ? "it did not finish in time" :
                             status < 0 ? strerror(-status) : "its result cannot be read",

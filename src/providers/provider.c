@@ -58,6 +58,8 @@ size_t stasis_providers_list(const StasisProviders *providers, const StasisProvi
 const StasisProvider *stasis_provider_find(const StasisProviders *providers, const char *name) {
         const StasisProvider *all[ELEMENTSOF(builtin_providers) + STASIS_PROVIDERS_EXTERNAL_MAX];
         size_t n = stasis_providers_list(providers, all, ELEMENTSOF(all));
+        if (streq(name, provider_external.name))
+                return &provider_external;      /* in sets, never listed nor probed with the others */
         for (size_t i = 0; i < n; i++)
                 if (streq(all[i]->name, name))
                         return all[i];
@@ -90,6 +92,19 @@ int stasis_provider_probe(const StasisProviders *providers, const MountEntry *m,
                           StasisProviderResult *res) {
         const StasisProvider *best = NULL;
         int best_prio = 0, r;
+
+        if (providers && providers->only) {
+                r = probe_one(providers->only, m, path, v, &best, &best_prio, res);
+                if (r < 0)
+                        return r;
+                if (!best)
+                        return stasis_provider_result_set(res, -EOPNOTSUPP, "%s cannot be taken by provider %s",
+                                                          path, providers->only->name);
+                v->provider = best;
+                res->error = 0;
+                res->message[0] = 0;
+                return 0;
+        }
 
         /* Built-in providers first; external ones are asked only about volumes
          * no built-in provider takes, so running executables costs nothing for

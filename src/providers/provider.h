@@ -163,6 +163,9 @@ struct StasisStoredSnapshot {
 void stasis_stored_snapshots_free(StasisStoredSnapshot *s, size_t n);
 
 extern const StasisProvider provider_btrfs;
+/* The volumes of an external set (provider-external.c): someone else takes
+ * their snapshots; never probed but through stasis_providers_external_only. */
+extern const StasisProvider provider_external;
 
 /* The external providers a daemon loaded (the built-in ones are always
  * there). Functions that take one accept NULL: the built-in ones only. */
@@ -170,7 +173,11 @@ extern const StasisProvider provider_btrfs;
 typedef struct StasisProviders {
         StasisProvider *external[STASIS_PROVIDERS_EXTERNAL_MAX];
         size_t n_external;
+        const StasisProvider *only;     /* non-NULL: probing asks this provider alone */
 } StasisProviders;
+
+/* Probes every volume as provider_external's (external sets). */
+extern const StasisProviders stasis_providers_external_only;
 
 /* Built-in providers first, then the external ones loaded from a directory. */
 const StasisProvider *stasis_provider_find(const StasisProviders *providers, const char *name);

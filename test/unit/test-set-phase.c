@@ -28,6 +28,10 @@ static const struct {
         { SET_PHASE_QUEUED,         SET_PHASE_REMOVED,        "the worker cannot start" },
         { SET_PHASE_FREEZING,       SET_PHASE_COMMITTING,     "every level froze: worker started" },
         { SET_PHASE_FREEZING,       SET_PHASE_THAWING,        "a required writer failed, or the worker cannot start" },
+        { SET_PHASE_QUEUED,         SET_PHASE_EXTERNAL_FROZEN, "an external set's turn, without writers: answered" },
+        { SET_PHASE_FREEZING,       SET_PHASE_EXTERNAL_FROZEN, "an external set: every level froze: answered" },
+        { SET_PHASE_EXTERNAL_FROZEN, SET_PHASE_THAWING,       "ThawExternal, or the freeze window passed" },
+        { SET_PHASE_EXTERNAL_FROZEN, SET_PHASE_IDLE,          "the same, without writers: recorded" },
         { SET_PHASE_COMMITTING,     SET_PHASE_THAWING,        "commit result, with writers" },
         { SET_PHASE_COMMITTING,     SET_PHASE_IDLE,           "commit succeeded, recorded" },
         { SET_PHASE_COMMITTING,     SET_PHASE_DELETE_WAITING, "not recordable, or worker lost and gone" },
@@ -128,7 +132,8 @@ TEST(busy) {
 TEST(making) {
         for (int p = 0; p < N; p++) {
                 bool after = p == SET_PHASE_IDLE || p == SET_PHASE_REAPING || p == SET_PHASE_DELETE_WAITING ||
-                             p == SET_PHASE_DELETING || p == SET_PHASE_REMOVED;
+                             p == SET_PHASE_DELETING || p == SET_PHASE_REMOVED ||
+                             p == SET_PHASE_EXTERNAL_FROZEN;    /* FreezeExternal is answered */
                 CHECK_INTEQ(set_phase_making((SetPhase) p), !after);
         }
 }

@@ -688,6 +688,36 @@ int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char
  * STASIS_ERR_PROVIDER_FAILED or STASIS_ERR_TIMEOUT (stasisd retries). */
 int stasis_requestor_delete_set(StasisRequestor *r, const char *id);
 
+/* -- External sets: snapshots someone else takes (docs/virtualization.md) -- */
+
+/* Freezes the writers of an external set (FreezeExternal in
+ * docs/dbus-api.md) and returns once they froze or failed to: Identify,
+ * PrepareBackup, PrepareSnapshot and Freeze, for the components of q's
+ * paths and components (neither: every writer's), with q's label; q's
+ * persistent does not matter (an external set is not tied to this
+ * connection), a request id or require-writers is -EINVAL. window_usec: the
+ * freeze window (0: stasisd's; at least 100000; capped by stasisd's and
+ * the writers'). On success the set's id is in *ret_id (free() it) and the
+ * writers that did not freeze, one "writer: reason" per line ("" if none),
+ * in *ret_not_frozen (may be NULL; free() it); returns how many did not
+ * freeze (>= 0: the set is frozen either way, those writers' components
+ * are crash-consistent). Then let the file systems be frozen and the
+ * snapshot be taken, and call stasis_requestor_thaw_external() before the
+ * window ends. STASIS_ERR_BUSY (another external set holds the writers: the
+ * message names it), STASIS_ERR_INVALID_ARGUMENT, STASIS_ERR_NO_SUCH_PATH,
+ * STASIS_ERR_NO_SUCH_COMPONENT. Root, or polkit's
+ * org.stasis1.freeze-external. Since 0.4. */
+int stasis_requestor_freeze_external(StasisRequestor *r, const StasisSetRequest *q, uint64_t window_usec,
+                                     char **ret_id, char **ret_not_frozen);
+/* Thaws external set id (NULL or "": the one frozen now) and returns once
+ * its writers are thawed and told (PostSnapshot) and the set is recorded
+ * (if they are still being frozen: once they froze and are thawed again);
+ * its id in *ret_id (may be NULL; free() it). STASIS_ERR_TIMEOUT if the
+ * freeze window passed before (the writers were thawed then; the set is
+ * "failed"), STASIS_ERR_NO_SUCH_SET (none frozen), STASIS_ERR_BUSY,
+ * STASIS_ERR_INVALID_ARGUMENT (not an external set). Since 0.4. */
+int stasis_requestor_thaw_external(StasisRequestor *r, const char *id, char **ret_id);
+
 /* -- Views: reading a set's snapshots (docs/views.md) -- */
 
 /* Mounts every snapshot of set id read-only (nosuid, nodev) under dir, each
