@@ -30,16 +30,22 @@ struct PgwConn {
         char *error;                    /* why the session is lost */
 };
 
-/* libpq's messages end with a line feed and may hold several lines: one line. */
-static char *one_line(const char *prefix, const char *msg) {
-        char *s = NULL;
+char *pgw_one_line(const char *prefix, const char *msg) {
+        char *s = NULL, *o;
+
         if (asprintf(&s, "%s%s", prefix, msg && *msg ? msg : "unknown error") < 0)
                 return NULL;
-        for (char *p = s; *p; p++)
-                if (*p == '\n' || *p == '\r' || *p == '\t')
-                        *p = ' ';
-        for (size_t n = strlen(s); n > 0 && s[n - 1] == ' '; n--)
-                s[n - 1] = 0;
+        /* libpq's messages end with a line feed and may hold several lines. */
+        o = s;
+        for (const char *p = s; *p; p++) {
+                char c = *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p;
+                if (c == ' ' && (o == s || o[-1] == ' '))
+                        continue;
+                *o++ = c;
+        }
+        while (o > s && (o[-1] == ' ' || o[-1] == '.'))
+                o--;
+        *o = 0;
         return s;
 }
 
@@ -75,7 +81,7 @@ static void conn_finish(PgwConn *c, const char *error) {
 
 static void conn_lose(PgwConn *c, const char *prefix) {
         free(c->error);
-        c->error = one_line(prefix, PQerrorMessage(c->pg));
+        c->error = pgw_one_line(prefix, PQerrorMessage(c->pg));
         c->phase = PGW_CONN_LOST;
         if (c->io)
                 (void) sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
@@ -126,7 +132,7 @@ static void conn_poll_query(PgwConn *c) {
                                 conn_finish(c, NULL);
                                 return;
                         }
-                        _cleanup_free_ char *e = one_line("", c->result ? PQresultErrorMessage(c->result)
+                        _cleanup_free_ char *e = pgw_one_line("", c->result ? PQresultErrorMessage(c->result)
                                                                           : PQerrorMessage(c->pg));
                         conn_finish(c, e ?: "out of memory");
                         return;
@@ -223,13 +229,13 @@ int pgw_conn_query(PgwConn *c, const char *sql, int n_params, const char *const 
         /* Something may have come (the end of the session) since we last looked. */
         if (!PQconsumeInput(c->pg) || PQstatus(c->pg) == CONNECTION_BAD) {
                 free(c->error);
-                c->error = one_line("the connection to PostgreSQL was lost: ", PQerrorMessage(c->pg));
+                c->error = pgw_one_line("the connection to PostgreSQL was lost: ", PQerrorMessage(c->pg));
                 c->phase = PGW_CONN_LOST;
                 return -ENOTCONN;
         }
         if (!PQsendQueryParams(c->pg, sql, n_params, NULL, (const char *const *) params, NULL, NULL, 0)) {
                 free(c->error);
-                c->error = one_line("the connection to PostgreSQL was lost: ", PQerrorMessage(c->pg));
+                c->error = pgw_one_line("the connection to PostgreSQL was lost: ", PQerrorMessage(c->pg));
                 c->phase = PGW_CONN_LOST;
                 return -ENOTCONN;
         }

@@ -24,5 +24,7 @@ int pgw_conn_query(PgwConn *c, const char *sql, int n_params, const char *const 
 /* Why the session is lost (the server closed it, the network failed), or NULL
  * while it is up. Noticed also between queries. */
 const char *pgw_conn_error(PgwConn *c);
+/* prefix + msg on one line, blanks collapsed, without a final period (malloc'd). */
+char *pgw_one_line(const char *prefix, const char *msg);
 /* Closes the session (the server ends what it held for it: a backup mode too). */
 PgwConn *pgw_conn_free(PgwConn *c);

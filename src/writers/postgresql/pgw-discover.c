@@ -8,20 +8,9 @@
 #include <string.h>
 
 #include "macro.h"
+#include "pgw-conn.h"
 #include "pgw-discover.h"
 #include "strv.h"
-
-static char *message(const char *prefix, const char *detail) {
-        char *s = NULL;
-        if (asprintf(&s, "%s%s", prefix, detail && *detail ? detail : "unknown error") < 0)
-                return NULL;
-        for (char *p = s; *p; p++)
-                if (*p == '\n' || *p == '\r' || *p == '\t')
-                        *p = ' ';
-        for (size_t n = strlen(s); n > 0 && s[n - 1] == ' '; n--)
-                s[n - 1] = 0;
-        return s;
-}
 
 /* The real path of p, which must exist. */
 static int resolve(const char *p, char **ret, char **ret_error) {
@@ -58,7 +47,7 @@ int pgw_discover(const char *conninfo, PgwCluster *ret, char **ret_error) {
         if (!pg)
                 return -ENOMEM;
         if (PQstatus(pg) != CONNECTION_OK) {
-                *ret_error = message("cannot connect to PostgreSQL: ", PQerrorMessage(pg));
+                *ret_error = pgw_one_line("cannot connect to PostgreSQL: ", PQerrorMessage(pg));
                 PQfinish(pg);
                 return -ECONNREFUSED;
         }
@@ -66,7 +55,7 @@ int pgw_discover(const char *conninfo, PgwCluster *ret, char **ret_error) {
 
         res = PQexec(pg, "SELECT current_setting('data_directory')");
         if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-                *ret_error = message("cannot read data_directory from PostgreSQL: ", PQresultErrorMessage(res));
+                *ret_error = pgw_one_line("cannot read data_directory from PostgreSQL: ", PQresultErrorMessage(res));
                 PQclear(res);
                 PQfinish(pg);
                 return -EIO;
@@ -78,7 +67,7 @@ int pgw_discover(const char *conninfo, PgwCluster *ret, char **ret_error) {
         res = PQexec(pg, "SELECT pg_tablespace_location(oid) FROM pg_tablespace "
                          "WHERE spcname NOT IN ('pg_default', 'pg_global') ORDER BY oid");
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                *ret_error = message("cannot list the tablespaces of PostgreSQL: ", PQresultErrorMessage(res));
+                *ret_error = pgw_one_line("cannot list the tablespaces of PostgreSQL: ", PQresultErrorMessage(res));
                 PQclear(res);
                 PQfinish(pg);
                 return -EIO;

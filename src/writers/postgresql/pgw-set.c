@@ -83,7 +83,8 @@ static void set_answer(PgwSet *s, int error) {
 }
 
 static void set_veto(PgwSet *s, int retryable, const char *what, const char *error) {
-        log_error("Set %s: %s: %s.", s->id, what, error);
+        size_t n = strlen(error);
+        log_error("Set %s: %s: %s%s", s->id, what, error, n > 0 && strchr("?!", error[n - 1]) ? "" : ".");
         if (s->event)
                 set_answer(s, stasis_event_veto(s->event, retryable, "%s: %s", what, error));
 }
@@ -96,7 +97,7 @@ static void set_query(PgwSet *s, PgwPhase phase, const char *sql, int n, const c
         s->phase = phase;
         r = pgw_conn_query(s->conn, sql, n, params, on_done, s);
         if (r == -ENOTCONN)
-                set_veto(s, 1, "the session with PostgreSQL was lost", pgw_conn_error(s->conn));
+                set_veto(s, 1, "the session for the set ended", pgw_conn_error(s->conn));
         else if (r < 0)
                 set_veto(s, 0, "cannot send a query to PostgreSQL", strerror(-r));
 }

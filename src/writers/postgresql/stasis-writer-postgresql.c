@@ -154,7 +154,7 @@ int main(int argc, char *argv[]) {
 
         r = pgw_discover(cfg.conninfo, &p.cluster, &error);
         if (r < 0) {
-                log_error("%s.", error ?: strerror(-r));
+                log_error("%s%s", error ?: strerror(-r), error && strchr("?!", error[strlen(error) - 1]) ? "" : ".");
                 goto finish;
         }
         for (char **i = p.cluster.paths; *i; i++)
