@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-metadata.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
@@ -129,6 +130,18 @@ static int set_send(Set *s, StasisWriterEvent event, bool (*pick)(const Set *s, 
         return r;
 }
 
+/* A writer whose metadata is wrong fails: a restore could not rely on it. */
+static void take_metadata(Set *s, SetWriter *sw, sd_bus_message *reply) {
+        char err[768], msg[1024];
+        int r = set_metadata_take(s, sw->writer, sw->components, reply, false, err, sizeof err);
+        if (r == -ENOMEM)
+                snprintf(err, sizeof err, "out of memory");
+        if (r < 0) {
+                snprintf(msg, sizeof msg, "sent bad backup metadata with PostSnapshot: %s", err);
+                sw_fail(s, sw, msg, false);
+        }
+}
+
 /* Takes a finished batch's answers: failures fail their writers. Frees it. */
 static void set_take_batch(Set *s, WriterBatch *b) {
         for (size_t i = 0; i < b->n; i++) {
@@ -142,6 +155,8 @@ static void set_take_batch(Set *s, WriterBatch *b) {
                         sw->frozen = false;
                 if (r->error < 0)
                         sw_fail(s, sw, r->message, r->retryable);
+                else if (b->event == STASIS_EVENT_POST_SNAPSHOT)
+                        take_metadata(s, sw, r->reply);
         }
         s->batch = writer_batch_free(s->batch);
 }
@@ -583,6 +598,8 @@ int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error
                 .set_id = s->id,
                 .timeout = m->prepare_timeout,
                 .append = append_complete,
+                .done = set_metadata_backup_complete_done,
+                .userdata = m,
                 .args = a,
                 .args_free = complete_args_free,
         };

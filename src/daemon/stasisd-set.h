@@ -94,6 +94,10 @@ struct Set {
         size_t n_components;
         usec_t completed;
 
+        /* The writers' backup metadata, from their answers until it is recorded (stasisd-set-metadata.c). */
+        struct SetMetadata *metadata;
+        size_t n_metadata;
+
         /* What it shows on the bus (stasisd-set-export.c). */
         size_t export_size;             /* its share of the manager's sets_export_bytes */
         size_t components_shown;        /* Components shows the first ones (SIZE_MAX: all) */

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "backup-metadata.h"
 #include "macro.h"
 #include "stasis-client.h"
 #include "stasis/stasis.h"
@@ -86,6 +87,8 @@ struct StasisEvent {
         SnapshotPair *snapshots;
         size_t n_snapshots;
 
+        BackupMetadataList metadata;    /* PostSnapshot, BackupComplete: sent with the answer */
+
         bool vetoed;
         bool veto_retryable;
         char *veto_reason;
@@ -137,6 +140,10 @@ void writer_coordinator_gone(StasisWriter *w, const char *reason);
 void writer_freeze_state_clear(StasisWriter *w);
 /* Called when a Freeze for set is answered with an error: not frozen then. */
 void writer_freeze_failed(StasisWriter *w, const char *set);
+
+/* stasis-event-metadata.c */
+/* Appends e's backup metadata to its answer: a(sss) values, a(ssayu) files. */
+int event_append_metadata(StasisEvent *e, sd_bus_message *reply);
 
 /* stasis-event.c */
 int event_new(StasisWriter *w, StasisWriterEvent type, StasisEvent **ret);
