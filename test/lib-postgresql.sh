@@ -26,7 +26,7 @@ pg_env_init() {
         PG_SOCK=$STASIS_TMP/pgsock
         mkdir -p "$PG_SOCK"
         chown postgres:postgres "$PG_SOCK"
-        trap '_pg_rc=$?; pg_stop_all; (exit $_pg_rc); stasis_cleanup' EXIT
+        trap '_pg_rc=$?; set +e; pg_stop_all; (exit $_pg_rc); stasis_cleanup' EXIT
 }
 
 pg_as() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
@@ -125,4 +125,34 @@ pg_start_writer() {
         done
         cat "$log" >&2
         stasis_die "stasis-writer-postgresql did not register"
+}
+
+# pg_startup_ms LOG: the milliseconds from "starting PostgreSQL" to "database
+# system is ready to accept connections" in a server's log (its own clock:
+# redo included, pg_ctl's polling not).
+pg_startup_ms() {
+        local a b
+        a=$(grep "starting PostgreSQL" "$1" | tail -n 1 | cut -d' ' -f1-3)
+        b=$(grep "ready to accept connections" "$1" | tail -n 1 | cut -d' ' -f1-3)
+        [ -n "$a" ] && [ -n "$b" ] || { echo "no start-up lines in $1" >&2; return 1; }
+        echo $(( ($(date -d "$b" +%s%N) - $(date -d "$a" +%s%N)) / 1000000 ))
+}
+
+# pg_restore_metadata ID FROM TO: write each backup metadata file of set ID
+# whose path lies under FROM at the same place under TO (a copy of FROM out
+# of a view), with its mode, as a restore does; read over the bus
+# (Set.BackupMetadataFile).
+pg_restore_metadata() {
+        local id=$1 from=$2 to=$3 p out
+        "$STASIS" --json show "$id" | jq -r '.metadata[] | select(.path != null) | .path' | while read -r p; do
+                case $p in "$from"/*) ;; *) continue ;; esac
+                out=$to${p#"$from"}
+                busctl --address="$STASIS_BUS_ADDRESS" --json=short call org.stasis1 "/org/stasis1/set/$id" \
+                        org.stasis1.Set BackupMetadataFile s "$p" |
+                        python3 -c 'import json, sys; d = json.load(sys.stdin)["data"]; sys.stdout.buffer.write(bytes(d[0])); sys.stderr.write("%o" % d[1])' \
+                        >"$out" 2>"$out.mode" || stasis_die "set $id: cannot read $p from the set"
+                chmod "$(cat "$out.mode")" "$out"
+                rm -f "$out.mode"
+                chown postgres:postgres "$out"
+        done
 }

@@ -3,12 +3,15 @@
  *
  * PrepareSnapshot opens a session of its own for the set and runs CHECKPOINT
  * in it, and, when the set is not crash-atomic across the cluster's volumes,
- * pg_backup_start(). Freeze checks that the session is still there (and, in
- * backup mode, switches to a new WAL segment, so that the WAL written from
- * then to the end of the backup starts a segment). PostSnapshot checks the
- * session again, or ends the backup with pg_backup_stop() and stores what a
- * restore needs with the set (pgw-backup.c). Abort, or the writer dying,
- * closes the session: the server then ends a backup mode by itself.
+ * pg_backup_start(). Freeze checks that the session is still there; in
+ * backup mode it switches to a new WAL segment, so that the WAL written from
+ * then to the end of the backup starts a segment, and, while frozen, the
+ * writer switches again whenever a segment holds PGW_SWITCH_BYTES. Thaw
+ * (which stasisd sends once the snapshots are taken) ends the backup with
+ * pg_backup_stop(), and PostSnapshot stores what a restore needs with the set
+ * (pgw-backup.c); without backup mode PostSnapshot checks the session again.
+ * Abort, or the writer dying, closes the session: the server then ends a
+ * backup mode by itself.
  *
  * Every query is sent without blocking; the handlers return
  * STASIS_EVENT_ASYNC and the answer goes when the server has answered.
@@ -31,12 +34,16 @@
 typedef enum PgwPhase {
         PGW_CONNECTING,         /* PrepareSnapshot */
         PGW_CHECKPOINT,         /* PrepareSnapshot */
+        PGW_CHECKPOINT_LSN,     /* PrepareSnapshot: where a start from the snapshot begins its redo */
         PGW_BACKUP_START,       /* PrepareSnapshot, backup mode */
         PGW_PREPARED,           /* waits for Freeze */
         PGW_FREEZE_CHECK,       /* Freeze */
-        PGW_FROZEN,             /* waits for PostSnapshot */
+        PGW_FROZEN,             /* waits for Thaw (backup mode: the poll timer runs) */
+        PGW_FROZEN_POLL,        /* backup mode: a poll of the WAL is under way */
+        PGW_BACKUP_STOP,        /* Thaw, backup mode */
+        PGW_THAWED,             /* waits for PostSnapshot */
         PGW_POST_CHECK,         /* PostSnapshot */
-        PGW_BACKUP_STOP,        /* PostSnapshot, backup mode */
+        PGW_FAILED,             /* the session failed between events: the next one says why */
 } PgwPhase;
 
 struct PgwSet {
@@ -46,7 +53,11 @@ struct PgwSet {
         StasisEvent *event;     /* the event being answered */
         PgwPhase phase;
         bool backup;            /* the set is not crash-atomic: backup mode */
-        PgwBackupWal wal;       /* learned at Freeze, in backup mode */
+        PgwBackupWal wal;       /* learned at Freeze and while frozen, in backup mode */
+        uint64_t segment_start; /* where the segment being written starts */
+        sd_event_source *poll;  /* the WAL poll timer while frozen */
+        PgwBackupStop stop;     /* what pg_backup_stop() answered at Thaw */
+        char *failure;          /* PGW_FAILED: why */
         LIST_FIELDS(PgwSet, sets);
 };
 
@@ -59,7 +70,10 @@ static PgwSet *set_free(PgwSet *s) {
                 (void) stasis_event_complete(s->event, -ECANCELED);
                 stasis_event_unref(s->event);
         }
+        sd_event_source_disable_unref(s->poll);
         pgw_conn_free(s->conn);         /* ends a backup mode under way */
+        pgw_backup_stop_done(&s->stop);
+        free(s->failure);
         free(s->id);
         free(s);
         return NULL;
@@ -89,6 +103,16 @@ static void set_veto(PgwSet *s, int retryable, const char *what, const char *err
                 set_answer(s, stasis_event_veto(s->event, retryable, "%s: %s", what, error));
 }
 
+/* The session failed with no event under way: the next event vetoes. */
+static void set_fail(PgwSet *s, const char *what, const char *error) {
+        log_error("Set %s: %s: %s", s->id, what, error);
+        s->poll = sd_event_source_disable_unref(s->poll);
+        free(s->failure);
+        if (asprintf(&s->failure, "%s: %s", what, error) < 0)
+                s->failure = NULL;
+        s->phase = PGW_FAILED;
+}
+
 static void on_done(PgwConn *c, const PGresult *res, const char *error, void *userdata);
 
 static void set_query(PgwSet *s, PgwPhase phase, const char *sql, int n, const char *const *params) {
@@ -114,6 +138,77 @@ static void start_backup(PgwSet *s) {
                   1, params);
 }
 
+static void stop_backup(PgwSet *s) {
+        set_query(s, PGW_BACKUP_STOP,
+                  s->pgw->cluster.server_version >= 150000
+                  ? "SELECT lsn, labelfile, spcmapfile FROM pg_backup_stop(false)"
+                  : "SELECT lsn, labelfile, spcmapfile FROM pg_stop_backup(false, false)",
+                  0, NULL);
+}
+
+static int on_poll_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        PgwSet *s = userdata;
+        char start[32], bytes[32];
+        const char *params[] = { start, bytes };
+        int r;
+
+        if (s->phase != PGW_FROZEN)
+                return 0;
+        (void) snprintf(start, sizeof start, "%X/%X", (unsigned) (s->segment_start >> 32),
+                        (unsigned) (s->segment_start & 0xffffffffu));
+        (void) snprintf(bytes, sizeof bytes, "%d", PGW_SWITCH_BYTES);
+        s->phase = PGW_FROZEN_POLL;
+        r = pgw_conn_query(s->conn, PGW_BACKUP_POLL_QUERY, 2, params, on_done, s);
+        if (r < 0)
+                set_fail(s, "the session for the set ended while frozen",
+                         r == -ENOTCONN ? pgw_conn_error(s->conn) : strerror(-r));
+        return 0;
+}
+
+static void poll_again(PgwSet *s) {
+        int r;
+
+        s->phase = PGW_FROZEN;
+        if (s->poll) {
+                r = sd_event_source_set_time_relative(s->poll, PGW_POLL_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(s->poll, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time_relative(s->pgw->event, &s->poll, CLOCK_MONOTONIC, PGW_POLL_USEC, 0,
+                                               on_poll_timer, s);
+        if (r < 0)
+                log_warning_errno(r, "Set %s: cannot arm the WAL poll: %m", s->id);
+}
+
+/* A poll answered: '' or where the segment it switched ends. */
+static void on_poll(PgwSet *s, const PGresult *res, const char *error) {
+        uint64_t end;
+
+        if (error && s->event) {        /* Thaw came meanwhile */
+                set_veto(s, 1, "the session for the set failed while frozen", error);
+                s->phase = PGW_FAILED;
+                return;
+        }
+        if (error)
+                return set_fail(s, "the session for the set failed while frozen", error);
+        if (PQntuples(res) == 1 && *PQgetvalue(res, 0, 0) && pgw_lsn_parse(PQgetvalue(res, 0, 0), &end) >= 0) {
+                if (s->wal.n_ends < PGW_WAL_SWITCHES_MAX) {
+                        s->wal.ends[s->wal.n_ends++] = end;
+                        log_debug("Set %s: switched WAL segments at %X/%X.", s->id, (unsigned) (end >> 32),
+                                  (unsigned) (end & 0xffffffffu));
+                }
+                s->segment_start = pgw_wal_next_segment_start(&s->wal, end);
+        }
+        if (s->event) {                 /* Thaw came meanwhile */
+                s->poll = sd_event_source_disable_unref(s->poll);
+                return stop_backup(s);
+        }
+        if (s->wal.n_ends < PGW_WAL_SWITCHES_MAX)
+                poll_again(s);
+        else
+                s->phase = PGW_FROZEN;
+}
+
 static void on_done(PgwConn *c, const PGresult *res, const char *error, void *userdata) {
         PgwSet *s = userdata;
         _cleanup_free_ char *msg = NULL;
@@ -128,6 +223,12 @@ static void on_done(PgwConn *c, const PGresult *res, const char *error, void *us
         case PGW_CHECKPOINT:
                 if (error)
                         return set_veto(s, 1, "CHECKPOINT failed", error);
+                return set_query(s, PGW_CHECKPOINT_LSN, "SELECT redo_lsn::text FROM pg_control_checkpoint()", 0, NULL);
+        case PGW_CHECKPOINT_LSN:
+                if (error)
+                        return set_veto(s, 1, "cannot read the checkpoint's redo LSN", error);
+                log_info("Set %s: checkpoint done; a start from the snapshot replays the WAL from %s on.", s->id,
+                         PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "?");
                 if (s->backup)
                         return start_backup(s);
                 s->phase = PGW_PREPARED;
@@ -142,12 +243,24 @@ static void on_done(PgwConn *c, const PGresult *res, const char *error, void *us
         case PGW_FREEZE_CHECK:
                 if (error)
                         return set_veto(s, 1, "the session with PostgreSQL failed at Freeze", error);
+                s->phase = PGW_FROZEN;
                 if (s->backup) {
                         r = pgw_backup_wal_parse(res, &s->wal, &msg);
                         if (r < 0)
                                 return set_veto(s, 0, "cannot switch to a new WAL segment", msg ?: strerror(-r));
+                        s->segment_start = pgw_wal_next_segment_start(&s->wal, s->wal.switch_lsn);
+                        poll_again(s);
                 }
-                s->phase = PGW_FROZEN;
+                return set_answer(s, 0);
+        case PGW_FROZEN_POLL:
+                return on_poll(s, res, error);
+        case PGW_BACKUP_STOP:
+                if (error)
+                        return set_veto(s, 1, "cannot end the backup mode", error);
+                r = pgw_backup_stop_parse(res, &s->stop, &msg);
+                if (r < 0)
+                        return set_veto(s, 0, "cannot end the backup mode", msg ?: strerror(-r));
+                s->phase = PGW_THAWED;
                 return set_answer(s, 0);
         case PGW_POST_CHECK:
                 if (error) {
@@ -158,33 +271,22 @@ static void on_done(PgwConn *c, const PGresult *res, const char *error, void *us
                 set_answer(s, 0);
                 set_free(s);
                 return;
-        case PGW_BACKUP_STOP:
-                if (error) {
-                        set_veto(s, 1, "cannot end the backup mode", error);
-                        set_free(s);
-                        return;
-                }
-                r = pgw_backup_store(s->event, s->pgw->component, &s->pgw->cluster, &s->wal, res, &msg);
-                if (r < 0) {
-                        set_veto(s, 0, "cannot store the backup with the set", msg ?: strerror(-r));
-                        set_free(s);
-                        return;
-                }
-                log_info("Set %s: backup mode ended; backup_label, tablespace_map and %d WAL segment(s) stored with the set.",
-                         s->id, r);
-                set_answer(s, 0);
-                set_free(s);
-                return;
         case PGW_PREPARED:
         case PGW_FROZEN:
+        case PGW_THAWED:
+        case PGW_FAILED:
                 return;
         }
 }
 
-/* Keeps e to answer later; the handler returns what this returns. */
+/* Keeps e to answer later. */
 static int set_take(PgwSet *s, StasisEvent *e) {
         s->event = stasis_event_ref(e);
         return STASIS_EVENT_ASYNC;
+}
+
+static int set_failed(PgwSet *s, StasisEvent *e) {
+        return stasis_event_veto(e, 1, "%s", s->failure ?: "the session for the set failed");
 }
 
 static int on_prepare_snapshot(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void *userdata) {
@@ -223,29 +325,70 @@ static int on_freeze(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void
                 return stasis_event_veto(e, 1, "no prepared session with PostgreSQL for set %s",
                                          stasis_event_set_id(e));
         set_take(s, e);
-        if (!s->backup)
-                set_query(s, PGW_FREEZE_CHECK, "SELECT 1", 0, NULL);
-        else
-                set_query(s, PGW_FREEZE_CHECK, PGW_BACKUP_WAL_QUERY, 0, NULL);
+        set_query(s, PGW_FREEZE_CHECK, s->backup ? PGW_BACKUP_WAL_QUERY : "SELECT 1", 0, NULL);
+        return STASIS_EVENT_ASYNC;
+}
+
+static int on_thaw(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void *userdata) {
+        PgwSet *s = set_find(userdata, stasis_event_set_id(e));
+
+        if (!s)
+                return 0;               /* resuming what is not paused is harmless */
+        if (stasis_event_reason(e)) {
+                /* Raised by the library (the window passed, stasisd gone, an
+                 * Abort): the snapshots may not all be taken. No backup end. */
+                s->poll = sd_event_source_disable_unref(s->poll);
+                if (s->phase == PGW_FROZEN)
+                        set_fail(s, "thawed before the snapshots were all taken", stasis_event_reason(e));
+                return 0;
+        }
+        if (s->phase == PGW_FAILED)
+                return set_failed(s, e);
+        if (!s->backup) {
+                if (s->phase == PGW_FROZEN)
+                        s->phase = PGW_THAWED;
+                return 0;
+        }
+        if (s->phase == PGW_FROZEN_POLL)        /* the stop follows the poll under way */
+                return set_take(s, e);
+        if (s->phase != PGW_FROZEN)
+                return stasis_event_veto(e, 0, "Thaw for set %s came before Freeze", s->id);
+        s->poll = sd_event_source_disable_unref(s->poll);
+        set_take(s, e);
+        stop_backup(s);
         return STASIS_EVENT_ASYNC;
 }
 
 static int on_post_snapshot(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void *userdata) {
         PgwSet *s = set_find(userdata, stasis_event_set_id(e));
+        _cleanup_free_ char *msg = NULL;
+        int r;
 
-        if (!s || s->phase != PGW_FROZEN)
-                return stasis_event_veto(e, 0, "no session with PostgreSQL for set %s",
-                                         stasis_event_set_id(e));
-        set_take(s, e);
-        if (!s->backup)
+        if (!s)
+                return stasis_event_veto(e, 0, "no session with PostgreSQL for set %s", stasis_event_set_id(e));
+        if (s->phase == PGW_FAILED) {
+                r = set_failed(s, e);
+                set_free(s);
+                return r;
+        }
+        if (s->phase != PGW_THAWED)
+                return stasis_event_veto(e, 0, "PostSnapshot for set %s came before Thaw", s->id);
+        if (!s->backup) {
+                set_take(s, e);
                 set_query(s, PGW_POST_CHECK, "SELECT 1", 0, NULL);
-        else
-                set_query(s, PGW_BACKUP_STOP,
-                          s->pgw->cluster.server_version >= 150000
-                          ? "SELECT lsn, labelfile, spcmapfile FROM pg_backup_stop(false)"
-                          : "SELECT lsn, labelfile, spcmapfile FROM pg_stop_backup(false, false)",
-                          0, NULL);
-        return STASIS_EVENT_ASYNC;
+                return STASIS_EVENT_ASYNC;
+        }
+        r = pgw_backup_store(e, s->pgw->component, &s->pgw->cluster, &s->wal, &s->stop, &msg);
+        if (r < 0) {
+                log_error("Set %s: cannot store the backup with the set: %s.", s->id, msg ?: strerror(-r));
+                r = stasis_event_veto(e, 0, "cannot store the backup with the set: %s", msg ?: strerror(-r));
+        } else {
+                log_info("Set %s: backup mode ended at %s; backup_label, tablespace_map and %d WAL file(s) stored with the set.",
+                         s->id, s->stop.lsn, r);
+                r = 0;
+        }
+        set_free(s);
+        return r;
 }
 
 static int on_abort(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void *userdata) {
@@ -265,6 +408,8 @@ int pgw_set_handlers(Pgw *p, StasisWriter *w) {
         r = stasis_writer_set_handler(w, STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot, p);
         if (r >= 0)
                 r = stasis_writer_set_handler(w, STASIS_EVENT_FREEZE, on_freeze, p);
+        if (r >= 0)
+                r = stasis_writer_set_handler(w, STASIS_EVENT_THAW, on_thaw, p);
         if (r >= 0)
                 r = stasis_writer_set_handler(w, STASIS_EVENT_POST_SNAPSHOT, on_post_snapshot, p);
         if (r >= 0)
