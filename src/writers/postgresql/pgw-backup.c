@@ -81,9 +81,7 @@ void pgw_backup_stop_done(PgwBackupStop *s) {
         s->spcmapfile = mfree(s->spcmapfile);
 }
 
-/* The WAL segment that holds byte lsn, by name: timeline, then the segment
- * number split as PostgreSQL's XLogFileName() does. */
-static void segment_name(const PgwBackupWal *w, uint64_t segno, char buf[static 25]) {
+void pgw_wal_segment_name(const PgwBackupWal *w, uint64_t segno, char buf[static 25]) {
         uint64_t per_id = UINT64_C(0x100000000) / w->segment_size;
         (void) snprintf(buf, 25, "%08" PRIX32 "%08" PRIX32 "%08" PRIX32, w->timeline,
                         (uint32_t) (segno / per_id), (uint32_t) (segno % per_id));
@@ -132,10 +130,7 @@ static int add_file(StasisEvent *e, const char *component, const char *path, con
         return r;
 }
 
-/* How many bytes of segment seg the set needs: up to where it was switched,
- * the last up to the stop LSN, rounded up to a WAL page; the whole segment
- * if neither (more WAL than a poll saw). */
-static uint64_t segment_bytes(const PgwBackupWal *w, uint64_t seg, uint64_t stop_lsn) {
+uint64_t pgw_wal_segment_bytes(const PgwBackupWal *w, uint64_t seg, uint64_t stop_lsn) {
         uint64_t start = seg * w->segment_size, end = 0;
 
         for (unsigned i = 0; i < w->n_ends; i++)
@@ -187,10 +182,10 @@ int pgw_backup_store(StasisEvent *e, const char *component, const PgwCluster *cl
         last = (stop_lsn - 1) / wal->segment_size;
         for (uint64_t seg = first; seg <= last; seg++) {
                 _cleanup_free_ char *path = NULL, *data = NULL;
-                uint64_t size = segment_bytes(wal, seg, stop_lsn);
+                uint64_t size = pgw_wal_segment_bytes(wal, seg, stop_lsn);
                 char name[25];
 
-                segment_name(wal, seg, name);
+                pgw_wal_segment_name(wal, seg, name);
                 if (size > STASIS_METADATA_FILE_MAX) {
                         (void) asprintf(ret_error, "segment %s of the WAL written between the snapshots and the end "
                                         "of the backup holds %" PRIu64 " bytes, over the limit of %d bytes for a "

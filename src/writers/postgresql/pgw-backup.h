@@ -39,6 +39,13 @@ typedef struct PgwBackupWal {
 /* The first byte of the segment that WAL written after lsn goes to. */
 uint64_t pgw_wal_next_segment_start(const PgwBackupWal *w, uint64_t lsn);
 
+/* The name of WAL segment segno: the timeline, then the segment number
+ * split as PostgreSQL's XLogFileName() does. */
+void pgw_wal_segment_name(const PgwBackupWal *w, uint64_t segno, char buf[static 25]);
+/* How many bytes of segment segno the set needs: up to where it was
+ * switched, the last up to the stop LSN, rounded up to a WAL page; the whole
+ * segment if neither (more WAL than a poll saw). */
+uint64_t pgw_wal_segment_bytes(const PgwBackupWal *w, uint64_t segno, uint64_t stop_lsn);
 /* Parses an LSN such as "0/3000060". */
 int pgw_lsn_parse(const char *s, uint64_t *ret);
 /* Reads the answer to PGW_BACKUP_WAL_QUERY. */

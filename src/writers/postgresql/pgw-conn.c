@@ -150,13 +150,13 @@ static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 conn_poll_connect(c);
                 break;
         case PGW_CONN_QUERY:
-                if ((revents & EPOLLOUT) && PQflush(c->pg) < 0) {
-                        conn_lose(c, "the connection to PostgreSQL was lost: ");
-                        break;
-                }
                 if (revents & EPOLLOUT) {
-                        /* Everything sent: wait for the answer only. */
-                        if (PQflush(c->pg) == 0)
+                        int f = PQflush(c->pg);
+                        if (f < 0) {
+                                conn_lose(c, "the connection to PostgreSQL was lost: ");
+                                break;
+                        }
+                        if (f == 0)     /* everything sent: wait for the answer only */
                                 (void) conn_watch(c, EPOLLIN);
                 }
                 if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
