@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pgw-discover.c - where a PostgreSQL cluster keeps its files, asked of the server itself */
 #include <errno.h>
-#include <libpq-fe.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +62,7 @@ int pgw_discover(const char *conninfo, PgwCluster *ret, char **ret_error) {
         datadir = strdup(PQgetvalue(res, 0, 0));
         PQclear(res);
 
-        /* In-place tablespaces (a relative location) live in the data directory. */
-        res = PQexec(pg, "SELECT pg_tablespace_location(oid) FROM pg_tablespace "
-                         "WHERE spcname NOT IN ('pg_default', 'pg_global') ORDER BY oid");
+        res = PQexec(pg, PGW_TABLESPACES_QUERY);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
                 *ret_error = pgw_one_line("cannot list the tablespaces of PostgreSQL: ", PQresultErrorMessage(res));
                 PQclear(res);
@@ -88,15 +85,8 @@ int pgw_discover(const char *conninfo, PgwCluster *ret, char **ret_error) {
         /* pg_wal a symbolic link to another directory (initdb --waldir). */
         if (r >= 0 && !streq(c.wal_directory, wal))
                 r = add_path(&c.paths, c.wal_directory);
-        for (int i = 0; r >= 0 && i < PQntuples(res); i++) {
-                const char *loc = PQgetvalue(res, i, 0);
-                _cleanup_free_ char *real = NULL;
-                if (loc[0] != '/')
-                        continue;
-                r = resolve(loc, &real, ret_error);
-                if (r >= 0)
-                        r = add_path(&c.paths, real);
-        }
+        if (r >= 0)
+                r = pgw_cluster_add_tablespaces(&c, res, ret_error);
         PQclear(res);
         PQfinish(pg);
         if (r < 0)
@@ -104,6 +94,28 @@ int pgw_discover(const char *conninfo, PgwCluster *ret, char **ret_error) {
         *ret = c;
         c = (PgwCluster) {};
         return 0;
+}
+
+int pgw_cluster_add_tablespaces(PgwCluster *c, const PGresult *res, char **ret_error) {
+        int r, n = 0;
+
+        for (int i = 0; i < PQntuples(res); i++) {
+                const char *loc = PQgetvalue(res, i, 0);
+                _cleanup_free_ char *real = NULL;
+                size_t before = strv_length(c->paths);
+
+                /* In-place tablespaces (a relative location) live in the data directory. */
+                if (loc[0] != '/')
+                        continue;
+                r = resolve(loc, &real, ret_error);
+                if (r >= 0)
+                        r = add_path(&c->paths, real);
+                if (r < 0)
+                        return r;
+                if (strv_length(c->paths) > before)
+                        n++;
+        }
+        return n;
 }
 
 void pgw_cluster_done(PgwCluster *c) {

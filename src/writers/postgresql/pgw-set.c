@@ -28,6 +28,7 @@
 #include "pgw-backup.h"
 #include "pgw-conn.h"
 #include "pgw-set.h"
+#include "strv.h"
 
 #define PGW_SETS_MAX 16
 
@@ -35,6 +36,7 @@ typedef enum PgwPhase {
         PGW_CONNECTING,         /* PrepareSnapshot */
         PGW_CHECKPOINT,         /* PrepareSnapshot */
         PGW_CHECKPOINT_LSN,     /* PrepareSnapshot: where a start from the snapshot begins its redo */
+        PGW_TABLESPACES,        /* PrepareSnapshot: a tablespace made since the writer started? */
         PGW_BACKUP_START,       /* PrepareSnapshot, backup mode */
         PGW_PREPARED,           /* waits for Freeze */
         PGW_FREEZE_CHECK,       /* Freeze */
@@ -229,6 +231,26 @@ static void on_done(PgwConn *c, const PGresult *res, const char *error, void *us
                         return set_veto(s, 1, "cannot read the checkpoint's redo LSN", error);
                 log_info("Set %s: checkpoint done; a start from the snapshot replays the WAL from %s on.", s->id,
                          PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "?");
+                return set_query(s, PGW_TABLESPACES, PGW_TABLESPACES_QUERY, 0, NULL);
+        case PGW_TABLESPACES:
+                if (error)
+                        return set_veto(s, 1, "cannot list the tablespaces", error);
+                r = pgw_cluster_add_tablespaces(&s->pgw->cluster, res, &msg);
+                if (r < 0)
+                        return set_veto(s, 1, "cannot resolve a tablespace's location", msg ?: strerror(-r));
+                if (r > 0) {
+                        /* The set was resolved without it, so it cannot hold the
+                         * cluster; the next one will. */
+                        const char *path = s->pgw->cluster.paths[strv_length(s->pgw->cluster.paths) - 1];
+                        r = s->pgw->paths_changed(s->pgw);
+                        if (r < 0)
+                                return set_veto(s, 1, "a tablespace made since the writer started is not in the set",
+                                                path);
+                        if (asprintf(&msg, "%s (the writer has added it to its component: try again)", path) < 0)
+                                msg = NULL;
+                        return set_veto(s, 1, "a tablespace made since the writer started is not in the set",
+                                        msg ?: path);
+                }
                 if (s->backup)
                         return start_backup(s);
                 s->phase = PGW_PREPARED;

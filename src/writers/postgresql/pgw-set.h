@@ -16,6 +16,9 @@ typedef struct Pgw {
         PgwCluster cluster;
         PgwSet *sets_head, *sets_tail;
         unsigned n_sets;
+        /* Called when cluster.paths grew: the writer's component is made anew. */
+        int (*paths_changed)(struct Pgw *p);
+        StasisWriter *writer;
 } Pgw;
 
 /* Sets the writer's handlers for PrepareSnapshot, Freeze, PostSnapshot and Abort. */

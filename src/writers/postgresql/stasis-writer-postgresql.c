@@ -84,9 +84,23 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+static int set_component(Pgw *p) {
+        int r;
+
+        r = stasis_writer_clear_components(p->writer);
+        if (r >= 0)
+                r = stasis_writer_add_component(p->writer, p->component, (const char *const *) p->cluster.paths, 1,
+                                                "data directory, write-ahead log and tablespaces");
+        if (r < 0)
+                return log_error_errno(r, "Cannot set the component's paths: %s", *stasis_writer_last_error(p->writer) ?
+                                       stasis_writer_last_error(p->writer) : strerror(-r));
+        for (char **i = p->cluster.paths; *i; i++)
+                log_info("Component %s: %s.", p->component, *i);
+        return 0;
+}
+
 static int run(Pgw *p, const PgwConfig *cfg) {
         StasisWriter *w = NULL;
-        const char *const *paths = (const char *const *) p->cluster.paths;
         sigset_t mask;
         int r;
 
@@ -94,8 +108,9 @@ static int run(Pgw *p, const PgwConfig *cfg) {
         if (r < 0)
                 return log_error_errno(r, "Cannot make the writer postgresql%s%s: %m", cfg->instance ? "@" : "",
                                        strempty(cfg->instance));
-        r = stasis_writer_add_component(w, p->component, paths, 1,
-                                        "data directory, write-ahead log and tablespaces");
+        p->writer = w;
+        p->paths_changed = set_component;
+        r = set_component(p);
         if (r >= 0)
                 r = stasis_writer_set_restore_method(w, "stop-restore-start");
         if (r >= 0 && arg_bus_address)
@@ -157,8 +172,6 @@ int main(int argc, char *argv[]) {
                 log_error("%s%s", error ?: strerror(-r), error && strchr("?!", error[strlen(error) - 1]) ? "" : ".");
                 goto finish;
         }
-        for (char **i = p.cluster.paths; *i; i++)
-                log_info("Component %s: %s.", p.component, *i);
         p.conninfo = cfg.conninfo;
 
         r = sd_event_default(&p.event);
