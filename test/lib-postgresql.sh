@@ -156,3 +156,12 @@ pg_restore_metadata() {
                 chown postgres:postgres "$out"
         done
 }
+
+# pg_stop_writer LOG: SIGTERM to the writer; it must unregister and exit 0
+# (so that a sanitizer's report fails the test).
+pg_stop_writer() {
+        local rc=0
+        kill "$PG_WRITER_PID"
+        wait "$PG_WRITER_PID" || rc=$?
+        [ "$rc" = 0 ] || { tail -n 30 "$1" >&2; stasis_die "stasis-writer-postgresql exited $rc on SIGTERM"; }
+}

@@ -112,4 +112,5 @@ for id in "${ids[@]}"; do
         stasis_log "set $id: stop LSN $lsn, $nwal WAL file(s) with the set, redo $(pg_redo_bytes "$R/data.log") bytes as a base backup"
         rm -rf "$R"
 done
+pg_stop_writer "$T/writer.log"
 pg_stop "$D"

@@ -116,4 +116,5 @@ id=$("$STASIS" --json create --component=postgresql | jq -r .id)
 grep -q "Set $id: backup mode started" "$T/writer3.log" || { cat "$T/writer3.log" >&2; stasis_die "no backup mode for a set on two volumes"; }
 assert_eq "$("$STASIS" --json show "$id" | jq -r '.components[0].consistency')" application "the set in backup mode"
 assert_eq "$(sessions)" 0 "no session left after the set"
+pg_stop_writer "$T/writer3.log"
 pg_stop "$D"

@@ -98,4 +98,5 @@ done
 median=$(printf '%s\n' "${redos[@]}" | sort -n | sed -n "$(( (${#redos[@]} + 1) / 2 ))p")
 stasis_log "WAL replayed at start: plain btrfs snapshot $plain bytes, stasis sets $median bytes (median of ${#redos[@]}: ${redos[*]})"
 [ $((median * 4)) -lt "$plain" ] || stasis_die "the sets' redo ($median bytes) is not far below the plain snapshot's ($plain bytes)"
+pg_stop_writer "$T/writer.log"
 pg_stop "$D"
