@@ -27,6 +27,8 @@ packages=(
         # qemu, Debian's kernel with device-mapper, busybox and the tools
         # that build its initrd
         lvm2 thin-provisioning-tools qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils zstd
+        # stasis-writer-postgresql: libpq to build it; the server, psql and pgbench for its tests
+        libpq-dev postgresql-15 postgresql-client-15
 )
 
 missing=()
