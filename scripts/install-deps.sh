@@ -20,6 +20,8 @@ packages=(
         tar restic
         # the Python example of docs/requestors.md
         python3-dbus
+        # stasis-writer-redis and its test's server
+        libhiredis-dev redis-server redis-tools
         # the LVM provider, and test-lvm-vm.sh's virtual machine (test/vm/vmtest.sh):
         # qemu, Debian's kernel with device-mapper, busybox and the tools
         # that build its initrd
