@@ -87,7 +87,7 @@ stop_writer() {
 # k:<counter>. Its output is the counter value each step committed.
 LOAD_SCRIPT="local n = redis.call('INCR', 'ctr'); redis.call('SET', 'k:' .. n, n); return n"
 start_load() {
-        rcli "$1" < <(yes "EVAL \"$LOAD_SCRIPT\" 0") >"$T/load-$1.out" 2>&1 &
+        redis-cli -s "$T/$1/sock" < <(yes "EVAL \"$LOAD_SCRIPT\" 0") >"$T/load-$1.out" 2>&1 &
         LOAD_PID=$!
         stasis_track_pid "$LOAD_PID"
 }
