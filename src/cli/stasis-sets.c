@@ -17,8 +17,13 @@ static void set_request_unrefp(StasisSetRequest **q) {
         stasis_set_request_unref(*q);
 }
 
+static void metadata_list_freep(StasisMetadataList **l) {
+        stasis_metadata_list_free(*l);
+}
+
 int show_set(StasisRequestor *r, const char *id) {
         _cleanup_(set_unrefp) StasisSet *set = NULL;
+        _cleanup_(metadata_list_freep) StasisMetadataList *meta = NULL;
         _cleanup_(set_info_done) SetInfo s = {};
         int q;
 
@@ -27,12 +32,17 @@ int show_set(StasisRequestor *r, const char *id) {
         q = set_info_from_set(set, true, &s);
         if (q < 0)
                 return report_local("reading the set", q);
+        if (stasis_requestor_get_set_metadata(r, stasis_set_id(set), &meta) < 0)
+                return report_error(r, "reading the backup metadata of the set");
         if (arg_json) {
                 json_object *o = set_info_to_json(&s);
+                json_object_object_add(o, "metadata", metadata_to_json(meta));
                 print_json(stdout, o);
                 json_object_put(o);
-        } else
+        } else {
                 print_set_details(stdout, &s);
+                print_metadata(stdout, meta);
+        }
         return EXIT_OK;
 }
 

@@ -75,6 +75,9 @@ int make_set_request(char **args, bool persistent, StasisSetRequest **ret);
  * failure. */
 int delete_each(StasisRequestor *r, char **names, int (*call)(StasisRequestor *r, const char *name),
                 const char *what, void (*print_deleted)(const char *name));
+/* stasis-metadata.c: the writers' backup metadata of a set, for show. */
+json_object *metadata_to_json(const StasisMetadataList *l);
+void print_metadata(FILE *f, const StasisMetadataList *l);
 /* Prints set id in full, as show does. */
 int show_set(StasisRequestor *r, const char *id);
 

@@ -9,7 +9,7 @@
 #include "provider.h"
 #include "time-util.h"
 
-#define CATALOG_SCHEMA_VERSION 4
+#define CATALOG_SCHEMA_VERSION 5
 
 /* Set ids are reserved (durably) this many at a time. */
 #define CATALOG_ID_BLOCK 64

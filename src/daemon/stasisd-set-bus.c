@@ -11,6 +11,7 @@
 #include "stasisd-auth.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-metadata.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
@@ -198,5 +199,9 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_METHOD("Unmount", "", "", set_views_method_unmount, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("OpenView", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sh)", mounts),
                                 set_views_method_open_view, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("BackupMetadata", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssssuu)", metadata),
+                                set_metadata_method_list, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("BackupMetadataFile", SD_BUS_ARGS("s", path), SD_BUS_RESULT("ay", data, "u", mode),
+                                set_metadata_method_file, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };

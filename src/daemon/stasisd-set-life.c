@@ -8,6 +8,7 @@
 #include "macro.h"
 #include "stasisd-set-commit.h"
 #include "stasisd-set-life.h"
+#include "stasisd-set-metadata.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
 
@@ -22,6 +23,7 @@ static void set_fail_now(Set *s) {
 
 void set_life_hold_ended(Set *s) {
         assert(s);
+        set_metadata_hold_ended(s);
         if (s->phase == SET_PHASE_FAILING)
                 set_fail_now(s);
 }

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-set-export.h"
+#include "stasisd-set-metadata.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
@@ -62,6 +63,60 @@ static bool sw_crash_atomic(const Set *s, const SetWriter *sw) {
         return true;
 }
 
+/* The path of path inside the snapshot of vol, or NULL if vol does not hold it. */
+static const char *path_in_volume(const StasisVolume *vol, const char *path) {
+        const char *view = stasis_volume_view_path(vol), *rest;
+
+        if (!view)
+                return NULL;
+        if (streq(view, "/"))
+                return path + 1;
+        rest = startswith(path, view);
+        if (!rest || (*rest != 0 && *rest != '/'))
+                return NULL;
+        return *rest == '/' ? rest + 1 : rest;
+}
+
+/* Option "paths" of PrepareSnapshot, a(sus): for each path of the writer's
+ * components in the set, the index of its volume's snapshot in the
+ * PostSnapshot that follows, and where it is inside that snapshot. The
+ * deepest view that holds it wins (a subvolume below another). */
+static int append_paths(sd_bus_message *m, const Set *s, const SetWriter *sw) {
+        int r = sd_bus_message_open_container(m, 'v', "a(sus)");
+
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "(sus)");
+        for (size_t c = 0; r >= 0 && c < sw->writer->meta->n_components; c++) {
+                const WriterComponent *wc = &sw->writer->meta->components[c];
+                bool in_set = false;
+                STRV_FOREACH(n, sw->components)
+                        in_set = in_set || streq(*n, wc->name);
+                if (!in_set)
+                        continue;
+                STRV_FOREACH(p, wc->paths) {
+                        const char *best = NULL;
+                        size_t best_len = 0, best_v = 0;
+                        for (size_t v = 0; v < sw->n_volumes; v++) {
+                                const StasisVolume *vol = &s->volumes[sw->volumes[v]];
+                                const char *rel = path_in_volume(vol, *p);
+                                size_t len = rel ? strlen(stasis_volume_view_path(vol)) : 0;
+                                if (rel && (!best || len > best_len)) {
+                                        best = rel;
+                                        best_len = len;
+                                        best_v = v;
+                                }
+                        }
+                        if (best && r >= 0)
+                                r = sd_bus_message_append(m, "(sus)", *p, (uint32_t) best_v, best);
+                }
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
 static int append_set_event(sd_bus_message *m, WriterBatch *b, size_t i, void *userdata) {
         Set *s = userdata;
         SetWriter *sw = &s->writers[s->batch_map[i]];
@@ -78,7 +133,19 @@ static int append_set_event(sd_bus_message *m, WriterBatch *b, size_t i, void *u
         case STASIS_EVENT_PREPARE_SNAPSHOT:
                 r = append_components(m, sw);
                 if (r >= 0)
-                        r = sd_bus_message_append(m, "a{sv}", 1, "crash-atomic", "b", sw_crash_atomic(s, sw));
+                        r = sd_bus_message_open_container(m, 'a', "{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "{sv}", "crash-atomic", "b", sw_crash_atomic(s, sw));
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "paths");
+                if (r >= 0)
+                        r = append_paths(m, s, sw);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
                 return r;
         case STASIS_EVENT_FREEZE: {
                 usec_t now = now_usec(CLOCK_MONOTONIC);
@@ -129,6 +196,18 @@ static int set_send(Set *s, StasisWriterEvent event, bool (*pick)(const Set *s, 
         return r;
 }
 
+/* A writer whose metadata is wrong fails: a restore could not rely on it. */
+static void take_metadata(Set *s, SetWriter *sw, sd_bus_message *reply) {
+        char err[768], msg[1024];
+        int r = set_metadata_take(s, sw->writer, sw->components, reply, false, err, sizeof err);
+        if (r == -ENOMEM)
+                snprintf(err, sizeof err, "out of memory");
+        if (r < 0) {
+                snprintf(msg, sizeof msg, "sent bad backup metadata with PostSnapshot: %s", err);
+                sw_fail(s, sw, msg, false);
+        }
+}
+
 /* Takes a finished batch's answers: failures fail their writers. Frees it. */
 static void set_take_batch(Set *s, WriterBatch *b) {
         for (size_t i = 0; i < b->n; i++) {
@@ -142,6 +221,8 @@ static void set_take_batch(Set *s, WriterBatch *b) {
                         sw->frozen = false;
                 if (r->error < 0)
                         sw_fail(s, sw, r->message, r->retryable);
+                else if (b->event == STASIS_EVENT_POST_SNAPSHOT)
+                        take_metadata(s, sw, r->reply);
         }
         s->batch = writer_batch_free(s->batch);
 }
@@ -583,6 +664,8 @@ int set_complete(Set *s, sd_bus_message *msg, char **failed, sd_bus_error *error
                 .set_id = s->id,
                 .timeout = m->prepare_timeout,
                 .append = append_complete,
+                .done = set_metadata_backup_complete_done,
+                .userdata = m,
                 .args = a,
                 .args_free = complete_args_free,
         };

@@ -24,6 +24,8 @@
 #include "stasisd-request-id.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
+#include "stasisd-set-deleted.h"
+#include "stasisd-set-metadata.h"
 #include "stasisd-set.h"
 #include "stasisd-worker.h"
 #include "string-table.h"
@@ -60,6 +62,7 @@ Set *set_free(Set *s) {
         set_commit_release(s);
         set_writers_release(s);
         set_components_free(s->components, s->n_components);
+        set_metadata_forget(s);
         set_export_release(s);
         set_unlink(s);
         sd_bus_slot_unref(s->requestor_check);
@@ -132,10 +135,15 @@ int set_record_created(Set *s, const char *consistency) {
         set_export_update(s);   /* its components made, its handles chosen */
         r = catalog_record_created(s->manager->catalog, s->id_num, set_state_to_string(SET_CREATED), consistency,
                                    s->hold_usec, s->components, s->n_components);
-        if (r < 0)
+        if (r < 0) {
                 log_error_errno(r, "Set %s: failed to record it in the catalog: %s",
                                 s->id, catalog_last_error(s->manager->catalog));
-        return r;
+                set_metadata_forget(s);
+                return r;
+        }
+        s->was_created = true;
+        /* Without its metadata a restore may be impossible: then the set is not made. */
+        return set_metadata_record(s);
 }
 
 void set_change_state(Set *s, SetState state, const char *consistency) {
@@ -247,6 +255,8 @@ static void set_remove_result(Set *s, int status, const void *data, size_t size)
                 log_info("Set %s deleted.", s->id);
                 if (s->pending)
                         (void) sd_bus_reply_method_return(s->pending, "");
+                if (s->was_created)
+                        set_tell_writers_deleted(s);
                 set_remove(s);
                 return;
         }
@@ -521,6 +531,7 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
                             cs->id, cs->state);
                 s->state = SET_CREATING;
         }
+        s->was_created = s->state != SET_CREATING;
         s->label = TAKE_PTR(cs->label);
         s->request_id = TAKE_PTR(cs->request_id);
         if (strlen(strempty(s->label)) > MANAGER_LABEL_MAX) {

@@ -93,6 +93,11 @@ struct Set {
         SetComponent *components;
         size_t n_components;
         usec_t completed;
+        bool was_created;       /* recorded created once: its writers hear when it goes */
+
+        /* The writers' backup metadata, from their answers until it is recorded (stasisd-set-metadata.c). */
+        struct SetMetadata *metadata;
+        size_t n_metadata;
 
         /* What it shows on the bus (stasisd-set-export.c). */
         size_t export_size;             /* its share of the manager's sets_export_bytes */

@@ -19,6 +19,9 @@ bool writer_takes_event(const Writer *w, StasisWriterEvent event) {
         assert(w);
         assert(event >= 0 && event < _STASIS_EVENT_MAX);
 
+        /* SetDeleted is newer than writers that do not announce: only to those that ask for it. */
+        if (event == STASIS_EVENT_SET_DELETED)
+                return w->announces && (w->events & (1U << event));
         return !w->announces || (w->events & (1U << event));
 }
 

@@ -120,7 +120,8 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
 
         e = sd_bus_message_get_error(reply);
         if (!e) {
-                if (b->event == STASIS_EVENT_IDENTIFY)
+                if (b->event == STASIS_EVENT_IDENTIFY || b->event == STASIS_EVENT_POST_SNAPSHOT ||
+                    b->event == STASIS_EVENT_BACKUP_COMPLETE)
                         r->reply = sd_bus_message_ref(reply);
                 reply_finish(r, 0, false, NULL);
         } else if (sd_bus_error_has_name(e, STASIS_ERROR_VETO))

@@ -27,7 +27,7 @@ typedef struct WriterReply {
         int error;                      /* 0, or <0 when it failed */
         bool retryable;                 /* a retryable veto, or a time-out */
         char *message;                  /* why it failed, for people */
-        sd_bus_message *reply;          /* Identify: the answer (NULL if skipped) */
+        sd_bus_message *reply;          /* Identify, PostSnapshot, BackupComplete: the answer (NULL if skipped) */
         usec_t done_usec;               /* CLOCK_MONOTONIC */
 } WriterReply;
 

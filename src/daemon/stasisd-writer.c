@@ -30,6 +30,7 @@ static const char *const writer_failed_at_table[_STASIS_EVENT_MAX] = {
         [STASIS_EVENT_ABORT]            = "failed-at-abort",
         [STASIS_EVENT_PRE_RESTORE]      = "failed-at-pre-restore",
         [STASIS_EVENT_POST_RESTORE]     = "failed-at-post-restore",
+        [STASIS_EVENT_SET_DELETED]      = "failed-at-set-deleted",      /* never: nothing waits for it */
 };
 
 static const char *const writer_state_table[_WRITER_STATE_MAX] = {

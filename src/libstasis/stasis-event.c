@@ -41,6 +41,18 @@ static int reply_success(StasisEvent *e) {
         const char *json;
         int r;
 
+        if (e->type == STASIS_EVENT_POST_SNAPSHOT || e->type == STASIS_EVENT_BACKUP_COMPLETE) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                r = sd_bus_message_new_method_return(e->message, &reply);
+                if (r >= 0)
+                        r = event_append_metadata(e, reply);
+                if (r >= 0)
+                        r = sd_bus_send(NULL, reply, NULL);
+                if (r < 0)
+                        return sd_bus_reply_method_errnof(e->message, -r, "Cannot send the backup metadata: %s",
+                                                          strerror(-r));
+                return r;
+        }
         if (e->type != STASIS_EVENT_IDENTIFY)
                 return sd_bus_reply_method_return(e->message, NULL);
         /* The handler may have changed the components. */
@@ -105,7 +117,9 @@ StasisEvent *stasis_event_unref(StasisEvent *e) {
                 free(e->snapshots[i].snapshot);
         }
         free(e->snapshots);
+        path_snapshots_free(e->paths);
         free(e->veto_reason);
+        backup_metadata_list_clear(&e->metadata);
         stasis_writer_unref(e->writer);
         free(e);
         return NULL;

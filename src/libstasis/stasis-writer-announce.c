@@ -15,7 +15,8 @@ static bool has(const StasisWriter *w, StasisWriterEvent e) {
 
 /* The events the writer takes: those it has a handler for, Freeze and Thaw
  * together (the library keeps the freeze timer), Abort with them (it thaws
- * first), and Identify too when the last update was refused. */
+ * first), PrepareSnapshot with PostSnapshot (it says where the component
+ * paths are), and Identify too when the last update was refused. */
 static int events_taken(const StasisWriter *w, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         bool freeze = has(w, STASIS_EVENT_FREEZE) || has(w, STASIS_EVENT_THAW);
@@ -26,6 +27,9 @@ static int events_taken(const StasisWriter *w, char ***ret) {
                         take = take || freeze;
                 if (e == STASIS_EVENT_IDENTIFY)
                         take = take || w->announce_refused;
+                /* It tells where the component paths are, for PostSnapshot. */
+                if (e == STASIS_EVENT_PREPARE_SNAPSHOT)
+                        take = take || has(w, STASIS_EVENT_POST_SNAPSHOT);
                 if (take && strv_extend(&l, writer_event_name(e)) < 0)
                         return -ENOMEM;
         }

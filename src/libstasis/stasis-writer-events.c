@@ -176,6 +176,13 @@ static int read_options(sd_bus_message *m, StasisEvent *e, sd_bus_error *error) 
                                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                                         "Option 'crash-atomic' must be a boolean");
                         e->crash_atomic = b;
+                } else if (r >= 0 && e->type == STASIS_EVENT_PREPARE_SNAPSHOT && streq(key, "paths")) {
+                        r = writer_read_paths(e->writer, e->set_id, m);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                        "Option 'paths' must be a(sus)");
                 } else if (r >= 0)
                         r = sd_bus_message_skip(m, "v");
                 if (r >= 0)
@@ -356,6 +363,7 @@ static int method_post_snapshot(sd_bus_message *m, void *userdata, sd_bus_error 
                 r = read_snapshots(m, e, error);
         if (r < 0)
                 return r;
+        e->paths = writer_take_paths(e->writer, e->set_id);
         return event_dispatch(e, m);
 }
 
@@ -387,6 +395,7 @@ static int method_abort(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         e->reason = strdup(reason);
         if (!e->reason)
                 return -ENOMEM;
+        path_snapshots_free(writer_take_paths(w, e->set_id));
         if (w->auto_thawed_set && streq(w->auto_thawed_set, e->set_id)) {
                 auto_thaw_forget(w);
         }
@@ -394,6 +403,19 @@ static int method_abort(sd_bus_message *m, void *userdata, sd_bus_error *error) 
                 _cleanup_free_ char *set = freeze_end(w);
                 raise_thaw(w, set, reason, false);
         }
+        return event_dispatch(e, m);
+}
+
+/* One-way: stasisd expects no answer (the library sends none). */
+static int method_set_deleted(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_event_unref_ StasisEvent *e = NULL;
+        StasisWriter *w = userdata;
+        int r;
+
+        r = event_for_call(w, m, STASIS_EVENT_SET_DELETED, &e, error);
+        if (r < 0)
+                return r;
+        path_snapshots_free(writer_take_paths(w, e->set_id));
         return event_dispatch(e, m);
 }
 
@@ -411,9 +433,9 @@ const sd_bus_vtable writer_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Thaw", SD_BUS_ARGS("s", set),
                                 SD_BUS_NO_RESULT, method_thaw, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("PostSnapshot", SD_BUS_ARGS("s", set, "a(ss)", snapshots),
-                                SD_BUS_NO_RESULT, method_post_snapshot, SD_BUS_VTABLE_UNPRIVILEGED),
+                                SD_BUS_RESULT("a(sss)", values, "a(ssayu)", files), method_post_snapshot, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("BackupComplete", SD_BUS_ARGS("s", set, "a(sb)", results),
-                                SD_BUS_NO_RESULT, method_backup_complete, SD_BUS_VTABLE_UNPRIVILEGED),
+                                SD_BUS_RESULT("a(sss)", values, "a(ssayu)", files), method_backup_complete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Abort", SD_BUS_ARGS("s", set, "s", reason),
                                 SD_BUS_NO_RESULT, method_abort, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("PreRestore", SD_BUS_ARGS("s", set, "as", components, "a{sv}", options),
@@ -421,5 +443,7 @@ const sd_bus_vtable writer_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("PostRestore",
                                 SD_BUS_ARGS("s", set, "as", components, "b", succeeded, "a{sv}", options),
                                 SD_BUS_NO_RESULT, method_post_restore, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetDeleted", SD_BUS_ARGS("s", set), SD_BUS_NO_RESULT, method_set_deleted,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "backup-metadata.h"
 #include "macro.h"
 #include "stasis-client.h"
 #include "stasis/stasis.h"
@@ -15,6 +16,22 @@
 
 /* Entries of the arrays stasisd sends with an event; more is a malformed call. */
 #define WRITER_EVENT_ITEMS_MAX 4096
+
+/* Sets prepared at once whose component paths are kept until PostSnapshot. */
+#define WRITER_PATHS_SETS_MAX 16
+
+/* Where one component path is: in the snapshot at index of PostSnapshot's list, at in_snapshot. */
+typedef struct PathSnapshot {
+        char *path;
+        uint32_t index;
+        char *in_snapshot;
+} PathSnapshot;
+
+typedef struct PathSnapshots {
+        char *set_id;
+        PathSnapshot *items;
+        size_t n;
+} PathSnapshots;
 
 typedef struct WriterHandler {
         stasis_writer_handler_t handler;
@@ -62,6 +79,10 @@ struct StasisWriter {
          * answered with org.stasis1.Error.Timeout. */
         char *auto_thawed_set;
         char *auto_thaw_reason;
+
+        /* From PrepareSnapshot to PostSnapshot: where the component paths are, per set. */
+        PathSnapshots *paths[WRITER_PATHS_SETS_MAX];
+        size_t n_paths;
 };
 
 typedef struct SnapshotPair {
@@ -85,6 +106,9 @@ struct StasisEvent {
         char *reason;
         SnapshotPair *snapshots;
         size_t n_snapshots;
+        PathSnapshots *paths;           /* PostSnapshot: where the component paths are; NULL if not told */
+
+        BackupMetadataList metadata;    /* PostSnapshot, BackupComplete: sent with the answer */
 
         bool vetoed;
         bool veto_retryable;
@@ -137,6 +161,18 @@ void writer_coordinator_gone(StasisWriter *w, const char *reason);
 void writer_freeze_state_clear(StasisWriter *w);
 /* Called when a Freeze for set is answered with an error: not frozen then. */
 void writer_freeze_failed(StasisWriter *w, const char *set);
+
+/* stasis-event-paths.c */
+void path_snapshots_free(PathSnapshots *p);
+/* Reads option "paths" (positioned at its variant) of PrepareSnapshot for set, and keeps it. */
+int writer_read_paths(StasisWriter *w, const char *set, sd_bus_message *m);
+/* The paths kept for set, taken out (NULL if none). */
+PathSnapshots *writer_take_paths(StasisWriter *w, const char *set);
+void writer_paths_clear(StasisWriter *w);
+
+/* stasis-event-metadata.c */
+/* Appends e's backup metadata to its answer: a(sss) values, a(ssayu) files. */
+int event_append_metadata(StasisEvent *e, sd_bus_message *reply);
 
 /* stasis-event.c */
 int event_new(StasisWriter *w, StasisWriterEvent type, StasisEvent **ret);

@@ -99,6 +99,7 @@ StasisWriter *stasis_writer_unref(StasisWriter *w) {
         client_done(&w->client);
         writer_metadata_free(w->meta);
         free(w->metadata_json);
+        writer_paths_clear(w);
         free(w);
         return NULL;
 }

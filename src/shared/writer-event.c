@@ -16,6 +16,7 @@ static const char *const writer_event_table[_STASIS_EVENT_MAX] = {
         [STASIS_EVENT_ABORT]            = "Abort",
         [STASIS_EVENT_PRE_RESTORE]      = "PreRestore",
         [STASIS_EVENT_POST_RESTORE]     = "PostRestore",
+        [STASIS_EVENT_SET_DELETED]      = "SetDeleted",
 };
 
 DEFINE_PRIVATE_STRING_TABLE_LOOKUP_TO_STRING(writer_event, StasisWriterEvent)

@@ -56,6 +56,17 @@ typedef struct Pending {
         struct Pending *next;
 } Pending;
 
+/* --metadata, --metadata-file: added at an event; the result logged. */
+#define METADATA_MAX 300
+typedef struct MetadataSpec {
+        StasisWriterEvent event;
+        char *component, *key;          /* key: a value's name, or a file's path */
+        char *value;                    /* a value; NULL for a file */
+        char *data;                     /* a file's content */
+        size_t size;
+        unsigned mode;
+} MetadataSpec;
+
 typedef enum LoopMode { LOOP_ATTACH, LOOP_POLL, LOOP_RUN } LoopMode;
 
 static struct {
@@ -69,9 +80,11 @@ static struct {
         long fault_index;               /* -1: all writers */
         unsigned fault_count;           /* 0: unlimited */
         LoopMode loop;
-        bool log_states, log_results;
+        bool log_states, log_results, log_paths;
         unsigned handlers;              /* events with a handler, bit 1 << event */
         const char *usr1_component;     /* NAME=PATH added on SIGUSR1 */
+        MetadataSpec metadata[METADATA_MAX];
+        unsigned n_metadata;
 } arg = { .name = "testw", .count = 1, .fault_index = -1, .handlers = ~0U };
 
 static sd_event *event;
@@ -285,6 +298,42 @@ static int apply_fault(TestWriter *tw, StasisWriterEvent ev, StasisEvent *e, con
         return -EIO;
 }
 
+/* Adds the metadata given for ev; logs "<us> <writer> Metadata <set> <key>:ok|<errno name>:<error text>". */
+static void add_metadata(TestWriter *tw, StasisWriterEvent ev, StasisEvent *e) {
+        for (unsigned i = 0; i < arg.n_metadata; i++) {
+                const MetadataSpec *m = &arg.metadata[i];
+                int r;
+                if (m->event != ev)
+                        continue;
+                if (m->value)
+                        r = stasis_event_add_metadata(e, m->component, m->key, m->value);
+                else
+                        r = stasis_event_add_metadata_file(e, m->component, m->key, m->data, m->size, m->mode);
+                if (r < 0)
+                        log_line("%s Metadata %s %s:%s:%s", tw->label, stasis_event_set_id(e) ?: "-", m->key,
+                                 strerrorname_np(-r), stasis_writer_last_error(tw->w));
+                else
+                        log_line("%s Metadata %s %s:ok", tw->label, stasis_event_set_id(e) ?: "-", m->key);
+        }
+}
+
+/* For each component path (and one that is none):
+ * "<us> <writer> PathSnapshot <set> <path>=<snapshot>:<path in snapshot>" or "<path>=<errno name>". */
+static void log_paths(TestWriter *tw, StasisEvent *e) {
+        for (unsigned c = 0; c <= arg.n_components; c++)
+                for (unsigned i = 0; c == arg.n_components ? i < 1 : arg.components[c].paths[i] != NULL; i++) {
+                        const char *p = c == arg.n_components ? "/no/such/component/path" : arg.components[c].paths[i];
+                        const char *snap, *rel;
+                        int r = stasis_event_get_path_snapshot(e, p, &snap, &rel);
+                        if (r < 0)
+                                log_line("%s PathSnapshot %s %s=%s", tw->label, stasis_event_set_id(e) ?: "-", p,
+                                         strerrorname_np(-r));
+                        else
+                                log_line("%s PathSnapshot %s %s=%s:%s", tw->label, stasis_event_set_id(e) ?: "-", p,
+                                         snap, rel);
+                }
+}
+
 static int on_event(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void *userdata) {
         TestWriter *tw = userdata;
         const Fault *f;
@@ -296,6 +345,9 @@ static int on_event(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void 
                 data_resume(tw);
                 return 0;
         }
+        add_metadata(tw, ev, e);
+        if (ev == STASIS_EVENT_POST_SNAPSHOT && arg.log_paths)
+                log_paths(tw, e);
         f = fault_for(tw, ev);
         if (ev == STASIS_EVENT_FREEZE && (!f || f->action == ACTION_SLOW))
                 data_pause(tw);
@@ -371,6 +423,12 @@ static void usage(FILE *f) {
                 "                             bus: Identify, PrepareBackup, ...; default all)\n"
                 "  --usr1-component NAME=PATH on SIGUSR1, every writer adds this component and\n"
                 "                             logs \"<us> <writer> MetadataChanged - ok\" (not --loop run)\n"
+                "  --metadata EVENT:COMPONENT:NAME=VALUE   add a backup metadata value at EVENT\n"
+                "  --log-paths                at PostSnapshot, log \"<us> <writer> PathSnapshot <set>\n"
+                "                             <path>=<snapshot>:<in snapshot>|<errno name>\" per path\n"
+                "  --metadata-file EVENT:COMPONENT:PATH=@FILE|SIZE[:MODE]  a metadata file: FILE's\n"
+                "                             content, or SIZE bytes \"m\"; logs \"<us> <writer>\n"
+                "                             Metadata <set> <key>:ok|<errno name>:<error>\"\n"
                 "  --fault EVENT:ACTION       EVENT as on the bus (Freeze, Thaw, ...); ACTION one of\n"
                 "                             slow:MS, hang, crash, veto:REASON,\n"
                 "                             veto-retryable:REASON, fail (repeatable)\n"
@@ -466,10 +524,70 @@ static int parse_component(const char *s, int selectable) {
         return 0;
 }
 
+/* EVENT:COMPONENT:KEY=VALUE (a value), or with file: EVENT:COMPONENT:PATH=@FILE[:MODE]
+ * (FILE's content) or EVENT:COMPONENT:PATH=SIZE[:MODE] (SIZE bytes "m"). */
+static int parse_metadata(const char *o, bool file) {
+        MetadataSpec *m = &arg.metadata[arg.n_metadata];
+        char *c1, *c2, *eq, *copy;
+        int r;
+
+        if (arg.n_metadata >= METADATA_MAX)
+                return -E2BIG;
+        copy = strdup(o);
+        if (!copy)
+                return -ENOMEM;
+        c1 = strchr(copy, ':');
+        c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        eq = c2 ? strchr(c2 + 1, '=') : NULL;
+        if (!eq)
+                return -EINVAL;
+        *c1 = *c2 = *eq = 0;
+        r = parse_event(copy, strlen(copy), &m->event);
+        if (r < 0)
+                return r;
+        m->component = c1 + 1;
+        m->key = c2 + 1;
+        if (!file) {
+                m->value = eq + 1;
+                arg.n_metadata++;
+                return 0;
+        }
+        char *colon = strrchr(eq + 1, ':');
+        m->mode = 0644;
+        if (colon) {
+                *colon = 0;
+                m->mode = (unsigned) strtoul(colon + 1, NULL, 8);
+        }
+        if (eq[1] == '@') {
+                FILE *f = fopen(eq + 2, "re");
+                if (!f)
+                        return -errno;
+                m->data = malloc(16 * 1024 * 1024);
+                if (!m->data) {
+                        fclose(f);
+                        return -ENOMEM;
+                }
+                m->size = fread(m->data, 1, 16 * 1024 * 1024, f);
+                fclose(f);
+        } else {
+                uint64_t v;
+                if (parse_uint(eq + 1, 64 * 1024 * 1024, &v) < 0)
+                        return -EINVAL;
+                m->size = (size_t) v;
+                m->data = malloc(m->size + 1);
+                if (!m->data)
+                        return -ENOMEM;
+                memset(m->data, 'm', m->size);
+        }
+        arg.n_metadata++;
+        return 0;
+}
+
 enum {
         OPT_BUS = 0x100, OPT_NAME, OPT_INSTANCE, OPT_COUNT, OPT_LEVEL, OPT_FREEZE_TIMEOUT, OPT_COMPONENT,
         OPT_COMPONENT_UNSELECTABLE, OPT_LOG, OPT_READY_FILE, OPT_FAULT, OPT_FAULT_INDEX, OPT_FAULT_COUNT,
         OPT_DATA, OPT_LOOP, OPT_LOG_STATES, OPT_MANIFEST, OPT_LOG_RESULTS, OPT_HANDLERS, OPT_USR1_COMPONENT,
+        OPT_METADATA, OPT_METADATA_FILE, OPT_LOG_PATHS,
 };
 
 /* "Identify,Freeze,Thaw": the events with a handler. */
@@ -511,6 +629,9 @@ static int parse_option(int c, const char *o) {
         case OPT_COMPONENT: return parse_component(o, 1);
         case OPT_COMPONENT_UNSELECTABLE: return parse_component(o, 0);
         case OPT_FAULT: return parse_fault(o);
+        case OPT_METADATA: return parse_metadata(o, false);
+        case OPT_LOG_PATHS: arg.log_paths = true; return 0;
+        case OPT_METADATA_FILE: return parse_metadata(o, true);
         case OPT_COUNT:
                 if (parse_uint(o, 100000, &v) < 0 || v == 0)
                         return -EINVAL;
@@ -557,6 +678,9 @@ static int parse_argv(int argc, char *argv[]) {
                 { "component", required_argument, NULL, OPT_COMPONENT },
                 { "component-unselectable", required_argument, NULL, OPT_COMPONENT_UNSELECTABLE },
                 { "log", required_argument, NULL, OPT_LOG },
+                { "metadata", required_argument, NULL, OPT_METADATA },
+                { "log-paths", no_argument, NULL, OPT_LOG_PATHS },
+                { "metadata-file", required_argument, NULL, OPT_METADATA_FILE },
                 { "log-states", no_argument, NULL, OPT_LOG_STATES },
                 { "handlers", required_argument, NULL, OPT_HANDLERS },
                 { "usr1-component", required_argument, NULL, OPT_USR1_COMPONENT },

@@ -6,9 +6,15 @@
  * usage: test-plain-writer BUS-ADDRESS WRITER-NAME PATH [EVENTS [METADATA]]
  *
  * With EVENTS (comma-separated, "" for none), it then calls UpdateWriterMetadata once with them and
- * METADATA (default ""), and prints "update: ok GENERATION" or "update: ERROR-NAME: MESSAGE". */
+ * METADATA (default ""), and prints "update: ok GENERATION" or "update: ERROR-NAME: MESSAGE".
+ *
+ * With PLAIN_WRITER_POST_SNAPSHOT in the environment, it answers PostSnapshot with that backup
+ * metadata, unchecked, as a writer not on libstasis could: entries separated by ';', each
+ * "v|COMPONENT|NAME|VALUE" or "f|COMPONENT|PATH|SIZE|MODE" (SIZE bytes "m", MODE octal); or "sig"
+ * for an answer of the wrong type. */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,30 +24,99 @@
 static const char *name;
 static char metadata[4096];
 
+/* Appends the entries of spec of kind ('v' or 'f') to reply. */
+static int append_metadata(sd_bus_message *reply, const char *spec, char kind) {
+        char *copy = strdup(spec), *save = NULL;
+        int r = copy ? 0 : -ENOMEM;
+
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', kind == 'v' ? "(sss)" : "(ssayu)");
+        for (char *e = strtok_r(copy, ";", &save); r >= 0 && e; e = strtok_r(NULL, ";", &save)) {
+                char *f[5] = {}, *save2 = NULL;
+                int n = 0;
+                for (char *x = strtok_r(e, "|", &save2); x && n < 5; x = strtok_r(NULL, "|", &save2))
+                        f[n++] = x;
+                if (n < 4 || f[0][0] != kind)
+                        continue;
+                if (kind == 'v')
+                        r = sd_bus_message_append(reply, "(sss)", f[1], f[2], f[3]);
+                else {
+                        size_t size = strtoul(f[3], NULL, 10);
+                        char *data = malloc(size + 1);
+                        if (!data)
+                                return -ENOMEM;
+                        memset(data, 'm', size);
+                        r = sd_bus_message_open_container(reply, 'r', "ssayu");
+                        if (r >= 0)
+                                r = sd_bus_message_append(reply, "ss", f[1], f[2]);
+                        if (r >= 0)
+                                r = sd_bus_message_append_array(reply, 'y', data, size);
+                        if (r >= 0)
+                                r = sd_bus_message_append(reply, "u", (uint32_t) strtoul(f[4] ?: "644", NULL, 8));
+                        if (r >= 0)
+                                r = sd_bus_message_close_container(reply);
+                        free(data);
+                }
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        free(copy);
+        return r;
+}
+
+static int reply_post_snapshot(sd_bus_message *m, const char *spec) {
+        sd_bus_message *reply = NULL;
+        int r;
+
+        if (strcmp(spec, "sig") == 0)
+                return sd_bus_reply_method_return(m, "s", "not metadata");
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = append_metadata(reply, spec, 'v');
+        if (r >= 0)
+                r = append_metadata(reply, spec, 'f');
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                fprintf(stderr, "test-plain-writer: cannot answer PostSnapshot: %s\n", strerror(-r));
+        sd_bus_message_unref(reply);
+        return r;
+}
+
 static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         const char *member = sd_bus_message_get_member(m);
+        const char *post = getenv("PLAIN_WRITER_POST_SNAPSHOT");
 
         printf("%s %s\n", name, member);
         fflush(stdout);
         if (strcmp(member, "Identify") == 0)
                 return sd_bus_reply_method_return(m, "s", metadata);
+        if (strcmp(member, "PostSnapshot") == 0 && post)
+                return reply_post_snapshot(m, post);
         return sd_bus_reply_method_return(m, "");
 }
 
-static const sd_bus_vtable writer_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_METHOD("Identify", "", "s", on_call, 0),
-        SD_BUS_METHOD("PrepareBackup", "sasa{sv}", "", on_call, 0),
-        SD_BUS_METHOD("PrepareSnapshot", "sasa{sv}", "", on_call, 0),
-        SD_BUS_METHOD("Freeze", "st", "", on_call, 0),
-        SD_BUS_METHOD("Thaw", "s", "", on_call, 0),
-        SD_BUS_METHOD("PostSnapshot", "sa(ss)", "", on_call, 0),
-        SD_BUS_METHOD("BackupComplete", "sa(sb)", "", on_call, 0),
-        SD_BUS_METHOD("Abort", "ss", "", on_call, 0),
-        SD_BUS_METHOD("PreRestore", "sasa{sv}", "", on_call, 0),
-        SD_BUS_METHOD("PostRestore", "sasba{sv}", "", on_call, 0),
-        SD_BUS_VTABLE_END,
-};
+/* sd-bus checks an answer against the result signature of its method: PostSnapshot's is
+ * none, the metadata's, or (for "sig") a string. */
+#define WRITER_VTABLE(name, post_snapshot_result)                                       \
+        static const sd_bus_vtable name[] = {                                           \
+                SD_BUS_VTABLE_START(0),                                                 \
+                SD_BUS_METHOD("Identify", "", "s", on_call, 0),                         \
+                SD_BUS_METHOD("PrepareBackup", "sasa{sv}", "", on_call, 0),             \
+                SD_BUS_METHOD("PrepareSnapshot", "sasa{sv}", "", on_call, 0),           \
+                SD_BUS_METHOD("Freeze", "st", "", on_call, 0),                          \
+                SD_BUS_METHOD("Thaw", "s", "", on_call, 0),                             \
+                SD_BUS_METHOD("PostSnapshot", "sa(ss)", post_snapshot_result, on_call, 0), \
+                SD_BUS_METHOD("BackupComplete", "sa(sb)", "", on_call, 0),              \
+                SD_BUS_METHOD("Abort", "ss", "", on_call, 0),                           \
+                SD_BUS_METHOD("PreRestore", "sasa{sv}", "", on_call, 0),                \
+                SD_BUS_METHOD("PostRestore", "sasba{sv}", "", on_call, 0),              \
+                SD_BUS_VTABLE_END,                                                      \
+        }
+WRITER_VTABLE(writer_vtable, "");
+WRITER_VTABLE(writer_vtable_metadata, "a(sss)a(ssayu)");
+WRITER_VTABLE(writer_vtable_sig, "s");
+
 
 /* UpdateWriterMetadata(path, metadata, events); prints its answer. */
 static int update(sd_bus *bus, const char *events, const char *json) {
@@ -108,8 +183,10 @@ int main(int argc, char *argv[]) {
         if (r >= 0)
                 r = sd_bus_start(bus);
         if (r >= 0)
-                r = sd_bus_add_object_vtable(bus, NULL, "/org/stasis1/writer", "org.stasis1.Writer", writer_vtable,
-                                             NULL);
+                r = sd_bus_add_object_vtable(bus, NULL, "/org/stasis1/writer", "org.stasis1.Writer",
+                                             !getenv("PLAIN_WRITER_POST_SNAPSHOT") ? writer_vtable :
+                                             strcmp(getenv("PLAIN_WRITER_POST_SNAPSHOT"), "sig") == 0 ?
+                                             writer_vtable_sig : writer_vtable_metadata, NULL);
         if (r >= 0)
                 r = sd_bus_call_method(bus, "org.stasis1", "/org/stasis1", "org.stasis1.Manager", "RegisterWriter",
                                        &error, NULL, "os", "/org/stasis1/writer", metadata);

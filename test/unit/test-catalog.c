@@ -273,7 +273,7 @@ TEST(upgrades_schema_1) {
         catalog_sets_free(sets, n);
         CHECK_INTEQ(catalog_record_created(c, 7, "created", "application", 0, NULL, 0), 0);
         catalog_close(c);
-        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 4", dir);
+        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 5", dir);
         CHECK_INTEQ(system(cmd), 0);
 }
 
@@ -321,7 +321,11 @@ TEST(upgrades_schema_3) {
         catalog_close(c);
         c = NULL;
 
-        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 4", dir);
+        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 5", dir);
+        CHECK_INTEQ(system(cmd), 0);
+        /* Version 5 keeps the writers' backup metadata. */
+        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db \"SELECT count(*) FROM sqlite_master WHERE "
+                 "name = 'metadata'\")\" = 1", dir);
         CHECK_INTEQ(system(cmd), 0);
         CHECK_INTEQ(catalog_open(dir, &c), 0);
         CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);

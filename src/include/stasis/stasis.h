@@ -3,7 +3,9 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stasis/stasis-version.h>
 
 #ifdef __cplusplus
@@ -143,6 +145,7 @@ typedef enum StasisWriterEvent {
         STASIS_EVENT_ABORT,             /* undo what was done for the set (a thaw comes first if frozen) */
         STASIS_EVENT_PRE_RESTORE,
         STASIS_EVENT_POST_RESTORE,
+        STASIS_EVENT_SET_DELETED,       /* since 0.4: a set it took part in is gone (one-way; see docs/writers.md) */
         _STASIS_EVENT_MAX,
 } StasisWriterEvent;
 
@@ -280,6 +283,39 @@ int stasis_event_component_succeeded(const StasisEvent *e, const char *component
  * not a path under the mount point). -ERANGE past the end. */
 int stasis_event_get_snapshot(const StasisEvent *e, unsigned index, const char **ret_source,
                               const char **ret_snapshot);
+
+/* PostSnapshot: for one of the writer's component paths, the snapshot that holds it (named as
+ * stasis_event_get_snapshot() names them) and the path inside that snapshot, relative to its
+ * root ("" for the root; e.g. "data/base" when the volume's source subvolume is mounted
+ * elsewhere). -ENOENT if path is not one of the writer's component paths in the set.
+ * -EOPNOTSUPP for other events. The strings live as long as the event. path is compared as
+ * given in the component; stasisd before 0.4 does not tell (-ENOENT). */
+int stasis_event_get_path_snapshot(const StasisEvent *e, const char *path, const char **ret_snapshot,
+                                   const char **ret_path_in_snapshot);
+
+/* Writer backup metadata (docs/writers.md, "Backup metadata"): what a
+ * restore needs besides the snapshot (a backup_label, a binlog position),
+ * kept by stasisd with the set, shown by "stasis show", deleted with the
+ * set; the views place its files at their paths. Limits, per entry and per
+ * writer in one set: */
+#define STASIS_METADATA_NAME_MAX    64                  /* a value's name: [A-Za-z0-9_.-]{1,64} */
+#define STASIS_METADATA_VALUE_MAX   4096                /* bytes of UTF-8 */
+#define STASIS_METADATA_FILE_MAX    (1024 * 1024)       /* bytes of one file */
+#define STASIS_METADATA_TOTAL_MAX   (4 * 1024 * 1024)   /* values and files of one writer in one set */
+#define STASIS_METADATA_ENTRIES_MAX 256                 /* values and files of one writer in one set */
+/* PostSnapshot, and BackupComplete: attach to one of the event's components a named value
+ * (name: [A-Za-z0-9_.-]{1,64}; value: UTF-8, at most STASIS_METADATA_VALUE_MAX = 4096 bytes)
+ * or a file that a restore needs, to be placed at path (absolute; under one of the
+ * component's paths) in every view of the set (data: at most STASIS_METADATA_FILE_MAX =
+ * 1 MiB; all of a writer's metadata in one set at most 4 MiB). Sent with the event's answer
+ * (also for an asynchronous handler, before stasis_event_complete()). -EINVAL names the
+ * fault through the library's error text; -E2BIG over a limit; -EOPNOTSUPP for other
+ * events. The strings and data are copied. The same name (or path) of a component again
+ * replaces the earlier value (or file). mode: the file's permission bits (at most 0777).
+ * Metadata added before a failure or a veto is not sent. -EALREADY once answered. */
+int stasis_event_add_metadata(StasisEvent *e, const char *component, const char *name, const char *value);
+int stasis_event_add_metadata_file(StasisEvent *e, const char *component, const char *path,
+                                   const void *data, size_t size, mode_t mode);
 
 /* ---- Requestors --------------------------------------------------------
  *
@@ -558,6 +594,30 @@ int stasis_requestor_get_writer_metadata(StasisRequestor *r, const char *writer,
  * accessors return NULL past the end. requested is the path as given, path
  * as resolved; volume is stasisd's key of the volume (equal for paths on
  * one volume). */
+/* The writers' backup metadata of set id (docs/writers.md, "Backup
+ * metadata"), in the order it was recorded: each entry a value (name and
+ * value set, path NULL) or a file (path set, name and value NULL; size its
+ * bytes, mode its permission bits). The accessors return NULL (0) past the
+ * end. Open to every local user, like the rest of a set. */
+typedef struct StasisMetadataList StasisMetadataList;
+int stasis_requestor_get_set_metadata(StasisRequestor *r, const char *id, StasisMetadataList **ret);
+StasisMetadataList *stasis_metadata_list_free(StasisMetadataList *l);    /* accepts NULL; returns NULL */
+unsigned stasis_metadata_list_count(const StasisMetadataList *l);
+const char *stasis_metadata_list_writer(const StasisMetadataList *l, unsigned index);
+const char *stasis_metadata_list_instance(const StasisMetadataList *l, unsigned index);  /* "" if none */
+const char *stasis_metadata_list_component(const StasisMetadataList *l, unsigned index);
+const char *stasis_metadata_list_name(const StasisMetadataList *l, unsigned index);
+const char *stasis_metadata_list_value(const StasisMetadataList *l, unsigned index);
+const char *stasis_metadata_list_path(const StasisMetadataList *l, unsigned index);
+uint64_t stasis_metadata_list_size(const StasisMetadataList *l, unsigned index);
+mode_t stasis_metadata_list_mode(const StasisMetadataList *l, unsigned index);
+/* The content of the metadata file at path of set id, malloc'd (the caller
+ * frees *ret_data), and its mode (ret_mode may be NULL). Needs the right to
+ * mount the set (org.stasis1.Error.AccessDenied otherwise); the bus'
+ * FileNotFound if the set has no such file. */
+int stasis_requestor_read_set_metadata_file(StasisRequestor *r, const char *id, const char *path, void **ret_data,
+                                            size_t *ret_size, mode_t *ret_mode);
+
 typedef struct StasisPathList StasisPathList;
 int stasis_requestor_resolve_paths(StasisRequestor *r, const char *const *paths, StasisPathList **ret);
 StasisPathList *stasis_path_list_free(StasisPathList *l);                /* accepts NULL; returns NULL */
