@@ -22,6 +22,8 @@ packages=(
         python3-dbus
         # stasis-writer-redis and its test's server
         libhiredis-dev redis-server redis-tools
+        # stasis-writer-mariadb and its test's server
+        libmariadb-dev mariadb-server mariadb-client
         # the LVM provider, and test-lvm-vm.sh's virtual machine (test/vm/vmtest.sh):
         # qemu, Debian's kernel with device-mapper, busybox and the tools
         # that build its initrd
