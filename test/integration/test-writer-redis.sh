@@ -5,8 +5,9 @@
 #  1. under write load (a loader that, in one script, INCRs a counter and writes
 #     the key k:<counter>), in RDB mode: each set's snapshot, loaded by a second
 #     redis-server, holds exactly the dataset the server had at Freeze: the key
-#     count the writer read with writes paused, counter = keys - 1, and k:1 to
-#     k:<counter>;
+#     count the writer read with writes paused (and stored with the set as
+#     backup metadata, with the mode and the file), counter = keys - 1, and
+#     k:1 to k:<counter>;
 #  2. the same in AOF mode (appendonly yes);
 #  3. the writer dies while frozen: the server lifts the pause by itself;
 #  4. the save fails while writes are paused: Freeze fails, the writer lifts the
@@ -98,12 +99,20 @@ stop_load() { kill -9 "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null || t
 # directory) to a new directory, start a second server on it and check it
 # holds what the writer logged at Freeze.
 check_snapshot() {
-        local id=$1 snap=$P/.stasis/$1-0/redis dir=$T/check-$1 keys ctr dbsize pid f main_pid=$REDIS_PID
+        local id=$1 snap=$P/.stasis/$1-0/redis dir=$T/check-$1 keys ctr dbsize pid f main_pid=$REDIS_PID meta
         shift
         mkdir -p "$dir"
         for f in "$@"; do cp -a "$snap/$f" "$dir/"; done
         keys=$(sed -n "s/.*Set $id: writes paused for at most [0-9]* ms; dataset of \([0-9]*\) keys.*/\1/p" "$T/writer.log")
         [ -n "$keys" ] || stasis_die "set $id: the writer logged no paused dataset: $(tail -n 5 "$T/writer.log")"
+        # The set's backup metadata says where the dataset is and how big.
+        meta=$("$STASIS" --json show "$id" | jq -c '[.metadata[] | select(.writer == "redis" and .component == "data") | {(.name): .value}] | add')
+        assert_eq "$(jq -r .keys <<<"$meta")" "$keys" "set $id: keys in the backup metadata"
+        if [ "$1" = appendonlydir ]; then
+                assert_eq "$(jq -r '.mode + " " + .appenddirname' <<<"$meta")" "aof appendonlydir" "set $id: backup metadata"
+        else
+                assert_eq "$(jq -r '.mode + " " + .dbfilename' <<<"$meta")" "rdb dump.rdb" "set $id: backup metadata"
+        fi
         start_redis "check-$id" "$dir" "${REDIS_CHECK_ARGS[@]}"
         pid=$REDIS_PID
         ctr=$(rcli "check-$id" GET ctr)

@@ -281,14 +281,34 @@ static redisReply *command_sync(redisContext *ctx, char *why, size_t why_size, c
         return reply;
 }
 
-int redis_probe(const RedisConfig *c, char **ret_dir, int *ret_aof, char *why, size_t why_size) {
+/* CONFIG GET name: its value, or NULL (why says so). */
+static char *config_get(redisContext *ctx, const char *where, const char *name, char *why, size_t why_size) {
+        const char *argv[] = { "CONFIG", "GET", name };
+        redisReply *reply = command_sync(ctx, why, why_size, where, 3, argv);
+        char *v = NULL;
+
+        if (!reply)
+                return NULL;
+        if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 && reply->element[1]->type == REDIS_REPLY_STRING)
+                v = strdup(reply->element[1]->str);
+        else
+                redis_format(why, why_size, "%s answered CONFIG GET %s with no value", where, name);
+        freeReplyObject(reply);
+        return v;
+}
+
+void redis_server_info_done(RedisServerInfo *i) {
+        i->dir = mfree(i->dir);
+        i->dbfilename = mfree(i->dbfilename);
+        i->appenddirname = mfree(i->appenddirname);
+}
+
+int redis_probe(const RedisConfig *c, RedisServerInfo *ret, char *why, size_t why_size) {
         struct timeval tv = { .tv_sec = c->timeout_sec };
-        const char *dir_argv[] = { "CONFIG", "GET", "dir" }, *aof_argv[] = { "CONFIG", "GET", "appendonly" };
-        char where[300];
+        RedisServerInfo info = {};
+        char where[300], *aof;
         redisContext *ctx;
         redisReply *reply;
-        char *dir;
-        int aof;
 
         where_of(c, where, sizeof where);
         ctx = c->socket ? redisConnectUnixWithTimeout(c->socket, tv) : redisConnectWithTimeout(c->host, (int) c->port, tv);
@@ -309,34 +329,31 @@ int redis_probe(const RedisConfig *c, char **ret_dir, int *ret_aof, char *why, s
                 reply = redisCommandArgv(ctx, argc, argv, NULL);
                 if (!reply || reply->type == REDIS_REPLY_ERROR) {
                         redis_format(why, why_size, "%s refused the password from %s: %s", where, c->password_file,
-                                 reply ? reply->str : ctx->errstr);
+                                     reply ? reply->str : ctx->errstr);
                         freeReplyObject(reply);
                         redisFree(ctx);
                         return -EACCES;
                 }
                 freeReplyObject(reply);
         }
-        reply = command_sync(ctx, why, why_size, where, 3, dir_argv);
-        if (reply && (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-                      reply->element[1]->type != REDIS_REPLY_STRING || reply->element[1]->str[0] != '/')) {
+        info.dir = config_get(ctx, where, "dir", why, why_size);
+        if (info.dir && info.dir[0] != '/') {
                 redis_format(why, why_size, "%s answered CONFIG GET dir with no absolute directory", where);
-                freeReplyObject(reply);
-                reply = NULL;
+                info.dir = mfree(info.dir);
         }
-        if (!reply) {
-                redisFree(ctx);
+        if (info.dir)
+                info.dbfilename = config_get(ctx, where, "dbfilename", why, why_size);
+        aof = info.dbfilename ? config_get(ctx, where, "appendonly", why, why_size) : NULL;
+        info.aof = aof && streq(aof, "yes");
+        free(aof);
+        if (info.dbfilename)    /* Redis before 7 has none: the AOF is appendfilename, in dir */
+                info.appenddirname = config_get(ctx, where, "appenddirname", why, why_size) ?:
+                                     config_get(ctx, where, "appendfilename", why, why_size);
+        redisFree(ctx);
+        if (!info.dir || !info.dbfilename || !info.appenddirname) {
+                redis_server_info_done(&info);
                 return -EIO;
         }
-        dir = strdup(reply->element[1]->str);
-        freeReplyObject(reply);
-        reply = command_sync(ctx, why, why_size, where, 3, aof_argv);
-        aof = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-              reply->element[1]->type == REDIS_REPLY_STRING && streq(reply->element[1]->str, "yes");
-        freeReplyObject(reply);
-        redisFree(ctx);
-        if (!dir)
-                return -ENOMEM;
-        *ret_dir = dir;
-        *ret_aof = aof;
+        *ret = info;
         return 0;
 }

@@ -31,6 +31,15 @@ void redis_format(char *buf, size_t size, const char *fmt, ...) __attribute__((f
 /* "unix socket /run/redis/redis.sock" or "127.0.0.1:6379", for messages. */
 const char *redis_link_where(const RedisLink *l);
 
-/* Connects synchronously (for start-up), authenticates, and answers CONFIG
- * GET dir and whether AOF is on. Fails with a message in why. */
-int redis_probe(const RedisConfig *c, char **ret_dir, int *ret_aof, char *why, size_t why_size);
+/* What the server says of its files at start. */
+typedef struct RedisServerInfo {
+        char *dir;              /* CONFIG GET dir */
+        char *dbfilename;       /* the RDB file in it */
+        char *appenddirname;    /* the AOF directory in it (Redis 7) */
+        int aof;                /* appendonly yes */
+} RedisServerInfo;
+
+/* Connects synchronously (for start-up), authenticates, and asks. Fails
+ * with a message in why. */
+int redis_probe(const RedisConfig *c, RedisServerInfo *ret, char *why, size_t why_size);
+void redis_server_info_done(RedisServerInfo *i);

@@ -49,8 +49,18 @@ struct Op {
         Op *next;
 };
 
+/* What a Freeze saw, for PostSnapshot. */
+typedef struct Saved {
+        char set[64];
+        long long keys;
+} Saved;
+#define SAVED_MAX 16
+
 struct RedisWriter {
         StasisWriter *w;
+        char *file;
+        Saved saved[SAVED_MAX];
+        unsigned n_saved;
         sd_event *event;
         const RedisConfig *config;
         RedisMode mode;
@@ -108,12 +118,15 @@ static void op_finish(Op *o, bool retryable, const char *error) {
                 if (o->kind == OP_PREPARE)
                         log_info("Set %s: %s done in %llu ms.", set,
                                  o->rw->mode == REDIS_MODE_AOF ? "AOF rewrite" : "background save", (unsigned long long) ms);
-                else if (o->kind == OP_FREEZE)
+                else if (o->kind == OP_FREEZE) {
+                        Saved *sv = &o->rw->saved[o->rw->n_saved++ % SAVED_MAX];
+                        redis_format(sv->set, sizeof sv->set, "%s", set);
+                        sv->keys = o->keys;
                         log_info("Set %s: writes paused for at most %llu ms; dataset of %lld keys %s in %llu ms.", set,
                                  (unsigned long long) o->window_ms, o->keys,
                                  o->rw->mode == REDIS_MODE_AOF ? "written to the AOF" : "saved to the RDB file",
                                  (unsigned long long) ms);
-                else
+                } else
                         log_info("Set %s: writes resumed.", set);
                 stasis_event_complete(o->e, 0);
         }
@@ -367,14 +380,41 @@ static int on_abort(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void 
         return 0;
 }
 
-int redis_writer_new(RedisWriter **ret, StasisWriter *w, sd_event *event, const RedisConfig *c, RedisMode mode) {
+/* Where the dataset is in the snapshot, and how many keys it has, kept with the set. */
+static int on_post_snapshot(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void *userdata) {
+        RedisWriter *rw = userdata;
+        const char *set = stasis_event_set_id(e);
+        const Saved *sv = NULL;
+        char keys[32];
+        int r;
+
+        for (unsigned i = 0; i < MIN(rw->n_saved, SAVED_MAX); i++)
+                if (streq(rw->saved[i].set, set))
+                        sv = &rw->saved[i];
+        if (!sv)
+                return stasis_event_veto(e, false, "no dataset was saved for set %s at Freeze", set);
+        redis_format(keys, sizeof keys, "%lld", sv->keys);
+        r = stasis_event_add_metadata(e, REDIS_COMPONENT, "mode", redis_mode_to_string(rw->mode));
+        if (r >= 0)
+                r = stasis_event_add_metadata(e, REDIS_COMPONENT, rw->mode == REDIS_MODE_AOF ? "appenddirname" : "dbfilename",
+                                              rw->file);
+        if (r >= 0)
+                r = stasis_event_add_metadata(e, REDIS_COMPONENT, "keys", keys);
+        if (r < 0)
+                return log_error_errno(r, "Set %s: cannot attach the backup metadata: %s", set,
+                                       *stasis_writer_last_error(w) ? stasis_writer_last_error(w) : strerror(-r));
+        return 0;
+}
+
+int redis_writer_new(RedisWriter **ret, StasisWriter *w, sd_event *event, const RedisConfig *c, RedisMode mode,
+                     const char *file) {
         RedisWriter *rw = calloc(1, sizeof(RedisWriter));
         int r;
 
         if (!rw)
                 return -ENOMEM;
-        *rw = (RedisWriter) { .w = w, .event = sd_event_ref(event), .config = c, .mode = mode };
-        r = redis_link_new(&rw->link, event, c);
+        *rw = (RedisWriter) { .w = w, .event = sd_event_ref(event), .config = c, .mode = mode, .file = strdup(file) };
+        r = rw->file ? redis_link_new(&rw->link, event, c) : -ENOMEM;
         if (r >= 0)
                 r = stasis_writer_set_handler(w, STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot, rw);
         if (r >= 0)
@@ -383,6 +423,8 @@ int redis_writer_new(RedisWriter **ret, StasisWriter *w, sd_event *event, const 
                 r = stasis_writer_set_handler(w, STASIS_EVENT_THAW, on_thaw, rw);
         if (r >= 0)
                 r = stasis_writer_set_handler(w, STASIS_EVENT_ABORT, on_abort, rw);
+        if (r >= 0)
+                r = stasis_writer_set_handler(w, STASIS_EVENT_POST_SNAPSHOT, on_post_snapshot, rw);
         if (r < 0) {
                 redis_writer_free(rw);
                 return r;
@@ -399,6 +441,7 @@ RedisWriter *redis_writer_free(RedisWriter *rw) {
         while (rw->ops)
                 op_free(rw->ops);
         sd_event_unref(rw->event);
+        free(rw->file);
         free(rw);
         return NULL;
 }

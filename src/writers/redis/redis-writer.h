@@ -9,6 +9,11 @@
 
 typedef struct RedisWriter RedisWriter;
 
-/* Sets w's handlers; mode is REDIS_MODE_RDB or REDIS_MODE_AOF (auto resolved). */
-int redis_writer_new(RedisWriter **ret, StasisWriter *w, sd_event *event, const RedisConfig *c, RedisMode mode);
+#define REDIS_COMPONENT "data"        /* the writer's one component */
+
+/* Sets w's handlers; mode is REDIS_MODE_RDB or REDIS_MODE_AOF (auto
+ * resolved); file: the RDB file or AOF directory the snapshot holds the
+ * dataset in, named in the set's backup metadata (copied). */
+int redis_writer_new(RedisWriter **ret, StasisWriter *w, sd_event *event, const RedisConfig *c, RedisMode mode,
+                     const char *file);
 RedisWriter *redis_writer_free(RedisWriter *rw);

@@ -40,14 +40,14 @@ int main(int argc, char *argv[]) {
                 {}
         };
         const char *config_path = REDIS_CONFIG_FILE, *bus = NULL;
-        _cleanup_free_ char *dir = NULL;
+        RedisServerInfo info = {};
         RedisConfig *c = NULL;
         StasisWriter *w = NULL;
         RedisWriter *rw = NULL;
         sd_event *event = NULL;
         char why[600];
         sigset_t mask;
-        int r, opt, aof = 0;
+        int r, opt;
         RedisMode mode;
 
         log_set_prefix("stasis-writer-redis");
@@ -66,25 +66,25 @@ int main(int argc, char *argv[]) {
         r = redis_config_load(config_path, config_path != (const char *) REDIS_CONFIG_FILE, &c);
         if (r < 0)
                 return 1;
-        r = redis_probe(c, &dir, &aof, why, sizeof why);
+        r = redis_probe(c, &info, why, sizeof why);
         if (r < 0) {
                 log_error("%s.", why);
                 goto finish;
         }
-        mode = c->mode != REDIS_MODE_AUTO ? c->mode : aof ? REDIS_MODE_AOF : REDIS_MODE_RDB;
-        if (mode == REDIS_MODE_AOF && !aof) {
+        mode = c->mode != REDIS_MODE_AUTO ? c->mode : info.aof ? REDIS_MODE_AOF : REDIS_MODE_RDB;
+        if (mode == REDIS_MODE_AOF && !info.aof) {
                 r = log_error_errno(EINVAL, "%s: Mode=aof, but the server does not write an AOF (appendonly no).", config_path);
                 goto finish;
         }
 
-        const char *paths[] = { dir, NULL };
+        const char *paths[] = { info.dir, NULL };
         r = stasis_writer_new(&w, "redis", c->instance);
         if (r < 0) {
                 log_error_errno(r, "Cannot make the writer redis%s%s: %m (an instance is a-z, 0-9, '.', '_', '-').",
                                 c->instance ? "@" : "", strempty(c->instance));
                 goto finish;
         }
-        r = stasis_writer_add_component(w, "data", paths, 1, mode == REDIS_MODE_AOF ?
+        r = stasis_writer_add_component(w, REDIS_COMPONENT, paths, 1, mode == REDIS_MODE_AOF ?
                                         "Redis data directory: the AOF, current at each freeze" :
                                         "Redis data directory: the RDB dump, saved at each freeze");
         if (r >= 0)
@@ -94,7 +94,7 @@ int main(int argc, char *argv[]) {
         if (r >= 0)
                 r = sd_event_new(&event);
         if (r >= 0)
-                r = redis_writer_new(&rw, w, event, c, mode);
+                r = redis_writer_new(&rw, w, event, c, mode, mode == REDIS_MODE_AOF ? info.appenddirname : info.dbfilename);
         if (r >= 0)
                 r = stasis_writer_set_state_handler(w, on_state, NULL);
         if (r >= 0)
@@ -117,7 +117,7 @@ int main(int argc, char *argv[]) {
                                 stasis_writer_last_error(w) : strerror(-r));
                 goto finish;
         }
-        log_info("Writing for %s, data directory %s, mode %s.", c->socket ?: c->host, dir, redis_mode_to_string(mode));
+        log_info("Writing for %s, data directory %s, mode %s.", c->socket ?: c->host, info.dir, redis_mode_to_string(mode));
         r = sd_event_loop(event);
         if (r < 0)
                 log_error_errno(r, "The event loop failed: %m");
@@ -126,6 +126,7 @@ finish:
         rw = redis_writer_free(rw);
         w = stasis_writer_unref(w);
         event = sd_event_unref(event);
+        redis_server_info_done(&info);
         redis_config_free(c);
         return r < 0 ? 1 : 0;
 }
