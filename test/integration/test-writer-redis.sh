@@ -8,6 +8,7 @@
 #     count the writer read with writes paused (and stored with the set as
 #     backup metadata, with the mode and the file), counter = keys - 1, and
 #     k:1 to k:<counter>;
+#     and the same with SaveAtFreeze=save;
 #  2. the same in AOF mode (appendonly yes);
 #  3. the writer dies while frozen: the server lifts the pause by itself;
 #  4. the save fails while writes are paused: Freeze fails, the writer lifts the
@@ -150,9 +151,20 @@ for round in 1 2 3; do
         [ "$ctr" -gt "$prev" ] || stasis_die "set $id: counter $ctr did not move on from $prev"
         prev=$ctr
 done
+grep -q "Set 1: background save done" "$T/writer.log" || stasis_die "no save at PrepareSnapshot"
+stop_writer
+# SaveAtFreeze=save: SAVE, in the server's main thread, under the pause.
+cp "$conf" "$T/save.conf"
+printf 'SaveAtFreeze=save\n' >>"$T/save.conf"
+start_writer "$T/save.conf"
+n=$(grep -c "DB saved on disk" "$T/main/log" || true)
+out=$("$STASIS" --json create --component=redis 2>&1) || stasis_die "SAVE round: stasis create failed: $out"
+id=$(jq -r .id <<<"$out")
+assert_eq "$(jq -r .consistency <<<"$out")" application "set $id consistency"
+[ "$(grep -c "DB saved on disk" "$T/main/log")" -gt "$n" ] || stasis_die "set $id: the server did not SAVE"
+check_snapshot "$id" dump.rdb >/dev/null
 stop_load
 assert_contains "$(rcli main INFO persistence)" "rdb_last_bgsave_status:ok"
-grep -q "Set 1: background save done" "$T/writer.log" || stasis_die "no save at PrepareSnapshot"
 stop_writer
 stop_redis "$REDIS_PID"
 

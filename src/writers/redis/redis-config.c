@@ -104,7 +104,14 @@ static int parse_assignment(IniParser *p, const char *section, const char *key, 
                 return set_string(p, &c->password_file, key, value);
         } else if (streq(key, "CommandTimeoutSec"))
                 return set_number(p, &c->timeout_sec, key, value, 1, 3600);
-        else if (streq(key, "Mode")) {
+        else if (streq(key, "SaveAtFreeze")) {
+                if (!streq(value, "bgsave") && !streq(value, "save")) {
+                        ini_report(p, LOG_ERR, "SaveAtFreeze=: '%s' is not bgsave or save", ini_quote(value, strlen(value), q, sizeof q));
+                        return 0;
+                }
+                c->save_at_freeze = streq(value, "save");
+                return 0;
+        } else if (streq(key, "Mode")) {
                 for (RedisMode m = 0; redis_mode_to_string(m); m++)
                         if (streq(value, redis_mode_to_string(m))) {
                                 c->mode = m;

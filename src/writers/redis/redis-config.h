@@ -25,6 +25,7 @@ typedef struct RedisConfig {
         unsigned freeze_timeout_sec; /* [Writer] FreezeTimeoutSec=: the longest pause of writes, 60 */
         RedisMode mode;         /* Mode= */
         unsigned timeout_sec;   /* CommandTimeoutSec=: longest wait for one answer, 10 */
+        int save_at_freeze;     /* SaveAtFreeze=save: SAVE, not BGSAVE, under the pause (rdb mode) */
 } RedisConfig;
 
 const char *redis_mode_to_string(RedisMode m);

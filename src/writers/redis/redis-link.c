@@ -20,16 +20,24 @@ typedef struct Pending {
         struct Pending *prev, *next;
 } Pending;
 
-struct RedisLink {
-        sd_event *event;
-        const RedisConfig *config;
+/* One connection's watch of its socket: hiredis's event hooks get it, and
+ * free it with the connection (a new connection may be made while an old
+ * one is being freed, from the callbacks of its commands). */
+typedef struct Conn {
         redisAsyncContext *ctx;
         sd_event_source *io;
         uint32_t io_events;
+} Conn;
+
+struct RedisLink {
+        sd_event *event;
+        const RedisConfig *config;
+        redisAsyncContext *ctx;         /* the current connection; NULL if none */
         Pending *pending;
         char where[300];
         char error[300];        /* why the connection went, for the commands that were waiting */
         bool auth_failed;       /* then every answer on this connection is that refusal */
+        bool closing;           /* redis_link_free() runs: no new connection, no new command */
 };
 
 void redis_format(char *buf, size_t size, const char *fmt, ...) {
@@ -51,24 +59,28 @@ static void where_of(const RedisConfig *c, char *buf, size_t size) {
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        RedisLink *l = userdata;
+        Conn *c = userdata;
+        redisAsyncContext *ctx = c->ctx;
 
-        if (l->ctx && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-                redisAsyncHandleRead(l->ctx);
-        if (l->ctx && (revents & EPOLLOUT))
-                redisAsyncHandleWrite(l->ctx);
+        /* Reading may free the connection, and c with it. */
+        if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+                redisAsyncHandleRead(ctx);
+                return 0;
+        }
+        if (revents & EPOLLOUT)
+                redisAsyncHandleWrite(ctx);
         return 0;
 }
 
-static void update_io(RedisLink *l, uint32_t set, uint32_t clear) {
-        uint32_t events = (l->io_events | set) & ~clear;
+static void update_io(Conn *c, uint32_t set, uint32_t clear) {
+        uint32_t events = (c->io_events | set) & ~clear;
 
-        if (!l->io)
+        if (!c->io)
                 return;
-        if (events != l->io_events)
-                (void) sd_event_source_set_io_events(l->io, events);
-        l->io_events = events;
-        (void) sd_event_source_set_enabled(l->io, events ? SD_EVENT_ON : SD_EVENT_OFF);
+        if (events != c->io_events)
+                (void) sd_event_source_set_io_events(c->io, events);
+        c->io_events = events;
+        (void) sd_event_source_set_enabled(c->io, events ? SD_EVENT_ON : SD_EVENT_OFF);
 }
 
 static void ev_add_read(void *p) { update_io(p, EPOLLIN, 0); }
@@ -76,30 +88,28 @@ static void ev_del_read(void *p) { update_io(p, 0, EPOLLIN); }
 static void ev_add_write(void *p) { update_io(p, EPOLLOUT, 0); }
 static void ev_del_write(void *p) { update_io(p, 0, EPOLLOUT); }
 static void ev_cleanup(void *p) {
-        RedisLink *l = p;
-        l->io = sd_event_source_disable_unref(l->io);
-        l->io_events = 0;
+        Conn *c = p;
+        sd_event_source_disable_unref(c->io);
+        free(c);
 }
 
 static void on_disconnect(const redisAsyncContext *ctx, int status) {
         RedisLink *l = ctx->data;
 
+        if (l->ctx != ctx)
+                return;
         if (status != REDIS_OK && !*l->error)
                 redis_format(l->error, sizeof l->error, "%s: %s", l->where, ctx->errstr[0] ? ctx->errstr : "connection lost");
-        if (l->ctx == ctx)
-                l->ctx = NULL;
-        l->io = sd_event_source_disable_unref(l->io);
+        l->ctx = NULL;
 }
 
 static void on_connect(const redisAsyncContext *ctx, int status) {
         RedisLink *l = ctx->data;
 
-        if (status != REDIS_OK) {
+        /* On failure hiredis frees the context after this callback. */
+        if (status != REDIS_OK && l->ctx == ctx) {
                 redis_format(l->error, sizeof l->error, "cannot connect to %s: %s", l->where, ctx->errstr);
-                /* hiredis frees the context after this callback. */
-                if (l->ctx == ctx)
-                        l->ctx = NULL;
-                l->io = sd_event_source_disable_unref(l->io);
+                l->ctx = NULL;
         }
 }
 
@@ -151,16 +161,22 @@ static int connect_link(RedisLink *l) {
                 redisAsyncFree(ctx);
                 return -ECONNREFUSED;
         }
-        r = sd_event_add_io(l->event, &l->io, ctx->c.fd, 0, on_io, l);
+        Conn *c = calloc(1, sizeof(Conn));
+        if (!c) {
+                redisAsyncFree(ctx);
+                return -ENOMEM;
+        }
+        c->ctx = ctx;
+        r = sd_event_add_io(l->event, &c->io, ctx->c.fd, 0, on_io, c);
         if (r < 0) {
+                free(c);
                 redisAsyncFree(ctx);
                 return r;
         }
-        (void) sd_event_source_set_enabled(l->io, SD_EVENT_OFF);
-        (void) sd_event_source_set_description(l->io, "redis");
-        l->io_events = 0;
+        (void) sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(c->io, "redis");
         ctx->data = l;
-        ctx->ev.data = l;
+        ctx->ev.data = c;
         ctx->ev.addRead = ev_add_read;
         ctx->ev.delRead = ev_del_read;
         ctx->ev.addWrite = ev_add_write;
@@ -202,6 +218,8 @@ int redis_link_command(RedisLink *l, RedisReplyFn fn, void *userdata, int argc, 
         Pending *p;
         int r = 0;
 
+        if (l->closing)
+                return -ESHUTDOWN;
         if (!l->ctx)
                 r = connect_link(l);
         if (r >= 0) {
@@ -256,8 +274,8 @@ int redis_link_new(RedisLink **ret, sd_event *event, const RedisConfig *c) {
 RedisLink *redis_link_free(RedisLink *l) {
         if (!l)
                 return NULL;
+        l->closing = true;
         redis_link_drop(l, "the writer is stopping");
-        l->io = sd_event_source_disable_unref(l->io);
         sd_event_unref(l->event);
         free(l);
         return NULL;

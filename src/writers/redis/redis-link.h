@@ -19,7 +19,8 @@ RedisLink *redis_link_free(RedisLink *l);
 
 /* Sends a command (argv as for redisAsyncCommandArgv), connecting first if
  * there is no connection (with AUTH first, when a password is configured).
- * fn is called exactly once, from the loop, never from within this call. */
+ * fn is called exactly once, from the loop, never from within this call;
+ * unless this fails (-ENOMEM, -ESHUTDOWN while the link is being freed). */
 int redis_link_command(RedisLink *l, RedisReplyFn fn, void *userdata, int argc, const char *const *argv);
 
 /* Drops the connection: pending commands get reply NULL and error. */

@@ -24,7 +24,7 @@ typedef enum OpKind { OP_PREPARE, OP_FREEZE, OP_THAW } OpKind;
 typedef enum OpStep {
         STEP_PAUSE,             /* Freeze: CLIENT PAUSE <window> WRITE */
         STEP_WAIT_IDLE,         /* rdb, aof at Prepare: INFO until no save or rewrite runs */
-        STEP_SAVE,              /* BGSAVE or BGREWRITEAOF */
+        STEP_SAVE,              /* BGSAVE or BGREWRITEAOF (SAVE at Freeze with SaveAtFreeze=save) */
         STEP_WAIT_SAVED,        /* INFO until it is done, then its status */
         STEP_WAIT_WRITTEN,      /* aof at Freeze: INFO until the AOF buffer is written out */
         STEP_COUNT,             /* Freeze: DBSIZE, for the log */
@@ -235,6 +235,8 @@ static OpStep next_step(const Op *o, OpStep s) {
         case OP_FREEZE:
                 if (aof)
                         return s == STEP_PAUSE ? STEP_WAIT_WRITTEN : s == STEP_WAIT_WRITTEN ? STEP_COUNT : STEP_DONE;
+                if (s == STEP_SAVE && o->rw->config->save_at_freeze)
+                        return STEP_COUNT;      /* SAVE answers when it is done */
                 return s < STEP_WAIT_SAVED ? s + 1 : s == STEP_WAIT_SAVED ? STEP_COUNT : STEP_DONE;
         case OP_THAW:
                 return s < STEP_UNPAUSE ? STEP_UNPAUSE : STEP_DONE;
@@ -304,7 +306,8 @@ static void op_advance(Op *o, redisReply *reply) {
                 break;
         case STEP_SAVE:
                 if (!reply) {
-                        op_send(o, 1, (const char *const[]) { aof ? "BGREWRITEAOF" : "BGSAVE" });
+                        op_send(o, 1, (const char *const[]) { aof ? "BGREWRITEAOF" :
+                                o->kind == OP_FREEZE && o->rw->config->save_at_freeze ? "SAVE" : "BGSAVE" });
                         return;
                 }
                 break;
