@@ -17,7 +17,11 @@
 #     saying so; the server back, the next set works;
 #  5. bad credentials, a server that is not running: the writer refuses to
 #     start and says why; a user with a password and the privileges the
-#     writer needs (RELOAD, BINLOG MONITOR) works.
+#     writer needs (RELOAD, BINLOG MONITOR) works; one without RELOAD fails
+#     PrepareSnapshot, saying so;
+#  6. stasisd gives up on PrepareSnapshot while BACKUP STAGE START still
+#     waits (another backup runs): the Abort ends the backup once it has
+#     begun, and the next set is not refused.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 MARIADB_WRITER=$STASIS_BUILD_DIR/src/writers/mariadb/stasis-writer-mariadb
@@ -256,6 +260,25 @@ out=$("$STASIS" --json create --component=mariadb 2>&1) || stasis_die "stasis cr
 reason=$(jq -r '.components[] | select(.writer == "mariadb") | .reason' <<<"$out")
 assert_contains "$reason" "vetoed PrepareSnapshot: MariaDB at $T/main/sock answered BACKUP STAGE START: Access denied; you need (at least one of) the RELOAD privilege(s) for this operation (retryable)"
 no_lock_held "after a user without RELOAD"
+stop_writer
+stasis_log "6. stasisd gives up on PrepareSnapshot while BACKUP STAGE START waits: Abort ends the backup"
+stasis_stop_daemon
+STASISD_ARGS="--providers-dir $T/providers.d --freeze-window 30 --prepare-timeout 2"
+stasis_start_daemon
+start_writer "$conf"
+# Another backup (as mariabackup would run) makes the writer's START wait.
+mariadb --no-defaults -S "$T/main/sock" -u root -e "BACKUP STAGE START; SELECT SLEEP(5); BACKUP STAGE END" >/dev/null &
+other_pid=$!
+wait_until 10 '[ "$(sql main -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE \"SELECT SLEEP(5)%\"")" = 1 ]'
+out=$("$STASIS" --json create --component=mariadb 2>&1) || stasis_die "stasis create failed: $out"
+id=$(jq -r .id <<<"$out")
+reason=$(jq -r '.components[] | select(.writer == "mariadb") | .reason' <<<"$out")
+assert_contains "$reason" "did not answer PrepareSnapshot within 2 s (retryable)"
+wait "$other_pid"
+wait_until 20 'grep -q "Set $id: commits resumed (Abort)" "$T/writer.log"'
+no_lock_held "after the late PrepareSnapshot was aborted"
+out=$("$STASIS" --json create --component=mariadb 2>&1) || stasis_die "stasis create failed: $out"
+assert_eq "$(jq -r .consistency <<<"$out")" application "the next set, after the late PrepareSnapshot"
 stop_writer
 stasis_log "Freeze, commits blocked in: $(sed -n 's/.*Set \([0-9]*\): commits blocked in \([0-9]*\) ms.*/set \1 \2 ms/p' "$T/writer.log" | paste -sd ';' -)"
 stop_server "$MAIN_PID"

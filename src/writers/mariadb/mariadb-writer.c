@@ -112,6 +112,14 @@ static const Position *find_position(MariadbWriter *mw, const char *set) {
         return NULL;
 }
 
+/* An operation of that kind for that set is under way (its statements queued). */
+static bool op_running(MariadbWriter *mw, const char *set, OpKind kind) {
+        for (Op *o = mw->ops; o; o = o->next)
+                if (o->kind == kind && o->e && streq(stasis_event_set_id(o->e), set))
+                        return true;
+        return false;
+}
+
 static void op_free(Op *o) {
         for (Op **p = &o->mw->ops; *p; p = &(*p)->next)
                 if (*p == o) {
@@ -276,6 +284,10 @@ static int op_start(MariadbWriter *mw, StasisEvent *e, OpKind kind) {
                 break;
         case OP_THAW:
         case OP_ABORT:
+                /* A PrepareSnapshot still under way (stasisd gave up waiting) may yet take the
+                 * lock: the end goes into the queue after its statements, in the same session. */
+                if (kind == OP_ABORT && op_running(mw, set, OP_PREPARE))
+                        break;
                 /* Nothing held for the set (or the session holding it is gone, and the lock with it). */
                 if (mw->phase == BACKUP_NONE || !streq(mw->backup_set, set) ||
                     mariadb_link_session(mw->link) != mw->session) {
