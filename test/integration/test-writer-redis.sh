@@ -14,7 +14,8 @@
 #  4. the save fails while writes are paused: Freeze fails, the writer lifts the
 #     pause (a write succeeds at once), the component is crash-consistent;
 #  5. the server goes away, then comes back: PrepareSnapshot fails with a clear
-#     error; the next set works again;
+#     error; the next set works again; the server killed between
+#     PrepareSnapshot and Freeze: Freeze fails naming it;
 #  6. bad credentials, a password file others can read, a server that is not
 #     running: the writer refuses to start and says why.
 set -euo pipefail
@@ -244,6 +245,25 @@ assert_contains "$reason" "vetoed PrepareSnapshot: cannot connect to Redis at $T
 start_redis main "$P/redis"
 out=$("$STASIS" --json create --component=redis 2>&1) || stasis_die "stasis create failed: $out"
 assert_eq "$(jq -r .consistency <<<"$out")" application "a set once the server is back"
+
+stasis_log "5b. the server is killed between PrepareSnapshot and Freeze"
+stasis_start_writer --name slowfront2 --level front-end --component "data=$P/other" --fault Freeze:slow:3000
+slow_pid=$STASIS_WRITER_PID
+n=$(grep -c "background save done" "$T/writer.log" || true)
+"$STASIS" --json create --component=redis >"$T/create5.out" 2>&1 &
+create_pid=$!
+wait_until 20 '[ "$(grep -c "background save done" "$T/writer.log")" -gt "$n" ]'
+kill -9 "$REDIS_PID"
+wait "$REDIS_PID" 2>/dev/null || true
+wait "$create_pid" || stasis_die "stasis create failed: $(cat "$T/create5.out")"
+reason=$(jq -r '.components[] | select(.writer == "redis") | .reason' <"$T/create5.out")
+assert_contains "$reason" "vetoed Freeze: "
+assert_contains "$reason" "Redis at $T/main/sock"
+start_redis main "$P/redis"
+assert_eq "$(timeout 10 redis-cli -s "$T/main/sock" SET probe back)" OK "a write once the server is back"
+out=$("$STASIS" --json create --component=redis 2>&1) || stasis_die "stasis create failed: $out"
+assert_eq "$(jq -r .consistency <<<"$out")" application "a set once the server is back again"
+stasis_stop_writer "$slow_pid"
 stop_writer
 stop_redis "$REDIS_PID"
 
