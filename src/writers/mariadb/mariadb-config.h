@@ -4,7 +4,6 @@
 
 #define MARIADB_CONFIG_FILE "/etc/stasis/writers/mariadb.conf"
 #define MARIADB_DEFAULT_SOCKET "/run/mysqld/mysqld.sock"
-#define MARIADB_PASSWORD_MAX 512
 
 typedef enum MariadbMethod {
         MARIADB_METHOD_AUTO,            /* backup-stage on MariaDB 10.4.1 and later, else ftwrl */

@@ -6,7 +6,6 @@
 
 #define REDIS_CONFIG_FILE "/etc/stasis/writers/redis.conf"
 #define REDIS_DEFAULT_HOST "127.0.0.1"     /* Debian's redis.conf: no socket, 127.0.0.1:6379 */
-#define REDIS_PASSWORD_MAX 512
 
 typedef enum RedisMode {
         REDIS_MODE_AUTO,        /* aof when the server has appendonly yes, else rdb */
