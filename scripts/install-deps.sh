@@ -23,6 +23,10 @@ packages=(
         # external sets: the real qemu-guest-agent and its fsfreeze-hook, driven by
         # test/helpers/qga-call.py (test-external-qemu-ga.sh, run-bench-external.sh)
         qemu-guest-agent python3
+        # stasis-writer-redis and its test's server
+        libhiredis-dev redis-server redis-tools
+        # stasis-writer-mariadb and its test's server
+        libmariadb-dev mariadb-server mariadb-client
         # the LVM provider, and test-lvm-vm.sh's virtual machine (test/vm/vmtest.sh):
         # qemu, Debian's kernel with device-mapper, busybox and the tools
         # that build its initrd
