@@ -32,6 +32,7 @@ void set_info_done(SetInfo *s) {
         free(s->label);
         free(s->error);
         free(s->mounted_at);
+        free(s->policy);
         string_records_free(s->volumes, s->n_volumes, VOLUME_FIELDS, sizeof(VolumeInfo));
         string_records_free(s->components, s->n_components, COMPONENT_FIELDS, sizeof(ComponentInfo));
         *s = (SetInfo) {};
@@ -50,12 +51,13 @@ int set_info_from_set(const StasisSet *set, bool full, SetInfo *ret) {
                 .created = stasis_set_created_usec(set),
                 .persistent = stasis_set_persistent(set),
                 .n_volumes = stasis_set_volume_count(set),
+                .expires = stasis_set_expires_usec(set),
         };
         const char *const head[] = { stasis_set_id(set), stasis_set_state(set), stasis_set_consistency(set),
                                      stasis_set_label(set) };
 
         if (!(s.id = strdup(head[0])) || !(s.state = strdup(head[1])) || !(s.consistency = strdup(head[2])) ||
-            !(s.label = strdup(head[3])))
+            !(s.label = strdup(head[3])) || !(s.policy = strdup(strempty(stasis_set_policy(set)))))
                 return -ENOMEM;
         if (!full) {
                 *ret = s;
@@ -140,6 +142,12 @@ json_object *set_info_to_json(const SetInfo *s) {
         json_object_object_add(o, "consistency", isempty(s->consistency) ? NULL : jstr(s->consistency));
         json_object_object_add(o, "label", jstr(strempty(s->label)));
         json_object_object_add(o, "persistent", json_object_new_boolean(s->persistent));
+        if (s->expires > 0 || !isempty(s->policy)) {
+                json_object_object_add(o, "expires", s->expires > 0 ?
+                                       json_object_new_string(format_timestamp(ts, sizeof ts, s->expires, 1)) : NULL);
+                json_object_object_add(o, "expires_usec", json_object_new_uint64(s->expires));
+                json_object_object_add(o, "policy", isempty(s->policy) ? NULL : jstr(s->policy));
+        }
         if (s->object_path || s->volumes || s->error) {
                 json_object_object_add(o, "owner_uid", json_object_new_int64(s->owner_uid));
                 json_object_object_add(o, "error", isempty(s->error) ? NULL : jstr(s->error));
@@ -280,6 +288,10 @@ void print_set_details(FILE *f, const SetInfo *s) {
         if (!isempty(s->label))
                 print_field(f, "Label", s->label);
         fprintf(f, "  Persistent: %s\n", s->persistent ? "yes" : "no (released when its requestor disconnects)");
+        if (s->expires > 0)
+                fprintf(f, "     Expires: %s\n", format_timestamp(ts, sizeof ts, s->expires, 0));
+        if (!isempty(s->policy))
+                print_field(f, "Policy", s->policy);
         print_field(f, "Owner", owner);
         if (s->hold_usec > 0)
                 fprintf(f, "        Held: %.1f ms (file systems frozen)\n", (double) s->hold_usec / 1000.0);

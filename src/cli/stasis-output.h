@@ -37,6 +37,9 @@ typedef struct SetInfo {
         ComponentInfo *components;
         bool has_completed;
         uint64_t completed;     /* usec since the epoch when the backup was reported; 0 if not yet */
+        /* Retention: shown (and in the JSON) only when the set has one. */
+        uint64_t expires;       /* usec since the epoch; 0: never */
+        char *policy;           /* the policy that made it; NULL or "" if none */
 } SetInfo;
 
 void set_info_done(SetInfo *s);

@@ -60,6 +60,8 @@ int make_set_request(char **args, bool persistent, StasisSetRequest **ret) {
                 k = stasis_set_request_set_require_writers(q, arg_require_writers);
         if (k >= 0)
                 k = stasis_set_request_set_request_id(q, arg_request_id);
+        if (k >= 0 && arg_expire_after > 0)
+                k = stasis_set_request_set_expire_after(q, arg_expire_after);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(q);
@@ -129,7 +131,7 @@ int verb_list(StasisRequestor *r, char **args) {
         if (arg_json)
                 array = json_object_new_array();
         else
-                t = table_new(7, "ID", "CREATED", "STATE", "CONSISTENCY", "VOLUMES", "PERSISTENT", "LABEL");
+                t = table_new(8, "ID", "CREATED", "STATE", "CONSISTENCY", "VOLUMES", "PERSISTENT", "EXPIRES", "LABEL");
         for (StasisSet **set = sets; *set; set++) {
                 _cleanup_(set_info_done) SetInfo s = {};
                 q = set_info_from_set(*set, false, &s);
@@ -140,10 +142,12 @@ int verb_list(StasisRequestor *r, char **args) {
                 if (array)
                         json_object_array_add(array, set_info_to_json(&s));
                 else {
-                        char ts[64], nv[16];
+                        char ts[64], te[64], nv[16];
                         snprintf(nv, sizeof nv, "%u", s.n_volumes);
                         (void) table_add_row(t, s.id, format_timestamp(ts, sizeof ts, s.created, 0), s.state,
-                                             s.consistency, nv, s.persistent ? "yes" : "no", s.label);
+                                             s.consistency, nv, s.persistent ? "yes" : "no",
+                                             s.expires > 0 ? format_timestamp(te, sizeof te, s.expires, 0) : NULL,
+                                             s.label);
                 }
         }
         if (array)

@@ -45,6 +45,8 @@ extern bool arg_rescan;         /* list --orphans --rescan */
 extern const char *arg_user;    /* exec, backup --user */
 extern bool arg_keep;           /* backup --keep */
 extern bool arg_force;          /* delete --force */
+extern uint64_t arg_expire_after;       /* create --expire-after, usec; 0: none */
+extern bool arg_dry_run;        /* cleanup --dry-run */
 extern char **arg_command;      /* exec, backup: what follows "--" */
 
 /* How to find out what a call that got no answer did, for the verb under
@@ -95,5 +97,10 @@ int verb_exec(StasisRequestor *r, char **args);
 int verb_backup(StasisRequestor *r, char **args);
 /* Unmounts set id if it is mounted, then deletes it (delete --force). */
 int delete_set_force(StasisRequestor *r, const char *id);
+/* stasis-retention.c */
+int verb_run(StasisRequestor *r, char **args);
+int verb_cleanup(StasisRequestor *r, char **args);
+int verb_history(StasisRequestor *r, char **args);
+
 /* stasis-orphans.c: list --orphans */
 int list_orphans(StasisRequestor *r);

@@ -48,6 +48,8 @@ static const struct {
         [AUTH_MANAGE_ORPHANS]  = { "org.stasis1.manage-orphans",  "manage orphan snapshots" },
         [AUTH_FORGET_WRITER]   = { "org.stasis1.forget-writer",   "forget missing writers" },
         [AUTH_MOUNT_SET]       = { "org.stasis1.mount-set",       "mount snapshot sets" },
+        [AUTH_RUN_POLICY]      = { "org.stasis1.run-policy",      "make snapshot sets by policy" },
+        [AUTH_CLEANUP]         = { "org.stasis1.cleanup",         "remove snapshot sets by retention" },
 };
 
 const char *auth_action_id(AuthAction a) {

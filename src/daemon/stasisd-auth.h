@@ -17,6 +17,8 @@ typedef enum AuthAction {
         AUTH_MANAGE_ORPHANS,    /* Manager.RescanOrphans, DeleteOrphan, AdoptOrphans */
         AUTH_FORGET_WRITER,     /* Manager.ForgetWriter */
         AUTH_MOUNT_SET,         /* Set.Mount, Set.Unmount, Set.OpenView */
+        AUTH_RUN_POLICY,        /* Manager.RunPolicy */
+        AUTH_CLEANUP,           /* Manager.Cleanup */
         _AUTH_ACTION_MAX,
 } AuthAction;
 

@@ -33,6 +33,8 @@ struct CreateRequest {
         bool require_writers;
         uid_t uid;
         WriterBatch *identify;
+        usec_t expire_after;
+        char *policy;           /* NULL if none */
 };
 
 static CreateRequest *create_request_free(CreateRequest *req) {
@@ -44,6 +46,7 @@ static CreateRequest *create_request_free(CreateRequest *req) {
         strv_free(req->paths);
         strv_free(req->selectors);
         free(req->label);
+        free(req->policy);
         if (req->request_id) {
                 free(req->request_id);
                 request_ids_answered(req->manager);     /* those waiting for it look again */
@@ -314,8 +317,9 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
 
         if (n_sw == 0)          /* no writer takes part: a plain set */
                 sw = mfree(sw);
+        SetRetention retention = { req->expire_after, req->policy };
         r = set_create(m, msg, x.vols, x.n_vols, req->label, req->request_id, req->persistent, req->uid,
-                       sw, n_sw, req->require_writers, error);
+                       sw, n_sw, req->require_writers, &retention, error);
         if (r >= 0) {
                 x.vols = NULL;          /* the set's now */
                 x.n_vols = 0;
@@ -333,7 +337,7 @@ finish:
 
 int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
                          const char *request_id, bool persistent, bool require_writers, uid_t uid,
-                         sd_bus_error *error) {
+                         const SetRetention *retention, sd_bus_error *error) {
         _cleanup_free_ Writer **ws = NULL;
         CreateRequest *req;
         size_t n = 0;
@@ -366,9 +370,11 @@ int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
         req->persistent = persistent;
         req->require_writers = require_writers;
         req->uid = uid;
+        req->expire_after = retention ? retention->expire_after : 0;
+        req->policy = retention && retention->policy ? strdup(retention->policy) : NULL;
         LIST_PREPEND(requests, m->requests, m->requests_tail, req);
         if ((paths && !req->paths) || (selectors && !req->selectors) || (label && !req->label) ||
-            (request_id && !req->request_id)) {
+            (request_id && !req->request_id) || (retention && retention->policy && !req->policy)) {
                 create_request_free(req);
                 return -ENOMEM;
         }

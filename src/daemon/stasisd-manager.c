@@ -19,6 +19,7 @@
 #include "stasisd-freeze.h"
 #include "stasisd-manager-bus.h"
 #include "stasisd-manager.h"
+#include "stasisd-retention.h"
 #include "stasisd-orphans-scan.h"
 #include "stasisd-orphans.h"
 #include "stasisd-request-id.h"
@@ -91,6 +92,7 @@ Manager *manager_free(Manager *m) {
                 free(d);
         }
         auth_queries_free(m);
+        retention_free(m);
         config_free(m->config);
         stasis_providers_free_external(&m->providers);
         mount_cache_done(&m->mounts);
@@ -192,6 +194,7 @@ static int manager_load_catalog(Manager *m) {
         LIST_FOREACH_SAFE(sets, s, next, m->sets)
                 set_reconcile(s);
         log_info("Catalog loaded: %u set(s).", m->n_sets);
+        retention_arm(m);       /* sets that expired while stasisd was stopped go now */
 
         if (!m->orphan_scan) {
                 log_info("Not looking for orphan snapshots (--orphan-scan=no).");

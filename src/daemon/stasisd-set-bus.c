@@ -190,6 +190,8 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_PROPERTY("Completed", "t", NULL, offsetof(Set, completed), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WindowUSec", "t", NULL, offsetof(Set, window_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MountedAt", "s", set_views_property_mounted_at, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ExpiresAt", "t", NULL, offsetof(Set, expires), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Policy", "s", property_get_string, offsetof(Set, policy), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Complete", SD_BUS_ARGS("as", failed), SD_BUS_NO_RESULT,
                                 method_complete, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -100,13 +100,26 @@ struct Set {
         bool export_hidden;             /* left out of GetManagedObjects */
 
         struct SetView *view;           /* where it is mounted, if it is (stasisd-set-views.c) */
+
+        /* Retention (stasisd-retention.c). */
+        usec_t expires;                 /* CLOCK_REALTIME; 0: never */
+        char *policy;                   /* the policy that made it; NULL if none */
+        struct RetentionRun *retention_run;     /* a Cleanup waiting for its removal */
 };
+
+/* What retention takes from a create: the set expires expire_after after it
+ * is made (0: never); policy names the policy that makes it (NULL: none). */
+typedef struct SetRetention {
+        usec_t expire_after;
+        const char *policy;
+} SetRetention;
 
 /* Creates a set for volumes (taking them over) and starts taking the
  * snapshots; the reply to msg is sent when done. */
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                const char *label, const char *request_id, bool persistent, uid_t owner_uid,
-               struct SetWriter *writers, size_t n_writers, bool require_writers, sd_bus_error *error);
+               struct SetWriter *writers, size_t n_writers, bool require_writers,
+               const SetRetention *retention, sd_bus_error *error);
 
 /* Starts deleting; msg (may be NULL) is answered when done. */
 int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error);
