@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-retention-timeline.c - which sets a policy's counts keep, against tables worked by hand */
+#include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -162,4 +163,30 @@ TEST(describe) {
         char buf[128];
         CHECK_STREQ(retention_keep_describe(buf, sizeof buf, KEEP_LAST | KEEP_DAILY), "last, daily");
         CHECK_STREQ(retention_keep_describe(buf, sizeof buf, 0), "");
+}
+
+/* Durations as systemd.time(7) writes them (--expire-after, MinAge=). */
+TEST(durations) {
+        usec_t d;
+        CHECK(parse_duration("30min", &d) == 0 && d == 30 * USEC_PER_MINUTE);
+        CHECK(parse_duration("2h", &d) == 0 && d == 2 * USEC_PER_HOUR);
+        CHECK(parse_duration("7d", &d) == 0 && d == 7 * USEC_PER_DAY);
+        CHECK(parse_duration("1w", &d) == 0 && d == USEC_PER_WEEK);
+        CHECK(parse_duration("1h 30min", &d) == 0 && d == 90 * USEC_PER_MINUTE);
+        CHECK(parse_duration("1h30m", &d) == 0 && d == 90 * USEC_PER_MINUTE);
+        CHECK(parse_duration("90", &d) == 0 && d == 90 * USEC_PER_SEC);
+        CHECK(parse_duration("5 days", &d) == 0 && d == 5 * USEC_PER_DAY);
+        CHECK(parse_duration("500ms", &d) == 0 && d == 500 * USEC_PER_MSEC);
+        CHECK(parse_duration("1M", &d) == 0 && d == 2629800 * USEC_PER_SEC);
+        CHECK(parse_duration("", &d) == -EINVAL);
+        CHECK(parse_duration("h", &d) == -EINVAL);
+        CHECK(parse_duration("3 fortnights", &d) == -EINVAL);
+        CHECK(parse_duration("-1h", &d) == -EINVAL);
+        CHECK(parse_duration("99999999999999999999", &d) == -ERANGE);
+        CHECK(parse_duration("9999999999999y", &d) == -ERANGE);
+
+        char buf[64];
+        CHECK_STREQ(format_duration(buf, sizeof buf, 90 * USEC_PER_MINUTE), "1h 30min");
+        CHECK_STREQ(format_duration(buf, sizeof buf, 8 * USEC_PER_DAY + 5), "1w 1d");
+        CHECK_STREQ(format_duration(buf, sizeof buf, 0), "0");
 }
