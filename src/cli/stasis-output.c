@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis-output.c - what the CLI shows of a set: copied from libstasis's StasisSet, printed as a table or JSON */
 #include <errno.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ void set_info_done(SetInfo *s) {
         free(s->error);
         free(s->mounted_at);
         free(s->policy);
+        free(s->exclusive_why);
         string_records_free(s->volumes, s->n_volumes, VOLUME_FIELDS, sizeof(VolumeInfo));
         string_records_free(s->components, s->n_components, COMPONENT_FIELDS, sizeof(ComponentInfo));
         *s = (SetInfo) {};
@@ -168,6 +170,9 @@ json_object *set_info_to_json(const SetInfo *s) {
                         json_object_array_add(a, component_info_to_json(&s->components[i]));
                 json_object_object_add(o, "components", a);
         }
+        if (s->has_exclusive)
+                json_object_object_add(o, "exclusive_bytes", s->exclusive == UINT64_MAX ? NULL :
+                                       json_object_new_uint64(s->exclusive));
         if (s->has_completed) {
                 json_object_object_add(o, "completed", s->completed > 0 ?
                                        json_object_new_string(format_timestamp(ts, sizeof ts, s->completed, 1)) : NULL);
@@ -292,6 +297,11 @@ void print_set_details(FILE *f, const SetInfo *s) {
                 fprintf(f, "     Expires: %s\n", format_timestamp(ts, sizeof ts, s->expires, 0));
         if (!isempty(s->policy))
                 print_field(f, "Policy", s->policy);
+        if (s->has_exclusive && s->exclusive != UINT64_MAX)
+                fprintf(f, "   Exclusive: %.1f MiB (%" PRIu64 " bytes its snapshots hold alone)\n",
+                        (double) s->exclusive / (1024.0 * 1024.0), s->exclusive);
+        else if (s->has_exclusive)
+                fprintf(f, "   Exclusive: unknown (%s)\n", strempty(s->exclusive_why));
         print_field(f, "Owner", owner);
         if (s->hold_usec > 0)
                 fprintf(f, "        Held: %.1f ms (file systems frozen)\n", (double) s->hold_usec / 1000.0);

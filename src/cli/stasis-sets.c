@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "macro.h"
 #include "stasis.h"
@@ -27,6 +28,15 @@ int show_set(StasisRequestor *r, const char *id) {
         q = set_info_from_set(set, true, &s);
         if (q < 0)
                 return report_local("reading the set", q);
+        /* Its exclusive size, if stasisd can tell (an older one has no such method). */
+        s.has_exclusive = true;
+        if (stasis_requestor_get_set_exclusive_size(r, id, &s.exclusive) < 0) {
+                const StasisErrorInfo *e = stasis_requestor_last_error(r);
+                const char *msg = e ? stasis_error_info_message(e) : NULL;
+                const char *why = msg ? strstr(msg, "is not known: ") : NULL;
+                s.exclusive = UINT64_MAX;
+                s.exclusive_why = strdup(why ? why + strlen("is not known: ") : "stasisd cannot tell");
+        }
         if (arg_json) {
                 json_object *o = set_info_to_json(&s);
                 print_json(stdout, o);

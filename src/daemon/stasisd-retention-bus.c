@@ -15,6 +15,7 @@
 #include "stasisd-manager-bus.h"
 #include "stasisd-policy.h"
 #include "stasisd-retention-bus.h"
+#include "stasisd-retention-space.h"
 #include "stasisd-retention.h"
 #include "stasisd-strings.h"
 #include "strv.h"
@@ -34,6 +35,18 @@ static int read_policy_name(sd_bus_message *msg, bool may_be_empty, const char *
                                          ECHO(name), POLICY_NAME_MAX);
         *ret = name;
         return 0;
+}
+
+/* Makes the set, once the floor of free space is met. */
+static int run_policy_create(Manager *m, sd_bus_message *msg, const Policy *p, uid_t uid, sd_bus_error *error) {
+        _cleanup_free_ char *label = NULL;
+
+        if (!p->label && asprintf(&label, "policy %s", p->name) < 0)
+                return -ENOMEM;
+        log_info("Policy %s: making a set.", p->name);
+        SetRetention retention = { .policy = p->name };
+        return manager_create_set(m, msg, p->paths, p->components, p->label ?: label, NULL, true,
+                                  p->require_writers, uid, &retention, error);
 }
 
 int method_run_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -57,13 +70,7 @@ int method_run_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                          "No policy '%s' in %s (stasisd --check-config lists the problems of the "
                                          "files it left out)", name, strna(m->policies_dir));
-        _cleanup_free_ char *label = NULL;
-        if (!p->label && asprintf(&label, "policy %s", p->name) < 0)
-                return -ENOMEM;
-        log_info("Policy %s: making a set.", p->name);
-        SetRetention retention = { .policy = p->name };
-        return manager_create_set(m, msg, p->paths, p->components, p->label ?: label, NULL, true,
-                                  p->require_writers, caller.uid, &retention, error);
+        return retention_space_make_room(m, msg, p, caller.uid, run_policy_create, error);
 }
 
 int method_cleanup(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -38,6 +38,8 @@ struct RetentionRun {
         RetentionEntry *entries;
         size_t n_entries;
         unsigned pending;       /* removals started and not ended */
+        retention_done_t done;  /* instead of an answer to msg */
+        void *userdata;
 };
 
 static void run_free(RetentionRun *run) {
@@ -57,7 +59,9 @@ static void run_free(RetentionRun *run) {
 const char *retention_set_in_use(const Set *s, char *buf, size_t size) {
         assert(s);
 
-        if (s->phase != SET_PHASE_IDLE || s->state == SET_CREATING || s->state == SET_DELETING)
+        if (s->release_requested)
+                snprintf(buf, size, "its removal waits for the end of a hold");
+        else if (s->phase != SET_PHASE_IDLE || s->state == SET_CREATING || s->state == SET_DELETING)
                 snprintf(buf, size, "it is being %s", s->state == SET_CREATING ? "made" : "removed");
         else if (s->view)
                 snprintf(buf, size, "it is mounted at %s", s->view->root);
@@ -229,8 +233,32 @@ static int reply(RetentionRun *run) {
 }
 
 static void run_done(RetentionRun *run) {
-        (void) reply(run);
+        if (run->done) {
+                bool failed = false;
+                for (size_t i = 0; i < run->n_entries; i++)
+                        failed = failed || run->entries[i].action == RETENTION_FAILED;
+                run->done(run->manager, failed, run->userdata);
+        } else
+                (void) reply(run);
         run_free(run);
+}
+
+int retention_remove_then(Manager *m, Set *s, const char *policy, const char *reason, retention_done_t done,
+                          void *userdata) {
+        RetentionRun *run = calloc(1, sizeof(RetentionRun));
+        int r;
+
+        if (!run)
+                return -ENOMEM;
+        *run = (RetentionRun) { .manager = m, .done = done, .userdata = userdata, .pending = 1 };
+        r = consider(run, s, policy, reason, false);
+        if (r < 0 || run->n_entries == 0 || run->entries[0].action != RETENTION_REMOVE) {
+                run_free(run);
+                return r < 0 ? r : -EBUSY;
+        }
+        if (--run->pending == 0)
+                run_done(run);
+        return 0;
 }
 
 void retention_set_gone(Set *s, const char *error) {

@@ -35,6 +35,9 @@ typedef struct RetentionEntry {
 
 typedef struct RetentionRun RetentionRun;
 
+/* The end of removals started without a call to answer; failed: a removal failed. */
+typedef void (*retention_done_t)(Manager *m, bool failed, void *userdata);
+
 /* Why a set may not be removed now ("it is mounted at ..."), in buf; NULL
  * if it may. */
 const char *retention_set_in_use(const Set *s, char *buf, size_t size);
@@ -44,6 +47,12 @@ const char *retention_set_in_use(const Set *s, char *buf, size_t size);
  * keep. msg (may be NULL) is answered with the entries once every removal
  * started has ended. Returns > 0 when msg will be answered, < 0 on failure. */
 int retention_run(Manager *m, sd_bus_message *msg, const char *policy, bool dry_run, sd_bus_error *error);
+
+/* Removes s (not in use: retention_set_in_use()) for reason, recorded
+ * in the history under policy; done is called once its removal ended
+ * (perhaps before this returns). -EBUSY if it cannot be removed now. */
+int retention_remove_then(Manager *m, Set *s, const char *policy, const char *reason, retention_done_t done,
+                          void *userdata);
 
 /* Arms the expiry timer on the earliest expiry (or the retry of one in use). */
 void retention_arm(Manager *m);

@@ -9,6 +9,7 @@
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-auth.h"
+#include "stasisd-retention-space.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-export.h"
 #include "stasisd-set-views.h"
@@ -200,5 +201,7 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_METHOD("Unmount", "", "", set_views_method_unmount, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("OpenView", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sh)", mounts),
                                 set_views_method_open_view, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetExclusiveSize", SD_BUS_NO_ARGS, SD_BUS_RESULT("t", bytes, "s", unknown_why),
+                                method_set_exclusive_size, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };

@@ -232,3 +232,39 @@ int requestor_read_expiries(StasisRequestor *r, StasisSet **list, size_t n) {
                 return requestor_fail(r, k, "Malformed reply to ListExpiries: %s", strerror(-k));
         return 0;
 }
+
+int stasis_requestor_get_set_exclusive_size(StasisRequestor *r, const char *id, uint64_t *ret_bytes) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *path, *why;
+        uint64_t bytes;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret_bytes)
+                return requestor_fail(r, -EINVAL, "exclusive size: ret_bytes must not be NULL");
+        if (!set_id_valid(id))
+                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
+        k = requestor_call_id(r, "GetSet", id, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_read(reply, "o", &path);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE,
+                                           "GetExclusiveSize");
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot make a GetExclusiveSize call: %s", strerror(-k));
+        reply = sd_bus_message_unref(reply);
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_read(reply, "ts", &bytes, &why);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to GetExclusiveSize: %s", strerror(-k));
+        if (bytes == UINT64_MAX)
+                return requestor_fail(r, -ENODATA, "The exclusive size of set %s is not known: %s", id, why);
+        *ret_bytes = bytes;
+        return 0;
+}

@@ -604,6 +604,10 @@ int stasis_requestor_cleanup(StasisRequestor *r, const char *policy, int dry_run
  * (NULL or "": all), at most max (0: all kept). Action "removed"; time is
  * when, created when the set was made, label its label. */
 int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsigned max, StasisRetentionList **ret);
+/* The bytes set id's snapshots hold alone (what deleting it would free),
+ * from btrfs quota groups. -ENODATA when it is not known (quotas not
+ * enabled, a provider other than btrfs): the last error says why. */
+int stasis_requestor_get_set_exclusive_size(StasisRequestor *r, const char *id, uint64_t *ret_bytes);
 StasisRetentionList *stasis_retention_list_free(StasisRetentionList *l);    /* accepts NULL; returns NULL */
 unsigned stasis_retention_list_count(const StasisRetentionList *l);
 const char *stasis_retention_list_set_id(const StasisRetentionList *l, unsigned index);
