@@ -4,7 +4,8 @@
 # the file and the line of each problem (unknown key, bad duration, a path
 # that is not absolute, a component that is not one, a bad name, a policy
 # that makes nothing) and exits 1; stasisd itself starts, says which files
-# it left out, and runs the good policies.
+# it left out, and runs the good policies. Only root (or polkit) may run a
+# policy or clean up; anyone may ask what a cleanup would do.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 stasis_env_init
@@ -59,6 +60,13 @@ assert_contains "$log" "Some policies have errors (above) and are left out; the 
 assert_eq "$("$STASIS" --json list | jq -r '.[0].policy')" good "a set of the good policy"
 assert_exit 2 "$STASIS" run unknown-key
 assert_contains "$STASIS_ERR" "No policy 'unknown-key'"
+# 4. who may: running and cleaning up need root (or polkit); a dry run, anyone
+assert_exit 4 stasis_as_nobody "$STASIS" run good
+assert_contains "$STASIS_ERR" "org.stasis1.run-policy"
+assert_exit 4 stasis_as_nobody "$STASIS" cleanup
+assert_contains "$STASIS_ERR" "org.stasis1.cleanup"
+assert_exit 0 stasis_as_nobody "$STASIS" cleanup --dry-run
+assert_exit 0 stasis_as_nobody "$STASIS" history
 "$STASIS" delete "$("$STASIS" --json list | jq -r '.[0].id')" >/dev/null
 stasis_stop_daemon
 echo "ok"
