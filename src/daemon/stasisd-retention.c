@@ -72,6 +72,7 @@ const char *retention_set_in_use(const Set *s, char *buf, size_t size) {
         return buf;
 }
 
+/* 1 if the entry was added, 0 past the bound (the set is still acted on). */
 static int add_entry(RetentionRun *run, Set *s, const char *policy, RetentionAction action, const char *reason) {
         if (run->n_entries >= RETENTION_ENTRIES_MAX)
                 return 0;
@@ -90,12 +91,13 @@ static int add_entry(RetentionRun *run, Set *s, const char *policy, RetentionAct
                 return -ENOMEM;
         }
         run->n_entries++;
-        return 0;
+        return 1;
 }
 
 /* Removes s for reason (or, dry, says it would); an entry either way. */
 static int consider(RetentionRun *run, Set *s, const char *policy, const char *reason, bool dry_run) {
         Manager *m = run->manager;
+        RetentionEntry *x = NULL;
         char why[512];
         int r;
 
@@ -120,10 +122,14 @@ static int consider(RetentionRun *run, Set *s, const char *policy, const char *r
         r = add_entry(run, s, policy, RETENTION_REMOVE, reason);
         if (r < 0)
                 return r;
+        if (r > 0)
+                x = &run->entries[run->n_entries - 1];
         _cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
         r = set_delete(s, NULL, &e);
         if (r < 0) {
-                RetentionEntry *x = &run->entries[run->n_entries - 1];
+                log_error("Set %s: %s", s->id, e.message ?: "cannot start the removal");
+                if (!x)
+                        return 0;
                 x->action = RETENTION_FAILED;
                 free(x->reason);
                 x->reason = strdup(e.message ?: "cannot start the removal");
@@ -132,7 +138,8 @@ static int consider(RetentionRun *run, Set *s, const char *policy, const char *r
         if (s->phase == SET_PHASE_DELETING) {
                 /* Its worker runs: the answer waits for it. (Put off by a hold, it is not waited for.) */
                 s->retention_run = run;
-                run->entries[run->n_entries - 1].set = s;
+                if (x)
+                        x->set = s;
                 run->pending++;
         }
         return 0;
@@ -253,6 +260,8 @@ int retention_remove_then(Manager *m, Set *s, const char *policy, const char *re
         *run = (RetentionRun) { .manager = m, .done = done, .userdata = userdata, .pending = 1 };
         r = consider(run, s, policy, reason, false);
         if (r < 0 || run->n_entries == 0 || run->entries[0].action != RETENTION_REMOVE) {
+                if (s->retention_run == run)
+                        s->retention_run = NULL;
                 run_free(run);
                 return r < 0 ? r : -EBUSY;
         }

@@ -12,8 +12,8 @@
 #define RETENTION_RETRY_USEC    (60 * USEC_PER_SEC)
 /* The expiry timer looks at least this often (the wall clock may jump). */
 #define RETENTION_CHECK_MAX_USEC (3600 * USEC_PER_SEC)
-/* Entries in one Cleanup answer. */
-#define RETENTION_ENTRIES_MAX   (MANAGER_SETS_MAX + 16)
+/* Entries in one Cleanup answer (the sets past it are acted on, not listed). */
+#define RETENTION_ENTRIES_MAX   65536
 
 typedef enum RetentionAction {
         RETENTION_REMOVE,       /* removed (or being removed) */

@@ -9,6 +9,8 @@
 #include "config.h"
 #include "log.h"
 #include "macro.h"
+#include "stasisd-catalog-bench.h"
+#include "stasisd-clock.h"
 #include "stasisd-config.h"
 #include "stasisd-policy.h"
 #include "stasisd-manager.h"
@@ -29,6 +31,8 @@ static bool arg_orphan_scan = true;
 static bool arg_expedite_freeze = true;
 static const char *arg_policies_dir = NULL;
 static const char *arg_test_clock = NULL;
+static unsigned arg_populate = 0;
+static const char *arg_populate_policy = NULL;
 
 #define SEC(usec) ((double) (usec) / USEC_PER_SEC)
 
@@ -62,6 +66,9 @@ static void help(void) {
                "     --policies-dir=DIR  Read the policies in DIR (default %s)\n"
                "     --test-clock=FILE   For tests only: take the time of day from FILE\n"
                "                         (seconds since the epoch), read anew each time\n"
+               "     --test-populate-catalog=N[:POLICY]\n"
+               "                         For benchmarks only: record N sets without snapshots,\n"
+               "                         an hour apart (of POLICY), in the catalog, and exit\n"
                "     --expedite-freeze=BOOL\n"
                "                         Expedited RCU grace periods while freezing, which\n"
                "                         shortens the freeze (default yes)\n"
@@ -103,7 +110,7 @@ static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_RUNTIME_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
                ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW,
                ARG_CONFIG, ARG_CHECK_CONFIG, ARG_ORPHAN_SCAN, ARG_EXPEDITE_FREEZE, ARG_POLICIES_DIR,
-               ARG_TEST_CLOCK };
+               ARG_TEST_CLOCK, ARG_TEST_POPULATE };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
@@ -123,6 +130,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "expedite-freeze", required_argument, NULL, ARG_EXPEDITE_FREEZE },
                 { "policies-dir", required_argument, NULL, ARG_POLICIES_DIR },
                 { "test-clock", required_argument, NULL, ARG_TEST_CLOCK },
+                { "test-populate-catalog", required_argument, NULL, ARG_TEST_POPULATE },
                 {}
         };
         int c, l;
@@ -200,6 +208,20 @@ static int parse_argv(int argc, char *argv[]) {
                         }
                         arg_test_clock = optarg;
                         break;
+                case ARG_TEST_POPULATE: {
+                        char *end;
+                        unsigned long n;
+                        errno = 0;
+                        n = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || n == 0 || n > 1000000 || (*end && *end != ':')) {
+                                log_error("--test-populate-catalog: '%s' is not N[:POLICY], N from 1 to 1000000.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        arg_populate = (unsigned) n;
+                        arg_populate_policy = *end == ':' ? end + 1 : NULL;
+                        break;
+                }
                 case ARG_ORPHAN_SCAN:
                         if (parse_yes_no("--orphan-scan", optarg, &arg_orphan_scan) < 0)
                                 return -EINVAL;
@@ -301,6 +323,22 @@ int main(int argc, char *argv[]) {
         if (arg_runtime_dir[0] != '/') {
                 log_error("The runtime directory %s is not an absolute path.", arg_runtime_dir);
                 return EXIT_FAILURE;
+        }
+
+        if (arg_populate > 0) {
+                _cleanup_(catalog_closep) Catalog *c = NULL;
+                char why[1024];
+                r = catalog_open_why(arg_state_dir, &c, why, sizeof why);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to open the catalog in %s: %s", arg_state_dir, why),
+                               EXIT_FAILURE;
+                r = catalog_populate(c, arg_populate, arg_populate_policy,
+                                     clock_realtime(arg_test_clock), 3600 * USEC_PER_SEC);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to record the sets: %s", catalog_last_error(c)),
+                               EXIT_FAILURE;
+                printf("Recorded %u sets without snapshots (for benchmarks only).\n", arg_populate);
+                return EXIT_SUCCESS;
         }
 
         /* sd-event handles these through signalfd and child sources. */
