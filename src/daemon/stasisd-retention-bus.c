@@ -94,7 +94,7 @@ int method_cleanup(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                          "'%s' cannot name a policy: at most %d of a-z, A-Z, 0-9, '_', '-' and '.'",
                                          ECHO(name), POLICY_NAME_MAX);
-        return retention_run(m, msg, name, dry_run, error);
+        return retention_run(m, msg, name, dry_run, true, error);
 }
 
 int method_list_policies(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -132,8 +132,10 @@ static void space_step(SpaceRun *x) {
                         log_info("Policy %s: the floor of free space is met after removing %u set(s).", p->name,
                                  x->removed);
                 r = x->proceed(m, x->msg, p, x->uid, &e);
-                if (r < 0)
-                        (void) sd_bus_reply_method_errnof(x->msg, r, "%s", e.message ?: "Making the set failed: %m");
+                if (r < 0 && sd_bus_error_is_set(&e))
+                        (void) sd_bus_reply_method_error(x->msg, &e);
+                else if (r < 0)
+                        (void) sd_bus_reply_method_errnof(x->msg, r, "Making the set of policy %s failed: %m", p->name);
                 space_run_free(x);
                 return;
         }

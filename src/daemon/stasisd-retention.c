@@ -293,7 +293,8 @@ void retention_set_gone(Set *s, const char *error) {
                 run_done(run);
 }
 
-int retention_run(Manager *m, sd_bus_message *msg, const char *policy, bool dry_run, sd_bus_error *error) {
+int retention_run(Manager *m, sd_bus_message *msg, const char *policy, bool dry_run, bool policies,
+                  sd_bus_error *error) {
         RetentionRun *run;
         usec_t now = clock_realtime(m->test_clock);
         int r = 0;
@@ -310,7 +311,7 @@ int retention_run(Manager *m, sd_bus_message *msg, const char *policy, bool dry_
         run->pending = 1;       /* this call's own, until every removal is started */
 
         r = expire(run, policy, now, dry_run);
-        for (size_t i = 0; r >= 0 && m->policies && i < m->policies->n; i++)
+        for (size_t i = 0; r >= 0 && policies && m->policies && i < m->policies->n; i++)
                 if (isempty(policy) || streq(m->policies->list[i]->name, policy))
                         r = apply_policy(run, m->policies->list[i], now, dry_run);
         if (r < 0) {
@@ -336,7 +337,8 @@ static int on_expiry(sd_event_source *es, uint64_t usec, void *userdata) {
                 retention_arm(m);       /* nothing is removed while file systems are held */
                 return 0;
         }
-        (void) retention_run(m, NULL, NULL, false, NULL);
+        /* Expiry only: the policies' counts are applied when asked (Cleanup). */
+        (void) retention_run(m, NULL, NULL, false, false, NULL);
         return 0;
 }
 

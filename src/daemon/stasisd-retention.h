@@ -42,11 +42,13 @@ typedef void (*retention_done_t)(Manager *m, bool failed, void *userdata);
  * if it may. */
 const char *retention_set_in_use(const Set *s, char *buf, size_t size);
 
-/* Decides and (unless dry_run) starts removing: expired sets and, for the
- * policy named (NULL or "": every policy), the sets its retention does not
- * keep. msg (may be NULL) is answered with the entries once every removal
- * started has ended. Returns > 0 when msg will be answered, < 0 on failure. */
-int retention_run(Manager *m, sd_bus_message *msg, const char *policy, bool dry_run, sd_bus_error *error);
+/* Decides and (unless dry_run) starts removing: expired sets and, with
+ * policies, for the policy named (NULL or "": every policy), the sets its
+ * retention does not keep. msg (may be NULL) is answered with the entries
+ * once every removal started has ended. Returns > 0 when msg will be
+ * answered, < 0 on failure. */
+int retention_run(Manager *m, sd_bus_message *msg, const char *policy, bool dry_run, bool policies,
+                  sd_bus_error *error);
 
 /* Removes s (not in use: retention_set_in_use()) for reason, recorded
  * in the history under policy; done is called once its removal ended
