@@ -78,6 +78,7 @@ Manager *manager_free(Manager *m) {
          * write what was logged meanwhile. */
         log_release();
         request_waiters_free(m);        /* first: the requests would look at them */
+        retention_free(m);              /* before the sets: nothing is carried on once they go */
         create_requests_free(m);
         m->name_match = sd_bus_slot_unref(m->name_match);
         m->callers = callers_free(m->callers);
@@ -92,7 +93,6 @@ Manager *manager_free(Manager *m) {
                 free(d);
         }
         auth_queries_free(m);
-        retention_free(m);
         config_free(m->config);
         stasis_providers_free_external(&m->providers);
         mount_cache_done(&m->mounts);

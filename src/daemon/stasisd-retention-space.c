@@ -94,6 +94,10 @@ static void on_removed(Manager *m, bool failed, void *userdata) {
         SpaceRun *x = userdata;
         int r;
 
+        if (!m->policies_dir) {
+                space_run_free(x);      /* stasisd is stopping */
+                return;
+        }
         x->removed++;
         /* Its room comes back once the file system has let the snapshot go. */
         r = worker_spawn(m->event, "space-wait", m->commit_timeout, worker_wait, x, on_waited, NULL);

@@ -63,4 +63,5 @@ void retention_arm(Manager *m);
  * failed (error says why): stasisd-set.c tells. */
 void retention_set_gone(Set *s, const char *error);
 
+/* At the stop, before the sets are freed: the timer, the policies. */
 void retention_free(Manager *m);
