@@ -57,6 +57,10 @@ log=$(cat "$T/stasisd.log")
 assert_contains "$log" "unknown-key.conf:5: unknown key 'KeepForever'"
 assert_contains "$log" "Some policies have errors (above) and are left out; the 1 good ones are used."
 "$STASIS" run good >/dev/null
+# ListPolicies: the good one alone, with its counts and schedule
+out=$(busctl --address="$STASIS_BUS_ADDRESS" --json=short call org.stasis1 /org/stasis1 org.stasis1.Manager ListPolicies)
+assert_eq "$(jq -c '.data[0] | map(.[0])' <<<"$out")" '["good"]' "the policies stasisd runs"
+assert_eq "$(jq -c '.data[0][0] | [.[2], .[4], .[12]]' <<<"$out")" "[[\"$V\"],2,\"hourly\"]" "its paths, KeepLast= and OnCalendar="
 assert_eq "$("$STASIS" --json list | jq -r '.[0].policy')" good "a set of the good policy"
 assert_exit 2 "$STASIS" run unknown-key
 assert_contains "$STASIS_ERR" "No policy 'unknown-key'"
