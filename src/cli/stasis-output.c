@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis-output.c - what the CLI shows of a set: copied from libstasis's StasisSet, printed as a table or JSON */
 #include <errno.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@ void set_info_done(SetInfo *s) {
         free(s->label);
         free(s->error);
         free(s->mounted_at);
+        free(s->policy);
+        free(s->exclusive_why);
         string_records_free(s->volumes, s->n_volumes, VOLUME_FIELDS, sizeof(VolumeInfo));
         string_records_free(s->components, s->n_components, COMPONENT_FIELDS, sizeof(ComponentInfo));
         for (uint32_t i = 0; s->event_text && i < s->n_events; i++)
@@ -54,12 +57,13 @@ int set_info_from_set(const StasisSet *set, bool full, SetInfo *ret) {
                 .created = stasis_set_created_usec(set),
                 .persistent = stasis_set_persistent(set),
                 .n_volumes = stasis_set_volume_count(set),
+                .expires = stasis_set_expires_usec(set),
         };
         const char *const head[] = { stasis_set_id(set), stasis_set_state(set), stasis_set_consistency(set),
                                      stasis_set_label(set) };
 
         if (!(s.id = strdup(head[0])) || !(s.state = strdup(head[1])) || !(s.consistency = strdup(head[2])) ||
-            !(s.label = strdup(head[3])))
+            !(s.label = strdup(head[3])) || !(s.policy = strdup(strempty(stasis_set_policy(set)))))
                 return -ENOMEM;
         if (!full) {
                 *ret = s;
@@ -158,6 +162,12 @@ json_object *set_info_to_json(const SetInfo *s) {
         json_object_object_add(o, "consistency", isempty(s->consistency) ? NULL : jstr(s->consistency));
         json_object_object_add(o, "label", jstr(strempty(s->label)));
         json_object_object_add(o, "persistent", json_object_new_boolean(s->persistent));
+        if (s->expires > 0 || !isempty(s->policy)) {
+                json_object_object_add(o, "expires", s->expires > 0 ?
+                                       json_object_new_string(format_timestamp(ts, sizeof ts, s->expires, 1)) : NULL);
+                json_object_object_add(o, "expires_usec", json_object_new_uint64(s->expires));
+                json_object_object_add(o, "policy", isempty(s->policy) ? NULL : jstr(s->policy));
+        }
         if (s->object_path || s->volumes || s->error) {
                 json_object_object_add(o, "owner_uid", json_object_new_int64(s->owner_uid));
                 json_object_object_add(o, "error", isempty(s->error) ? NULL : jstr(s->error));
@@ -188,6 +198,9 @@ json_object *set_info_to_json(const SetInfo *s) {
                         json_object_array_add(a, component_info_to_json(&s->components[i]));
                 json_object_object_add(o, "components", a);
         }
+        if (s->has_exclusive)
+                json_object_object_add(o, "exclusive_bytes", s->exclusive == UINT64_MAX ? NULL :
+                                       json_object_new_uint64(s->exclusive));
         if (s->has_completed) {
                 json_object_object_add(o, "completed", s->completed > 0 ?
                                        json_object_new_string(format_timestamp(ts, sizeof ts, s->completed, 1)) : NULL);
@@ -308,6 +321,15 @@ void print_set_details(FILE *f, const SetInfo *s) {
         if (!isempty(s->label))
                 print_field(f, "Label", s->label);
         fprintf(f, "  Persistent: %s\n", s->persistent ? "yes" : "no (released when its requestor disconnects)");
+        if (s->expires > 0)
+                fprintf(f, "     Expires: %s\n", format_timestamp(ts, sizeof ts, s->expires, 0));
+        if (!isempty(s->policy))
+                print_field(f, "Policy", s->policy);
+        if (s->has_exclusive && s->exclusive != UINT64_MAX)
+                fprintf(f, "   Exclusive: %.1f MiB (%" PRIu64 " bytes its snapshots hold alone)\n",
+                        (double) s->exclusive / (1024.0 * 1024.0), s->exclusive);
+        else if (s->has_exclusive)
+                fprintf(f, "   Exclusive: unknown (%s)\n", strempty(s->exclusive_why));
         print_field(f, "Owner", owner);
         if (s->hold_usec > 0)
                 fprintf(f, "        Held: %.1f ms (file systems frozen)\n", (double) s->hold_usec / 1000.0);

@@ -41,6 +41,13 @@ typedef struct SetInfo {
         uint64_t *event_at;     /* usec since the epoch */
         char **event_text;
         uint32_t n_events;
+        /* Retention: shown (and in the JSON) only when the set has one. */
+        uint64_t expires;       /* usec since the epoch; 0: never */
+        char *policy;           /* the policy that made it; NULL or "" if none */
+        /* show: what its snapshots hold alone (btrfs quotas). */
+        bool has_exclusive;
+        uint64_t exclusive;     /* UINT64_MAX: not known, see exclusive_why */
+        char *exclusive_why;
 } SetInfo;
 
 void set_info_done(SetInfo *s);

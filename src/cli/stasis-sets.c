@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "macro.h"
 #include "stasis.h"
@@ -34,6 +35,15 @@ int show_set(StasisRequestor *r, const char *id) {
                 return report_local("reading the set", q);
         if (stasis_requestor_get_set_metadata(r, stasis_set_id(set), &meta) < 0)
                 return report_error(r, "reading the backup metadata of the set");
+        /* Its exclusive size, if stasisd can tell (an older one has no such method). */
+        s.has_exclusive = true;
+        if (stasis_requestor_get_set_exclusive_size(r, id, &s.exclusive) < 0) {
+                const StasisErrorInfo *e = stasis_requestor_last_error(r);
+                const char *msg = e ? stasis_error_info_message(e) : NULL;
+                const char *why = msg ? strstr(msg, "is not known: ") : NULL;
+                s.exclusive = UINT64_MAX;
+                s.exclusive_why = strdup(why ? why + strlen("is not known: ") : "stasisd cannot tell");
+        }
         if (arg_json) {
                 json_object *o = set_info_to_json(&s);
                 json_object *ex = json_object_new_array();
@@ -85,6 +95,8 @@ int make_set_request(char **args, bool persistent, StasisSetRequest **ret) {
                 k = stasis_set_request_set_require_writers(q, arg_require_writers);
         if (k >= 0)
                 k = stasis_set_request_set_request_id(q, arg_request_id);
+        if (k >= 0 && arg_expire_after > 0)
+                k = stasis_set_request_set_expire_after(q, arg_expire_after);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(q);
@@ -154,7 +166,7 @@ int verb_list(StasisRequestor *r, char **args) {
         if (arg_json)
                 array = json_object_new_array();
         else
-                t = table_new(7, "ID", "CREATED", "STATE", "CONSISTENCY", "VOLUMES", "PERSISTENT", "LABEL");
+                t = table_new(8, "ID", "CREATED", "STATE", "CONSISTENCY", "VOLUMES", "PERSISTENT", "EXPIRES", "LABEL");
         for (StasisSet **set = sets; *set; set++) {
                 _cleanup_(set_info_done) SetInfo s = {};
                 q = set_info_from_set(*set, false, &s);
@@ -165,10 +177,12 @@ int verb_list(StasisRequestor *r, char **args) {
                 if (array)
                         json_object_array_add(array, set_info_to_json(&s));
                 else {
-                        char ts[64], nv[16];
+                        char ts[64], te[64], nv[16];
                         snprintf(nv, sizeof nv, "%u", s.n_volumes);
                         (void) table_add_row(t, s.id, format_timestamp(ts, sizeof ts, s.created, 0), s.state,
-                                             s.consistency, nv, s.persistent ? "yes" : "no", s.label);
+                                             s.consistency, nv, s.persistent ? "yes" : "no",
+                                             s.expires > 0 ? format_timestamp(te, sizeof te, s.expires, 0) : NULL,
+                                             s.label);
                 }
         }
         if (array)

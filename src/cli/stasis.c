@@ -26,6 +26,8 @@ bool arg_orphans = false;
 bool arg_rescan = false;
 bool arg_external = false;
 uint64_t arg_freeze_window = 0;
+uint64_t arg_expire_after = 0;
+bool arg_dry_run = false;
 static uint64_t arg_timeout = 0;        /* 0: the verb's own */
 const char *outcome_hint = NULL;
 
@@ -101,6 +103,11 @@ static void help(void) {
                "  backup [PATH...] -- CMD...\n"
                "                       Make a set of PATHs and the --components, run CMD in\n"
                "                       it as exec does, report CMD's result, delete the set\n"
+               "  run POLICY           Make a set as POLICY says (/etc/stasis/policies.d),\n"
+               "                       then apply its retention\n"
+               "  cleanup [POLICY]     Remove the expired sets and those the retention of\n"
+               "                       POLICY (default: every policy) does not keep\n"
+               "  history [POLICY]     List the sets retention removed, and why\n"
                "\nOptions:\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
@@ -117,6 +124,10 @@ static void help(void) {
                "     --request-id=ID   With create: the caller's own id for it; the same ID\n"
                "                       again makes no second set, but answers with the first\n"
                "                       (or its failure). With show: show the set made with ID\n"
+               "     --expire-after=DURATION\n"
+               "                       With create: stasisd removes the set DURATION after it\n"
+               "                       is made (30min, 2h, 7d, 1w; see systemd.time(7))\n"
+               "     --dry-run         With cleanup: say what would be removed, remove nothing\n"
                "     --orphans         With list: list the orphan snapshots\n"
                "     --rescan          With list --orphans: look in the stores again first\n"
                "     --failed=NAME     With complete: the component WRITER[@INSTANCE]:COMPONENT\n"
@@ -174,6 +185,11 @@ static const struct {
           "whether the writers were thawed is not known: see 'stasis show ID'" },
         { "backup",   0, -1, "[PATH...] -- CMD...", verb_backup, CALL_TIMEOUT,
           "whether the set was made is not known: see 'stasis list'" },
+        { "run",      1,  1, "POLICY",    verb_run,      CALL_TIMEOUT,
+          "whether the set was made is not known: see 'stasis list'" },
+        { "cleanup",  0,  1, "[POLICY]",  verb_cleanup,  CALL_TIMEOUT,
+          "what was removed is not known: see 'stasis history'" },
+        { "history",  0,  1, "[POLICY]",  verb_history,  CALL_TIMEOUT_SHORT, NULL },
 };
 
 static void stasis_requestor_unrefp(StasisRequestor **r) {
@@ -237,7 +253,7 @@ static bool component_name_ok(const char *name, bool need_component) {
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_JSON, ARG_COMPONENT, ARG_REQUIRE_WRITERS, ARG_FAILED, ARG_ORPHANS, ARG_RESCAN,
                ARG_TIMEOUT, ARG_REQUEST_ID, ARG_USER, ARG_KEEP, ARG_FORCE, ARG_EXCLUDE_WRITER, ARG_EXTERNAL,
-               ARG_FREEZE_WINDOW };
+               ARG_FREEZE_WINDOW, ARG_EXPIRE_AFTER, ARG_DRY_RUN };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -256,6 +272,8 @@ int main(int argc, char *argv[]) {
                 { "force",           no_argument,       NULL, ARG_FORCE },
                 { "external",        no_argument,       NULL, ARG_EXTERNAL },
                 { "freeze-window",   required_argument, NULL, ARG_FREEZE_WINDOW },
+                { "expire-after",    required_argument, NULL, ARG_EXPIRE_AFTER },
+                { "dry-run",         no_argument,       NULL, ARG_DRY_RUN },
                 {}
         };
         _cleanup_(stasis_requestor_unrefp) StasisRequestor *requestor = NULL;
@@ -349,6 +367,16 @@ int main(int argc, char *argv[]) {
                                 return EXIT_USAGE;
                         }
                         break;
+                case ARG_EXPIRE_AFTER:
+                        if (parse_duration(optarg, &arg_expire_after) < 0 || arg_expire_after == 0) {
+                                fprintf(stderr, "stasis: --expire-after '%s': not a duration above 0 (e.g. 30min, "
+                                        "2h, 7d, 1w; see systemd.time(7))\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case ARG_DRY_RUN:
+                        arg_dry_run = true;
+                        break;
                 case ARG_TIMEOUT:
                         if (parse_timeout(optarg, &arg_timeout) < 0) {
                                 fprintf(stderr, "stasis: --timeout '%s': not a number of seconds above 0 "
@@ -405,10 +433,13 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "stasis %s: --freeze-window only goes with freeze\n", verb);
                         return EXIT_USAGE;
                 }
+                if (arg_exclude_writers && !creates) {
+                        fprintf(stderr, "stasis %s: --exclude-writer only goes with create and backup\n", verb);
+                        return EXIT_USAGE;
+                }
                 if (!creates && !freezes) {
                         const char *opt = arg_label ? "--label" : arg_components ? "--component" :
-                                          arg_require_writers ? "--require-writers" :
-                                          arg_exclude_writers ? "--exclude-writer" : NULL;
+                                          arg_require_writers ? "--require-writers" : NULL;
                         if (opt) {
                                 fprintf(stderr, "stasis %s: %s only goes with create, backup and freeze\n", verb, opt);
                                 return EXIT_USAGE;
@@ -433,6 +464,14 @@ int main(int argc, char *argv[]) {
                 }
                 if (arg_keep && !streq(verb, "backup")) {
                         fprintf(stderr, "stasis %s: --keep only goes with backup\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (arg_expire_after && !streq(verb, "create")) {
+                        fprintf(stderr, "stasis %s: --expire-after only goes with create\n", verb);
+                        return EXIT_USAGE;
+                }
+                if (arg_dry_run && !streq(verb, "cleanup")) {
+                        fprintf(stderr, "stasis %s: --dry-run only goes with cleanup\n", verb);
                         return EXIT_USAGE;
                 }
                 if (arg_force && !streq(verb, "delete")) {

@@ -48,6 +48,8 @@ extern bool arg_keep;           /* backup --keep */
 extern bool arg_force;          /* delete --force */
 extern bool arg_external;       /* freeze, thaw --external */
 extern uint64_t arg_freeze_window;      /* freeze --freeze-window, in us; 0: stasisd's */
+extern uint64_t arg_expire_after;       /* create --expire-after, usec; 0: none */
+extern bool arg_dry_run;        /* cleanup --dry-run */
 extern char **arg_command;      /* exec, backup: what follows "--" */
 
 /* How to find out what a call that got no answer did, for the verb under
@@ -104,5 +106,10 @@ int delete_set_force(StasisRequestor *r, const char *id);
 /* stasis-external.c */
 int verb_freeze(StasisRequestor *r, char **args);
 int verb_thaw(StasisRequestor *r, char **args);
+/* stasis-retention.c */
+int verb_run(StasisRequestor *r, char **args);
+int verb_cleanup(StasisRequestor *r, char **args);
+int verb_history(StasisRequestor *r, char **args);
+
 /* stasis-orphans.c: list --orphans */
 int list_orphans(StasisRequestor *r);

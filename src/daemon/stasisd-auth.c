@@ -49,6 +49,8 @@ static const struct {
         [AUTH_FORGET_WRITER]   = { "org.stasis1.forget-writer",   "forget missing writers" },
         [AUTH_MOUNT_SET]       = { "org.stasis1.mount-set",       "mount snapshot sets" },
         [AUTH_FREEZE_EXTERNAL] = { "org.stasis1.freeze-external", "freeze writers for external snapshots" },
+        [AUTH_RUN_POLICY]      = { "org.stasis1.run-policy",      "make snapshot sets by policy" },
+        [AUTH_CLEANUP]         = { "org.stasis1.cleanup",         "remove snapshot sets by retention" },
 };
 
 const char *auth_action_id(AuthAction a) {

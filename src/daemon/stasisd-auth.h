@@ -18,6 +18,8 @@ typedef enum AuthAction {
         AUTH_FORGET_WRITER,     /* Manager.ForgetWriter */
         AUTH_MOUNT_SET,         /* Set.Mount, Set.Unmount, Set.OpenView */
         AUTH_FREEZE_EXTERNAL,   /* Manager.FreezeExternal, ThawExternal */
+        AUTH_RUN_POLICY,        /* Manager.RunPolicy */
+        AUTH_CLEANUP,           /* Manager.Cleanup */
         _AUTH_ACTION_MAX,
 } AuthAction;
 

@@ -46,7 +46,9 @@ static const char schema[] =
         "  consistency TEXT NOT NULL DEFAULT '',"
         "  completed INTEGER NOT NULL DEFAULT 0,"
         "  hold_usec INTEGER NOT NULL DEFAULT 0,"
-        "  request_id TEXT);"
+        "  request_id TEXT,"
+        "  expires INTEGER NOT NULL DEFAULT 0,"
+        "  policy TEXT NOT NULL DEFAULT '');"
         "CREATE TABLE IF NOT EXISTS volumes ("
         "  set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,"
         "  idx INTEGER NOT NULL,"
@@ -105,6 +107,14 @@ static const char schema[] =
         "  idx INTEGER NOT NULL,"
         "  name TEXT NOT NULL,"
         "  PRIMARY KEY (set_id, idx));"
+        "CREATE TABLE IF NOT EXISTS removals ("
+        "  set_id INTEGER NOT NULL,"
+        "  policy TEXT NOT NULL,"
+        "  removed INTEGER NOT NULL,"
+        "  reason TEXT NOT NULL,"
+        "  created INTEGER NOT NULL DEFAULT 0,"
+        "  label TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX IF NOT EXISTS removals_by_time ON removals (removed);"
         "CREATE TABLE IF NOT EXISTS id_reserve (reserved INTEGER NOT NULL);"
         "INSERT INTO id_reserve (reserved) "
         "  SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sets'), 0) "
@@ -119,6 +129,12 @@ static const char upgrade_v2[] =
  * requests and of registered writers are new: the schema makes them.) */
 static const char upgrade_v4[] =
         "ALTER TABLE sets ADD COLUMN request_id TEXT;";
+
+/* Schema version 4 to 5: a set's expiry and the policy that made it. (The
+ * history of removals is a new table: the schema makes it.) */
+static const char upgrade_v5_retention[] =
+        "ALTER TABLE sets ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sets ADD COLUMN policy TEXT NOT NULL DEFAULT '';";
 
 int catalog_fail(Catalog *c, int r, const char *what) {
         int code = c->db ? sqlite3_errcode(c->db) & 0xff : SQLITE_OK;
@@ -241,6 +257,11 @@ static int upgrade(Catalog *c, void *userdata) {
         }
         if (version >= 1 && version < 4) {
                 r = exec(c, upgrade_v4);
+                if (r < 0)
+                        return r;
+        }
+        if (version >= 1 && version < 5) {
+                r = exec(c, upgrade_v5_retention);
                 if (r < 0)
                         return r;
         }
@@ -394,6 +415,7 @@ void catalog_set_done(CatalogSet *s) {
         free(s->state);
         free(s->consistency);
         free(s->request_id);
+        free(s->policy);
         for (size_t i = 0; i < s->n_volumes; i++)
                 stasis_volume_done(&s->volumes[i]);
         free(s->volumes);
@@ -582,7 +604,7 @@ static int add_set(Catalog *c, void *userdata) {
         int r;
 
         st = stmt(c, STMT_INSERT_SET, "INSERT INTO sets (created, label, persistent, owner_uid, state, consistency, "
-                                      "request_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                                      "request_id, expires, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, (sqlite3_int64) s->created);
@@ -595,6 +617,8 @@ static int add_set(Catalog *c, void *userdata) {
                 sqlite3_bind_text(st, 7, s->request_id, -1, SQLITE_STATIC);
         else
                 sqlite3_bind_null(st, 7);
+        sqlite3_bind_int64(st, 8, (sqlite3_int64) s->expires);
+        sqlite3_bind_text(st, 9, strempty(s->policy), -1, SQLITE_STATIC);
         if (c->raise_pending) {
                 r = catalog_raise_next_id(c, c->reserved_id);
                 if (r < 0)
@@ -842,7 +866,7 @@ int catalog_load(Catalog *c, const StasisProviders *providers, CatalogSet **ret,
         int rc, r = 0;
 
         if (sqlite3_prepare_v2(c->db, "SELECT id, created, label, persistent, owner_uid, state, consistency, "
-                                      "completed, hold_usec, request_id FROM sets ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
+                                      "completed, hold_usec, request_id, expires, policy FROM sets ORDER BY id", -1, &st, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(c->db, "SELECT writer, instance, component, consistency, reason FROM components "
                                       "WHERE set_id = ? ORDER BY idx", -1, &cst, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(c->db, "SELECT path, mount_point, device, fstype, provider, source, "
@@ -864,11 +888,13 @@ int catalog_load(Catalog *c, const StasisProviders *providers, CatalogSet **ret,
                         .owner_uid = (uid_t) sqlite3_column_int64(st, 4),
                         .completed = (usec_t) sqlite3_column_int64(st, 7),
                         .hold_usec = (usec_t) sqlite3_column_int64(st, 8),
+                        .expires = (usec_t) sqlite3_column_int64(st, 10),
                 };
                 if (catalog_column_strdup(st, 2, &s->label) < 0 ||
                     catalog_column_strdup(st, 5, &s->state) < 0 ||
                     catalog_column_strdup(st, 6, &s->consistency) < 0 ||
-                    (sqlite3_column_type(st, 9) != SQLITE_NULL && catalog_column_strdup(st, 9, &s->request_id) < 0)) {
+                    (sqlite3_column_type(st, 9) != SQLITE_NULL && catalog_column_strdup(st, 9, &s->request_id) < 0) ||
+                    catalog_column_strdup(st, 11, &s->policy) < 0) {
                         r = -ENOMEM;
                         goto fail;
                 }

@@ -52,6 +52,8 @@ typedef struct CatalogSet {
         usec_t completed;       /* when the requestor reported the backup; 0 if not */
         usec_t hold_usec;
         char *request_id;       /* the requestor's own id of the create; NULL if none */
+        usec_t expires;         /* when it expires (CLOCK_REALTIME); 0: never */
+        char *policy;           /* the policy that made it; NULL or "" if none */
 } CatalogSet;
 
 void catalog_set_done(CatalogSet *s);

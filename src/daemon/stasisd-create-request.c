@@ -37,6 +37,8 @@ struct CreateRequest {
         usec_t external;        /* an external set (set_create()); 0: not */
         usec_t answer_by;       /* an external set: its writers' Freeze ends by then (0: no limit) */
         WriterBatch *identify;
+        usec_t expire_after;
+        char *policy;           /* NULL if none */
 };
 
 /* An external set's volumes are all provider external's. */
@@ -54,6 +56,7 @@ static CreateRequest *create_request_free(CreateRequest *req) {
         strv_free(req->selectors);
         strv_free(req->exclude);
         free(req->label);
+        free(req->policy);
         if (req->request_id) {
                 free(req->request_id);
                 request_ids_answered(req->manager);     /* those waiting for it look again */
@@ -395,8 +398,10 @@ static int create_request_resume(sd_bus_message *msg, void *userdata, sd_bus_err
 
         if (n_sw == 0)          /* no writer takes part: a plain set */
                 sw = mfree(sw);
-        r = set_create_excluding(m, msg, x.vols, x.n_vols, req->label, req->request_id, req->persistent, req->uid,
-                                 sw, n_sw, req->require_writers, req->exclude, req->external, error);
+        SetCreateExtras extras = { .excluded = req->exclude, .external = req->external,
+                                   .expire_after = req->expire_after, .policy = req->policy };
+        r = set_create(m, msg, x.vols, x.n_vols, req->label, req->request_id, req->persistent, req->uid,
+                       sw, n_sw, req->require_writers, &extras, error);
         if (r >= 0 && req->external) {
                 Set *s = manager_external_set(m);       /* the one just made; no Freeze was sent yet */
                 if (s)
@@ -417,9 +422,9 @@ finish:
         return r;
 }
 
-static int request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, char **exclude,
-                         const char *label, const char *request_id, bool persistent, bool require_writers, uid_t uid,
-                         usec_t external, usec_t answer_by, sd_bus_error *error) {
+static int request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
+                         const char *request_id, bool persistent, bool require_writers, uid_t uid,
+                         const SetCreateExtras *extras, usec_t answer_by, sd_bus_error *error) {
         _cleanup_free_ Writer **ws = NULL;
         CreateRequest *req;
         size_t n = 0;
@@ -432,7 +437,8 @@ static int request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
                                                  "Component '%s' is not WRITER[@INSTANCE][:COMPONENT] (a writer "
                                                  "name is a-z, 0-9, '.', '_' and '-')", ECHO(*sel));
         }
-        if (strv_isempty(paths) && strv_isempty(selectors) && !external)
+        char **exclude = extras->excluded;
+        if (strv_isempty(paths) && strv_isempty(selectors) && !extras->external)
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "No paths or components given");
         r = check_exclude(exclude, selectors, error);
         if (r < 0)
@@ -457,11 +463,13 @@ static int request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
         req->persistent = persistent;
         req->require_writers = require_writers;
         req->uid = uid;
-        req->external = external;
+        req->external = extras->external;
         req->answer_by = answer_by;
+        req->expire_after = extras->expire_after;
+        req->policy = extras->policy ? strdup(extras->policy) : NULL;
         LIST_PREPEND(requests, m->requests, m->requests_tail, req);
         if ((paths && !req->paths) || (selectors && !req->selectors) || !req->exclude || (label && !req->label) ||
-            (request_id && !req->request_id)) {
+            (request_id && !req->request_id) || (extras->policy && !req->policy)) {
                 create_request_free(req);
                 return -ENOMEM;
         }
@@ -480,18 +488,20 @@ static int request_start(Manager *m, sd_bus_message *msg, char **paths, char **s
         return 1;
 }
 
-int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, char **exclude,
-                         const char *label, const char *request_id, bool persistent, bool require_writers, uid_t uid,
-                         sd_bus_error *error) {
-        return request_start(m, msg, paths, selectors, exclude, label, request_id, persistent, require_writers, uid,
-                             0, 0, error);
+int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
+                         const char *request_id, bool persistent, bool require_writers, uid_t uid,
+                         const SetCreateExtras *extras, sd_bus_error *error) {
+        static const SetCreateExtras none = {};
+        return request_start(m, msg, paths, selectors, label, request_id, persistent, require_writers, uid,
+                             extras ? extras : &none, 0, error);
 }
 
 int create_request_start_external(Manager *m, sd_bus_message *msg, char **paths, char **selectors,
                                   const char *label, uid_t uid, usec_t window, usec_t freeze_timeout,
                                   sd_bus_error *error) {
         assert(window > 0);
+        SetCreateExtras extras = { .external = window };
         /* Persistent: the set is not tied to the caller's connection (a hook exits once frozen). */
-        return request_start(m, msg, paths, selectors, NULL, label, NULL, true, false, uid, window,
+        return request_start(m, msg, paths, selectors, label, NULL, true, false, uid, &extras,
                              freeze_timeout > 0 ? now_usec(CLOCK_MONOTONIC) + freeze_timeout : 0, error);
 }

@@ -7,15 +7,17 @@
 #include <systemd/sd-bus.h>
 
 #include "stasisd-manager.h"
+#include "stasisd-set.h"
 
 /* Starts a CreateSet with writers: Identify, resolve, create, prepare. */
 /* Writers one CreateSet may leave out (each shown with the set). */
 #define CREATE_EXCLUDE_WRITERS_MAX 64
 
-/* The writers in exclude (WRITER[@INSTANCE]) are not called at all. */
-int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, char **exclude,
-                         const char *label, const char *request_id, bool persistent, bool require_writers, uid_t uid,
-                         sd_bus_error *error);
+/* extras (may be NULL): the writers in extras->excluded (WRITER[@INSTANCE])
+ * are not called at all; the rest goes to set_create(). */
+int create_request_start(Manager *m, sd_bus_message *msg, char **paths, char **selectors, const char *label,
+                         const char *request_id, bool persistent, bool require_writers, uid_t uid,
+                         const SetCreateExtras *extras, sd_bus_error *error);
 /* Starts a FreezeExternal: the same, for an external set with freeze window
  * window (SET_EXTERNAL_WINDOW_DEFAULT: stasisd's); no paths and no selectors:
  * every component of every writer. freeze_timeout (0: none): the writers'

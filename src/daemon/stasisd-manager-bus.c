@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-manager-bus.c - the org.stasis1.Manager interface at /org/stasis1 */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "stasisd-orphans.h"
 #include "stasisd-request-id.h"
 #include "stasisd-resolve.h"
+#include "stasisd-retention-bus.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-external-bus.h"
 #include "stasisd-set.h"
@@ -46,6 +48,7 @@ typedef struct CreateOptions {
         char **components;
         char **exclude_writers;
         bool require_writers;
+        usec_t expire_after;
 } CreateOptions;
 
 static void create_options_done(CreateOptions *o) {
@@ -108,6 +111,20 @@ static int read_bool(sd_bus_message *msg, const char *key, bool *ret, sd_bus_err
         return 0;
 }
 
+static int read_expire_after(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error) {
+        uint64_t t;
+        int r = sd_bus_message_read(msg, "v", "t", &t);
+        if (r < 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                         "Option 'ExpireAfterUSec' must be an unsigned 64-bit number (t) of microseconds");
+        if (t == 0 || t > MANAGER_EXPIRE_AFTER_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
+                                         "Option 'ExpireAfterUSec' is %" PRIu64 "; give more than 0 and at most "
+                                         "%" PRIu64 " (100 years)", t, (uint64_t) MANAGER_EXPIRE_AFTER_MAX);
+        o->expire_after = t;
+        return 0;
+}
+
 static int read_options(sd_bus_message *msg, CreateOptions *o, sd_bus_error *error) {
         int r;
 
@@ -131,6 +148,8 @@ static int read_options(sd_bus_message *msg, CreateOptions *o, sd_bus_error *err
                         r = read_bool(msg, key, &o->require_writers, error);
                 else if (streq(key, "RequestId"))
                         r = read_request_id(msg, o, error);
+                else if (streq(key, "ExpireAfterUSec"))
+                        r = read_expire_after(msg, o, error);
                 else
                         return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT,
                                                  "Unknown option '%s'", ECHO(key));
@@ -145,12 +164,38 @@ static int read_options(sd_bus_message *msg, CreateOptions *o, sd_bus_error *err
         return sd_bus_message_exit_container(msg);
 }
 
+int manager_create_set(Manager *m, sd_bus_message *msg, char **paths, char **components, const char *label,
+                       const char *request_id, bool persistent, bool require_writers, uid_t uid,
+                       const SetCreateExtras *extras, sd_bus_error *error) {
+        StasisVolume *volumes = NULL;
+        size_t n = 0;
+        int r;
+
+        if (m->n_writers > 0 || m->n_missing_writers > 0 || !strv_isempty(components) ||
+            (extras && !strv_isempty(extras->excluded)))
+                /* Writers first: which of them take part decides the volumes. */
+                r = create_request_start(m, msg, paths, components, label, request_id, persistent,
+                                         require_writers, uid, extras, error);
+        else {
+                r = resolve_paths(&m->mounts, &m->providers, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
+                if (r >= 0) {
+                        r = set_create(m, msg, volumes, n, label, request_id, persistent, uid, NULL, 0,
+                                       false, extras, error);
+                        if (r < 0)
+                                volumes_free(volumes, n);
+                }
+        }
+        if (r < 0 && request_id) {
+                request_id_failed(m, uid, request_id, r, error);
+                request_ids_answered(m);
+        }
+        return r;
+}
+
 static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_strv_free_ char **paths = NULL;
         _cleanup_(create_options_done) CreateOptions o = {};
-        StasisVolume *volumes = NULL;
-        size_t n = 0;
         AuthCaller caller;
         uid_t uid;
         int r;
@@ -174,25 +219,9 @@ static int method_create_set(sd_bus_message *msg, void *userdata, sd_bus_error *
                 if (r != 0)
                         return r;
         }
-        if (m->n_writers > 0 || m->n_missing_writers > 0 || !strv_isempty(o.components) ||
-            !strv_isempty(o.exclude_writers))
-                /* Writers first: which of them take part decides the volumes. */
-                r = create_request_start(m, msg, paths, o.components, o.exclude_writers, o.label, o.request_id,
-                                         o.persistent, o.require_writers, uid, error);
-        else {
-                r = resolve_paths(&m->mounts, &m->providers, paths, true, MANAGER_VOLUMES_PER_SET_MAX, &volumes, &n, error);
-                if (r >= 0) {
-                        r = set_create(m, msg, volumes, n, o.label, o.request_id, o.persistent, uid, NULL, 0,
-                                       false, 0, error);
-                        if (r < 0)
-                                volumes_free(volumes, n);
-                }
-        }
-        if (r < 0 && o.request_id) {
-                request_id_failed(m, uid, o.request_id, r, error);
-                request_ids_answered(m);
-        }
-        return r;
+        SetCreateExtras extras = { .excluded = o.exclude_writers, .expire_after = o.expire_after };
+        return manager_create_set(m, msg, paths, o.components, o.label, o.request_id, o.persistent,
+                                  o.require_writers, uid, &extras, error);
 }
 
 static int method_resolve_paths(sd_bus_message *msg, void *userdata, sd_bus_error *error);
@@ -430,6 +459,26 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", id),
                                 SD_BUS_RESULT("s", id, "o", set),
                                 method_adopt_orphans, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RunPolicy",
+                                SD_BUS_ARGS("s", policy),
+                                SD_BUS_RESULT("s", id, "o", set),
+                                method_run_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Cleanup",
+                                SD_BUS_ARGS("s", policy, "b", dry_run),
+                                SD_BUS_RESULT("a(ssss)", actions),
+                                method_cleanup, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListPolicies",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ssasasuuuuuutus)", policies),
+                                method_list_policies, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListRemovals",
+                                SD_BUS_ARGS("s", policy, "u", max),
+                                SD_BUS_RESULT("a(tsttss)", removals),
+                                method_list_removals, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListExpiries",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(sts)", sets),
+                                method_list_expiries, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 

@@ -21,6 +21,7 @@
 #include "stasisd-manager.h"
 #include "stasisd-set-events.h"
 #include "stasisd-space-watch.h"
+#include "stasisd-retention.h"
 #include "stasisd-orphans-scan.h"
 #include "stasisd-orphans.h"
 #include "stasisd-request-id.h"
@@ -79,6 +80,7 @@ Manager *manager_free(Manager *m) {
          * write what was logged meanwhile. */
         log_release();
         request_waiters_free(m);        /* first: the requests would look at them */
+        retention_free(m);              /* before the sets: nothing is carried on once they go */
         create_requests_free(m);
         m->name_match = sd_bus_slot_unref(m->name_match);
         m->callers = callers_free(m->callers);
@@ -198,6 +200,7 @@ static int manager_load_catalog(Manager *m) {
         LIST_FOREACH_SAFE(sets, s, next, m->sets)
                 set_reconcile(s);
         log_info("Catalog loaded: %u set(s).", m->n_sets);
+        retention_arm(m);       /* sets that expired while stasisd was stopped go now */
 
         if (!m->orphan_scan) {
                 log_info("Not looking for orphan snapshots (--orphan-scan=no).");

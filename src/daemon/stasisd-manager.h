@@ -20,6 +20,7 @@
 #define MANAGER_VOLUMES_PER_SET_MAX     64
 #define MANAGER_LABEL_MAX              256
 #define MANAGER_DEFERRED_MAX          1024     /* calls put off during a hold */
+#define MANAGER_EXPIRE_AFTER_MAX      (UINT64_C(3155760000) * USEC_PER_SEC)     /* 100 years */
 
 /* Defaults of the time limits (stasisd(8) documents them; --help shows them). */
 #define MANAGER_COMMIT_TIMEOUT_DEFAULT   (60 * USEC_PER_SEC)
@@ -104,6 +105,12 @@ typedef struct Manager {
         struct OrphanScan *orphan_scan_running;
         uint64_t orphans_max_set_id;    /* found in the stores, not yet written to the catalog */
         struct SpaceWatch *space_watch; /* snapshots that fill up (stasisd-space-watch.c) */
+
+        /* Retention (stasisd-retention*.c, stasisd-policy*.c). */
+        char *test_clock;               /* --test-clock=FILE: the time is read from FILE (tests only) */
+        sd_event_source *expiry_timer;  /* the earliest expiry, or a retry */
+        struct Policies *policies;      /* /etc/stasis/policies.d */
+        char *policies_dir;
 } Manager;
 
 int manager_new(const char *state_dir, Manager **ret);

@@ -9,6 +9,7 @@
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "stasisd-auth.h"
+#include "stasisd-retention-space.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-export.h"
 #include "stasisd-set-events.h"
@@ -200,6 +201,8 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_PROPERTY("MountedAt", "s", set_views_property_mounted_at, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Events", "a(ts)", set_events_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ExcludedWriters", "as", property_get_excluded, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ExpiresAt", "t", NULL, offsetof(Set, expires), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Policy", "s", property_get_string, offsetof(Set, policy), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD("Delete", "", "", method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Complete", SD_BUS_ARGS("as", failed), SD_BUS_NO_RESULT,
                                 method_complete, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -212,5 +215,7 @@ const sd_bus_vtable set_vtable[] = {
                                 set_metadata_method_list, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("BackupMetadataFile", SD_BUS_ARGS("s", path), SD_BUS_RESULT("ay", data, "u", mode),
                                 set_metadata_method_file, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetExclusiveSize", SD_BUS_NO_ARGS, SD_BUS_RESULT("t", bytes, "s", unknown_why),
+                                method_set_exclusive_size, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };

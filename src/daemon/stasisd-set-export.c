@@ -19,9 +19,10 @@
 
 /* What a set's entry in GetManagedObjects takes besides its label, volumes,
  * components and Error: the entry and its object path, the four interfaces
- * (org.stasis1.Set and the three standard ones, with their names), the 13
- * properties with their names, signatures and padding, Id, State and
- * Consistency. Measured at about 500 bytes; twice that, to be safe. */
+ * (org.stasis1.Set and the three standard ones, with their names), the 17
+ * properties with their names, signatures and padding, Id, State,
+ * Consistency and Policy (a policy name, at most 64 bytes). Measured at
+ * about 600 bytes; this is more than half again, to be safe. */
 #define SET_EXPORT_FIXED      1024
 /* The last entry of Components when some are not shown. */
 #define SET_EXPORT_MARKER     512

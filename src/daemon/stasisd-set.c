@@ -16,6 +16,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasis/stasis.h"
+#include "stasisd-clock.h"
 #include "stasisd-commit.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-commit.h"
@@ -23,6 +24,7 @@
 #include "stasisd-set-life.h"
 #include "stasisd-request-id.h"
 #include "stasisd-set-events.h"
+#include "stasisd-retention.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-catalog-excluded.h"
@@ -64,6 +66,7 @@ static void set_unlink(Set *s) {
 Set *set_free(Set *s) {
         if (!s)
                 return NULL;
+        retention_set_gone(s, NULL);
         set_view_detach(s);
         set_commit_release(s);
         set_writers_release(s);
@@ -91,6 +94,7 @@ Set *set_free(Set *s) {
         free(s->object_path);
         free(s->label);
         free(s->request_id);
+        free(s->policy);
         free(s->consistency);
         free(s->error);
         free(s->requestor);
@@ -152,6 +156,8 @@ int set_record_created(Set *s, const char *consistency) {
         set_export_update(s);   /* its components made, its handles chosen */
         r = catalog_record_created(s->manager->catalog, s->id_num, set_state_to_string(SET_CREATED), consistency,
                                    s->hold_usec, s->components, s->n_components);
+        if (s->expires)
+                retention_arm(s->manager);      /* it may be the first to expire */
         if (r < 0) {
                 log_error_errno(r, "Set %s: failed to record it in the catalog: %s",
                                 s->id, catalog_last_error(s->manager->catalog));
@@ -289,6 +295,7 @@ static void set_remove_result(Set *s, int status, const void *data, size_t size)
         set_enter(s, SET_PHASE_DELETE_WAITING);
         log_error("Set %s: deleting failed: %s", s->id, msg);
         set_set_error(s, msg);
+        retention_set_gone(s, msg);
         set_reply_error(s, res.outcome == COMMIT_TIMED_OUT ? STASIS_ERROR_TIMEOUT : STASIS_ERROR_PROVIDER_FAILED,
                         "Deleting", msg);
         /* It stays "deleting" (some snapshots may be gone) and stasisd retries, with
@@ -406,16 +413,13 @@ static unsigned count_sets_of(Manager *m, const char *requestor) {
 
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                const char *label, const char *request_id, bool persistent, uid_t owner_uid,
-               SetWriter *writers, size_t n_writers, bool require_writers, usec_t external,
-               sd_bus_error *error) {
-        return set_create_excluding(m, msg, volumes, n_volumes, label, request_id, persistent, owner_uid, writers,
-                                    n_writers, require_writers, NULL, external, error);
-}
-
-int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
-                         const char *label, const char *request_id, bool persistent, uid_t owner_uid,
-                         SetWriter *writers, size_t n_writers, bool require_writers, char **excluded,
-                         usec_t external, sd_bus_error *error) {
+               SetWriter *writers, size_t n_writers, bool require_writers,
+               const SetCreateExtras *extras, sd_bus_error *error) {
+        static const SetCreateExtras none = {};
+        if (!extras)
+                extras = &none;
+        char **excluded = extras->excluded;
+        usec_t external = extras->external;
         const char *sender = sd_bus_message_get_sender(msg);
         size_t export_size;
         Set *s;
@@ -445,7 +449,11 @@ int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes,
                 return -ENOMEM;
         s->volumes = volumes;
         s->n_volumes = n_volumes;
-        s->created = now_usec(CLOCK_REALTIME);
+        s->created = clock_realtime(m->test_clock);
+        if (extras->expire_after > 0)
+                s->expires = extras->expire_after > UINT64_MAX - s->created ? UINT64_MAX :
+                             s->created + extras->expire_after;
+        s->policy = extras->policy ? strdup(extras->policy) : NULL;
         s->persistent = persistent;
         s->owner_uid = owner_uid;
         s->state = SET_CREATING;
@@ -455,7 +463,8 @@ int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes,
         s->requestor = sender ? strdup(sender) : NULL;
         s->request_id = request_id ? strdup(request_id) : NULL;
         s->excluded_writers = excluded ? strv_copy(excluded) : calloc(1, sizeof(char *));
-        if (!s->label || (sender && !s->requestor) || (request_id && !s->request_id) || !s->excluded_writers) {
+        if (!s->label || (sender && !s->requestor) || (request_id && !s->request_id) || !s->excluded_writers ||
+            (extras->policy && !s->policy)) {
                 s->volumes = NULL;
                 set_free(s);
                 return -ENOMEM;
@@ -467,6 +476,8 @@ int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes,
                 .persistent = persistent,
                 .owner_uid = owner_uid,
                 .request_id = s->request_id,
+                .expires = s->expires,
+                .policy = s->policy,
                 .state = (char *) set_state_to_string(SET_CREATING),
                 .volumes = volumes,
                 .n_volumes = n_volumes,
@@ -578,6 +589,8 @@ int set_load(Manager *m, CatalogSet *cs, Set **ret) {
         }
         s->label = TAKE_PTR(cs->label);
         s->request_id = TAKE_PTR(cs->request_id);
+        s->expires = cs->expires;
+        s->policy = isempty(cs->policy) ? NULL : TAKE_PTR(cs->policy);
         if (strlen(strempty(s->label)) > MANAGER_LABEL_MAX) {
                 /* Recorded by something that did not check it: ListSets sends every label. */
                 char *cut = echo_strdup(s->label, MANAGER_LABEL_MAX);

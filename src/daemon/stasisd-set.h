@@ -123,22 +123,28 @@ struct Set {
         sd_event_source *external_timer;        /* the end of the freeze window */
         char *external_failed;          /* the window passed before the thaw: why */
         sd_bus_message *external_thaw;  /* a ThawExternal that came before the writers froze */
+        /* Retention (stasisd-retention.c). */
+        usec_t expires;                 /* CLOCK_REALTIME; 0: never */
+        char *policy;                   /* the policy that made it; NULL if none */
+        struct RetentionRun *retention_run;     /* a Cleanup waiting for its removal */
 };
 
+/* What a create asks besides its volumes and writers (each may be 0 or NULL). */
+typedef struct SetCreateExtras {
+        char **excluded;        /* writers left out (WRITER[@INSTANCE]), recorded with the set */
+        usec_t external;        /* not 0: an external set with that freeze window
+                                 * (SET_EXTERNAL_WINDOW_DEFAULT: stasisd's), whose snapshots
+                                 * someone else takes (stasisd-set-external.c) */
+        usec_t expire_after;    /* the set expires that long after it is made (stasisd-retention.c) */
+        const char *policy;     /* the policy that makes it */
+} SetCreateExtras;
+
 /* Creates a set for volumes (taking them over) and starts taking the
- * snapshots; the reply to msg is sent when done. external (not 0): an
- * external set with that freeze window (SET_EXTERNAL_WINDOW_DEFAULT: stasisd's), whose
- * snapshots someone else takes (stasisd-set-external.c). */
+ * snapshots; the reply to msg is sent when done. extras may be NULL. */
 int set_create(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
                const char *label, const char *request_id, bool persistent, uid_t owner_uid,
-               struct SetWriter *writers, size_t n_writers, bool require_writers, usec_t external,
-               sd_bus_error *error);
-
-/* The same, leaving out the writers excluded (WRITER[@INSTANCE], recorded with the set). */
-int set_create_excluding(Manager *m, sd_bus_message *msg, StasisVolume *volumes, size_t n_volumes,
-                         const char *label, const char *request_id, bool persistent, uid_t owner_uid,
-                         struct SetWriter *writers, size_t n_writers, bool require_writers, char **excluded,
-                         usec_t external, sd_bus_error *error);
+               struct SetWriter *writers, size_t n_writers, bool require_writers,
+               const SetCreateExtras *extras, sd_bus_error *error);
 
 /* Starts deleting; msg (may be NULL) is answered when done. */
 int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error);

@@ -9,7 +9,10 @@
 #include "config.h"
 #include "log.h"
 #include "macro.h"
+#include "stasisd-catalog-bench.h"
+#include "stasisd-clock.h"
 #include "stasisd-config.h"
+#include "stasisd-policy.h"
 #include "stasisd-manager.h"
 #include "stasisd-set-views.h"
 
@@ -26,6 +29,10 @@ static const char *arg_config = NULL;
 static bool arg_check_config = false;
 static bool arg_orphan_scan = true;
 static bool arg_expedite_freeze = true;
+static const char *arg_policies_dir = NULL;
+static const char *arg_test_clock = NULL;
+static unsigned arg_populate = 0;
+static const char *arg_populate_policy = NULL;
 
 #define SEC(usec) ((double) (usec) / USEC_PER_SEC)
 
@@ -54,8 +61,14 @@ static void help(void) {
                "     --freeze-window=SEC Longest time writers stay frozen (default %g; less if\n"
                "                         a writer of the set asks for less)\n"
                "     --config=FILE       Read FILE instead of %s\n"
-               "     --check-config      Check the configuration file and exit: 0 if it\n"
-               "                         has no error, 1 if it has\n"
+               "     --check-config      Check the configuration file and the policies and\n"
+               "                         exit: 0 if they have no error, 1 if they have\n"
+               "     --policies-dir=DIR  Read the policies in DIR (default %s)\n"
+               "     --test-clock=FILE   For tests only: take the time of day from FILE\n"
+               "                         (seconds since the epoch), read anew each time\n"
+               "     --test-populate-catalog=N[:POLICY]\n"
+               "                         For benchmarks only: record N sets without snapshots,\n"
+               "                         an hour apart (of POLICY), in the catalog, and exit\n"
                "     --expedite-freeze=BOOL\n"
                "                         Expedited RCU grace periods while freezing, which\n"
                "                         shortens the freeze (default yes)\n"
@@ -65,7 +78,8 @@ static void help(void) {
                "See stasisd(8) and stasisd.conf(5).\n", STASIS_STATE_DIR,
                SEC(MANAGER_COMMIT_TIMEOUT_DEFAULT), SEC(MANAGER_HOLD_TIMEOUT_DEFAULT),
                SEC(MANAGER_FREEZE_SETTLE_DEFAULT), STASIS_PROVIDERS_DIR, SEC(MANAGER_IDENTIFY_TIMEOUT_DEFAULT),
-               SEC(MANAGER_PREPARE_TIMEOUT_DEFAULT), SEC(MANAGER_FREEZE_WINDOW_DEFAULT), STASIS_CONFIG_FILE);
+               SEC(MANAGER_PREPARE_TIMEOUT_DEFAULT), SEC(MANAGER_FREEZE_WINDOW_DEFAULT), STASIS_CONFIG_FILE,
+               STASIS_POLICIES_DIR);
 }
 
 static int parse_seconds(const char *option, const char *s, double max, usec_t *ret) {
@@ -95,7 +109,8 @@ static int parse_yes_no(const char *option, const char *value, bool *ret) {
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_RUNTIME_DIR, ARG_LOG_LEVEL, ARG_COMMIT_TIMEOUT, ARG_HOLD_TIMEOUT, ARG_PROVIDERS_DIR,
                ARG_FREEZE_SETTLE, ARG_IDENTIFY_TIMEOUT, ARG_PREPARE_TIMEOUT, ARG_FREEZE_WINDOW,
-               ARG_CONFIG, ARG_CHECK_CONFIG, ARG_ORPHAN_SCAN, ARG_EXPEDITE_FREEZE };
+               ARG_CONFIG, ARG_CHECK_CONFIG, ARG_ORPHAN_SCAN, ARG_EXPEDITE_FREEZE, ARG_POLICIES_DIR,
+               ARG_TEST_CLOCK, ARG_TEST_POPULATE };
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
                 { "version",   no_argument,       NULL, ARG_VERSION },
@@ -113,6 +128,9 @@ static int parse_argv(int argc, char *argv[]) {
                 { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
                 { "orphan-scan", required_argument, NULL, ARG_ORPHAN_SCAN },
                 { "expedite-freeze", required_argument, NULL, ARG_EXPEDITE_FREEZE },
+                { "policies-dir", required_argument, NULL, ARG_POLICIES_DIR },
+                { "test-clock", required_argument, NULL, ARG_TEST_CLOCK },
+                { "test-populate-catalog", required_argument, NULL, ARG_TEST_POPULATE },
                 {}
         };
         int c, l;
@@ -180,6 +198,30 @@ static int parse_argv(int argc, char *argv[]) {
                         if (parse_yes_no("--expedite-freeze", optarg, &arg_expedite_freeze) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_POLICIES_DIR:
+                        arg_policies_dir = optarg;
+                        break;
+                case ARG_TEST_CLOCK:
+                        if (optarg[0] != '/') {
+                                log_error("--test-clock: '%s' is not an absolute path.", optarg);
+                                return -EINVAL;
+                        }
+                        arg_test_clock = optarg;
+                        break;
+                case ARG_TEST_POPULATE: {
+                        char *end;
+                        unsigned long n;
+                        errno = 0;
+                        n = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || n == 0 || n > 1000000 || (*end && *end != ':')) {
+                                log_error("--test-populate-catalog: '%s' is not N[:POLICY], N from 1 to 1000000.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        arg_populate = (unsigned) n;
+                        arg_populate_policy = *end == ':' ? end + 1 : NULL;
+                        break;
+                }
                 case ARG_ORPHAN_SCAN:
                         if (parse_yes_no("--orphan-scan", optarg, &arg_orphan_scan) < 0)
                                 return -EINVAL;
@@ -219,8 +261,17 @@ static int load_config(StasisdConfig **ret) {
         return 0;
 }
 
+/* The policies; the good ones even if some files are bad (those are logged). */
+static int load_policies(Policies **ret) {
+        int r = policies_load(arg_policies_dir ?: STASIS_POLICIES_DIR, log_config_problem, NULL, ret);
+        if (r == -ENOMEM)
+                return log_oom();
+        return r;
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_(config_freep) StasisdConfig *config = NULL;
+        _cleanup_(policies_freep) Policies *policies = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
         const char *e;
         sigset_t mask;
@@ -241,15 +292,24 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
         r = load_config(&config);
+        int rp = load_policies(&policies);
         if (arg_check_config) {
                 if (r >= 0 && !config->path)
                         printf("%s does not exist: stasisd uses its defaults.\n", STASIS_CONFIG_FILE);
                 else if (r >= 0)
                         printf("%s: no errors.\n", config->path);
-                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+                if (rp >= 0)
+                        printf("%s: %zu %s, no errors.\n", arg_policies_dir ?: STASIS_POLICIES_DIR,
+                               policies ? policies->n : 0, policies && policies->n == 1 ? "policy" : "policies");
+                return r < 0 || rp < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
         if (r < 0)
                 return EXIT_FAILURE;
+        if (rp == -ENOMEM)
+                return EXIT_FAILURE;
+        if (rp < 0)
+                log_warning("Some policies have errors (above) and are left out; the %zu good ones are used.",
+                            policies ? policies->n : 0);
 
         if (!arg_state_dir) {
                 e = getenv("STASIS_STATE_DIR");
@@ -263,6 +323,22 @@ int main(int argc, char *argv[]) {
         if (arg_runtime_dir[0] != '/') {
                 log_error("The runtime directory %s is not an absolute path.", arg_runtime_dir);
                 return EXIT_FAILURE;
+        }
+
+        if (arg_populate > 0) {
+                _cleanup_(catalog_closep) Catalog *c = NULL;
+                char why[1024];
+                r = catalog_open_why(arg_state_dir, &c, why, sizeof why);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to open the catalog in %s: %s", arg_state_dir, why),
+                               EXIT_FAILURE;
+                r = catalog_populate(c, arg_populate, arg_populate_policy,
+                                     clock_realtime(arg_test_clock), 3600 * USEC_PER_SEC);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to record the sets: %s", catalog_last_error(c)),
+                               EXIT_FAILURE;
+                printf("Recorded %u sets without snapshots (for benchmarks only).\n", arg_populate);
+                return EXIT_SUCCESS;
         }
 
         /* sd-event handles these through signalfd and child sources. */
@@ -283,6 +359,14 @@ int main(int argc, char *argv[]) {
         m->freeze_window = arg_freeze_window;
         m->config = TAKE_PTR(config);
         m->orphan_scan = arg_orphan_scan;
+        m->policies = TAKE_PTR(policies);
+        m->policies_dir = strdup(arg_policies_dir ?: STASIS_POLICIES_DIR);
+        if (arg_test_clock) {
+                log_warning("Taking the time of day from %s (--test-clock, for tests only).", arg_test_clock);
+                m->test_clock = strdup(arg_test_clock);
+                if (!m->test_clock)
+                        return log_oom(), EXIT_FAILURE;
+        }
         m->expedite_freeze = arg_expedite_freeze;
         m->providers_dir = strdup(arg_providers_dir);
         m->runtime_dir = strdup(arg_runtime_dir);

@@ -40,6 +40,8 @@ static int append_create(StasisRequestor *r, sd_bus_message *m, const StasisSetR
                 k = sd_bus_message_append(m, "{sv}", "label", "s", q->label);
         if (k >= 0 && q->request_id)
                 k = sd_bus_message_append(m, "{sv}", "RequestId", "s", q->request_id);
+        if (k >= 0 && q->expire_after > 0)
+                k = sd_bus_message_append(m, "{sv}", "ExpireAfterUSec", "t", q->expire_after);
         if (k >= 0)
                 k = sd_bus_message_append(m, "{sv}", "persistent", "b", (int) q->persistent);
         if (k >= 0)

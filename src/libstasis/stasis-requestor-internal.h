@@ -42,6 +42,7 @@ struct StasisSetRequest {
         char *request_id;               /* NULL: none */
         bool persistent;
         bool require_writers;
+        uint64_t expire_after;          /* ExpireAfterUSec; 0: none */
 };
 
 typedef struct SetVolume {
@@ -72,9 +73,14 @@ struct StasisSet {
         char **event_text;
         size_t n_events;
         char **excluded_writers;        /* NULL: none (or not known) */
+        uint64_t expires;               /* ExpiresAt; 0: none */
+        char *policy;                   /* Policy; NULL: none or not known */
         bool summary;                   /* from ListSets: only the summary's fields are known */
         size_t n_volumes_listed;        /* with summary: how many volumes ListSets counted */
 };
+
+/* stasis-retention.c: ListExpiries into the summaries list (n of them). */
+int requestor_read_expiries(StasisRequestor *r, StasisSet **list, size_t n);
 
 /* stasis-requestor.c */
 /* Records a failure in r's last error; returns error. */

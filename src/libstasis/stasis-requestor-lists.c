@@ -171,6 +171,11 @@ int stasis_requestor_list_set_summaries(StasisRequestor *r, StasisSet ***ret, si
                 stasis_set_list_free(list);
                 return requestor_fail(r, k, "Malformed reply to ListSets: %s", strerror(-k));
         }
+        k = requestor_read_expiries(r, list, n);
+        if (k < 0) {
+                stasis_set_list_free(list);
+                return k;
+        }
         *ret = list;
         if (ret_n)
                 *ret_n = n;

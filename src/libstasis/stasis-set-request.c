@@ -105,3 +105,10 @@ int stasis_set_request_set_request_id(StasisSetRequest *q, const char *request_i
         q->request_id = id;
         return 0;
 }
+
+int stasis_set_request_set_expire_after(StasisSetRequest *q, uint64_t usec) {
+        if (!q)
+                return -EINVAL;
+        q->expire_after = usec;
+        return 0;
+}

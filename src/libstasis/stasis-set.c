@@ -59,6 +59,7 @@ StasisSet *stasis_set_unref(StasisSet *s) {
         free(s->mounted_at);
         events_clear(s);
         strv_free(s->excluded_writers);
+        free(s->policy);
         free(s);
         return NULL;
 }
@@ -140,6 +141,10 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
                 return read_string(m, &s->mounted_at);
         if (streq(name, "Events"))
                 return read_events(m, s);
+        if (streq(name, "Policy"))
+                return read_string(m, &s->policy);
+        if (streq(name, "ExpiresAt"))
+                return sd_bus_message_read(m, "v", "t", &s->expires);
         if (streq(name, "Persistent")) {
                 r = sd_bus_message_read(m, "v", "b", &b);
                 if (r >= 0)
@@ -417,6 +422,14 @@ int stasis_requestor_list_sets(StasisRequestor *r, StasisSet ***ret, size_t *ret
 SET_STRING(id, id)
 SET_STRING(object_path, object_path)
 SET_STRING(label, label)
+
+const char *stasis_set_policy(const StasisSet *s) {
+        return s ? strempty(s->policy) : NULL;
+}
+
+uint64_t stasis_set_expires_usec(const StasisSet *s) {
+        return s ? s->expires : 0;
+}
 SET_STRING(state, state)
 SET_STRING(consistency, consistency)
 SET_STRING(error, error)

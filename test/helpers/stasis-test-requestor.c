@@ -314,6 +314,7 @@ static void usage(FILE *f) {
                    "  --count N            create: N asynchronous creates at once\n"
                    "  --label L, --persistent, --require-writers, --component C   the request\n"
                    "  --sync-calls         watch: create and delete with synchronous calls\n"
+                   "  --expire-after SEC   the set expires SEC seconds after it is made\n"
                    "  --timeout MS         how long each call may wait for stasisd's answer\n\n"
                    "commands: create PATH..., hold PATH... (until stdin closes), show ID, list,\n"
                    "          complete ID [FAILED...], delete ID, watch PATH...\n"
@@ -327,6 +328,7 @@ int main(int argc, char *argv[]) {
                 { "persistent", no_argument, NULL, 'p' },  { "require-writers", no_argument, NULL, 'w' },
                 { "component", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
                 { "sync-calls", no_argument, NULL, 's' },  { "timeout", required_argument, NULL, 't' },
+                { "expire-after", required_argument, NULL, 'e' },
                 {}
         };
         StasisRequestor *r = NULL;
@@ -344,6 +346,7 @@ int main(int argc, char *argv[]) {
                 case 'w': stasis_set_request_set_require_writers(arg.request, 1); break;
                 case 'c': stasis_set_request_add_component(arg.request, optarg); break;
                 case 's': arg.sync_calls = 1; break;
+                case 'e': stasis_set_request_set_expire_after(arg.request, strtoull(optarg, NULL, 10) * 1000000); break;
                 case 't': arg.timeout_usec = (uint64_t) strtoull(optarg, NULL, 10) * 1000; break;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;

@@ -9,6 +9,7 @@
 #include "stasisd-catalog-requests.h"
 #include "stasisd-catalog-writers.h"
 #include "stasisd-catalog.h"
+#include "stasisd-catalog-history.h"
 #include "tests.h"
 
 #define STASIS_TEST_ERROR "org.stasis1.Error.ProviderFailed"
@@ -468,4 +469,58 @@ TEST(raise_next_id_and_adopt) {
         CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
         CHECK_INTEQ(s.id, 43);
         catalog_close(c);
+}
+
+/* A set's expiry and policy are kept; a catalog of schema 4 gets them
+ * (none for its sets), and the history of removals keeps the newest first. */
+TEST(retention_columns_and_history) {
+        char cmd[4096];
+        Catalog *c = NULL;
+        CatalogSet *sets = NULL;
+        CatalogRemoval *h = NULL;
+        size_t n = 0;
+
+        new_dir();
+        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db \""
+                 "CREATE TABLE sets (id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL, "
+                 "label TEXT NOT NULL DEFAULT '', persistent INTEGER NOT NULL, owner_uid INTEGER NOT NULL, "
+                 "state TEXT NOT NULL, consistency TEXT NOT NULL DEFAULT '', "
+                 "completed INTEGER NOT NULL DEFAULT 0, hold_usec INTEGER NOT NULL DEFAULT 0, request_id TEXT); "
+                 "CREATE TABLE volumes (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "
+                 "idx INTEGER NOT NULL, path TEXT NOT NULL, mount_point TEXT NOT NULL, device TEXT NOT NULL, "
+                 "fstype TEXT NOT NULL, provider TEXT NOT NULL, source TEXT NOT NULL, volume_key TEXT NOT NULL, "
+                 "handle TEXT NOT NULL, missing INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (set_id, idx)); "
+                 "CREATE TABLE id_reserve (reserved INTEGER NOT NULL); "
+                 "INSERT INTO sets VALUES (4, 99, 'four', 1, 0, 'created', 'per-volume', 0, 5, NULL); "
+                 "INSERT INTO id_reserve VALUES (4); "
+                 "PRAGMA user_version=4;\"", dir);
+        CHECK_INTEQ(system(cmd), 0);
+        CHECK_INTEQ(catalog_open(dir, &c), 0);
+        CatalogSet s = { .created = 100, .persistent = true, .state = (char *) "created",
+                         .expires = 7200, .policy = (char *) "nightly" };
+        CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
+        CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
+        CHECK_INTEQ(n, 2);
+        CHECK_INTEQ(sets[0].expires, 0);
+        CHECK_STREQ(sets[0].policy, "");
+        CHECK_INTEQ(sets[1].expires, 7200);
+        CHECK_STREQ(sets[1].policy, "nightly");
+        catalog_sets_free(sets, n);
+
+        CHECK_INTEQ(catalog_add_removal(c, 4, "", 500, "expired", 99, "four"), 0);
+        CHECK_INTEQ(catalog_add_removal(c, 5, "nightly", 600, "no rule keeps it", 100, ""), 0);
+        CHECK_INTEQ(catalog_list_removals(c, NULL, 10, &h, &n), 0);
+        CHECK_INTEQ(n, 2);
+        CHECK_INTEQ(h[0].set_id, 5);
+        CHECK_STREQ(h[0].reason, "no rule keeps it");
+        CHECK_INTEQ(h[1].removed, 500);
+        CHECK_STREQ(h[1].label, "four");
+        catalog_removals_free(h, n);
+        CHECK_INTEQ(catalog_list_removals(c, "nightly", 10, &h, &n), 0);
+        CHECK_INTEQ(n, 1);
+        CHECK_STREQ(h[0].policy, "nightly");
+        catalog_removals_free(h, n);
+        catalog_close(c);
+        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 5", dir);
+        CHECK_INTEQ(system(cmd), 0);
 }

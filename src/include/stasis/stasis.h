@@ -447,6 +447,12 @@ int stasis_set_request_exclude_writer(StasisSetRequest *q, const char *writer);
  * remembered for 7 days (the latest 1000). See docs/requestors.md.
  * Since 0.3. */
 int stasis_set_request_set_request_id(StasisSetRequest *q, const char *request_id);
+/* The set expires usec microseconds after it is made (0, the default:
+ * never): stasisd then removes it, once it is not in use (mounted, or an
+ * auto-release set whose backup was not reported complete). stasisd takes
+ * more than 0 and at most 100 years (else STASIS_ERR_INVALID_ARGUMENT).
+ * See docs/retention.md. Since 0.4. */
+int stasis_set_request_set_expire_after(StasisSetRequest *q, uint64_t usec);
 
 /* Creates a set and returns when its snapshots exist (or it failed). The
  * id is in *ret_id, a string the caller frees with free(). The errors of
@@ -521,6 +527,10 @@ uint64_t stasis_set_created_usec(const StasisSet *s);
 uint64_t stasis_set_completed_usec(const StasisSet *s);
 uint64_t stasis_set_hold_usec(const StasisSet *s);
 uint64_t stasis_set_window_usec(const StasisSet *s);
+/* When the set expires (microseconds since the epoch; 0: never), and the
+ * policy that made it ("" if none); known in summaries too. Since 0.4. */
+uint64_t stasis_set_expires_usec(const StasisSet *s);
+const char *stasis_set_policy(const StasisSet *s);
 
 /* The volumes, in the set's order. Each accessor returns NULL for an index
  * past the end.
@@ -654,6 +664,39 @@ char *const *stasis_path_list_details(const StasisPathList *l, unsigned index);
  * catalog holds (docs/dbus-api.md, "Orphan snapshots"). Listing is open to
  * all; rescanning, adopting and deleting need root. The accessors return
  * NULL (strings) or 0 past the end; created is 0 if not known. */
+/* -- Policies and retention (docs/retention.md). Since 0.4. -- */
+
+/* Makes a set as policy says (stasis.policy(5)); its id in *ret_id (freed
+ * with free()). The set is persistent and records the policy's name; its
+ * retention is not applied (stasis_requestor_cleanup() does). */
+int stasis_requestor_run_policy(StasisRequestor *r, const char *policy, char **ret_id);
+
+/* A list of retention decisions or removals. */
+typedef struct StasisRetentionList StasisRetentionList;
+/* Applies retention: removes expired sets and, for policy (NULL or "":
+ * every policy), the sets its counts do not keep; returns when the
+ * removals have ended. dry_run (1) removes nothing and says what would go.
+ * Each entry: the set id, its policy ("" if none), the action ("removed",
+ * "would-remove", "kept-in-use", "failed") and the reason. */
+int stasis_requestor_cleanup(StasisRequestor *r, const char *policy, int dry_run, StasisRetentionList **ret);
+/* The catalog's history of removals by retention, newest first, of policy
+ * (NULL or "": all), at most max (0: all kept). Action "removed"; time is
+ * when, created when the set was made, label its label. */
+int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsigned max, StasisRetentionList **ret);
+/* The bytes set id's snapshots hold alone (what deleting it would free),
+ * from btrfs quota groups. -ENODATA when it is not known (quotas not
+ * enabled, a provider other than btrfs): the last error says why. */
+int stasis_requestor_get_set_exclusive_size(StasisRequestor *r, const char *id, uint64_t *ret_bytes);
+StasisRetentionList *stasis_retention_list_free(StasisRetentionList *l);    /* accepts NULL; returns NULL */
+unsigned stasis_retention_list_count(const StasisRetentionList *l);
+const char *stasis_retention_list_set_id(const StasisRetentionList *l, unsigned index);
+const char *stasis_retention_list_policy(const StasisRetentionList *l, unsigned index);
+const char *stasis_retention_list_action(const StasisRetentionList *l, unsigned index);
+const char *stasis_retention_list_reason(const StasisRetentionList *l, unsigned index);
+const char *stasis_retention_list_label(const StasisRetentionList *l, unsigned index);
+uint64_t stasis_retention_list_time_usec(const StasisRetentionList *l, unsigned index);
+uint64_t stasis_retention_list_created_usec(const StasisRetentionList *l, unsigned index);
+
 typedef struct StasisOrphanList StasisOrphanList;
 int stasis_requestor_list_orphans(StasisRequestor *r, StasisOrphanList **ret);
 StasisOrphanList *stasis_orphan_list_free(StasisOrphanList *l);          /* accepts NULL; returns NULL */

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stasis-retention.c - a requestor's side of policies and retention: RunPolicy, Cleanup, the history */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stasis-requestor-internal.h"
+
+#define RETENTION_LIST_MAX 65536
+
+typedef struct RetentionEntry {
+        char *fields[5];        /* set id, policy, action, reason, label */
+        uint64_t time, created;
+} RetentionEntry;
+
+struct StasisRetentionList {
+        RetentionEntry *entries;
+        size_t n;
+};
+
+StasisRetentionList *stasis_retention_list_free(StasisRetentionList *l) {
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++)
+                for (size_t j = 0; j < ELEMENTSOF(l->entries[i].fields); j++)
+                        free(l->entries[i].fields[j]);
+        free(l->entries);
+        free(l);
+        return NULL;
+}
+
+static RetentionEntry *add(StasisRetentionList *l, const char *const f[5]) {
+        if (l->n >= RETENTION_LIST_MAX)
+                return NULL;
+        RetentionEntry *e = realloc(l->entries, (l->n + 1) * sizeof(RetentionEntry));
+        if (!e)
+                return NULL;
+        l->entries = e;
+        e = &l->entries[l->n++];
+        *e = (RetentionEntry) {};
+        for (size_t i = 0; i < 5; i++)
+                if (!(e->fields[i] = strdup(f[i] ? f[i] : "")))
+                        return NULL;
+        return e;
+}
+
+static int new_call(StasisRequestor *r, const char *member, sd_bus_message **ret) {
+        int k = sd_bus_message_new_method_call(r->client.bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
+                                               STASIS_MANAGER_INTERFACE, member);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot make a %s call: %s", member, strerror(-k));
+        return 0;
+}
+
+int stasis_requestor_run_policy(StasisRequestor *r, const char *policy, char **ret_id) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *id, *path;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (isempty(policy) || !ret_id)
+                return requestor_fail(r, -EINVAL, "run policy: the policy and ret_id must not be NULL or empty");
+        k = new_call(r, "RunPolicy", &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "s", policy);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the RunPolicy call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_read(reply, "so", &id, &path);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to RunPolicy: %s", strerror(-k));
+        *ret_id = strdup(id);
+        return *ret_id ? 0 : requestor_fail(r, -ENOMEM, "Out of memory");
+}
+
+int stasis_requestor_cleanup(StasisRequestor *r, const char *policy, int dry_run, StasisRetentionList **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        StasisRetentionList *l;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret || (dry_run != 0 && dry_run != 1))
+                return requestor_fail(r, -EINVAL, "cleanup: ret must not be NULL; dry_run is 0 or 1");
+        k = new_call(r, "Cleanup", &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "sb", policy ? policy : "", dry_run);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the Cleanup call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        l = calloc(1, sizeof(StasisRetentionList));
+        if (!l)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        k = sd_bus_message_enter_container(reply, 'a', "(ssss)");
+        while (k >= 0) {
+                const char *f[5] = {};
+                k = sd_bus_message_read(reply, "(ssss)", &f[0], &f[1], &f[2], &f[3]);
+                if (k <= 0)
+                        break;
+                if (!add(l, f))
+                        k = l->n >= RETENTION_LIST_MAX ? -EBADMSG : -ENOMEM;
+        }
+        if (k >= 0)
+                k = sd_bus_message_exit_container(reply);
+        if (k < 0) {
+                stasis_retention_list_free(l);
+                return requestor_fail(r, k, "Malformed reply to Cleanup: %s", strerror(-k));
+        }
+        *ret = l;
+        return 0;
+}
+
+int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsigned max, StasisRetentionList **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        StasisRetentionList *l;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret)
+                return requestor_fail(r, -EINVAL, "list removals: ret must not be NULL");
+        k = new_call(r, "ListRemovals", &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "su", policy ? policy : "", (uint32_t) max);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the ListRemovals call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        l = calloc(1, sizeof(StasisRetentionList));
+        if (!l)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        k = sd_bus_message_enter_container(reply, 'a', "(tsttss)");
+        while (k >= 0) {
+                const char *f[5] = { NULL, NULL, "removed", NULL, NULL };
+                uint64_t id, when, created;
+                char idbuf[24];
+                RetentionEntry *e;
+
+                k = sd_bus_message_read(reply, "(tsttss)", &id, &f[1], &when, &created, &f[4], &f[3]);
+                if (k <= 0)
+                        break;
+                snprintf(idbuf, sizeof idbuf, "%" PRIu64, id);
+                f[0] = idbuf;
+                e = add(l, f);
+                if (!e)
+                        k = l->n >= RETENTION_LIST_MAX ? -EBADMSG : -ENOMEM;
+                else {
+                        e->time = when;
+                        e->created = created;
+                }
+        }
+        if (k >= 0)
+                k = sd_bus_message_exit_container(reply);
+        if (k < 0) {
+                stasis_retention_list_free(l);
+                return requestor_fail(r, k, "Malformed reply to ListRemovals: %s", strerror(-k));
+        }
+        *ret = l;
+        return 0;
+}
+
+unsigned stasis_retention_list_count(const StasisRetentionList *l) {
+        return l ? l->n : 0;
+}
+
+#define RETENTION_STRING(name, index)                                                           \
+        const char *stasis_retention_list_##name(const StasisRetentionList *l, unsigned i) {    \
+                return l && i < l->n ? l->entries[i].fields[index] : NULL;                      \
+        }
+RETENTION_STRING(set_id, 0)
+RETENTION_STRING(policy, 1)
+RETENTION_STRING(action, 2)
+RETENTION_STRING(reason, 3)
+RETENTION_STRING(label, 4)
+
+uint64_t stasis_retention_list_time_usec(const StasisRetentionList *l, unsigned i) {
+        return l && i < l->n ? l->entries[i].time : 0;
+}
+
+uint64_t stasis_retention_list_created_usec(const StasisRetentionList *l, unsigned i) {
+        return l && i < l->n ? l->entries[i].created : 0;
+}
+
+/* ListExpiries: the expiry and policy of the sets that have one, into the
+ * summaries (both in stasisd's order, by id). An older stasisd has none. */
+int requestor_read_expiries(StasisRequestor *r, StasisSet **list, size_t n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        size_t j = 0;
+        int k;
+
+        k = new_call(r, "ListExpiries", &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_call(r->client.bus, m, r->timeout_usec, &error, &reply);
+        if (k < 0)
+                return sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD) ? 0 :
+                       requestor_fail(r, k, "ListExpiries failed: %s", error.message ?: strerror(-k));
+        k = sd_bus_message_enter_container(reply, 'a', "(sts)");
+        while (k >= 0) {
+                const char *id, *policy;
+                uint64_t expires;
+                k = sd_bus_message_read(reply, "(sts)", &id, &expires, &policy);
+                if (k <= 0)
+                        break;
+                for (size_t tries = 0; tries < n && !streq(list[j]->id, id); tries++)
+                        j = (j + 1) % n;
+                if (n == 0 || !streq(list[j]->id, id))
+                        continue;       /* made since ListSets */
+                list[j]->expires = expires;
+                free(list[j]->policy);
+                list[j]->policy = strdup(policy);
+                if (!list[j]->policy)
+                        k = -ENOMEM;
+        }
+        if (k >= 0)
+                k = sd_bus_message_exit_container(reply);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to ListExpiries: %s", strerror(-k));
+        return 0;
+}
+
+int stasis_requestor_get_set_exclusive_size(StasisRequestor *r, const char *id, uint64_t *ret_bytes) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *path, *why;
+        uint64_t bytes;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret_bytes)
+                return requestor_fail(r, -EINVAL, "exclusive size: ret_bytes must not be NULL");
+        if (!set_id_valid(id))
+                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
+        k = requestor_call_id(r, "GetSet", id, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_read(reply, "o", &path);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
+        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE,
+                                           "GetExclusiveSize");
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot make a GetExclusiveSize call: %s", strerror(-k));
+        reply = sd_bus_message_unref(reply);
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_read(reply, "ts", &bytes, &why);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to GetExclusiveSize: %s", strerror(-k));
+        if (bytes == UINT64_MAX)
+                return requestor_fail(r, -ENODATA, "The exclusive size of set %s is not known: %s", id, why);
+        *ret_bytes = bytes;
+        return 0;
+}
