@@ -136,7 +136,8 @@ int view_place_files(ViewFile *files, size_t n_files, const char *root) {
         }
         /* One overlay per directory that holds files, parents first: a
          * parent's overlay would hide one already made below it. */
-        qsort(dirs, strv_length(dirs), sizeof(char *), compare_length);
+        if (dirs)
+                qsort(dirs, strv_length(dirs), sizeof(char *), compare_length);
         STRV_FOREACH(d, dirs) {
                 _cleanup_free_ char *where = NULL;
                 size_t n = 0, len = strlen(*d);
@@ -178,7 +179,8 @@ void view_remove_files(StasisMetadataList *l, const char *root) {
                         return;
         }
         /* Children first; at each, the overlay, then the tmpfs under it. */
-        qsort(dirs, strv_length(dirs), sizeof(char *), compare_length_desc);
+        if (dirs)
+                qsort(dirs, strv_length(dirs), sizeof(char *), compare_length_desc);
         STRV_FOREACH(d, dirs) {
                 _cleanup_free_ char *where = NULL;
                 if (asprintf(&where, "%s%s", root, *d) < 0)

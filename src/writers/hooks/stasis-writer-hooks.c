@@ -62,13 +62,14 @@ static int start(char **hooks, const char *argument, bool stop_on_failure, hook_
 /* ---- Thaw (and a failed freeze): the frozen hooks, in reverse order ---- */
 
 static void on_unfrozen(HookRun *r, const bool *ok, size_t n, const char *why, void *userdata) {
-        run = hook_run_free(run);
-        frozen = strv_free(frozen);
+        /* why is the run's: kept before the run goes. */
         if (*why) {
                 if (failure[0])
                         strncat(failure, "; then ", sizeof failure - strlen(failure) - 1);
                 strncat(failure, why, sizeof failure - strlen(failure) - 1);
         }
+        run = hook_run_free(run);
+        frozen = strv_free(frozen);
         answer(failure[0] ? -EIO : 0);
 }
 
@@ -91,12 +92,13 @@ static void freeze_run_end(const bool *ok, size_t n) {
 }
 
 static void on_frozen(HookRun *r, const bool *ok, size_t n, const char *why, void *userdata) {
+        /* why and ok are the run's: used before the run goes. */
+        snprintf(failure, sizeof failure, "%s", why);
         freeze_run_end(ok, n);
-        if (!*why) {
+        if (!failure[0]) {
                 answer(0);
                 return;
         }
-        snprintf(failure, sizeof failure, "%s", why);
         if (strv_isempty(frozen) || unfreeze(config.fail_argument) < 0)
                 answer(-EIO);
 }
