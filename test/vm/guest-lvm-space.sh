@@ -26,6 +26,21 @@ lv_mib() { lvmc lvs --noheadings --units m --nosuffix -o lv_size "vgs/$1" | tr -
 # fill LV MIB: writes MIB MiB of new data to the file system of LV, to its device.
 fill() { dd if=/dev/urandom of="$T/mnt/$1/fill$RANDOM" bs=1M count="$2" conv=fsync status=none; }
 events() { "$STASIS" --json show "$1" | jq -r '.events[].event'; }
+# fill_until LV CONDITION [MIB]: writes 1 MiB at a time to LV (at most MIB,
+# default 12), giving the watch (every second) time to act after each, until
+# CONDITION holds; as an application writing steadily would, not in one
+# burst larger than what a round can make room for.
+fill_until() {
+        local i j
+        for i in $(seq 1 "${3:-12}"); do
+                fill "$1" 1
+                for j in 1 2 3 4 5 6; do
+                        eval "$2" && return 0
+                        sleep 0.3
+                done
+        done
+        return 1
+}
 
 # Snapshots of 8 MiB; the watch looks every second, grows a snapshot half
 # full by half its size.
@@ -39,8 +54,7 @@ stasis_log "stasisd started after ${SECONDS}s"
 # ---- 1. grown while the VG has room ----
 P1=$("$STASIS" --json create -l grow "$T/mnt/a" | jq -r .id)
 assert_eq "$(lv_mib "stasis-$P1-0")" 8 "the snapshot's size at the start"
-fill a 6
-wait_until 60 '[ "$(lv_mib "stasis-$P1-0")" -gt 8 ]' || stasis_die "the snapshot of set $P1 was not grown"
+fill_until a '[ "$(lv_mib "stasis-$P1-0")" -gt 8 ]' || stasis_die "the snapshot of set $P1 was not grown"
 stasis_log "set $P1's snapshot grown to $(lv_mib "stasis-$P1-0") MiB after ${SECONDS}s"
 wait_until 10 'events "$P1" | grep -q "grown from 8.0 MiB to 12.0 MiB"' ||
         stasis_die "no event of the growth in set $P1: $(events "$P1")"
@@ -67,18 +81,16 @@ A=$(cat "$T/req.id")
 assert_eq "$("$STASIS" --json show "$A" | jq -r .persistent)" false "the requestor's set is not persistent"
 P2=$("$STASIS" --json create -l keep "$T/mnt/a" | jq -r .id)
 assert_eq "$(vg_free_mib)" 0 "no room left in vgs"
-fill a 6
-wait_until 60 '! "$STASIS" show "$A" >/dev/null 2>&1' || stasis_die "set $A was not released for room"
+fill_until a '! "$STASIS" show "$A" >/dev/null 2>&1' || stasis_die "set $A was not released for room"
 wait_until 10 'events "$P2" | grep -q "released set $A (not persistent"' ||
         stasis_die "no event of the release in set $P2: $(events "$P2")"
-wait_until 60 '[ "$(lv_mib "stasis-$P2-0")" -gt 8 ]' || stasis_die "set $P2's snapshot was not grown after the release"
+fill_until a '[ "$(lv_mib "stasis-$P2-0")" -gt 8 ]' || stasis_die "set $P2's snapshot was not grown after the release"
 stasis_log "set $A released, set $P2's snapshot grown to $(lv_mib "stasis-$P2-0") MiB after ${SECONDS}s"
 assert_eq "$(stasis_lvs | tr '\n' ' ')" "vgs/stasis-$P2-0 " "set $A's snapshot is gone"
 exec 3>&-
 
 # ---- 3. no room and nothing to release: the snapshot is lost, the set invalid ----
-fill a 24
-wait_until 60 '[ "$("$STASIS" --json show "$P2" | jq -r .state)" = invalid ]' ||
+fill_until a '[ "$("$STASIS" --json show "$P2" | jq -r .state)" = invalid ]' 40 ||
         stasis_die "set $P2 did not turn invalid: $("$STASIS" --json show "$P2")"
 show=$("$STASIS" --json show "$P2")
 assert_contains "$(jq -r .error <<<"$show")" "snapshot stasis-$P2-0 of $T/mnt/a is invalid: it filled up" \
