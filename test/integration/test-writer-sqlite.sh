@@ -31,7 +31,7 @@ sqlite_cleanup() {
 }
 trap sqlite_cleanup EXIT
 
-stasis_make_fs btrfs pool
+stasis_make_fs btrfs pool 1G
 P=$STASIS_FS
 DEV=$STASIS_DEV
 btrfs -q subvolume create "$P/app"
