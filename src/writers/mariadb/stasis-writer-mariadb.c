@@ -85,16 +85,16 @@ int main(int argc, char *argv[]) {
                 goto finish;
         }
 
-        r = stasis_writer_new(&w, "mariadb", c->instance);
+        r = stasis_writer_new(&w, "mariadb", c->server.instance);
         if (r < 0) {
                 log_error_errno(r, "Cannot make the writer mariadb%s%s: %m (an instance is a-z, 0-9, '.', '_', '-').",
-                                c->instance ? "@" : "", strempty(c->instance));
+                                c->server.instance ? "@" : "", strempty(c->server.instance));
                 goto finish;
         }
         r = stasis_writer_add_component(w, MARIADB_COMPONENT, (const char *const *) server.paths, 1,
                                         "Data directory, with the binary log and InnoDB's logs if elsewhere");
         if (r >= 0)
-                r = stasis_writer_set_freeze_timeout(w, c->freeze_timeout_sec * 1000000ULL);
+                r = stasis_writer_set_freeze_timeout(w, c->server.freeze_timeout_sec * 1000000ULL);
         if (r >= 0 && bus)
                 r = stasis_writer_set_bus_address(w, bus);
         if (r >= 0)
@@ -123,7 +123,7 @@ int main(int argc, char *argv[]) {
                                 stasis_writer_last_error(w) : strerror(-r));
                 goto finish;
         }
-        log_info("Writing for %s (%s), method %s.", c->socket ?: c->host, server.version, mariadb_method_to_string(method));
+        log_info("Writing for %s (%s), method %s.", c->server.socket ?: c->server.host, server.version, mariadb_method_to_string(method));
         for (size_t i = 0; server.paths[i]; i++)
                 log_info("Component data: %s", server.paths[i]);
         if (server.flush_log_at_commit == 0)

@@ -78,17 +78,17 @@ int main(int argc, char *argv[]) {
         }
 
         const char *paths[] = { info.dir, NULL };
-        r = stasis_writer_new(&w, "redis", c->instance);
+        r = stasis_writer_new(&w, "redis", c->server.instance);
         if (r < 0) {
                 log_error_errno(r, "Cannot make the writer redis%s%s: %m (an instance is a-z, 0-9, '.', '_', '-').",
-                                c->instance ? "@" : "", strempty(c->instance));
+                                c->server.instance ? "@" : "", strempty(c->server.instance));
                 goto finish;
         }
         r = stasis_writer_add_component(w, REDIS_COMPONENT, paths, 1, mode == REDIS_MODE_AOF ?
                                         "Redis data directory: the AOF, current at each freeze" :
                                         "Redis data directory: the RDB dump, saved at each freeze");
         if (r >= 0)
-                r = stasis_writer_set_freeze_timeout(w, c->freeze_timeout_sec * 1000000ULL);
+                r = stasis_writer_set_freeze_timeout(w, c->server.freeze_timeout_sec * 1000000ULL);
         if (r >= 0 && bus)
                 r = stasis_writer_set_bus_address(w, bus);
         if (r >= 0)
@@ -117,7 +117,7 @@ int main(int argc, char *argv[]) {
                                 stasis_writer_last_error(w) : strerror(-r));
                 goto finish;
         }
-        log_info("Writing for %s, data directory %s, mode %s.", c->socket ?: c->host, info.dir, redis_mode_to_string(mode));
+        log_info("Writing for %s, data directory %s, mode %s.", c->server.socket ?: c->server.host, info.dir, redis_mode_to_string(mode));
         r = sd_event_loop(event);
         if (r < 0)
                 log_error_errno(r, "The event loop failed: %m");
