@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* writer-main.c - what the shipped writers' main() share: options, start-up, the loop */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "writer-main.h"
+
+int writer_parse_argv(int argc, char *argv[], void (*help)(void), const char **config, const char **bus) {
+        static const struct option options[] = {
+                { "config",      required_argument, NULL, 'c' },
+                { "bus-address", required_argument, NULL, 'b' },
+                { "help",        no_argument,       NULL, 'h' },
+                {}
+        };
+        int opt;
+
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'c': *config = optarg; break;
+                case 'b': *bus = optarg; break;
+                case 'h': help(); return 0;
+                default: return -EINVAL;
+                }
+        if (optind < argc) {
+                log_error("Unexpected argument '%s'.", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static void on_state(StasisWriter *w, StasisWriterState state, const char *reason, void *userdata) {
+        log_info("Writer %s%s%s.", stasis_writer_state_to_string(state), reason ? ": " : "", strempty(reason));
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static const char *writer_error(StasisWriter *w, int r) {
+        return *stasis_writer_last_error(w) ? stasis_writer_last_error(w) : strerror(-r);
+}
+
+int writer_start(StasisWriter *w, sd_event *event) {
+        sigset_t mask;
+        int r;
+
+        r = stasis_writer_set_state_handler(w, on_state, NULL);
+        if (r >= 0)
+                r = stasis_writer_attach_event(w, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the writer: %s", writer_error(w, r));
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        if ((r = sd_event_add_signal(event, NULL, SIGTERM, on_signal, NULL)) < 0 ||
+            (r = sd_event_add_signal(event, NULL, SIGINT, on_signal, NULL)) < 0)
+                return log_error_errno(r, "Cannot watch SIGTERM and SIGINT: %m");
+
+        r = stasis_writer_start(w);
+        if (r < 0)
+                return log_error_errno(r, "Cannot start the writer: %s", writer_error(w, r));
+        return 0;
+}
+
+int writer_loop(sd_event *event) {
+        int r = sd_event_loop(event);
+        if (r < 0)
+                log_error_errno(r, "The event loop failed: %m");
+        return r;
+}
