@@ -180,3 +180,25 @@ void writer_server_config_done(WriterServerConfig *s) {
         free(s->instance);
         *s = (WriterServerConfig) {};
 }
+
+void writer_config_report_stderr(void *userdata, int level, const char *file, unsigned line, const char *message) {
+        if (line > 0)
+                fprintf(stderr, "%s:%u: %s%s\n", file, line, level == LOG_ERR ? "" : "warning: ", message);
+        else
+                fprintf(stderr, "%s: %s%s\n", file, level == LOG_ERR ? "" : "warning: ", message);
+}
+
+int writer_config_set_seconds(IniParser *p, uint64_t *field, const char *key, const char *value) {
+        char q[128], *end;
+        double d;
+
+        errno = 0;
+        d = strtod(value, &end);
+        if (errno != 0 || end == value || *end != 0 || !(d >= 0.001 && d <= 3600)) {
+                ini_report(p, LOG_ERR, "%s=%s: not a number of seconds from 0.001 to 3600", key,
+                           ini_quote(value, strlen(value), q, sizeof q));
+                return 0;
+        }
+        *field = (uint64_t) (d * 1000000.0);
+        return 0;
+}

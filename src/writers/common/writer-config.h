@@ -2,6 +2,8 @@
 /* writer-config.h - what the shipped writers' configuration files share: values, reports, password files */
 #pragma once
 
+#include <stdint.h>
+
 #include "ini.h"
 
 #define WRITER_PASSWORD_MAX 512
@@ -57,3 +59,11 @@ int writer_config_parse_file(const char *path, int must_exist, const char *const
 int writer_server_config_finish(WriterServerConfig *s, const char *path, const char *default_socket,
                                 const char *default_host);
 void writer_server_config_done(WriterServerConfig *s);
+
+/* An IniReport that writes "FILE:LINE: MESSAGE" on stderr, with "warning: "
+ * before a warning (the writers that do not log: sqlite, hooks). */
+void writer_config_report_stderr(void *userdata, int level, const char *file, unsigned line, const char *message);
+
+/* KEY=VALUE seconds, with an optional fraction, from 0.001 to 3600, into
+ * *field in microseconds; else reported. Returns 0. */
+int writer_config_set_seconds(IniParser *p, uint64_t *field, const char *key, const char *value);

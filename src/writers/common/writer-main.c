@@ -3,30 +3,36 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "macro.h"
 #include "writer-main.h"
 
-int writer_parse_argv(int argc, char *argv[], void (*help)(void), const char **config, const char **bus) {
-        static const struct option options[] = {
+int writer_parse_argv(int argc, char *argv[], WriterArgs *a) {
+        struct option options[] = {
                 { "config",      required_argument, NULL, 'c' },
                 { "bus-address", required_argument, NULL, 'b' },
                 { "help",        no_argument,       NULL, 'h' },
+                { a->extra_option, required_argument, NULL, 'x' },     /* NULL: the end */
                 {}
         };
         int opt;
 
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
-                case 'c': *config = optarg; break;
-                case 'b': *bus = optarg; break;
-                case 'h': help(); return 0;
+                case 'c': a->config = optarg; break;
+                case 'b': a->bus = optarg; break;
+                case 'x': a->extra = optarg; break;
+                case 'h': a->help(); return 0;
                 default: return -EINVAL;
                 }
         if (optind < argc) {
-                log_error("Unexpected argument '%s'.", argv[optind]);
+                if (a->stderr_name)
+                        fprintf(stderr, "%s: unexpected argument '%s'\n", a->stderr_name, argv[optind]);
+                else
+                        log_error("Unexpected argument '%s'.", argv[optind]);
                 return -EINVAL;
         }
         return 1;
@@ -72,5 +78,47 @@ int writer_loop(sd_event *event) {
         int r = sd_event_loop(event);
         if (r < 0)
                 log_error_errno(r, "The event loop failed: %m");
+        return r;
+}
+
+static void on_state_stderr(StasisWriter *w, StasisWriterState state, const char *reason, void *userdata) {
+        fprintf(stderr, "stasis-writer-%s: %s%s%s\n", (const char *) userdata, stasis_writer_state_to_string(state),
+                reason ? ": " : "", strempty(reason));
+}
+
+int writer_stderr_open(const char *name, const char *instance, uint64_t freeze_timeout_usec, const char *bus,
+                       sd_event **ret_event, StasisWriter **ret) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = sd_event_default(ret_event);
+        if (r >= 0)
+                r = sd_event_add_signal(*ret_event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(*ret_event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = stasis_writer_new(ret, name, instance);
+        if (r >= 0)
+                r = stasis_writer_set_freeze_timeout(*ret, freeze_timeout_usec / 1000 * 1000);
+        if (r >= 0)
+                r = stasis_writer_set_bus_address(*ret, bus);
+        return r;
+}
+
+int writer_stderr_start(const char *name, StasisWriter *w, sd_event *event, int r) {
+        if (r >= 0)
+                r = stasis_writer_set_state_handler(w, on_state_stderr, (void *) name);
+        if (r >= 0)
+                r = stasis_writer_attach_event(w, event, 0);
+        if (r >= 0)
+                r = stasis_writer_start(w);
+        if (r < 0)
+                fprintf(stderr, "stasis-writer-%s: cannot start: %s\n", name,
+                        w && *stasis_writer_last_error(w) ? stasis_writer_last_error(w) : strerror(-r));
         return r;
 }

@@ -26,7 +26,7 @@ static void help(void) {
 }
 
 int main(int argc, char *argv[]) {
-        const char *config_path = MARIADB_CONFIG_FILE, *bus = NULL;
+        WriterArgs args = { .help = help, .config = MARIADB_CONFIG_FILE };
         MariadbServer server = {};
         MariadbConfig *c = NULL;
         StasisWriter *w = NULL;
@@ -37,7 +37,7 @@ int main(int argc, char *argv[]) {
         int r;
 
         log_set_prefix("stasis-writer-mariadb");
-        r = writer_parse_argv(argc, argv, help, &config_path, &bus);
+        r = writer_parse_argv(argc, argv, &args);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
         if (mysql_library_init(0, NULL, NULL) != 0) {
@@ -45,7 +45,7 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
 
-        r = mariadb_config_load(config_path, config_path != (const char *) MARIADB_CONFIG_FILE, &c);
+        r = mariadb_config_load(args.config, args.config != (const char *) MARIADB_CONFIG_FILE, &c);
         if (r < 0)
                 goto finish;
         r = mariadb_discover(c, &server, why, sizeof why);
@@ -57,7 +57,7 @@ int main(int argc, char *argv[]) {
                  server.backup_stage ? MARIADB_METHOD_BACKUP_STAGE : MARIADB_METHOD_FTWRL;
         if (method == MARIADB_METHOD_BACKUP_STAGE && !server.backup_stage) {
                 r = log_error_errno(EINVAL, "%s: Method=backup-stage, but the server (%s) has no BACKUP STAGE (MariaDB 10.4.1 and later have).",
-                                    config_path, server.version);
+                                    args.config, server.version);
                 goto finish;
         }
 
@@ -71,8 +71,8 @@ int main(int argc, char *argv[]) {
                                         "Data directory, with the binary log and InnoDB's logs if elsewhere");
         if (r >= 0)
                 r = stasis_writer_set_freeze_timeout(w, c->server.freeze_timeout_sec * 1000000ULL);
-        if (r >= 0 && bus)
-                r = stasis_writer_set_bus_address(w, bus);
+        if (r >= 0 && args.bus)
+                r = stasis_writer_set_bus_address(w, args.bus);
         if (r >= 0)
                 r = sd_event_new(&event);
         if (r >= 0)

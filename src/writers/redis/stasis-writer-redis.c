@@ -24,7 +24,7 @@ static void help(void) {
 }
 
 int main(int argc, char *argv[]) {
-        const char *config_path = REDIS_CONFIG_FILE, *bus = NULL;
+        WriterArgs args = { .help = help, .config = REDIS_CONFIG_FILE };
         RedisServerInfo info = {};
         RedisConfig *c = NULL;
         StasisWriter *w = NULL;
@@ -35,11 +35,11 @@ int main(int argc, char *argv[]) {
         RedisMode mode;
 
         log_set_prefix("stasis-writer-redis");
-        r = writer_parse_argv(argc, argv, help, &config_path, &bus);
+        r = writer_parse_argv(argc, argv, &args);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
 
-        r = redis_config_load(config_path, config_path != (const char *) REDIS_CONFIG_FILE, &c);
+        r = redis_config_load(args.config, args.config != (const char *) REDIS_CONFIG_FILE, &c);
         if (r < 0)
                 return 1;
         r = redis_probe(c, &info, why, sizeof why);
@@ -49,7 +49,7 @@ int main(int argc, char *argv[]) {
         }
         mode = c->mode != REDIS_MODE_AUTO ? c->mode : info.aof ? REDIS_MODE_AOF : REDIS_MODE_RDB;
         if (mode == REDIS_MODE_AOF && !info.aof) {
-                r = log_error_errno(EINVAL, "%s: Mode=aof, but the server does not write an AOF (appendonly no).", config_path);
+                r = log_error_errno(EINVAL, "%s: Mode=aof, but the server does not write an AOF (appendonly no).", args.config);
                 goto finish;
         }
 
@@ -65,8 +65,8 @@ int main(int argc, char *argv[]) {
                                         "Redis data directory: the RDB dump, saved at each freeze");
         if (r >= 0)
                 r = stasis_writer_set_freeze_timeout(w, c->server.freeze_timeout_sec * 1000000ULL);
-        if (r >= 0 && bus)
-                r = stasis_writer_set_bus_address(w, bus);
+        if (r >= 0 && args.bus)
+                r = stasis_writer_set_bus_address(w, args.bus);
         if (r >= 0)
                 r = sd_event_new(&event);
         if (r >= 0)
