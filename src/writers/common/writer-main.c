@@ -50,6 +50,24 @@ static const char *writer_error(StasisWriter *w, int r) {
         return *stasis_writer_last_error(w) ? stasis_writer_last_error(w) : strerror(-r);
 }
 
+int writer_server_new(const char *name, const WriterServerConfig *s, const char *bus, sd_event **ret_event,
+                      StasisWriter **ret) {
+        int r;
+
+        r = stasis_writer_new(ret, name, s->instance);
+        if (r < 0)
+                return log_error_errno(r, "Cannot make the writer %s%s%s: %m (an instance is a-z, 0-9, '.', '_', '-').",
+                                       name, s->instance ? "@" : "", strempty(s->instance));
+        r = stasis_writer_set_freeze_timeout(*ret, s->freeze_timeout_sec * 1000000ULL);
+        if (r >= 0 && bus)
+                r = stasis_writer_set_bus_address(*ret, bus);
+        if (r >= 0)
+                r = sd_event_new(ret_event);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the writer: %m");
+        return 0;
+}
+
 int writer_start(StasisWriter *w, sd_event *event) {
         sigset_t mask;
         int r;

@@ -5,6 +5,7 @@
 #include <systemd/sd-event.h>
 
 #include "stasis/stasis.h"
+#include "writer-config.h"
 
 #include <stdint.h>
 
@@ -20,6 +21,12 @@ typedef struct WriterArgs {
 /* The options into a. Returns 1 to go on, 0 after --help, -EINVAL (told)
  * on a bad option or an argument. */
 int writer_parse_argv(int argc, char *argv[], WriterArgs *a);
+
+/* For a server's writer (mariadb, redis): the writer NAME with s's
+ * instance and freeze time-out, on bus (NULL: the system bus), and a new
+ * event loop. Logs why not. */
+int writer_server_new(const char *name, const WriterServerConfig *s, const char *bus, sd_event **ret_event,
+                      StasisWriter **ret);
 
 /* w's state changes logged, w attached to event, SIGTERM and SIGINT ending
  * the loop, w started. Logs why not. */

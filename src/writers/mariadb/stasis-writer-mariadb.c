@@ -61,20 +61,11 @@ int main(int argc, char *argv[]) {
                 goto finish;
         }
 
-        r = stasis_writer_new(&w, "mariadb", c->server.instance);
-        if (r < 0) {
-                log_error_errno(r, "Cannot make the writer mariadb%s%s: %m (an instance is a-z, 0-9, '.', '_', '-').",
-                                c->server.instance ? "@" : "", strempty(c->server.instance));
+        r = writer_server_new("mariadb", &c->server, args.bus, &event, &w);
+        if (r < 0)
                 goto finish;
-        }
         r = stasis_writer_add_component(w, MARIADB_COMPONENT, (const char *const *) server.paths, 1,
                                         "Data directory, with the binary log and InnoDB's logs if elsewhere");
-        if (r >= 0)
-                r = stasis_writer_set_freeze_timeout(w, c->server.freeze_timeout_sec * 1000000ULL);
-        if (r >= 0 && args.bus)
-                r = stasis_writer_set_bus_address(w, args.bus);
-        if (r >= 0)
-                r = sd_event_new(&event);
         if (r >= 0)
                 r = mariadb_writer_new(&mw, w, event, c, method, server.mariadb);
         if (r < 0) {

@@ -54,21 +54,12 @@ int main(int argc, char *argv[]) {
         }
 
         const char *paths[] = { info.dir, NULL };
-        r = stasis_writer_new(&w, "redis", c->server.instance);
-        if (r < 0) {
-                log_error_errno(r, "Cannot make the writer redis%s%s: %m (an instance is a-z, 0-9, '.', '_', '-').",
-                                c->server.instance ? "@" : "", strempty(c->server.instance));
+        r = writer_server_new("redis", &c->server, args.bus, &event, &w);
+        if (r < 0)
                 goto finish;
-        }
         r = stasis_writer_add_component(w, REDIS_COMPONENT, paths, 1, mode == REDIS_MODE_AOF ?
                                         "Redis data directory: the AOF, current at each freeze" :
                                         "Redis data directory: the RDB dump, saved at each freeze");
-        if (r >= 0)
-                r = stasis_writer_set_freeze_timeout(w, c->server.freeze_timeout_sec * 1000000ULL);
-        if (r >= 0 && args.bus)
-                r = stasis_writer_set_bus_address(w, args.bus);
-        if (r >= 0)
-                r = sd_event_new(&event);
         if (r >= 0)
                 r = redis_writer_new(&rw, w, event, c, mode, mode == REDIS_MODE_AOF ? info.appenddirname : info.dbfilename);
         if (r < 0) {
