@@ -83,3 +83,122 @@ int writer_config_read_password(const char *file, char **ret) {
         explicit_bzero(buf, sizeof buf);
         return *ret ? 0 : log_oom();
 }
+
+int writer_config_unknown_key(IniParser *p, const char *section, const char *key) {
+        char q[80];
+
+        ini_report(p, LOG_ERR, "unknown key '%s' in section [%s]", ini_quote(key, strlen(key), q, sizeof q), section);
+        return 0;
+}
+
+static int set_path(IniParser *p, char **field, const char *key, const char *value) {
+        char q[80];
+
+        if (value[0] != '/') {
+                ini_report(p, LOG_ERR, "%s=: '%s' is not an absolute path", key, ini_quote(value, strlen(value), q, sizeof q));
+                return 0;
+        }
+        return writer_config_set_string(p, field, key, value);
+}
+
+static int server_assignment(IniParser *p, WriterServerConfig *s, const char *key, const char *value) {
+        if (streq(key, "Socket"))
+                return set_path(p, &s->socket, key, value);
+        if (streq(key, "Host"))
+                return writer_config_set_string(p, &s->host, key, value);
+        if (streq(key, "Port"))
+                return writer_config_set_number(p, &s->port, key, value, 1, 65535);
+        if (streq(key, "User"))
+                return writer_config_set_string(p, &s->user, key, value);
+        if (streq(key, "PasswordFile"))
+                return set_path(p, &s->password_file, key, value);
+        if (streq(key, "CommandTimeoutSec"))
+                return writer_config_set_number(p, &s->timeout_sec, key, value, 1, 3600);
+        return 1;
+}
+
+int writer_server_config_assignment(IniParser *p, WriterServerConfig *s, const char *own_section,
+                                    const char *section, const char *key, const char *value) {
+        char q[80];
+        int r;
+
+        if (!section) {
+                ini_report(p, LOG_ERR, "'%s' is not in a section; put it under [%s] or [Writer]",
+                           ini_quote(key, strlen(key), q, sizeof q), own_section);
+                return 1;
+        }
+        if (streq(section, "Writer")) {
+                if (streq(key, "Instance"))     /* checked by stasis_writer_new() */
+                        r = writer_config_set_string(p, &s->instance, key, value);
+                else if (streq(key, "FreezeTimeoutSec"))
+                        r = writer_config_set_number(p, &s->freeze_timeout_sec, key, value, 1, 600);
+                else
+                        r = writer_config_unknown_key(p, section, key);
+                return r < 0 ? r : 1;
+        }
+        r = server_assignment(p, s, key, value);
+        return r < 0 ? r : r == 0;
+}
+
+int writer_config_parse_file(const char *path, int must_exist, const char *const *sections, IniAssignment assignment,
+                             void *data) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        int r;
+
+        r = ini_read_trusted(path, must_exist, writer_config_report, NULL, &text, &size);
+        if (r == -ENOENT)       /* reported if must_exist; the defaults apply */
+                return 0;
+        if (r < 0)
+                return r;
+        return ini_parse(text, size, path, sections, assignment, data, writer_config_report, NULL);
+}
+
+int writer_server_config_finish(WriterServerConfig *s, const char *path, const char *default_socket,
+                                const char *default_host) {
+        if (s->socket && s->host)
+                return log_error_errno(EINVAL, "%s: Socket= and Host= both given; use one.", path);
+        if (!s->socket && !s->host) {
+                if (default_socket && !(s->socket = strdup(default_socket)))
+                        return log_oom();
+                if (!default_socket && !(s->host = strdup(default_host)))
+                        return log_oom();
+        }
+        if (s->password_file)
+                return writer_config_read_password(s->password_file, &s->password);
+        return 0;
+}
+
+void writer_server_config_done(WriterServerConfig *s) {
+        free(s->socket);
+        free(s->host);
+        free(s->user);
+        free(s->password_file);
+        if (s->password)
+                explicit_bzero(s->password, strlen(s->password));
+        free(s->password);
+        free(s->instance);
+        *s = (WriterServerConfig) {};
+}
+
+void writer_config_report_stderr(void *userdata, int level, const char *file, unsigned line, const char *message) {
+        if (line > 0)
+                fprintf(stderr, "%s:%u: %s%s\n", file, line, level == LOG_ERR ? "" : "warning: ", message);
+        else
+                fprintf(stderr, "%s: %s%s\n", file, level == LOG_ERR ? "" : "warning: ", message);
+}
+
+int writer_config_set_seconds(IniParser *p, uint64_t *field, const char *key, const char *value) {
+        char q[128], *end;
+        double d;
+
+        errno = 0;
+        d = strtod(value, &end);
+        if (errno != 0 || end == value || *end != 0 || !(d >= 0.001 && d <= 3600)) {
+                ini_report(p, LOG_ERR, "%s=%s: not a number of seconds from 0.001 to 3600", key,
+                           ini_quote(value, strlen(value), q, sizeof q));
+                return 0;
+        }
+        *field = (uint64_t) (d * 1000000.0);
+        return 0;
+}

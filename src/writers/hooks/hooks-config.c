@@ -10,25 +10,7 @@
 #include "ini.h"
 #include "macro.h"
 #include "strv.h"
-
-static void report(void *userdata, int level, const char *file, unsigned line, const char *message) {
-        if (line > 0)
-                fprintf(stderr, "%s:%u: %s%s\n", file, line, level == LOG_ERR ? "" : "warning: ", message);
-        else
-                fprintf(stderr, "%s: %s%s\n", file, level == LOG_ERR ? "" : "warning: ", message);
-}
-
-static int parse_seconds(const char *v, uint64_t *ret) {
-        char *end;
-        double d;
-
-        errno = 0;
-        d = strtod(v, &end);
-        if (errno != 0 || end == v || *end != 0 || !(d >= 0.001 && d <= 3600))
-                return -EINVAL;
-        *ret = (uint64_t) (d * 1000000.0);
-        return 0;
-}
+#include "writer-config.h"
 
 static int set_string(char **field, const char *v) {
         char *c = strdup(v);
@@ -54,10 +36,8 @@ static int on_assignment(IniParser *p, const char *section, const char *key, con
                 return set_string(&c->hooks_dir, value);
         }
         if (streq(key, "TimeoutSec") || streq(key, "FreezeTimeoutSec")) {
-                if (parse_seconds(value, streq(key, "TimeoutSec") ? &c->timeout_usec : &c->freeze_timeout_usec) < 0)
-                        ini_report(p, LOG_ERR, "%s=%s: not a number of seconds from 0.001 to 3600", key,
-                                   ini_quote(value, strlen(value), q, sizeof q));
-                return 0;
+                return writer_config_set_seconds(p, streq(key, "TimeoutSec") ? &c->timeout_usec : &c->freeze_timeout_usec,
+                                                 key, value);
         }
         if (streq(key, "Level")) {
                 if (!streq(value, "front-end") && !streq(value, "back-end") && !streq(value, "system")) {
@@ -106,9 +86,9 @@ int hooks_config_read(const char *path, int must_exist, HooksConfig *ret) {
         size_t size;
         int r;
 
-        r = ini_read_trusted(path, must_exist, report, NULL, &text, &size);
+        r = ini_read_trusted(path, must_exist, writer_config_report_stderr, NULL, &text, &size);
         if (r >= 0)
-                r = ini_parse(text, size, path, sections, on_assignment, &c, report, NULL);
+                r = ini_parse(text, size, path, sections, on_assignment, &c, writer_config_report_stderr, NULL);
         else if (r == -ENOENT && !must_exist)
                 r = 0;
         if (r >= 0 && !c.hooks_dir)

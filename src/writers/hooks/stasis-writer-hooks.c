@@ -2,7 +2,6 @@
 /* stasis-writer-hooks.c - a writer that runs hook scripts around the freeze, as qemu-guest-agent's
  * fsfreeze-hook.d and VMware Tools' backupScripts.d do, with time limits and failures reported */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +15,8 @@
 #include "macro.h"
 #include "stasis/stasis.h"
 #include "strv.h"
+#include "writer-main.h"
 
-static struct {
-        const char *config;
-        const char *hooks_dir;
-        const char *bus;
-} arg = { .config = HOOKS_CONFIG_FILE };
 
 static HooksConfig config;
 static sd_event *event;
@@ -162,103 +157,51 @@ static void help(void) {
                HOOKS_CONFIG_FILE, HOOKS_DIR_DEFAULT);
 }
 
-static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_CONFIG = 0x100, ARG_HOOKS_DIR, ARG_BUS };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "config", required_argument, NULL, ARG_CONFIG },
-                { "hooks-dir", required_argument, NULL, ARG_HOOKS_DIR },
-                { "bus-address", required_argument, NULL, ARG_BUS },
-                {}
-        };
-        int c;
-
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_CONFIG:
-                        arg.config = optarg;
-                        break;
-                case ARG_HOOKS_DIR:
-                        if (optarg[0] != '/') {
-                                fprintf(stderr, "stasis-writer-hooks: --hooks-dir %s: not an absolute path\n", optarg);
-                                return -EINVAL;
-                        }
-                        arg.hooks_dir = optarg;
-                        break;
-                case ARG_BUS:
-                        arg.bus = optarg;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind < argc) {
-                fprintf(stderr, "stasis-writer-hooks: unexpected argument '%s'\n", argv[optind]);
-                return -EINVAL;
-        }
-        return 1;
-}
-
-static void on_state(StasisWriter *w, StasisWriterState state, const char *reason, void *userdata) {
-        fprintf(stderr, "stasis-writer-hooks: %s%s%s\n", stasis_writer_state_to_string(state), reason ? ": " : "",
-                strempty(reason));
-}
+static WriterArgs arg = {
+        .help = help,
+        .config = HOOKS_CONFIG_FILE,
+        .extra_option = "hooks-dir",
+        .stderr_name = "stasis-writer-hooks",
+};
 
 int main(int argc, char *argv[]) {
         StasisWriter *w = NULL;
         sigset_t mask;
         int r;
 
-        r = parse_argv(argc, argv);
+        r = writer_parse_argv(argc, argv, &arg);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
+        if (arg.extra && arg.extra[0] != '/') {
+                fprintf(stderr, "stasis-writer-hooks: --hooks-dir %s: not an absolute path\n", arg.extra);
+                return 2;
+        }
         /* Without a configuration file: the defaults (unless --config named one). */
         r = hooks_config_read(arg.config, !streq(arg.config, HOOKS_CONFIG_FILE), &config);
         if (r < 0)
                 return 1;
-        if (arg.hooks_dir) {
+        if (arg.extra) {
                 free(config.hooks_dir);
-                config.hooks_dir = strdup(arg.hooks_dir);
+                config.hooks_dir = strdup(arg.extra);
                 if (!config.hooks_dir)
                         return 1;
         }
         sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGCHLD);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
-        r = sd_event_default(&event);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
-        if (r >= 0)
-                r = stasis_writer_new(&w, "hooks", config.instance);
+        r = writer_stderr_open("hooks", config.instance, config.freeze_timeout_usec, arg.bus, &event, &w);
         if (r >= 0)
                 r = stasis_writer_set_level(w, config.level);
-        if (r >= 0)
-                r = stasis_writer_set_freeze_timeout(w, config.freeze_timeout_usec / 1000 * 1000);
         if (r >= 0)
                 r = stasis_writer_add_component(w, "hooks", (const char *const *) config.paths, 1,
                                                 "what the hook scripts quiesce");
         if (r >= 0)
-                r = stasis_writer_set_bus_address(w, arg.bus);
-        if (r >= 0)
                 r = stasis_writer_set_handler(w, STASIS_EVENT_FREEZE, on_freeze, NULL);
         if (r >= 0)
                 r = stasis_writer_set_handler(w, STASIS_EVENT_THAW, on_thaw, NULL);
-        if (r >= 0)
-                r = stasis_writer_set_state_handler(w, on_state, NULL);
-        if (r >= 0)
-                r = stasis_writer_attach_event(w, event, 0);
-        if (r >= 0)
-                r = stasis_writer_start(w);
+        r = writer_stderr_start("hooks", w, event, r);
         if (r < 0) {
-                fprintf(stderr, "stasis-writer-hooks: cannot start: %s\n",
-                        w && *stasis_writer_last_error(w) ? stasis_writer_last_error(w) : strerror(-r));
                 r = 1;
         } else {
                 fprintf(stderr, "stasis-writer-hooks: hooks in %s\n", config.hooks_dir);

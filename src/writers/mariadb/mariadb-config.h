@@ -2,6 +2,8 @@
 /* mariadb-config.h - /etc/stasis/writers/mariadb.conf: how to reach the server and how to hold its commits */
 #pragma once
 
+#include "writer-config.h"
+
 #define MARIADB_CONFIG_FILE "/etc/stasis/writers/mariadb.conf"
 #define MARIADB_DEFAULT_SOCKET "/run/mysqld/mysqld.sock"
 
@@ -12,16 +14,10 @@ typedef enum MariadbMethod {
 } MariadbMethod;
 
 typedef struct MariadbConfig {
-        char *socket;           /* Socket=; NULL for TCP */
-        char *host;             /* Host= */
-        unsigned port;          /* Port=, 3306 */
-        char *user;             /* User=, root (unix_socket authentication) */
-        char *password_file;    /* PasswordFile= */
-        char *password;         /* read from it */
-        char *instance;         /* [Writer] Instance= */
-        unsigned freeze_timeout_sec; /* [Writer] FreezeTimeoutSec=, 60 */
+        WriterServerConfig server; /* Socket= or Host= (default MARIADB_DEFAULT_SOCKET), Port=, 3306,
+                                    * User=, root (unix_socket authentication), PasswordFile=,
+                                    * CommandTimeoutSec=, 30; [Writer] Instance=, FreezeTimeoutSec=, 60 */
         MariadbMethod method;   /* Method= */
-        unsigned timeout_sec;   /* CommandTimeoutSec=, 30 */
 } MariadbConfig;
 
 const char *mariadb_method_to_string(MariadbMethod m);

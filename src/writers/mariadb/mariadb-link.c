@@ -50,10 +50,10 @@ unsigned mariadb_link_session(const MariadbLink *l) {
 }
 
 static void where_of(const MariadbConfig *c, char *buf, size_t size) {
-        if (c->socket)
-                mariadb_format(buf, size, "MariaDB at %s", c->socket);
+        if (c->server.socket)
+                mariadb_format(buf, size, "MariaDB at %s", c->server.socket);
         else
-                mariadb_format(buf, size, "MariaDB at %s:%u", c->host, c->port);
+                mariadb_format(buf, size, "MariaDB at %s:%u", c->server.host, c->server.port);
 }
 
 static uint64_t now_usec(void) {
@@ -148,10 +148,10 @@ static void advance(MariadbLink *l, int ready) {
                 case STEP_CONNECT:
                         status = ready ? mysql_real_connect_cont(&ret_conn, l->mysql, ready)
                                        : mysql_real_connect_start(&ret_conn, l->mysql,
-                                                                  l->config->socket ? NULL : l->config->host,
-                                                                  l->config->user, l->config->password, NULL,
-                                                                  l->config->socket ? 0 : l->config->port,
-                                                                  l->config->socket, 0);
+                                                                  l->config->server.socket ? NULL : l->config->server.host,
+                                                                  l->config->server.user, l->config->server.password, NULL,
+                                                                  l->config->server.socket ? 0 : l->config->server.port,
+                                                                  l->config->server.socket, 0);
                         if (status)
                                 break;
                         if (!ret_conn) {
@@ -241,7 +241,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
  * that no answer is handed over inside mariadb_link_query(). */
 static int on_defer(sd_event_source *s, void *userdata) {
         MariadbLink *l = userdata;
-        unsigned int secs = l->config->timeout_sec;
+        unsigned int secs = l->config->server.timeout_sec;
 
         (void) sd_event_source_set_enabled(l->defer, SD_EVENT_OFF);
         if (l->step != STEP_IDLE || !l->head)
@@ -278,7 +278,7 @@ int mariadb_link_query(MariadbLink *l, const char *sql, uint64_t timeout_usec, M
                 free(q);
                 return -ENOMEM;
         }
-        q->timeout_usec = timeout_usec ?: l->config->timeout_sec * 1000000ULL;
+        q->timeout_usec = timeout_usec ?: l->config->server.timeout_sec * 1000000ULL;
         q->fn = fn;
         q->userdata = userdata;
         if (l->tail)
@@ -322,7 +322,7 @@ MariadbLink *mariadb_link_free(MariadbLink *l) {
 }
 
 int mariadb_connect_sync(const MariadbConfig *c, MYSQL **ret, char *why, size_t why_size) {
-        unsigned int secs = c->timeout_sec;
+        unsigned int secs = c->server.timeout_sec;
         char where[300];
         MYSQL *m = mysql_init(NULL);
 
@@ -331,11 +331,11 @@ int mariadb_connect_sync(const MariadbConfig *c, MYSQL **ret, char *why, size_t 
         where_of(c, where, sizeof where);
         mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
         mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &secs);
-        if (!mysql_real_connect(m, c->socket ? NULL : c->host, c->user, c->password, NULL, c->socket ? 0 : c->port,
-                                c->socket, 0)) {
+        if (!mysql_real_connect(m, c->server.socket ? NULL : c->server.host, c->server.user, c->server.password, NULL, c->server.socket ? 0 : c->server.port,
+                                c->server.socket, 0)) {
                 unsigned err = mysql_errno(m);
-                mariadb_format(why, why_size, "cannot connect to %s as %s%s%s: %s", where, c->user,
-                               c->password_file ? " with the password from " : "", strempty(c->password_file),
+                mariadb_format(why, why_size, "cannot connect to %s as %s%s%s: %s", where, c->server.user,
+                               c->server.password_file ? " with the password from " : "", strempty(c->server.password_file),
                                mysql_error(m));
                 mysql_close(m);
                 return err == 1045 || err == 1698 ? -EACCES : -ECONNREFUSED;

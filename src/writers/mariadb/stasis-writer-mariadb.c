@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis-writer-mariadb.c - a stasis writer for a MariaDB or MySQL server: commits blocked in one session across each freeze */
 #include <errno.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #include "mariadb-discover.h"
 #include "mariadb-writer.h"
 #include "stasis/stasis.h"
+#include "writer-main.h"
 
 static void help(void) {
         printf("Usage: stasis-writer-mariadb [OPTION...]\n\n"
@@ -26,22 +25,8 @@ static void help(void) {
                "  -h, --help           this help\n");
 }
 
-static void on_state(StasisWriter *w, StasisWriterState state, const char *reason, void *userdata) {
-        log_info("Writer %s%s%s.", stasis_writer_state_to_string(state), reason ? ": " : "", strempty(reason));
-}
-
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        return sd_event_exit(sd_event_source_get_event(s), 0);
-}
-
 int main(int argc, char *argv[]) {
-        static const struct option options[] = {
-                { "config",      required_argument, NULL, 'c' },
-                { "bus-address", required_argument, NULL, 'b' },
-                { "help",        no_argument,       NULL, 'h' },
-                {}
-        };
-        const char *config_path = MARIADB_CONFIG_FILE, *bus = NULL;
+        WriterArgs args = { .help = help, .config = MARIADB_CONFIG_FILE };
         MariadbServer server = {};
         MariadbConfig *c = NULL;
         StasisWriter *w = NULL;
@@ -49,27 +34,18 @@ int main(int argc, char *argv[]) {
         sd_event *event = NULL;
         MariadbMethod method;
         char why[800];
-        sigset_t mask;
-        int r, opt;
+        int r;
 
         log_set_prefix("stasis-writer-mariadb");
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (opt) {
-                case 'c': config_path = optarg; break;
-                case 'b': bus = optarg; break;
-                case 'h': help(); return 0;
-                default: return 2;
-                }
-        if (optind < argc) {
-                log_error("Unexpected argument '%s'.", argv[optind]);
-                return 2;
-        }
+        r = writer_parse_argv(argc, argv, &args);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
         if (mysql_library_init(0, NULL, NULL) != 0) {
                 log_error("Cannot initialize libmariadb.");
                 return 1;
         }
 
-        r = mariadb_config_load(config_path, config_path != (const char *) MARIADB_CONFIG_FILE, &c);
+        r = mariadb_config_load(args.config, args.config != (const char *) MARIADB_CONFIG_FILE, &c);
         if (r < 0)
                 goto finish;
         r = mariadb_discover(c, &server, why, sizeof why);
@@ -81,57 +57,31 @@ int main(int argc, char *argv[]) {
                  server.backup_stage ? MARIADB_METHOD_BACKUP_STAGE : MARIADB_METHOD_FTWRL;
         if (method == MARIADB_METHOD_BACKUP_STAGE && !server.backup_stage) {
                 r = log_error_errno(EINVAL, "%s: Method=backup-stage, but the server (%s) has no BACKUP STAGE (MariaDB 10.4.1 and later have).",
-                                    config_path, server.version);
+                                    args.config, server.version);
                 goto finish;
         }
 
-        r = stasis_writer_new(&w, "mariadb", c->instance);
-        if (r < 0) {
-                log_error_errno(r, "Cannot make the writer mariadb%s%s: %m (an instance is a-z, 0-9, '.', '_', '-').",
-                                c->instance ? "@" : "", strempty(c->instance));
+        r = writer_server_new("mariadb", &c->server, args.bus, &event, &w);
+        if (r < 0)
                 goto finish;
-        }
         r = stasis_writer_add_component(w, MARIADB_COMPONENT, (const char *const *) server.paths, 1,
                                         "Data directory, with the binary log and InnoDB's logs if elsewhere");
         if (r >= 0)
-                r = stasis_writer_set_freeze_timeout(w, c->freeze_timeout_sec * 1000000ULL);
-        if (r >= 0 && bus)
-                r = stasis_writer_set_bus_address(w, bus);
-        if (r >= 0)
-                r = sd_event_new(&event);
-        if (r >= 0)
                 r = mariadb_writer_new(&mw, w, event, c, method, server.mariadb);
-        if (r >= 0)
-                r = stasis_writer_set_state_handler(w, on_state, NULL);
-        if (r >= 0)
-                r = stasis_writer_attach_event(w, event, SD_EVENT_PRIORITY_NORMAL);
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, on_signal, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGINT, on_signal, NULL);
         if (r < 0) {
                 log_error_errno(r, "Cannot set up the writer: %m");
                 goto finish;
         }
-        r = stasis_writer_start(w);
-        if (r < 0) {
-                log_error_errno(r, "Cannot start the writer: %s", *stasis_writer_last_error(w) ?
-                                stasis_writer_last_error(w) : strerror(-r));
+        r = writer_start(w, event);
+        if (r < 0)
                 goto finish;
-        }
-        log_info("Writing for %s (%s), method %s.", c->socket ?: c->host, server.version, mariadb_method_to_string(method));
+        log_info("Writing for %s (%s), method %s.", c->server.socket ?: c->server.host, server.version, mariadb_method_to_string(method));
         for (size_t i = 0; server.paths[i]; i++)
                 log_info("Component data: %s", server.paths[i]);
         if (server.flush_log_at_commit == 0)
                 log_warning("The server has innodb_flush_log_at_trx_commit=0: transactions committed in the second "
                             "before a freeze may be missing from its snapshots; set it to 1 or 2.");
-        r = sd_event_loop(event);
-        if (r < 0)
-                log_error_errno(r, "The event loop failed: %m");
+        r = writer_loop(event);
 
 finish:
         mw = mariadb_writer_free(mw);

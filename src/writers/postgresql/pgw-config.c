@@ -9,6 +9,7 @@
 #include "log.h"
 #include "macro.h"
 #include "pgw-config.h"
+#include "writer-config.h"
 
 /* What the writer metadata accepts for an instance: a-z, 0-9, '.', '_', '-',
  * the first a letter or a digit, at most 64. */
@@ -54,13 +55,6 @@ static int on_assignment(IniParser *p, const char *section, const char *key, con
         return 0;
 }
 
-static void report(void *userdata, int level, const char *file, unsigned line, const char *message) {
-        if (line > 0)
-                log_full_errno(level, 0, "%s:%u: %s.", file ?: "(config)", line, message);
-        else
-                log_full_errno(level, 0, "%s: %s.", file ?: "(config)", message);
-}
-
 int pgw_config_load(const char *path, bool must_exist, PgwConfig *ret) {
         static const char *const sections[] = { "PostgreSQL", NULL };
         _cleanup_free_ char *text = NULL;
@@ -68,14 +62,14 @@ int pgw_config_load(const char *path, bool must_exist, PgwConfig *ret) {
         size_t size = 0;
         int r;
 
-        r = ini_read_trusted(path, must_exist, report, NULL, &text, &size);
+        r = ini_read_trusted(path, must_exist, writer_config_report, NULL, &text, &size);
         if (r == -ENOENT && !must_exist) {
                 *ret = c;
                 return 0;
         }
         if (r < 0)
                 return r;
-        r = ini_parse(text, size, path, sections, on_assignment, &c, report, NULL);
+        r = ini_parse(text, size, path, sections, on_assignment, &c, writer_config_report, NULL);
         if (r < 0) {
                 pgw_config_done(&c);
                 return r;

@@ -2,7 +2,6 @@
 /* stasis-writer-postgresql.c - the PostgreSQL writer: main, options, start-up */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "pgw-config.h"
 #include "pgw-discover.h"
 #include "pgw-set.h"
+#include "writer-main.h"
 
 static const char *arg_config = PGW_CONFIG_FILE;
 static bool arg_config_given = false;
@@ -76,14 +76,6 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-static void on_state(StasisWriter *w, StasisWriterState state, const char *reason, void *userdata) {
-        log_info("Writer %s%s%s.", stasis_writer_state_to_string(state), reason ? ": " : "", strempty(reason));
-}
-
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        return sd_event_exit(sd_event_source_get_event(s), 0);
-}
-
 static int set_component(Pgw *p) {
         int r;
 
@@ -101,7 +93,6 @@ static int set_component(Pgw *p) {
 
 static int run(Pgw *p, const PgwConfig *cfg) {
         StasisWriter *w = NULL;
-        sigset_t mask;
         int r;
 
         r = stasis_writer_new(&w, "postgresql", cfg->instance);
@@ -117,35 +108,14 @@ static int run(Pgw *p, const PgwConfig *cfg) {
                 r = stasis_writer_set_bus_address(w, arg_bus_address);
         if (r >= 0)
                 r = pgw_set_handlers(p, w);
-        if (r >= 0)
-                r = stasis_writer_set_state_handler(w, on_state, NULL);
-        if (r >= 0)
-                r = stasis_writer_attach_event(w, p->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {
                 log_error_errno(r, "Cannot set up the writer: %s", *stasis_writer_last_error(w) ?
                                 stasis_writer_last_error(w) : strerror(-r));
                 goto finish;
         }
-
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        if ((r = sd_event_add_signal(p->event, NULL, SIGTERM, on_signal, NULL)) < 0 ||
-            (r = sd_event_add_signal(p->event, NULL, SIGINT, on_signal, NULL)) < 0) {
-                log_error_errno(r, "Cannot watch SIGTERM and SIGINT: %m");
-                goto finish;
-        }
-
-        r = stasis_writer_start(w);
-        if (r < 0) {
-                log_error_errno(r, "Cannot start the writer: %s", *stasis_writer_last_error(w) ?
-                                stasis_writer_last_error(w) : strerror(-r));
-                goto finish;
-        }
-        r = sd_event_loop(p->event);
-        if (r < 0)
-                log_error_errno(r, "The event loop failed: %m");
+        r = writer_start(w, p->event);
+        if (r >= 0)
+                r = writer_loop(p->event);
 finish:
         pgw_sets_free(p);
         stasis_writer_unref(w);

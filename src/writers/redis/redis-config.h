@@ -2,6 +2,8 @@
 /* redis-config.h - /etc/stasis/writers/redis.conf: how to reach the server and how to save its dataset */
 #pragma once
 
+#include "writer-config.h"
+
 #include <stddef.h>
 
 #define REDIS_CONFIG_FILE "/etc/stasis/writers/redis.conf"
@@ -14,16 +16,11 @@ typedef enum RedisMode {
 } RedisMode;
 
 typedef struct RedisConfig {
-        char *socket;           /* Socket=; NULL for TCP */
-        char *host;             /* Host=, 127.0.0.1 without Socket= */
-        unsigned port;          /* Port=, 6379 */
-        char *user;             /* User=: an ACL user; NULL for "default" */
-        char *password_file;    /* PasswordFile= */
-        char *password;         /* read from it */
-        char *instance;         /* [Writer] Instance= */
-        unsigned freeze_timeout_sec; /* [Writer] FreezeTimeoutSec=: the longest pause of writes, 60 */
+        WriterServerConfig server; /* Socket= or Host= (default 127.0.0.1), Port=, 6379, User=: an
+                                    * ACL user (NULL: "default"), PasswordFile=, CommandTimeoutSec=:
+                                    * longest wait for one answer, 10; [Writer] Instance=,
+                                    * FreezeTimeoutSec=: the longest pause of writes, 60 */
         RedisMode mode;         /* Mode= */
-        unsigned timeout_sec;   /* CommandTimeoutSec=: longest wait for one answer, 10 */
         int save_at_freeze;     /* SaveAtFreeze=save: SAVE, not BGSAVE, under the pause (rdb mode) */
 } RedisConfig;
 

@@ -52,10 +52,10 @@ const char *redis_link_where(const RedisLink *l) {
 }
 
 static void where_of(const RedisConfig *c, char *buf, size_t size) {
-        if (c->socket)
-                redis_format(buf, size, "Redis at %s", c->socket);
+        if (c->server.socket)
+                redis_format(buf, size, "Redis at %s", c->server.socket);
         else
-                redis_format(buf, size, "Redis at %s:%u", c->host, c->port);
+                redis_format(buf, size, "Redis at %s:%u", c->server.host, c->server.port);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -140,7 +140,7 @@ static void on_auth(redisAsyncContext *ctx, void *r, void *privdata) {
 
         if (reply && reply->type == REDIS_REPLY_ERROR) {
                 redis_format(l->error, sizeof l->error, "%s refused the password from %s: %s", l->where,
-                         l->config->password_file, reply->str);
+                         l->config->server.password_file, reply->str);
                 l->auth_failed = true;
                 redisAsyncDisconnect(ctx);
         }
@@ -152,8 +152,8 @@ static int connect_link(RedisLink *l) {
 
         l->error[0] = 0;
         l->auth_failed = false;
-        ctx = l->config->socket ? redisAsyncConnectUnix(l->config->socket)
-                                : redisAsyncConnect(l->config->host, (int) l->config->port);
+        ctx = l->config->server.socket ? redisAsyncConnectUnix(l->config->server.socket)
+                                : redisAsyncConnect(l->config->server.host, (int) l->config->server.port);
         if (!ctx)
                 return log_oom();
         if (ctx->err) {
@@ -185,12 +185,12 @@ static int connect_link(RedisLink *l) {
         redisAsyncSetConnectCallback(ctx, on_connect);
         redisAsyncSetDisconnectCallback(ctx, on_disconnect);
         l->ctx = ctx;
-        if (l->config->password) {
+        if (l->config->server.password) {
                 const char *argv[3] = { "AUTH" };
                 int argc = 1;
-                if (l->config->user)
-                        argv[argc++] = l->config->user;
-                argv[argc++] = l->config->password;
+                if (l->config->server.user)
+                        argv[argc++] = l->config->server.user;
+                argv[argc++] = l->config->server.password;
                 if (redisAsyncCommandArgv(ctx, on_auth, NULL, argc, argv, NULL) != REDIS_OK)
                         return -ENOMEM;
         }
@@ -322,14 +322,14 @@ void redis_server_info_done(RedisServerInfo *i) {
 }
 
 int redis_probe(const RedisConfig *c, RedisServerInfo *ret, char *why, size_t why_size) {
-        struct timeval tv = { .tv_sec = c->timeout_sec };
+        struct timeval tv = { .tv_sec = c->server.timeout_sec };
         RedisServerInfo info = {};
         char where[300], *aof;
         redisContext *ctx;
         redisReply *reply;
 
         where_of(c, where, sizeof where);
-        ctx = c->socket ? redisConnectUnixWithTimeout(c->socket, tv) : redisConnectWithTimeout(c->host, (int) c->port, tv);
+        ctx = c->server.socket ? redisConnectUnixWithTimeout(c->server.socket, tv) : redisConnectWithTimeout(c->server.host, (int) c->server.port, tv);
         if (!ctx)
                 return -ENOMEM;
         if (ctx->err) {
@@ -338,15 +338,15 @@ int redis_probe(const RedisConfig *c, RedisServerInfo *ret, char *why, size_t wh
                 return -ECONNREFUSED;
         }
         (void) redisSetTimeout(ctx, tv);
-        if (c->password) {
+        if (c->server.password) {
                 const char *argv[3] = { "AUTH" };
                 int argc = 1;
-                if (c->user)
-                        argv[argc++] = c->user;
-                argv[argc++] = c->password;
+                if (c->server.user)
+                        argv[argc++] = c->server.user;
+                argv[argc++] = c->server.password;
                 reply = redisCommandArgv(ctx, argc, argv, NULL);
                 if (!reply || reply->type == REDIS_REPLY_ERROR) {
-                        redis_format(why, why_size, "%s refused the password from %s: %s", where, c->password_file,
+                        redis_format(why, why_size, "%s refused the password from %s: %s", where, c->server.password_file,
                                      reply ? reply->str : ctx->errstr);
                         freeReplyObject(reply);
                         redisFree(ctx);

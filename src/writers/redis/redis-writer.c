@@ -173,7 +173,7 @@ static int on_command_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 static void op_send(Op *o, int argc, const char *const *argv) {
-        uint64_t deadline = now_usec() + o->rw->config->timeout_sec * 1000000ULL;
+        uint64_t deadline = now_usec() + o->rw->config->server.timeout_sec * 1000000ULL;
         int r;
 
         if (o->kind == OP_FREEZE)

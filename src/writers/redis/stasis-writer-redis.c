@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis-writer-redis.c - a stasis writer for a Redis server: its dataset saved, with writes paused, at each freeze */
 #include <errno.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "redis-link.h"
 #include "redis-writer.h"
 #include "stasis/stasis.h"
+#include "writer-main.h"
 
 static void help(void) {
         printf("Usage: stasis-writer-redis [OPTION...]\n\n"
@@ -24,46 +23,23 @@ static void help(void) {
                "  -h, --help           this help\n");
 }
 
-static void on_state(StasisWriter *w, StasisWriterState state, const char *reason, void *userdata) {
-        log_info("Writer %s%s%s.", stasis_writer_state_to_string(state), reason ? ": " : "", strempty(reason));
-}
-
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        return sd_event_exit(sd_event_source_get_event(s), 0);
-}
-
 int main(int argc, char *argv[]) {
-        static const struct option options[] = {
-                { "config",      required_argument, NULL, 'c' },
-                { "bus-address", required_argument, NULL, 'b' },
-                { "help",        no_argument,       NULL, 'h' },
-                {}
-        };
-        const char *config_path = REDIS_CONFIG_FILE, *bus = NULL;
+        WriterArgs args = { .help = help, .config = REDIS_CONFIG_FILE };
         RedisServerInfo info = {};
         RedisConfig *c = NULL;
         StasisWriter *w = NULL;
         RedisWriter *rw = NULL;
         sd_event *event = NULL;
         char why[600];
-        sigset_t mask;
-        int r, opt;
+        int r;
         RedisMode mode;
 
         log_set_prefix("stasis-writer-redis");
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (opt) {
-                case 'c': config_path = optarg; break;
-                case 'b': bus = optarg; break;
-                case 'h': help(); return 0;
-                default: return 2;
-                }
-        if (optind < argc) {
-                log_error("Unexpected argument '%s'.", argv[optind]);
-                return 2;
-        }
+        r = writer_parse_argv(argc, argv, &args);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
 
-        r = redis_config_load(config_path, config_path != (const char *) REDIS_CONFIG_FILE, &c);
+        r = redis_config_load(args.config, args.config != (const char *) REDIS_CONFIG_FILE, &c);
         if (r < 0)
                 return 1;
         r = redis_probe(c, &info, why, sizeof why);
@@ -73,54 +49,28 @@ int main(int argc, char *argv[]) {
         }
         mode = c->mode != REDIS_MODE_AUTO ? c->mode : info.aof ? REDIS_MODE_AOF : REDIS_MODE_RDB;
         if (mode == REDIS_MODE_AOF && !info.aof) {
-                r = log_error_errno(EINVAL, "%s: Mode=aof, but the server does not write an AOF (appendonly no).", config_path);
+                r = log_error_errno(EINVAL, "%s: Mode=aof, but the server does not write an AOF (appendonly no).", args.config);
                 goto finish;
         }
 
         const char *paths[] = { info.dir, NULL };
-        r = stasis_writer_new(&w, "redis", c->instance);
-        if (r < 0) {
-                log_error_errno(r, "Cannot make the writer redis%s%s: %m (an instance is a-z, 0-9, '.', '_', '-').",
-                                c->instance ? "@" : "", strempty(c->instance));
+        r = writer_server_new("redis", &c->server, args.bus, &event, &w);
+        if (r < 0)
                 goto finish;
-        }
         r = stasis_writer_add_component(w, REDIS_COMPONENT, paths, 1, mode == REDIS_MODE_AOF ?
                                         "Redis data directory: the AOF, current at each freeze" :
                                         "Redis data directory: the RDB dump, saved at each freeze");
         if (r >= 0)
-                r = stasis_writer_set_freeze_timeout(w, c->freeze_timeout_sec * 1000000ULL);
-        if (r >= 0 && bus)
-                r = stasis_writer_set_bus_address(w, bus);
-        if (r >= 0)
-                r = sd_event_new(&event);
-        if (r >= 0)
                 r = redis_writer_new(&rw, w, event, c, mode, mode == REDIS_MODE_AOF ? info.appenddirname : info.dbfilename);
-        if (r >= 0)
-                r = stasis_writer_set_state_handler(w, on_state, NULL);
-        if (r >= 0)
-                r = stasis_writer_attach_event(w, event, SD_EVENT_PRIORITY_NORMAL);
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, on_signal, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGINT, on_signal, NULL);
         if (r < 0) {
                 log_error_errno(r, "Cannot set up the writer: %m");
                 goto finish;
         }
-        r = stasis_writer_start(w);
-        if (r < 0) {
-                log_error_errno(r, "Cannot start the writer: %s", *stasis_writer_last_error(w) ?
-                                stasis_writer_last_error(w) : strerror(-r));
-                goto finish;
-        }
-        log_info("Writing for %s, data directory %s, mode %s.", c->socket ?: c->host, info.dir, redis_mode_to_string(mode));
-        r = sd_event_loop(event);
+        r = writer_start(w, event);
         if (r < 0)
-                log_error_errno(r, "The event loop failed: %m");
+                goto finish;
+        log_info("Writing for %s, data directory %s, mode %s.", c->server.socket ?: c->server.host, info.dir, redis_mode_to_string(mode));
+        r = writer_loop(event);
 
 finish:
         rw = redis_writer_free(rw);

@@ -10,26 +10,7 @@
 #include "macro.h"
 #include "sqlite-config.h"
 #include "strv.h"
-
-static void report(void *userdata, int level, const char *file, unsigned line, const char *message) {
-        if (line > 0)
-                fprintf(stderr, "%s:%u: %s%s\n", file, line, level == LOG_ERR ? "" : "warning: ", message);
-        else
-                fprintf(stderr, "%s: %s%s\n", file, level == LOG_ERR ? "" : "warning: ", message);
-}
-
-/* Seconds, with an optional fraction: 1 ms to 1 hour. */
-static int parse_seconds(const char *v, uint64_t *ret) {
-        char *end;
-        double d;
-
-        errno = 0;
-        d = strtod(v, &end);
-        if (errno != 0 || end == v || *end != 0 || !(d >= 0.001 && d <= 3600))
-                return -EINVAL;
-        *ret = (uint64_t) (d * 1000000.0);
-        return 0;
-}
+#include "writer-config.h"
 
 static int on_assignment(IniParser *p, const char *section, const char *key, const char *value) {
         SqliteConfig *c = p->data;
@@ -43,10 +24,7 @@ static int on_assignment(IniParser *p, const char *section, const char *key, con
                 }
                 if (streq(key, "BusyTimeoutSec") || streq(key, "FreezeTimeoutSec")) {
                         uint64_t *t = streq(key, "BusyTimeoutSec") ? &c->busy_timeout_usec : &c->freeze_timeout_usec;
-                        if (parse_seconds(value, t) < 0)
-                                ini_report(p, LOG_ERR, "%s=%s: not a number of seconds from 0.001 to 3600", key,
-                                           ini_quote(value, strlen(value), q, sizeof q));
-                        return 0;
+                        return writer_config_set_seconds(p, t, key, value);
                 }
         } else if (streq(section, "Database") && streq(key, "Path")) {
                 if (value[0] != '/') {
@@ -84,10 +62,10 @@ int sqlite_config_read(const char *path, SqliteConfig *ret) {
         size_t size;
         int r;
 
-        r = ini_read_trusted(path, true, report, NULL, &text, &size);
+        r = ini_read_trusted(path, true, writer_config_report_stderr, NULL, &text, &size);
         if (r < 0)
                 return r;
-        r = ini_parse(text, size, path, sections, on_assignment, &c, report, NULL);
+        r = ini_parse(text, size, path, sections, on_assignment, &c, writer_config_report_stderr, NULL);
         if (r >= 0 && c.n_paths == 0) {
                 fprintf(stderr, "%s: no database: give at least one [Database] Path=\n", path);
                 r = -EINVAL;

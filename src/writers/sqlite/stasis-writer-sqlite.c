@@ -2,8 +2,6 @@
 /* stasis-writer-sqlite.c - a writer for SQLite databases: the WAL checkpointed at PrepareSnapshot, the
  * write lock held across the freeze */
 #include <errno.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "sqlite-config.h"
 #include "sqlite-databases.h"
 #include "stasis/stasis.h"
+#include "writer-main.h"
 
 /* While Freeze waits for a write lock another connection holds, SQLite's
  * busy handler waits for it this long at a time (polling alone loses to a
@@ -23,10 +22,21 @@
 #define LOCK_WAIT_MS 50
 #define LOCK_RETRY_USEC (1ULL * 1000ULL)
 
-static struct {
-        const char *config;
-        const char *bus;
-} arg = { .config = SQLITE_WRITER_CONFIG_FILE };
+static void help(void) {
+        printf("stasis-writer-sqlite [OPTIONS]\n\n"
+               "A stasis writer for SQLite databases: checkpoints their write-ahead log at\n"
+               "PrepareSnapshot and holds their write lock while the snapshots are taken.\n\n"
+               "  -h --help              this help\n"
+               "     --config PATH       the configuration (default %s)\n"
+               "     --bus-address ADDR  the bus stasisd is on (default: the system bus)\n",
+               SQLITE_WRITER_CONFIG_FILE);
+}
+
+static WriterArgs arg = {
+        .help = help,
+        .config = SQLITE_WRITER_CONFIG_FILE,
+        .stderr_name = "stasis-writer-sqlite",
+};
 
 static SqliteConfig config;
 static Database *dbs;
@@ -220,58 +230,11 @@ static int make_databases(StasisWriter *w) {
         return 0;
 }
 
-static void help(void) {
-        printf("stasis-writer-sqlite [OPTIONS]\n\n"
-               "A stasis writer for SQLite databases: checkpoints their write-ahead log at\n"
-               "PrepareSnapshot and holds their write lock while the snapshots are taken.\n\n"
-               "  -h --help              this help\n"
-               "     --config PATH       the configuration (default %s)\n"
-               "     --bus-address ADDR  the bus stasisd is on (default: the system bus)\n",
-               SQLITE_WRITER_CONFIG_FILE);
-}
-
-static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_CONFIG = 0x100, ARG_BUS };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "config", required_argument, NULL, ARG_CONFIG },
-                { "bus-address", required_argument, NULL, ARG_BUS },
-                {}
-        };
-        int c;
-
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_CONFIG:
-                        arg.config = optarg;
-                        break;
-                case ARG_BUS:
-                        arg.bus = optarg;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (optind < argc) {
-                fprintf(stderr, "stasis-writer-sqlite: unexpected argument '%s'\n", argv[optind]);
-                return -EINVAL;
-        }
-        return 1;
-}
-
-static void on_state(StasisWriter *w, StasisWriterState state, const char *reason, void *userdata) {
-        fprintf(stderr, "stasis-writer-sqlite: %s%s%s\n", stasis_writer_state_to_string(state), reason ? ": " : "",
-                strempty(reason));
-}
-
 int main(int argc, char *argv[]) {
         StasisWriter *w = NULL;
-        sigset_t mask;
         int r;
 
-        r = parse_argv(argc, argv);
+        r = writer_parse_argv(argc, argv, &arg);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
         r = sqlite_config_read(arg.config, &config);
@@ -280,24 +243,9 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "stasis-writer-sqlite: %s does not exist\n", arg.config);
                 return 1;
         }
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-
-        r = sd_event_default(&event);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
-        if (r >= 0)
-                r = stasis_writer_new(&w, "sqlite", config.instance);
-        if (r >= 0)
-                r = stasis_writer_set_freeze_timeout(w, config.freeze_timeout_usec / 1000 * 1000);
+        r = writer_stderr_open("sqlite", config.instance, config.freeze_timeout_usec, arg.bus, &event, &w);
         if (r >= 0)
                 r = make_databases(w);
-        if (r >= 0)
-                r = stasis_writer_set_bus_address(w, arg.bus);
         if (r >= 0)
                 r = stasis_writer_set_handler(w, STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot, NULL);
         if (r >= 0)
@@ -306,15 +254,8 @@ int main(int argc, char *argv[]) {
                 r = stasis_writer_set_handler(w, STASIS_EVENT_THAW, on_thaw, NULL);
         if (r >= 0)
                 r = stasis_writer_set_handler(w, STASIS_EVENT_ABORT, on_abort, NULL);
-        if (r >= 0)
-                r = stasis_writer_set_state_handler(w, on_state, NULL);
-        if (r >= 0)
-                r = stasis_writer_attach_event(w, event, 0);
-        if (r >= 0)
-                r = stasis_writer_start(w);
+        r = writer_stderr_start("sqlite", w, event, r);
         if (r < 0) {
-                fprintf(stderr, "stasis-writer-sqlite: cannot start: %s\n",
-                        w && *stasis_writer_last_error(w) ? stasis_writer_last_error(w) : strerror(-r));
                 r = 1;
         } else {
                 fprintf(stderr, "stasis-writer-sqlite: %zu database(s)\n", n_dbs);
