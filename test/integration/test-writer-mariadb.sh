@@ -241,6 +241,9 @@ expect_refusal() {
         assert_eq "$rc" 1 "exit status of the writer with $1"
         assert_contains "$(cat "$T/refusal.log")" "$2"
 }
+# A configuration file named on the command line must be there.
+expect_refusal "$T/no-such.conf" "$T/no-such.conf: cannot open it: No such file or directory"
+! grep -q "cannot connect" "$T/refusal.log" || stasis_die "the writer went on without its configuration file"
 printf '[MariaDB]\nSocket=%s\n' "$T/nosuch/sock" >"$T/none.conf"
 expect_refusal "$T/none.conf" "cannot connect to MariaDB at $T/nosuch/sock as root: Can't connect to local server through socket '$T/nosuch/sock'"
 sql main -e "CREATE USER stasis@localhost IDENTIFIED BY 'right-one'; GRANT RELOAD, BINLOG MONITOR ON *.* TO stasis@localhost;

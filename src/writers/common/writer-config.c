@@ -147,7 +147,7 @@ int writer_config_parse_file(const char *path, int must_exist, const char *const
         int r;
 
         r = ini_read_trusted(path, must_exist, writer_config_report, NULL, &text, &size);
-        if (r == -ENOENT)       /* reported if must_exist; the defaults apply */
+        if (r == -ENOENT && !must_exist)       /* the defaults apply */
                 return 0;
         if (r < 0)
                 return r;
