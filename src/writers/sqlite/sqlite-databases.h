@@ -17,8 +17,8 @@ typedef struct Database {
  * not in WAL mode has none: nothing to do), waiting at most busy_ms for
  * readers and writers. 0, or -errno with a message in err. */
 int database_checkpoint(Database *d, int busy_ms, char *err, size_t err_size);
-/* Takes the write lock (BEGIN IMMEDIATE), waiting at most busy_ms in
- * SQLite's busy handler: 1 taken, 0 busy (another connection writes),
+/* Takes the write lock (BEGIN IMMEDIATE), trying again and again for at
+ * most busy_ms: 1 taken, 0 busy (another connection writes),
  * -errno with a message in err. */
 int database_try_lock(Database *d, int busy_ms, char *err, size_t err_size);
 /* Releases the write lock, if held (nothing was written: ROLLBACK). */

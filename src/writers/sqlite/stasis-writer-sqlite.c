@@ -15,9 +15,9 @@
 #include "stasis/stasis.h"
 #include "writer-main.h"
 
-/* While Freeze waits for a write lock another connection holds, SQLite's
- * busy handler waits for it this long at a time (polling alone loses to a
- * busy writer: the lock is free for microseconds between its transactions);
+/* While Freeze waits for a write lock another connection holds, it tries
+ * again and again for this long at a time (every 20-100 us: the lock of a
+ * busy application is free for microseconds between its transactions), and
  * in between, the loop runs. */
 #define LOCK_WAIT_MS 50
 #define LOCK_RETRY_USEC (1ULL * 1000ULL)
