@@ -65,7 +65,8 @@ stasis_cleanup() {
         losetup -n -l -O NAME,BACK-FILE 2>/dev/null | while read -r l f; do
                 case $f in "$STASIS_TMP"/*) losetup -d "$l" 2>/dev/null ;; esac
         done
-        [ -n "$STASIS_TMP" ] && rm -rf "$STASIS_TMP"
+        # Never into a mount left behind: its content is not ours.
+        [ -n "$STASIS_TMP" ] && rm -rf --one-file-system "$STASIS_TMP"
         exit $rc
 }
 

@@ -231,9 +231,7 @@ static int run_in_view(StasisRequestor *r, const char *id, char **cmd, int *ret_
                 else if (streq(step, "switch to the user"))
                         fprintf(stderr, "stasis: %s: cannot switch to user %s: %s\n", context, arg_user, strerror(-e));
                 else
-                        fprintf(stderr, "stasis: %s: cannot enter the view: %s\n", context,
-                                e == -EOPNOTSUPP ? "a set that holds / cannot be entered; use 'stasis mount'" :
-                                strerror(-e));
+                        fprintf(stderr, "stasis: %s: cannot enter the view: %s\n", context, strerror(-e));
         }
         *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
         *ret_interrupted = interrupted;

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fd-util.h"
@@ -262,38 +264,77 @@ static int copy_mounts_below(const StasisView *v, size_t i, char ***ret_paths, i
         return 0;
 }
 
+/* The view's snapshot of / (fd) becomes this process's root: attached over
+ * the old one, made the root with pivot_root(), the old tree detached (in
+ * this namespace only, which is private). */
+static int swap_root(int fd) {
+        if (fchdir(fd) < 0)
+                return -errno;
+        if (move_mount(fd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return -errno;
+        /* new root and put_old both ".": the old root ends up stacked on
+         * the new one at /, and "." unmounts it (pivot_root(2)). */
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return -errno;
+        if (umount2(".", MNT_DETACH) < 0)
+                return -errno;
+        return chdir("/") < 0 ? -errno : 0;
+}
+
+typedef struct Below {
+        char **paths;
+        int *fds;
+        size_t n;
+} Below;
+
+static void below_free(Below *b, size_t n) {
+        for (size_t i = 0; b && i < n; i++) {
+                for (size_t j = 0; j < b[i].n; j++)
+                        safe_close(b[i].fds[j]);
+                free(b[i].fds);
+                strv_free(b[i].paths);
+        }
+        free(b);
+}
+
 int stasis_view_enter(StasisView *v) {
-        int k;
+        char cwd[PATH_MAX];
+        Below *below;
+        int k = 0;
 
         if (!v)
                 return -EINVAL;
+        bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
         if (unshare(CLONE_NEWNS) < 0)
                 return -errno;
         /* Nothing done here may reach the namespace it came from. */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return -errno;
-        for (size_t i = 0; i < v->n; i++) {
-                _cleanup_strv_free_ char **below = NULL;
-                _cleanup_free_ int *below_fds = NULL;
-                size_t n_below = 0;
-
+        /* What is mounted below each mount point and is not the view's,
+         * copied before anything moves: swapping / takes the old tree away. */
+        below = calloc(v->n ?: 1, sizeof(Below));
+        if (!below)
+                return -ENOMEM;
+        for (size_t i = 0; i < v->n && k >= 0; i++)
+                k = copy_mounts_below(v, i, &below[i].paths, &below[i].fds, &below[i].n);
+        /* Parents first: a snapshot of / comes first. */
+        for (size_t i = 0; i < v->n && k >= 0; i++) {
                 if (streq(v->mount_points[i], "/"))
-                        return -EOPNOTSUPP;     /* the root cannot be swapped under a running process */
-                k = copy_mounts_below(v, i, &below, &below_fds, &n_below);
-                if (k < 0)
-                        return k;
-                if (move_mount(v->fds[i], "", AT_FDCWD, v->mount_points[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        k = swap_root(v->fds[i]);
+                else if (move_mount(v->fds[i], "", AT_FDCWD, v->mount_points[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
                         k = -errno;
                 v->fds[i] = safe_close(v->fds[i]);
                 /* What was mounted below it goes back on top, where the
                  * snapshot has the directory. */
-                for (size_t j = 0; j < n_below; j++) {
-                        if (k >= 0)
-                                (void) move_mount(below_fds[j], "", AT_FDCWD, below[j], MOVE_MOUNT_F_EMPTY_PATH);
-                        safe_close(below_fds[j]);
-                }
-                if (k < 0)
-                        return k;
+                for (size_t j = 0; k >= 0 && j < below[i].n; j++)
+                        (void) move_mount(below[i].fds[j], "", AT_FDCWD, below[i].paths[j], MOVE_MOUNT_F_EMPTY_PATH);
         }
+        below_free(below, v->n);
+        if (k < 0)
+                return k;
+        /* The working directory held the live tree: the same path, now in
+         * the view (left at / if the snapshot has no such directory). */
+        if (have_cwd && chdir(cwd) < 0)
+                (void) chdir("/");
         return view_place_metadata(v);
 }

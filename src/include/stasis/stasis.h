@@ -795,9 +795,11 @@ int stasis_view_fd(const StasisView *v, unsigned index);
  * (unshare(CLONE_NEWNS), everything made private) and attaches each
  * snapshot over its original mount point, parents first. Mounts of the
  * namespace below a mount point that are not the set's are put back on
- * top, where the snapshot has their directory. Needs CAP_SYS_ADMIN; call
- * it in the process (a child, usually) that will run the backup, before
- * dropping privileges. -EOPNOTSUPP for a view of "/". Negative errno. */
+ * top, where the snapshot has their directory. A snapshot of "/" becomes
+ * the process's root (pivot_root(2); the live root is not reachable from
+ * it). The working directory is changed to the same path in the view.
+ * Needs CAP_SYS_ADMIN; call it in the process (a child, usually) that will
+ * run the backup, before dropping privileges. Negative errno. */
 int stasis_view_enter(StasisView *v);
 /* Closes what is left; returns NULL. NULL is fine. */
 StasisView *stasis_view_free(StasisView *v);
