@@ -23,6 +23,7 @@
 #include "stasisd-auth.h"
 #include "stasisd-set-bus.h"
 #include "stasisd-set-views.h"
+#include "stasisd-set-views-record.h"
 #include "stasisd-strings.h"
 #include "strv.h"
 
@@ -180,31 +181,6 @@ static void view_undo(SetView *view, const char *id) {
                 (void) rmdir(view->root);
 }
 
-static int record_path(const char *runtime_dir, const char *id, char **ret) {
-        return asprintf(ret, "%s/" SET_VIEWS_RECORDS "/%s", runtime_dir, id) < 0 ? -ENOMEM : 0;
-}
-
-/* <runtime dir>/views/<id> holds the root, so a restart finds the view. */
-static int view_record(Manager *m, const char *id, const char *root) {
-        _cleanup_free_ char *dir = NULL, *path = NULL;
-        if (asprintf(&dir, "%s/" SET_VIEWS_RECORDS, m->runtime_dir) < 0 || record_path(m->runtime_dir, id, &path) < 0)
-                return -ENOMEM;
-        (void) mkdir(m->runtime_dir, 0755);
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
-        size_t n = strlen(root);
-        return write(fd, root, n) == (ssize_t) n ? 0 : -EIO;
-}
-
-static void view_unrecord(Manager *m, const char *id) {
-        _cleanup_free_ char *path = NULL;
-        if (record_path(m->runtime_dir, id, &path) >= 0)
-                (void) unlink(path);
-}
-
 /* The default root, <runtime dir>/sets/<id>: the runtime directory and sets/
  * are made when missing, sets/ root-only. */
 static int make_default_root(Manager *m, const char *id, char **ret) {
@@ -260,45 +236,6 @@ static int check_dir(const char *dir, uid_t uid, sd_bus_error *error) {
         return 0;
 }
 
-/* Under systemd stasisd has a mount namespace of its own (ProtectSystem=,
- * PrivateMounts=), where nobody else would see a view: a view is attached
- * in the caller's namespace, which the caller hands over. The namespace is
- * entered for the attach and the detach only; *ret_own is stasisd's, to go
- * back to (-1 when ns_fd is stasisd's own or -1). */
-static int ns_enter(int ns_fd, int *ret_own) {
-        struct stat a, b;
-
-        *ret_own = -1;
-        if (ns_fd < 0)
-                return 0;
-        if (fstat(ns_fd, &a) < 0 || stat("/proc/self/ns/mnt", &b) < 0)
-                return -errno;
-        if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-                return 0;
-        int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-        if (own < 0)
-                return -errno;
-        if (setns(ns_fd, CLONE_NEWNS) < 0) {
-                int e = -errno;
-                safe_close(own);
-                return e;
-        }
-        *ret_own = own;
-        return 0;
-}
-
-static void ns_leave(int own) {
-        if (own < 0)
-                return;
-        /* Cannot fail for stasisd's own namespace; if it did, carrying on
-         * in another would be wrong. */
-        if (setns(own, CLONE_NEWNS) < 0) {
-                log_error_errno(-errno, "Failed to go back to stasisd's own mount namespace: %m");
-                abort();
-        }
-        safe_close(own);
-}
-
 /* A mount namespace a caller may hand over: one (NS_GET_NSTYPE), owned by
  * the initial user namespace, so made by a privileged process, not by a
  * user in a namespace of their own. */
@@ -323,6 +260,7 @@ int set_view_attach(Set *s, const char *dir, uid_t uid, int ns_fd, sd_bus_error 
         _cleanup_close_ int ns = ns_fd;
         int fds[MANAGER_VOLUMES_PER_SET_MAX];
         size_t order[MANAGER_VOLUMES_PER_SET_MAX];
+        struct stat mounted[MANAGER_VOLUMES_PER_SET_MAX], ns_st;
         int own = -1, r;
 
         if (s->view)
@@ -336,7 +274,7 @@ int set_view_attach(Set *s, const char *dir, uid_t uid, int ns_fd, sd_bus_error 
         r = set_view_open(s, fds, order, error);
         if (r < 0)
                 return r;
-        r = ns_enter(ns, &own);
+        r = set_views_ns_enter(ns, &own);
         if (r < 0) {
                 close_fds(fds, s->n_volumes);
                 log_error_errno(r, "Set %s: cannot enter the caller's mount namespace: %m", s->id);
@@ -345,18 +283,19 @@ int set_view_attach(Set *s, const char *dir, uid_t uid, int ns_fd, sd_bus_error 
         }
         if (own < 0)
                 ns = safe_close(ns);    /* stasisd's own: nothing to enter later */
-        if (!isempty(dir)) {
+        else if (fstat(ns, &ns_st) < 0)
+                r = -errno;
+        if (r >= 0 && !isempty(dir))
                 r = check_dir(dir, uid, error);
-                if (r < 0) {
-                        ns_leave(own);
-                        close_fds(fds, s->n_volumes);
-                        return r;
-                }
+        if (r < 0) {
+                set_views_ns_leave(own);
+                close_fds(fds, s->n_volumes);
+                return r;
         }
 
         view = calloc(1, sizeof(SetView));
         if (!view) {
-                ns_leave(own);
+                set_views_ns_leave(own);
                 close_fds(fds, s->n_volumes);
                 return -ENOMEM;
         }
@@ -394,22 +333,29 @@ int set_view_attach(Set *s, const char *dir, uid_t uid, int ns_fd, sd_bus_error 
                                           "snapshot of %s at %s: %s", s->id, vp, target, strerror(-r));
                         break;
                 }
-                r = strv_extend(&view->targets, target);
+                /* Its root's identity, for a restart to know it again. */
+                if (fstat(fds[order[k]], &mounted[k]) < 0)
+                        r = -errno;
+                if (r >= 0)
+                        r = strv_extend(&view->targets, target);
         }
         close_fds(fds, s->n_volumes);
-        /* Recorded for a restart, which cleans up in its own namespace only. */
-        if (r >= 0 && own < 0)
-                r = view_record(m, s->id, view->root);
+        set_views_ns_leave(own);
+        /* Recorded (in stasisd's namespace) for a restart, which takes the
+         * view down wherever it is. */
+        if (r >= 0)
+                r = set_view_record(m->runtime_dir, s->id, view, own >= 0 ? &ns_st : NULL, mounted);
         if (r < 0) {
-                view_undo(view, s->id);
-                ns_leave(own);
-                view_unrecord(m, s->id);
+                if (set_views_ns_enter(ns, &own) >= 0) {
+                        view_undo(view, s->id);
+                        set_views_ns_leave(own);
+                }
+                set_view_unrecord(m->runtime_dir, s->id);
                 set_view_free(view);
                 if (!sd_bus_error_is_set(error))
                         sd_bus_error_set_errnof(error, -r, "Cannot mount snapshot set %s: %m", s->id);
                 return r;
         }
-        ns_leave(own);
         view->ns_fd = TAKE_FD(ns);
         s->view = view;
         log_info("Set %s mounted at %s%s.", s->id, view->root,
@@ -423,77 +369,21 @@ void set_view_detach(Set *s) {
 
         if (!s->view)
                 return;
-        r = ns_enter(s->view->ns_fd, &own);
+        r = set_views_ns_enter(s->view->ns_fd, &own);
         if (r < 0)
                 log_error_errno(r, "Set %s: cannot enter the mount namespace it is mounted in to unmount it from %s; "
                                 "unmount it by hand: %m", s->id, s->view->root);
         else {
                 view_undo(s->view, s->id);
-                ns_leave(own);
+                set_views_ns_leave(own);
         }
         if (s->manager)
-                view_unrecord(s->manager, s->id);
+                set_view_unrecord(s->manager->runtime_dir, s->id);
         log_info("Set %s unmounted from %s.", s->id, s->view->root);
         s->view = set_view_free(s->view);
         if (s->manager && s->manager->bus && s->object_path)
                 (void) sd_bus_emit_properties_changed(s->manager->bus, s->object_path, STASIS_SET_INTERFACE,
                                                       "MountedAt", NULL);
-}
-
-static int compare_strings_desc(const void *a, const void *b) {
-        return -strcmp(*(char * const *) a, *(char * const *) b);
-}
-
-/* Unmounts every mount at or below root, deepest first. */
-static void unmount_below(const char *root) {
-        _cleanup_mount_table_ MountTable *t = NULL;
-        _cleanup_strv_free_ char **l = NULL;
-
-        if (mount_table_load(&t) < 0)
-                return;
-        for (size_t i = 0; i < t->n; i++)
-                if (path_has_prefix(t->entries[i].mount_point, root) > 0)
-                        (void) strv_extend(&l, t->entries[i].mount_point);
-        if (!l)
-                return;
-        qsort(l, strv_length(l), sizeof(char *), compare_strings_desc);
-        STRV_FOREACH(p, l)
-                if (umount2(*p, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-                        log_error_errno(-errno, "Failed to unmount %s, left by a previous run: %m", *p);
-                else
-                        log_info("Unmounted %s, left mounted by a previous run.", *p);
-}
-
-void set_views_clean_stale(const char *runtime_dir) {
-        _cleanup_free_ char *records = NULL, *sets = NULL;
-        DIR *d;
-
-        if (asprintf(&records, "%s/" SET_VIEWS_RECORDS, runtime_dir) < 0 ||
-            asprintf(&sets, "%s/" SET_VIEWS_SUBDIR, runtime_dir) < 0)
-                return;
-        /* A provider's mount on the way, if stasisd died in between. */
-        _cleanup_free_ char *scratch = NULL;
-        if (asprintf(&scratch, "%s/" SET_VIEWS_SCRATCH, runtime_dir) >= 0)
-                unmount_below(scratch);
-        d = opendir(records);
-        if (!d)
-                return;
-        for (struct dirent *de; (de = readdir(d)); ) {
-                char root[VIEW_DIR_MAX] = "";
-                if (de->d_name[0] == '.')
-                        continue;
-                int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                ssize_t n = fd >= 0 ? read(fd, root, sizeof root - 1) : -1;
-                safe_close(fd);
-                if (n > 0 && root[0] == '/') {
-                        root[n] = 0;
-                        unmount_below(root);
-                        if (path_has_prefix(root, sets) > 0)
-                                (void) rmdir(root);
-                }
-                (void) unlinkat(dirfd(d), de->d_name, 0);
-        }
-        closedir(d);
 }
 
 /* ---- The bus ---- */

@@ -9,7 +9,7 @@
 #include "stasisd-set.h"
 
 #define SET_VIEWS_SUBDIR "sets"         /* default roots: <runtime dir>/sets/<id> */
-#define SET_VIEWS_RECORDS "views"       /* <runtime dir>/views/<id>: the root, for a restart */
+#define SET_VIEWS_RECORDS "views"       /* <runtime dir>/views/<id>: what it mounted, for a restart */
 #define SET_VIEWS_SCRATCH "scratch"     /* <runtime dir>/scratch/<id>-<index>: providers mount there on the way */
 
 /* Where a set is mounted: state of the set, not a phase (a set is mounted
@@ -41,10 +41,6 @@ int set_views_check_namespace(int fd, sd_bus_error *error);
 
 /* Unmounts the set's view, if any, and removes what was made for it. */
 void set_view_detach(Set *s);
-
-/* At start-up: unmounts the views a previous run left under runtime_dir's
- * records, and forgets them. */
-void set_views_clean_stale(const char *runtime_dir);
 
 /* The bus methods Mount, Unmount and OpenView of org.stasis1.Set, and the
  * MountedAt property. */

@@ -15,6 +15,7 @@
 #include "stasisd-policy.h"
 #include "stasisd-manager.h"
 #include "stasisd-set-views.h"
+#include "stasisd-set-views-record.h"
 
 static const char *arg_state_dir = NULL;
 static const char *arg_runtime_dir = NULL;

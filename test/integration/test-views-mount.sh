@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test-views-mount.sh - stasis mount/umount: every snapshot of a set
 # read-only under one tree, tracked by stasisd (a mounted set is not deleted
-# unless forced; auto-release and a restart of stasisd unmount), bad input.
+# unless forced; auto-release and a restart of stasisd unmount, in the
+# caller's mount namespace too, and only what is still the view), bad input.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 stasis_setup
@@ -92,7 +93,46 @@ assert_eq "$(mounted)" 1 "the view outlives a killed stasisd"
 stasis_start_daemon "$STASIS_TMP/stasisd2.log"
 assert_eq "$(mounted)" 0 "the new stasisd unmounted it"
 assert_eq "$("$STASIS" --json show "$id" | jq -r ".mounted_at // \"\"")" "" "and the set is not mounted"
-"$STASIS" delete "$id" >/dev/null
+
+# 7b. ... also in the caller's mount namespace, when it is not stasisd's
+# (stasisd's own under systemd): found again through a process in it. Only
+# what is still the snapshot mounted there is taken down.
+in_ns() {       # in_ns NAME CMD: runs CMD in a namespace of its own, kept by a sleep; NS_PID
+        rm -f "$STASIS_TMP/ns-$1"
+        unshare --mount --propagation private sh -c "$2 && echo ready > '$STASIS_TMP/ns-$1' && exec sleep 600" \
+                >/dev/null 2>>"$STASIS_TMP/ns.err" &
+        NS_PID=$!
+        stasis_track_pid "$NS_PID"
+        wait_for 10 test -s "$STASIS_TMP/ns-$1"
+}
+ns_mounted() { nsenter -t "$1" -m findmnt -rn -o TARGET | grep -c "^$STASIS_TMP/\(run\|view\)" || true; }
+mkdir -p "$STASIS_TMP/view-ns"
+in_ns a "'$STASIS' mount '$id' '$STASIS_TMP/view-ns'"
+A=$NS_PID
+in_ns b "'$STASIS' create '$O' >/dev/null && '$STASIS' mount \$('$STASIS' --json list | jq -r '.[-1].id')"
+B=$NS_PID
+id_b=$("$STASIS" --json list | jq -r '.[-1].id')
+in_ns c "'$STASIS' create '$O' >/dev/null && '$STASIS' mount \$('$STASIS' --json list | jq -r '.[-1].id')"
+C=$NS_PID
+id_c=$("$STASIS" --json list | jq -r '.[-1].id')
+assert_eq "$(ns_mounted "$A") $(ns_mounted "$B") $(ns_mounted "$C") $(mounted)" "1 1 1 0" \
+        "mounted in the callers' namespaces, not in stasisd's"
+kill -9 "$STASISD_PID"
+wait "$STASISD_PID" 2>/dev/null || true
+# In b, the view is replaced by another file system at the same place; c's namespace goes.
+nsenter -t "$B" -m sh -c "umount '$STASIS_RUNTIME_DIR/sets/$id_b$O' && mount -t tmpfs other '$STASIS_RUNTIME_DIR/sets/$id_b$O'"
+kill -9 "$C"
+wait "$C" 2>/dev/null || true
+stasis_start_daemon "$STASIS_TMP/stasisd3.log"
+assert_eq "$(ns_mounted "$A")" 0 "the new stasisd took the view down in the caller's namespace"
+assert_eq "$(nsenter -t "$A" -m sh -c "ls -A '$STASIS_TMP/view-ns'")" "" "and removed the directories it made"
+assert_eq "$(nsenter -t "$B" -m findmnt -rn -o FSTYPE "$STASIS_RUNTIME_DIR/sets/$id_b$O")" tmpfs \
+        "a mount that is not the view any more is left alone"
+assert_contains "$(cat "$STASIS_TMP/stasisd3.log")" "is not the snapshot a previous run mounted there any more"
+assert_contains "$(cat "$STASIS_TMP/stasisd3.log")" "is gone, and the view with it"
+assert_eq "$(ls -A "$STASIS_RUNTIME_DIR/views")" "" "every record forgotten"
+kill -9 "$A" "$B"
+"$STASIS" delete "$id" "$id_b" "$id_c" >/dev/null
 
 # 8. Nested volumes: each snapshot sits where its volume sat, parents first.
 btrfs -q subvolume create "$P/vol/nested"
