@@ -5,99 +5,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-records.h"
-#include "stasis-requestor-internal.h"
+#include "stasis-lists-internal.h"
 #include "strv.h"
-
-/* The most entries a list is read with; more is a malformed answer. */
-#define LIST_MAX 65536
 
 typedef struct WriterEntry {
         char *fields[7];        /* name, instance, level, bus name, state, last set, last error */
         uint32_t pid, uid, n_components, metadata_size;
 } WriterEntry;
 
-struct StasisWriterList {
-        WriterEntry *entries;
-        size_t n;
-};
+LIST_STRUCT(StasisWriterList, WriterEntry);
 
 typedef struct PathEntry {
         char *fields[8];        /* requested, path, mount point, device, fstype, provider, source, volume */
         char **details;         /* "key=value", from DescribePaths; NULL if none */
 } PathEntry;
 
-struct StasisPathList {
-        PathEntry *entries;
-        size_t n;
-};
+LIST_STRUCT(StasisPathList, PathEntry);
 
 typedef struct OrphanEntry {
         char *fields[3];        /* provider, handle, set id */
         uint64_t index, created;
 } OrphanEntry;
 
-struct StasisOrphanList {
-        OrphanEntry *entries;
-        size_t n;
-};
-
-static int new_manager_call(StasisRequestor *r, const char *member, sd_bus_message **ret) {
-        int k = sd_bus_message_new_method_call(r->client.bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
-                                               STASIS_MANAGER_INTERFACE, member);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot make a %s call: %s", member, strerror(-k));
-        return 0;
-}
-
-/* Reads reply into a new list of type Type with read(reply, list); on
- * failure frees it with free_fn and says which reply was malformed. */
-#define READ_LIST(r, member, reply, Type, read, free_fn, ret)                                           \
-        ({                                                                                              \
-                Type *_l = calloc(1, sizeof(Type));                                                     \
-                int _k = _l ? read(reply, _l) : -ENOMEM;                                                \
-                if (!_l)                                                                                \
-                        _k = requestor_fail(r, _k, "Out of memory");                                    \
-                else if (_k < 0) {                                                                      \
-                        free_fn(_l);                                                                    \
-                        _k = requestor_fail(r, _k, "Malformed reply to %s: %s", member, strerror(-_k)); \
-                } else                                                                                  \
-                        *(ret) = _l;                                                                    \
-                _k;                                                                                     \
-        })
+LIST_STRUCT(StasisOrphanList, OrphanEntry);
 
 /* Calls member without arguments; the reply in *ret. */
 static int call_plain(StasisRequestor *r, const char *member, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int k;
 
-        k = new_manager_call(r, member, &m);
+        k = requestor_new_manager_call(r, member, &m);
         if (k < 0)
                 return k;
         return requestor_call(r, m, ret);
-}
-
-static int dup_fields(char **fields, const char *const *values, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                fields[i] = strdup(values[i]);
-                if (!fields[i])
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-/* Grows *entries (of size bytes each) by one zeroed entry at *n. */
-static void *grow(void **entries, size_t *n, size_t size) {
-        char *e;
-
-        if (*n >= LIST_MAX)
-                return NULL;
-        e = realloc(*entries, (*n + 1) * size);
-        if (!e)
-                return NULL;
-        *entries = e;
-        memset(e + *n * size, 0, size);
-        return e + (*n)++ * size;
 }
 
 /* ---- Sets, as ListSets sums them up ---- */
@@ -184,16 +124,7 @@ int stasis_requestor_list_set_summaries(StasisRequestor *r, StasisSet ***ret, si
 
 /* ---- Writers ---- */
 
-StasisWriterList *stasis_writer_list_free(StasisWriterList *l) {
-        if (!l)
-                return NULL;
-        for (size_t i = 0; i < l->n; i++)
-                for (size_t j = 0; j < ELEMENTSOF(l->entries[i].fields); j++)
-                        free(l->entries[i].fields[j]);
-        free(l->entries);
-        free(l);
-        return NULL;
-}
+LIST_DEFINE_FREE(StasisWriterList, WriterEntry, stasis_writer_list_free)
 
 static int read_writers(sd_bus_message *reply, StasisWriterList *l) {
         int k;
@@ -208,12 +139,13 @@ static int read_writers(sd_bus_message *reply, StasisWriterList *l) {
                                         &f[5], &f[6], &n_components, &metadata_size);
                 if (k <= 0)
                         break;
-                w = grow((void **) &l->entries, &l->n, sizeof(WriterEntry));
+                w = list_add((void **) &l->entries, &l->n, sizeof(WriterEntry), f, ELEMENTSOF(f), &k);
                 if (!w)
-                        return l->n >= LIST_MAX ? -EBADMSG : -ENOMEM;
-                *w = (WriterEntry) { .pid = pid, .uid = uid, .n_components = n_components,
-                                     .metadata_size = metadata_size };
-                k = dup_fields(w->fields, f, ELEMENTSOF(f));
+                        return k;
+                w->pid = pid;
+                w->uid = uid;
+                w->n_components = n_components;
+                w->metadata_size = metadata_size;
         }
         if (k >= 0)
                 k = sd_bus_message_exit_container(reply);
@@ -236,30 +168,18 @@ int stasis_requestor_list_writers(StasisRequestor *r, StasisWriterList **ret) {
         return k < 0 ? k : 0;
 }
 
-unsigned stasis_writer_list_count(const StasisWriterList *l) {
-        return l ? l->n : 0;
-}
-
-#define WRITER_STRING(name, index)                                                      \
-        const char *stasis_writer_list_##name(const StasisWriterList *l, unsigned i) {  \
-                return l && i < l->n ? l->entries[i].fields[index] : NULL;              \
-        }
-WRITER_STRING(name, 0)
-WRITER_STRING(instance, 1)
-WRITER_STRING(level, 2)
-WRITER_STRING(bus_name, 3)
-WRITER_STRING(state, 4)
-WRITER_STRING(last_set, 5)
-WRITER_STRING(last_error, 6)
-
-#define WRITER_NUMBER(name, field)                                                      \
-        uint32_t stasis_writer_list_##name(const StasisWriterList *l, unsigned i) {     \
-                return l && i < l->n ? l->entries[i].field : 0;                         \
-        }
-WRITER_NUMBER(pid, pid)
-WRITER_NUMBER(uid, uid)
-WRITER_NUMBER(component_count, n_components)
-WRITER_NUMBER(metadata_size, metadata_size)
+LIST_DEFINE_COUNT(StasisWriterList, stasis_writer_list)
+LIST_DEFINE_STRING(StasisWriterList, stasis_writer_list, name, 0)
+LIST_DEFINE_STRING(StasisWriterList, stasis_writer_list, instance, 1)
+LIST_DEFINE_STRING(StasisWriterList, stasis_writer_list, level, 2)
+LIST_DEFINE_STRING(StasisWriterList, stasis_writer_list, bus_name, 3)
+LIST_DEFINE_STRING(StasisWriterList, stasis_writer_list, state, 4)
+LIST_DEFINE_STRING(StasisWriterList, stasis_writer_list, last_set, 5)
+LIST_DEFINE_STRING(StasisWriterList, stasis_writer_list, last_error, 6)
+LIST_DEFINE_NUMBER(StasisWriterList, stasis_writer_list, uint32_t, pid, pid)
+LIST_DEFINE_NUMBER(StasisWriterList, stasis_writer_list, uint32_t, uid, uid)
+LIST_DEFINE_NUMBER(StasisWriterList, stasis_writer_list, uint32_t, component_count, n_components)
+LIST_DEFINE_NUMBER(StasisWriterList, stasis_writer_list, uint32_t, metadata_size, metadata_size)
 
 int stasis_requestor_get_writer_metadata(StasisRequestor *r, const char *writer, const char *instance,
                                          char **ret_json) {
@@ -273,7 +193,7 @@ int stasis_requestor_get_writer_metadata(StasisRequestor *r, const char *writer,
                 return k;
         if (isempty(writer) || !ret_json)
                 return requestor_fail(r, -EINVAL, "writer metadata: the writer and ret_json must not be NULL");
-        k = new_manager_call(r, "GetWriterMetadata", &m);
+        k = requestor_new_manager_call(r, "GetWriterMetadata", &m);
         if (k < 0)
                 return k;
         k = sd_bus_message_append(m, "ss", writer, strempty(instance));
@@ -301,7 +221,7 @@ int stasis_requestor_forget_writer(StasisRequestor *r, const char *writer, const
                 return k;
         if (isempty(writer))
                 return requestor_fail(r, -EINVAL, "forget writer: the writer must not be NULL or empty");
-        k = new_manager_call(r, "ForgetWriter", &m);
+        k = requestor_new_manager_call(r, "ForgetWriter", &m);
         if (k < 0)
                 return k;
         k = sd_bus_message_append(m, "ss", writer, strempty(instance));
@@ -355,11 +275,10 @@ static int read_paths_answer(sd_bus_message *reply, StasisPathList *l, bool deta
                 k = sd_bus_message_read(reply, "ssssssss", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]);
                 if (k < 0)
                         break;
-                p = grow((void **) &l->entries, &l->n, sizeof(PathEntry));
+                p = list_add((void **) &l->entries, &l->n, sizeof(PathEntry), f, ELEMENTSOF(f), &k);
                 if (!p)
-                        return l->n >= LIST_MAX ? -EBADMSG : -ENOMEM;
-                k = dup_fields(p->fields, f, ELEMENTSOF(f));
-                if (k >= 0 && details)
+                        return k;
+                if (details)
                         k = read_details(reply, &p->details);
                 if (k >= 0)
                         k = sd_bus_message_exit_container(reply);
@@ -379,7 +298,7 @@ static int read_described_paths(sd_bus_message *reply, StasisPathList *l) {
 
 static int resolve_call(StasisRequestor *r, const char *member, const char *const *paths, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int k = new_manager_call(r, member, &m);
+        int k = requestor_new_manager_call(r, member, &m);
         if (k < 0)
                 return k;
         k = sd_bus_message_append_strv(m, (char **) paths);
@@ -416,40 +335,24 @@ int stasis_requestor_resolve_paths(StasisRequestor *r, const char *const *paths,
         return k < 0 ? k : 0;
 }
 
-unsigned stasis_path_list_count(const StasisPathList *l) {
-        return l ? l->n : 0;
-}
+LIST_DEFINE_COUNT(StasisPathList, stasis_path_list)
+LIST_DEFINE_STRING(StasisPathList, stasis_path_list, requested, 0)
+LIST_DEFINE_STRING(StasisPathList, stasis_path_list, path, 1)
+LIST_DEFINE_STRING(StasisPathList, stasis_path_list, mount_point, 2)
+LIST_DEFINE_STRING(StasisPathList, stasis_path_list, device, 3)
+LIST_DEFINE_STRING(StasisPathList, stasis_path_list, fstype, 4)
+LIST_DEFINE_STRING(StasisPathList, stasis_path_list, provider, 5)
+LIST_DEFINE_STRING(StasisPathList, stasis_path_list, source, 6)
+LIST_DEFINE_STRING(StasisPathList, stasis_path_list, volume, 7)
 
-#define PATH_STRING(name, index)                                                        \
-        const char *stasis_path_list_##name(const StasisPathList *l, unsigned i) {      \
-                return l && i < l->n ? l->entries[i].fields[index] : NULL;              \
-        }
 char *const *stasis_path_list_details(const StasisPathList *l, unsigned i) {
         static char *const none[] = { NULL };
         return l && i < l->n && l->entries[i].details ? l->entries[i].details : l && i < l->n ? none : NULL;
 }
 
-PATH_STRING(requested, 0)
-PATH_STRING(path, 1)
-PATH_STRING(mount_point, 2)
-PATH_STRING(device, 3)
-PATH_STRING(fstype, 4)
-PATH_STRING(provider, 5)
-PATH_STRING(source, 6)
-PATH_STRING(volume, 7)
-
 /* ---- Orphan snapshots ---- */
 
-StasisOrphanList *stasis_orphan_list_free(StasisOrphanList *l) {
-        if (!l)
-                return NULL;
-        for (size_t i = 0; i < l->n; i++)
-                for (size_t j = 0; j < ELEMENTSOF(l->entries[i].fields); j++)
-                        free(l->entries[i].fields[j]);
-        free(l->entries);
-        free(l);
-        return NULL;
-}
+LIST_DEFINE_FREE(StasisOrphanList, OrphanEntry, stasis_orphan_list_free)
 
 static int read_orphans(sd_bus_message *reply, StasisOrphanList *l) {
         int k;
@@ -463,11 +366,11 @@ static int read_orphans(sd_bus_message *reply, StasisOrphanList *l) {
                 k = sd_bus_message_read(reply, "(ssstt)", &f[0], &f[1], &f[2], &index, &created);
                 if (k <= 0)
                         break;
-                o = grow((void **) &l->entries, &l->n, sizeof(OrphanEntry));
+                o = list_add((void **) &l->entries, &l->n, sizeof(OrphanEntry), f, ELEMENTSOF(f), &k);
                 if (!o)
-                        return l->n >= LIST_MAX ? -EBADMSG : -ENOMEM;
-                *o = (OrphanEntry) { .index = index, .created = created };
-                k = dup_fields(o->fields, f, ELEMENTSOF(f));
+                        return k;
+                o->index = index;
+                o->created = created;
         }
         if (k >= 0)
                 k = sd_bus_message_exit_container(reply);
@@ -490,25 +393,12 @@ int stasis_requestor_list_orphans(StasisRequestor *r, StasisOrphanList **ret) {
         return k < 0 ? k : 0;
 }
 
-unsigned stasis_orphan_list_count(const StasisOrphanList *l) {
-        return l ? l->n : 0;
-}
-
-#define ORPHAN_STRING(name, index)                                                      \
-        const char *stasis_orphan_list_##name(const StasisOrphanList *l, unsigned i) {  \
-                return l && i < l->n ? l->entries[i].fields[index] : NULL;              \
-        }
-ORPHAN_STRING(provider, 0)
-ORPHAN_STRING(handle, 1)
-ORPHAN_STRING(set_id, 2)
-
-uint64_t stasis_orphan_list_index(const StasisOrphanList *l, unsigned i) {
-        return l && i < l->n ? l->entries[i].index : 0;
-}
-
-uint64_t stasis_orphan_list_created_usec(const StasisOrphanList *l, unsigned i) {
-        return l && i < l->n ? l->entries[i].created : 0;
-}
+LIST_DEFINE_COUNT(StasisOrphanList, stasis_orphan_list)
+LIST_DEFINE_STRING(StasisOrphanList, stasis_orphan_list, provider, 0)
+LIST_DEFINE_STRING(StasisOrphanList, stasis_orphan_list, handle, 1)
+LIST_DEFINE_STRING(StasisOrphanList, stasis_orphan_list, set_id, 2)
+LIST_DEFINE_NUMBER(StasisOrphanList, stasis_orphan_list, uint64_t, index, index)
+LIST_DEFINE_NUMBER(StasisOrphanList, stasis_orphan_list, uint64_t, created_usec, created)
 
 int stasis_requestor_rescan_orphans(StasisRequestor *r) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;

@@ -5,53 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stasis-requestor-internal.h"
-
-#define RETENTION_LIST_MAX 65536
+#include "stasis-lists-internal.h"
 
 typedef struct RetentionEntry {
         char *fields[5];        /* set id, policy, action, reason, label */
         uint64_t time, created;
 } RetentionEntry;
 
-struct StasisRetentionList {
-        RetentionEntry *entries;
-        size_t n;
-};
+LIST_STRUCT(StasisRetentionList, RetentionEntry);
 
-StasisRetentionList *stasis_retention_list_free(StasisRetentionList *l) {
-        if (!l)
-                return NULL;
-        for (size_t i = 0; i < l->n; i++)
-                for (size_t j = 0; j < ELEMENTSOF(l->entries[i].fields); j++)
-                        free(l->entries[i].fields[j]);
-        free(l->entries);
-        free(l);
-        return NULL;
-}
-
-static RetentionEntry *add(StasisRetentionList *l, const char *const f[5]) {
-        if (l->n >= RETENTION_LIST_MAX)
-                return NULL;
-        RetentionEntry *e = realloc(l->entries, (l->n + 1) * sizeof(RetentionEntry));
-        if (!e)
-                return NULL;
-        l->entries = e;
-        e = &l->entries[l->n++];
-        *e = (RetentionEntry) {};
-        for (size_t i = 0; i < 5; i++)
-                if (!(e->fields[i] = strdup(f[i] ? f[i] : "")))
-                        return NULL;
-        return e;
-}
-
-static int new_call(StasisRequestor *r, const char *member, sd_bus_message **ret) {
-        int k = sd_bus_message_new_method_call(r->client.bus, ret, STASIS_BUS_NAME, STASIS_MANAGER_PATH,
-                                               STASIS_MANAGER_INTERFACE, member);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot make a %s call: %s", member, strerror(-k));
-        return 0;
-}
+LIST_DEFINE_FREE(StasisRetentionList, RetentionEntry, stasis_retention_list_free)
 
 int stasis_requestor_run_policy(StasisRequestor *r, const char *policy, char **ret_id) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
@@ -63,7 +26,7 @@ int stasis_requestor_run_policy(StasisRequestor *r, const char *policy, char **r
                 return k;
         if (isempty(policy) || !ret_id)
                 return requestor_fail(r, -EINVAL, "run policy: the policy and ret_id must not be NULL or empty");
-        k = new_call(r, "RunPolicy", &m);
+        k = requestor_new_manager_call(r, "RunPolicy", &m);
         if (k < 0)
                 return k;
         k = sd_bus_message_append(m, "s", policy);
@@ -89,7 +52,7 @@ int stasis_requestor_cleanup(StasisRequestor *r, const char *policy, int dry_run
                 return k;
         if (!ret || (dry_run != 0 && dry_run != 1))
                 return requestor_fail(r, -EINVAL, "cleanup: ret must not be NULL; dry_run is 0 or 1");
-        k = new_call(r, "Cleanup", &m);
+        k = requestor_new_manager_call(r, "Cleanup", &m);
         if (k < 0)
                 return k;
         k = sd_bus_message_append(m, "sb", policy ? policy : "", dry_run);
@@ -107,8 +70,7 @@ int stasis_requestor_cleanup(StasisRequestor *r, const char *policy, int dry_run
                 k = sd_bus_message_read(reply, "(ssss)", &f[0], &f[1], &f[2], &f[3]);
                 if (k <= 0)
                         break;
-                if (!add(l, f))
-                        k = l->n >= RETENTION_LIST_MAX ? -EBADMSG : -ENOMEM;
+                (void) list_add((void **) &l->entries, &l->n, sizeof(RetentionEntry), f, ELEMENTSOF(f), &k);
         }
         if (k >= 0)
                 k = sd_bus_message_exit_container(reply);
@@ -130,7 +92,7 @@ int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsig
                 return k;
         if (!ret)
                 return requestor_fail(r, -EINVAL, "list removals: ret must not be NULL");
-        k = new_call(r, "ListRemovals", &m);
+        k = requestor_new_manager_call(r, "ListRemovals", &m);
         if (k < 0)
                 return k;
         k = sd_bus_message_append(m, "su", policy ? policy : "", (uint32_t) max);
@@ -154,10 +116,8 @@ int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsig
                         break;
                 snprintf(idbuf, sizeof idbuf, "%" PRIu64, id);
                 f[0] = idbuf;
-                e = add(l, f);
-                if (!e)
-                        k = l->n >= RETENTION_LIST_MAX ? -EBADMSG : -ENOMEM;
-                else {
+                e = list_add((void **) &l->entries, &l->n, sizeof(RetentionEntry), f, ELEMENTSOF(f), &k);
+                if (e) {
                         e->time = when;
                         e->created = created;
                 }
@@ -172,27 +132,14 @@ int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsig
         return 0;
 }
 
-unsigned stasis_retention_list_count(const StasisRetentionList *l) {
-        return l ? l->n : 0;
-}
-
-#define RETENTION_STRING(name, index)                                                           \
-        const char *stasis_retention_list_##name(const StasisRetentionList *l, unsigned i) {    \
-                return l && i < l->n ? l->entries[i].fields[index] : NULL;                      \
-        }
-RETENTION_STRING(set_id, 0)
-RETENTION_STRING(policy, 1)
-RETENTION_STRING(action, 2)
-RETENTION_STRING(reason, 3)
-RETENTION_STRING(label, 4)
-
-uint64_t stasis_retention_list_time_usec(const StasisRetentionList *l, unsigned i) {
-        return l && i < l->n ? l->entries[i].time : 0;
-}
-
-uint64_t stasis_retention_list_created_usec(const StasisRetentionList *l, unsigned i) {
-        return l && i < l->n ? l->entries[i].created : 0;
-}
+LIST_DEFINE_COUNT(StasisRetentionList, stasis_retention_list)
+LIST_DEFINE_STRING(StasisRetentionList, stasis_retention_list, set_id, 0)
+LIST_DEFINE_STRING(StasisRetentionList, stasis_retention_list, policy, 1)
+LIST_DEFINE_STRING(StasisRetentionList, stasis_retention_list, action, 2)
+LIST_DEFINE_STRING(StasisRetentionList, stasis_retention_list, reason, 3)
+LIST_DEFINE_STRING(StasisRetentionList, stasis_retention_list, label, 4)
+LIST_DEFINE_NUMBER(StasisRetentionList, stasis_retention_list, uint64_t, time_usec, time)
+LIST_DEFINE_NUMBER(StasisRetentionList, stasis_retention_list, uint64_t, created_usec, created)
 
 /* ListExpiries: the expiry and policy of the sets that have one, into the
  * summaries (both in stasisd's order, by id). An older stasisd has none. */
@@ -202,7 +149,7 @@ int requestor_read_expiries(StasisRequestor *r, StasisSet **list, size_t n) {
         size_t j = 0;
         int k;
 
-        k = new_call(r, "ListExpiries", &m);
+        k = requestor_new_manager_call(r, "ListExpiries", &m);
         if (k < 0)
                 return k;
         k = sd_bus_call(r->client.bus, m, r->timeout_usec, &error, &reply);

@@ -13,33 +13,12 @@
 
 #include "fd-util.h"
 #include "mountinfo.h"
-#include "stasis-requestor-internal.h"
+#include "stasis-lists-internal.h"
 #include "stasis-view-internal.h"
 #include "strv.h"
 
 #define VIEW_MOUNTS_MAX 64      /* stasisd's most volumes per set */
 
-
-/* A call of member on the object of set id (found through GetSet, so that
- * a set that does not exist gives NoSuchSet, not UnknownObject). */
-static int new_set_call(StasisRequestor *r, const char *id, const char *member, sd_bus_message **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *path;
-        int k;
-
-        if (!set_id_valid(id))
-                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
-        k = requestor_call_id(r, "GetSet", id, &reply);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_read(reply, "o", &path);
-        if (k < 0)
-                return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
-        k = sd_bus_message_new_method_call(r->client.bus, ret, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE, member);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot make a %s call: %s", member, strerror(-k));
-        return 0;
-}
 
 int stasis_requestor_mount_set(StasisRequestor *r, const char *id, const char *dir, char **ret_root) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
@@ -49,7 +28,7 @@ int stasis_requestor_mount_set(StasisRequestor *r, const char *id, const char *d
         k = requestor_begin(r);
         if (k < 0)
                 return k;
-        k = new_set_call(r, id, "Mount", &m);
+        k = requestor_new_set_call(r, id, "Mount", &m);
         if (k < 0)
                 return k;
         /* The view goes to this process's mount namespace, which stasisd
@@ -114,7 +93,7 @@ int stasis_requestor_unmount_set(StasisRequestor *r, const char *id) {
                 if (k < 0)
                         return k;
         }
-        k = new_set_call(r, id, "Unmount", &m);
+        k = requestor_new_set_call(r, id, "Unmount", &m);
         if (k < 0)
                 return k;
         return requestor_call(r, m, NULL);
@@ -172,7 +151,7 @@ int stasis_requestor_open_view(StasisRequestor *r, const char *id, StasisView **
                 return k;
         if (!ret)
                 return requestor_fail(r, -EINVAL, "open view: ret must not be NULL");
-        k = new_set_call(r, id, "OpenView", &m);
+        k = requestor_new_set_call(r, id, "OpenView", &m);
         if (k < 0)
                 return k;
         k = requestor_call(r, m, &reply);
