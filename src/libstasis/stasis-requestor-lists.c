@@ -40,6 +40,21 @@ static int call_plain(StasisRequestor *r, const char *member, sd_bus_message **r
         return requestor_call(r, m, ret);
 }
 
+/* A list of type Type read from the answer of member, called without
+ * arguments, by read(); 0 or the negative errno, failures recorded in r. */
+#define LIST_PLAIN(r, member, Type, read, free_fn, ret)                                                 \
+        ({                                                                                              \
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *_reply = NULL;                         \
+                int _e = requestor_begin(r);                                                            \
+                if (_e >= 0 && !(ret))                                                                  \
+                        _e = requestor_fail(r, -EINVAL, "%s: ret must not be NULL", member);            \
+                if (_e >= 0)                                                                            \
+                        _e = call_plain(r, member, &_reply);                                            \
+                if (_e >= 0)                                                                            \
+                        _e = READ_LIST(r, member, _reply, Type, read, free_fn, ret);                    \
+                _e < 0 ? _e : 0;                                                                        \
+        })
+
 /* ---- Sets, as ListSets sums them up ---- */
 
 static int read_summary(sd_bus_message *reply, StasisSet **ret) {
@@ -153,19 +168,7 @@ static int read_writers(sd_bus_message *reply, StasisWriterList *l) {
 }
 
 int stasis_requestor_list_writers(StasisRequestor *r, StasisWriterList **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int k;
-
-        k = requestor_begin(r);
-        if (k < 0)
-                return k;
-        if (!ret)
-                return requestor_fail(r, -EINVAL, "list writers: ret must not be NULL");
-        k = call_plain(r, "ListWriters", &reply);
-        if (k < 0)
-                return k;
-        k = READ_LIST(r, "ListWriters", reply, StasisWriterList, read_writers, stasis_writer_list_free, ret);
-        return k < 0 ? k : 0;
+        return LIST_PLAIN(r, "ListWriters", StasisWriterList, read_writers, stasis_writer_list_free, ret);
 }
 
 LIST_DEFINE_COUNT(StasisWriterList, stasis_writer_list)
@@ -378,19 +381,7 @@ static int read_orphans(sd_bus_message *reply, StasisOrphanList *l) {
 }
 
 int stasis_requestor_list_orphans(StasisRequestor *r, StasisOrphanList **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int k;
-
-        k = requestor_begin(r);
-        if (k < 0)
-                return k;
-        if (!ret)
-                return requestor_fail(r, -EINVAL, "list orphans: ret must not be NULL");
-        k = call_plain(r, "ListOrphans", &reply);
-        if (k < 0)
-                return k;
-        k = READ_LIST(r, "ListOrphans", reply, StasisOrphanList, read_orphans, stasis_orphan_list_free, ret);
-        return k < 0 ? k : 0;
+        return LIST_PLAIN(r, "ListOrphans", StasisOrphanList, read_orphans, stasis_orphan_list_free, ret);
 }
 
 LIST_DEFINE_COUNT(StasisOrphanList, stasis_orphan_list)

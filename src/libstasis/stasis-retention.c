@@ -182,7 +182,7 @@ int requestor_read_expiries(StasisRequestor *r, StasisSet **list, size_t n) {
 
 int stasis_requestor_get_set_exclusive_size(StasisRequestor *r, const char *id, uint64_t *ret_bytes) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        const char *path, *why;
+        const char *why;
         uint64_t bytes;
         int k;
 
@@ -191,19 +191,9 @@ int stasis_requestor_get_set_exclusive_size(StasisRequestor *r, const char *id, 
                 return k;
         if (!ret_bytes)
                 return requestor_fail(r, -EINVAL, "exclusive size: ret_bytes must not be NULL");
-        if (!set_id_valid(id))
-                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
-        k = requestor_call_id(r, "GetSet", id, &reply);
+        k = requestor_new_set_call(r, id, "GetExclusiveSize", &m);
         if (k < 0)
                 return k;
-        k = sd_bus_message_read(reply, "o", &path);
-        if (k < 0)
-                return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
-        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE,
-                                           "GetExclusiveSize");
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot make a GetExclusiveSize call: %s", strerror(-k));
-        reply = sd_bus_message_unref(reply);
         k = requestor_call(r, m, &reply);
         if (k < 0)
                 return k;
