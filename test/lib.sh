@@ -210,6 +210,17 @@ stasis_setup() {
         stasis_start_daemon
 }
 
+# stasis_setup_alone [OPTION...]: stasis_setup with stasisd given OPTIONs
+# and a providers directory of its own, empty ($STASIS_TMP/providers.d):
+# the in-tree btrfs provider only, none of the machine's.
+stasis_setup_alone() {
+        stasis_env_init
+        stasis_start_bus
+        mkdir -p "$STASIS_TMP/providers.d"
+        STASISD_ARGS="--providers-dir $STASIS_TMP/providers.d $*"
+        stasis_start_daemon
+}
+
 # stasis_writable MOUNT: a write to it completes within 2 s. (A write to a
 # frozen file system cannot be killed; it is left to finish after the thaw.)
 stasis_writable() {
@@ -287,6 +298,35 @@ stasis_writer_listed() {
 # missing (registered before it restarted, not back).
 stasis_writer_missing() { [ "$(stasis_writer_field "$1" state)" = missing ]; }
 stasis_writer_unlisted() { ! stasis_writer_listed "$1"; }
+
+# stasis_start_app_writer NAME PROGRAM CONFIG: a shipped writer (PROGRAM,
+# which registers as NAME) with CONFIG on the test bus, in the background,
+# its output in $STASIS_TMP/writer.log; waits until stasisd lists it. Sets
+# WRITER_PID.
+stasis_start_app_writer() {
+        "$2" --config "$3" --bus-address "$STASIS_BUS_ADDRESS" >>"$STASIS_TMP/writer.log" 2>&1 &
+        WRITER_PID=$!
+        stasis_track_pid "$WRITER_PID"
+        stasis_wait_app_writer "$1"
+}
+# stasis_wait_app_writer NAME: until stasisd lists writer NAME (WRITER_PID);
+# fails if that process exits first, or after 10 s.
+stasis_wait_app_writer() {
+        local i
+        for (( i = 0; i < 400; i++ )); do
+                stasis_writer_listed "$1" && return 0
+                kill -0 "$WRITER_PID" 2>/dev/null || break
+                sleep 0.025
+        done
+        tail -n 20 "$STASIS_TMP/writer.log" >&2
+        stasis_die "stasis-writer-$1 did not register"
+}
+# stasis_stop_app_writer NAME: SIGTERM to WRITER_PID, which must exit 0.
+stasis_stop_app_writer() {
+        local rc=0
+        kill "$WRITER_PID"; wait "$WRITER_PID" || rc=$?
+        [ "$rc" = 0 ] || { tail -n 20 "$STASIS_TMP/writer.log" >&2; stasis_die "stasis-writer-$1 exited $rc on SIGTERM"; }
+}
 
 # stasis_elapsed_ms START_NS: milliseconds since START_NS (date +%s%N).
 stasis_elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }

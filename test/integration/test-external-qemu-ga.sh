@@ -29,12 +29,8 @@ HOOK_SRC=$STASIS_BUILD_DIR/data/hooks/stasis-freeze-hook
 QGA_CALL=$STASIS_SRC/test/helpers/qga-call.py
 [ -f "$HOOK_SRC" ] || stasis_die "build first ($HOOK_SRC)"
 
-stasis_env_init
-stasis_start_bus
+stasis_setup_alone --freeze-window 60
 T=$STASIS_TMP
-mkdir -p "$T/providers.d"
-STASISD_ARGS="--providers-dir $T/providers.d --freeze-window 60"
-stasis_start_daemon
 
 stasis_make_fs ext4 vol 64M
 V=$STASIS_FS

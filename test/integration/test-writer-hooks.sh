@@ -13,13 +13,8 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 WRITER=$STASIS_BUILD_DIR/src/writers/hooks/stasis-writer-hooks
 
-stasis_env_init
-stasis_start_bus
+stasis_setup_alone
 T=$STASIS_TMP
-mkdir -p "$T/providers.d"
-STASISD_ARGS="--providers-dir $T/providers.d"
-stasis_start_daemon
-trap stasis_cleanup EXIT
 
 stasis_make_fs btrfs pool
 P=$STASIS_FS

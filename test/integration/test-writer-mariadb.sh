@@ -33,12 +33,8 @@ if [ ! -x "$MARIADB_WRITER" ]; then
         stasis_die "stasis-writer-mariadb is not built ($MARIADB_WRITER)"
 fi
 
-stasis_env_init
-stasis_start_bus
+stasis_setup_alone --freeze-window 30
 T=$STASIS_TMP
-mkdir -p "$T/providers.d"
-STASISD_ARGS="--providers-dir $T/providers.d --freeze-window 30"
-stasis_start_daemon
 
 stasis_make_fs btrfs md 1G
 P=$STASIS_FS
@@ -68,24 +64,8 @@ start_server() {
 stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 sql() { local name=$1; shift; mariadb --no-defaults -S "$T/$name/sock" -u root -N -B "$@"; }
 
-start_writer() {
-        "$MARIADB_WRITER" --config "$1" --bus-address "$STASIS_BUS_ADDRESS" >>"$T/writer.log" 2>&1 &
-        WRITER_PID=$!
-        stasis_track_pid "$WRITER_PID"
-        local i
-        for (( i = 0; i < 400; i++ )); do
-                stasis_writer_listed mariadb && return 0
-                kill -0 "$WRITER_PID" 2>/dev/null || break
-                sleep 0.025
-        done
-        tail -n 20 "$T/writer.log" >&2
-        stasis_die "stasis-writer-mariadb did not register"
-}
-stop_writer() {
-        local rc=0
-        kill "$WRITER_PID"; wait "$WRITER_PID" || rc=$?
-        [ "$rc" = 0 ] || { tail -n 20 "$T/writer.log" >&2; stasis_die "stasis-writer-mariadb exited $rc on SIGTERM"; }
-}
+start_writer() { stasis_start_app_writer mariadb "$MARIADB_WRITER" "$1"; }
+stop_writer() { stasis_stop_app_writer mariadb; }
 
 # The load: transaction n inserts (n, 1), (n, 2), (n, 3) and sets c.v = n.
 # BASE_SEQ: the GTID sequence number the loader's transactions start from

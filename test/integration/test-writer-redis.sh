@@ -28,12 +28,8 @@ if [ ! -x "$REDIS_WRITER" ]; then
 fi
 id redis >/dev/null 2>&1 || { echo "SKIP: no user redis"; exit 77; }
 
-stasis_env_init
-stasis_start_bus
+stasis_setup_alone --freeze-window 30
 T=$STASIS_TMP
-mkdir -p "$T/providers.d"
-STASISD_ARGS="--providers-dir $T/providers.d --freeze-window 30"
-stasis_start_daemon
 
 stasis_make_fs btrfs rd
 P=$STASIS_FS
@@ -62,29 +58,10 @@ start_redis() {
 stop_redis() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 rcli() { local name=$1; shift; redis-cli -s "$T/$name/sock" "$@"; }
 
-# start_writer CONFIG: the writer in the background, its log $T/writer.log;
-# waits until it is registered. Sets WRITER_PID.
-start_writer() {
-        "$REDIS_WRITER" --config "$1" --bus-address "$STASIS_BUS_ADDRESS" >>"$T/writer.log" 2>&1 &
-        WRITER_PID=$!
-        stasis_track_pid "$WRITER_PID"
-        wait_for_writer
-}
-wait_for_writer() {
-        local i
-        for (( i = 0; i < 400; i++ )); do
-                stasis_writer_listed redis && return 0
-                kill -0 "$WRITER_PID" 2>/dev/null || break
-                sleep 0.025
-        done
-        tail -n 20 "$T/writer.log" >&2
-        stasis_die "stasis-writer-redis did not register"
-}
-stop_writer() {
-        local rc=0
-        kill "$WRITER_PID"; wait "$WRITER_PID" || rc=$?
-        [ "$rc" = 0 ] || { tail -n 20 "$T/writer.log" >&2; stasis_die "stasis-writer-redis exited $rc on SIGTERM"; }
-}
+# start_writer CONFIG: the writer, registered; WRITER_PID (test/lib.sh).
+start_writer() { stasis_start_app_writer redis "$REDIS_WRITER" "$1"; }
+wait_for_writer() { stasis_wait_app_writer redis; }
+stop_writer() { stasis_stop_app_writer redis; }
 
 # The load: each step, in one script (atomic), counter + 1 and the key
 # k:<counter>. Its output is the counter value each step committed.

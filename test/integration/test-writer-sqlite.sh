@@ -17,12 +17,8 @@ APP=$STASIS_SRC/test/helpers/sqlite-app.py
 command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is not installed"; exit 77; }
 
-stasis_env_init
-stasis_start_bus
+stasis_setup_alone --freeze-window 30
 T=$STASIS_TMP
-mkdir -p "$T/providers.d"
-STASISD_ARGS="--providers-dir $T/providers.d --freeze-window 30"
-stasis_start_daemon
 sqlite_cleanup() {
         local rc=$?
         touch "$T/stop"
