@@ -147,11 +147,13 @@ _noreturn_ static void child_run(StasisView *v, const RunAs *u, char **cmd, int 
                 execvp(cmd[0], cmd);
                 e = -errno;
         }
-        char buf[64];
-        int n = snprintf(buf, sizeof buf, "%s", step);
-        buf[n] = 0;
+        /* step, its errno, and what the view says of it (if anything). */
+        char buf[64 + sizeof(int) + 1024];
+        int n = snprintf(buf, 64, "%s", step);
         memcpy(buf + n + 1, &e, sizeof e);
-        (void) !write(err_fd, buf, n + 1 + sizeof e);
+        int m = snprintf(buf + n + 1 + sizeof e, 1024, "%s", streq(step, "enter the view") ?
+                         strempty(stasis_view_error(v)) : "");
+        (void) !write(err_fd, buf, n + 1 + sizeof e + MIN(m, 1023) + 1);
         _exit(e == -ENOENT && streq(step, "run") ? EXIT_COMMAND_NOT_FOUND : EXIT_CANNOT_EXECUTE);
 }
 
@@ -219,19 +221,23 @@ static int run_in_view(StasisRequestor *r, const char *id, char **cmd, int *ret_
         }
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
 
-        char buf[64 + sizeof(int)];
-        ssize_t n = read(pipefd[0], buf, sizeof buf);
+        char buf[64 + sizeof(int) + 1024];
+        ssize_t n = read(pipefd[0], buf, sizeof buf - 1);
         close(pipefd[0]);
         if (n > (ssize_t) sizeof(int)) {
                 int e;
-                const char *step = buf;
+                const char *step = buf, *detail = "";
+                buf[n] = 0;
                 memcpy(&e, buf + strlen(step) + 1, sizeof e);
+                if ((size_t) n > strlen(step) + 1 + sizeof e)
+                        detail = buf + strlen(step) + 1 + sizeof e;
                 if (streq(step, "run"))
                         fprintf(stderr, "stasis: %s: cannot run %s: %s\n", context, cmd[0], strerror(-e));
                 else if (streq(step, "switch to the user"))
                         fprintf(stderr, "stasis: %s: cannot switch to user %s: %s\n", context, arg_user, strerror(-e));
                 else
-                        fprintf(stderr, "stasis: %s: cannot enter the view: %s\n", context, strerror(-e));
+                        fprintf(stderr, "stasis: %s: cannot enter the view: %s\n", context,
+                                *detail ? detail : strerror(-e));
         }
         *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
         *ret_interrupted = interrupted;

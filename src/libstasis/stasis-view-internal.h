@@ -21,6 +21,7 @@ struct StasisView {
         int *fds;               /* detached mounts; -1 once attached */
         ViewFile *files;
         size_t n_files;
+        char *error;            /* what stasis_view_enter() could not do, if it says more than errno */
 };
 
 void view_files_free(ViewFile *f, size_t n);
@@ -29,7 +30,9 @@ int view_load_metadata(StasisRequestor *r, const char *id, StasisView *v);
 /* In the view's namespace, once the snapshots are attached: each file at its path. */
 int view_place_metadata(StasisView *v);
 /* Each file at root (NULL: none) followed by its path: a read-only overlay
- * of a tmpfs with the files over each directory that holds some. */
-int view_place_files(ViewFile *files, size_t n_files, const char *root);
+ * of a tmpfs with the files over each directory that holds some, reached
+ * without following a symlink (-ELOOP). On failure *ret_where (if not NULL)
+ * is the directory at fault. */
+int view_place_files(ViewFile *files, size_t n_files, const char *root, char **ret_where);
 /* Undoes view_place_files() under root for the files of l (best effort). */
 void view_remove_files(StasisMetadataList *l, const char *root);

@@ -50,12 +50,17 @@ int stasis_requestor_mount_set(StasisRequestor *r, const char *id, const char *d
                 _cleanup_free_ StasisView *v = calloc(1, sizeof(StasisView));
                 if (!v)
                         return requestor_fail(r, -ENOMEM, "Out of memory");
+                _cleanup_free_ char *where = NULL;
                 k = view_load_metadata(r, id, v);
                 if (k >= 0 && v->n_files > 0) {
-                        k = view_place_files(v->files, v->n_files, streq(root, "/") ? NULL : root);
-                        if (k < 0)
-                                (void) requestor_fail(r, k, "Cannot place the backup metadata files of set %s "
-                                                      "under %s: %s", id, root, strerror(-k));
+                        k = view_place_files(v->files, v->n_files, streq(root, "/") ? NULL : root, &where);
+                        if (k < 0) {
+                                /* Nothing stays mounted: the files placed, then the set. */
+                                (void) stasis_requestor_unmount_set(r, id);
+                                (void) requestor_fail(r, k, "Cannot place the backup metadata files of set %s at "
+                                                      "%s: %s", id, strna(where), k == -ELOOP ?
+                                                      "a symlink on the way (not followed)" : strerror(-k));
+                        }
                 }
                 view_files_free(v->files, v->n_files);
                 if (k < 0 && !(r->client.last_error.name &&
@@ -107,8 +112,13 @@ StasisView *stasis_view_free(StasisView *v) {
         strv_free(v->mount_points);
         free(v->fds);
         view_files_free(v->files, v->n_files);
+        free(v->error);
         free(v);
         return NULL;
+}
+
+const char *stasis_view_error(const StasisView *v) {
+        return v ? v->error : NULL;
 }
 
 static void view_freep(StasisView **v) {

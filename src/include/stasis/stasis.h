@@ -801,6 +801,9 @@ int stasis_view_fd(const StasisView *v, unsigned index);
  * Needs CAP_SYS_ADMIN; call it in the process (a child, usually) that will
  * run the backup, before dropping privileges. Negative errno. */
 int stasis_view_enter(StasisView *v);
+/* What stasis_view_enter() could not do, when it knows more than its
+ * errno (the path at fault); NULL otherwise. Valid until v is freed. */
+const char *stasis_view_error(const StasisView *v);
 /* Closes what is left; returns NULL. NULL is fine. */
 StasisView *stasis_view_free(StasisView *v);
 
