@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -270,6 +271,16 @@ static int swap_root(int fd) {
         return chdir("/") < 0 ? -errno : 0;
 }
 
+/* Attaches the detached mount fd at path, reached without following a
+ * symlink: below a snapshot's root the tree is its users', and a symlink
+ * there must not take a mount anywhere else. */
+static int move_to(int fd, const char *path) {
+        _cleanup_close_ int t = openat2_fd(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+        if (t < 0)
+                return t;
+        return move_mount(fd, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
 typedef struct Below {
         char **paths;
         int *fds;
@@ -310,13 +321,17 @@ int stasis_view_enter(StasisView *v) {
         for (size_t i = 0; i < v->n && k >= 0; i++) {
                 if (streq(v->mount_points[i], "/"))
                         k = swap_root(v->fds[i]);
-                else if (move_mount(v->fds[i], "", AT_FDCWD, v->mount_points[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                        k = -errno;
+                else if ((k = move_to(v->fds[i], v->mount_points[i])) < 0) {
+                        free(v->error);
+                        if (asprintf(&v->error, "cannot mount the snapshot of %s there: %s", v->mount_points[i],
+                                     k == -ELOOP ? "a symlink on the way (not followed)" : strerror(-k)) < 0)
+                                v->error = NULL;
+                }
                 v->fds[i] = safe_close(v->fds[i]);
                 /* What was mounted below it goes back on top, where the
                  * snapshot has the directory. */
                 for (size_t j = 0; k >= 0 && j < below[i].n; j++)
-                        (void) move_mount(below[i].fds[j], "", AT_FDCWD, below[i].paths[j], MOVE_MOUNT_F_EMPTY_PATH);
+                        (void) move_to(below[i].fds[j], below[i].paths[j]);
         }
         below_free(below, v->n);
         if (k < 0)

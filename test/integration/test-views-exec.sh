@@ -82,6 +82,22 @@ out=$("$STASIS" exec "$id2" -- sh -c "cat '$P/vol/f' '$P/vol/nested/n' '$P/vol/i
 assert_eq "$(echo $out)" "new nested-old inner" "both snapshots at their paths, the other mount on top"
 "$STASIS" delete "$id2" >/dev/null
 
+# 4b. A mount made after the snapshot below a place where the snapshot has
+# a symlink (x -> a directory standing for /, the mount at x/etc): its copy
+# is not put back through the symlink, so nothing lands where it points.
+mkdir -p "$STASIS_TMP/vroot/etc"
+echo real > "$STASIS_TMP/vroot/etc/passwd"
+ln -s "$STASIS_TMP/vroot" "$P/vol/x"
+id3=$("$STASIS" --json create "$P/vol" | jq -r .id)
+rm "$P/vol/x"
+mkdir -p "$P/vol/x/etc"
+mount -t tmpfs later "$P/vol/x/etc"
+stasis_track_mount "$P/vol/x/etc"
+echo fake > "$P/vol/x/etc/passwd"
+assert_eq "$("$STASIS" exec "$id3" -- cat "$STASIS_TMP/vroot/etc/passwd")" real "nothing mounted through the symlink"
+umount "$P/vol/x/etc"
+"$STASIS" delete "$id3" >/dev/null
+
 # 5. Bad input: clear errors, nothing mounted.
 assert_exit 127 "$STASIS" exec "$id" -- no-such-command
 assert_contains "$STASIS_ERR" "exec $id: cannot run no-such-command: No such file or directory"
