@@ -34,6 +34,9 @@ static SetView *set_view_free(SetView *v) {
                 return NULL;
         safe_close(v->ns_fd);
         free(v->root);
+        for (size_t i = 0; v->target_fds && i < strv_length(v->targets); i++)
+                safe_close(v->target_fds[i]);
+        free(v->target_fds);
         strv_free(v->targets);
         strv_free(v->made);
         free(v);
@@ -170,15 +173,33 @@ static int open_target(SetView *view, const char *mount_point, int *ret_fd, char
         return 0;
 }
 
+/* Removes the empty directory path, reached without following a symlink
+ * (DIR is the caller's, who may have replaced what stasisd made in it). */
+static void rmdir_strict(const char *path) {
+        _cleanup_free_ char *parent = strdup(path);
+        char *slash = parent ? strrchr(parent, '/') : NULL;
+        if (!slash || slash == parent)
+                return;
+        *slash = 0;
+        _cleanup_close_ int fd = openat2_fd(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+        if (fd >= 0)
+                (void) unlinkat(fd, slash + 1, AT_REMOVEDIR);
+}
+
+/* Unmounts what was attached, through the mounts themselves (never by a
+ * path that the owner of DIR could have turned into a symlink), and
+ * removes the directories made for them. */
 static void view_undo(SetView *view, const char *id) {
-        for (size_t i = strv_length(view->targets); i > 0; i--)
-                if (umount2(view->targets[i - 1], MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
-                    errno != ENOENT)
+        for (size_t i = strv_length(view->targets); i > 0; i--) {
+                char p[32];
+                snprintf(p, sizeof p, "/proc/self/fd/%d", view->target_fds[i - 1]);
+                if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
                         log_error_errno(-errno, "Set %s: failed to unmount %s: %m", id, view->targets[i - 1]);
+        }
         for (size_t i = strv_length(view->made); i > 0; i--)
-                (void) rmdir(view->made[i - 1]);
+                rmdir_strict(view->made[i - 1]);
         if (view->root_made)
-                (void) rmdir(view->root);
+                rmdir_strict(view->root);
 }
 
 /* The default root, <runtime dir>/sets/<id>: the runtime directory and sets/
@@ -333,11 +354,27 @@ int set_view_attach(Set *s, const char *dir, uid_t uid, int ns_fd, sd_bus_error 
                                           "snapshot of %s at %s: %s", s->id, vp, target, strerror(-r));
                         break;
                 }
-                /* Its root's identity, for a restart to know it again. */
-                if (fstat(fds[order[k]], &mounted[k]) < 0)
+                /* Its root's identity, for a restart to know it again; and
+                 * its fd, to unmount it through. */
+                int *tf = realloc(view->target_fds, (k + 1) * sizeof(int));
+                if (!tf) {
+                        r = -ENOMEM;
+                        break;
+                }
+                view->target_fds = tf;
+                tf[k] = fcntl(fds[order[k]], F_DUPFD_CLOEXEC, 3);
+                if (tf[k] < 0 || fstat(tf[k], &mounted[k]) < 0)
                         r = -errno;
-                if (r >= 0)
+                else
                         r = strv_extend(&view->targets, target);
+                if (r < 0) {
+                        /* Attached, but not kept: undone here. */
+                        char p[32];
+                        snprintf(p, sizeof p, "/proc/self/fd/%d", fds[order[k]]);
+                        (void) umount2(p, MNT_DETACH);
+                        safe_close(tf[k]);
+                        break;
+                }
         }
         close_fds(fds, s->n_volumes);
         set_views_ns_leave(own);

@@ -18,6 +18,7 @@ typedef struct SetView {
         char *root;             /* the directory it is attached under */
         bool root_made;         /* root is <runtime dir>/sets/<id>, made for it */
         char **targets;         /* the mounts made, parents first */
+        int *target_fds;        /* each one's root (its detached mount fd, kept): unmounted through it */
         char **made;            /* directories made for them, in the order made */
         int ns_fd;              /* the mount namespace it is in, if not stasisd's; else -1 */
 } SetView;

@@ -134,6 +134,29 @@ assert_eq "$(ls -A "$STASIS_RUNTIME_DIR/views")" "" "every record forgotten"
 kill -9 "$A" "$B"
 "$STASIS" delete "$id" "$id_b" "$id_c" >/dev/null
 
+# 7c. DIR belongs to a user, who swaps what stasisd made in it for a
+# symlink (to a directory standing for /, with a mount where the view's
+# would be): stasis umount unmounts the view itself, and nothing through
+# the symlink.
+D=$STASIS_TMP/userdir
+mkdir "$D"
+chown nobody "$D"
+id4=$("$STASIS" --json create "$P/vol" | jq -r .id)
+"$STASIS" mount "$id4" "$D" >/dev/null
+first=${P#/}
+first=${first%%/*}
+decoy=$STASIS_TMP/decoy
+mkdir -p "$decoy$P/vol"
+mount -t tmpfs decoy "$decoy$P/vol"
+stasis_track_mount "$decoy$P/vol"
+stasis_as_nobody mv "$D/$first" "$D/moved"
+stasis_as_nobody ln -s "$decoy/$first" "$D/$first"
+"$STASIS" umount "$id4" >/dev/null
+assert_eq "$(findmnt -rn -o FSTYPE "$decoy$P/vol")" tmpfs "the mount the symlink leads to is left alone"
+assert_eq "$(findmnt -rn -o TARGET | grep -c "^$D/" || true)" 0 "the view itself is unmounted"
+umount "$decoy$P/vol"
+"$STASIS" delete "$id4" >/dev/null
+
 # 8. Nested volumes: each snapshot sits where its volume sat, parents first.
 btrfs -q subvolume create "$P/vol/nested"
 echo nested-old > "$P/vol/nested/n"
