@@ -63,6 +63,19 @@ void set_views_ns_leave(int own) {
         safe_close(own);
 }
 
+/* Removes the empty directory path, reached without following a symlink
+ * (DIR is the caller's, who may have replaced what stasisd made in it). */
+void set_views_rmdir_strict(const char *path) {
+        _cleanup_free_ char *parent = strdup(path);
+        char *slash = parent ? strrchr(parent, '/') : NULL;
+        if (!slash || slash == parent)
+                return;
+        *slash = 0;
+        _cleanup_close_ int fd = openat2_fd(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+        if (fd >= 0)
+                (void) unlinkat(fd, slash + 1, AT_REMOVEDIR);
+}
+
 static int record_path(const char *runtime_dir, const char *id, char **ret) {
         return asprintf(ret, "%s/" SET_VIEWS_RECORDS "/%s", runtime_dir, id) < 0 ? -ENOMEM : 0;
 }
@@ -299,9 +312,9 @@ static void clean_record(const Record *rec, const char *sets) {
         for (size_t i = rec->n; i > 0; i--)
                 unmount_recorded(rec->mounts[i - 1], rec->devs[i - 1], rec->inos[i - 1]);
         for (size_t i = strv_length(rec->made); i > 0; i--)
-                (void) rmdir(rec->made[i - 1]);
+                set_views_rmdir_strict(rec->made[i - 1]);
         if (path_has_prefix(rec->root, sets) > 0)
-                (void) rmdir(rec->root);
+                set_views_rmdir_strict(rec->root);
         set_views_ns_leave(own);
 }
 

@@ -17,6 +17,10 @@
 int set_views_ns_enter(int ns_fd, int *ret_own);
 void set_views_ns_leave(int own);
 
+/* Removes the empty directory path, reached without following a symlink
+ * (a DIR is its owner's, who may have replaced what stasisd made in it). */
+void set_views_rmdir_strict(const char *path);
+
 /* Writes <runtime dir>/views/<id> (in stasisd's namespace): the view's
  * root, the directories made for it, and each snapshot attached with the
  * identity of its root directory (mounts[i] for view->targets[i]); ns: the

@@ -173,19 +173,6 @@ static int open_target(SetView *view, const char *mount_point, int *ret_fd, char
         return 0;
 }
 
-/* Removes the empty directory path, reached without following a symlink
- * (DIR is the caller's, who may have replaced what stasisd made in it). */
-static void rmdir_strict(const char *path) {
-        _cleanup_free_ char *parent = strdup(path);
-        char *slash = parent ? strrchr(parent, '/') : NULL;
-        if (!slash || slash == parent)
-                return;
-        *slash = 0;
-        _cleanup_close_ int fd = openat2_fd(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
-        if (fd >= 0)
-                (void) unlinkat(fd, slash + 1, AT_REMOVEDIR);
-}
-
 /* Unmounts what was attached, through the mounts themselves (never by a
  * path that the owner of DIR could have turned into a symlink), and
  * removes the directories made for them. */
@@ -197,9 +184,9 @@ static void view_undo(SetView *view, const char *id) {
                         log_error_errno(-errno, "Set %s: failed to unmount %s: %m", id, view->targets[i - 1]);
         }
         for (size_t i = strv_length(view->made); i > 0; i--)
-                rmdir_strict(view->made[i - 1]);
+                set_views_rmdir_strict(view->made[i - 1]);
         if (view->root_made)
-                rmdir_strict(view->root);
+                set_views_rmdir_strict(view->root);
 }
 
 /* The default root, <runtime dir>/sets/<id>: the runtime directory and sets/
