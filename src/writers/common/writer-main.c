@@ -92,6 +92,15 @@ int writer_start(StasisWriter *w, sd_event *event) {
         return 0;
 }
 
+int writer_set_handlers(StasisWriter *w, const WriterHandler *table, size_t n, void *userdata) {
+        for (size_t i = 0; i < n; i++) {
+                int r = stasis_writer_set_handler(w, table[i].event, table[i].handler, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int writer_loop(sd_event *event) {
         int r = sd_event_loop(event);
         if (r < 0)

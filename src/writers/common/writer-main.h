@@ -32,6 +32,16 @@ int writer_server_new(const char *name, const WriterServerConfig *s, const char 
  * the loop, w started. Logs why not. */
 int writer_start(StasisWriter *w, sd_event *event);
 
+/* One handler of a writer's table (writer_set_handlers()). */
+typedef struct WriterHandler {
+        StasisWriterEvent event;
+        stasis_writer_handler_t handler;
+} WriterHandler;
+
+/* Sets each handler of table (n of them) on w, with userdata; stops at the
+ * first failure and returns it. */
+int writer_set_handlers(StasisWriter *w, const WriterHandler *table, size_t n, void *userdata);
+
 /* The loop, until SIGTERM or SIGINT; logs a failure. */
 int writer_loop(sd_event *event);
 

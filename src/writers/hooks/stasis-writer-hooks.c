@@ -164,6 +164,11 @@ static WriterArgs arg = {
         .stderr_name = "stasis-writer-hooks",
 };
 
+static const WriterHandler handlers[] = {
+        { STASIS_EVENT_FREEZE, on_freeze },
+        { STASIS_EVENT_THAW, on_thaw },
+};
+
 int main(int argc, char *argv[]) {
         StasisWriter *w = NULL;
         sigset_t mask;
@@ -197,9 +202,7 @@ int main(int argc, char *argv[]) {
                 r = stasis_writer_add_component(w, "hooks", (const char *const *) config.paths, 1,
                                                 "what the hook scripts quiesce");
         if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_FREEZE, on_freeze, NULL);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_THAW, on_thaw, NULL);
+                r = writer_set_handlers(w, handlers, ELEMENTSOF(handlers), NULL);
         r = writer_stderr_start("hooks", w, event, r);
         if (r < 0) {
                 r = 1;

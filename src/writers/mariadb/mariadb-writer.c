@@ -11,6 +11,7 @@
 #include "macro.h"
 #include "mariadb-link.h"
 #include "mariadb-writer.h"
+#include "writer-main.h"
 
 #define FREEZE_MARGIN_USEC (200 * 1000ULL)      /* answer Freeze this long before the window ends */
 #define POSITIONS_MAX 16                        /* sets whose binary-log position is kept for PostSnapshot */
@@ -349,6 +350,14 @@ static int on_post_snapshot(StasisWriter *w, StasisWriterEvent ev, StasisEvent *
         return 0;
 }
 
+static const WriterHandler handlers[] = {
+        { STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot },
+        { STASIS_EVENT_FREEZE, on_freeze },
+        { STASIS_EVENT_THAW, on_thaw },
+        { STASIS_EVENT_ABORT, on_abort },
+        { STASIS_EVENT_POST_SNAPSHOT, on_post_snapshot },
+};
+
 int mariadb_writer_new(MariadbWriter **ret, StasisWriter *w, sd_event *event, const MariadbConfig *c,
                        MariadbMethod method, bool mariadb) {
         MariadbWriter *mw = calloc(1, sizeof(MariadbWriter));
@@ -359,15 +368,7 @@ int mariadb_writer_new(MariadbWriter **ret, StasisWriter *w, sd_event *event, co
         *mw = (MariadbWriter) { .w = w, .event = sd_event_ref(event), .config = c, .method = method, .mariadb = mariadb };
         r = mariadb_link_new(&mw->link, event, c);
         if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot, mw);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_FREEZE, on_freeze, mw);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_THAW, on_thaw, mw);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_ABORT, on_abort, mw);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_POST_SNAPSHOT, on_post_snapshot, mw);
+                r = writer_set_handlers(w, handlers, ELEMENTSOF(handlers), mw);
         if (r < 0) {
                 mariadb_writer_free(mw);
                 return r;

@@ -29,6 +29,7 @@
 #include "pgw-conn.h"
 #include "pgw-set.h"
 #include "strv.h"
+#include "writer-main.h"
 
 #define PGW_SETS_MAX 16
 
@@ -424,18 +425,18 @@ static int on_abort(StasisWriter *w, StasisWriterEvent ev, StasisEvent *e, void 
         return 0;
 }
 
+static const WriterHandler handlers[] = {
+        { STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot },
+        { STASIS_EVENT_FREEZE, on_freeze },
+        { STASIS_EVENT_THAW, on_thaw },
+        { STASIS_EVENT_POST_SNAPSHOT, on_post_snapshot },
+        { STASIS_EVENT_ABORT, on_abort },
+};
+
 int pgw_set_handlers(Pgw *p, StasisWriter *w) {
         int r;
 
-        r = stasis_writer_set_handler(w, STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot, p);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_FREEZE, on_freeze, p);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_THAW, on_thaw, p);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_POST_SNAPSHOT, on_post_snapshot, p);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_ABORT, on_abort, p);
+        r = writer_set_handlers(w, handlers, ELEMENTSOF(handlers), p);
         return r;
 }
 

@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "redis-link.h"
 #include "redis-writer.h"
+#include "writer-main.h"
 
 #define POLL_FREEZE_USEC (5 * 1000ULL)          /* INFO while writes are paused */
 #define POLL_PREPARE_USEC (50 * 1000ULL)        /* INFO while a save runs at PrepareSnapshot */
@@ -409,6 +410,14 @@ static int on_post_snapshot(StasisWriter *w, StasisWriterEvent ev, StasisEvent *
         return 0;
 }
 
+static const WriterHandler handlers[] = {
+        { STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot },
+        { STASIS_EVENT_FREEZE, on_freeze },
+        { STASIS_EVENT_THAW, on_thaw },
+        { STASIS_EVENT_ABORT, on_abort },
+        { STASIS_EVENT_POST_SNAPSHOT, on_post_snapshot },
+};
+
 int redis_writer_new(RedisWriter **ret, StasisWriter *w, sd_event *event, const RedisConfig *c, RedisMode mode,
                      const char *file) {
         RedisWriter *rw = calloc(1, sizeof(RedisWriter));
@@ -419,15 +428,7 @@ int redis_writer_new(RedisWriter **ret, StasisWriter *w, sd_event *event, const 
         *rw = (RedisWriter) { .w = w, .event = sd_event_ref(event), .config = c, .mode = mode, .file = strdup(file) };
         r = rw->file ? redis_link_new(&rw->link, event, c) : -ENOMEM;
         if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot, rw);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_FREEZE, on_freeze, rw);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_THAW, on_thaw, rw);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_ABORT, on_abort, rw);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_POST_SNAPSHOT, on_post_snapshot, rw);
+                r = writer_set_handlers(w, handlers, ELEMENTSOF(handlers), rw);
         if (r < 0) {
                 redis_writer_free(rw);
                 return r;

@@ -230,6 +230,13 @@ static int make_databases(StasisWriter *w) {
         return 0;
 }
 
+static const WriterHandler handlers[] = {
+        { STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot },
+        { STASIS_EVENT_FREEZE, on_freeze },
+        { STASIS_EVENT_THAW, on_thaw },
+        { STASIS_EVENT_ABORT, on_abort },
+};
+
 int main(int argc, char *argv[]) {
         StasisWriter *w = NULL;
         int r;
@@ -247,13 +254,7 @@ int main(int argc, char *argv[]) {
         if (r >= 0)
                 r = make_databases(w);
         if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_PREPARE_SNAPSHOT, on_prepare_snapshot, NULL);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_FREEZE, on_freeze, NULL);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_THAW, on_thaw, NULL);
-        if (r >= 0)
-                r = stasis_writer_set_handler(w, STASIS_EVENT_ABORT, on_abort, NULL);
+                r = writer_set_handlers(w, handlers, ELEMENTSOF(handlers), NULL);
         r = writer_stderr_start("sqlite", w, event, r);
         if (r < 0) {
                 r = 1;
