@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-catalog.c - unit tests of the SQLite catalog: add, update, reload, remove */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +58,46 @@ void cleanup_dir(void) {
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
         (void) system(cmd);
 }
+
+/* Runs the shell command made of format, where "@DB" stands for the
+ * catalog file; it must succeed. */
+static void sh(int line, const char *format, ...) _printf_(2, 3);
+static void sh(int line, const char *format, ...) {
+        char *text = NULL, *at;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&text, format, ap) < 0)
+                abort();
+        va_end(ap);
+        while ((at = strstr(text, "@DB"))) {
+                char *t = NULL;
+                if (asprintf(&t, "%.*s%s/catalog.db%s", (int) (at - text), text, dir, at + 3) < 0)
+                        abort();
+                free(text);
+                text = t;
+        }
+        if (system(text) != 0) {
+                fprintf(stderr, "%s:%d: command failed: %s\n", __FILE__, line, text);
+                tests_failed++;
+        }
+        free(text);
+}
+#define SH(...) sh(__LINE__, __VA_ARGS__)
+
+/* The catalog's schema version is v. */
+#define CHECK_SCHEMA_VERSION(v) SH("test \"$(sqlite3 @DB 'PRAGMA user_version')\" = %d", (v))
+
+/* The tables of older schemas, as the upgrade tests make them. */
+#define OLD_SETS_COLUMNS                                                                                \
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL, "                              \
+        "label TEXT NOT NULL DEFAULT '', persistent INTEGER NOT NULL, owner_uid INTEGER NOT NULL, "     \
+        "state TEXT NOT NULL, consistency TEXT NOT NULL DEFAULT ''"
+#define OLD_VOLUMES_TABLE                                                                               \
+        "CREATE TABLE volumes (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "         \
+        "idx INTEGER NOT NULL, path TEXT NOT NULL, mount_point TEXT NOT NULL, device TEXT NOT NULL, "   \
+        "fstype TEXT NOT NULL, provider TEXT NOT NULL, source TEXT NOT NULL, volume_key TEXT NOT NULL, " \
+        "handle TEXT NOT NULL, missing INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (set_id, idx)); "
 
 TEST(roundtrip) {
         Catalog *c = NULL;
@@ -159,7 +202,6 @@ TEST(components_and_completion) {
  * the catalog reopened, and above every id in the catalog, even one the
  * sequence does not know (a record put there by hand). */
 TEST(ids_never_reused) {
-        char cmd[512];
         Catalog *c = NULL;
 
         new_dir();
@@ -181,9 +223,8 @@ TEST(ids_never_reused) {
         catalog_close(c);
         c = NULL;
 
-        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db \"INSERT INTO sets (id, created, persistent, owner_uid, "
-                 "state) VALUES (40, 1, 1, 0, 'created'); UPDATE sqlite_sequence SET seq = 2;\"", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        SH("sqlite3 @DB \"INSERT INTO sets (id, created, persistent, owner_uid, "
+           "state) VALUES (40, 1, 1, 0, 'created'); UPDATE sqlite_sequence SET seq = 2;\"");
         CHECK_INTEQ(catalog_open(dir, &c), 0);
         CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
         CHECK_INTEQ(s.id, 41);
@@ -196,7 +237,6 @@ TEST(ids_never_reused) {
  * here removed by hand), no id of the block is given again; after a clean
  * stop, ids run on without a gap. */
 TEST(ids_reserved_in_blocks) {
-        char cmd[512];
         Catalog *c = NULL;
 
         new_dir();
@@ -206,8 +246,7 @@ TEST(ids_reserved_in_blocks) {
         CHECK_INTEQ(s.id, 1);
         catalog_close(c);
         c = NULL;
-        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'SELECT reserved FROM id_reserve')\" = 1", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        SH("test \"$(sqlite3 @DB 'SELECT reserved FROM id_reserve')\" = 1");
 
         pid_t pid = fork();
         CHECK(pid >= 0);
@@ -225,13 +264,11 @@ TEST(ids_reserved_in_blocks) {
         int status;
         CHECK_INTEQ(waitpid(pid, &status, 0), pid);
         CHECK_INTEQ(status, 0);
-        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'SELECT reserved FROM id_reserve')\" = %d", dir,
-                 1 + CATALOG_ID_BLOCK);
-        CHECK_INTEQ(system(cmd), 0);
+        SH("test \"$(sqlite3 @DB 'SELECT reserved FROM id_reserve')\" = %d",
+           1 + CATALOG_ID_BLOCK);
         /* The records of sets 2 to 5 lost, with the sequence that gave them. */
-        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db \"DELETE FROM sets WHERE id > 1; "
-                 "UPDATE sqlite_sequence SET seq = 1;\"", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        SH("sqlite3 @DB \"DELETE FROM sets WHERE id > 1; "
+           "UPDATE sqlite_sequence SET seq = 1;\"");
         CHECK_INTEQ(catalog_open(dir, &c), 0);
         CHECK_INTEQ(catalog_add_set(c, &s, NULL, NULL), 0);
         CHECK_INTEQ(s.id, 2 + CATALOG_ID_BLOCK);
@@ -245,24 +282,17 @@ TEST(ids_reserved_in_blocks) {
 
 /* A catalog of schema 1 (stasisd 0.1) is upgraded in place: its sets stay. */
 TEST(upgrades_schema_1) {
-        char cmd[2048];
         Catalog *c = NULL;
         CatalogSet *sets = NULL;
         size_t n = 0;
 
         new_dir();
-        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db \""
-                 "CREATE TABLE sets (id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL, "
-                 "label TEXT NOT NULL DEFAULT '', persistent INTEGER NOT NULL, owner_uid INTEGER NOT NULL, "
-                 "state TEXT NOT NULL, consistency TEXT NOT NULL DEFAULT ''); "
-                 "CREATE TABLE volumes (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "
-                 "idx INTEGER NOT NULL, path TEXT NOT NULL, mount_point TEXT NOT NULL, device TEXT NOT NULL, "
-                 "fstype TEXT NOT NULL, provider TEXT NOT NULL, source TEXT NOT NULL, volume_key TEXT NOT NULL, "
-                 "handle TEXT NOT NULL, missing INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (set_id, idx)); "
-                 "INSERT INTO sets VALUES (7, 99, 'old', 1, 0, 'created', 'per-volume'); "
-                 "INSERT INTO volumes VALUES (7, 0, '/a', '/', '/dev/x', 'btrfs', 'btrfs', '/a', 'k', '/a/.stasis/7', 0); "
-                 "PRAGMA user_version=1;\"", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        SH("sqlite3 @DB \""
+           "CREATE TABLE sets (" OLD_SETS_COLUMNS "); "
+           OLD_VOLUMES_TABLE
+           "INSERT INTO sets VALUES (7, 99, 'old', 1, 0, 'created', 'per-volume'); "
+           "INSERT INTO volumes VALUES (7, 0, '/a', '/', '/dev/x', 'btrfs', 'btrfs', '/a', 'k', '/a/.stasis/7', 0); "
+           "PRAGMA user_version=1;\"");
         CHECK_INTEQ(catalog_open(dir, &c), 0);
         CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
         CHECK_INTEQ(n, 1);
@@ -274,37 +304,29 @@ TEST(upgrades_schema_1) {
         catalog_sets_free(sets, n);
         CHECK_INTEQ(catalog_record_created(c, 7, "created", "application", 0, NULL, 0), 0);
         catalog_close(c);
-        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 5", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        CHECK_SCHEMA_VERSION(5);
 }
 
 /* A catalog of schema 3 gets request ids, the failed requests and the
  * writers: its sets stay, with no request id. */
 TEST(upgrades_schema_3) {
-        char cmd[4096];
         Catalog *c = NULL;
         CatalogSet *sets = NULL;
         size_t n = 0;
 
         new_dir();
-        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db \""
-                 "CREATE TABLE sets (id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL, "
-                 "label TEXT NOT NULL DEFAULT '', persistent INTEGER NOT NULL, owner_uid INTEGER NOT NULL, "
-                 "state TEXT NOT NULL, consistency TEXT NOT NULL DEFAULT '', "
-                 "completed INTEGER NOT NULL DEFAULT 0, hold_usec INTEGER NOT NULL DEFAULT 0); "
-                 "CREATE TABLE volumes (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "
-                 "idx INTEGER NOT NULL, path TEXT NOT NULL, mount_point TEXT NOT NULL, device TEXT NOT NULL, "
-                 "fstype TEXT NOT NULL, provider TEXT NOT NULL, source TEXT NOT NULL, volume_key TEXT NOT NULL, "
-                 "handle TEXT NOT NULL, missing INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (set_id, idx)); "
-                 "CREATE TABLE components (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "
-                 "idx INTEGER NOT NULL, writer TEXT NOT NULL, instance TEXT NOT NULL, component TEXT NOT NULL, "
-                 "consistency TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (set_id, idx)); "
-                 "CREATE TABLE id_reserve (reserved INTEGER NOT NULL); "
-                 "INSERT INTO sets VALUES (9, 99, 'three', 1, 0, 'created', 'per-volume', 0, 5); "
-                 "INSERT INTO volumes VALUES (9, 0, '/a', '/', '/dev/x', 'btrfs', 'btrfs', '/a', 'k', '/a/.stasis/9', 0); "
-                 "INSERT INTO id_reserve VALUES (9); "
-                 "PRAGMA user_version=3;\"", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        SH("sqlite3 @DB \""
+           "CREATE TABLE sets (" OLD_SETS_COLUMNS ", "
+           "completed INTEGER NOT NULL DEFAULT 0, hold_usec INTEGER NOT NULL DEFAULT 0); "
+           OLD_VOLUMES_TABLE
+           "CREATE TABLE components (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "
+           "idx INTEGER NOT NULL, writer TEXT NOT NULL, instance TEXT NOT NULL, component TEXT NOT NULL, "
+           "consistency TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (set_id, idx)); "
+           "CREATE TABLE id_reserve (reserved INTEGER NOT NULL); "
+           "INSERT INTO sets VALUES (9, 99, 'three', 1, 0, 'created', 'per-volume', 0, 5); "
+           "INSERT INTO volumes VALUES (9, 0, '/a', '/', '/dev/x', 'btrfs', 'btrfs', '/a', 'k', '/a/.stasis/9', 0); "
+           "INSERT INTO id_reserve VALUES (9); "
+           "PRAGMA user_version=3;\"");
         CHECK_INTEQ(catalog_open(dir, &c), 0);
         CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
         CHECK_INTEQ(n, 1);
@@ -322,12 +344,10 @@ TEST(upgrades_schema_3) {
         catalog_close(c);
         c = NULL;
 
-        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 5", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        CHECK_SCHEMA_VERSION(5);
         /* Version 5 keeps the writers' backup metadata. */
-        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db \"SELECT count(*) FROM sqlite_master WHERE "
-                 "name = 'metadata'\")\" = 1", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        SH("test \"$(sqlite3 @DB \"SELECT count(*) FROM sqlite_master WHERE "
+           "name = 'metadata'\")\" = 1");
         CHECK_INTEQ(catalog_open(dir, &c), 0);
         CHECK_INTEQ(catalog_load(c, NULL, &sets, &n), 0);
         CHECK_INTEQ(n, 2);
@@ -415,14 +435,12 @@ TEST(writers) {
 }
 
 TEST(refuses_newer_schema) {
-        char cmd[512];
         Catalog *c = NULL;
         new_dir();
         CHECK_INTEQ(catalog_open(dir, &c), 0);
         catalog_close(c);
         c = NULL;
-        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db 'PRAGMA user_version=99'", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        SH("sqlite3 @DB 'PRAGMA user_version=99'");
         CHECK_INTEQ(catalog_open(dir, &c), -EPROTO);
         CHECK(c == NULL);
 }
@@ -474,27 +492,20 @@ TEST(raise_next_id_and_adopt) {
 /* A set's expiry and policy are kept; a catalog of schema 4 gets them
  * (none for its sets), and the history of removals keeps the newest first. */
 TEST(retention_columns_and_history) {
-        char cmd[4096];
         Catalog *c = NULL;
         CatalogSet *sets = NULL;
         CatalogRemoval *h = NULL;
         size_t n = 0;
 
         new_dir();
-        snprintf(cmd, sizeof cmd, "sqlite3 %s/catalog.db \""
-                 "CREATE TABLE sets (id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL, "
-                 "label TEXT NOT NULL DEFAULT '', persistent INTEGER NOT NULL, owner_uid INTEGER NOT NULL, "
-                 "state TEXT NOT NULL, consistency TEXT NOT NULL DEFAULT '', "
-                 "completed INTEGER NOT NULL DEFAULT 0, hold_usec INTEGER NOT NULL DEFAULT 0, request_id TEXT); "
-                 "CREATE TABLE volumes (set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, "
-                 "idx INTEGER NOT NULL, path TEXT NOT NULL, mount_point TEXT NOT NULL, device TEXT NOT NULL, "
-                 "fstype TEXT NOT NULL, provider TEXT NOT NULL, source TEXT NOT NULL, volume_key TEXT NOT NULL, "
-                 "handle TEXT NOT NULL, missing INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (set_id, idx)); "
-                 "CREATE TABLE id_reserve (reserved INTEGER NOT NULL); "
-                 "INSERT INTO sets VALUES (4, 99, 'four', 1, 0, 'created', 'per-volume', 0, 5, NULL); "
-                 "INSERT INTO id_reserve VALUES (4); "
-                 "PRAGMA user_version=4;\"", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        SH("sqlite3 @DB \""
+           "CREATE TABLE sets (" OLD_SETS_COLUMNS ", "
+           "completed INTEGER NOT NULL DEFAULT 0, hold_usec INTEGER NOT NULL DEFAULT 0, request_id TEXT); "
+           OLD_VOLUMES_TABLE
+           "CREATE TABLE id_reserve (reserved INTEGER NOT NULL); "
+           "INSERT INTO sets VALUES (4, 99, 'four', 1, 0, 'created', 'per-volume', 0, 5, NULL); "
+           "INSERT INTO id_reserve VALUES (4); "
+           "PRAGMA user_version=4;\"");
         CHECK_INTEQ(catalog_open(dir, &c), 0);
         CatalogSet s = { .created = 100, .persistent = true, .state = (char *) "created",
                          .expires = 7200, .policy = (char *) "nightly" };
@@ -521,6 +532,5 @@ TEST(retention_columns_and_history) {
         CHECK_STREQ(h[0].policy, "nightly");
         catalog_removals_free(h, n);
         catalog_close(c);
-        snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/catalog.db 'PRAGMA user_version')\" = 5", dir);
-        CHECK_INTEQ(system(cmd), 0);
+        CHECK_SCHEMA_VERSION(5);
 }
