@@ -68,10 +68,13 @@ int verb_umount(StasisRequestor *r, char **args) {
 int delete_set_force(StasisRequestor *r, const char *id) {
         _cleanup_(set_unrefp) StasisSet *set = NULL;
 
-        /* Unmounted first if it is mounted; then deleted. */
+        /* Unmounted first if it is mounted, its open views forgotten; then
+         * deleted. */
         if (stasis_requestor_get_set(r, id, &set) < 0)
                 return -1;
         if (!isempty(stasis_set_mounted_at(set)) && stasis_requestor_unmount_set(r, id) < 0)
+                return -1;
+        if (stasis_set_open_view_count(set) > 0 && stasis_requestor_forget_views(r, id) < 0)
                 return -1;
         return stasis_requestor_delete_set(r, id);
 }
@@ -218,6 +221,9 @@ static int run_in_view(StasisRequestor *r, const char *id, char **cmd, int *ret_
                         break;
         }
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        /* Done with the view: stasisd may let the set go. (Best effort: the
+         * end of this connection tells it too.) */
+        (void) stasis_requestor_close_view(r, id);
 
         char buf[64 + sizeof(int)];
         ssize_t n = read(pipefd[0], buf, sizeof buf);

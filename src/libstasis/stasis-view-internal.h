@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <systemd/sd-bus.h>
+
 #include "stasis/stasis.h"
 
 /* A writer's backup metadata file, to be placed at path in the view. */
@@ -24,6 +26,9 @@ struct StasisView {
 };
 
 void view_files_free(ViewFile *f, size_t n);
+/* A call of member on the object of set id, found through GetSet (so that
+ * a set that does not exist gives NoSuchSet). */
+int view_new_set_call(StasisRequestor *r, const char *id, const char *member, sd_bus_message **ret);
 /* The set's metadata files, with their contents (needs the right to mount the set). */
 int view_load_metadata(StasisRequestor *r, const char *id, StasisView *v);
 /* In the view's namespace, once the snapshots are attached: each file at its path. */

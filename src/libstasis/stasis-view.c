@@ -20,7 +20,7 @@
 
 /* A call of member on the object of set id (found through GetSet, so that
  * a set that does not exist gives NoSuchSet, not UnknownObject). */
-static int new_set_call(StasisRequestor *r, const char *id, const char *member, sd_bus_message **ret) {
+int view_new_set_call(StasisRequestor *r, const char *id, const char *member, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *path;
         int k;
@@ -47,7 +47,7 @@ int stasis_requestor_mount_set(StasisRequestor *r, const char *id, const char *d
         k = requestor_begin(r);
         if (k < 0)
                 return k;
-        k = new_set_call(r, id, "Mount", &m);
+        k = view_new_set_call(r, id, "Mount", &m);
         if (k < 0)
                 return k;
         /* The view goes to this process's mount namespace, which stasisd
@@ -112,7 +112,7 @@ int stasis_requestor_unmount_set(StasisRequestor *r, const char *id) {
                 if (k < 0)
                         return k;
         }
-        k = new_set_call(r, id, "Unmount", &m);
+        k = view_new_set_call(r, id, "Unmount", &m);
         if (k < 0)
                 return k;
         return requestor_call(r, m, NULL);
@@ -170,7 +170,7 @@ int stasis_requestor_open_view(StasisRequestor *r, const char *id, StasisView **
                 return k;
         if (!ret)
                 return requestor_fail(r, -EINVAL, "open view: ret must not be NULL");
-        k = new_set_call(r, id, "OpenView", &m);
+        k = view_new_set_call(r, id, "OpenView", &m);
         if (k < 0)
                 return k;
         k = requestor_call(r, m, &reply);
