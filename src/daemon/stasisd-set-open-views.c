@@ -43,6 +43,17 @@ static unsigned held_by(Manager *m, const char *holder) {
         return n;
 }
 
+static unsigned held_by_uid(Manager *m, uid_t uid) {
+        unsigned n = 0;
+        if (m->n_open_views == 0)
+                return 0;
+        LIST_FOREACH(sets, s, m->sets)
+                for (size_t i = 0; i < s->n_open_view_holders; i++)
+                        if (s->open_views[i]->uid == uid)
+                                n += s->open_views[i]->n;
+        return n;
+}
+
 /* Drops entry i of s (n views), without telling the bus. */
 static void drop(Set *s, size_t i) {
         SetOpenView *v = s->open_views[i];
@@ -61,7 +72,7 @@ static void drop(Set *s, size_t i) {
                 s->open_views = mfree(s->open_views);
 }
 
-int set_open_views_check(Set *s, const char *holder, sd_bus_error *error) {
+int set_open_views_check(Set *s, const char *holder, const AuthCaller *caller, sd_bus_error *error) {
         SetOpenView *v = find(s, holder, NULL);
         Manager *m = s->manager;
 
@@ -73,6 +84,10 @@ int set_open_views_check(Set *s, const char *holder, sd_bus_error *error) {
         if (n >= SET_OPEN_VIEWS_PER_CONNECTION_MAX)
                 return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED, "This connection holds %u open views "
                                          "already, its most; close one first (CloseView)", n);
+        if (caller->uid != 0 && (n = held_by_uid(m, caller->uid)) >= SET_OPEN_VIEWS_PER_USER_MAX)
+                return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED, "The connections of uid %u hold %u open "
+                                         "views already, the most for a user other than root; close some first "
+                                         "(CloseView)", (unsigned) caller->uid, n);
         if (m->n_open_views >= SET_OPEN_VIEWS_MAX)
                 return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED, "stasisd tracks %u open views already, "
                                          "its most; try again when some are closed", m->n_open_views);

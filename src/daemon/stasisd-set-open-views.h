@@ -9,10 +9,13 @@
 #include "stasisd-auth.h"
 #include "stasisd-set.h"
 
-/* What one bus connection may hold: views of one set, and of all sets; and
- * what stasisd keeps in all (each record is a few dozen bytes). */
+/* What one bus connection may hold: views of one set, and of all sets;
+ * what the connections of one user other than root may hold together (so
+ * that no user can take all the room); and what stasisd keeps in all (each
+ * record is a few dozen bytes). */
 #define SET_OPEN_VIEWS_PER_SET_MAX         8
 #define SET_OPEN_VIEWS_PER_CONNECTION_MAX 32
+#define SET_OPEN_VIEWS_PER_USER_MAX      128
 #define SET_OPEN_VIEWS_MAX              1024
 
 /* The views of a set that one connection (its unique name) holds. */
@@ -25,9 +28,9 @@ typedef struct SetOpenView {
         sd_bus_slot *check;     /* GetNameOwner: did it leave before it was recorded? */
 } SetOpenView;
 
-/* 0 if holder may have one more view of s, else LimitExceeded naming the
- * limit. */
-int set_open_views_check(Set *s, const char *holder, sd_bus_error *error);
+/* 0 if holder (of caller's uid) may have one more view of s, else
+ * LimitExceeded naming the limit. */
+int set_open_views_check(Set *s, const char *holder, const AuthCaller *caller, sd_bus_error *error);
 /* Records one more view of s held by holder (the caller of OpenView). */
 int set_open_views_add(Set *s, const char *holder, const AuthCaller *caller);
 

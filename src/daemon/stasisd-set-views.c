@@ -605,7 +605,7 @@ int set_views_method_open_view(sd_bus_message *msg, void *userdata, sd_bus_error
         /* The view is the caller's connection's until it closes it or leaves. */
         if (!holder)
                 return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "OpenView needs a caller on a bus");
-        r = set_open_views_check(s, holder, error);
+        r = set_open_views_check(s, holder, &caller, error);
         if (r < 0)
                 return r;
         r = set_view_open(s, fds, order, error);
