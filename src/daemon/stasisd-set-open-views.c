@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "stasisd-set-open-views.h"
+#include "stasisd-set.h"
 
 /* Holders named in a description; the others are counted. */
 #define DESCRIBE_HOLDERS_MAX 4
@@ -72,6 +73,16 @@ static void drop(Set *s, size_t i) {
                 s->open_views = mfree(s->open_views);
 }
 
+/* An auto-release set whose requestor left goes once the last view of
+ * others is closed. s may be gone when this returns. */
+static void maybe_release(Set *s) {
+        if (!s->release_after_views || s->n_open_views > 0)
+                return;
+        s->release_after_views = false;
+        log_info("Set %s: its last open view is closed and its requestor left; releasing it.", s->id);
+        (void) set_delete(s, NULL, NULL);
+}
+
 int set_open_views_check(Set *s, const char *holder, const AuthCaller *caller, sd_bus_error *error) {
         SetOpenView *v = find(s, holder, NULL);
         Manager *m = s->manager;
@@ -109,6 +120,7 @@ static int on_check(sd_bus_message *reply, void *userdata, sd_bus_error *error) 
                  v->holder, v->n);
         drop(s, i);
         emit_changed(s);
+        maybe_release(s);
         return 0;
 }
 
@@ -196,7 +208,7 @@ void set_open_views_free(Set *s) {
 void manager_open_views_holder_gone(Manager *m, const char *holder) {
         if (m->n_open_views == 0)
                 return;
-        LIST_FOREACH(sets, s, m->sets) {
+        LIST_FOREACH_SAFE(sets, s, next, m->sets) {
                 size_t i;
                 SetOpenView *v = find(s, holder, &i);
                 if (!v)
@@ -204,6 +216,7 @@ void manager_open_views_holder_gone(Manager *m, const char *holder) {
                 log_info("Set %s: %s left the bus; its %u open view(s) forgotten.", s->id, holder, v->n);
                 drop(s, i);
                 emit_changed(s);
+                maybe_release(s);
         }
 }
 
@@ -214,6 +227,7 @@ int set_open_views_method_close(sd_bus_message *msg, void *userdata, sd_bus_erro
         const char *holder = sd_bus_message_get_sender(msg);
         SetOpenView *v;
         size_t i;
+        int r;
 
         /* Only the caller's own record is touched: no right is needed. */
         v = holder ? find(s, holder, &i) : NULL;
@@ -229,7 +243,9 @@ int set_open_views_method_close(sd_bus_message *msg, void *userdata, sd_bus_erro
                 s->manager->n_open_views--;
         }
         emit_changed(s);
-        return sd_bus_reply_method_return(msg, "");
+        r = sd_bus_reply_method_return(msg, "");
+        maybe_release(s);
+        return r;
 }
 
 int set_open_views_method_forget(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -241,7 +257,9 @@ int set_open_views_method_forget(sd_bus_message *msg, void *userdata, sd_bus_err
                 log_info("Set %s: its %u open view(s) forgotten, as %s asked.", s->id, s->n_open_views,
                          strna(sd_bus_message_get_sender(msg)));
         set_open_views_forget(s, NULL);
-        return sd_bus_reply_method_return(msg, "");
+        r = sd_bus_reply_method_return(msg, "");
+        maybe_release(s);
+        return r;
 }
 
 int set_open_views_property(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -346,6 +346,7 @@ int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
                                          "Snapshot set %s has %s; delete it once they are closed (or stasis "
                                          "delete --force)", s->id, views);
         set_view_detach(s);
+        s->release_after_views = false;
         set_open_views_forget(s, NULL);
         if (s->state != SET_DELETING)
                 set_change_state(s, SET_DELETING, NULL);
@@ -366,10 +367,19 @@ static void set_requestor_gone(Set *s) {
                 s->release_requested = true;
                 return;
         }
-        log_info("Set %s: its requestor %s left; releasing it.", s->id, strna(s->requestor));
         /* It left without reporting the backup: the writers hear it failed. */
         if (s->state == SET_CREATED && !s->completed && s->n_components > 0)
                 set_complete_all_failed(s);
+        /* Others still read it (its requestor's own views are gone): it
+         * goes when they are done (stasisd-set-open-views.c). */
+        char views[512];
+        if (set_open_views_describe(s, NULL, views, sizeof views)) {
+                log_info("Set %s: its requestor %s left; it is released once its %s are closed.", s->id,
+                         strna(s->requestor), views);
+                s->release_after_views = true;
+                return;
+        }
+        log_info("Set %s: its requestor %s left; releasing it.", s->id, strna(s->requestor));
         (void) set_delete(s, NULL, NULL);
 }
 

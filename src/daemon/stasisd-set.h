@@ -116,6 +116,7 @@ struct Set {
         struct SetOpenView **open_views;
         size_t n_open_view_holders;
         unsigned n_open_views;
+        bool release_after_views;       /* its requestor left: released when the others' views are closed */
 
         /* What happened to it after it was made (stasisd-set-events.c). */
         struct SetEvent *events;

@@ -12,7 +12,8 @@
 #  3. delete --force works while a view is open (ForgetViews, then Delete).
 #  4. a requestor that deletes the set while it holds a view of its own is
 #     not refused; `stasis backup` releases its set as before, also when
-#     killed during CMD.
+#     killed during CMD; a backup's set that another exec reads is released
+#     only once that view is closed.
 #  5. limits: views per set and per connection (LimitExceeded); CloseView
 #     without a view held; ForgetViews needs the right to delete.
 set -euo pipefail
@@ -126,6 +127,27 @@ assert_eq "$(open_views "$b")" 1 "the backup's view is counted"
 kill -KILL "$B"
 wait "$B" 2>/dev/null || true
 wait_for 10 no_sets
+
+# ... and a backup's set that another exec reads is not pulled from under
+# it: the backup succeeds, and its set goes once the other view is closed.
+rm -f "$T/ready-5" "$T/go-5"
+"$STASIS" backup "$P/vol" -- sh -c "touch '$T/ready-5'; while [ ! -e '$T/go-5' ]; do sleep 0.05; done" \
+        2>"$T/backup.err" &
+B=$!
+stasis_track_pid "$B"
+wait_for 10 test -e "$T/ready-5"
+b=$("$STASIS" --json list | jq -r '.[0].id')
+exec_wait "$b" 6
+touch "$T/go-5"
+wait "$B" || stasis_die "the backup failed: $(cat "$T/backup.err")"
+assert_contains "$(cat "$T/backup.err")" "snapshot set $b is read through 1 open view(s) of others; stasisd releases it"
+assert_eq "$(open_views "$b")" 1 "the other exec still reads the backup's set"
+assert_contains "$(cat "$T/stasisd.log")" "Set $b: its requestor"
+assert_contains "$(cat "$T/stasisd.log")" "left; it is released once its 1 open view, held by"
+touch "$T/go-6"
+wait "$E"
+wait_for 10 no_sets
+assert_contains "$(cat "$T/stasisd.log")" "Set $b: its last open view is closed and its requestor left; releasing it."
 
 # 5. Limits, CloseView, ForgetViews.
 id=$("$STASIS" --json create "$P/vol" | jq -r .id)
