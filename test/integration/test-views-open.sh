@@ -55,6 +55,11 @@ exec_wait() {
 # 1. In use while the exec runs.
 id=$("$STASIS" --json create --expire-after 1h "$P/vol" | jq -r .id)
 assert_eq "$(open_views "$id")" 0 "no open view at first"
+dbus-monitor --address "$A" "type='signal',member='PropertiesChanged',path='/org/stasis1/set/$id'" \
+        >"$T/monitor" 2>&1 &
+stasis_track_pid $!
+monitoring() { [ -s "$T/monitor" ]; }       # it prints its own NameAcquired/NameLost first
+wait_for 10 monitoring
 exec_wait "$id" 1
 assert_eq "$(open_views "$id")" 1 "the exec's view is counted"
 assert_eq "$(prop "$id")" "u 1" "the OpenViews property"
@@ -71,19 +76,21 @@ DAEMON=$(unique_name_of "$STASISD_PID")
 stasis_as_nobody busctl --address="$A" emit --destination="$DAEMON" /org/freedesktop/DBus \
         org.freedesktop.DBus NameOwnerChanged sss "$HOLDER" "$HOLDER" ""
 assert_eq "$(open_views "$id")" 1 "a forged NameOwnerChanged drops no view"
-# Expired: cleanup and the expiry timer keep it, saying why.
+# Expired: cleanup (and the expiry timer, which asks the same) keeps it,
+# saying why.
 at "2026-06-01 14:00"
 out=$("$STASIS" cleanup)
 assert_contains "$out" "Kept set $id: expired at 2026-06-01 13:00:00; kept for now: it has 1 open view"
 out=$("$STASIS" --json cleanup)
 assert_eq "$(jq -r ".[] | select(.id == \"$id\") | .action" <<<"$out")" kept-in-use "the JSON says kept"
-tmp=$("$STASIS" --json create --expire-after 1h "$P/vol" | jq -r .id)   # re-arms the expiry timer
-"$STASIS" delete "$tmp" >/dev/null
+assert_contains "$(cat "$T/stasisd.log")" "Set $id: expired at 2026-06-01 13:00:00; kept for now: it has 1 open view, held by $HOLDER"
 "$STASIS" show "$id" >/dev/null || stasis_die "an expired set with an open view was removed"
 # CMD ends: the record goes (CloseView), and the expired set with it.
 touch "$T/go-1"
 wait "$E"
 assert_contains "$(cat "$T/stasisd.log")" "Set $id: view closed by $HOLDER"
+changed() { [ "$(grep -c 'string "OpenViews"' "$T/monitor")" -ge 2 ]; }
+wait_for 10 changed     # PropertiesChanged when it was opened, and when closed
 out=$("$STASIS" cleanup)
 assert_contains "$out" "Removed set $id: expired at 2026-06-01 13:00:00"
 wait_for 10 gone "$id"
