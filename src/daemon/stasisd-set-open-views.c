@@ -222,27 +222,33 @@ void manager_open_views_holder_gone(Manager *m, const char *holder) {
 
 /* ---- The bus ---- */
 
-int set_open_views_method_close(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Set *s = userdata;
-        const char *holder = sd_bus_message_get_sender(msg);
-        SetOpenView *v;
+int set_open_views_remove_one(Set *s, const char *holder) {
         size_t i;
-        int r;
+        SetOpenView *v = holder ? find(s, holder, &i) : NULL;
 
-        /* Only the caller's own record is touched: no right is needed. */
-        v = holder ? find(s, holder, &i) : NULL;
         if (!v)
-                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "This connection holds no open view "
-                                         "of snapshot set %s", s->id);
-        log_info("Set %s: view closed by %s.", s->id, holder);
-        if (--v->n == 0) {
-                v->n = 1;       /* drop() takes the entry's count off */
+                return -ENOENT;
+        if (v->n == 1)
                 drop(s, i);
-        } else {
+        else {
+                v->n--;
                 s->n_open_views--;
                 s->manager->n_open_views--;
         }
         emit_changed(s);
+        return 0;
+}
+
+int set_open_views_method_close(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Set *s = userdata;
+        const char *holder = sd_bus_message_get_sender(msg);
+        int r;
+
+        /* Only the caller's own record is touched: no right is needed. */
+        if (set_open_views_remove_one(s, holder) < 0)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "This connection holds no open view "
+                                         "of snapshot set %s", s->id);
+        log_info("Set %s: view closed by %s.", s->id, holder);
         r = sd_bus_reply_method_return(msg, "");
         maybe_release(s);
         return r;

@@ -34,6 +34,8 @@ int set_open_views_check(Set *s, const char *holder, const AuthCaller *caller, s
 /* Records one more view of s held by holder (the caller of OpenView). */
 int set_open_views_add(Set *s, const char *holder, const AuthCaller *caller);
 
+/* Takes one view of holder off (-ENOENT if it holds none). */
+int set_open_views_remove_one(Set *s, const char *holder);
 /* The views of s held by others than except (NULL: by anyone), for people:
  * "2 open views, held by :1.7 (pid 12), :1.9 (pid 20)" in buf; NULL if
  * there are none. */

@@ -621,14 +621,16 @@ int set_views_method_open_view(sd_bus_message *msg, void *userdata, sd_bus_error
                 r = sd_bus_message_close_container(reply);
         /* The message holds copies of the fds. */
         close_fds(fds, s->n_volumes);
+        /* Recorded before it goes, so that none goes unrecorded. */
+        if (r >= 0)
+                r = set_open_views_add(s, holder, &caller);
         if (r < 0)
                 return r;
         r = sd_bus_send(NULL, reply, NULL);
-        if (r < 0)
-                return r;
-        r = set_open_views_add(s, holder, &caller);
-        if (r < 0)
-                return log_error_errno(r, "Set %s: cannot record the view handed out to %s: %m", s->id, holder);
+        if (r < 0) {
+                (void) set_open_views_remove_one(s, holder);
+                return log_error_errno(r, "Set %s: cannot hand out a view to %s: %m", s->id, holder);
+        }
         log_info("Set %s: handed out a view of its %zu snapshot(s) to %s.", s->id, s->n_volumes, holder);
         return 1;
 }
