@@ -226,8 +226,8 @@ static int on_bus_disconnect(sd_bus_message *msg, void *userdata, sd_bus_error *
 }
 
 /* A client left the bus: its writers are gone, its views of sets are
- * forgotten, its auto-release sets are released. Only the bus driver says so: a client may send any of its peers
- * a signal that looks like this one. */
+ * forgotten, its auto-release sets are released. Only the bus driver says
+ * so: a client may send any of its peers a signal that looks like this one. */
 static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *name, *old_owner, *new_owner, *sender = sd_bus_message_get_sender(msg);
