@@ -201,7 +201,10 @@ wait_for 10 grep -q '^opened' "$T/views"
 out=$(stasis_as_nobody busctl --address="$A" call org.stasis1 "/org/stasis1/set/$id" org.stasis1.Set \
       ForgetViews 2>&1) && stasis_die "nobody could forget the views"
 assert_contains "$out" "org.stasis1.delete-set"
-assert_eq "$(open_views "$id")" 1 "nobody forgot no view"
+out=$(stasis_as_nobody busctl --address="$A" call org.stasis1 "/org/stasis1/set/$id" org.stasis1.Set \
+      CloseView 2>&1) && stasis_die "nobody closed a view it does not hold"
+assert_contains "$out" "This connection holds no open view of snapshot set $id"
+assert_eq "$(open_views "$id")" 1 "nobody closed no view of others"
 busctl --address="$A" call org.stasis1 "/org/stasis1/set/$id" org.stasis1.Set ForgetViews >/dev/null
 assert_eq "$(open_views "$id")" 0 "ForgetViews forgot the view"
 "$STASIS" delete "$id" >/dev/null
