@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "bus-errors.h"
-#include "bus-util.h"
 #include "log.h"
 #include "macro.h"
 #include "stasisd-set-open-views.h"
@@ -65,7 +64,6 @@ static void drop(Set *s, size_t i) {
                 assert(s->manager->n_open_views >= v->n);
                 s->manager->n_open_views -= v->n;
         }
-        sd_bus_slot_unref(v->check);
         free(v->holder);
         free(v);
         s->open_views[i] = s->open_views[--s->n_open_view_holders];
@@ -105,28 +103,12 @@ int set_open_views_check(Set *s, const char *holder, const AuthCaller *caller, s
         return 0;
 }
 
-/* The holder may have left before its view was recorded (its OpenView put
- * off by a hold, say), when its NameOwnerChanged was handled already: ask
- * the bus whether it is still there. */
-static int on_check(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        SetOpenView *v = userdata;
-        Set *s = v->set;
-        size_t i;
-
-        v->check = sd_bus_slot_unref(v->check);
-        if (!sd_bus_message_is_method_error(reply, NULL) || find(s, v->holder, &i) != v)
-                return 0;
-        log_info("Set %s: %s left the bus before its view was recorded; its %u open view(s) forgotten.", s->id,
-                 v->holder, v->n);
-        drop(s, i);
-        emit_changed(s);
-        maybe_release(s);
-        return 0;
-}
-
+/* A holder cannot have left before its view is recorded: the call is
+ * handled before the bus's NameOwnerChanged, and a call put off (a hold,
+ * its turn among the callers) is dropped when its caller leaves, or fails
+ * the check of its caller's credentials. */
 int set_open_views_add(Set *s, const char *holder, const AuthCaller *caller) {
         SetOpenView *v = find(s, holder, NULL);
-        int r;
 
         if (!v) {
                 SetOpenView **l = realloc(s->open_views, (s->n_open_view_holders + 1) * sizeof(SetOpenView *));
@@ -138,15 +120,9 @@ int set_open_views_add(Set *s, const char *holder, const AuthCaller *caller) {
                         free(v);
                         return -ENOMEM;
                 }
-                v->set = s;
                 v->pid = caller ? caller->pid : 0;
                 v->uid = caller ? caller->uid : 0;
                 s->open_views[s->n_open_view_holders++] = v;
-                r = sd_bus_call_method_async(s->manager->bus, &v->check, BUS_DRIVER_NAME, BUS_DRIVER_PATH,
-                                             BUS_DRIVER_NAME, "GetNameOwner", on_check, v, "s", holder);
-                if (r < 0)
-                        log_warning_errno(r, "Set %s: cannot ask the bus whether %s is still there: %m", s->id,
-                                          holder);
         }
         v->n++;
         s->n_open_views++;

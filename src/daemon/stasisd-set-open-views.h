@@ -20,12 +20,10 @@
 
 /* The views of a set that one connection (its unique name) holds. */
 typedef struct SetOpenView {
-        Set *set;
         char *holder;
         pid_t pid;              /* 0 if the bus did not tell */
         uid_t uid;
         unsigned n;
-        sd_bus_slot *check;     /* GetNameOwner: did it leave before it was recorded? */
 } SetOpenView;
 
 /* 0 if holder (of caller's uid) may have one more view of s, else
