@@ -74,6 +74,7 @@ int set_info_from_set(const StasisSet *set, bool full, SetInfo *ret) {
         s.hold_usec = stasis_set_hold_usec(set);
         s.has_completed = true;
         s.completed = stasis_set_completed_usec(set);
+        s.open_views = stasis_set_open_view_count(set);
         if (!(s.object_path = strdup(stasis_set_object_path(set))) || !(s.error = strdup(stasis_set_error(set))) ||
             !(s.mounted_at = strdup(stasis_set_mounted_at(set))))
                 return -ENOMEM;
@@ -173,6 +174,7 @@ json_object *set_info_to_json(const SetInfo *s) {
                 json_object_object_add(o, "error", isempty(s->error) ? NULL : jstr(s->error));
                 json_object_object_add(o, "hold_usec", json_object_new_uint64(s->hold_usec));
                 json_object_object_add(o, "mounted_at", isempty(s->mounted_at) ? NULL : jstr(s->mounted_at));
+                json_object_object_add(o, "open_views", json_object_new_int64(s->open_views));
                 json_object *a = json_object_new_array();
                 for (uint32_t i = 0; i < s->n_events; i++) {
                         json_object *e = json_object_new_object();
@@ -341,6 +343,9 @@ void print_set_details(FILE *f, const SetInfo *s) {
                 print_field(f, "Last error", s->error);
         if (!isempty(s->mounted_at))
                 print_field(f, "Mounted at", s->mounted_at);
+        if (s->open_views > 0)
+                fprintf(f, "  Open views: %u (in use: read by stasis exec, stasis backup or another requestor)\n",
+                        s->open_views);
         for (uint32_t i = 0; i < s->n_events; i++)
                 fprintf(f, "%s %s  %s\n", i == 0 ? "      Events:" : "             ",
                         format_timestamp(ts, sizeof ts, s->event_at[i], 0), s->event_text[i]);

@@ -26,6 +26,7 @@ typedef struct SetInfo {
         char *label;
         char *error;
         char *mounted_at;       /* where the set is mounted; NULL or "" if not */
+        unsigned open_views;    /* views handed out by OpenView that are open (stasis exec, backup) */
         bool persistent;
         uint32_t owner_uid;
         uint32_t n_volumes;

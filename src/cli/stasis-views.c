@@ -68,10 +68,13 @@ int verb_umount(StasisRequestor *r, char **args) {
 int delete_set_force(StasisRequestor *r, const char *id) {
         _cleanup_(set_unrefp) StasisSet *set = NULL;
 
-        /* Unmounted first if it is mounted; then deleted. */
+        /* Unmounted first if it is mounted, its open views forgotten; then
+         * deleted. */
         if (stasis_requestor_get_set(r, id, &set) < 0)
                 return -1;
         if (!isempty(stasis_set_mounted_at(set)) && stasis_requestor_unmount_set(r, id) < 0)
+                return -1;
+        if (stasis_set_open_view_count(set) > 0 && stasis_requestor_forget_views(r, id) < 0)
                 return -1;
         return stasis_requestor_delete_set(r, id);
 }
@@ -220,6 +223,9 @@ static int run_in_view(StasisRequestor *r, const char *id, char **cmd, int *ret_
                         break;
         }
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        /* Done with the view: stasisd may let the set go. (Best effort: the
+         * end of this connection tells it too.) */
+        (void) stasis_requestor_close_view(r, id);
 
         char buf[64 + sizeof(int) + 1024];
         ssize_t n = read(pipefd[0], buf, sizeof buf - 1);
@@ -275,6 +281,16 @@ static int all_components(StasisRequestor *r, const char *id, char ***ret) {
         return 0;
 }
 
+/* How many views of the set are open (once this command closed its own:
+ * those of others); 0 if that cannot be told. */
+static unsigned open_views(StasisRequestor *r, const char *id) {
+        _cleanup_(set_unrefp) StasisSet *set = NULL;
+
+        if (stasis_requestor_get_set(r, id, &set) < 0)
+                return 0;
+        return stasis_set_open_view_count(set);
+}
+
 int verb_backup(StasisRequestor *r, char **args) {
         _cleanup_(set_request_unrefp) StasisSetRequest *q = NULL;
         _cleanup_strv_free_ char **failed = NULL;
@@ -314,7 +330,15 @@ int verb_backup(StasisRequestor *r, char **args) {
                 fprintf(stderr, "stasis: backup: reported snapshot set %s as %s.\n", id,
                         ok ? "backed up" : "not backed up");
         if (!arg_keep) {
-                if (stasis_requestor_delete_set(r, id) < 0) {
+                unsigned others = open_views(r, id);
+                if (others > 0) {
+                        /* Not pulled from under them: stasisd releases it
+                         * (auto-release) once they are closed and this
+                         * command has left. */
+                        if (!arg_json)
+                                fprintf(stderr, "stasis: backup: snapshot set %s is read through %u open view(s) of "
+                                        "others; stasisd releases it once they are closed.\n", id, others);
+                } else if (stasis_requestor_delete_set(r, id) < 0) {
                         int e = report_error_context(r, context, "deleting the set");
                         if (ret == EXIT_OK)
                                 ret = e;

@@ -19,6 +19,7 @@
 #include "stasisd-freeze.h"
 #include "stasisd-manager-bus.h"
 #include "stasisd-manager.h"
+#include "stasisd-set-open-views.h"
 #include "stasisd-set-events.h"
 #include "stasisd-space-watch.h"
 #include "stasisd-retention.h"
@@ -224,9 +225,9 @@ static int on_bus_disconnect(sd_bus_message *msg, void *userdata, sd_bus_error *
         return sd_event_exit(m->event, EXIT_FAILURE);
 }
 
-/* A client left the bus: its writers are gone, its auto-release sets are
- * released. Only the bus driver says so: a client may send any of its peers
- * a signal that looks like this one. */
+/* A client left the bus: its writers are gone, its views of sets are
+ * forgotten, its auto-release sets are released. Only the bus driver says
+ * so: a client may send any of its peers a signal that looks like this one. */
 static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *name, *old_owner, *new_owner, *sender = sd_bus_message_get_sender(msg);
@@ -242,6 +243,8 @@ static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         callers_gone(m->callers, name);
         auth_caller_gone(m, name);
         manager_writers_owner_gone(m, name);
+        /* Its views first: its own do not keep its auto-release sets. */
+        manager_open_views_holder_gone(m, name);
         manager_sets_requestor_gone(m, name);
         return 0;
 }

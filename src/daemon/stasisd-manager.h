@@ -66,6 +66,7 @@ typedef struct Manager {
         Callers *callers;               /* unprivileged calls wait their turn */
         sd_bus_slot *name_match;        /* NameOwnerChanged: writers and requestors that leave */
 
+        unsigned n_open_views;  /* views handed out by OpenView, of all sets (stasisd-set-open-views.c) */
         Set *sets;              /* doubly linked, oldest first */
         Set *sets_tail;
         unsigned n_sets;

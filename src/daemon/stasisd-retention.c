@@ -16,6 +16,7 @@
 #include "stasisd-policy.h"
 #include "stasisd-retention-timeline.h"
 #include "stasisd-retention.h"
+#include "stasisd-set-open-views.h"
 #include "stasisd-set-views.h"
 #include "stasisd-strings.h"
 #include "string-table.h"
@@ -65,6 +66,10 @@ const char *retention_set_in_use(const Set *s, char *buf, size_t size) {
                 snprintf(buf, size, "it is being %s", s->state == SET_CREATING ? "made" : "removed");
         else if (s->view)
                 snprintf(buf, size, "it is mounted at %s", s->view->root);
+        else if (s->n_open_views > 0) {
+                char views[384];
+                snprintf(buf, size, "it has %s", set_open_views_describe(s, NULL, views, sizeof views));
+        }
         else if (!s->persistent && s->requestor && s->completed == 0)
                 snprintf(buf, size, "its backup is running: requestor %s has not reported it complete", s->requestor);
         else

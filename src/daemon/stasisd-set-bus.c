@@ -14,6 +14,7 @@
 #include "stasisd-set-export.h"
 #include "stasisd-set-events.h"
 #include "stasisd-set-metadata.h"
+#include "stasisd-set-open-views.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-set.h"
@@ -199,6 +200,7 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_PROPERTY("Completed", "t", NULL, offsetof(Set, completed), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WindowUSec", "t", NULL, offsetof(Set, window_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MountedAt", "s", set_views_property_mounted_at, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("OpenViews", "u", set_open_views_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Events", "a(ts)", set_events_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ExcludedWriters", "as", property_get_excluded, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ExpiresAt", "t", NULL, offsetof(Set, expires), SD_BUS_VTABLE_PROPERTY_CONST),
@@ -211,6 +213,8 @@ const sd_bus_vtable set_vtable[] = {
         SD_BUS_METHOD("Unmount", "", "", set_views_method_unmount, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("OpenView", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sh)", mounts),
                                 set_views_method_open_view, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("CloseView", "", "", set_open_views_method_close, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ForgetViews", "", "", set_open_views_method_forget, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("BackupMetadata", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssssuu)", metadata),
                                 set_metadata_method_list, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("BackupMetadataFile", SD_BUS_ARGS("s", path), SD_BUS_RESULT("ay", data, "u", mode),

@@ -22,6 +22,7 @@
 #include "mountinfo.h"
 #include "stasisd-auth.h"
 #include "stasisd-set-bus.h"
+#include "stasisd-set-open-views.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-views-record.h"
 #include "stasisd-strings.h"
@@ -500,11 +501,13 @@ int set_views_method_unmount(sd_bus_message *msg, void *userdata, sd_bus_error *
 int set_views_method_open_view(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Set *s = userdata;
+        const char *holder = sd_bus_message_get_sender(msg);
+        AuthCaller caller = {};
         int fds[MANAGER_VOLUMES_PER_SET_MAX];
         size_t order[MANAGER_VOLUMES_PER_SET_MAX];
         int r;
 
-        r = auth_check(s->manager, msg, AUTH_MOUNT_SET, NULL, error);
+        r = auth_check(s->manager, msg, AUTH_MOUNT_SET, &caller, error);
         if (r != 0)
                 return r;
         r = manager_defer_if_holding(s->manager, msg, method_deferred, s->manager);
@@ -513,6 +516,12 @@ int set_views_method_open_view(sd_bus_message *msg, void *userdata, sd_bus_error
         if (s->n_volumes > MANAGER_VOLUMES_PER_SET_MAX)
                 return sd_bus_error_setf(error, STASIS_ERROR_LIMIT_EXCEEDED, "Snapshot set %s has too many volumes",
                                          s->id);
+        /* The view is the caller's connection's until it closes it or leaves. */
+        if (!holder)
+                return sd_bus_error_setf(error, STASIS_ERROR_INVALID_ARGUMENT, "OpenView needs a caller on a bus");
+        r = set_open_views_check(s, holder, &caller, error);
+        if (r < 0)
+                return r;
         r = set_view_open(s, fds, order, error);
         if (r < 0)
                 return r;
@@ -526,10 +535,18 @@ int set_views_method_open_view(sd_bus_message *msg, void *userdata, sd_bus_error
                 r = sd_bus_message_close_container(reply);
         /* The message holds copies of the fds. */
         close_fds(fds, s->n_volumes);
+        /* Recorded before it goes, so that none goes unrecorded. */
+        if (r >= 0)
+                r = set_open_views_add(s, holder, &caller);
         if (r < 0)
                 return r;
-        log_info("Set %s: handed out a view of its %zu snapshot(s).", s->id, s->n_volumes);
-        return sd_bus_send(NULL, reply, NULL);
+        r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0) {
+                (void) set_open_views_remove_one(s, holder);
+                return log_error_errno(r, "Set %s: cannot hand out a view to %s: %m", s->id, holder);
+        }
+        log_info("Set %s: handed out a view of its %zu snapshot(s) to %s.", s->id, s->n_volumes, holder);
+        return 1;
 }
 
 int set_views_property_mounted_at(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -25,6 +25,7 @@
 #include "stasisd-request-id.h"
 #include "stasisd-set-events.h"
 #include "stasisd-retention.h"
+#include "stasisd-set-open-views.h"
 #include "stasisd-set-views.h"
 #include "stasisd-set-writers.h"
 #include "stasisd-catalog-excluded.h"
@@ -68,6 +69,7 @@ Set *set_free(Set *s) {
                 return NULL;
         retention_set_gone(s, NULL);
         set_view_detach(s);
+        set_open_views_free(s);
         set_commit_release(s);
         set_writers_release(s);
         set_components_free(s->components, s->n_components);
@@ -336,7 +338,16 @@ int set_delete(Set *s, sd_bus_message *msg, sd_bus_error *error) {
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
                                          "Snapshot set %s is mounted at %s; unmount it first (stasis umount %s, "
                                          "or stasis delete --force)", s->id, s->view->root, s->id);
+        /* ... and so is a set others hold views of (its caller's own views
+         * do not keep it: it is done with them). */
+        char views[512];
+        if (msg && set_open_views_describe(s, sd_bus_message_get_sender(msg), views, sizeof views))
+                return sd_bus_error_setf(error, STASIS_ERROR_BUSY,
+                                         "Snapshot set %s has %s; delete it once they are closed (or stasis "
+                                         "delete --force)", s->id, views);
         set_view_detach(s);
+        s->release_after_views = false;
+        set_open_views_forget(s, NULL);
         if (s->state != SET_DELETING)
                 set_change_state(s, SET_DELETING, NULL);
         r = set_start_remove(s);
@@ -356,10 +367,19 @@ static void set_requestor_gone(Set *s) {
                 s->release_requested = true;
                 return;
         }
-        log_info("Set %s: its requestor %s left; releasing it.", s->id, strna(s->requestor));
         /* It left without reporting the backup: the writers hear it failed. */
         if (s->state == SET_CREATED && !s->completed && s->n_components > 0)
                 set_complete_all_failed(s);
+        /* Others still read it (its requestor's own views are gone): it
+         * goes when they are done (stasisd-set-open-views.c). */
+        char views[512];
+        if (set_open_views_describe(s, NULL, views, sizeof views)) {
+                log_info("Set %s: its requestor %s left; it is released once its %s are closed.", s->id,
+                         strna(s->requestor), views);
+                s->release_after_views = true;
+                return;
+        }
+        log_info("Set %s: its requestor %s left; releasing it.", s->id, strna(s->requestor));
         (void) set_delete(s, NULL, NULL);
 }
 

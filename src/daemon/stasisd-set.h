@@ -112,6 +112,11 @@ struct Set {
         bool export_hidden;             /* left out of GetManagedObjects */
 
         struct SetView *view;           /* where it is mounted, if it is (stasisd-set-views.c) */
+        /* The views OpenView handed out, by holder (stasisd-set-open-views.c). */
+        struct SetOpenView **open_views;
+        size_t n_open_view_holders;
+        unsigned n_open_views;
+        bool release_after_views;       /* its requestor left: released when the others' views are closed */
 
         /* What happened to it after it was made (stasisd-set-events.c). */
         struct SetEvent *events;

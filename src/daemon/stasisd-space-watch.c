@@ -249,11 +249,12 @@ static const char *bytes(int64_t b, char buf[static 32]) {
         return buf;
 }
 
-/* The oldest set that is not persistent, not busy and not mounted, with a
+/* The oldest set that is not persistent, not busy, not mounted and has no
+ * open view, with a
  * snapshot in the same group (or thin pool) as entry o says. */
 static Set *expendable(Manager *m, json_object *all, const char *key, const char *value) {
         LIST_FOREACH(sets, c, m->sets) {
-                if (c->persistent || !watched(c) || c->view)
+                if (c->persistent || !watched(c) || c->view || c->n_open_views > 0)
                         continue;
                 for (size_t k = 0; k < json_object_array_length(all); k++) {
                         json_object *e = json_object_array_get_idx(all, k);

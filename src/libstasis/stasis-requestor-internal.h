@@ -62,6 +62,7 @@ struct StasisSet {
         char *consistency;
         char *error;
         char *mounted_at;               /* NULL: not known (a summary, an older stasisd) */
+        uint32_t open_views;            /* OpenViews; 0 if not known */
         bool persistent;
         uint32_t owner;
         uint64_t created, completed, hold, window;

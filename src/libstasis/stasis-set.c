@@ -151,6 +151,8 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
                         s->persistent = b;
                 return r;
         }
+        if (streq(name, "OpenViews"))
+                return sd_bus_message_read(m, "v", "u", &s->open_views);
         if (streq(name, "Owner"))
                 return sd_bus_message_read(m, "v", "u", &s->owner);
         if (streq(name, "Created"))
@@ -434,6 +436,10 @@ SET_STRING(state, state)
 SET_STRING(consistency, consistency)
 SET_STRING(error, error)
 SET_STRING(mounted_at, mounted_at)
+
+unsigned stasis_set_open_view_count(const StasisSet *s) {
+        return s ? s->open_views : 0;
+}
 
 unsigned stasis_set_event_count(const StasisSet *s) {
         return s ? (unsigned) s->n_events : 0;

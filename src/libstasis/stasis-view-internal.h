@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <systemd/sd-bus.h>
+
 #include "stasis/stasis.h"
 
 /* A writer's backup metadata file, to be placed at path in the view. */

@@ -19,6 +19,7 @@ static struct {
         unsigned count;
         int sync_calls;                 /* watch: create and delete synchronously, outside the loop */
         uint64_t timeout_usec;          /* 0: the library's default */
+        int keep_views;                 /* views: do not close them at the end */
 } arg = { .loop = "wait", .count = 1 };
 
 static sd_event *event;
@@ -229,6 +230,49 @@ static int cmd_delete(StasisRequestor *r, char **args) {
         return q < 0 ? fail(r, q) : 0;
 }
 
+/* views: --count views of each set ID (printing "opened ID" or the error
+ * for each), held on this one connection until stdin closes; then each is
+ * closed (CloseView) unless --keep-views. */
+static int cmd_views(StasisRequestor *r, char **args) {
+        char buf[64];
+        int ret = 0;
+
+        for (char **p = args; *p; p++)
+                for (unsigned i = 0; i < arg.count; i++) {
+                        StasisView *v = NULL;
+                        int q = stasis_requestor_open_view(r, *p, &v);
+                        if (q < 0)
+                                ret = fail(r, q);
+                        else
+                                printf("opened %s\n", *p);
+                        stasis_view_free(v);
+                }
+        fflush(stdout);
+        while (read(STDIN_FILENO, buf, sizeof buf) > 0)
+                ;
+        for (char **p = args; *p && !arg.keep_views; p++)
+                for (unsigned i = 0; i < arg.count; i++)
+                        if (stasis_requestor_close_view(r, *p) < 0)
+                                ret = fail(r, -1);
+        return ret;
+}
+
+/* view-delete: a view of set ID, then the set deleted while the view is
+ * still held (as a requestor written before CloseView does). */
+static int cmd_view_delete(StasisRequestor *r, char **args) {
+        StasisView *v = NULL;
+        int q;
+
+        if (!args[0])
+                return 2;
+        q = stasis_requestor_open_view(r, args[0], &v);
+        if (q < 0)
+                return fail(r, q);
+        q = stasis_requestor_delete_set(r, args[0]);
+        stasis_view_free(v);
+        return q < 0 ? fail(r, q) : 0;
+}
+
 /* watch: print the changes of sets; stop after the set created here (the
  * paths given) was added, became created and was removed. */
 static char watched[32];
@@ -305,6 +349,7 @@ static const struct {
 } commands[] = {
         { "create", cmd_create }, { "hold", cmd_hold }, { "show", cmd_show }, { "list", cmd_list },
         { "complete", cmd_complete }, { "delete", cmd_delete }, { "watch", cmd_watch },
+        { "views", cmd_views }, { "view-delete", cmd_view_delete },
 };
 
 static void usage(FILE *f) {
@@ -315,9 +360,11 @@ static void usage(FILE *f) {
                    "  --label L, --persistent, --require-writers, --component C   the request\n"
                    "  --sync-calls         watch: create and delete with synchronous calls\n"
                    "  --expire-after SEC   the set expires SEC seconds after it is made\n"
-                   "  --timeout MS         how long each call may wait for stasisd's answer\n\n"
+                   "  --timeout MS         how long each call may wait for stasisd's answer\n"
+                   "  --keep-views         views: leave them open at the end (the connection's end closes them)\n\n"
                    "commands: create PATH..., hold PATH... (until stdin closes), show ID, list,\n"
-                   "          complete ID [FAILED...], delete ID, watch PATH...\n"
+                   "          complete ID [FAILED...], delete ID, watch PATH...,\n"
+                   "          views ID... (--count each, held until stdin closes), view-delete ID\n"
                    "An error prints \"error NAME CODE ERRNO: MESSAGE\" and exits 1.\n");
 }
 
@@ -329,6 +376,7 @@ int main(int argc, char *argv[]) {
                 { "component", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
                 { "sync-calls", no_argument, NULL, 's' },  { "timeout", required_argument, NULL, 't' },
                 { "expire-after", required_argument, NULL, 'e' },
+                { "keep-views", no_argument, NULL, 'k' },
                 {}
         };
         StasisRequestor *r = NULL;
@@ -348,6 +396,7 @@ int main(int argc, char *argv[]) {
                 case 's': arg.sync_calls = 1; break;
                 case 'e': stasis_set_request_set_expire_after(arg.request, strtoull(optarg, NULL, 10) * 1000000); break;
                 case 't': arg.timeout_usec = (uint64_t) strtoull(optarg, NULL, 10) * 1000; break;
+                case 'k': arg.keep_views = 1; break;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
                 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test-views-hold.sh - Mount and OpenView asked while another set holds
 # file systems frozen wait for the hold to end (a provider's mount verb runs
-# in stasisd's loop, which a hold must not wait on), then go through.
+# in stasisd's loop, which a hold must not wait on), then go through; an
+# OpenView whose caller left meanwhile leaves no open view behind.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 stasis_env_init
@@ -42,4 +43,18 @@ for how in mount exec; do
         fi
         wait "$C"
 done
+
+# A caller that leaves while its OpenView waits for the hold leaves no open
+# view behind: the set can be deleted once the hold is over.
+rm -f "$TEST_PROVIDER_DIR/log" "$TEST_PROVIDER_DIR"/snap-*
+"$STASIS" --json create "$H" >/dev/null &
+C=$!
+stasis_track_pid "$C"
+wait_for 10 in_commit
+busctl --address="$STASIS_BUS_ADDRESS" call --expect-reply=no org.stasis1 "/org/stasis1/set/$id" \
+        org.stasis1.Set OpenView
+hold_over && stasis_die "the hold ended before the OpenView came"
+wait "$C"
+assert_eq "$("$STASIS" --json show "$id" | jq -r .open_views)" 0 "no open view of a caller that left"
+"$STASIS" delete "$id" >/dev/null
 echo ok

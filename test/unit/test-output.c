@@ -21,11 +21,11 @@ TEST(set_json) {
         SetInfo s = { .id = (char *) "7", .object_path = (char *) "/org/stasis1/set/7", .created = 0,
                       .state = (char *) "created", .consistency = (char *) "crash-atomic",
                       .label = (char *) "say \"hi\"", .persistent = true, .owner_uid = 0,
-                      .n_volumes = 1, .volumes = &v };
+                      .open_views = 2, .n_volumes = 1, .volumes = &v };
         char *j = render(set_info_to_json(&s));
         CHECK_STREQ(j, "{\"id\":\"7\",\"created\":\"n/a\",\"created_usec\":0,\"state\":\"created\","
                        "\"consistency\":\"crash-atomic\",\"label\":\"say \\\"hi\\\"\",\"persistent\":true,"
-                       "\"owner_uid\":0,\"error\":null,\"hold_usec\":0,\"mounted_at\":null,\"events\":[],\"volumes\":[{\"path\":\"/srv/a b\",\"mount_point\":\"/srv\","
+                       "\"owner_uid\":0,\"error\":null,\"hold_usec\":0,\"mounted_at\":null,\"open_views\":2,\"events\":[],\"volumes\":[{\"path\":\"/srv/a b\",\"mount_point\":\"/srv\","
                        "\"device\":\"/dev/loop0\",\"fstype\":\"btrfs\",\"provider\":\"btrfs\",\"source\":\"/srv\","
                        "\"snapshot\":\"/srv/.stasis/7\",\"state\":\"ok\"}]}");
         free(j);

@@ -516,6 +516,10 @@ const char *stasis_set_consistency(const StasisSet *s);
 const char *stasis_set_error(const StasisSet *s);      /* why the last step failed; "" if none */
 /* Where stasis_requestor_mount_set() attached the set; "" if it is not mounted. */
 const char *stasis_set_mounted_at(const StasisSet *s);
+/* How many views of the set stasis_requestor_open_view() handed out are
+ * open (held by their callers' connections); 0 if not known (a summary
+ * from stasis_requestor_list_set_summaries(), an older stasisd). Since 0.4. */
+unsigned stasis_set_open_view_count(const StasisSet *s);
 /* What happened to the set after it was made, oldest first (a snapshot
  * grown, a set released to make room, a snapshot lost): when
  * (CLOCK_REALTIME, usec) and what. -ERANGE past the end. */
@@ -804,8 +808,24 @@ int stasis_view_enter(StasisView *v);
 /* What stasis_view_enter() could not do, when it knows more than its
  * errno (the path at fault); NULL otherwise. Valid until v is freed. */
 const char *stasis_view_error(const StasisView *v);
-/* Closes what is left; returns NULL. NULL is fine. */
+/* Closes what is left; returns NULL. NULL is fine. It does not tell
+ * stasisd: see stasis_requestor_close_view(). */
 StasisView *stasis_view_free(StasisView *v);
+/* stasisd counts each view it hands out as held by the requestor's bus
+ * connection, until the requestor says it is done with it (this call, once
+ * the backup has read it: CMD ended) or the connection closes. A set with
+ * views held by other connections is not deleted (STASIS_ERR_BUSY naming
+ * their holders) and retention, expiry and the space watch keep it; the
+ * requestor's own views do not keep it from its own delete. Tells stasisd
+ * that one view of set id this connection holds is closed;
+ * STASIS_ERR_INVALID_ARGUMENT if it holds none, STASIS_ERR_NO_SUCH_SET.
+ * Since 0.4. */
+int stasis_requestor_close_view(StasisRequestor *r, const char *id);
+/* Makes stasisd forget every open view of set id, whoever holds them (the
+ * views stay readable by their holders; the set may then be deleted under
+ * them): what `stasis delete --force` does first. Root, or polkit's
+ * org.stasis1.delete-set. Since 0.4. */
+int stasis_requestor_forget_views(StasisRequestor *r, const char *id);
 
 /* -- Being told of changes -- */
 
