@@ -4,7 +4,8 @@
 # through stasisd and the CLI; runs inside the virtual machine of vmtest.sh,
 # started by test/integration/test-lvm-space-vm.sh. A snapshot half full is
 # grown while its volume group has room; without room, the oldest set that
-# is not persistent is released to make some; without either, the snapshot
+# is not persistent (and not read: no open view) is released to make some;
+# without either, the snapshot
 # fills, LVM drops it, and its set turns invalid with the reason. Each step
 # is an event of the set in stasis show, kept across a restart of stasisd.
 set -euo pipefail
@@ -81,6 +82,20 @@ A=$(cat "$T/req.id")
 assert_eq "$("$STASIS" --json show "$A" | jq -r .persistent)" false "the requestor's set is not persistent"
 P2=$("$STASIS" --json create -l keep "$T/mnt/a" | jq -r .id)
 assert_eq "$(vg_free_mib)" 0 "no room left in vgs"
+# While another process reads set A (an open view: stasis exec), it is not
+# released: the watch says there is nothing to release.
+"$STASIS" exec "$A" -- sleep 600 &
+EX=$!
+stasis_track_pid "$EX"
+wait_until 30 '[ "$("$STASIS" --json show "$A" | jq -r .open_views)" = 1 ]' || stasis_die "set $A has no open view"
+fill_until a 'events "$P2" | grep -q "no set that is not persistent has a snapshot there to release"' ||
+        stasis_die "no warning in set $P2 while set $A is read: $(events "$P2")"
+"$STASIS" show "$A" >/dev/null || stasis_die "set $A was released while a view of it was open"
+! events "$P2" | grep -q "released set $A" || stasis_die "set $A was chosen for release while read: $(events "$P2")"
+stasis_log "set $A kept while read, after ${SECONDS}s"
+kill "$EX"
+wait "$EX" 2>/dev/null || true
+wait_until 30 '[ "$("$STASIS" --json show "$A" | jq -r .open_views)" = 0 ]' || stasis_die "set $A's view not closed"
 fill_until a '! "$STASIS" show "$A" >/dev/null 2>&1' || stasis_die "set $A was not released for room"
 wait_until 10 'events "$P2" | grep -q "released set $A (not persistent"' ||
         stasis_die "no event of the release in set $P2: $(events "$P2")"
