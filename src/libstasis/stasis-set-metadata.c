@@ -79,9 +79,22 @@ static int read_entries(sd_bus_message *reply, StasisMetadataList *l) {
         return k;
 }
 
+int metadata_list_from_reply(StasisRequestor *r, sd_bus_message *reply, StasisMetadataList **ret) {
+        _cleanup_(metadata_list_freep) StasisMetadataList *l = NULL;
+        int k;
+
+        l = calloc(1, sizeof(StasisMetadataList));
+        if (!l)
+                return requestor_fail(r, -ENOMEM, "Out of memory");
+        k = read_entries(reply, l);
+        if (k < 0)
+                return requestor_fail(r, k, "Malformed reply to BackupMetadata: %s", strerror(-k));
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 int stasis_requestor_get_set_metadata(StasisRequestor *r, const char *id, StasisMetadataList **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(metadata_list_freep) StasisMetadataList *l = NULL;
         _cleanup_free_ char *path = NULL;
         int k;
 
@@ -100,14 +113,7 @@ int stasis_requestor_get_set_metadata(StasisRequestor *r, const char *id, Stasis
         k = requestor_call(r, m, &reply);
         if (k < 0)
                 return k;
-        l = calloc(1, sizeof(StasisMetadataList));
-        if (!l)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
-        k = read_entries(reply, l);
-        if (k < 0)
-                return requestor_fail(r, k, "Malformed reply to BackupMetadata: %s", strerror(-k));
-        *ret = TAKE_PTR(l);
-        return 0;
+        return metadata_list_from_reply(r, reply, ret);
 }
 
 unsigned stasis_metadata_list_count(const StasisMetadataList *l) {
