@@ -44,6 +44,7 @@ void requestor_call_batch(StasisRequestor *r, BatchCall *calls, size_t n) {
         sd_bus *bus = r->client.bus;
         sd_bus_slot *slots[BATCH_CALLS_MAX] = {};
         size_t left = n;
+        bool ready = sd_bus_is_ready(bus) > 0;
         int q = 0;
 
         assert(n <= BATCH_CALLS_MAX);
@@ -62,10 +63,25 @@ void requestor_call_batch(StasisRequestor *r, BatchCall *calls, size_t n) {
                         left--;
                 }
         }
+        /* The calls' own time-outs, kept here too: sd-bus may wake up a
+         * moment before one passes and then not wait for it again. */
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + r->timeout_usec;
         while (left > 0) {
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
+                if (now >= deadline) {
+                        for (size_t i = 0; i < n; i++)
+                                if (!calls[i].done) {
+                                        calls[i].result = -ETIMEDOUT;
+                                        (void) sd_bus_error_set(&calls[i].error, SD_BUS_ERROR_NO_REPLY,
+                                                                "Method call timed out");
+                                        calls[i].done = true;
+                                }
+                        break;
+                }
                 q = sd_bus_process(bus, NULL);
+                ready = ready || sd_bus_is_ready(bus) > 0;
                 if (q == 0)
-                        q = sd_bus_wait(bus, UINT64_MAX);
+                        q = sd_bus_wait(bus, deadline - now);
                 if (q < 0 && q != -EINTR)
                         break;
                 left = 0;
@@ -78,6 +94,8 @@ void requestor_call_batch(StasisRequestor *r, BatchCall *calls, size_t n) {
                         calls[i].result = q < 0 ? q : -EIO;
                         calls[i].done = true;
                 }
+                /* Closed before its Hello was answered: nothing reached stasisd. */
+                calls[i].unconnected = calls[i].result < 0 && !ready;
                 sd_bus_slot_unref(slots[i]);
         }
 finish:
@@ -89,6 +107,8 @@ finish:
 int batch_call_result(StasisRequestor *r, BatchCall *c) {
         if (c->result >= 0)
                 return 0;
+        if (c->unconnected)
+                return requestor_fail(r, -ENOTCONN, "the connection closed before the bus answered Hello");
         int q = requestor_fail_call(r, &r->client.last_error, c->result, &c->error, c->started, r->timeout_usec);
         r->client.failed = true;
         return q;

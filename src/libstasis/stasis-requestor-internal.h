@@ -113,6 +113,7 @@ typedef struct BatchCall {
         int result;                     /* 0, or the call's failure */
         uint64_t started;               /* CLOCK_MONOTONIC, when sent */
         bool done;
+        bool unconnected;               /* failed before the bus answered Hello */
 } BatchCall;
 /* Makes the n (at most BATCH_CALLS_MAX) calls, each with r's timeout, and
  * waits for all their answers; records no failure in r. */

@@ -8,9 +8,15 @@
 #     without asking the manager for the object's path (GetSet) first;
 #  2. `stasis show ID` makes the same three reads, and shows what create showed;
 #  3. `stasis show` of a set that is not there (a number, and an id that is
-#     not one) still fails with stasisd's NoSuchSet (exit status 3).
+#     not one) still fails with stasisd's NoSuchSet (exit status 3);
+#  4. `stasis create` writes its CreateSet right behind the bus' Hello, before
+#     it reads any answer (strace of its sendmsg and recvmsg);
+#  5. a bus that closes the connection before it answers Hello: `stasis
+#     create` says it cannot connect to the bus (exit status 5), as when the
+#     connection was refused.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
+command -v strace >/dev/null || stasis_die "strace is needed (scripts/install-deps.sh installs it)"
 
 stasis_env_init
 # Root may monitor the private bus (BecomeMonitor), to count the calls.
@@ -87,4 +93,30 @@ for bad in 4242 no_such; do
         assert_exit 3 "$STASIS" show "$bad"
         assert_eq "$STASIS_ERR" "stasis: No snapshot set with id '$bad'" "stasis show $bad"
 done
+
+# 4. CreateSet behind Hello. In strace's record, the first sendmsg that holds
+# CreateSet comes before the first recvmsg that reads a message (answers
+# begin with 'l' and type 2, "l\2"; the bus' answer to the authentication,
+# read before the Hello is sent, is text).
+strace -o "$T/cli.strace" -e trace=sendmsg,recvmsg -s 256 "$STASIS" create "$P/data" >/dev/null
+first() { grep -n "$1" "$T/cli.strace" | head -n 1 | cut -d: -f1; }
+sent=$(first '^sendmsg.*CreateSet')
+read_at=$(first '^recvmsg.*iov_base="l\\2')
+[ -n "$sent" ] && [ -n "$read_at" ] || stasis_die "no CreateSet sent or no answer read: $(cat "$T/cli.strace")"
+[ "$sent" -lt "$read_at" ] || stasis_die "CreateSet (line $sent) was sent after an answer was read (line $read_at)"
+
+# 5. A "bus" that reads the authentication and closes the connection.
+S=$T/closing.sock
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept(); c.recv(4096); c.close()
+' "$S" >"$T/closing.out" &
+CLOSE_PID=$!
+wait_for 5 grep -q ready "$T/closing.out"
+assert_exit 5 env STASIS_BUS_ADDRESS="unix:path=$S" "$STASIS" create "$P/data"
+assert_contains "$STASIS_ERR" "stasis: cannot connect to the bus unix:path=$S: "
+wait "$CLOSE_PID"
 echo "PASS: test-create-calls"

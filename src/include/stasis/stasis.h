@@ -385,7 +385,10 @@ int stasis_requestor_set_bus_address(StasisRequestor *r, const char *address);
 int stasis_requestor_set_timeout(StasisRequestor *r, uint64_t usec);
 /* Opens the connection. 0 if it is open already. It fails if the bus
  * cannot be reached, not if stasisd is not running: calls then fail with
- * org.freedesktop.DBus.Error.ServiceUnknown. */
+ * org.freedesktop.DBus.Error.ServiceUnknown. Without the caller's loop it
+ * does not wait for the bus to answer Hello: the first call is sent right
+ * behind it, and if the bus closes the connection before it answers, that
+ * call fails with -ENOTCONN (a local error, no name). */
 int stasis_requestor_connect(StasisRequestor *r);
 /* The last failure of a call on r, or NULL if the last call succeeded.
  * Belongs to r; valid until the next call on r. */
