@@ -31,6 +31,7 @@ static void batch_one_by_one(StasisRequestor *r, BatchCall *calls, size_t n) {
                 }
                 calls[i].done = true;
         }
+        requestor_kick(r);
 }
 
 /* Sends all, then reads until each has its answer: stasisd answers calls of

@@ -92,6 +92,9 @@ int requestor_begin(StasisRequestor *r);
  * to it, if not done yet. Needed before anything is dispatched: answers
  * of asynchronous calls, signals. */
 int requestor_own_loop(StasisRequestor *r);
+/* After a synchronous call in the library's own loop: makes the loop's fd
+ * readable if the bus read messages meanwhile. */
+void requestor_kick(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
 /* Records in info the failure q (with e, as sd-bus gave it) of a call

@@ -105,7 +105,7 @@ static int kick_setup(StasisRequestor *r) {
 /* After a synchronous call in the library's own loop: if the bus read
  * messages meanwhile (signals, answers of asynchronous calls), make the
  * loop's fd readable so that the caller's poll() wakes up for them. */
-static void kick(StasisRequestor *r) {
+void requestor_kick(StasisRequestor *r) {
         uint64_t t, one = 1;
 
         if (r->kick_fd < 0 || sd_bus_get_timeout(r->client.bus, &t) <= 0 || t != 0)
@@ -325,7 +325,7 @@ int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_r
                 return q;
         }
         q = sd_bus_call(r->client.bus, m, r->timeout_usec, &error, &reply);
-        kick(r);
+        requestor_kick(r);
         if (q < 0) {
                 q = requestor_fail_call(r, &r->client.last_error, q, &error, started, r->timeout_usec);
                 r->client.failed = true;

@@ -195,6 +195,32 @@ static int cmd_show(StasisRequestor *r, char **args) {
         return 0;
 }
 
+/* details: stasis_requestor_get_set_details(), printed as show, then the
+ * number of metadata entries and the exclusive size ("unknown: WHY"). */
+static int cmd_details(StasisRequestor *r, char **args) {
+        StasisSet *s;
+        StasisMetadataList *l;
+        uint64_t bytes;
+        char *why;
+        int q;
+
+        if (!args[0])
+                return 2;
+        q = stasis_requestor_get_set_details(r, args[0], &s, &l, &bytes, &why);
+        if (q < 0)
+                return fail(r, q);
+        show(s);
+        printf("metadata=%u\n", stasis_metadata_list_count(l));
+        if (bytes == UINT64_MAX)
+                printf("exclusive=unknown: %s\n", why ?: "-");
+        else
+                printf("exclusive=%" PRIu64 "\n", bytes);
+        free(why);
+        stasis_metadata_list_free(l);
+        stasis_set_unref(s);
+        return 0;
+}
+
 static int cmd_list(StasisRequestor *r, char **args) {
         StasisSet **l;
         size_t n;
@@ -305,6 +331,7 @@ static const struct {
 } commands[] = {
         { "create", cmd_create }, { "hold", cmd_hold }, { "show", cmd_show }, { "list", cmd_list },
         { "complete", cmd_complete }, { "delete", cmd_delete }, { "watch", cmd_watch },
+        { "details", cmd_details },
 };
 
 static void usage(FILE *f) {
@@ -317,7 +344,7 @@ static void usage(FILE *f) {
                    "  --expire-after SEC   the set expires SEC seconds after it is made\n"
                    "  --timeout MS         how long each call may wait for stasisd's answer\n\n"
                    "commands: create PATH..., hold PATH... (until stdin closes), show ID, list,\n"
-                   "          complete ID [FAILED...], delete ID, watch PATH...\n"
+                   "          complete ID [FAILED...], delete ID, watch PATH..., details ID\n"
                    "An error prints \"error NAME CODE ERRNO: MESSAGE\" and exits 1.\n");
 }
 
