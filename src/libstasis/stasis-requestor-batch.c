@@ -45,7 +45,9 @@ void requestor_call_batch(StasisRequestor *r, BatchCall *calls, size_t n) {
         sd_bus *bus = r->client.bus;
         sd_bus_slot *slots[BATCH_CALLS_MAX] = {};
         size_t left = n;
-        bool ready = sd_bus_is_ready(bus) > 0;
+        /* Open, its Hello not answered yet: if it closes before, the calls
+         * never reached stasisd. */
+        bool hello_pending = sd_bus_is_open(bus) > 0 && sd_bus_is_ready(bus) == 0, ready = false;
         int q = 0;
 
         assert(n <= BATCH_CALLS_MAX);
@@ -68,6 +70,15 @@ void requestor_call_batch(StasisRequestor *r, BatchCall *calls, size_t n) {
          * moment before one passes and then not wait for it again. */
         uint64_t deadline = now_usec(CLOCK_MONOTONIC) + r->timeout_usec;
         while (left > 0) {
+                q = sd_bus_process(bus, NULL);
+                ready = ready || sd_bus_is_ready(bus) > 0;
+                if (q < 0 && q != -EINTR)
+                        break;
+                left = 0;
+                for (size_t i = 0; i < n; i++)
+                        left += !calls[i].done;
+                if (left == 0 || q > 0)
+                        continue;
                 uint64_t now = now_usec(CLOCK_MONOTONIC);
                 if (now >= deadline) {
                         for (size_t i = 0; i < n; i++)
@@ -79,15 +90,9 @@ void requestor_call_batch(StasisRequestor *r, BatchCall *calls, size_t n) {
                                 }
                         break;
                 }
-                q = sd_bus_process(bus, NULL);
-                ready = ready || sd_bus_is_ready(bus) > 0;
-                if (q == 0)
-                        q = sd_bus_wait(bus, deadline - now);
+                q = sd_bus_wait(bus, deadline - now);
                 if (q < 0 && q != -EINTR)
                         break;
-                left = 0;
-                for (size_t i = 0; i < n; i++)
-                        left += !calls[i].done;
         }
         for (size_t i = 0; i < n; i++) {
                 if (!calls[i].done) {
@@ -96,7 +101,7 @@ void requestor_call_batch(StasisRequestor *r, BatchCall *calls, size_t n) {
                         calls[i].done = true;
                 }
                 /* Closed before its Hello was answered: nothing reached stasisd. */
-                calls[i].unconnected = calls[i].result < 0 && !ready;
+                calls[i].unconnected = calls[i].result < 0 && hello_pending && !ready;
                 sd_bus_slot_unref(slots[i]);
         }
 finish:

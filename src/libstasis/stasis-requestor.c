@@ -315,7 +315,8 @@ int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_r
 
         /* The first call of a connection without a loop: sent behind the
          * Hello, not after its answer. */
-        if (sd_bus_is_ready(r->client.bus) == 0 && !sd_bus_get_event(r->client.bus)) {
+        if (sd_bus_is_open(r->client.bus) > 0 && sd_bus_is_ready(r->client.bus) == 0 &&
+            !sd_bus_get_event(r->client.bus)) {
                 BatchCall call = { .call = sd_bus_message_ref(m) };
                 requestor_call_batch(r, &call, 1);
                 q = batch_call_result(r, &call);
