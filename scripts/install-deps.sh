@@ -16,6 +16,8 @@ packages=(
         polkitd
         # file systems and tools the tests and the demo use
         btrfs-progs xfsprogs e2fsprogs util-linux mount jq sqlite3 procps
+        # test-create-calls.sh: the order of the CLI's writes and reads on the bus
+        strace
         # real backup tools the tests run in a view of a set (stasis backup): tar, restic
         tar restic
         # the Python example of docs/requestors.md

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasis-report.c - the CLI's error messages, and the exit status each error of libstasis gives */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +83,13 @@ int report_error_context(StasisRequestor *r, const char *context, const char *wh
         if (!e) {
                 fprintf(stderr, "stasis: %s%s%s: failed, and libstasis did not say why\n", context, sep, what);
                 return EXIT_FAILED;
+        }
+        if (!name && stasis_error_info_errno(e) == ENOTCONN) {
+                /* The bus closed the connection before it answered Hello
+                 * (libstasis sends the first call right behind it). */
+                fprintf(stderr, "stasis: cannot connect to the bus %s: %s\n", stasis_bus_address() ?: "(system bus)",
+                        msg);
+                return EXIT_NO_DAEMON;
         }
         if (status == EXIT_NO_DAEMON) {
                 fprintf(stderr, "stasis: %s%s%s: stasisd is not running on this bus (%s)\n", context, sep, what,

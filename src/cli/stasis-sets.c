@@ -22,28 +22,51 @@ static void metadata_list_freep(StasisMetadataList **l) {
         stasis_metadata_list_free(*l);
 }
 
+/* The set, its metadata and its exclusive size one by one: each failure
+ * reported with what was being read. */
+static int read_set_one_by_one(StasisRequestor *r, const char *id, StasisSet **ret_set, StasisMetadataList **ret_meta,
+                               uint64_t *ret_exclusive, char **ret_why) {
+        if (stasis_requestor_get_set(r, id, ret_set) < 0)
+                return report_error(r, "reading the set");
+        if (stasis_requestor_get_set_metadata(r, stasis_set_id(*ret_set), ret_meta) < 0)
+                return report_error(r, "reading the backup metadata of the set");
+        /* Its exclusive size, if stasisd can tell (an older one has no such method). */
+        if (stasis_requestor_get_set_exclusive_size(r, id, ret_exclusive) < 0) {
+                const StasisErrorInfo *e = stasis_requestor_last_error(r);
+                const char *msg = e ? stasis_error_info_message(e) : NULL;
+                const char *why = msg ? strstr(msg, "is not known: ") : NULL;
+                *ret_exclusive = UINT64_MAX;
+                *ret_why = strdup(why ? why + strlen("is not known: ") : "stasisd cannot tell");
+        }
+        return EXIT_OK;
+}
+
 int show_set(StasisRequestor *r, const char *id) {
         _cleanup_(set_unrefp) StasisSet *set = NULL;
         _cleanup_(metadata_list_freep) StasisMetadataList *meta = NULL;
         _cleanup_(set_info_done) SetInfo s = {};
+        _cleanup_free_ char *why = NULL;
+        uint64_t exclusive = UINT64_MAX;
         int q;
 
-        if (stasis_requestor_get_set(r, id, &set) < 0)
-                return report_error(r, "reading the set");
+        /* All three asked for at once; if stasisd refused, again one by one,
+         * to tell which read failed. */
+        if (stasis_requestor_get_set_details(r, id, &set, &meta, &exclusive, &why) < 0) {
+                const StasisErrorInfo *e = stasis_requestor_last_error(r);
+                StasisError code = e ? stasis_error_info_code(e) : STASIS_ERR_OTHER;
+                if (code == STASIS_ERR_NO_ANSWER || code == STASIS_ERR_DISCONNECTED)
+                        return report_error(r, "reading the set");
+                q = read_set_one_by_one(r, id, &set, &meta, &exclusive, &why);
+                if (q != EXIT_OK)
+                        return q;
+        }
         q = set_info_from_set(set, true, &s);
         if (q < 0)
                 return report_local("reading the set", q);
-        if (stasis_requestor_get_set_metadata(r, stasis_set_id(set), &meta) < 0)
-                return report_error(r, "reading the backup metadata of the set");
-        /* Its exclusive size, if stasisd can tell (an older one has no such method). */
         s.has_exclusive = true;
-        if (stasis_requestor_get_set_exclusive_size(r, id, &s.exclusive) < 0) {
-                const StasisErrorInfo *e = stasis_requestor_last_error(r);
-                const char *msg = e ? stasis_error_info_message(e) : NULL;
-                const char *why = msg ? strstr(msg, "is not known: ") : NULL;
-                s.exclusive = UINT64_MAX;
-                s.exclusive_why = strdup(why ? why + strlen("is not known: ") : "stasisd cannot tell");
-        }
+        s.exclusive = exclusive;
+        if (exclusive == UINT64_MAX)
+                s.exclusive_why = why ? TAKE_PTR(why) : strdup("stasisd cannot tell");
         if (arg_json) {
                 json_object *o = set_info_to_json(&s);
                 json_object *ex = json_object_new_array();

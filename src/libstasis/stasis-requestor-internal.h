@@ -93,6 +93,9 @@ int requestor_begin(StasisRequestor *r);
  * to it, if not done yet. Needed before anything is dispatched: answers
  * of asynchronous calls, signals. */
 int requestor_own_loop(StasisRequestor *r);
+/* After a synchronous call in the library's own loop: makes the loop's fd
+ * readable if the bus read messages meanwhile. */
+void requestor_kick(StasisRequestor *r);
 /* A method call on stasisd with r's timeout; failures recorded in r. */
 int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_reply);
 /* Records in info the failure q (with e, as sd-bus gave it) of a call
@@ -105,14 +108,39 @@ int requestor_fail_call(StasisRequestor *r, StasisErrorInfo *info, int q, const 
 /* Notes who sent an answer of stasisd. */
 void requestor_note_answer(StasisRequestor *r, sd_bus_message *reply);
 
+/* stasis-requestor-batch.c */
+#define BATCH_CALLS_MAX 8
+typedef struct BatchCall {
+        sd_bus_message *call;           /* set by the caller */
+        sd_bus_message *reply;          /* the answer, if not an error */
+        sd_bus_error error;
+        int result;                     /* 0, or the call's failure */
+        uint64_t started;               /* CLOCK_MONOTONIC, when sent */
+        bool done;
+        bool unconnected;               /* failed before the bus answered Hello */
+} BatchCall;
+/* Makes the n (at most BATCH_CALLS_MAX) calls, each with r's timeout, and
+ * waits for all their answers; records no failure in r. */
+void requestor_call_batch(StasisRequestor *r, BatchCall *calls, size_t n);
+/* 0 if c was answered; otherwise records its failure in r, as
+ * requestor_call() does, and returns it. */
+int batch_call_result(StasisRequestor *r, BatchCall *c);
+/* Frees the calls, answers and errors of n calls. */
+void batch_calls_done(BatchCall *calls, size_t n);
+
 /* stasis-requestor-calls.c */
 /* Calls member(id) on the manager; ret_reply may be NULL. */
 int requestor_call_id(StasisRequestor *r, const char *member, const char *id, sd_bus_message **ret_reply);
+
+/* stasis-set-metadata.c: the list of a BackupMetadata answer; failures recorded in r. */
+int metadata_list_from_reply(StasisRequestor *r, sd_bus_message *reply, StasisMetadataList **ret);
 
 /* stasis-set.c */
 /* id could name a set's object: letters, digits and '_' (stasisd's ids
  * are decimal numbers; it answers NoSuchSet for the others). */
 bool set_id_valid(const char *id);
+/* id is a decimal number, as stasisd gives out: its object path is known. */
+bool set_id_is_number(const char *id);
 /* A set with the id and object path of path; -EINVAL if path is not a set's. */
 int set_new(const char *path, StasisSet **ret);
 /* Reads the a{sv} of org.stasis1.Set properties m points at into s. */

@@ -105,7 +105,7 @@ static int kick_setup(StasisRequestor *r) {
 /* After a synchronous call in the library's own loop: if the bus read
  * messages meanwhile (signals, answers of asynchronous calls), make the
  * loop's fd readable so that the caller's poll() wakes up for them. */
-static void kick(StasisRequestor *r) {
+void requestor_kick(StasisRequestor *r) {
         uint64_t t, one = 1;
 
         if (r->kick_fd < 0 || sd_bus_get_timeout(r->client.bus, &t) <= 0 || t != 0)
@@ -135,10 +135,15 @@ int stasis_requestor_connect(StasisRequestor *r) {
         if (q < 0)
                 return requestor_fail(r, q, "Cannot connect to the bus %s: %s", address ?: "(the system bus)",
                                       strerror(-q));
-        /* Wait for Hello now, so that calls are written as they are made. */
-        q = sd_bus_get_unique_name(c->bus, &unique);
-        if (q >= 0 && c->outer)
-                q = sd_bus_attach_event(c->bus, c->event, c->priority);
+        /* In the caller's loop, wait for Hello now, so that calls are
+         * written as they are made. Otherwise the first call goes out right
+         * behind the Hello (requestor_call()), and the library's own loop
+         * waits for it when it is made (requestor_own_loop()). */
+        if (c->outer) {
+                q = sd_bus_get_unique_name(c->bus, &unique);
+                if (q >= 0)
+                        q = sd_bus_attach_event(c->bus, c->event, c->priority);
+        }
         if (q < 0) {
                 c->bus = sd_bus_flush_close_unref(c->bus);
                 return requestor_fail(r, q, "Cannot connect to the bus %s: %s", address ?: "(the system bus)",
@@ -149,11 +154,14 @@ int stasis_requestor_connect(StasisRequestor *r) {
 
 int requestor_own_loop(StasisRequestor *r) {
         Client *c = &r->client;
+        const char *unique;
         int q;
 
         if (c->outer || r->kick_source)
                 return 0;
         q = client_prepare(c);
+        if (q >= 0)
+                q = sd_bus_get_unique_name(c->bus, &unique);    /* the Hello answered, as in the caller's loop */
         if (q >= 0)
                 q = sd_bus_attach_event(c->bus, c->event, c->priority);
         if (q >= 0)
@@ -305,8 +313,20 @@ int requestor_call(StasisRequestor *r, sd_bus_message *m, sd_bus_message **ret_r
         uint64_t started = now_usec(CLOCK_MONOTONIC);
         int q;
 
+        /* The first call of a connection without a loop: sent behind the
+         * Hello, not after its answer. */
+        if (sd_bus_is_open(r->client.bus) > 0 && sd_bus_is_ready(r->client.bus) == 0 &&
+            !sd_bus_get_event(r->client.bus)) {
+                BatchCall call = { .call = sd_bus_message_ref(m) };
+                requestor_call_batch(r, &call, 1);
+                q = batch_call_result(r, &call);
+                if (q >= 0 && ret_reply)
+                        *ret_reply = TAKE_PTR(call.reply);
+                batch_calls_done(&call, 1);
+                return q;
+        }
         q = sd_bus_call(r->client.bus, m, r->timeout_usec, &error, &reply);
-        kick(r);
+        requestor_kick(r);
         if (q < 0) {
                 q = requestor_fail_call(r, &r->client.last_error, q, &error, started, r->timeout_usec);
                 r->client.failed = true;

@@ -37,6 +37,11 @@ static int read_entries(sd_bus_message *reply, StasisMetadataList *l) {
         return k;
 }
 
+int metadata_list_from_reply(StasisRequestor *r, sd_bus_message *reply, StasisMetadataList **ret) {
+        int k = READ_LIST(r, "BackupMetadata", reply, StasisMetadataList, read_entries, stasis_metadata_list_free, ret);
+        return k < 0 ? k : 0;
+}
+
 int stasis_requestor_get_set_metadata(StasisRequestor *r, const char *id, StasisMetadataList **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         int k;
@@ -52,8 +57,7 @@ int stasis_requestor_get_set_metadata(StasisRequestor *r, const char *id, Stasis
         k = requestor_call(r, m, &reply);
         if (k < 0)
                 return k;
-        k = READ_LIST(r, "BackupMetadata", reply, StasisMetadataList, read_entries, stasis_metadata_list_free, ret);
-        return k < 0 ? k : 0;
+        return metadata_list_from_reply(r, reply, ret);
 }
 
 LIST_DEFINE_COUNT(StasisMetadataList, stasis_metadata_list)

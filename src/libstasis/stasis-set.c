@@ -268,7 +268,7 @@ static int get_all(StasisRequestor *r, const char *path, sd_bus_message **ret) {
         return requestor_call(r, m, ret);
 }
 
-static bool id_is_number(const char *id) {
+bool set_id_is_number(const char *id) {
         if (isempty(id) || strlen(id) > 20)
                 return false;
         for (const char *c = id; *c; c++)
@@ -308,7 +308,7 @@ int stasis_requestor_get_set(StasisRequestor *r, const char *id, StasisSet **ret
          * the bus' UnknownObject: GetSet then answers stasisd's NoSuchSet,
          * as it does for an id that is not a number (but could name an
          * object). */
-        if (id_is_number(id)) {
+        if (set_id_is_number(id)) {
                 if (asprintf(&path, "%s/%s", STASIS_SET_PATH_PREFIX, id) < 0)
                         return requestor_fail(r, -ENOMEM, "Out of memory");
                 k = get_all(r, path, &reply);

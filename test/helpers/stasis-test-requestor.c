@@ -196,6 +196,32 @@ static int cmd_show(StasisRequestor *r, char **args) {
         return 0;
 }
 
+/* details: stasis_requestor_get_set_details(), printed as show, then the
+ * number of metadata entries and the exclusive size ("unknown: WHY"). */
+static int cmd_details(StasisRequestor *r, char **args) {
+        StasisSet *s;
+        StasisMetadataList *l;
+        uint64_t bytes;
+        char *why;
+        int q;
+
+        if (!args[0])
+                return 2;
+        q = stasis_requestor_get_set_details(r, args[0], &s, &l, &bytes, &why);
+        if (q < 0)
+                return fail(r, q);
+        show(s);
+        printf("metadata=%u\n", stasis_metadata_list_count(l));
+        if (bytes == UINT64_MAX)
+                printf("exclusive=unknown: %s\n", why ?: "-");
+        else
+                printf("exclusive=%" PRIu64 "\n", bytes);
+        free(why);
+        stasis_metadata_list_free(l);
+        stasis_set_unref(s);
+        return 0;
+}
+
 static int cmd_list(StasisRequestor *r, char **args) {
         StasisSet **l;
         size_t n;
@@ -349,7 +375,7 @@ static const struct {
 } commands[] = {
         { "create", cmd_create }, { "hold", cmd_hold }, { "show", cmd_show }, { "list", cmd_list },
         { "complete", cmd_complete }, { "delete", cmd_delete }, { "watch", cmd_watch },
-        { "views", cmd_views }, { "view-delete", cmd_view_delete },
+        { "views", cmd_views }, { "view-delete", cmd_view_delete }, { "details", cmd_details },
 };
 
 static void usage(FILE *f) {
@@ -363,7 +389,7 @@ static void usage(FILE *f) {
                    "  --timeout MS         how long each call may wait for stasisd's answer\n"
                    "  --keep-views         views: leave them open at the end (the connection's end closes them)\n\n"
                    "commands: create PATH..., hold PATH... (until stdin closes), show ID, list,\n"
-                   "          complete ID [FAILED...], delete ID, watch PATH...,\n"
+                   "          complete ID [FAILED...], delete ID, watch PATH..., details ID,\n"
                    "          views ID... (--count each, held until stdin closes), view-delete ID\n"
                    "An error prints \"error NAME CODE ERRNO: MESSAGE\" and exits 1.\n");
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test-libstasis-requestor.sh - the requestor API of libstasis, through
 # stasis-test-requestor (the public header only), against the real stasisd
-# on a private bus: a set read back whole, completed and deleted; concurrent
+# on a private bus: a set read back whole (alone, and with its backup metadata
+# and exclusive size asked together), completed and deleted; concurrent
 # asynchronous creates in each of the three ways to run the loop; sets made
 # without "persistent" released when the requestor exits or is killed;
 # signals, and forged ones ignored; every error name a requestor can provoke,
@@ -63,6 +64,16 @@ echo changed > "$P/b/f"
 assert_eq "$(cat "$P/${handle#*:/}/f")" beta "the snapshot of b holds b as it was"
 echo beta > "$P/b/f"
 [ "$(field created)" -gt 0 ] || stasis_die "created time is 0"
+# The set, its metadata and its exclusive size asked together: the same set,
+# without the caller's loop (the calls sent at once) and in it (one by one).
+shown=$OUT
+for loop in wait event; do
+        req --loop "$loop" details "$id"
+        assert_eq "$RC" 0 "details --loop $loop: $OUT"
+        assert_eq "$(grep -v '^metadata=\|^exclusive=' <<<"$OUT")" "$shown" "details --loop $loop: the set"
+        assert_eq "$(field metadata)" 0 "details --loop $loop: no backup metadata"
+        assert_contains "$(field exclusive)" "unknown: quotas are not enabled on $P" "details --loop $loop: exclusive size"
+done
 req complete "$id"
 assert_eq "$RC" 0 "complete: $OUT"
 req show "$id"
@@ -159,6 +170,10 @@ expect_error org.stasis1.Error.NoSuchSet 2 6 show 999
 expect_error org.stasis1.Error.NoSuchSet 2 6 delete 999
 expect_error org.stasis1.Error.NoSuchSet 2 6 complete 999
 expect_error - 1 22 show "1/../2"
+expect_error org.stasis1.Error.NoSuchSet 2 6 details 999
+expect_error org.stasis1.Error.NoSuchSet 2 6 details no_such
+expect_error org.stasis1.Error.NoSuchSet 2 6 --loop event details 999
+expect_error - 1 22 details "1/../2"
 expect_error org.stasis1.Error.NoSuchPath 3 2 create "$P/nope"
 touch "$P/a/file"
 expect_error org.stasis1.Error.NotADirectory 4 20 create "$P/a/file"

@@ -385,7 +385,10 @@ int stasis_requestor_set_bus_address(StasisRequestor *r, const char *address);
 int stasis_requestor_set_timeout(StasisRequestor *r, uint64_t usec);
 /* Opens the connection. 0 if it is open already. It fails if the bus
  * cannot be reached, not if stasisd is not running: calls then fail with
- * org.freedesktop.DBus.Error.ServiceUnknown. */
+ * org.freedesktop.DBus.Error.ServiceUnknown. Without the caller's loop it
+ * does not wait for the bus to answer Hello: the first call is sent right
+ * behind it, and if the bus closes the connection before it answers, that
+ * call fails with -ENOTCONN (a local error, no name). */
 int stasis_requestor_connect(StasisRequestor *r);
 /* The last failure of a call on r, or NULL if the last call succeeded.
  * Belongs to r; valid until the next call on r. */
@@ -691,6 +694,19 @@ int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsig
  * from btrfs quota groups. -ENODATA when it is not known (quotas not
  * enabled, a provider other than btrfs): the last error says why. */
 int stasis_requestor_get_set_exclusive_size(StasisRequestor *r, const char *id, uint64_t *ret_bytes);
+/* What stasis_requestor_get_set(), stasis_requestor_get_set_metadata() and
+ * stasis_requestor_get_set_exclusive_size() give of set id, asked for
+ * together: the calls go out at once and the caller waits about as long as
+ * for one (without the caller's loop; in it, they are made one by one).
+ * ret_metadata and ret_exclusive may be NULL: not asked for. *ret_exclusive
+ * is UINT64_MAX when the size is not known, and then *ret_exclusive_why
+ * (may be NULL; the caller frees it) says why, or is NULL if stasisd did
+ * not say (one without the method). Errors as stasis_requestor_get_set()'s,
+ * or stasis_requestor_get_set_metadata()'s; an unknown size is none.
+ * Since 0.4. */
+int stasis_requestor_get_set_details(StasisRequestor *r, const char *id, StasisSet **ret_set,
+                                     StasisMetadataList **ret_metadata, uint64_t *ret_exclusive,
+                                     char **ret_exclusive_why);
 StasisRetentionList *stasis_retention_list_free(StasisRetentionList *l);    /* accepts NULL; returns NULL */
 unsigned stasis_retention_list_count(const StasisRetentionList *l);
 const char *stasis_retention_list_set_id(const StasisRetentionList *l, unsigned index);
