@@ -375,6 +375,22 @@ stasis_bus_include() {
         cp "$1" "$STASIS_TMP/bus/bus.d/${1##*/}"
 }
 
+# stasis_bus_allow_monitor: root may monitor the private bus (BecomeMonitor:
+# busctl monitor), to count and order the calls on it. Before
+# stasis_start_bus.
+stasis_bus_allow_monitor() {
+        cat >"$STASIS_TMP/monitor.conf" <<'XML'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+        "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+        <policy user="root">
+                <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+        </policy>
+</busconfig>
+XML
+        stasis_bus_include "$STASIS_TMP/monitor.conf"
+}
+
 POLKITD=${POLKITD:-/usr/lib/polkit-1/polkitd}
 STASIS_POLKIT_PID=
 

@@ -18,16 +18,7 @@ fi
 stasis_bench_require "$STASIS" "$STASISD" "$STASIS_TEST_WRITER"
 
 stasis_env_init
-cat >"$STASIS_TMP/monitor.conf" <<'XML'
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
-        "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-        <policy user="root">
-                <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
-        </policy>
-</busconfig>
-XML
-stasis_bus_include "$STASIS_TMP/monitor.conf"
+stasis_bus_allow_monitor
 stasis_start_bus
 stasis_start_daemon
 
