@@ -67,6 +67,7 @@ int stasis_writer_new(StasisWriter **ret, const char *name, const char *instance
         if (!w)
                 return -ENOMEM;
         w->n_ref = 1;
+        w->channel_fd = -EBADF;
         w->client.kind = "writer";
         w->meta = calloc(1, sizeof(WriterMetadata));
         if (!w->meta) {
