@@ -330,6 +330,7 @@ WriterBatch *writer_batch_free(WriterBatch *b) {
                         m->n_calls_in_flight--;
                         cancelled = true;
                 }
+                cancelled = cancelled || r->channel_out;
                 writer_channel_forget(r);
                 writer_unref(r->writer);
                 sd_bus_message_unref(r->reply);

@@ -184,7 +184,10 @@ int method_open_writer_channel(sd_bus_message *msg, void *userdata, sd_bus_error
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "Writer %s has a channel already", w->display);
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
                 return sd_bus_error_set_errnof(error, errno, "Cannot make a channel for writer %s: %m", w->display);
-        r = sd_event_add_io(m->event, &w->channel_source, fds[0], EPOLLIN, on_channel_io, w);
+        /* Edge-triggered: on_channel_io() reads until EAGAIN. Level-triggered,
+         * a thousand channels with an answer each made every pass of the loop
+         * see all of them, for one dispatched: N² (docs/benchmarks.md). */
+        r = sd_event_add_io(m->event, &w->channel_source, fds[0], EPOLLIN | EPOLLET, on_channel_io, w);
         if (r < 0) {
                 (void) close(fds[0]);
                 (void) close(fds[1]);
