@@ -121,7 +121,7 @@ static int take_answer(Writer *w, const void *buf, size_t size, char *why, size_
         }
         /* Newer than any call sent: a writer that makes answers up. Older:
          * an answer that came late, to a call that ended (its deadline). */
-        if (a.seq > w->channel_seq || (a.seq < w->channel_seq - INT32_MAX && w->channel_seq > INT32_MAX)) {
+        if (a.seq > w->channel_seq) {
                 snprintf(why, why_size, "answered call %u on its channel, which was never sent", a.seq);
                 return -EBADMSG;
         }
