@@ -21,7 +21,7 @@
 bool writer_channel_takes(const Writer *w, StasisWriterEvent event) {
         assert(w);
 
-        if (w->channel_fd < 0 || (event != STASIS_EVENT_FREEZE && event != STASIS_EVENT_THAW))
+        if (!w->channel_source || (event != STASIS_EVENT_FREEZE && event != STASIS_EVENT_THAW))
                 return false;
         size_t n = 0;
         for (const WriterReply *r = w->channel_calls; r; r = r->channel_calls_next)
@@ -41,9 +41,12 @@ void writer_channel_forget(WriterReply *r) {
 void writer_channel_close(Writer *w) {
         assert(w);
 
+        /* The fd is ours only with its source: a Writer made otherwise (a
+         * missing one, from the catalog) has none. */
+        if (!w->channel_source)
+                return;
         w->channel_source = sd_event_source_disable_unref(w->channel_source);
-        if (w->channel_fd >= 0)
-                (void) close(w->channel_fd);
+        (void) close(w->channel_fd);
         w->channel_fd = -EBADF;
 }
 
@@ -61,34 +64,13 @@ static void channel_broke(Writer *w, const char *why) {
         writer_unref(w);
 }
 
-/* The writer closed its channel: if its owner left the bus (it died), it
- * is gone as such a writer is, with the reason that says so; if not, its
- * calls out on the channel fail. */
-static int on_owner_check(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Writer *w = userdata;
-
-        if (w->manager && sd_bus_message_is_method_error(reply, NULL))
-                manager_writers_owner_gone(w->manager, w->owner);
-        if (w->channel_calls)
-                channel_broke(w, "closed its channel");
-        writer_unref(w);
-        return 0;
-}
-
+/* The writer closed its channel. A writer that died did: its calls out on
+ * the channel fail when the bus tells that it left (the reason then says
+ * so, as for any writer that leaves), which the bus may not know yet; one
+ * that closed it and stays fails them at their deadline. */
 static void channel_closed(Writer *w) {
-        Manager *m = w->manager;
-        int r;
-
+        log_debug("Writer %s closed its channel.", w->display);
         writer_channel_close(w);
-        if (!w->channel_calls)
-                return;
-        r = sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                     "org.freedesktop.DBus", "GetNameOwner", on_owner_check, writer_ref(w),
-                                     "s", w->owner);
-        if (r < 0) {
-                writer_unref(w);
-                channel_broke(w, "closed its channel");
-        }
 }
 
 int writer_channel_send(Writer *w, WriterReply *r, StasisWriterEvent event, uint64_t window_usec,
@@ -157,7 +139,7 @@ static int on_channel_io(sd_event_source *es, int fd, uint32_t revents, void *us
                         channel_broke(w, why);
                         return 0;
                 }
-                if (w->channel_fd < 0)
+                if (!w->channel_source)
                         return 0;
         }
         if (revents & (EPOLLHUP | EPOLLERR))
@@ -180,7 +162,7 @@ int method_open_writer_channel(sd_bus_message *msg, void *userdata, sd_bus_error
         if (!w)
                 return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER,
                                          "This connection has no writer registered at %s", ECHO(path));
-        if (w->channel_fd >= 0)
+        if (w->channel_source)
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "Writer %s has a channel already", w->display);
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
                 return sd_bus_error_set_errnof(error, errno, "Cannot make a channel for writer %s: %m", w->display);

@@ -43,7 +43,7 @@ int writer_channel_answer(StasisEvent *e, int error) {
                 result = WRITER_CHANNEL_FAILED;
                 snprintf(msg, sizeof msg, "%s", strerror(error >= -4095 ? -error : EIO));
         }
-        if (w->channel_fd < 0)
+        if (w->channel_fd < 0 || w->channel_generation != e->channel_generation)
                 return -ENOTCONN;       /* closed meanwhile: stasisd failed the call already */
         writer_channel_answer_init(&a, e->channel_seq, result, msg);
         if (send(w->channel_fd, &a, sizeof a, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t) sizeof a)
@@ -78,6 +78,7 @@ static void take_call(StasisWriter *w, const WriterChannelCall *c) {
                 return;
         }
         e->channel_seq = c->seq;
+        e->channel_generation = w->channel_generation;
         if (c->event == STASIS_EVENT_FREEZE)
                 r = writer_dispatch_freeze(e, NULL, c->window_usec, &error);
         else
@@ -136,6 +137,7 @@ static int channel_take(StasisWriter *w, sd_bus_message *reply) {
                 return r;
         }
         w->channel_fd = fd;
+        w->channel_generation++;
         return 0;
 }
 

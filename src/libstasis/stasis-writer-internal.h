@@ -67,6 +67,7 @@ struct StasisWriter {
         sd_bus_slot *channel_slot;      /* OpenWriterChannel in flight */
         int channel_fd;
         sd_event_source *channel_source;
+        unsigned channel_generation;    /* one more for each channel taken */
         char *coordinator;              /* unique name owning org.stasis1, NULL if none */
 
         /* Connecting again after the bus connection was lost: the timer of
@@ -99,7 +100,8 @@ struct StasisEvent {
         StasisWriter *writer;           /* a reference */
         StasisWriterEvent type;
         sd_bus_message *message;        /* the call to answer; NULL for events the library raises */
-        uint32_t channel_seq;           /* or the call over the channel to answer, 0 if none */
+        uint32_t channel_seq;           /* or the call over the channel to answer, 0 if none, */
+        unsigned channel_generation;    /* on that channel: an answer goes on no other */
         bool answered;
 
         char *set_id;
