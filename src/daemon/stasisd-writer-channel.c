@@ -124,7 +124,9 @@ static int on_channel_io(sd_event_source *es, int fd, uint32_t revents, void *us
 
         for (;;) {
                 ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
-                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                if (n < 0 && errno == EINTR)
+                        continue;       /* edge-triggered: read until EAGAIN */
+                if (n < 0 && errno == EAGAIN)
                         break;
                 if (n < 0) {
                         snprintf(why, sizeof why, "lost its channel (%s)", strerror(errno));
