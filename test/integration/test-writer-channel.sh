@@ -13,7 +13,8 @@
 #     a reason that says so (the deadline for the last), stasisd goes on, and
 #     the next set reaches the writer on the bus;
 #  4. a connection gets one channel per writer, and only of a writer it
-#     registered: not root's other connection, not nobody.
+#     registered: not root's other connection, not nobody;
+#  5. after stasisd restarts, a writer that comes back gets a channel again.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
@@ -166,5 +167,18 @@ assert_eq "$(calls pown)" "Identify PrepareBackup PrepareSnapshot PostSnapshot" 
 "$STASIS" delete "$(jq -r .id <<<"$OUT")" >/dev/null
 plain_stop pown
 stasis_log "only the registering connection gets a writer's channel, once"
+
+# ---- 5. stasisd restarted: the writer that comes back has a channel again ----
+stasis_stop_daemon
+stasis_start_daemon
+wait_for 10 stasis_writer_listed direct
+mark
+OUT=$("$STASIS" --json create --require-writers "$P/data")
+assert_eq "$(jq -r .consistency <<<"$OUT")" application "the set after stasisd came back"
+monitor_sync
+case " $(calls direct) " in *" Freeze "* | *" Thaw "*) stasis_die "direct got Freeze or Thaw on the bus after stasisd came back" ;; esac
+grep -q " direct Freeze $(jq -r .id <<<"$OUT") " "$L" || stasis_die "direct: no Freeze after stasisd came back"
+"$STASIS" delete "$(jq -r .id <<<"$OUT")" >/dev/null
+stasis_log "after stasisd restarted, the writer's Freeze and Thaw go over its new channel"
 stasis_stop_writer "$DIRECT"
 stasis_log "ok"
