@@ -25,6 +25,7 @@
 #include "stasisd-strings.h"
 #include "stasisd-writer-memory.h"
 #include "stasisd-writer-announce.h"
+#include "stasisd-writer-channel.h"
 #include "stasisd-writer.h"
 #include "strv.h"
 
@@ -435,6 +436,10 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("o", path, "s", metadata, "as", events),
                                 SD_BUS_RESULT("t", generation),
                                 method_update_writer_metadata, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("OpenWriterChannel",
+                                SD_BUS_ARGS("o", path),
+                                SD_BUS_RESULT("h", channel),
+                                method_open_writer_channel, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListWriters",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(ssssuusssuu)", writers),

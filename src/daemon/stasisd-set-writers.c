@@ -189,6 +189,7 @@ static int set_send(Set *s, StasisWriterEvent event, bool (*pick)(const Set *s, 
                 .done = done,
                 .userdata = s,
                 .owned = true,
+                .freeze_deadline = s->freeze_deadline,
         };
         r = writer_batch_start(s->manager, &spec, ws, n, &s->batch);
         if (r < 0)

@@ -15,6 +15,7 @@
 #include "stasis/stasis.h"
 #include "stasisd-writer-announce.h"
 #include "stasisd-writer-call.h"
+#include "stasisd-writer-channel.h"
 #include "stasisd-writer.h"
 #include "utf8.h"
 
@@ -60,6 +61,7 @@ static int on_finish(sd_event_source *es, void *userdata) {
         bool owned = b->owned;
 
         b->finish = sd_event_source_disable_unref(b->finish);
+        b->channel_timer = sd_event_source_disable_unref(b->channel_timer);
         if (b->done)
                 b->done(b, b->userdata);        /* an owned batch may be freed here */
         if (!owned)
@@ -77,6 +79,7 @@ static void reply_finish(WriterReply *r, int error, bool retryable, const char *
                 r->slot = sd_bus_slot_unref(r->slot);
                 m->n_calls_in_flight--;
         }
+        writer_channel_forget(r);
         r->done = true;
         r->error = error;
         r->retryable = retryable;
@@ -140,6 +143,64 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
         return 0;
 }
 
+void writer_reply_channel_answered(WriterReply *r, WriterChannelResult result, const char *message) {
+        const char *ev = writer_event_name(r->batch->event);
+        Manager *m = r->batch->manager;
+
+        assert(r);
+        switch (result) {
+        case WRITER_CHANNEL_OK:
+                reply_finish(r, 0, false, NULL);
+                break;
+        case WRITER_CHANNEL_VETO:
+                reply_failed_errorf(r, false, "vetoed %s: %s", ev, WRITER_ECHO(message));
+                break;
+        case WRITER_CHANNEL_VETO_RETRYABLE:
+                reply_failed_errorf(r, true, "vetoed %s: %s (retryable)", ev, WRITER_ECHO(message));
+                break;
+        default:
+                reply_failed_errorf(r, false, "failed %s: %s", ev, WRITER_ECHO(message));
+                break;
+        }
+        manager_writer_calls_pump(m);
+}
+
+void writer_reply_channel_failed(WriterReply *r, const char *why) {
+        Manager *m = r->batch->manager;
+
+        reply_failed_errorf(r, false, "%s during %s", WRITER_ECHO(why), writer_event_name(r->batch->event));
+        manager_writer_calls_pump(m);
+}
+
+/* The deadline of the calls sent over channels: those not answered fail, as a call on the bus does. */
+static int on_channel_deadline(sd_event_source *es, uint64_t usec, void *userdata) {
+        WriterBatch *b = userdata;
+        Manager *m = b->manager;
+
+        b->channel_timer = sd_event_source_disable_unref(b->channel_timer);
+        for (size_t i = 0; i < b->n_sent; i++)
+                if (b->replies[i].channel_out)
+                        reply_failed_errorf(&b->replies[i], true, "did not answer %s within %.3g s (retryable)",
+                                            writer_event_name(b->event), (double) (b->deadline - b->started) / USEC_PER_SEC);
+        manager_writer_calls_pump(m);
+        return 0;
+}
+
+/* Sends r over its writer's channel, with a timer for the batch's deadline. */
+static int reply_send_channel(WriterReply *r, usec_t now) {
+        WriterBatch *b = r->batch;
+        uint64_t window = b->freeze_deadline > now ? b->freeze_deadline - now : 1;
+        int k;
+
+        if (!b->channel_timer) {
+                k = sd_event_add_time(b->manager->event, &b->channel_timer, CLOCK_MONOTONIC, b->deadline, 0,
+                                      on_channel_deadline, b);
+                if (k < 0)
+                        return k;
+        }
+        return writer_channel_send(r->writer, r, b->event, b->event == STASIS_EVENT_FREEZE ? window : 0, b->set_id);
+}
+
 static int reply_send(WriterReply *r) {
         _cleanup_bus_message_unref_ sd_bus_message *msg = NULL;
         WriterBatch *b = r->batch;
@@ -164,6 +225,13 @@ static int reply_send(WriterReply *r) {
                 reply_failed_errorf(r, true, "was not called: the time for %s had run out (retryable)",
                                     writer_event_name(b->event));
                 return 0;
+        }
+        if (writer_channel_takes(w, b->event)) {
+                k = reply_send_channel(r, now);
+                if (k < 0)
+                        reply_failed_errorf(r, false, "cannot be called over its channel (%s): %s",
+                                            writer_event_name(b->event), strerror(-k));
+                return k;
         }
         k = sd_bus_message_new_method_call(m->bus, &msg, w->owner, w->path, STASIS_WRITER_INTERFACE,
                                            writer_event_name(b->event));
@@ -225,6 +293,7 @@ int writer_batch_start(Manager *m, const WriterBatchSpec *spec, Writer **writers
         b->done = spec->done;
         b->userdata = spec->userdata;
         b->owned = spec->owned;
+        b->freeze_deadline = spec->freeze_deadline;
         b->args = spec->args;
         b->args_free = spec->args_free;
         for (size_t i = 0; i < n; i++) {
@@ -261,6 +330,8 @@ WriterBatch *writer_batch_free(WriterBatch *b) {
                         m->n_calls_in_flight--;
                         cancelled = true;
                 }
+                cancelled = cancelled || r->channel_out;
+                writer_channel_forget(r);
                 writer_unref(r->writer);
                 sd_bus_message_unref(r->reply);
                 free(r->message);
@@ -269,6 +340,7 @@ WriterBatch *writer_batch_free(WriterBatch *b) {
         if (b->args_free)
                 b->args_free(b->args);
         sd_event_source_disable_unref(b->finish);
+        sd_event_source_disable_unref(b->channel_timer);
         LIST_REMOVE(batches, m->batches, m->batches_tail, b);
         free(b);
         if (cancelled)

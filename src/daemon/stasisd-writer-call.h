@@ -9,6 +9,7 @@
 #include "stasisd-manager.h"
 #include "stasisd-writer.h"
 #include "time-util.h"
+#include "writer-channel.h"
 #include "writer-event.h"
 
 /* Calls to writers waiting for an answer at once: the system bus lets a
@@ -17,7 +18,7 @@
 
 typedef struct WriterBatch WriterBatch;
 
-typedef struct WriterReply {
+struct WriterReply {
         WriterBatch *batch;
         Writer *writer;                 /* a reference */
         sd_bus_slot *slot;              /* while the call is out */
@@ -29,7 +30,12 @@ typedef struct WriterReply {
         char *message;                  /* why it failed, for people */
         sd_bus_message *reply;          /* Identify, PostSnapshot, BackupComplete: the answer (NULL if skipped) */
         usec_t done_usec;               /* CLOCK_MONOTONIC */
-} WriterReply;
+        /* Sent over the writer's channel instead of the bus: the call's number, and its
+         * place in the writer's channel_calls while out. */
+        uint32_t channel_seq;
+        bool channel_out;
+        LIST_FIELDS(WriterReply, channel_calls);
+};
 
 /* Appends the event's arguments for writer index i. */
 typedef int (*writer_batch_append_t)(sd_bus_message *m, WriterBatch *b, size_t i, void *userdata);
@@ -50,6 +56,8 @@ struct WriterBatch {
         writer_batch_done_t done;
         void *userdata;
         sd_event_source *finish;        /* calls done */
+        sd_event_source *channel_timer; /* the deadline of the calls sent over channels */
+        usec_t freeze_deadline;         /* Freeze: the end of the freeze window, sent with it */
         bool owned;                     /* freed by its owner, else after done */
         void *args;                     /* the event's arguments, for batches that outlive their set */
         void (*args_free)(void *args);
@@ -64,6 +72,7 @@ typedef struct WriterBatchSpec {
         writer_batch_done_t done;       /* may be NULL */
         void *userdata;
         bool owned;                     /* false: the batch frees itself after done */
+        usec_t freeze_deadline;         /* Freeze: the end of the set's freeze window (CLOCK_MONOTONIC) */
         void *args;                     /* taken over; freed with the batch */
         void (*args_free)(void *args);
 } WriterBatchSpec;
@@ -77,5 +86,9 @@ static inline void writer_batch_freep(WriterBatch **b) {
 }
 /* Sends more calls if the window has room: after any call ended. */
 void manager_writer_calls_pump(Manager *m);
+/* The writer answered the call r over its channel (r is out of its channel_calls already). */
+void writer_reply_channel_answered(WriterReply *r, WriterChannelResult result, const char *message);
+/* The call r cannot be answered over its channel any more: why names it. */
+void writer_reply_channel_failed(WriterReply *r, const char *why);
 /* w left: its calls in every batch fail at once. */
 void writer_batches_writer_gone(Manager *m, Writer *w, const char *why);

@@ -70,6 +70,7 @@ static int missing_from_record(const CatalogWriter *cw, Writer **ret) {
         if (!w)
                 return -ENOMEM;
         w->n_ref = 1;
+        w->channel_fd = -EBADF;
         w->uid = cw->uid;
         r = writer_update_metadata(w, meta, err, sizeof err);
         if (r < 0) {

@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "stasisd-auth.h"
 #include "stasisd-writer-call.h"
+#include "stasisd-writer-channel.h"
 #include "stasisd-writer-memory.h"
 #include "stasisd-writer.h"
 #include "string-table.h"
@@ -61,6 +62,8 @@ Writer *writer_ref(Writer *w) {
 Writer *writer_unref(Writer *w) {
         if (!w || --w->n_ref > 0)
                 return NULL;
+        assert(!w->channel_calls);
+        writer_channel_close(w);
         writer_metadata_free(w->meta);
         free(w->meta_json);
         free(w->display);
@@ -169,6 +172,7 @@ static void writer_unlink(Writer *w) {
                 return;
         LIST_REMOVE(writers, m->writers, m->writers_tail, w);
         m->n_writers--;
+        writer_channel_close(w);       /* its calls out on it fail with the writer's */
         m->writers_metadata_bytes -= strlen(w->meta_json);
         w->manager = NULL;
         writer_unref(w);
@@ -309,6 +313,7 @@ int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (!w)
                 return -ENOMEM;
         w->n_ref = 1;
+        w->channel_fd = -EBADF;
         w->owner = strdup(owner);
         w->path = strdup(path);
         if (!w->owner || !w->path || writer_update_metadata(w, meta, err, sizeof err) < 0) {

@@ -33,6 +33,7 @@ typedef enum WriterState {
 
 
 typedef struct Writer Writer;
+typedef struct WriterReply WriterReply;
 struct Writer {
         unsigned n_ref;
         Manager *manager;               /* NULL once unregistered or gone */
@@ -53,6 +54,13 @@ struct Writer {
          * Identify is sent to it only if its mask has it. */
         bool announces;
         unsigned events;
+
+        /* Its direct channel (stasisd-writer-channel.c), -1 if none: Freeze
+         * and Thaw go over it, the calls out on it in channel_calls. */
+        int channel_fd;
+        sd_event_source *channel_source;
+        uint32_t channel_seq;           /* the last call sent on it */
+        WriterReply *channel_calls, *channel_calls_tail;
 
         WriterState state;
         StasisWriterEvent failed_at;

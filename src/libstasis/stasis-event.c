@@ -68,10 +68,15 @@ static int event_answer(StasisEvent *e, int error) {
         if (e->answered)
                 return -EALREADY;
         e->answered = true;
-        if (!e->message)
+        if (!e->message && !e->channel_seq)
                 return 0;       /* raised by the library: nobody waits for an answer */
         if ((e->vetoed || error < 0) && e->type == STASIS_EVENT_FREEZE)
                 writer_freeze_failed(e->writer, e->set_id);
+        if (e->channel_seq) {
+                r = writer_channel_answer(e, error);
+                e->channel_seq = 0;
+                return r < 0 ? r : 0;
+        }
         if (e->vetoed)
                 r = reply_veto(e);
         else if (error < 0) {
@@ -105,7 +110,7 @@ StasisEvent *stasis_event_unref(StasisEvent *e) {
         if (!e || --e->n_ref > 0)
                 return NULL;
 
-        if (e->message && !e->answered)
+        if ((e->message || e->channel_seq) && !e->answered)
                 (void) event_answer(e, -ECANCELED);     /* dropped by an asynchronous handler */
         sd_bus_message_unref(e->message);
         free(e->set_id);

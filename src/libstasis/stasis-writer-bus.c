@@ -29,6 +29,7 @@ static void bus_close(StasisWriter *w) {
         w->register_slot = sd_bus_slot_unref(w->register_slot);
         w->announce_slot = sd_bus_slot_unref(w->announce_slot);
         w->disconnect_slot = sd_bus_slot_unref(w->disconnect_slot);
+        writer_channel_close(w);
         free(w->coordinator);
         w->coordinator = NULL;
         if (!w->client.bus)

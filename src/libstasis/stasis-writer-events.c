@@ -305,6 +305,21 @@ static int method_post_restore(sd_bus_message *m, void *userdata, sd_bus_error *
         return event_dispatch(e, m);
 }
 
+int writer_dispatch_freeze(StasisEvent *e, sd_bus_message *m, uint64_t window, sd_bus_error *error) {
+        int r;
+
+        if (window == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The freeze window is 0");
+        e->window_usec = window;
+        /* Frozen from now on: the window runs from the call, and a handler
+         * that never answers still gets its Thaw (from stasisd, with Abort,
+         * or from the timer). An error answer ends it: writer_freeze_failed(). */
+        r = freeze_begin(e->writer, e->set_id, window, error);
+        if (r < 0)
+                return r;
+        return event_dispatch(e, m);
+}
+
 static int method_freeze(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_event_unref_ StasisEvent *e = NULL;
         StasisWriter *w = userdata;
@@ -316,16 +331,7 @@ static int method_freeze(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 r = sd_bus_message_read(m, "t", &window);
         if (r < 0)
                 return r;
-        if (window == 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The freeze window is 0");
-        e->window_usec = window;
-        /* Frozen from now on: the window runs from the call, and a handler
-         * that never answers still gets its Thaw (from stasisd, with Abort,
-         * or from the timer). An error answer ends it: writer_freeze_failed(). */
-        r = freeze_begin(w, e->set_id, window, error);
-        if (r < 0)
-                return r;
-        return event_dispatch(e, m);
+        return writer_dispatch_freeze(e, m, window, error);
 }
 
 /* Thaw for the set the writer is frozen for: the handler runs. For the set
@@ -341,6 +347,13 @@ static int method_thaw(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         r = event_for_call(w, m, STASIS_EVENT_THAW, &e, error);
         if (r < 0)
                 return r;
+        return writer_dispatch_thaw(e, m, error);
+}
+
+int writer_dispatch_thaw(StasisEvent *e, sd_bus_message *m, sd_bus_error *error) {
+        StasisWriter *w = e->writer;
+        int r;
+
         if (w->frozen_set && streq(w->frozen_set, e->set_id))
                 free(freeze_end(w));
         else if (w->auto_thawed_set && streq(w->auto_thawed_set, e->set_id)) {

@@ -63,6 +63,11 @@ struct StasisWriter {
         sd_bus_slot *announce_slot;     /* an UpdateWriterMetadata call in flight */
         bool announce_refused;          /* stasisd refused the last update: it asks Identify */
         sd_bus_slot *disconnect_slot;
+        /* The direct channel stasisd gave (Freeze and Thaw come over it), -1 if none. */
+        sd_bus_slot *channel_slot;      /* OpenWriterChannel in flight */
+        int channel_fd;
+        sd_event_source *channel_source;
+        unsigned channel_generation;    /* one more for each channel taken */
         char *coordinator;              /* unique name owning org.stasis1, NULL if none */
 
         /* Connecting again after the bus connection was lost: the timer of
@@ -95,6 +100,8 @@ struct StasisEvent {
         StasisWriter *writer;           /* a reference */
         StasisWriterEvent type;
         sd_bus_message *message;        /* the call to answer; NULL for events the library raises */
+        uint32_t channel_seq;           /* or the call over the channel to answer, 0 if none, */
+        unsigned channel_generation;    /* on that channel: an answer goes on no other */
         bool answered;
 
         char *set_id;
@@ -161,6 +168,20 @@ void writer_coordinator_gone(StasisWriter *w, const char *reason);
 void writer_freeze_state_clear(StasisWriter *w);
 /* Called when a Freeze for set is answered with an error: not frozen then. */
 void writer_freeze_failed(StasisWriter *w, const char *set);
+
+/* The checked Freeze (with its window) and Thaw, from the bus (m) or the channel (m NULL,
+ * e->channel_seq set): as an sd-bus method handler returns. */
+int writer_dispatch_freeze(StasisEvent *e, sd_bus_message *m, uint64_t window, sd_bus_error *error);
+int writer_dispatch_thaw(StasisEvent *e, sd_bus_message *m, sd_bus_error *error);
+
+/* stasis-writer-channel.c: Freeze and Thaw past dbus-daemon */
+/* Asks stasisd for the channel, once registered (without waiting); a stasisd without it: none. */
+int writer_channel_open(StasisWriter *w);
+int writer_channel_open_sync(StasisWriter *w);
+/* Closes it (stasisd fails what it sent on it). */
+void writer_channel_close(StasisWriter *w);
+/* Answers e, which came over the channel. */
+int writer_channel_answer(StasisEvent *e, int error);
 
 /* stasis-event-paths.c */
 void path_snapshots_free(PathSnapshots *p);

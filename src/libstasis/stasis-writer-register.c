@@ -22,6 +22,7 @@ static int on_register_reply(sd_bus_message *m, void *userdata, sd_bus_error *re
         if (!e) {
                 writer_enter(w, STASIS_WRITER_REGISTERED, NULL);
                 (void) writer_announce(w);
+                (void) writer_channel_open(w);
                 return 0;
         }
         if (error_is_no_coordinator(e)) {
@@ -73,7 +74,10 @@ static int register_sync(StasisWriter *w) {
                                "RegisterWriter", &error, NULL, "os", STASIS_WRITER_PATH, json);
         if (r >= 0) {
                 writer_enter(w, STASIS_WRITER_REGISTERED, NULL);
-                return writer_announce_sync(w);
+                r = writer_announce_sync(w);
+                if (r >= 0)
+                        r = writer_channel_open_sync(w);
+                return r;
         }
         if (error_is_no_coordinator(&error)) {
                 writer_enter(w, STASIS_WRITER_WAITING, "stasisd left the bus");
@@ -98,6 +102,7 @@ void writer_forget_coordinator(StasisWriter *w, const char *reason) {
         w->register_slot = sd_bus_slot_unref(w->register_slot);
         w->announce_slot = sd_bus_slot_unref(w->announce_slot);
         w->announce_refused = false;
+        writer_channel_close(w);
         (void) set_coordinator(w, NULL);
         if (had)
                 writer_coordinator_gone(w, reason);     /* calls the thaw handler */

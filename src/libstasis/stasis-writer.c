@@ -67,6 +67,7 @@ int stasis_writer_new(StasisWriter **ret, const char *name, const char *instance
         if (!w)
                 return -ENOMEM;
         w->n_ref = 1;
+        w->channel_fd = -EBADF;
         w->client.kind = "writer";
         w->meta = calloc(1, sizeof(WriterMetadata));
         if (!w->meta) {
@@ -315,13 +316,16 @@ static int on_own_loop_ready(sd_event_source *s, int fd, uint32_t revents, void 
 /* In the caller's loop, the writer's own loop runs nested: one I/O source
  * there, whatever the writer watches inside. (Its bus attached straight to
  * the caller's loop would cost every pass of that loop a call per writer,
- * which adds up for a process with a thousand writers.) */
+ * which adds up for a process with a thousand writers.) Edge-triggered:
+ * process_ready() runs the own loop until nothing is left, and a level-
+ * triggered source of a thousand writers with an event each would make
+ * every pass of the caller's loop poll all of them, for one dispatched. */
 static int attach_own_loop(StasisWriter *w) {
         int fd = sd_event_get_fd(w->client.event), r;
 
         if (fd < 0)
                 return writer_set_error(w, fd, "Cannot get the writer's event loop fd: %s", strerror(-fd));
-        r = sd_event_add_io(w->client.outer, &w->outer_source, fd, EPOLLIN, on_own_loop_ready, w);
+        r = sd_event_add_io(w->client.outer, &w->outer_source, fd, EPOLLIN | EPOLLET, on_own_loop_ready, w);
         if (r >= 0)
                 r = sd_event_source_set_priority(w->outer_source, w->client.priority);
         if (r < 0)

@@ -11,7 +11,13 @@
  * With PLAIN_WRITER_POST_SNAPSHOT in the environment, it answers PostSnapshot with that backup
  * metadata, unchecked, as a writer not on libstasis could: entries separated by ';', each
  * "v|COMPONENT|NAME|VALUE" or "f|COMPONENT|PATH|SIZE|MODE" (SIZE bytes "m", MODE octal); or "sig"
- * for an answer of the wrong type. */
+ * for an answer of the wrong type.
+ *
+ * With PLAIN_WRITER_CHANNEL=MODE in the environment, it asks for a direct channel
+ * (Manager.OpenWriterChannel) after registering, twice (printing "channel: ok" or the error, and
+ * "channel again: ERROR-NAME"), and logs "<writer> channel <Event> <set>" per call on it; it answers
+ * each as MODE says: "ok" (success), "garbage" (3 bytes), "long" (a packet longer than an answer),
+ * "badseq" (a valid answer to a call never sent), "silent" (never). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,6 +26,12 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "writer-channel.h"
 
 static const char *name;
 static char metadata[4096];
@@ -118,6 +130,56 @@ WRITER_VTABLE(writer_vtable_metadata, "a(sss)a(ssayu)");
 WRITER_VTABLE(writer_vtable_sig, "s");
 
 
+static int on_channel(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        const char *mode = userdata;
+        char buf[sizeof(WriterChannelCall) + 1], big[sizeof(WriterChannelAnswer) + 64];
+        WriterChannelCall c;
+        WriterChannelAnswer a;
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
+
+        if (n < 0)
+                return 0;
+        if (n == 0 || writer_channel_call_parse(buf, (size_t) n, &c, NULL, 0) < 0) {
+                printf("%s channel closed or malformed\n", name);
+                fflush(stdout);
+                sd_event_source_disable_unref(es);
+                return 0;
+        }
+        printf("%s channel %s %s\n", name, c.event == STASIS_EVENT_FREEZE ? "Freeze" : "Thaw", c.set_id);
+        fflush(stdout);
+        if (strcmp(mode, "garbage") == 0)
+                (void) send(fd, "xyz", 3, MSG_NOSIGNAL);
+        else if (strcmp(mode, "long") == 0) {
+                memset(big, 'x', sizeof big);
+                (void) send(fd, big, sizeof big, MSG_NOSIGNAL);
+        } else if (strcmp(mode, "badseq") == 0) {
+                writer_channel_answer_init(&a, c.seq + 1000, WRITER_CHANNEL_OK, "");
+                (void) send(fd, &a, sizeof a, MSG_NOSIGNAL);
+        } else if (strcmp(mode, "ok") == 0) {
+                writer_channel_answer_init(&a, c.seq, WRITER_CHANNEL_OK, "");
+                (void) send(fd, &a, sizeof a, MSG_NOSIGNAL);
+        }
+        return 0;
+}
+
+/* OpenWriterChannel: the fd (a copy), or <0 having printed the error. */
+static int open_channel(sd_bus *bus, const char *what) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int fd = -1, r;
+
+        r = sd_bus_call_method(bus, "org.stasis1", "/org/stasis1", "org.stasis1.Manager", "OpenWriterChannel",
+                               &error, &reply, "o", "/org/stasis1/writer");
+        if (r < 0)
+                printf("%s: %s: %s\n", what, error.name, error.message);
+        else if (sd_bus_message_read(reply, "h", &fd) >= 0 && (fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) >= 0)
+                printf("%s: ok\n", what);
+        fflush(stdout);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        return r < 0 ? r : fd;
+}
+
 /* UpdateWriterMetadata(path, metadata, events); prints its answer. */
 static int update(sd_bus *bus, const char *events, const char *json) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -203,6 +265,15 @@ int main(int argc, char *argv[]) {
                 if (r < 0) {
                         fprintf(stderr, "test-plain-writer: %s\n", strerror(-r));
                         return 1;
+                }
+        }
+        if (getenv("PLAIN_WRITER_CHANNEL")) {
+                int fd = open_channel(bus, "channel");
+                if (fd >= 0) {
+                        (void) open_channel(bus, "channel again");
+                        r = sd_event_add_io(event, NULL, fd, EPOLLIN, on_channel, getenv("PLAIN_WRITER_CHANNEL"));
+                        if (r < 0)
+                                return 1;
                 }
         }
         printf("%s registered\n", name);
