@@ -23,6 +23,7 @@
 #     a path that does not exist (which change nothing).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-monitor.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
 
 stasis_env_init
@@ -46,39 +47,7 @@ events() { sort -n "$1" | awk -v w="$2" '$2 == w { printf "%s%s", sep, $3; sep =
 
 # Every message on the bus, as busctl monitor sees it: the calls a writer
 # gets, handler or not (libstasis answers those without one itself).
-M=$T/monitor.json
-busctl --address="$STASIS_BUS_ADDRESS" monitor --json=short >"$M" 2>"$T/monitor.err" &
-MON_PID=$!
-PLAIN_PID=
-announce_cleanup() {
-        local rc=$?
-        set +e
-        [ -n "$PLAIN_PID" ] && kill "$PLAIN_PID" 2>/dev/null
-        kill "$MON_PID" 2>/dev/null
-        wait "$MON_PID" 2>/dev/null
-        (exit "$rc")
-        stasis_cleanup
-}
-trap announce_cleanup EXIT
-owner_of() { "$STASIS" --json writers | jq -r --arg w "$1" '.[] | select(.writer == $w) | .owner'; }
-# calls WRITER: the org.stasis1.Writer calls it got since the last mark, in order.
-mark() { MARK=$(wc -l <"$M"); }
-calls() {
-        local owner
-        owner=$(owner_of "$1")
-        tail -n +"$((MARK + 1))" "$M" | jq -r --arg d "$owner" \
-                'select(.type == "method_call" and .destination == $d and .interface == "org.stasis1.Writer") | .member' |
-                paste -sd ' '
-}
-# Wait until the monitor has seen a call made now (it is behind by a little;
-# at first, it may not be monitoring yet).
-pinged() {
-        busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.freedesktop.DBus.Peer Ping >/dev/null
-        tail -n +"$((MARK + 1))" "$M" | grep -q '"member":"Ping"'
-}
-monitor_sync() { wait_for 5 pinged; }
-MARK=0
-monitor_sync
+stasis_monitor_start
 
 stasis_start_writer --name lean --component data="$P/data" --log "$L" --handlers Freeze,Thaw \
         --usr1-component extra="$P/extra"
@@ -172,6 +141,7 @@ assert_contains "$STASIS_ERR" "no writer registered at /org/stasis1/writer" "nob
 PLAIN=$STASIS_BUILD_DIR/test/helpers/test-plain-writer
 "$PLAIN" "$STASIS_BUS_ADDRESS" plain "$P/data" >"$T/plain.out" 2>>"$T/plain.err" &
 PLAIN_PID=$!
+stasis_track_pid "$PLAIN_PID"
 plain_registered() { grep -q "plain registered" "$T/plain.out"; }
 wait_for 5 plain_registered
 mark
@@ -200,6 +170,7 @@ update() {
         local out=$T/update-$1.out
         "$PLAIN" "$STASIS_BUS_ADDRESS" "$1" "$P/data" "$2" "$3" >"$out" 2>>"$T/plain.err" &
         PLAIN_PID=$!
+        stasis_track_pid "$PLAIN_PID"
         upd_done() { grep -q "registered" "$out"; }
         wait_for 5 upd_done
         UPDATE=$(grep '^update: ' "$out")

@@ -17,6 +17,7 @@
 #  5. after stasisd restarts, a writer that comes back gets a channel again.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-monitor.sh"
 [ -x "$STASIS_TEST_WRITER" ] || stasis_die "build the test helpers first ($STASIS_TEST_WRITER)"
 PLAIN=$STASIS_BUILD_DIR/test/helpers/test-plain-writer
 
@@ -30,37 +31,7 @@ stasis_make_fs btrfs pool
 P=$STASIS_FS
 btrfs -q subvolume create "$P/data"
 
-M=$T/monitor.json
-busctl --address="$STASIS_BUS_ADDRESS" monitor --json=short >"$M" 2>"$T/monitor.err" &
-MON_PID=$!
-PLAIN_PID=
-channel_cleanup() {
-        local rc=$?
-        set +e
-        [ -n "$PLAIN_PID" ] && kill "$PLAIN_PID" 2>/dev/null
-        kill "$MON_PID" 2>/dev/null
-        wait "$MON_PID" 2>/dev/null
-        (exit "$rc")
-        stasis_cleanup
-}
-trap channel_cleanup EXIT
-owner_of() { "$STASIS" --json writers | jq -r --arg w "$1" '.[] | select(.writer == $w) | .owner'; }
-mark() { MARK=$(wc -l <"$M"); }
-# calls WRITER: the org.stasis1.Writer calls it got on the bus since the last mark.
-calls() {
-        local owner
-        owner=$(owner_of "$1")
-        tail -n +"$((MARK + 1))" "$M" | jq -r --arg d "$owner" \
-                'select(.type == "method_call" and .destination == $d and .interface == "org.stasis1.Writer") | .member' |
-                paste -sd ' '
-}
-pinged() {
-        busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.freedesktop.DBus.Peer Ping >/dev/null
-        tail -n +"$((MARK + 1))" "$M" | grep -q '"member":"Ping"'
-}
-monitor_sync() { wait_for 5 pinged; }
-MARK=0
-monitor_sync
+stasis_monitor_start
 component() { jq -r --arg w "$2" --arg f "$3" '.components[] | select(.writer == $w) | .[$f]' <<<"$1"; }
 
 # ---- 1. over the channel, and on the bus for a writer without one ----
@@ -101,6 +72,7 @@ plain_start() {         # plain_start NAME MODE
         PLAIN_OUT=$T/plain-$1.out
         PLAIN_WRITER_CHANNEL=$2 "$PLAIN" "$STASIS_BUS_ADDRESS" "$1" "$P/data" >"$PLAIN_OUT" 2>>"$T/plain.err" &
         PLAIN_PID=$!
+        stasis_track_pid "$PLAIN_PID"
         wait_for 5 grep -q "$1 registered" "$PLAIN_OUT"
 }
 plain_stop() {
