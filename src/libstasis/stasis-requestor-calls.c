@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stasis-requestor-internal.h"
+#include "stasis-lists-internal.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -223,27 +223,18 @@ int stasis_requestor_create_set_async(StasisRequestor *r, const StasisSetRequest
 /* ---- Completing and deleting ---- */
 
 int stasis_requestor_complete_set(StasisRequestor *r, const char *id, const char *const *failed) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        const char *path;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int k;
 
         k = requestor_begin(r);
         if (k < 0)
                 return k;
-        if (!set_id_valid(id))
-                return requestor_fail(r, -EINVAL, "Set id \"%s\" is not a decimal number", strna(id));
         /* Set.Complete on a set that does not exist fails with the bus'
-         * UnknownObject: ask the manager first, for stasisd's NoSuchSet. */
-        k = requestor_call_id(r, "GetSet", id, &reply);
+         * UnknownObject: the manager is asked first, for stasisd's NoSuchSet. */
+        k = requestor_new_set_call(r, id, "Complete", &m);
         if (k < 0)
                 return k;
-        k = sd_bus_message_read(reply, "o", &path);
-        if (k < 0)
-                return requestor_fail(r, k, "Malformed reply to GetSet: %s", strerror(-k));
-
-        k = sd_bus_message_new_method_call(r->client.bus, &m, STASIS_BUS_NAME, path, STASIS_SET_INTERFACE, "Complete");
-        if (k >= 0)
-                k = sd_bus_message_append_strv(m, (char **) (failed ?: (const char *const[]) { NULL }));
+        k = sd_bus_message_append_strv(m, (char **) (failed ?: (const char *const[]) { NULL }));
         if (k < 0)
                 return requestor_fail(r, k, "Cannot build the Complete call: %s", strerror(-k));
         return requestor_call(r, m, NULL);
