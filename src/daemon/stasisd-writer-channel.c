@@ -86,6 +86,7 @@ int writer_channel_send(Writer *w, WriterReply *r, StasisWriterEvent event, uint
         writer_channel_call_init(&c, event, w->channel_seq, window_usec, set_id);
         if (send(w->channel_fd, &c, sizeof c, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t) sizeof c)
                 return errno > 0 ? -errno : -EIO;
+        w->channel_sent++;
         r->channel_seq = c.seq;
         r->channel_out = true;
         LIST_APPEND(channel_calls, w->channel_calls, w->channel_calls_tail, r);
@@ -99,6 +100,13 @@ static int take_answer(Writer *w, const void *buf, size_t size, char *why, size_
 
         if (writer_channel_answer_parse(buf, size, &a, err, sizeof err) < 0) {
                 snprintf(why, why_size, "sent %s on its channel", err);
+                return -EBADMSG;
+        }
+        /* More answers than calls: a writer flooding the channel (which
+         * would keep stasisd reading it). Bounded so: at most one packet a
+         * call is ever read. */
+        if (++w->channel_answered > w->channel_sent) {
+                snprintf(why, why_size, "sent more answers on its channel than it was sent calls");
                 return -EBADMSG;
         }
         /* Newer than any call sent: a writer that makes answers up. Older:
@@ -178,6 +186,7 @@ int method_open_writer_channel(sd_bus_message *msg, void *userdata, sd_bus_error
                 return sd_bus_error_set_errnof(error, -r, "Cannot watch the channel of writer %s: %m", w->display);
         }
         w->channel_fd = fds[0];
+        w->channel_sent = w->channel_answered = 0;
         r = sd_bus_reply_method_return(msg, "h", fds[1]);
         (void) close(fds[1]);
         if (r < 0) {

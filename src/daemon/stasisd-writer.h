@@ -60,6 +60,9 @@ struct Writer {
         int channel_fd;
         sd_event_source *channel_source;
         uint32_t channel_seq;           /* the last call sent on it */
+        /* Calls sent and answers taken on it: a writer answers each call at
+         * most once, so more answers than calls is a writer flooding it. */
+        uint64_t channel_sent, channel_answered;
         WriterReply *channel_calls, *channel_calls_tail;
 
         WriterState state;

@@ -17,7 +17,8 @@
  * (Manager.OpenWriterChannel) after registering, twice (printing "channel: ok" or the error, and
  * "channel again: ERROR-NAME"), and logs "<writer> channel <Event> <set>" per call on it; it answers
  * each as MODE says: "ok" (success), "garbage" (3 bytes), "long" (a packet longer than an answer),
- * "badseq" (a valid answer to a call never sent), "silent" (never). */
+ * "badseq" (a valid answer to a call never sent), "silent" (never), "flood" (the right answer, and
+ * then the same again, 100 times). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -158,6 +159,11 @@ static int on_channel(sd_event_source *es, int fd, uint32_t revents, void *userd
         } else if (strcmp(mode, "ok") == 0) {
                 writer_channel_answer_init(&a, c.seq, WRITER_CHANNEL_OK, "");
                 (void) send(fd, &a, sizeof a, MSG_NOSIGNAL);
+        } else if (strcmp(mode, "flood") == 0) {
+                writer_channel_answer_init(&a, c.seq, WRITER_CHANNEL_OK, "");
+                for (int i = 0; i < 101; i++)
+                        if (send(fd, &a, sizeof a, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+                                break;
         }
         return 0;
 }

@@ -112,6 +112,22 @@ for mode in garbage long badseq silent; do
         stasis_log "a writer whose channel answer is $mode fails for the set; stasisd goes on"
 done
 
+# A writer that answers a call over and over (it could keep stasisd reading
+# its channel): the channel is closed at the first answer too many, the
+# set goes on, and the writer's Thaw comes over the bus.
+plain_start pflood flood
+grep -q "^channel: ok" "$PLAIN_OUT" || stasis_die "pflood: no channel"
+mark
+OUT=$("$STASIS" --json create "$P/data")
+assert_eq "$(jq -r .state <<<"$OUT")" created "flood: the set is made"
+grep -q "pflood channel Freeze" "$PLAIN_OUT" || stasis_die "flood: Freeze did not come over the channel"
+monitor_sync
+assert_contains " $(calls pflood) " " Thaw " "flood: Thaw on the bus, the channel closed"
+assert_contains "$(cat "$T/stasisd.log")" "sent more answers on its channel than it was sent calls" "flood: why"
+"$STASIS" delete "$(jq -r .id <<<"$OUT")" >/dev/null
+plain_stop pflood
+stasis_log "a writer that floods its channel loses it; stasisd goes on"
+
 # ---- 4. whose channel: only the registering connection's, once ----
 plain_start pown ok
 grep -q "^channel: ok" "$PLAIN_OUT" || stasis_die "pown: no channel"
