@@ -30,6 +30,25 @@ int requestor_call_id(StasisRequestor *r, const char *member, const char *id, sd
         return requestor_call(r, m, ret_reply);
 }
 
+int requestor_append_strv_option(sd_bus_message *m, const char *key, char **values) {
+        int k;
+
+        if (strv_isempty(values))
+                return 0;
+        k = sd_bus_message_open_container(m, 'e', "sv");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "s", key);
+        if (k >= 0)
+                k = sd_bus_message_open_container(m, 'v', "as");
+        if (k >= 0)
+                k = sd_bus_message_append_strv(m, values);
+        if (k >= 0)
+                k = sd_bus_message_close_container(m);
+        if (k >= 0)
+                k = sd_bus_message_close_container(m);
+        return k;
+}
+
 static int append_create(StasisRequestor *r, sd_bus_message *m, const StasisSetRequest *q) {
         int k;
 
@@ -46,32 +65,10 @@ static int append_create(StasisRequestor *r, sd_bus_message *m, const StasisSetR
                 k = sd_bus_message_append(m, "{sv}", "persistent", "b", (int) q->persistent);
         if (k >= 0)
                 k = sd_bus_message_append(m, "{sv}", "require-writers", "b", (int) q->require_writers);
-        if (k >= 0 && !strv_isempty(q->components)) {
-                k = sd_bus_message_open_container(m, 'e', "sv");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "s", "components");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'v', "as");
-                if (k >= 0)
-                        k = sd_bus_message_append_strv(m, q->components);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
-        }
-        if (k >= 0 && !strv_isempty(q->exclude_writers)) {
-                k = sd_bus_message_open_container(m, 'e', "sv");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "s", "exclude-writers");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'v', "as");
-                if (k >= 0)
-                        k = sd_bus_message_append_strv(m, q->exclude_writers);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
-        }
+        if (k >= 0)
+                k = requestor_append_strv_option(m, "components", q->components);
+        if (k >= 0)
+                k = requestor_append_strv_option(m, "exclude-writers", q->exclude_writers);
         if (k >= 0)
                 k = sd_bus_message_close_container(m);
         if (k < 0)

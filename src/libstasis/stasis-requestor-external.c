@@ -19,19 +19,8 @@ static int append_freeze(sd_bus_message *m, const StasisSetRequest *q, uint64_t 
                 k = sd_bus_message_append(m, "{sv}", "FreezeWindowUSec", "t", window_usec);
         if (k >= 0 && freeze_timeout_usec > 0)
                 k = sd_bus_message_append(m, "{sv}", "FreezeTimeoutUSec", "t", freeze_timeout_usec);
-        if (k >= 0 && !strv_isempty(q->components)) {
-                k = sd_bus_message_open_container(m, 'e', "sv");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "s", "components");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'v', "as");
-                if (k >= 0)
-                        k = sd_bus_message_append_strv(m, q->components);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
-        }
+        if (k >= 0)
+                k = requestor_append_strv_option(m, "components", q->components);
         if (k >= 0)
                 k = sd_bus_message_close_container(m);
         return k;

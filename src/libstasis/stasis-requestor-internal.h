@@ -131,6 +131,9 @@ void batch_calls_done(BatchCall *calls, size_t n);
 /* stasis-requestor-calls.c */
 /* Calls member(id) on the manager; ret_reply may be NULL. */
 int requestor_call_id(StasisRequestor *r, const char *member, const char *id, sd_bus_message **ret_reply);
+/* Appends to an a{sv} being built in m the entry key of type "as" with
+ * values; nothing if values is empty. */
+int requestor_append_strv_option(sd_bus_message *m, const char *key, char **values);
 
 /* stasis-set-metadata.c: the list of a BackupMetadata answer; failures recorded in r. */
 int metadata_list_from_reply(StasisRequestor *r, sd_bus_message *reply, StasisMetadataList **ret);

@@ -42,29 +42,10 @@ int stasis_requestor_run_policy(StasisRequestor *r, const char *policy, char **r
         return *ret_id ? 0 : requestor_fail(r, -ENOMEM, "Out of memory");
 }
 
-int stasis_requestor_cleanup(StasisRequestor *r, const char *policy, int dry_run, StasisRetentionList **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        StasisRetentionList *l;
-        int k;
+/* Cleanup's answer: (set id, policy, action, reason) per set. */
+static int read_cleanup(sd_bus_message *reply, StasisRetentionList *l) {
+        int k = sd_bus_message_enter_container(reply, 'a', "(ssss)");
 
-        k = requestor_begin(r);
-        if (k < 0)
-                return k;
-        if (!ret || (dry_run != 0 && dry_run != 1))
-                return requestor_fail(r, -EINVAL, "cleanup: ret must not be NULL; dry_run is 0 or 1");
-        k = requestor_new_manager_call(r, "Cleanup", &m);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_append(m, "sb", policy ? policy : "", dry_run);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot build the Cleanup call: %s", strerror(-k));
-        k = requestor_call(r, m, &reply);
-        if (k < 0)
-                return k;
-        l = calloc(1, sizeof(StasisRetentionList));
-        if (!l)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
-        k = sd_bus_message_enter_container(reply, 'a', "(ssss)");
         while (k >= 0) {
                 const char *f[5] = {};
                 k = sd_bus_message_read(reply, "(ssss)", &f[0], &f[1], &f[2], &f[3]);
@@ -74,37 +55,13 @@ int stasis_requestor_cleanup(StasisRequestor *r, const char *policy, int dry_run
         }
         if (k >= 0)
                 k = sd_bus_message_exit_container(reply);
-        if (k < 0) {
-                stasis_retention_list_free(l);
-                return requestor_fail(r, k, "Malformed reply to Cleanup: %s", strerror(-k));
-        }
-        *ret = l;
-        return 0;
+        return k;
 }
 
-int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsigned max, StasisRetentionList **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        StasisRetentionList *l;
-        int k;
+/* ListRemovals' answer: (id, policy, removed, created, label, reason) per set removed. */
+static int read_removals(sd_bus_message *reply, StasisRetentionList *l) {
+        int k = sd_bus_message_enter_container(reply, 'a', "(tsttss)");
 
-        k = requestor_begin(r);
-        if (k < 0)
-                return k;
-        if (!ret)
-                return requestor_fail(r, -EINVAL, "list removals: ret must not be NULL");
-        k = requestor_new_manager_call(r, "ListRemovals", &m);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_append(m, "su", policy ? policy : "", (uint32_t) max);
-        if (k < 0)
-                return requestor_fail(r, k, "Cannot build the ListRemovals call: %s", strerror(-k));
-        k = requestor_call(r, m, &reply);
-        if (k < 0)
-                return k;
-        l = calloc(1, sizeof(StasisRetentionList));
-        if (!l)
-                return requestor_fail(r, -ENOMEM, "Out of memory");
-        k = sd_bus_message_enter_container(reply, 'a', "(tsttss)");
         while (k >= 0) {
                 const char *f[5] = { NULL, NULL, "removed", NULL, NULL };
                 uint64_t id, when, created;
@@ -124,12 +81,51 @@ int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsig
         }
         if (k >= 0)
                 k = sd_bus_message_exit_container(reply);
-        if (k < 0) {
-                stasis_retention_list_free(l);
-                return requestor_fail(r, k, "Malformed reply to ListRemovals: %s", strerror(-k));
-        }
-        *ret = l;
-        return 0;
+        return k;
+}
+
+int stasis_requestor_cleanup(StasisRequestor *r, const char *policy, int dry_run, StasisRetentionList **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret || (dry_run != 0 && dry_run != 1))
+                return requestor_fail(r, -EINVAL, "cleanup: ret must not be NULL; dry_run is 0 or 1");
+        k = requestor_new_manager_call(r, "Cleanup", &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "sb", policy ? policy : "", dry_run);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the Cleanup call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        k = READ_LIST(r, "Cleanup", reply, StasisRetentionList, read_cleanup, stasis_retention_list_free, ret);
+        return k < 0 ? k : 0;
+}
+
+int stasis_requestor_list_removals(StasisRequestor *r, const char *policy, unsigned max, StasisRetentionList **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int k;
+
+        k = requestor_begin(r);
+        if (k < 0)
+                return k;
+        if (!ret)
+                return requestor_fail(r, -EINVAL, "list removals: ret must not be NULL");
+        k = requestor_new_manager_call(r, "ListRemovals", &m);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "su", policy ? policy : "", (uint32_t) max);
+        if (k < 0)
+                return requestor_fail(r, k, "Cannot build the ListRemovals call: %s", strerror(-k));
+        k = requestor_call(r, m, &reply);
+        if (k < 0)
+                return k;
+        k = READ_LIST(r, "ListRemovals", reply, StasisRetentionList, read_removals, stasis_retention_list_free, ret);
+        return k < 0 ? k : 0;
 }
 
 LIST_DEFINE_COUNT(StasisRetentionList, stasis_retention_list)
