@@ -2,6 +2,7 @@
 /* stasisd-commit-runner.c - the daemon's side of a commit: the worker, the hold watchdog, the thaw fallback */
 #include <assert.h>
 #include <errno.h>
+#include <string.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,8 +144,24 @@ int commit_runner_start(CommitRunner *r, const CommitRunnerSpec *spec) {
         }
 
         snprintf(desc, sizeof desc, "commit-set-%s", r->id);
-        k = worker_spawn(spec->event, desc, spec->commit_timeout + (spec->n_targets ? spec->hold_timeout : 0),
-                         worker_commit, r, on_worker_done, &r->worker);
+        k = -EAGAIN;
+        if (spec->spare && spec->n_targets == 0) {
+                SpareJob job = {
+                        .commit_timeout = spec->commit_timeout,
+                        .volumes = spec->volumes,
+                        .n_volumes = spec->n_volumes,
+                };
+                /* Cut as PR_SET_NAME would. */
+                memcpy(job.description, desc, MIN(strlen(desc), sizeof job.description - 1));
+                k = spare_take(spec->spare, spec->event, &job, spec->commit_timeout, on_worker_done, r,
+                               &r->worker);
+        }
+        if (k < 0)
+                k = worker_spawn(spec->event, desc, spec->commit_timeout + (spec->n_targets ? spec->hold_timeout : 0),
+                                 worker_commit, r, on_worker_done, &r->worker);
+        /* The next one starts while this worker takes the snapshots and stasisd waits. */
+        if (spec->spare)
+                spare_refill_soon(spec->spare, spec->event);
         if (k < 0) {
                 commit_runner_done(r);
                 return k;

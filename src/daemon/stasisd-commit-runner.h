@@ -10,6 +10,7 @@
 #include "provider.h"
 #include "stasisd-commit-result.h"
 #include "stasisd-freeze.h"
+#include "stasisd-spare.h"
 #include "time-util.h"
 
 /* Knows nothing of sets: it runs one commit worker for a list of volumes and
@@ -42,6 +43,9 @@ typedef struct CommitRunnerSpec {
         usec_t freeze_settle;
         bool expedite_freeze;
         const char *state_dir;
+        /* A worker started ahead, to take the commit if it can (no hold,
+         * built-in providers) and be replaced; NULL: always fork. */
+        SpareSlot *spare;
         commit_runner_callback_t callback;
         void *userdata;
 } CommitRunnerSpec;

@@ -59,6 +59,9 @@ int manager_new(const char *state_dir, Manager **ret) {
         m->prepare_timeout = MANAGER_PREPARE_TIMEOUT_DEFAULT;
         m->freeze_window = MANAGER_FREEZE_WINDOW_DEFAULT;
         m->orphan_scan = true;
+        /* STASIS_COMMIT_SPARE=0: fork each commit worker when needed (to compare). */
+        const char *e = secure_getenv("STASIS_COMMIT_SPARE");
+        m->spare.disabled = e && streq(e, "0");
         m->writer_gone = on_writer_gone;
         m->state_dir = strdup(state_dir);
         if (!m->state_dir) {
@@ -91,6 +94,7 @@ Manager *manager_free(Manager *m) {
         writer_memory_free(m);
         manager_scan_orphans_cancel(m);
         manager_space_watch_free(m);
+        spare_slot_done(&m->spare);
         orphans_free(m->orphans, m->n_orphans);
         for (Deferred *d; (d = LIST_POP(deferred, m->deferred, m->deferred_tail)); ) {
                 sd_bus_message_unref(d->msg);
@@ -390,6 +394,7 @@ int manager_start(Manager *m) {
         r = manager_space_watch_start(m);
         if (r < 0)
                 return r;
+        spare_refill(&m->spare, m->event);
         log_info("stasisd %s ready on %s.", STASIS_VERSION, bus_stasis_address() ?: "the system bus");
         return 0;
 }

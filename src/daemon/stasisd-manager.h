@@ -11,6 +11,7 @@
 #include "mountinfo.h"
 #include "stasisd-callers.h"
 #include "stasisd-catalog.h"
+#include "stasisd-spare.h"
 #include "time-util.h"
 
 /* Limits on what clients can make the daemon allocate. */
@@ -102,6 +103,7 @@ typedef struct Manager {
         /* Snapshots in the stores that no set holds (stasisd-orphans.c). */
         struct Orphan *orphans;
         size_t n_orphans;
+        SpareSlot spare;                /* the next commit worker, started ahead */
         bool orphan_scan;               /* look for them at start-up */
         struct OrphanScan *orphan_scan_running;
         uint64_t orphans_max_set_id;    /* found in the stores, not yet written to the catalog */

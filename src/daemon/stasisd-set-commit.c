@@ -222,6 +222,7 @@ int set_start_commit(Set *s, set_step_done_t done) {
                 .freeze_settle = m->freeze_settle,
                 .expedite_freeze = m->expedite_freeze,
                 .state_dir = m->state_dir,
+                .spare = &m->spare,
                 .callback = on_runner,
                 .userdata = s,
         };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stasisd-worker.c - short-lived forked workers with a deadline and a size-checked result */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ struct Worker {
         char *description;
         pid_t pid;
         int fd;
+        int linger_fd;                  /* the child exits when it closes: once done has run */
         sd_event_source *io, *child, *timer;
         char *buf;
         size_t size;
@@ -31,6 +33,7 @@ static void worker_free(Worker *w) {
         sd_event_source_disable_unref(w->child);
         sd_event_source_disable_unref(w->timer);
         safe_close(w->fd);
+        safe_close(w->linger_fd);
         free(w->buf);
         free(w->description);
         free(w);
@@ -61,6 +64,8 @@ static void worker_maybe_finish(Worker *w) {
                 w->done_called = true;
                 w->done(w, status, w->buf, w->size, w->userdata);
         }
+        if (w->done_called)
+                w->linger_fd = safe_close(w->linger_fd);
         if (w->done_called && w->exited) {
                 if (w->exited_cb)
                         w->exited_cb(w->userdata);
@@ -74,8 +79,10 @@ void worker_set_exited_callback(Worker *w, worker_exited_t exited) {
 
 void worker_set_userdata(Worker *w, void *userdata) {
         w->userdata = userdata;
-        if (!userdata)
+        if (!userdata) {
                 w->done_called = true;       /* nobody to tell any more */
+                w->linger_fd = safe_close(w->linger_fd);
+        }
 }
 
 static int drain(Worker *w) {
@@ -151,6 +158,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         log_warning("Worker %s (pid %d) missed its deadline; killing it.", w->description, (int) w->pid);
         (void) kill(w->pid, SIGKILL);
         w->done_called = true;
+        w->linger_fd = safe_close(w->linger_fd);
         w->io = sd_event_source_disable_unref(w->io);
         w->done(w, -ETIMEDOUT, NULL, 0, w->userdata);
         /* Freed once the child source reaps it (a child stuck in the kernel may take a while). */
@@ -176,69 +184,55 @@ pid_t worker_pid(const Worker *w) {
         return w->pid;
 }
 
-int worker_spawn(sd_event *e, const char *description, usec_t timeout,
-                 worker_fn_t fn, void *userdata, worker_done_t done, Worker **ret) {
-        int pipefd[2];
-        pid_t parent = getpid();
-        int r;
+int worker_child_fds(int result_fd, int linger_fd) {
+        /* Out of the way first: either may be 3 or 4 already. */
+        int a = fcntl(result_fd, F_DUPFD, 5), b = fcntl(linger_fd, F_DUPFD, 5);
+        if (a < 0 || b < 0 || dup2(a, 3) < 0 || dup2(b, 4) < 0)
+                return -errno;
+        if (close_range(5, ~0U, 0) < 0)
+                return -errno;
+        return 0;
+}
 
+int worker_child_finish(int fd, int linger_fd, int r) {
+        if (r == 0 && worker_write_all(fd, worker_trailer, sizeof worker_trailer) < 0)
+                r = -EIO;
+        (void) close(fd);
+        /* Exit only once the daemon has acted on the result: the daemon,
+         * woken by it, may have been put on this CPU (a pipe's wake-up says
+         * the writer sleeps next), and the exit, which tears this process's
+         * address space down (~0.1 ms), would run first. Its end of
+         * linger_fd closes when it is done, or when it dies. */
+        for (char c; linger_fd >= 0;) {
+                ssize_t l = read(linger_fd, &c, sizeof c);
+                if (l == 0 || (l < 0 && errno != EINTR))
+                        break;
+        }
+        return r == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static Worker *worker_new(const char *description, worker_done_t done, void *userdata) {
         Worker *w = calloc(1, sizeof(Worker));
         if (!w)
-                return -ENOMEM;
+                return NULL;
         w->fd = -1;
+        w->linger_fd = -1;
         w->done = done;
         w->userdata = userdata;
         w->description = strdup(description);
         if (!w->description) {
                 worker_free(w);
-                return -ENOMEM;
+                return NULL;
         }
+        return w;
+}
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0) {
-                r = -errno;
-                worker_free(w);
-                return r;
-        }
+/* Watches w's child (w->pid, its result on w->fd) until it is reaped, with
+ * its deadline. On failure the child is killed and reaped, and w freed. */
+static int worker_watch(Worker *w, sd_event *e, usec_t timeout, Worker **ret) {
+        int r;
 
-        w->pid = fork();
-        if (w->pid < 0) {
-                r = -errno;
-                safe_close(pipefd[0]);
-                safe_close(pipefd[1]);
-                worker_free(w);
-                return r;
-        }
-        if (w->pid == 0) {
-                sigset_t all;
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                /* What it does, for ps and top (cut to 15 bytes). */
-                (void) prctl(PR_SET_NAME, (unsigned long) description);
-                if (getppid() != parent)
-                        _exit(EXIT_FAILURE);
-                /* Keep only stdio and the result pipe (as fd 3): the bus socket,
-                 * the catalog and the event loop stay the daemon's alone, so a
-                 * worker stuck in the kernel cannot keep the daemon's bus
-                 * connection alive after the daemon died. */
-                if (pipefd[1] != 3) {
-                        if (dup2(pipefd[1], 3) < 0)
-                                _exit(EXIT_FAILURE);
-                        pipefd[1] = 3;
-                }
-                if (close_range(4, ~0U, 0) < 0)
-                        _exit(EXIT_FAILURE);
-                sigemptyset(&all);
-                (void) sigprocmask(SIG_SETMASK, &all, NULL);
-                r = fn(pipefd[1], userdata);
-                if (r == 0 && worker_write_all(pipefd[1], worker_trailer, sizeof worker_trailer) < 0)
-                        r = -EIO;
-                (void) close(pipefd[1]);
-                _exit(r == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-        }
-
-        safe_close(pipefd[1]);
-        w->fd = pipefd[0];
         (void) fcntl(w->fd, F_SETFL, O_NONBLOCK);
-
         r = sd_event_add_io(e, &w->io, w->fd, EPOLLIN, on_io, w);
         if (r >= 0)
                 r = sd_event_add_child(e, &w->child, w->pid, WEXITED, on_child, w);
@@ -255,4 +249,79 @@ int worker_spawn(sd_event *e, const char *description, usec_t timeout,
         if (ret)
                 *ret = w;
         return 0;
+}
+
+int worker_adopt(sd_event *e, const char *description, usec_t timeout, pid_t pid, int fd, int linger_fd,
+                 worker_done_t done, void *userdata, Worker **ret) {
+        Worker *w = worker_new(description, done, userdata);
+        if (!w) {
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                safe_close(fd);
+                safe_close(linger_fd);
+                return -ENOMEM;
+        }
+        w->pid = pid;
+        w->fd = fd;
+        w->linger_fd = linger_fd;
+        return worker_watch(w, e, timeout, ret);
+}
+
+int worker_spawn(sd_event *e, const char *description, usec_t timeout,
+                 worker_fn_t fn, void *userdata, worker_done_t done, Worker **ret) {
+        int pipefd[2], linger[2];
+        pid_t parent = getpid();
+        int r;
+
+        Worker *w = worker_new(description, done, userdata);
+        if (!w)
+                return -ENOMEM;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0) {
+                r = -errno;
+                worker_free(w);
+                return r;
+        }
+        if (pipe2(linger, O_CLOEXEC) < 0) {
+                r = -errno;
+                safe_close(pipefd[0]);
+                safe_close(pipefd[1]);
+                worker_free(w);
+                return r;
+        }
+
+        w->pid = fork();
+        if (w->pid < 0) {
+                r = -errno;
+                safe_close(pipefd[0]);
+                safe_close(pipefd[1]);
+                safe_close(linger[0]);
+                safe_close(linger[1]);
+                worker_free(w);
+                return r;
+        }
+        if (w->pid == 0) {
+                sigset_t all;
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                /* What it does, for ps and top (cut to 15 bytes). */
+                (void) prctl(PR_SET_NAME, (unsigned long) description);
+                if (getppid() != parent)
+                        _exit(EXIT_FAILURE);
+                /* Keep only stdio, the result pipe (as fd 3) and the read end of
+                 * linger (as fd 4): the bus socket, the catalog and the event
+                 * loop stay the daemon's alone, so a worker stuck in the kernel
+                 * cannot keep the daemon's bus connection alive after the
+                 * daemon died. */
+                if (worker_child_fds(pipefd[1], linger[0]) < 0)
+                        _exit(EXIT_FAILURE);
+                sigemptyset(&all);
+                (void) sigprocmask(SIG_SETMASK, &all, NULL);
+                _exit(worker_child_finish(3, 4, fn(3, userdata)));
+        }
+
+        safe_close(pipefd[1]);
+        safe_close(linger[0]);
+        w->fd = pipefd[0];
+        w->linger_fd = linger[1];
+        return worker_watch(w, e, timeout, ret);
 }

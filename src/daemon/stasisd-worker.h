@@ -26,6 +26,24 @@ typedef void (*worker_done_t)(Worker *w, int status, const void *data, size_t si
 int worker_spawn(sd_event *e, const char *description, usec_t timeout,
                  worker_fn_t fn, void *userdata, worker_done_t done, Worker **ret);
 
+/* Watches a child started some other way (a spare, stasisd-spare.c) as
+ * worker_spawn() does its own: pid is the caller's child, fd the read end of
+ * its result, linger_fd the daemon's end of what the child waits on to exit
+ * (worker_child_finish()). All are the Worker's from now on, also on failure (the child
+ * is killed and reaped then). */
+int worker_adopt(sd_event *e, const char *description, usec_t timeout, pid_t pid, int fd, int linger_fd,
+                 worker_done_t done, void *userdata, Worker **ret);
+
+/* In the child: makes result_fd fd 3 and linger_fd fd 4, and closes every
+ * fd above. */
+int worker_child_fds(int result_fd, int linger_fd);
+
+/* In the child: ends its result with the mark of success when r is 0,
+ * closes fd, waits for the daemon to close its end of linger_fd (once it
+ * has acted on the result, or died; -1: no wait) and returns the exit
+ * status to _exit() with. */
+int worker_child_finish(int fd, int linger_fd, int r);
+
 pid_t worker_pid(const Worker *w);
 
 /* Called once the child has been reaped, after done: for a worker that
