@@ -80,8 +80,10 @@ struct StasisSet {
         size_t n_volumes_listed;        /* with summary: how many volumes ListSets counted */
 };
 
-/* stasis-retention.c: ListExpiries into the summaries list (n of them). */
-int requestor_read_expiries(StasisRequestor *r, StasisSet **list, size_t n);
+/* stasis-retention.c: ListExpiries' answer (call, made with ListSets) into
+ * the summaries list (n of them). */
+struct BatchCall;
+int requestor_read_expiries(StasisRequestor *r, struct BatchCall *call, StasisSet **list, size_t n);
 
 /* stasis-requestor.c */
 /* Records a failure in r's last error; returns error. */

@@ -86,9 +86,15 @@ static int read_summary(sd_bus_message *reply, StasisSet **ret) {
         return 1;
 }
 
+static void batch_calls_donep(BatchCall (*calls)[2]) {
+        batch_calls_done(*calls, 2);
+}
+
 int stasis_requestor_list_set_summaries(StasisRequestor *r, StasisSet ***ret, size_t *ret_n) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        /* The summaries and the expiries, asked for together: one round trip. */
+        _cleanup_(batch_calls_donep) BatchCall calls[2] = {};
         StasisSet **list = NULL;
+        sd_bus_message *reply;
         size_t n = 0;
         int k;
 
@@ -97,9 +103,16 @@ int stasis_requestor_list_set_summaries(StasisRequestor *r, StasisSet ***ret, si
                 return k;
         if (!ret)
                 return requestor_fail(r, -EINVAL, "list: ret must not be NULL");
-        k = call_plain(r, "ListSets", &reply);
+        k = requestor_new_manager_call(r, "ListSets", &calls[0].call);
+        if (k >= 0)
+                k = requestor_new_manager_call(r, "ListExpiries", &calls[1].call);
         if (k < 0)
                 return k;
+        requestor_call_batch(r, calls, 2);
+        k = batch_call_result(r, &calls[0]);
+        if (k < 0)
+                return k;
+        reply = calls[0].reply;
         list = calloc(1, sizeof(StasisSet *));
         if (!list)
                 return requestor_fail(r, -ENOMEM, "Out of memory");
@@ -126,7 +139,7 @@ int stasis_requestor_list_set_summaries(StasisRequestor *r, StasisSet ***ret, si
                 stasis_set_list_free(list);
                 return requestor_fail(r, k, "Malformed reply to ListSets: %s", strerror(-k));
         }
-        k = requestor_read_expiries(r, list, n);
+        k = requestor_read_expiries(r, &calls[1], list, n);
         if (k < 0) {
                 stasis_set_list_free(list);
                 return k;

@@ -137,21 +137,19 @@ LIST_DEFINE_STRING(StasisRetentionList, stasis_retention_list, label, 4)
 LIST_DEFINE_NUMBER(StasisRetentionList, stasis_retention_list, uint64_t, time_usec, time)
 LIST_DEFINE_NUMBER(StasisRetentionList, stasis_retention_list, uint64_t, created_usec, created)
 
-/* ListExpiries: the expiry and policy of the sets that have one, into the
- * summaries (both in stasisd's order, by id). An older stasisd has none. */
-int requestor_read_expiries(StasisRequestor *r, StasisSet **list, size_t n) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+/* ListExpiries' answer (made with ListSets): the expiry and policy of the
+ * sets that have one, into the summaries (both in stasisd's order, by id).
+ * An older stasisd has none. */
+int requestor_read_expiries(StasisRequestor *r, BatchCall *call, StasisSet **list, size_t n) {
+        sd_bus_message *reply = call->reply;
         size_t j = 0;
         int k;
 
-        k = requestor_new_manager_call(r, "ListExpiries", &m);
+        if (call->result < 0 && sd_bus_error_has_name(&call->error, SD_BUS_ERROR_UNKNOWN_METHOD))
+                return 0;
+        k = batch_call_result(r, call);
         if (k < 0)
                 return k;
-        k = sd_bus_call(r->client.bus, m, r->timeout_usec, &error, &reply);
-        if (k < 0)
-                return sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD) ? 0 :
-                       requestor_fail(r, k, "ListExpiries failed: %s", error.message ?: strerror(-k));
         k = sd_bus_message_enter_container(reply, 'a', "(sts)");
         while (k >= 0) {
                 const char *id, *policy;

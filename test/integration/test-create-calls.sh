@@ -13,7 +13,9 @@
 #     it reads any answer (strace of its sendmsg and recvmsg);
 #  5. a bus that closes the connection before it answers Hello: `stasis
 #     create` says it cannot connect to the bus (exit status 5), as when the
-#     connection was refused.
+#     connection was refused;
+#  6. `stasis list` sends ListSets and ListExpiries together, before it reads
+#     any answer, and shows a set's expiry.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 command -v strace >/dev/null || stasis_die "strace is needed (scripts/install-deps.sh installs it)"
@@ -111,4 +113,18 @@ wait_for 5 grep -q ready "$T/closing.out"
 assert_exit 5 env STASIS_BUS_ADDRESS="unix:path=$S" "$STASIS" create "$P/data"
 assert_contains "$STASIS_ERR" "stasis: cannot connect to the bus unix:path=$S: "
 wait "$CLOSE_PID"
+
+# 6. list: both calls, together, behind Hello.
+"$STASIS" create --expire-after=1h "$P/data" >/dev/null
+mark
+"$STASIS" list >"$T/list.out"
+assert_eq "$(calls ListSets)" "ListSets ListExpiries" "calls of stasis list"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+        strace -o "$T/list.strace" -e trace=sendmsg,recvmsg -s 256 "$STASIS" list >/dev/null
+sent=$(grep -n '^sendmsg.*ListExpiries' "$T/list.strace" | head -n 1 | cut -d: -f1)
+read_at=$(grep -n '^recvmsg.*iov_base="l\\2' "$T/list.strace" | head -n 1 | cut -d: -f1)
+[ -n "$sent" ] && [ -n "$read_at" ] || stasis_die "no ListExpiries sent or no answer read: $(cat "$T/list.strace")"
+[ "$sent" -lt "$read_at" ] || stasis_die "ListExpiries (line $sent) was sent after an answer was read (line $read_at)"
+EXPIRING=$("$STASIS" --json list | jq -r '[.[] | select(.expires != null)] | length')
+assert_eq "$EXPIRING" 1 "sets listed with an expiry"
 echo "PASS: test-create-calls"
