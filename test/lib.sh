@@ -42,6 +42,8 @@ stasis_env_init() {
 stasis_cleanup() {
         local rc=$? m l p
         set +e
+        # A test may have stopped stasisd's workers (kill -STOP): none is left so.
+        for p in $(pgrep -P "${STASISD_PID:-0}" 2>/dev/null); do kill -CONT "$p" 2>/dev/null; done
         stasis_stop_daemon || { [ "$rc" != 0 ] || rc=1; }
         for p in "${_stasis_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
         [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null && wait "$DBUS_PID" 2>/dev/null

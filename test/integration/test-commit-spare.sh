@@ -17,14 +17,6 @@ stasis_install_test_provider
 echo ok > "$TEST_PROVIDER_DIR/mode"
 STASISD_ARGS="--providers-dir=$T/providers.d --commit-timeout=3"
 stasis_start_daemon
-spare_cleanup() {
-        local rc=$? p
-        set +e
-        for p in $(pgrep -P "${STASISD_PID:-0}" 2>/dev/null); do kill -CONT "$p" 2>/dev/null; done
-        (exit "$rc")
-        stasis_cleanup
-}
-trap spare_cleanup EXIT
 
 stasis_make_fs btrfs pool
 P=$STASIS_FS

@@ -51,11 +51,11 @@ rnd() { R=$(( RANDOM % $1 )); }
 stasis_env_init
 stasis_start_bus
 T=$STASIS_TMP
-# The cleanup: no worker left stopped, the copies' mounts gone first.
+# The cleanup: the seed to replay a failure, the copies' mounts gone first
+# (stasis_cleanup continues the workers the test stopped).
 faults_cleanup() {
-        local rc=$? p
+        local rc=$?
         set +e
-        for p in $(pgrep -P "${STASISD_PID:-0}" 2>/dev/null); do kill -CONT "$p" 2>/dev/null; done
         [ "$rc" = 0 ] || echo "FAIL with seed $SEED (replay: STASIS_FAULT_SEED=$SEED STASIS_FAULT_ITERATIONS=$ITERATIONS)" >&2
         umount "$T/copy" 2>/dev/null
         (exit "$rc")

@@ -27,15 +27,6 @@ echo ok > "$TEST_PROVIDER_DIR/mode"
 # provider sleeps 3 s); long writer limits.
 STASISD_ARGS="--providers-dir=$T/providers.d --commit-timeout=3 --hold-timeout=4 --prepare-timeout=60 --freeze-window=60"
 stasis_start_daemon
-# Workers may be stopped below: never leave one so.
-rel_cleanup() {
-        local rc=$? p
-        set +e
-        for p in $(pgrep -P "${STASISD_PID:-0}" 2>/dev/null); do kill -CONT "$p" 2>/dev/null; done
-        (exit "$rc")
-        stasis_cleanup
-}
-trap rel_cleanup EXIT
 
 stasis_make_fs btrfs pool
 P=$STASIS_FS
