@@ -39,4 +39,4 @@ mkdir "$P/raw"
 sync
 
 stasis_log "kernel $(uname -r), $(nproc) cores, $(btrfs --version)"
-"$BENCH" --stasis "$STASIS" -n "$PAIRS" "$@" "$P/data" "$P/raw"
+"$BENCH" --stasis "$STASIS" -n "$PAIRS" --sync-dir "$STASIS_STATE_DIR" "$@" "$P/data" "$P/raw"
