@@ -4,11 +4,11 @@
  * Forking the commit worker when a set is made costs the request its fork
  * (a copy of the daemon's 100 mappings), the copy-on-write faults after it
  * in both processes and the wait for the child to be scheduled. A spare is
- * started ahead instead, while stasisd waits anyway (during the previous
- * set's snapshot, or at start): stasisd executes itself in the worker mode
- * below, which waits for one job on a pipe. The job carries everything the
- * commit needs (stasisd-spare-job.h), so nothing is taken from a memory image
- * of the past. Once given its job the spare is an ordinary worker
+ * forked ahead instead (at start, and a few milliseconds after the previous
+ * one took its job), keeps only stdio, its result pipe and a socket, and
+ * waits there for one job. The job carries everything the commit needs
+ * (stasisd-spare-job.h): nothing is taken from the daemon's memory as it
+ * was when the spare was forked. Once given its job the spare is an ordinary worker
  * (stasisd-worker.h): its deadline counts from then, it is killed at it, and
  * it runs that one job and exits. Only commits of volumes that are not held,
  * with built-in providers, go to a spare; the others fork as before. */
@@ -37,10 +37,10 @@ void spare_refill_soon(SpareSlot *slot, sd_event *e);
 /* Gives job to the spare in the slot and watches it as a Worker with the
  * deadline timeout (see worker_spawn()). -EAGAIN when there is no spare
  * ready, or it could not be given the job (the slot is empty then);
- * -EINVAL when the job is not for a spare (spare_job_fits()). Call
- * spare_refill_soon() after it, whatever it returned. */
+ * -EINVAL when the job is not for a spare (spare_job_fits(), or larger
+ * than one send). Call spare_refill_soon() after it, whatever it returned. */
 int spare_take(SpareSlot *slot, sd_event *e, const SpareJob *job, usec_t timeout, worker_done_t done,
                void *userdata, Worker **ret);
 
-/* Ends the waiting spare (it exits when its job pipe closes). */
+/* Ends the waiting spare (it exits when its job socket closes). */
 void spare_slot_done(SpareSlot *slot);
