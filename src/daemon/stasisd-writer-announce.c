@@ -50,7 +50,7 @@ int method_update_writer_metadata(sd_bus_message *msg, void *userdata, sd_bus_er
         Manager *m = userdata;
         _cleanup_writer_metadata_ WriterMetadata *meta = NULL;
         _cleanup_strv_free_ char **names = NULL;
-        const char *path, *json, *owner = sd_bus_message_get_sender(msg);
+        const char *path, *json;
         unsigned events = 0;
         char err[512];
         Writer *w;
@@ -64,10 +64,9 @@ int method_update_writer_metadata(sd_bus_message *msg, void *userdata, sd_bus_er
         r = sd_bus_message_read_strv(msg, &names);
         if (r < 0)
                 return r;
-        w = owner ? manager_find_writer_at(m, owner, path) : NULL;
-        if (!w)
-                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER,
-                                         "This connection has no writer registered at %s", ECHO(path));
+        r = manager_caller_writer(m, msg, path, error, &w);
+        if (r < 0)
+                return r;
         r = parse_events(names, &events, error);
         if (r < 0)
                 return r;

@@ -159,7 +159,7 @@ static int on_channel_io(sd_event_source *es, int fd, uint32_t revents, void *us
 
 int method_open_writer_channel(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const char *path, *owner = sd_bus_message_get_sender(msg);
+        const char *path;
         int fds[2], r;
         Writer *w;
 
@@ -168,10 +168,9 @@ int method_open_writer_channel(sd_bus_message *msg, void *userdata, sd_bus_error
         r = sd_bus_message_read(msg, "o", &path);
         if (r < 0)
                 return r;
-        w = owner ? manager_find_writer_at(m, owner, path) : NULL;
-        if (!w)
-                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER,
-                                         "This connection has no writer registered at %s", ECHO(path));
+        r = manager_caller_writer(m, msg, path, error, &w);
+        if (r < 0)
+                return r;
         if (w->channel_source)
                 return sd_bus_error_setf(error, STASIS_ERROR_BUSY, "Writer %s has a channel already", w->display);
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)

@@ -158,6 +158,18 @@ Writer *manager_find_writer_at(Manager *m, const char *owner, const char *path) 
         return NULL;
 }
 
+int manager_caller_writer(Manager *m, sd_bus_message *msg, const char *path, sd_bus_error *error, Writer **ret) {
+        const char *owner = sd_bus_message_get_sender(msg);
+        Writer *w = owner ? manager_find_writer_at(m, owner, path) : NULL;
+
+        assert(ret);
+        if (!w)
+                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER,
+                                         "This connection has no writer registered at %s", ECHO(path));
+        *ret = w;
+        return 0;
+}
+
 static void writer_link(Manager *m, Writer *w) {
         w->manager = m;
         LIST_APPEND(writers, m->writers, m->writers_tail, w);
@@ -347,7 +359,7 @@ int method_register_writer(sd_bus_message *msg, void *userdata, sd_bus_error *er
 
 int method_unregister_writer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const char *path, *owner = sd_bus_message_get_sender(msg);
+        const char *path;
         Writer *w;
         int r;
 
@@ -356,10 +368,9 @@ int method_unregister_writer(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = sd_bus_message_read(msg, "o", &path);
         if (r < 0)
                 return r;
-        w = owner ? manager_find_writer_at(m, owner, path) : NULL;
-        if (!w)
-                return sd_bus_error_setf(error, STASIS_ERROR_NO_SUCH_WRITER,
-                                         "This connection has no writer registered at %s", ECHO(path));
+        r = manager_caller_writer(m, msg, path, error, &w);
+        if (r < 0)
+                return r;
         writer_gone(w, "unregistered");
         return sd_bus_reply_method_return(msg, "");
 }

@@ -81,6 +81,9 @@ int writer_update_metadata(Writer *w, WriterMetadata *meta, char *err, size_t er
 void writer_mark_failed(Writer *w, StasisWriterEvent event, const char *message);
 Writer *manager_find_writer(Manager *m, const char *name, const char *instance);
 Writer *manager_find_writer_at(Manager *m, const char *owner, const char *path);
+/* The writer the sender of msg registered at path, or NoSuchWriter in error:
+ * a connection acts on its own writers only. */
+int manager_caller_writer(Manager *m, sd_bus_message *msg, const char *path, sd_bus_error *error, Writer **ret);
 /* Every component path must exist, and be the user's if not root's. */
 int writer_check_paths(const WriterMetadata *meta, uid_t uid, sd_bus_error *error);
 
