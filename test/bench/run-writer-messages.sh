@@ -9,6 +9,7 @@
 # writer and per event, for each set. Needs root and a build (ninja -C build).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-monitor.sh"
 
 N=10
 if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
@@ -22,33 +23,15 @@ stasis_bus_allow_monitor
 stasis_start_bus
 stasis_start_daemon
 
-M=$STASIS_TMP/monitor.json
-busctl --address="$STASIS_BUS_ADDRESS" monitor --json=short >"$M" 2>/dev/null &
-MON_PID=$!
-# shellcheck disable=SC2317  # runs from the EXIT trap
-wm_cleanup() {
-        local rc=$?
-        set +e
-        kill "$MON_PID" 2>/dev/null
-        wait "$MON_PID" 2>/dev/null
-        (exit "$rc")
-        stasis_cleanup
-}
-trap wm_cleanup EXIT
+stasis_monitor_start
 
 stasis_make_fs btrfs msgs 512M
 P=$STASIS_FS
 btrfs -q subvolume create "$P/writers"
 btrfs -q subvolume create "$P/idle"
 
-MARK=0
-pinged() {
-        busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.freedesktop.DBus.Peer Ping >/dev/null
-        tail -n +"$((MARK + 1))" "$M" | grep -q '"member":"Ping"'
-}
-mark() { wait_for 10 pinged; MARK=$(wc -l <"$M"); }
-
 stasis_start_writer --count "$N" --name msgw --component data="$P/writers" "$@"
+wait_for 10 pinged
 mark
 OWNERS=$("$STASIS" --json writers | jq -c '[.[] | select(.writer == "msgw") | .owner]')
 [ "$(jq length <<<"$OWNERS")" = "$N" ] || stasis_die "expected $N writers"

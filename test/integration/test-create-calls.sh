@@ -18,6 +18,7 @@
 #     any answer, and shows a set's expiry.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-monitor.sh"
 command -v strace >/dev/null || stasis_die "strace is needed (scripts/install-deps.sh installs it)"
 
 stasis_env_init
@@ -30,32 +31,11 @@ stasis_make_fs btrfs pool
 P=$STASIS_FS
 btrfs -q subvolume create "$P/data"
 
-M=$T/monitor.json
-busctl --address="$STASIS_BUS_ADDRESS" monitor --json=short >"$M" 2>"$T/monitor.err" &
-MON_PID=$!
-calls_cleanup() {
-        local rc=$?
-        set +e
-        kill "$MON_PID" 2>/dev/null
-        wait "$MON_PID" 2>/dev/null
-        (exit "$rc")
-        stasis_cleanup
-}
-trap calls_cleanup EXIT
-
-# Wait until the monitor has seen a call made now (at first, it may not be
-# monitoring yet).
-pinged() {
-        busctl --address="$STASIS_BUS_ADDRESS" call org.stasis1 /org/stasis1 org.freedesktop.DBus.Peer Ping >/dev/null
-        tail -n +"$((MARK + 1))" "$M" | grep -q '"member":"Ping"'
-}
-mark() { MARK=$(wc -l <"$M"); }
-MARK=0
-wait_for 5 pinged
-# calls FIRST: the members of the calls to stasisd, since the mark, of the
-# connection that called FIRST first.
-calls() {
-        wait_for 5 pinged
+stasis_monitor_start
+# calls_from FIRST: the members of the calls to stasisd, since the mark, of
+# the connection that called FIRST first.
+calls_from() {
+        monitor_sync
         tail -n +"$((MARK + 1))" "$M" | jq -rs --arg first "$1" '
                 (map(select(.type == "method_call" and .member == $first)) | first | .sender) as $s |
                 .[] | select(.type == "method_call" and .sender == $s and .destination == "org.stasis1") |
@@ -67,14 +47,14 @@ mark
 "$STASIS" create "$P/data" >"$T/create.out"
 ID=$(awk '$1 == "Set:" { print $2 }' "$T/create.out")
 [ -n "$ID" ] || stasis_die "no set id in: $(cat "$T/create.out")"
-assert_eq "$(calls CreateSet)" "CreateSet GetAll BackupMetadata GetExclusiveSize" "calls of stasis create"
+assert_eq "$(calls_from CreateSet)" "CreateSet GetAll BackupMetadata GetExclusiveSize" "calls of stasis create"
 assert_contains "$(cat "$T/create.out")" "State: created"
 assert_contains "$(cat "$T/create.out")" "Exclusive: unknown (quotas are not enabled"
 
 # 2. show
 mark
 "$STASIS" show "$ID" >"$T/show.out"
-assert_eq "$(calls GetAll)" "GetAll BackupMetadata GetExclusiveSize" "calls of stasis show"
+assert_eq "$(calls_from GetAll)" "GetAll BackupMetadata GetExclusiveSize" "calls of stasis show"
 diff -u "$T/create.out" "$T/show.out" || stasis_die "stasis show does not show what stasis create showed"
 J=$("$STASIS" --json show "$ID")
 assert_eq "$(jq -r '.id, .state, (.exclusive_bytes | tostring), (.metadata | length)' <<<"$J" | paste -sd ' ')" \
@@ -118,7 +98,7 @@ wait "$CLOSE_PID"
 "$STASIS" create --expire-after=1h "$P/data" >/dev/null
 mark
 "$STASIS" list >"$T/list.out"
-assert_eq "$(calls ListSets)" "ListSets ListExpiries" "calls of stasis list"
+assert_eq "$(calls_from ListSets)" "ListSets ListExpiries" "calls of stasis list"
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
         strace -o "$T/list.strace" -e trace=sendmsg,recvmsg -s 256 "$STASIS" list >/dev/null
 sent=$(grep -n '^sendmsg.*ListExpiries' "$T/list.strace" | head -n 1 | cut -d: -f1)
